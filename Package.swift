@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+// lorad — a LoRA adapter-serving daemon. No package dependencies: OpenBLAS and
+// SQLite come in as system libraries through module maps (Sources/C*).
+//
+// Dependency flow is one-way (see README "Layout"):
+//   COpenBLAS → Kernels → LoRA → Llama → (Serving) → Daemon → lorad
+//   SafeTensors → LoRA, Llama          Tokenization → Llama users
+//   CSQLite → Registry → Daemon        HTTP1 → Daemon
+// Only Kernels imports COpenBLAS; only Registry imports CSQLite; HTTP1 knows
+// nothing about models.
+import PackageDescription
+
+let package = Package(
+    name: "lorad",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "lorad", targets: ["lorad"]),
+    ],
+    targets: [
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+
+        .target(name: "Kernels", dependencies: ["COpenBLAS"]),
+        .target(name: "SafeTensors"),
+        .target(name: "Tokenization"),
+        .target(name: "LoRA", dependencies: ["Kernels", "SafeTensors"]),
+        .target(name: "Llama", dependencies: ["Kernels", "SafeTensors", "LoRA", "Tokenization"]),
+        .target(name: "Registry", dependencies: ["CSQLite"]),
+        .target(name: "HTTP1"),
+        .executableTarget(name: "lorad", dependencies: ["Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels"]),
+
+        // Test-only helper: locates the repository's fixtures from #filePath so
+        // tests run from a fresh clone without ../shared.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
+        .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
+        .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
+        .testTarget(name: "LoRATests", dependencies: ["LoRA", "Llama", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "LlamaTests", dependencies: ["Llama", "Tokenization", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"]),
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

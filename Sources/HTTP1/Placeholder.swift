@@ -1,0 +1,1 @@
+// HTTP1 — placeholder so the target compiles; replaced by the target's real files.

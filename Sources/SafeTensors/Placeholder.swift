@@ -1,0 +1,1 @@
+// SafeTensors — placeholder so the target compiles; replaced by the target's real files.

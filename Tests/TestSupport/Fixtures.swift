@@ -1,0 +1,39 @@
+import Foundation
+
+/// Paths to the repository's copies of the shared golden fixtures.
+///
+/// Everything is resolved from this file's location so `swift test` works on a
+/// fresh clone, from any working directory, without `../shared`.
+public enum Fixtures {
+    /// The repository root (…/Tests/TestSupport/Fixtures.swift → …/).
+    public static let repoRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent()   // TestSupport
+        .deletingLastPathComponent()   // Tests
+        .deletingLastPathComponent()   // repo
+
+    /// `Tests/Fixtures`: references, adapters, merged model, bf16 model.
+    public static let directory = repoRoot.appendingPathComponent("Tests/Fixtures")
+
+    /// The F32 tiny Llama (the bundled demo model, identical to fixtures/tiny-llama).
+    public static let tinyLlama = repoRoot.appendingPathComponent("models/tiny-llama")
+    public static let tinyLlamaBF16 = directory.appendingPathComponent("tiny-llama-bf16")
+    public static let tokenizerFolder = directory.appendingPathComponent("tokenizer")
+    public static let references = directory.appendingPathComponent("references.json")
+    public static let tokenizerReferences = directory.appendingPathComponent("tokenizer-references.json")
+    public static let mergedPythonQV = directory.appendingPathComponent("merged/python-qv-r8")
+
+    public static func adapter(_ name: String) -> URL {
+        directory.appendingPathComponent("adapters").appendingPathComponent(name)
+    }
+
+    /// Every adapter folder in the fixtures.
+    public static let adapterNames = ["python-qv-r8", "upper-all-r4", "rslora-qkvo-r16"]
+
+    /// A fresh, empty temporary directory for one test.
+    public static func temporaryDirectory(_ label: String = "lorad-test") throws -> URL {
+        let url = FileManager.default.temporaryDirectory
+            .appendingPathComponent("\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
