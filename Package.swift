@@ -27,6 +27,7 @@ let package = Package(
         .target(name: "Llama", dependencies: ["Kernels", "SafeTensors", "LoRA", "Tokenization"]),
         .target(name: "Registry", dependencies: ["CSQLite"]),
         .target(name: "HTTP1"),
+        .target(name: "Daemon", dependencies: ["HTTP1", "Registry", "LoRA", "Llama", "Tokenization", "SafeTensors"]),
         .executableTarget(name: "lorad", dependencies: ["Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels"]),
 
         // Test-only helper: locates the repository's fixtures from #filePath so
@@ -39,6 +40,7 @@ let package = Package(
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "Tokenization", "SafeTensors", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
