@@ -1,0 +1,34 @@
+import Foundation
+
+/// Numerically stable softmax: subtract the max before exponentiating, as
+/// `torch.softmax` does, so large logits cannot overflow.
+public enum Softmax {
+    /// x ← softmax(x) over `count` elements. Entries of -inf get probability 0.
+    public static func inPlace(_ x: UnsafeMutablePointer<Float>, count: Int) {
+        guard count > 0 else { return }
+        var maxValue = -Float.infinity
+        for i in 0..<count where x[i] > maxValue { maxValue = x[i] }
+        guard maxValue.isFinite else {
+            // All -inf (or +inf present): fall back to uniform over the maxima.
+            var n = 0
+            for i in 0..<count where x[i] == maxValue { n += 1 }
+            for i in 0..<count { x[i] = (x[i] == maxValue && n > 0) ? 1 / Float(n) : 0 }
+            return
+        }
+        var sum: Float = 0
+        for i in 0..<count {
+            let e = expf(x[i] - maxValue)
+            x[i] = e
+            sum += e
+        }
+        let inv = 1 / sum
+        for i in 0..<count { x[i] *= inv }
+    }
+
+    /// Array convenience.
+    public static func apply(_ x: [Float]) -> [Float] {
+        var y = x
+        y.withUnsafeMutableBufferPointer { inPlace($0.baseAddress!, count: $0.count) }
+        return y
+    }
+}

@@ -1,0 +1,62 @@
+/// Small F32 vector helpers the forward pass needs between matmuls.
+///
+/// Written as plain loops over raw pointers: the compiler vectorises the
+/// element-wise ones; the reductions use an explicit SIMD accumulator
+/// because float addition is not associative and LLVM will not reorder it
+/// on its own.
+public enum VectorMath {
+    /// y[i] += x[i] for i in 0..<count (the residual add).
+    @inline(__always)
+    public static func add(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { y[i] += x[i] }
+    }
+
+    /// y[i] += alpha · x[i] for i in 0..<count.
+    @inline(__always)
+    public static func axpy(_ alpha: Float, _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { y[i] += alpha * x[i] }
+    }
+
+    /// Σ a[i]·b[i], F32 accumulation in 16 lanes.
+    @inline(__always)
+    public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
+        var acc = SIMD16<Float>(repeating: 0)
+        var i = 0
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        while i + 16 <= count {
+            let va = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            let vb = rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+            acc += va * vb
+            i += 16
+        }
+        var sum = acc.sum()
+        while i < count {
+            sum += a[i] * b[i]
+            i += 1
+        }
+        return sum
+    }
+
+    /// Σ x[i]², F32 accumulation in 16 lanes.
+    @inline(__always)
+    public static func sumOfSquares(_ x: UnsafePointer<Float>, count: Int) -> Float {
+        dot(x, x, count: count)
+    }
+
+    /// Index of the largest element; the first one on ties (as `torch.argmax`).
+    /// NaN never wins. Returns 0 for an empty input.
+    public static func argmax(_ x: UnsafePointer<Float>, count: Int) -> Int {
+        var best = 0
+        var bestValue = -Float.infinity
+        for i in 0..<count where x[i] > bestValue {
+            best = i
+            bestValue = x[i]
+        }
+        return best
+    }
+
+    /// Array convenience for `argmax(_:count:)`.
+    public static func argmax(_ x: [Float]) -> Int {
+        x.withUnsafeBufferPointer { argmax($0.baseAddress!, count: $0.count) }
+    }
+}

@@ -1,0 +1,50 @@
+/// Everything that can go wrong loading or running a Llama-family model.
+/// Each case names the file, key, tensor or row involved.
+public enum LlamaError: Error, CustomStringConvertible, Equatable {
+    /// A config file could not be read or is not a JSON object.
+    case unreadableConfig(file: String, reason: String)
+    /// A required key is absent from config.json.
+    case missingKey(String)
+    /// A key is present but holds the wrong kind of value or a value out of range.
+    case invalidValue(key: String, reason: String)
+    /// `architectures` / `model_type` name something other than Llama or Mistral.
+    case unsupportedArchitecture(String)
+    /// A feature the config asks for that we do not implement (we refuse
+    /// rather than serve a different model).
+    case unsupportedFeature(String)
+    /// A weight tensor the config requires is absent from the checkpoint.
+    case missingTensor(String)
+    /// A weight's shape disagrees with what the config implies.
+    case shapeMismatch(tensor: String, expected: [Int], found: [Int])
+    /// A weight cannot be converted to F32 (integer dtype, unreadable bytes).
+    case unreadableTensor(tensor: String, reason: String)
+    /// A sequence would grow past its context capacity.
+    case contextOverflow(position: Int, capacity: Int)
+    /// A forward batch is malformed (positions out of order, token out of range, …).
+    case invalidBatch(String)
+
+    public var description: String {
+        switch self {
+        case let .unreadableConfig(file, reason):
+            return "cannot read \(file): \(reason)"
+        case let .missingKey(key):
+            return "config.json: required key \"\(key)\" is missing"
+        case let .invalidValue(key, reason):
+            return "config.json: \"\(key)\" \(reason)"
+        case let .unsupportedArchitecture(name):
+            return "unsupported architecture \(name): lorad serves LlamaForCausalLM (llama) and MistralForCausalLM (mistral)"
+        case let .unsupportedFeature(what):
+            return "unsupported model feature: \(what)"
+        case let .missingTensor(name):
+            return "checkpoint has no tensor \"\(name)\""
+        case let .shapeMismatch(tensor, expected, found):
+            return "tensor \"\(tensor)\" has shape \(found) but the config implies \(expected) (maybe wrong config?)"
+        case let .unreadableTensor(tensor, reason):
+            return "tensor \"\(tensor)\": \(reason)"
+        case let .contextOverflow(position, capacity):
+            return "position \(position) exceeds the context capacity of \(capacity) tokens"
+        case let .invalidBatch(reason):
+            return "invalid forward batch: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,140 @@
+import Kernels
+import LoRA
+
+// The hot loop. Every BLAS call for a projection lives in this file, in the
+// order transformers' LlamaDecoderLayer runs them (modeling_llama.py):
+//   x ← x + o_proj(attn(rope(q,k,v(rmsnorm(x)))))
+//   x ← x + down_proj(silu(gate_proj(h)) · up_proj(h)),  h = rmsnorm(x)
+// Each base matmul is followed by the batch's LoRA deltas for that linear.
+// Shapes: n = batch rows, H = hidden, Q = heads·headDim, KV = kvHeads·headDim,
+// I = intermediate, F = Q + 2·KV (fused q ; k ; v width).
+
+extension LlamaModel {
+    /// Runs one step over a batch of rows and returns the logits of the rows
+    /// that asked for them.
+    ///
+    /// - batch: rows of any number of sequences; each sequence's rows must be
+    ///   consecutive positions continuing its cache, in order. Their K/V are
+    ///   appended to the caches and each row attends causally to its own
+    ///   sequence only.
+    /// - lora: which rows use which adapters (`LoRABatchPlan(rows:)` with one
+    ///   entry per batch row; an empty plan means base model only).
+    /// - workspace: the calling thread's scratch.
+    ///
+    /// Throws before touching any cache if the batch is malformed or a
+    /// sequence would exceed its capacity.
+    public func forward(_ batch: [ForwardRow], lora: LoRABatchPlan, workspace: Workspace) throws -> Logits {
+        let n = batch.count
+        let newLengths = try validate(batch, lora: lora)
+        let c = config
+        let h = c.hiddenSize, qDim = c.queryDim, kvDim = c.keyValueDim
+        let inter = c.intermediateSize, f = qDim + 2 * kvDim, half = c.headDim / 2
+
+        var maxLength = 0
+        for (seq, length) in newLengths {
+            seq.reserve(positions: length)
+            maxLength = max(maxLength, length)
+        }
+        workspace.reserve(rows: n, positions: maxLength, config: c)
+        let ws = workspace
+        let x = ws.x.pointer, normed = ws.normed.pointer, qkv = ws.qkv.pointer
+        let attention = ws.attention.pointer, projected = ws.projected.pointer
+        let gateUp = ws.gateUp.pointer, activated = ws.activated.pointer
+        let useLoRA = !lora.isEmpty
+
+        // Embedding lookup: x[i] = embed_tokens[token_i]  (n, H)
+        for (i, row) in batch.enumerated() {
+            (x + i * h).update(from: weights.embedTokens.pointer + row.token * h, count: h)
+        }
+        // RoPE angles of each row's position: (n, headDim/2) each.
+        for (i, row) in batch.enumerated() {
+            rope.angles(position: row.position, cos: ws.cos.pointer + i * half, sin: ws.sin.pointer + i * half)
+        }
+
+        for (l, layer) in weights.layers.enumerated() {
+            // --- attention block ---
+            RMSNorm.apply(rows: n, count: h, x: x, weight: layer.inputNorm.pointer, eps: c.rmsNormEps, out: normed)
+            // qkv = normed · [Wq; Wk; Wv]ᵀ : (n, F)
+            project(rows: n, weight: layer.qkv.pointer, out: f, in: h, x: normed, y: qkv)
+            if useLoRA {
+                for kind in [LinearKind.q, .k, .v] {
+                    lora.apply(to: LinearID(layer: l, kind: kind), input: normed, inputStride: h,
+                               output: qkv + LlamaWeights.rowOffset(of: kind, c), outputStride: f,
+                               scratch: ws.lora)
+                }
+            }
+            for (i, row) in batch.enumerated() {
+                let q = qkv + i * f, k = q + qDim, v = k + kvDim
+                let cosRow = ws.cos.pointer + i * half, sinRow = ws.sin.pointer + i * half
+                rope.rotate(q, heads: c.numAttentionHeads, cos: cosRow, sin: sinRow)
+                rope.rotate(k, heads: c.numKeyValueHeads, cos: cosRow, sin: sinRow)
+                row.sequence.key(layer: l, position: row.position).update(from: k, count: kvDim)
+                row.sequence.value(layer: l, position: row.position).update(from: v, count: kvDim)
+            }
+            // Every row's K/V of this layer is cached before any row attends, so
+            // a prefill row sees the earlier rows of its own chunk.
+            attend(batch, layer: l, qkv: qkv, out: attention, scores: ws.scores.pointer)
+            // projected = attention · Woᵀ : (n, H)
+            project(rows: n, weight: layer.o.pointer, out: h, in: qDim, x: attention, y: projected)
+            if useLoRA {
+                lora.apply(to: LinearID(layer: l, kind: .o), input: attention, inputStride: qDim,
+                           output: projected, outputStride: h, scratch: ws.lora)
+            }
+            VectorMath.add(projected, into: x, count: n * h)
+
+            // --- MLP block ---
+            RMSNorm.apply(rows: n, count: h, x: x, weight: layer.postNorm.pointer, eps: c.rmsNormEps, out: normed)
+            // gateUp = normed · [Wgate; Wup]ᵀ : (n, 2·I)
+            project(rows: n, weight: layer.gateUp.pointer, out: 2 * inter, in: h, x: normed, y: gateUp)
+            if useLoRA {
+                for kind in [LinearKind.gate, .up] {
+                    lora.apply(to: LinearID(layer: l, kind: kind), input: normed, inputStride: h,
+                               output: gateUp + LlamaWeights.rowOffset(of: kind, c), outputStride: 2 * inter,
+                               scratch: ws.lora)
+                }
+            }
+            for i in 0..<n {
+                let g = gateUp + i * 2 * inter
+                Activation.swiglu(gate: g, up: g + inter, out: activated + i * inter, count: inter)
+            }
+            // projected = activated · Wdownᵀ : (n, H)
+            project(rows: n, weight: layer.down.pointer, out: h, in: inter, x: activated, y: projected)
+            if useLoRA {
+                lora.apply(to: LinearID(layer: l, kind: .down), input: activated, inputStride: inter,
+                           output: projected, outputStride: h, scratch: ws.lora)
+            }
+            VectorMath.add(projected, into: x, count: n * h)
+        }
+        for (seq, length) in newLengths { seq.commit(length: length) }
+
+        // Final norm and lm_head for the rows that need logits only.
+        let wanted = batch.indices.filter { batch[$0].needsLogits }
+        for (j, i) in wanted.enumerated() {
+            RMSNorm.apply(rows: 1, count: h, x: x + i * h, weight: weights.norm.pointer, eps: c.rmsNormEps,
+                          out: normed + j * h)
+        }
+        let vocab = c.vocabSize
+        let values = [Float](unsafeUninitializedCapacity: wanted.count * vocab) { buffer, count in
+            if !wanted.isEmpty {
+                // logits = normed · lm_headᵀ : (wanted, vocab)
+                project(rows: wanted.count, weight: weights.lmHead.pointer, out: vocab, in: h,
+                        x: normed, y: buffer.baseAddress!)
+            }
+            count = wanted.count * vocab
+        }
+        return Logits(vocabSize: vocab, rows: wanted, values: values)
+    }
+
+    /// y = x · Wᵀ for `rows` rows: gemv for one row (sgemm with m = 1 is 4×
+    /// slower, PERF-NOTES.md), sgemm otherwise.
+    /// W: (out, in); x: (rows, in); y: (rows, out).
+    @inline(__always)
+    func project(rows: Int, weight: UnsafePointer<Float>, out: Int, in inFeatures: Int,
+                 x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        if rows == 1 {
+            BLAS.gemv(out: out, in: inFeatures, w: weight, x: x, y: y)
+        } else {
+            BLAS.gemmABt(m: rows, n: out, k: inFeatures, a: x, b: weight, c: y)
+        }
+    }
+}

@@ -1,0 +1,27 @@
+import Kernels
+import LoRA
+
+/// A loaded Llama-family model ready to run: weights plus what is derived
+/// from the config once (RoPE frequencies, attention scale).
+///
+/// The forward pass (`LlamaModel+Forward.swift`) is the one API the engine
+/// uses. It holds no per-request state: sequences carry their KV caches
+/// (`SequenceState`), the calling thread brings its scratch (`Workspace`).
+public final class LlamaModel: Sendable {
+    public let weights: LlamaWeights
+    public var config: LlamaConfig { weights.config }
+    let rope: RoPE
+    /// 1/√headDim, transformers `LlamaAttention.scaling`.
+    let attentionScale: Float
+
+    public init(weights: LlamaWeights) {
+        self.weights = weights
+        rope = RoPE(headDim: weights.config.headDim, inverseFrequencies: weights.config.ropeInverseFrequencies)
+        attentionScale = 1 / Float(weights.config.headDim).squareRoot()
+    }
+
+    /// A new empty sequence for this model (capacity ≤ max_position_embeddings).
+    public func makeSequence(capacity: Int? = nil) -> SequenceState {
+        SequenceState(config: config, capacity: capacity)
+    }
+}

@@ -1,0 +1,15 @@
+/// The logits a forward pass computed: one vocab-wide row per batch row that
+/// asked for them (`ForwardRow.needsLogits`).
+public struct Logits: Sendable {
+    public let vocabSize: Int
+    /// Batch row indices that have logits, ascending.
+    public let rows: [Int]
+    /// (rows.count, vocabSize) row-major
+    public let values: [Float]
+
+    /// The logits of batch row `row`, or nil if that row did not ask for them.
+    public subscript(row: Int) -> ArraySlice<Float>? {
+        guard let i = rows.firstIndex(of: row) else { return nil }
+        return values[(i * vocabSize)..<((i + 1) * vocabSize)]
+    }
+}
