@@ -101,13 +101,14 @@ extension LlamaConfig {
     /// config's, as `GenerationConfig` does in `generate`.
     public mutating func applyGenerationConfig(json data: Data, file: String = "generation_config.json") throws {
         let keys = JSONKeys(try Self.object(data, file: file), prefix: "generation_config.")
-        if let eos = try keys.intOrList("eos_token_id") {
-            eosTokenIDs = eos
+        let eos = try keys.intOrList("eos_token_id")
+        let bos = try keys.intOrList("bos_token_id")?.first
+        for id in (eos ?? []) + (bos.map { [$0] } ?? []) where id < 0 || id >= vocabSize {
+            throw LlamaError.invalidValue(key: "generation_config.eos_token_id/bos_token_id",
+                reason: "id \(id) is outside the vocabulary (vocab_size \(vocabSize))")
         }
-        if let bos = try keys.intOrList("bos_token_id")?.first {
-            bosTokenID = bos
-        }
-        try validate()
+        if let eos { eosTokenIDs = eos }
+        if let bos { bosTokenID = bos }
     }
 
     private static func object(_ data: Data, file: String) throws -> [String: Any] {

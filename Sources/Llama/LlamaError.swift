@@ -30,7 +30,7 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
         case let .missingKey(key):
             return "config.json: required key \"\(key)\" is missing"
         case let .invalidValue(key, reason):
-            return "config.json: \"\(key)\" \(reason)"
+            return "config key \"\(key)\" \(reason)"
         case let .unsupportedArchitecture(name):
             return "unsupported architecture \(name): lorad serves LlamaForCausalLM (llama) and MistralForCausalLM (mistral)"
         case let .unsupportedFeature(what):

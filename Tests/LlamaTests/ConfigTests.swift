@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Llama
+
+@Suite struct ConfigTests {
+    func decode(_ json: String) throws -> LlamaConfig {
+        try LlamaConfig(json: Data(json.utf8))
+    }
+
+    /// transformers 5.x layout: rope_parameters, dtype.
+    let v5 = """
+    {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 576,
+     "intermediate_size": 1536, "num_hidden_layers": 30, "num_attention_heads": 9,
+     "num_key_value_heads": 3, "rms_norm_eps": 1e-05, "max_position_embeddings": 8192,
+     "rope_parameters": {"rope_theta": 100000.0, "rope_type": "default"},
+     "tie_word_embeddings": true, "vocab_size": 49152, "bos_token_id": 1, "eos_token_id": 2,
+     "dtype": "bfloat16", "attention_bias": false, "mlp_bias": false, "hidden_act": "silu", "head_dim": 64}
+    """
+
+    /// transformers 4.x layout: top-level rope_theta, rope_scaling null, torch_dtype,
+    /// eos list, no head_dim, no num_key_value_heads.
+    let v4 = """
+    {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": 2048,
+     "intermediate_size": 5632, "num_hidden_layers": 22, "num_attention_heads": 32,
+     "rms_norm_eps": 1e-05, "max_position_embeddings": 2048, "rope_theta": 10000.0,
+     "rope_scaling": null, "tie_word_embeddings": false, "vocab_size": 32000,
+     "bos_token_id": 1, "eos_token_id": [2, 7], "torch_dtype": "float16", "pretraining_tp": 1}
+    """
+
+    @Test func transformers5LayoutIsDecoded() throws {
+        let c = try decode(v5)
+        #expect(c.hiddenSize == 576 && c.intermediateSize == 1536 && c.numHiddenLayers == 30)
+        #expect(c.numAttentionHeads == 9 && c.numKeyValueHeads == 3 && c.headDim == 64)
+        #expect(c.ropeTheta == 100000 && c.ropeScaling == .none)
+        #expect(c.tieWordEmbeddings && c.vocabSize == 49152 && c.maxPositionEmbeddings == 8192)
+        #expect(c.bosTokenID == 1 && c.eosTokenIDs == [2] && c.dtype == "bfloat16")
+        #expect(c.rmsNormEps == 1e-5)
+    }
+
+    @Test func transformers4LayoutIsDecodedWithDefaults() throws {
+        let c = try decode(v4)
+        #expect(c.numKeyValueHeads == 32)           // default: num_attention_heads
+        #expect(c.headDim == 64)                    // default: hidden / heads
+        #expect(c.ropeTheta == 10000 && c.ropeScaling == .none)
+        #expect(c.eosTokenIDs == [2, 7] && c.dtype == "float16" && !c.tieWordEmbeddings)
+    }
+
+    @Test func bothFixtureFoldersDecodeToTheSameModel() throws {
+        // tiny-llama is written in the 4.x layout, tiny-llama-bf16 in the 5.x one.
+        var f32 = try LlamaConfig(folder: Fixtures.tinyLlama)
+        let bf16 = try LlamaConfig(folder: Fixtures.tinyLlamaBF16)
+        #expect(f32.hiddenSize == 128 && f32.numKeyValueHeads == 2 && f32.headDim == 32)
+        #expect(f32.eosTokenIDs == [2047] && f32.bosTokenID == 2046)
+        f32.dtype = bf16.dtype
+        #expect(f32 == bf16)
+    }
+
+    @Test func generationConfigEosReplacesTheConfigs() throws {
+        var c = try decode(v4)
+        let error = #expect(throws: LlamaError.self) {   // 128001 is outside vocab 32000
+            try c.applyGenerationConfig(json: Data(#"{"eos_token_id": [128001, 9], "bos_token_id": 1}"#.utf8))
+        }
+        #expect(error?.description.contains("generation_config") == true)
+        #expect(c.eosTokenIDs == [2, 7])
+        try c.applyGenerationConfig(json: Data(#"{"eos_token_id": 9}"#.utf8))
+        #expect(c.eosTokenIDs == [9])
+    }
+
+    @Test func mistralWithoutASlidingWindowIsAccepted() throws {
+        let json = v4.replacingOccurrences(of: #"["LlamaForCausalLM"]"#, with: #"["MistralForCausalLM"]"#)
+            .replacingOccurrences(of: #""model_type": "llama""#, with: #""model_type": "mistral", "sliding_window": null"#)
+        let c = try decode(json)
+        #expect(c.modelType == "mistral" && c.maxPositionEmbeddings == 2048)
+        let windowed = try decode(json.replacingOccurrences(of: #""sliding_window": null"#, with: #""sliding_window": 1024"#))
+        #expect(windowed.maxPositionEmbeddings == 1024)   // capped: attention stays exact inside the window
+    }
+
+    @Test func unknownArchitecturesAreRefusedByName() throws {
+        let json = v5.replacingOccurrences(of: "LlamaForCausalLM", with: "Qwen2ForCausalLM")
+        #expect(throws: LlamaError.unsupportedArchitecture("Qwen2ForCausalLM")) { try decode(json) }
+        let json2 = v5.replacingOccurrences(of: #""model_type": "llama""#, with: #""model_type": "gemma""#)
+        let error = #expect(throws: LlamaError.self) { try decode(json2) }
+        #expect(error?.description.contains("gemma") == true)
+    }
+
+    @Test(arguments: [
+        (#""attention_bias": false"#, #""attention_bias": true"#, "attention_bias"),
+        (#""mlp_bias": false"#, #""mlp_bias": true"#, "mlp_bias"),
+        (#""hidden_act": "silu""#, #""hidden_act": "gelu""#, "gelu"),
+        (#""rope_type": "default""#, #""rope_type": "yarn", "factor": 4.0"#, "yarn"),
+        (#""rope_type": "default""#, #""rope_type": "linear", "factor": 2.0"#, "linear"),
+    ])
+    func unsupportedFeaturesAreRefusedByName(original: String, replacement: String, named: String) throws {
+        let json = v5.replacingOccurrences(of: original, with: replacement)
+        #expect(json != v5)
+        let error = #expect(throws: LlamaError.self) { try decode(json) }
+        #expect(error?.description.contains(named) == true, "\(String(describing: error))")
+    }
+
+    @Test func transformers4RopeScalingIsRefusedByType() throws {
+        let json = v4.replacingOccurrences(of: #""rope_scaling": null"#,
+                                           with: #""rope_scaling": {"type": "dynamic", "factor": 2.0}"#)
+        #expect(throws: LlamaError.unsupportedFeature("rope scaling type \"dynamic\" (only default and llama3)")) {
+            try decode(json)
+        }
+    }
+
+    @Test func missingAndMistypedKeysAreNamed() throws {
+        #expect(throws: LlamaError.missingKey("intermediate_size")) {
+            try decode(v5.replacingOccurrences(of: #""intermediate_size": 1536,"#, with: ""))
+        }
+        #expect(throws: LlamaError.self) {
+            try decode(v5.replacingOccurrences(of: #""hidden_size": 576"#, with: #""hidden_size": "576""#))
+        }
+        #expect(throws: LlamaError.self) {
+            try decode(v5.replacingOccurrences(of: #""num_key_value_heads": 3"#, with: #""num_key_value_heads": 4"#))
+        }
+        #expect(throws: LlamaError.self) { try decode("[1, 2]") }
+        #expect(throws: LlamaError.self) { try decode("{not json") }
+    }
+
+    /// Llama 3.1/3.2's rope_scaling, checked against the values transformers'
+    /// `_compute_llama3_parameters` gives for head_dim 64, theta 500000,
+    /// factor 32, low 1, high 4, original 8192 (computed once with the
+    /// formula in numpy, float32).
+    @Test func llama3RopeScalingAdjustsTheFrequencyBands() throws {
+        let json = v5.replacingOccurrences(of: #""rope_theta": 100000.0, "rope_type": "default""#, with: """
+            "rope_theta": 500000.0, "rope_type": "llama3", "factor": 32.0, "low_freq_factor": 1.0,
+            "high_freq_factor": 4.0, "original_max_position_embeddings": 8192
+            """)
+        let c = try decode(json)
+        let inv = c.ropeInverseFrequencies
+        let base = (0..<32).map { 1 / pow(500000.0, Double(2 * $0) / 64) }
+        // Short wavelengths (< 8192/4 = 2048) are untouched, long ones (> 8192) divided by 32.
+        for i in 0..<32 {
+            let wavelen = 2 * Double.pi / base[i]
+            if wavelen < 2048 { #expect(abs(Double(inv[i]) - base[i]) / base[i] < 1e-5) }
+            if wavelen > 8192 { #expect(abs(Double(inv[i]) - base[i] / 32) / (base[i] / 32) < 1e-5) }
+            if wavelen >= 2048 && wavelen <= 8192 {
+                let smooth = (8192 / wavelen - 1) / 3
+                let expected = (1 - smooth) * base[i] / 32 + smooth * base[i]
+                #expect(abs(Double(inv[i]) - expected) / expected < 1e-4)
+            }
+        }
+    }
+}

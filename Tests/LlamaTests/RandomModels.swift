@@ -1,0 +1,143 @@
+import Foundation
+@testable import Llama
+import LoRA
+
+/// Small random models and a naive reference forward pass: the "second
+/// computation" the batched, cached, fused forward is checked against.
+enum RandomModels {
+    /// GQA (4 heads over 2 kv heads) with head_dim ≠ hidden/heads, so o_proj is not square.
+    static func config(tied: Bool = false, maxPositions: Int = 64) throws -> LlamaConfig {
+        try LlamaConfig(hiddenSize: 64, intermediateSize: 96, numHiddenLayers: 2,
+                        numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 24,
+                        rmsNormEps: 1e-5, ropeTheta: 10000, maxPositionEmbeddings: maxPositions,
+                        tieWordEmbeddings: tied, vocabSize: 101)
+    }
+
+    /// Every checkpoint tensor name → shape for `config`.
+    static func tensorShapes(_ c: LlamaConfig) -> [String: [Int]] {
+        var shapes: [String: [Int]] = ["model.embed_tokens.weight": [c.vocabSize, c.hiddenSize],
+                                       "model.norm.weight": [c.hiddenSize]]
+        if !c.tieWordEmbeddings { shapes["lm_head.weight"] = [c.vocabSize, c.hiddenSize] }
+        for l in 0..<c.numHiddenLayers {
+            shapes["model.layers.\(l).input_layernorm.weight"] = [c.hiddenSize]
+            shapes["model.layers.\(l).post_attention_layernorm.weight"] = [c.hiddenSize]
+            for kind in LinearKind.allCases {
+                let s = LlamaWeights.shape(of: kind, c)
+                shapes[LinearID(layer: l, kind: kind).weightName] = [s.outFeatures, s.inFeatures]
+            }
+        }
+        return shapes
+    }
+
+    /// Random tensors: norms near 1, matrices uniform in ±1/√in.
+    static func tensors(_ c: LlamaConfig, seed: UInt64) -> [String: TensorValues] {
+        var rng = SeededGenerator(seed: seed)
+        var out: [String: TensorValues] = [:]
+        for (name, shape) in tensorShapes(c).sorted(by: { $0.key < $1.key }) {
+            let n = shape.reduce(1, *)
+            let values: [Float]
+            if shape.count == 1 {
+                values = (0..<n).map { _ in 1 + Float(rng.nextUnit() - 0.5) * 0.2 }
+            } else {
+                let scale = 1 / Float(shape[1]).squareRoot()
+                values = (0..<n).map { _ in Float(rng.nextUnit() * 2 - 1) * scale }
+            }
+            out[name] = TensorValues(shape: shape, values: values)
+        }
+        return out
+    }
+
+    static func model(_ c: LlamaConfig, seed: UInt64 = 1) throws -> (LlamaModel, [String: TensorValues]) {
+        let t = tensors(c, seed: seed)
+        return (LlamaModel(weights: try LlamaWeights(config: c) { t[$0] }), t)
+    }
+
+    /// Straightforward full-sequence Llama in Double, no cache, no fusion, from
+    /// the named tensors (transformers' LlamaForCausalLM, eager attention).
+    /// Returns the logits of every position.
+    static func referenceLogits(_ c: LlamaConfig, _ t: [String: TensorValues], tokens: [Int]) -> [[Float]] {
+        func w(_ name: String) -> [Double] { t[name]!.values.map(Double.init) }
+        let h = c.hiddenSize, hd = c.headDim, n = tokens.count
+        func matvec(_ m: [Double], _ x: [Double], out: Int) -> [Double] {
+            let inF = x.count
+            return (0..<out).map { o in (0..<inF).reduce(0.0) { $0 + m[o * inF + $1] * x[$1] } }
+        }
+        func norm(_ x: [Double], _ weight: [Double]) -> [Double] {
+            let inv = 1 / (x.map { $0 * $0 }.reduce(0, +) / Double(x.count) + Double(c.rmsNormEps)).squareRoot()
+            return zip(x, weight).map { $0 * inv * $1 }
+        }
+        func rope(_ v: [Double], pos: Int) -> [Double] {
+            var r = v
+            for i in 0..<(hd / 2) {
+                let theta = Double(pos) / pow(c.ropeTheta, Double(2 * i) / Double(hd))
+                r[i] = v[i] * cos(theta) - v[i + hd / 2] * sin(theta)
+                r[i + hd / 2] = v[i + hd / 2] * cos(theta) + v[i] * sin(theta)
+            }
+            return r
+        }
+        let embed = w("model.embed_tokens.weight")
+        var x = tokens.map { Array(embed[($0 * h)..<(($0 + 1) * h)]) }
+        for l in 0..<c.numHiddenLayers {
+            let p = "model.layers.\(l)."
+            let wq = w(p + "self_attn.q_proj.weight"), wk = w(p + "self_attn.k_proj.weight")
+            let wv = w(p + "self_attn.v_proj.weight"), wo = w(p + "self_attn.o_proj.weight")
+            let normed = x.map { norm($0, w(p + "input_layernorm.weight")) }
+            var q: [[Double]] = [], k: [[Double]] = [], v: [[Double]] = []
+            for (pos, row) in normed.enumerated() {
+                let qr = matvec(wq, row, out: c.queryDim), kr = matvec(wk, row, out: c.keyValueDim)
+                q.append((0..<c.numAttentionHeads).flatMap { rope(Array(qr[($0 * hd)..<(($0 + 1) * hd)]), pos: pos) })
+                k.append((0..<c.numKeyValueHeads).flatMap { rope(Array(kr[($0 * hd)..<(($0 + 1) * hd)]), pos: pos) })
+                v.append(matvec(wv, row, out: c.keyValueDim))
+            }
+            let group = c.numAttentionHeads / c.numKeyValueHeads
+            for i in 0..<n {
+                var attn = [Double](repeating: 0, count: c.queryDim)
+                for head in 0..<c.numAttentionHeads {
+                    let kvh = head / group
+                    let scores = (0...i).map { j in
+                        (0..<hd).reduce(0.0) { $0 + q[i][head * hd + $1] * k[j][kvh * hd + $1] } / Double(hd).squareRoot()
+                    }
+                    let m = scores.max()!
+                    let e = scores.map { exp($0 - m) }, z = e.reduce(0, +)
+                    for j in 0...i { for d in 0..<hd { attn[head * hd + d] += e[j] / z * v[j][kvh * hd + d] } }
+                }
+                let o = matvec(wo, attn, out: h)
+                for d in 0..<h { x[i][d] += o[d] }
+            }
+            let wg = w(p + "mlp.gate_proj.weight"), wu = w(p + "mlp.up_proj.weight"), wd = w(p + "mlp.down_proj.weight")
+            for i in 0..<n {
+                let hn = norm(x[i], w(p + "post_attention_layernorm.weight"))
+                let g = matvec(wg, hn, out: c.intermediateSize), u = matvec(wu, hn, out: c.intermediateSize)
+                let a = zip(g, u).map { $0 / (1 + exp(-$0)) * $1 }
+                let d = matvec(wd, a, out: h)
+                for j in 0..<h { x[i][j] += d[j] }
+            }
+        }
+        let head = w(c.tieWordEmbeddings ? "model.embed_tokens.weight" : "lm_head.weight")
+        return x.map { matvec(head, norm($0, w("model.norm.weight")), out: c.vocabSize).map(Float.init) }
+    }
+}
+
+func maxAbsDiff<A: Collection, B: Collection>(_ a: A, _ b: B) -> Float where A.Element == Float, B.Element == Float {
+    precondition(a.count == b.count, "length mismatch \(a.count) vs \(b.count)")
+    return zip(a, b).map { abs($0 - $1) }.max() ?? 0
+}
+
+extension LlamaModel {
+    /// Prefills `tokens` into a fresh sequence in one chunk; returns the
+    /// sequence and the logits of every row.
+    func prefill(_ tokens: [Int], chunks: [Int]? = nil, lora: [AdapterUse] = [],
+                 workspace: Workspace = Workspace()) throws -> (SequenceState, [[Float]]) {
+        let seq = makeSequence()
+        var all: [[Float]] = []
+        var start = 0
+        for size in chunks ?? [tokens.count] {
+            let rows = (start..<(start + size)).map { ForwardRow(sequence: seq, token: tokens[$0], position: $0) }
+            let plan = LoRABatchPlan(rows: rows.map { _ in lora })
+            let logits = try forward(rows, lora: plan, workspace: workspace)
+            for i in rows.indices { all.append(Array(logits[i]!)) }
+            start += size
+        }
+        return (seq, all)
+    }
+}
