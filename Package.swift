@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "Registry", dependencies: ["CSQLite"]),
         .target(name: "HTTP1"),
         .target(name: "Daemon", dependencies: ["HTTP1", "Registry", "LoRA", "Llama", "Tokenization", "SafeTensors"]),
-        .executableTarget(name: "lorad", dependencies: ["Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels"]),
+        .executableTarget(name: "lorad", dependencies: ["Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels"]),
 
         // Test-only helper: locates the repository's fixtures from #filePath so
         // tests run from a fresh clone without ../shared.

@@ -1,4 +1,47 @@
-// lorad command line — subcommands are wired here as their targets land.
+// lorad command line: `lorad <command> [options]`. Each command lives in its
+// own file; this only dispatches and turns errors into exit codes.
 import Foundation
-FileHandle.standardError.write("lorad: not yet wired\n".data(using: .utf8)!)
-exit(2)
+
+let usage = """
+usage: lorad <command> [options]
+
+commands:
+  generate   generate text from a model folder (optionally with LoRA adapters)
+  bench      benchmark on a synthesized SmolLM-135M-shaped model
+  help       this text
+
+Run `lorad <command> --help` for a command's options.
+"""
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+guard let command = arguments.first else {
+    FileHandleOutput.stderr(usage + "\n")
+    exit(2)
+}
+let rest = Array(arguments.dropFirst())
+let commands: [String: (usage: String, run: ([String]) throws -> Void)] = [
+    "generate": (GenerateCommand.usage, GenerateCommand.run),
+    "bench": (BenchCommand.usage, BenchCommand.run),
+]
+
+if command == "help" || command == "--help" || command == "-h" {
+    FileHandleOutput.stdout(usage + "\n")
+    exit(0)
+}
+guard let entry = commands[command] else {
+    FileHandleOutput.stderr("lorad: unknown command '\(command)'\n\n" + usage + "\n")
+    exit(2)
+}
+if rest.contains("--help") || rest.contains("-h") {
+    FileHandleOutput.stdout(entry.usage + "\n")
+    exit(0)
+}
+do {
+    try entry.run(rest)
+} catch let error as UsageError {
+    FileHandleOutput.stderr("lorad \(command): \(error)\n\n\(entry.usage)\n")
+    exit(2)
+} catch {
+    FileHandleOutput.stderr("lorad \(command): \(error)\n")
+    exit(1)
+}

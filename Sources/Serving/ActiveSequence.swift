@@ -1,0 +1,68 @@
+import Llama
+import LoRA
+import Tokenization
+
+/// Engine-side state of one request from admission to finish. Touched only
+/// by the engine thread.
+final class ActiveSequence {
+    let handle: GenerationHandle
+    let request: GenerationRequest
+    let onEvent: @Sendable (GenerationEvent) -> Void
+    /// Held for the whole life of the sequence: the adapters cannot be
+    /// evicted or freed under it, whatever happens to their names.
+    let lease: AdapterLease
+    let uses: [AdapterUse]
+    let state: SequenceState
+    let stopTokenIDs: Set<Int>
+    /// Positions reserved against the KV budget (prompt + max new tokens, clamped).
+    let reservedBytes: Int
+    let submitted: ContinuousClock.Instant
+
+    var sampler: Sampler
+    var decoder: StreamingDecoder
+    var stopMatcher: StopMatcher
+    /// Index of the next prompt token to prefill.
+    var prefilled = 0
+    var generated: [Int] = []
+    var text = ""
+    var firstToken: ContinuousClock.Instant?
+    /// The last sampled token: the input of the next decode row.
+    var pendingToken: Int?
+    /// A stop string ended the text: nothing held back may be emitted.
+    var stoppedByString = false
+
+    init(handle: GenerationHandle, request: GenerationRequest, onEvent: @escaping @Sendable (GenerationEvent) -> Void,
+         lease: AdapterLease, state: SequenceState, stopTokenIDs: Set<Int>, reservedBytes: Int,
+         tokenizer: Tokenizer, submitted: ContinuousClock.Instant) {
+        self.handle = handle
+        self.request = request
+        self.onEvent = onEvent
+        self.lease = lease
+        self.uses = lease.uses
+        self.state = state
+        self.stopTokenIDs = stopTokenIDs
+        self.reservedBytes = reservedBytes
+        self.submitted = submitted
+        sampler = Sampler(request.sampling)
+        decoder = tokenizer.makeStreamingDecoder(skipSpecialTokens: request.skipSpecialTokens)
+        stopMatcher = StopMatcher(stops: request.stop)
+    }
+
+    var isPrefilling: Bool { prefilled < request.promptTokens.count }
+
+    func result(_ reason: FinishReason, error: String? = nil) -> GenerationResult {
+        let now = ContinuousClock.now
+        return GenerationResult(
+            finishReason: reason, promptTokens: request.promptTokens.count,
+            completionTokens: generated.count, text: text, tokenIDs: generated,
+            timeToFirstToken: firstToken.map { ($0 - submitted).seconds },
+            totalSeconds: (now - submitted).seconds, error: error)
+    }
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) * 1e-18
+    }
+}

@@ -1,0 +1,158 @@
+import Foundation
+import Llama
+import LoRA
+
+// One engine step: build the batch (every decoding sequence's next token,
+// plus prompt chunks of prefilling sequences up to the per-step budget), run
+// the forward pass once, then sample, detokenize and check stop rules per
+// sequence. Only the engine thread runs this.
+extension Engine {
+    func step() {
+        // Retire cancelled sequences before spending compute on them.
+        for seq in running where seq.handle.isCancelled {
+            finish(seq, .cancelled)
+        }
+        running.removeAll { $0.handle.isCancelled }
+        guard !running.isEmpty else { return }
+
+        var rows: [ForwardRow] = []
+        var mixes: [[AdapterUse]] = []
+        /// (sequence, batch row whose logits it samples from)
+        var samplers: [(ActiveSequence, Int)] = []
+        var prefillBudget = configuration.maxPrefillTokensPerStep
+        var promptTokensThisStep = 0
+
+        for seq in running {
+            if seq.isPrefilling {
+                guard prefillBudget > 0 else { continue }
+                let prompt = seq.request.promptTokens
+                let end = min(prompt.count, seq.prefilled + prefillBudget)
+                for i in seq.prefilled..<end {
+                    let last = i == prompt.count - 1
+                    if last { samplers.append((seq, rows.count)) }
+                    rows.append(ForwardRow(sequence: seq.state, token: prompt[i], position: i, needsLogits: last))
+                    mixes.append(seq.uses)
+                }
+                prefillBudget -= end - seq.prefilled
+                promptTokensThisStep += end - seq.prefilled
+                seq.prefilled = end
+            } else if let token = seq.pendingToken {
+                samplers.append((seq, rows.count))
+                rows.append(ForwardRow(sequence: seq.state, token: token, position: seq.state.length, needsLogits: true))
+                mixes.append(seq.uses)
+            }
+        }
+        guard !rows.isEmpty else { return }
+
+        let logits: Logits
+        do {
+            logits = try model.forward(rows, lora: LoRABatchPlan(rows: mixes), workspace: workspace)
+        } catch {
+            // A malformed batch is an engine bug, not the requests' fault, but
+            // it must not take the daemon down: fail the sequences involved.
+            let involved = Set(rows.map { ObjectIdentifier($0.sequence) })
+            for seq in running where involved.contains(ObjectIdentifier(seq.state)) {
+                finish(seq, .error, error: "\(error)")
+            }
+            running.removeAll { involved.contains(ObjectIdentifier($0.state)) }
+            return
+        }
+
+        var finished: [(ActiveSequence, FinishReason)] = []
+        for (seq, row) in samplers {
+            guard let values = logits[row] else { continue }
+            if let reason = accept(seq, logits: values) { finished.append((seq, reason)) }
+        }
+        for (seq, reason) in finished { finish(seq, reason) }
+        let done = Set(finished.map { ObjectIdentifier($0.0) })
+        running.removeAll { done.contains(ObjectIdentifier($0)) }
+
+        let batchSize = Set(rows.map { ObjectIdentifier($0.sequence) }).count
+        let generatedNow = samplers.count
+        record {
+            $0.steps += 1
+            $0.promptTokens += promptTokensThisStep
+            $0.generatedTokens += generatedNow
+            $0.batchSizeCounts[batchSize, default: 0] += 1
+            $0.running = running.count
+            $0.kvReservedBytes = running.reduce(0) { $0 + $1.reservedBytes }
+        }
+    }
+
+    /// Samples the next token of `seq`, emits its text, and returns a finish
+    /// reason if the sequence is done.
+    private func accept(_ seq: ActiveSequence, logits: ArraySlice<Float>) -> FinishReason? {
+        let token = seq.sampler.sample(logits)
+        if seq.firstToken == nil { seq.firstToken = .now }
+        seq.generated.append(token)
+
+        if seq.stopTokenIDs.contains(token) {
+            // EOS ends the sequence and, like OpenAI and vLLM, is not part of the text.
+            return .stop
+        }
+        let (logprob, top) = logprobs(of: token, in: logits, alternatives: seq.request.logprobs)
+        let piece = seq.decoder.push(token)
+        let (emit, stopped) = seq.stopMatcher.push(piece)
+        seq.text += emit
+        seq.onEvent(.token(GeneratedToken(id: token, text: emit, logprob: logprob, topLogprobs: top)))
+        if stopped {
+            seq.stoppedByString = true
+            return .stop
+        }
+        seq.pendingToken = token
+        if seq.generated.count >= seq.request.maxTokens { return .length }
+        if seq.state.length + 1 >= seq.state.capacity { return .length }
+        return nil
+    }
+
+    /// Flushes held-back text (unless a stop string ended it) and reports the result.
+    func finish(_ seq: ActiveSequence, _ reason: FinishReason, error: String? = nil) {
+        if reason == .length || (reason == .stop && !seq.stoppedByString) {
+            let tail = seq.stopMatcher.push(seq.decoder.finish())
+            var rest = tail.emit
+            if !tail.stopped { rest += seq.stopMatcher.finish() }
+            if !rest.isEmpty {
+                seq.text += rest
+                seq.onEvent(.token(GeneratedToken(id: -1, text: rest, logprob: nil, topLogprobs: [])))
+            }
+        }
+        let result = seq.result(reason, error: error)
+        record {
+            switch reason {
+            case .cancelled: $0.cancelled += 1
+            case .error: $0.failed += 1
+            case .stop, .length: $0.completed += 1
+            }
+        }
+        seq.onEvent(.finished(result))
+    }
+
+    /// log-softmax of the chosen token and the top `alternatives`, under the
+    /// model's own distribution (before temperature / top-k / top-p), as
+    /// OpenAI's and vLLM's `logprobs` report.
+    private func logprobs(of token: Int, in logits: ArraySlice<Float>, alternatives: Int?)
+        -> (Float?, [(id: Int, logprob: Float)]) {
+        guard let alternatives else { return (nil, []) }
+        let maxLogit = logits.max() ?? 0
+        var sum: Double = 0
+        for v in logits { sum += Double(Foundation.exp(v - maxLogit)) }
+        let logZ = Float(Foundation.log(sum)) + maxLogit
+        let base = logits.startIndex
+        let chosen = logits[base + token] - logZ
+        guard alternatives > 0 else { return (chosen, []) }
+        // Partial selection of the k largest.
+        var top: [(id: Int, logprob: Float)] = []
+        for (i, v) in logits.enumerated() {
+            if top.count < alternatives {
+                top.append((i, v))
+                if top.count == alternatives { top.sort { $0.logprob > $1.logprob } }
+            } else if v > top[alternatives - 1].logprob {
+                top[alternatives - 1] = (i, v)
+                var j = alternatives - 1
+                while j > 0 && top[j].logprob > top[j - 1].logprob { top.swapAt(j, j - 1); j -= 1 }
+            }
+        }
+        top.sort { $0.logprob > $1.logprob }
+        return (chosen, top.map { ($0.id, $0.logprob - logZ) })
+    }
+}

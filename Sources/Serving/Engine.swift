@@ -1,0 +1,232 @@
+import Foundation
+import Llama
+import LoRA
+import Tokenization
+
+/// The serving core: one thread owns the model and runs steps over a batch
+/// of live sequences (continuous batching). Sequences join and leave between
+/// steps; every step runs each base matmul once for all of them and each
+/// sequence's LoRA deltas grouped by adapter (`LoRABatchPlan`).
+///
+/// Submitters call `submit` from any thread; events come back on the engine
+/// thread. The engine thread is the only thread that runs compute (BLAS), so
+/// nothing oversubscribes the cores (PERF-NOTES.md).
+public final class Engine: @unchecked Sendable { // mutable state is guarded by `condition`; `running`/`workspace` are engine-thread only
+    public let model: LlamaModel
+    public let tokenizer: Tokenizer
+    public let adapters: AdapterCache
+    public let configuration: EngineConfiguration
+    /// prompt + generated tokens at most.
+    public let contextLength: Int
+    /// Called on the engine thread at least every `idleHeartbeatSeconds` (systemd watchdog).
+    private let heartbeat: (@Sendable () -> Void)?
+
+    private let condition = NSCondition()
+    private var waiting: [ActiveSequence] = []
+    private var betweenSteps: [@Sendable () -> Void] = []
+    private var stopping = false
+    /// Set by `shutdown(drain: false)`; the engine thread cancels every sequence.
+    private var cancelEverything = false
+    private var finishedLoop = false
+    private var counters = EngineStats()
+    private var nextID: UInt64 = 0
+
+    // Engine thread only:
+    var running: [ActiveSequence] = []
+    let workspace = Workspace()
+    private var thread: Thread?
+
+    public init(model: LlamaModel, tokenizer: Tokenizer, adapters: AdapterCache,
+                configuration: EngineConfiguration = EngineConfiguration(),
+                heartbeat: (@Sendable () -> Void)? = nil) {
+        self.model = model
+        self.tokenizer = tokenizer
+        self.adapters = adapters
+        self.configuration = configuration
+        self.heartbeat = heartbeat
+        contextLength = min(configuration.contextLength ?? model.config.maxPositionEmbeddings,
+                            model.config.maxPositionEmbeddings)
+        let thread = Thread { [unowned self] in self.loop() }
+        thread.name = "lorad-engine"
+        thread.stackSize = 8 << 20
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Bytes of KV cache one position takes in every layer (K and V).
+    public var kvBytesPerPosition: Int {
+        2 * model.config.numHiddenLayers * model.config.keyValueDim * MemoryLayout<Float>.stride
+    }
+
+    /// Validates and queues a request. Adapters are leased (loaded if needed)
+    /// here, on the caller's thread, so a cold load never stalls the engine.
+    ///
+    /// Throws `EngineError` for a request that can never run or when the
+    /// queue is full, and the adapter cache's error when an adapter cannot
+    /// be loaded.
+    public func submit(_ request: GenerationRequest,
+                       onEvent: @escaping @Sendable (GenerationEvent) -> Void) throws -> GenerationHandle {
+        let vocab = model.config.vocabSize
+        guard !request.promptTokens.isEmpty else { throw EngineError.emptyPrompt }
+        if let bad = request.promptTokens.first(where: { $0 < 0 || $0 >= vocab }) {
+            throw EngineError.invalidToken(id: bad, vocabSize: vocab)
+        }
+        guard request.promptTokens.count < contextLength else {
+            throw EngineError.promptTooLong(tokens: request.promptTokens.count, contextLength: contextLength)
+        }
+        guard request.maxTokens >= 1 else {
+            throw EngineError.invalidParameter(name: "max_tokens", reason: "must be at least 1")
+        }
+        let s = request.sampling
+        guard s.temperature.isFinite, s.temperature >= 0 else {
+            throw EngineError.invalidParameter(name: "temperature", reason: "must be a finite number ≥ 0")
+        }
+        guard s.topP.isFinite, s.topP > 0, s.topP <= 1 else {
+            throw EngineError.invalidParameter(name: "top_p", reason: "must be in (0, 1]")
+        }
+        guard s.topK >= 0 else { throw EngineError.invalidParameter(name: "top_k", reason: "must be ≥ 0") }
+        if let n = request.logprobs, !(0...20).contains(n) {
+            throw EngineError.invalidParameter(name: "logprobs", reason: "must be between 0 and 20")
+        }
+        let positions = min(request.promptTokens.count + request.maxTokens, contextLength)
+        let reserved = positions * kvBytesPerPosition
+        guard reserved <= configuration.kvCacheBytes else {
+            throw EngineError.exceedsKVBudget(bytes: reserved, budget: configuration.kvCacheBytes)
+        }
+
+        // Cheap checks first, then the queue bound, then the (possibly slow) adapter load.
+        condition.lock()
+        let full = waiting.count >= configuration.maxQueue
+        if full { counters.rejectedOverloaded += 1 }
+        let isStopping = stopping
+        condition.unlock()
+        if isStopping { throw EngineError.shuttingDown }
+        if full { throw EngineError.overloaded(queued: configuration.maxQueue, retryAfterSeconds: configuration.retryAfterSeconds) }
+
+        let lease = try adapters.lease(request.adapters)
+        let stopIDs = request.stopTokenIDs ?? Set(model.config.eosTokenIDs)
+
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopping else { throw EngineError.shuttingDown }
+        guard waiting.count < configuration.maxQueue else {
+            counters.rejectedOverloaded += 1
+            throw EngineError.overloaded(queued: configuration.maxQueue, retryAfterSeconds: configuration.retryAfterSeconds)
+        }
+        nextID += 1
+        let handle = GenerationHandle(id: nextID)
+        let sequence = ActiveSequence(
+            handle: handle, request: request, onEvent: onEvent, lease: lease,
+            state: model.makeSequence(capacity: positions), stopTokenIDs: stopIDs,
+            reservedBytes: reserved, tokenizer: tokenizer, submitted: .now)
+        waiting.append(sequence)
+        counters.queued = waiting.count
+        condition.signal()
+        return handle
+    }
+
+    /// Runs `body` on the engine thread between two steps and waits for it:
+    /// no sequence ever sees the model half-changed (live merge uses this).
+    public func betweenSteps<T: Sendable>(_ body: @escaping @Sendable () throws -> T) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        let box = ResultBox<T>()
+        condition.lock()
+        betweenSteps.append {
+            box.set(Result { try body() })
+            done.signal()
+        }
+        condition.signal()
+        condition.unlock()
+        done.wait()
+        return try box.get()
+    }
+
+    /// Stops admitting work. With `drain`, running and queued requests finish
+    /// first; without, they are cancelled. Returns when the loop has ended.
+    public func shutdown(drain: Bool = true) {
+        condition.lock()
+        stopping = true
+        if !drain { cancelEverything = true }
+        condition.broadcast()
+        while !finishedLoop { condition.wait() }
+        condition.unlock()
+    }
+
+    public var stats: EngineStats {
+        condition.lock()
+        defer { condition.unlock() }
+        return counters
+    }
+
+    // MARK: engine thread
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while running.isEmpty && waiting.isEmpty && betweenSteps.isEmpty && !stopping {
+                _ = condition.wait(until: Date(timeIntervalSinceNow: configuration.idleHeartbeatSeconds))
+                if running.isEmpty && waiting.isEmpty && betweenSteps.isEmpty {
+                    condition.unlock()
+                    heartbeat?()
+                    condition.lock()
+                }
+            }
+            let chores = betweenSteps
+            betweenSteps.removeAll()
+            if stopping && running.isEmpty && waiting.isEmpty && chores.isEmpty {
+                finishedLoop = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            admit()
+            condition.unlock()
+
+            for chore in chores { chore() }
+            heartbeat?()
+            if !running.isEmpty { step() }
+        }
+    }
+
+    /// FIFO admission while batch slots and KV budget allow: the head of the
+    /// queue is never overtaken, so no request starves. Called with the lock held.
+    private func admit() {
+        if cancelEverything {
+            for s in waiting { s.handle.cancel() }
+            for s in running { s.handle.cancel() }
+        }
+        var reserved = running.reduce(0) { $0 + $1.reservedBytes }
+        while let head = waiting.first {
+            if head.handle.isCancelled {
+                waiting.removeFirst()
+                counters.cancelled += 1
+                head.onEvent(.finished(head.result(.cancelled)))
+                continue
+            }
+            guard running.count < configuration.maxBatch,
+                  reserved + head.reservedBytes <= configuration.kvCacheBytes else { break }
+            waiting.removeFirst()
+            reserved += head.reservedBytes
+            running.append(head)
+        }
+        counters.queued = waiting.count
+        counters.running = running.count
+        counters.kvReservedBytes = reserved
+    }
+
+    func record(_ update: (inout EngineStats) -> Void) {
+        condition.lock()
+        update(&counters)
+        condition.unlock()
+    }
+}
+
+/// Carries a between-steps result back to the waiting caller.
+private final class ResultBox<T: Sendable>: @unchecked Sendable { // written once before the semaphore signals, read after
+    private var result: Result<T, Error>?
+    func set(_ r: Result<T, Error>) { result = r }
+    func get() throws -> T {
+        guard let result else { throw EngineError.shuttingDown }
+        return try result.get()
+    }
+}

@@ -1,0 +1,25 @@
+/// Limits of the serving engine, with the defaults an operator gets when the
+/// configuration file says nothing (`etc/lorad.conf` documents the same).
+public struct EngineConfiguration: Sendable, Equatable {
+    /// Sequences decoded together in one step (continuous batching width).
+    public var maxBatch: Int = 16
+    /// Requests waiting for a batch slot; one more is refused as overloaded
+    /// (HTTP 503 + Retry-After) instead of queueing without bound.
+    public var maxQueue: Int = 64
+    /// Bytes of KV cache the running sequences may reserve together. A
+    /// request reserves prompt + max_tokens positions (clamped to the
+    /// context) when admitted, so admitted work can never run out of memory.
+    public var kvCacheBytes: Int = 1 << 30
+    /// Prompt tokens prefilled per step across all sequences. A long prompt is
+    /// chunked so running decodes are not stalled for its whole prefill.
+    public var maxPrefillTokensPerStep: Int = 128
+    /// Context length cap (prompt + generated); nil = max_position_embeddings.
+    public var contextLength: Int? = nil
+    /// Suggested client back-off when overloaded.
+    public var retryAfterSeconds: Int = 1
+    /// The engine loop calls its heartbeat at least this often while idle
+    /// (the systemd watchdog is fed from it).
+    public var idleHeartbeatSeconds: Double = 1
+
+    public init() {}
+}

@@ -1,0 +1,16 @@
+/// Counters and gauges of the engine, read by /metrics and the benchmark.
+public struct EngineStats: Sendable, Equatable {
+    public var queued = 0
+    public var running = 0
+    public var steps = 0
+    public var promptTokens = 0
+    public var generatedTokens = 0
+    public var completed = 0
+    public var cancelled = 0
+    public var failed = 0
+    public var rejectedOverloaded = 0
+    /// KV bytes reserved by running sequences.
+    public var kvReservedBytes = 0
+    /// Sequences per step: count of steps by batch size (index = rows of decode + prefill sequences).
+    public var batchSizeCounts: [Int: Int] = [:]
+}

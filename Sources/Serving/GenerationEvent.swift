@@ -1,0 +1,47 @@
+/// What a running request hears from the engine, in order: zero or more
+/// `.token`, then exactly one `.finished`.
+///
+/// Events are delivered on the engine thread: a consumer must hand them off
+/// (e.g. to a socket's queue) and return at once.
+public enum GenerationEvent: Sendable {
+    case token(GeneratedToken)
+    case finished(GenerationResult)
+}
+
+/// One sampled token and the text it released.
+public struct GeneratedToken: Sendable {
+    public let id: Int
+    /// Text safe to show now. May be empty (half a UTF-8 character, or a
+    /// possible start of a stop string, is held back) and may include text
+    /// held back from earlier tokens.
+    public let text: String
+    /// log p(id) under the unmodified model distribution, when requested.
+    public let logprob: Float?
+    /// The most likely alternatives (id, log p), when requested.
+    public let topLogprobs: [(id: Int, logprob: Float)]
+}
+
+public enum FinishReason: String, Sendable {
+    /// EOS or a stop string (OpenAI "stop").
+    case stop
+    /// max_tokens or the context limit (OpenAI "length").
+    case length
+    /// The client went away or the request was cancelled.
+    case cancelled
+    /// The engine could not run it (the message is in `GenerationResult.error`).
+    case error
+}
+
+public struct GenerationResult: Sendable {
+    public let finishReason: FinishReason
+    public let promptTokens: Int
+    public let completionTokens: Int
+    /// The whole emitted text (stop strings excluded).
+    public let text: String
+    public let tokenIDs: [Int]
+    /// Seconds from submission to the first generated token.
+    public let timeToFirstToken: Double?
+    /// Seconds from submission to the end.
+    public let totalSeconds: Double
+    public let error: String?
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Llama
+import LoRA
+
+/// Model-level timings: the forward pass driven directly, no engine, so the
+/// numbers isolate the kernels (the engine's own costs are measured apart).
+struct ModelBench {
+    let model: LlamaModel
+    let workspace = Workspace()
+
+    /// Aggregate decode tokens/s with one row per sequence, `mixes[i]` being
+    /// sequence i's adapters. Each sequence first prefills a short prompt;
+    /// the best of `repeats` timed runs of `steps` steps is reported.
+    func decodeTokensPerSecond(mixes: [[AdapterUse]], steps: Int = 32, repeats: Int = 3, promptLength: Int = 8) throws -> Double {
+        let rows = mixes.count
+        let vocab = model.config.vocabSize
+        var best = 0.0
+        for _ in 0..<repeats {
+            let sequences = (0..<rows).map { _ in model.makeSequence(capacity: promptLength + steps + 8) }
+            // Prefill each sequence (one batched forward), then decode.
+            var prefill: [ForwardRow] = []
+            var prefillMixes: [[AdapterUse]] = []
+            for (i, seq) in sequences.enumerated() {
+                for p in 0..<promptLength {
+                    prefill.append(ForwardRow(sequence: seq, token: (i * 131 + p * 17) % vocab, position: p, needsLogits: p == promptLength - 1))
+                    prefillMixes.append(mixes[i])
+                }
+            }
+            _ = try model.forward(prefill, lora: LoRABatchPlan(rows: prefillMixes), workspace: workspace)
+            let plan = LoRABatchPlan(rows: mixes)
+            var tokens = (0..<rows).map { ($0 * 7 + 3) % vocab }
+            let start = ContinuousClock.now
+            for s in 0..<steps {
+                let batch = (0..<rows).map { ForwardRow(sequence: sequences[$0], token: tokens[$0], position: promptLength + s) }
+                let logits = try model.forward(batch, lora: plan, workspace: workspace)
+                // Greedy next token: keeps the data dependence a real decode has.
+                for r in 0..<rows {
+                    if let row = logits[r] { tokens[r] = argmax(row) }
+                }
+            }
+            let seconds = (ContinuousClock.now - start).seconds
+            best = max(best, Double(rows * steps) / seconds)
+        }
+        return best
+    }
+
+    /// Prefill of one `tokens`-long prompt: (tokens/s, GFLOP/s), best of `repeats`.
+    func prefill(tokens: Int, mix: [AdapterUse] = [], repeats: Int = 3) throws -> (tokensPerSecond: Double, gflops: Double) {
+        let vocab = model.config.vocabSize
+        var best = 0.0
+        for _ in 0..<repeats {
+            let seq = model.makeSequence(capacity: tokens + 1)
+            let rows = (0..<tokens).map { ForwardRow(sequence: seq, token: ($0 * 97 + 5) % vocab, position: $0, needsLogits: $0 == tokens - 1) }
+            let plan = LoRABatchPlan(rows: Array(repeating: mix, count: tokens))
+            let start = ContinuousClock.now
+            _ = try model.forward(rows, lora: plan, workspace: workspace)
+            best = max(best, Double(tokens) / (ContinuousClock.now - start).seconds)
+        }
+        return (best, best * flopsPerPrefillToken(tokens: tokens) / 1e9)
+    }
+
+    /// Matmul + attention FLOPs per prompt token for a `tokens`-long prefill
+    /// (2 per multiply-add; the lm_head runs for the last row only).
+    func flopsPerPrefillToken(tokens: Int) -> Double {
+        let c = model.config
+        let h = Double(c.hiddenSize), q = Double(c.queryDim), kv = Double(c.keyValueDim), i = Double(c.intermediateSize)
+        let linear = 2 * (h * (q + 2 * kv) + q * h + 3 * h * i) * Double(c.numHiddenLayers)
+        // QKᵀ and PV: each query attends to (position + 1) keys on average (T+1)/2.
+        let attention = 2 * 2 * Double(c.numAttentionHeads * c.headDim) * Double(tokens + 1) / 2 * Double(c.numHiddenLayers)
+        let head = 2 * h * Double(c.vocabSize) / Double(tokens)
+        return linear + attention + head
+    }
+
+    private func argmax(_ row: ArraySlice<Float>) -> Int {
+        var best = row.startIndex
+        for i in row.indices where row[i] > row[best] { best = i }
+        return best - row.startIndex
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Llama
+import LoRA
+import SafeTensors
+
+/// A SmolLM-135M-shaped model with seeded random weights, written as a real
+/// Hugging Face folder so the benchmark loads it through the normal path
+/// (config decoding, safetensors mmap, validation, fusion).
+enum SyntheticModel {
+    /// SmolLM-135M's shape (HuggingFaceTB/SmolLM-135M config.json).
+    static let configJSON = """
+    {
+      "architectures": ["LlamaForCausalLM"], "model_type": "llama",
+      "hidden_size": 576, "intermediate_size": 1536, "num_hidden_layers": 30,
+      "num_attention_heads": 9, "num_key_value_heads": 3, "head_dim": 64,
+      "vocab_size": 49152, "max_position_embeddings": 2048, "rms_norm_eps": 1e-05,
+      "rope_theta": 10000.0, "tie_word_embeddings": true, "hidden_act": "silu",
+      "bos_token_id": 0, "eos_token_id": 0, "torch_dtype": "float32"
+    }
+    """
+
+    /// Writes config.json + model.safetensors into `folder`.
+    static func write(to folder: URL, seed: UInt64 = 42) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try Data(configJSON.utf8).write(to: folder.appendingPathComponent("config.json"))
+        let config = try LlamaConfig(json: Data(configJSON.utf8))
+        let h = config.hiddenSize, inter = config.intermediateSize
+        var entries: [SafeTensorsWriter.Entry] = [.init(name: "model.embed_tokens.weight", dtype: .f32, shape: [config.vocabSize, h])]
+        for l in 0..<config.numHiddenLayers {
+            let p = "model.layers.\(l)."
+            entries.append(.init(name: p + "input_layernorm.weight", dtype: .f32, shape: [h]))
+            entries.append(.init(name: p + "post_attention_layernorm.weight", dtype: .f32, shape: [h]))
+            for kind in LinearKind.allCases {
+                let s = LlamaWeights.shape(of: kind, config)
+                entries.append(.init(name: LinearID(layer: l, kind: kind).weightName, dtype: .f32, shape: [s.outFeatures, s.inFeatures]))
+            }
+        }
+        entries.append(.init(name: "model.norm.weight", dtype: .f32, shape: [h]))
+        var rng = SplitMix64(seed: seed)
+        try SafeTensorsWriter(entries: entries, metadata: ["format": "pt"]).write(to: folder.appendingPathComponent("model.safetensors")) { e in
+            let isNorm = e.shape.count == 1
+            // Norm weights near 1, matrices ~U(-0.05, 0.05): activations stay finite over 30 layers.
+            let values = (0..<e.elementCount).map { _ in isNorm ? 1 + rng.uniform(0.1) : rng.uniform(0.05) }
+            return try SafeTensorsWriter.encode(values, as: .f32)
+        }
+    }
+
+    /// A random adapter on `kinds` with rank `rank` for every layer (non-zero B,
+    /// unlike a freshly initialised PEFT adapter, so the work is real).
+    static func adapter(name: String, config: LlamaConfig, kinds: [LinearKind], rank: Int, seed: UInt64) -> LoRAAdapter {
+        var rng = SplitMix64(seed: seed)
+        var modules: [LinearID: LoRAModule] = [:]
+        for l in 0..<config.numHiddenLayers {
+            for kind in kinds {
+                let s = LlamaWeights.shape(of: kind, config)
+                modules[LinearID(layer: l, kind: kind)] = LoRAModule(
+                    rank: rank, inFeatures: s.inFeatures, outFeatures: s.outFeatures, scale: 2,
+                    a: (0..<(rank * s.inFeatures)).map { _ in rng.uniform(0.05) },
+                    b: (0..<(s.outFeatures * rank)).map { _ in rng.uniform(0.05) })
+            }
+        }
+        return LoRAAdapter(name: name, modules: modules)
+    }
+
+    /// The same kind of adapter as PEFT's two files (config JSON + safetensors
+    /// bytes), for measuring the cold load path.
+    static func peftFiles(config: LlamaConfig, kinds: [LinearKind], rank: Int, seed: UInt64) throws -> (config: Data, weights: Data) {
+        var rng = SplitMix64(seed: seed)
+        var tensors: [(name: String, dtype: DType, shape: [Int], values: [Float])] = []
+        for l in 0..<config.numHiddenLayers {
+            for kind in kinds {
+                let s = LlamaWeights.shape(of: kind, config)
+                let path = "base_model.model." + LinearID(layer: l, kind: kind).modulePath
+                tensors.append((path + ".lora_A.weight", .f32, [rank, s.inFeatures], (0..<(rank * s.inFeatures)).map { _ in rng.uniform(0.05) }))
+                tensors.append((path + ".lora_B.weight", .f32, [s.outFeatures, rank], (0..<(s.outFeatures * rank)).map { _ in rng.uniform(0.05) }))
+            }
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-bench-adapter-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("adapter_model.safetensors")
+        try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"], to: file)
+        let targets = kinds.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
+        let json = """
+        {"peft_type": "LORA", "r": \(rank), "lora_alpha": \(2 * rank), "target_modules": [\(targets)],
+         "bias": "none", "use_dora": false, "use_rslora": false, "fan_in_fan_out": false, "lora_dropout": 0.0}
+        """
+        return (Data(json.utf8), try Data(contentsOf: file))
+    }
+}
+
+/// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast, and the same stream for
+/// the same seed on every machine.
+struct SplitMix64 {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [-a, a).
+    mutating func uniform(_ a: Float) -> Float {
+        (Float(next() >> 40) / Float(1 << 24) * 2 - 1) * a
+    }
+}

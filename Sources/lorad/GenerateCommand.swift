@@ -1,0 +1,96 @@
+import Foundation
+import Kernels
+import Llama
+import LoRA
+import Serving
+import Tokenization
+
+/// `lorad generate`: one completion, streamed to stdout as it is produced,
+/// through the same engine the daemon uses.
+enum GenerateCommand {
+    static let usage = """
+    usage: lorad generate [--model DIR] --prompt TEXT [options]
+      --model DIR          Hugging Face model folder (default: the bundled models/tiny-llama)
+      --prompt TEXT        the prompt (BOS is added as the tokenizer's post-processor says)
+      --max-tokens N       new tokens at most (default: 64)
+      --temperature T      0 = greedy (default: 0)
+      --top-k K            keep the K most likely tokens (default: 0 = off)
+      --top-p P            nucleus sampling (default: 1 = off)
+      --seed S             sampling seed (same seed, same output)
+      --stop TEXT          stop string, never printed (repeatable)
+      --adapter DIR[:W]    PEFT LoRA adapter folder, optionally weighted (repeatable: deltas add up)
+      --threads N          OpenBLAS threads (default: 2)
+    """
+
+    static func run(_ args: [String]) throws {
+        let a = try Arguments(args, valued: ["model", "prompt", "max-tokens", "temperature", "top-k", "top-p",
+                                             "seed", "stop", "adapter", "threads"])
+        guard let prompt = a.value("prompt") ?? a.positional.first else { throw UsageError.missing("--prompt TEXT") }
+        let folder = try ModelLocator.resolve(a.value("model"))
+        BLAS.setThreadCount(try a.int("threads", default: 2, range: 1...256))
+        let sampling = SamplingParameters(
+            temperature: try a.float("temperature", default: 0, range: 0...100),
+            topK: try a.int("top-k", default: 0, range: 0...Int.max),
+            topP: try a.float("top-p", default: 1, range: 0.000001...1),
+            seed: try a.uint64("seed"))
+
+        FileHandleOutput.stderr("lorad: loading \(folder.path)…\n")
+        let start = ContinuousClock.now
+        let model = try LlamaModel.load(folder: folder)
+        let tokenizer = try Tokenizer(folder: folder)
+        FileHandleOutput.stderr("lorad: loaded \(model.config.numHiddenLayers) layers, \(format(Double(model.weights.bytesReadPerToken) / 1e6)) MB of F32 weights in \(format((ContinuousClock.now - start).seconds, 2)) s\n")
+
+        // Adapters: DIR or DIR:WEIGHT, served under the folder's name.
+        var folders: [String: URL] = [:]
+        var terms: [AdapterSpec.Term] = []
+        for raw in a.values("adapter") {
+            var path = raw
+            var weight: Float = 1
+            if let colon = raw.lastIndex(of: ":"), let w = Float(raw[raw.index(after: colon)...]), w.isFinite {
+                path = String(raw[..<colon])
+                weight = w
+            }
+            let url = URL(fileURLWithPath: path)
+            var name = url.lastPathComponent
+            if !AdapterSpec.isValidName(name) || folders[name] != nil { name = "adapter\(terms.count)" }
+            folders[name] = url
+            terms.append(.init(name: name, weight: weight))
+        }
+        let shapes = model.weights.linearShapes
+        let cache = AdapterCache(source: FolderAdapterSource(folders: folders), budgetBytes: Int.max) { payload in
+            try AdapterLoader.load(name: payload.name, configJSON: payload.configJSON,
+                                   safetensors: payload.weights, base: shapes).adapter
+        }
+        let engine = Engine(model: model, tokenizer: tokenizer, adapters: cache)
+        defer { engine.shutdown() }
+
+        let request = GenerationRequest(
+            promptTokens: tokenizer.encode(prompt), adapters: AdapterSpec(terms: terms), sampling: sampling,
+            maxTokens: try a.int("max-tokens", default: 64, range: 1...1_000_000), stop: a.values("stop"))
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var final: GenerationResult?   // written once on the engine thread before `done` signals
+        _ = try engine.submit(request) { event in
+            switch event {
+            case .token(let t): FileHandleOutput.stdout(t.text)
+            case .finished(let r):
+                final = r
+                done.signal()
+            }
+        }
+        done.wait()
+        FileHandleOutput.stdout("\n")
+        if let r = final {
+            if let error = r.error { throw GenerateError.failed(error) }
+            let decodeSeconds = r.totalSeconds - (r.timeToFirstToken ?? 0)
+            let rate = r.completionTokens > 1 && decodeSeconds > 0 ? Double(r.completionTokens - 1) / decodeSeconds : 0
+            FileHandleOutput.stderr("lorad: \(r.promptTokens) prompt + \(r.completionTokens) generated tokens, finish: \(r.finishReason.rawValue), first token \(format((r.timeToFirstToken ?? 0) * 1000)) ms, \(format(rate)) tok/s\n")
+        }
+    }
+}
+
+enum GenerateError: Error, CustomStringConvertible {
+    case failed(String)
+    var description: String {
+        switch self { case .failed(let m): return m }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Synchronization
+import Llama
+import LoRA
+import Tokenization
+import TestSupport
+@testable import Serving
+
+/// The fixture model, tokenizer and adapters, loaded once for all engine tests.
+enum EngineHarness {
+    static let model = Result { try LlamaModel.load(folder: Fixtures.tinyLlama) }
+    static let tokenizer = Result { try Tokenizer(folder: Fixtures.tinyLlama) }
+    static let references = Result { try References.load() }
+
+    static let source = FolderAdapterSource(folders: Dictionary(uniqueKeysWithValues:
+        Fixtures.adapterNames.map { ($0, Fixtures.adapter($0)) }))
+
+    /// Validates against the fixture model's linears and converts to F32.
+    static func loader(counting loads: Mutex<[String: Int]>? = nil) throws -> AdapterCache.Loader {
+        let shapes = try model.get().weights.linearShapes
+        return { payload in
+            loads?.withLock { $0[payload.name, default: 0] += 1 }
+            return try AdapterLoader.load(name: payload.name, configJSON: payload.configJSON,
+                                          safetensors: payload.weights, base: shapes).adapter
+        }
+    }
+
+    static func engine(_ configuration: EngineConfiguration = EngineConfiguration(),
+                       budget: Int = 64 << 20, loads: Mutex<[String: Int]>? = nil) throws -> Engine {
+        let cache = AdapterCache(source: source, budgetBytes: budget, loader: try loader(counting: loads))
+        return Engine(model: try model.get(), tokenizer: try tokenizer.get(), adapters: cache,
+                      configuration: configuration)
+    }
+}
+
+/// Collects one request's events; `wait()` blocks until it finishes.
+final class Collector: Sendable {
+    private let state = Mutex<(tokens: [GeneratedToken], result: GenerationResult?)>(([], nil))
+    private let done = DispatchSemaphore(value: 0)
+    /// Called after each token (on the engine thread) with the count so far.
+    let onToken: (@Sendable (Int) -> Void)?
+
+    init(onToken: (@Sendable (Int) -> Void)? = nil) { self.onToken = onToken }
+
+    var handler: @Sendable (GenerationEvent) -> Void {
+        { [self] event in
+            switch event {
+            case .token(let t):
+                let n = state.withLock { s -> Int in s.tokens.append(t); return s.tokens.count }
+                onToken?(n)
+            case .finished(let r):
+                state.withLock { $0.result = r }
+                done.signal()
+            }
+        }
+    }
+
+    func wait() -> GenerationResult {
+        done.wait()
+        done.signal()   // later waits return at once
+        return state.withLock { $0.result! }
+    }
+
+    var tokens: [GeneratedToken] { state.withLock { $0.tokens } }
+    var streamedText: String { state.withLock { $0.tokens.map(\.text).joined() } }
+}
+
+extension Engine {
+    /// Submits and waits.
+    func run(_ request: GenerationRequest) throws -> GenerationResult {
+        let c = Collector()
+        _ = try submit(request, onEvent: c.handler)
+        return c.wait()
+    }
+}
