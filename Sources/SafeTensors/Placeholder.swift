@@ -1,1 +1,0 @@
-// SafeTensors — placeholder so the target compiles; replaced by the target's real files.
