@@ -16,6 +16,10 @@ public enum AdapterError: Error, CustomStringConvertible, Sendable, Equatable {
     /// A regular expression in the config does not compile.
     case invalidRegex(field: String, pattern: String, reason: String)
 
+    // MARK: files
+    /// A file the adapter folder must contain is absent.
+    case missingFile(path: String, reason: String)
+
     // MARK: adapter_model.safetensors
     /// The weights file could not be read or parsed.
     case unreadableWeights(reason: String)
@@ -58,6 +62,8 @@ public enum AdapterError: Error, CustomStringConvertible, Sendable, Equatable {
             return "adapter_config.json: 'peft_type' is \"\(type)\"; only \"LORA\" adapters are supported"
         case let .invalidRegex(field, pattern, reason):
             return "adapter_config.json: '\(field)' regex \"\(pattern)\" does not compile: \(reason)"
+        case let .missingFile(path, reason):
+            return "\(path): \(reason)"
         case .unreadableWeights(let reason):
             return "adapter_model.safetensors: \(reason)"
         case let .unexpectedTensor(tensor, reason):
