@@ -54,6 +54,8 @@ enum LoRATestSupport {
         var dtype: DType
         var shape: [Int]
         var values: [Float]
+        /// Raw little-endian bytes to write instead of encoding `values` (for non-float dtypes).
+        var raw: [UInt8]? = nil
     }
 
     /// Every tensor of a fixture adapter, as F32 values, in file order.
@@ -70,7 +72,8 @@ enum LoRATestSupport {
         var out = Data()
         let byName = Dictionary(tensors.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         try writer.serialize(into: { out.append(contentsOf: $0) }) { entry in
-            try SafeTensorsWriter.encode(byName[entry.name]?.values ?? [], as: entry.dtype, tensor: entry.name)
+            if let raw = byName[entry.name]?.raw { return raw }
+            return try SafeTensorsWriter.encode(byName[entry.name]?.values ?? [], as: entry.dtype, tensor: entry.name)
         }
         return out
     }
