@@ -4,9 +4,9 @@ import Kernels
 /// then applied after every base matmul.
 ///
 /// This is the S-LoRA / Punica "SGMV" idea on OpenBLAS: the base matmul runs
-/// once for the whole batch; for each distinct adapter, gather the rows that
-/// use it, run the two skinny matmuls x·Aᵀ then ·Bᵀ, and scatter-add
-/// weight·scale·delta back into those rows. B·A is never materialised.
+/// once for the whole batch; for each distinct adapter, take the rows that
+/// use it, run the two skinny matmuls x·Aᵀ then ·Bᵀ, and accumulate
+/// weight·scale·delta into those rows. B·A is never materialised.
 public struct LoRABatchPlan: Sendable {
     /// One distinct adapter and the rows (with per-row weights) that use it.
     public struct Group: Sendable {
@@ -46,37 +46,81 @@ public struct LoRABatchPlan: Sendable {
     /// y[row] += Σ_adapters weight · scale · B·(A·x[row]) for linear `id`.
     ///
     /// - x: (rowCount, in) with row stride `inputStride`
-    /// - y: (rowCount, out) with row stride `outputStride`
+    /// - y: (rowCount, out) with row stride `outputStride`; must not overlap x
+    ///
+    /// Per adapter group: one row (the common decode case) is two gemv calls,
+    /// the second accumulating straight into y (alpha = weight·scale, beta = 1),
+    /// so nothing is gathered or scattered. Several rows: x·Aᵀ as one sgemm
+    /// (reading x in place when the rows are consecutive, as a prefill's are,
+    /// else from a gathered copy), each row of that (n, r) result scaled by its
+    /// weight·scale, then ·Bᵀ accumulated into y run by run of consecutive rows
+    /// (sgemm with ldc = outputStride, or gemv for a lone row).
     public func apply(to id: LinearID,
                       input x: UnsafePointer<Float>, inputStride: Int,
                       output y: UnsafeMutablePointer<Float>, outputStride: Int,
                       scratch: LoRAScratch) {
         for group in groups {
             guard let module = group.adapter.modules[id] else { continue }
-            let n = group.rows.count, r = module.rank
+            let rows = group.rows
+            let n = rows.count, r = module.rank
             let inF = module.inFeatures, outF = module.outFeatures
-            scratch.reserve(rows: n, inFeatures: inF, rank: r, outFeatures: outF)
+            scratch.reserve(rows: n, inFeatures: inF, rank: r)
             scratch.gathered.withUnsafeMutableBufferPointer { g in
             scratch.low.withUnsafeMutableBufferPointer { low in
-            scratch.delta.withUnsafeMutableBufferPointer { d in
             module.a.withUnsafeBufferPointer { a in
             module.b.withUnsafeBufferPointer { b in
-                // gather: (n, in)
-                for (i, row) in group.rows.enumerated() {
-                    (g.baseAddress! + i * inF).update(from: x + row * inputStride, count: inF)
+                guard let gp = g.baseAddress, let lp = low.baseAddress,
+                      let ap = a.baseAddress, let bp = b.baseAddress else { return }
+                if n == 1 {
+                    let row = rows[0]
+                    // low = A·x : (r)
+                    BLAS.gemv(out: r, in: inF, w: ap, x: x + row * inputStride, y: lp)
+                    // y[row] += (weight·scale) · B·low : (out)
+                    BLAS.gemv(out: outF, in: r, alpha: group.weights[0] * module.scale,
+                              w: bp, x: lp, beta: 1, y: y + row * outputStride)
+                    return
                 }
-                // low = g·Aᵀ : (n, r)
-                BLAS.gemmABt(m: n, n: r, k: inF, a: g.baseAddress!, b: a.baseAddress!, c: low.baseAddress!)
-                // d = low·Bᵀ : (n, out)
-                BLAS.gemmABt(m: n, n: outF, k: r, a: low.baseAddress!, b: b.baseAddress!, c: d.baseAddress!)
-                // scatter-add with the per-row weight · module scale
-                for (i, row) in group.rows.enumerated() {
+                // low = X·Aᵀ : (n, r), X read in place when the rows are consecutive.
+                if Self.isConsecutive(rows[...]) {
+                    BLAS.gemmABt(m: n, n: r, k: inF, a: x + rows[0] * inputStride, lda: inputStride,
+                                 b: ap, c: lp)
+                } else {
+                    for (i, row) in rows.enumerated() {
+                        (gp + i * inF).update(from: x + row * inputStride, count: inF)  // gather: (n, in)
+                    }
+                    BLAS.gemmABt(m: n, n: r, k: inF, a: gp, b: ap, c: lp)
+                }
+                // Fold each row's weight · module scale into its r values (cheaper than into out values).
+                for i in 0..<n {
                     let s = group.weights[i] * module.scale
-                    let src = d.baseAddress! + i * outF
-                    let dst = y + row * outputStride
-                    for j in 0..<outF { dst[j] += s * src[j] }
+                    let rowLow = lp + i * r
+                    for k in 0..<r { rowLow[k] *= s }
                 }
-            }}}}}
+                // y[rows] += low·Bᵀ, one call per run of consecutive rows.
+                var i = 0
+                while i < n {
+                    var j = i + 1
+                    while j < n && rows[j] == rows[j - 1] + 1 { j += 1 }
+                    let dst = y + rows[i] * outputStride
+                    if j - i == 1 {
+                        BLAS.gemv(out: outF, in: r, w: bp, x: lp + i * r, beta: 1, y: dst)
+                    } else {
+                        BLAS.gemmABt(m: j - i, n: outF, k: r, a: lp + i * r, b: bp,
+                                     beta: 1, c: dst, ldc: outputStride)
+                    }
+                    i = j
+                }
+            }}}}
         }
+    }
+
+    /// Whether row indices ascend by exactly one (so they are one strided block of x).
+    static func isConsecutive(_ rows: ArraySlice<Int>) -> Bool {
+        var previous: Int?
+        for row in rows {
+            if let p = previous, row != p + 1 { return false }
+            previous = row
+        }
+        return true
     }
 }

@@ -8,14 +8,13 @@ public final class LoRAScratch {
     var gathered: [Float] = []
     /// (rows, r) x·Aᵀ
     var low: [Float] = []
-    /// (rows, out) (x·Aᵀ)·Bᵀ before the scatter-add
-    var delta: [Float] = []
 
     public init() {}
 
-    func reserve(rows: Int, inFeatures: Int, rank: Int, outFeatures: Int) {
-        if gathered.count < rows * inFeatures { gathered = [Float](repeating: 0, count: rows * inFeatures) }
-        if low.count < rows * rank { low = [Float](repeating: 0, count: rows * rank) }
-        if delta.count < rows * outFeatures { delta = [Float](repeating: 0, count: rows * outFeatures) }
+    /// Grows the buffers (never shrinks) and keeps them non-empty so their base addresses exist.
+    func reserve(rows: Int, inFeatures: Int, rank: Int) {
+        let g = max(1, rows * inFeatures), l = max(1, rows * rank)
+        if gathered.count < g { gathered = [Float](repeating: 0, count: g) }
+        if low.count < l { low = [Float](repeating: 0, count: l) }
     }
 }

@@ -1,0 +1,97 @@
+/// Why an adapter (its `adapter_config.json` or `adapter_model.safetensors`)
+/// was refused. Every case names the field, tensor or module at fault so an
+/// operator can fix the upload; the HTTP layer maps these to 400/422.
+public enum AdapterError: Error, CustomStringConvertible, Sendable, Equatable {
+    // MARK: adapter_config.json
+    /// The config is not JSON, or not a JSON object.
+    case invalidConfigJSON(reason: String)
+    /// A required field is absent.
+    case missingField(String)
+    /// A field has the wrong JSON type or an impossible value.
+    case invalidField(field: String, value: String, expected: String)
+    /// A field asks for something lorad does not implement (DoRA, bias, modules_to_save, …).
+    case unsupportedFeature(field: String, value: String, reason: String)
+    /// `peft_type` is not `LORA`.
+    case unsupportedPeftType(String)
+    /// A regular expression in the config does not compile.
+    case invalidRegex(field: String, pattern: String, reason: String)
+
+    // MARK: files
+    /// A file the adapter folder must contain is absent.
+    case missingFile(path: String, reason: String)
+
+    // MARK: adapter_model.safetensors
+    /// The weights file could not be read or parsed.
+    case unreadableWeights(reason: String)
+    /// A tensor name that is not `…<module>.lora_A.weight` / `.lora_B.weight`.
+    case unexpectedTensor(tensor: String, reason: String)
+    /// A LoRA tensor for a module the base model does not have.
+    case unknownModule(tensor: String, module: String)
+    /// LoRA on the embedding or the output head (`embed_tokens`, `lm_head`).
+    case embeddingLoRA(tensor: String)
+    /// A tensor for a module the config's `target_modules` (etc.) does not select.
+    case untargetedModule(tensor: String, module: String)
+    /// `lora_A` without `lora_B` or the reverse.
+    case missingPair(present: String, missing: String)
+    /// A tensor's shape disagrees with the base linear's (out, in).
+    case shapeMismatch(tensor: String, found: [Int], expected: [Int], reason: String)
+    /// A tensor's rank disagrees with the rank the config gives that module.
+    case rankMismatch(tensor: String, found: Int, configured: Int, module: String)
+    /// A dtype other than F32/F16/BF16.
+    case unsupportedDType(tensor: String, dtype: String)
+    /// NaN or ±Inf in a tensor.
+    case nonFinite(tensor: String, index: Int, value: Float)
+    /// The file holds no LoRA module at all.
+    case noModules(reason: String)
+
+    // MARK: merge
+    /// A base tensor's shape or size is not what the adapter was validated against.
+    case baseMismatch(tensor: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfigJSON(let reason):
+            return "adapter_config.json is not valid JSON: \(reason)"
+        case .missingField(let field):
+            return "adapter_config.json: required field '\(field)' is missing"
+        case let .invalidField(field, value, expected):
+            return "adapter_config.json: field '\(field)' is \(value), expected \(expected)"
+        case let .unsupportedFeature(field, value, reason):
+            return "adapter_config.json: '\(field)': \(value) is not supported: \(reason)"
+        case .unsupportedPeftType(let type):
+            return "adapter_config.json: 'peft_type' is \"\(type)\"; only \"LORA\" adapters are supported"
+        case let .invalidRegex(field, pattern, reason):
+            return "adapter_config.json: '\(field)' regex \"\(pattern)\" does not compile: \(reason)"
+        case let .missingFile(path, reason):
+            return "\(path): \(reason)"
+        case .unreadableWeights(let reason):
+            return "adapter_model.safetensors: \(reason)"
+        case let .unexpectedTensor(tensor, reason):
+            return "adapter_model.safetensors: unexpected tensor '\(tensor)': \(reason)"
+        case let .unknownModule(tensor, module):
+            return "adapter_model.safetensors: tensor '\(tensor)' is for module '\(module)', "
+                + "which this base model does not have (maybe wrong base model?)"
+        case .embeddingLoRA(let tensor):
+            return "adapter_model.safetensors: tensor '\(tensor)' adapts the embedding or output head "
+                + "(embed_tokens/lm_head); LoRA on those is not supported"
+        case let .untargetedModule(tensor, module):
+            return "adapter_model.safetensors: tensor '\(tensor)' is for module '\(module)', "
+                + "which the config's target_modules do not select"
+        case let .missingPair(present, missing):
+            return "adapter_model.safetensors: '\(present)' has no partner '\(missing)'"
+        case let .shapeMismatch(tensor, found, expected, reason):
+            return "adapter_model.safetensors: tensor '\(tensor)' has shape \(found), expected \(expected) (\(reason))"
+        case let .rankMismatch(tensor, found, configured, module):
+            return "adapter_model.safetensors: tensor '\(tensor)' has rank \(found) but the config gives "
+                + "module '\(module)' rank \(configured) (r / rank_pattern)"
+        case let .unsupportedDType(tensor, dtype):
+            return "adapter_model.safetensors: tensor '\(tensor)' has dtype \(dtype); only F32, F16 and BF16 are supported"
+        case let .nonFinite(tensor, index, value):
+            return "adapter_model.safetensors: tensor '\(tensor)' holds \(value) at element \(index)"
+        case .noModules(let reason):
+            return "adapter has no LoRA modules: \(reason)"
+        case let .baseMismatch(tensor, reason):
+            return "base tensor '\(tensor)': \(reason)"
+        }
+    }
+}

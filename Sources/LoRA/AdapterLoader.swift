@@ -1,0 +1,182 @@
+import Foundation
+import SafeTensors
+
+/// Loads a PEFT LoRA adapter and validates it against a base model before
+/// building anything, so a bad upload is refused whole with an error that
+/// names the field or tensor at fault (`AdapterError`).
+///
+/// Checks, in order: the config (see `LoRAConfig`); every tensor name is a
+/// LoRA factor of a linear this base model has and the config selects; every
+/// A has its B and the reverse; A is (r, in) and B is (out, r) for the base's
+/// (out, in) with r the config's (pattern-resolved) rank; dtype F32/F16/BF16;
+/// no NaN/Inf; at least one module. Modules the config selects but the file
+/// lacks are simply not adapted (PEFT would leave them at B = 0, a zero delta).
+public enum AdapterLoader {
+    /// File names PEFT's `save_pretrained` writes (peft/utils/constants.py).
+    public static let configFileName = "adapter_config.json"
+    public static let weightsFileName = "adapter_model.safetensors"
+
+    /// Loads `adapter_config.json` + `adapter_model.safetensors` from a folder.
+    /// - Parameters:
+    ///   - name: the name the adapter is served under.
+    ///   - base: every linear of the base model with its (out, in) shape.
+    public static func load(name: String, folder: URL, base: [LinearID: LinearShape]) throws -> LoadedAdapter {
+        let configURL = folder.appendingPathComponent(configFileName)
+        let weightsURL = folder.appendingPathComponent(weightsFileName)
+        guard let configData = FileManager.default.contents(atPath: configURL.path) else {
+            throw AdapterError.missingFile(path: configURL.path, reason: "cannot read the adapter config")
+        }
+        guard FileManager.default.fileExists(atPath: weightsURL.path) else {
+            let bin = folder.appendingPathComponent("adapter_model.bin").path
+            let reason = FileManager.default.fileExists(atPath: bin)
+                ? "only adapter_model.bin (pickle) is present; convert it to safetensors"
+                : "the adapter weights file is missing"
+            throw AdapterError.missingFile(path: weightsURL.path, reason: reason)
+        }
+        let config = try LoRAConfig(json: configData)
+        let weights: SafeTensorsFile
+        do { weights = try SafeTensorsFile(contentsOf: weightsURL) } catch {
+            throw AdapterError.unreadableWeights(reason: String(describing: error))
+        }
+        return try load(name: name, config: config, weights: weights, base: base)
+    }
+
+    /// Loads an adapter from the two uploaded files' bytes.
+    public static func load(name: String, configJSON: Data, safetensors: Data,
+                            base: [LinearID: LinearShape]) throws -> LoadedAdapter {
+        let config = try LoRAConfig(json: configJSON)
+        let weights: SafeTensorsFile
+        do { weights = try SafeTensorsFile(data: safetensors, name: weightsFileName) } catch {
+            throw AdapterError.unreadableWeights(reason: String(describing: error))
+        }
+        return try load(name: name, config: config, weights: weights, base: base)
+    }
+
+    /// Validates `weights` against `config` and `base`, then converts to F32.
+    public static func load(name: String, config: LoRAConfig, weights: SafeTensorsFile,
+                            base: [LinearID: LinearShape]) throws -> LoadedAdapter {
+        let pairs = try validate(config: config, weights: weights, base: base)
+
+        // Only now read values: every name, shape and dtype is known to be right.
+        var modules: [LinearID: LoRAModule] = [:]
+        var infos: [AdapterInfo.Module] = []
+        var parameterCount = 0
+        for pair in pairs {
+            let a = try finiteFloats(pair.a, in: weights)  // (r, in)
+            let b = try finiteFloats(pair.b, in: weights)  // (out, r)
+            let scale = LoRAConfig.scale(rank: pair.rank, alpha: pair.alpha, rsLoRA: config.useRSLoRA)
+            modules[pair.id] = LoRAModule(rank: pair.rank, inFeatures: pair.shape.inFeatures,
+                                          outFeatures: pair.shape.outFeatures, scale: scale, a: a, b: b)
+            infos.append(AdapterInfo.Module(id: pair.id, rank: pair.rank, alpha: pair.alpha, scale: scale))
+            parameterCount += a.count + b.count
+        }
+        var kinds: [String] = []
+        for kind in LinearKind.allCases where pairs.contains(where: { $0.id.kind == kind }) { kinds.append(kind.rawValue) }
+        let info = AdapterInfo(
+            modules: infos, r: config.r, loraAlpha: config.loraAlpha, useRSLoRA: config.useRSLoRA,
+            targetModules: config.targetModules, adaptedKinds: kinds,
+            parameterCount: parameterCount, parameterBytes: parameterCount * MemoryLayout<Float>.size,
+            baseModelNameOrPath: config.baseModelNameOrPath, peftVersion: config.peftVersion)
+        return LoadedAdapter(adapter: LoRAAdapter(name: name, modules: modules), info: info, config: config)
+    }
+
+    /// One validated module: its tensors and the rank/alpha the config gives it.
+    struct ValidPair {
+        let id: LinearID
+        let a: String
+        let b: String
+        let shape: LinearShape
+        let rank: Int
+        let alpha: Double
+    }
+
+    /// Every check that needs only names, shapes and dtypes. Returns the pairs in (layer, kind) order.
+    static func validate(config: LoRAConfig, weights: SafeTensorsFile,
+                         base: [LinearID: LinearShape]) throws -> [ValidPair] {
+        let matcher = PatternMatcher(config)
+        var aNames: [LinearID: String] = [:]
+        var bNames: [LinearID: String] = [:]
+        // Tensors in data-offset order, so the first bad one reported is stable.
+        for info in weights.tensors {
+            let (module, factor) = try { let t = try AdapterTensorName.parse(info.name); return (t.module, t.factor) }()
+            guard let id = LinearID(modulePath: module), base[id] != nil else {
+                throw AdapterError.unknownModule(tensor: info.name, module: module)
+            }
+            guard matcher.selects(module: module) else {
+                throw AdapterError.untargetedModule(tensor: info.name, module: module)
+            }
+            guard [.f32, .f16, .bf16].contains(info.dtype) else {
+                throw AdapterError.unsupportedDType(tensor: info.name, dtype: info.dtype.rawValue)
+            }
+            switch factor {
+            case .a: aNames[id] = info.name
+            case .b: bNames[id] = info.name
+            }
+        }
+        for (id, a) in aNames where bNames[id] == nil {
+            throw AdapterError.missingPair(present: a, missing: partner(of: a, from: "lora_A", to: "lora_B"))
+        }
+        for (id, b) in bNames where aNames[id] == nil {
+            throw AdapterError.missingPair(present: b, missing: partner(of: b, from: "lora_B", to: "lora_A"))
+        }
+        guard !aNames.isEmpty else {
+            throw AdapterError.noModules(reason: "adapter_model.safetensors holds no lora_A/lora_B tensors")
+        }
+
+        var pairs: [ValidPair] = []
+        for id in aNames.keys.sorted() {
+            guard let aName = aNames[id], let bName = bNames[id], let shape = base[id],
+                  let aInfo = weights.info(aName), let bInfo = weights.info(bName) else { continue }
+            let module = id.modulePath
+            let rank = matcher.rank(forModule: module)
+            let alpha = matcher.alpha(forModule: module)
+            let out = shape.outFeatures, inF = shape.inFeatures
+            // lora_A: (r, in) — PEFT's LoraLayer.update_layer builds nn.Linear(in, r).
+            guard aInfo.shape.count == 2, aInfo.shape[1] == inF else {
+                throw AdapterError.shapeMismatch(tensor: aName, found: aInfo.shape, expected: [rank, inF],
+                                                 reason: "lora_A is (r, in); base '\(module)' is (out, in) = \(shape)")
+            }
+            guard aInfo.shape[0] == rank else {
+                throw AdapterError.rankMismatch(tensor: aName, found: aInfo.shape[0], configured: rank, module: module)
+            }
+            // lora_B: (out, r) — nn.Linear(r, out).
+            guard bInfo.shape.count == 2, bInfo.shape[0] == out else {
+                throw AdapterError.shapeMismatch(tensor: bName, found: bInfo.shape, expected: [out, rank],
+                                                 reason: "lora_B is (out, r); base '\(module)' is (out, in) = \(shape)")
+            }
+            guard bInfo.shape[1] == rank else {
+                throw AdapterError.rankMismatch(tensor: bName, found: bInfo.shape[1], configured: rank, module: module)
+            }
+            pairs.append(ValidPair(id: id, a: aName, b: bName, shape: shape, rank: rank, alpha: alpha))
+        }
+        return pairs
+    }
+
+    static func partner(of tensor: String, from: String, to: String) -> String {
+        guard let range = tensor.range(of: "." + from + ".", options: .backwards) else { return to }
+        return tensor.replacingCharacters(in: range, with: "." + to + ".")
+    }
+
+    static func finiteFloats(_ tensor: String, in file: SafeTensorsFile) throws -> [Float] {
+        let values: [Float]
+        do { values = try file.floats(tensor) } catch {
+            throw AdapterError.unreadableWeights(reason: String(describing: error))
+        }
+        if let i = values.firstIndex(where: { !$0.isFinite }) {
+            throw AdapterError.nonFinite(tensor: tensor, index: i, value: values[i])
+        }
+        return values
+    }
+
+    /// Every linear of a Llama checkpoint (`model.layers.N.<self_attn|mlp>.<proj>.weight`)
+    /// with its (out, in) shape, as the validation above needs it.
+    public static func linearShapes(of checkpoint: Checkpoint) -> [LinearID: LinearShape] {
+        var shapes: [LinearID: LinearShape] = [:]
+        for name in checkpoint.tensorNames where name.hasSuffix(".weight") {
+            guard let id = LinearID(modulePath: String(name.dropLast(".weight".count))),
+                  let info = checkpoint.info(name), info.shape.count == 2 else { continue }
+            shapes[id] = LinearShape(outFeatures: info.shape[0], inFeatures: info.shape[1])
+        }
+        return shapes
+    }
+}

@@ -1,0 +1,7 @@
+/// The result of loading and validating an adapter: the values the forward
+/// pass uses, the metadata the registry stores, and the decoded config.
+public struct LoadedAdapter: Sendable {
+    public let adapter: LoRAAdapter
+    public let info: AdapterInfo
+    public let config: LoRAConfig
+}

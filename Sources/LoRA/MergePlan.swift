@@ -1,0 +1,95 @@
+import Foundation
+import SafeTensors
+
+/// A base checkpoint with adapters folded in, produced tensor by tensor so
+/// `lorad merge` and `POST /adapters/NAME/merge` can stream the result without
+/// ever holding a second copy of the model: at most one merged tensor is in
+/// memory at a time.
+///
+/// The output has the checkpoint's tensor names, shapes and dtypes (so
+/// transformers loads it with the base `config.json`). Untouched tensors are
+/// copied byte for byte; merged ones are computed in F32 (W0 + Σ w·s·B·A) and
+/// rounded back to the tensor's dtype (F16/BF16 round to nearest even).
+public struct MergePlan: Sendable {
+    public let base: Checkpoint
+    public let adapters: [AdapterUse]
+    /// Checkpoint tensor name → the linear it is, for the tensors an adapter touches.
+    private let merged: [String: LinearID]
+
+    /// - Throws: `AdapterError.baseMismatch` if an adapted linear is absent from the
+    ///   checkpoint, has another shape, or is not floating point.
+    public init(base: Checkpoint, adapters: [AdapterUse]) throws {
+        var merged: [String: LinearID] = [:]
+        var ids = Set<LinearID>()
+        for use in adapters where use.weight != 0 { ids.formUnion(use.adapter.modules.keys) }
+        for id in ids {
+            guard let info = base.info(id.weightName) else {
+                throw AdapterError.baseMismatch(tensor: id.weightName, reason: "is not in the base checkpoint")
+            }
+            for use in adapters {
+                guard let m = use.adapter.modules[id] else { continue }
+                guard info.shape == [m.outFeatures, m.inFeatures] else {
+                    throw AdapterError.baseMismatch(
+                        tensor: id.weightName,
+                        reason: "has shape \(info.shape); adapter '\(use.adapter.name)' expects [\(m.outFeatures), \(m.inFeatures)]")
+                }
+            }
+            guard [.f32, .f16, .bf16].contains(info.dtype) else {
+                throw AdapterError.baseMismatch(tensor: id.weightName, reason: "has dtype \(info.dtype.rawValue)")
+            }
+            merged[id.weightName] = id
+        }
+        self.base = base
+        self.adapters = adapters
+        self.merged = merged
+    }
+
+    /// Every tensor of the output, in the checkpoint's (sorted) name order.
+    public var tensorNames: [String] { base.tensorNames }
+
+    /// Whether `name` is changed by the merge.
+    public func isMerged(_ name: String) -> Bool { merged[name] != nil }
+
+    /// The output tensor as F32: merged if an adapter touches it, else the original values.
+    public func floats(_ name: String) throws -> [Float] {
+        let values = try base.floats(name)
+        guard let id = merged[name] else { return values }
+        return try LoRAMerge.mergedWeight(base: values, adapters: adapters, id: id)
+    }
+
+    /// The output tensor's bytes in its checkpoint dtype: the original bytes
+    /// verbatim when untouched, else the merged values encoded.
+    public func bytes(_ name: String) throws -> [UInt8] {
+        guard let info = base.info(name) else {
+            throw AdapterError.baseMismatch(tensor: name, reason: "is not in the base checkpoint")
+        }
+        guard merged[name] != nil else {
+            return try base.withRawBytes(name) { [UInt8]($0) }
+        }
+        return try SafeTensorsWriter.encode(try floats(name), as: info.dtype, tensor: name)
+    }
+
+    /// The writer for the output file: every tensor with its checkpoint dtype and shape,
+    /// and metadata `format: pt` as transformers' `save_pretrained` writes.
+    public func writer() throws -> SafeTensorsWriter {
+        let entries = try tensorNames.map { name -> SafeTensorsWriter.Entry in
+            guard let info = base.info(name) else {
+                throw AdapterError.baseMismatch(tensor: name, reason: "is not in the base checkpoint")
+            }
+            return SafeTensorsWriter.Entry(name: name, dtype: info.dtype, shape: info.shape)
+        }
+        var metadata = base.files.first?.metadata ?? [:]
+        metadata["format"] = "pt"
+        return try SafeTensorsWriter(entries: entries, metadata: metadata)
+    }
+
+    /// Streams the merged `.safetensors` to `sink` in chunks (header, then one tensor at a time).
+    public func serialize(into sink: ([UInt8]) throws -> Void) throws {
+        try writer().serialize(into: sink) { entry in try bytes(entry.name) }
+    }
+
+    /// Writes the merged `.safetensors` file to `url`.
+    public func write(to url: URL) throws {
+        try writer().write(to: url) { entry in try bytes(entry.name) }
+    }
+}

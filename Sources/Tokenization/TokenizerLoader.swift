@@ -1,0 +1,136 @@
+import Foundation
+
+/// Turns tokenizer.json (+ tokenizer_config.json, generation_config.json)
+/// into the tokenizer's parts.
+enum TokenizerLoader {
+    struct Parts {
+        var addedVocabulary: AddedVocabulary
+        var preTokenizer: PreTokenizer?
+        var model: BPEModel
+        var postProcessor: PostProcessor?
+        var decoder: TokenDecoder?
+        var idToToken: [String?]
+        var tokenToId: [String: Int]
+        var specialIds: Set<Int>
+        var bosTokenId: Int?
+        var eosTokenIds: [Int]
+    }
+
+    static func load(tokenizerJSON: Data, configJSON: Data?, generationConfigJSON: Data?) throws -> Parts {
+        let root = JSONNode(try JSONValue.parse(tokenizerJSON, file: "tokenizer.json"), path: "")
+        guard root.value.objectValue != nil else {
+            throw TokenizerError.invalidJSON(file: "tokenizer.json", reason: "the top level is not an object")
+        }
+        let normalizer = try root.optional("normalizer").map(ComponentParser.normalizer)
+        let preTokenizer = try root.optional("pre_tokenizer").map(ComponentParser.preTokenizer)
+        let decoder = try root.optional("decoder").map(ComponentParser.decoder)
+        let model = try bpeModel(root.required("model"))
+
+        var added: [AddedToken] = []
+        for t in try root.optional("added_tokens")?.array() ?? [] {
+            let special = try t.bool("special", default: false)
+            added.append(AddedToken(id: try t.required("id").int(), content: try t.required("content").string(),
+                                    special: special,
+                                    lstrip: try t.bool("lstrip", default: false), rstrip: try t.bool("rstrip", default: false),
+                                    singleWord: try t.bool("single_word", default: false),
+                                    normalized: try t.bool("normalized", default: !special)))
+        }
+
+        var tokenToId = model.vocab
+        var maxId = model.vocab.values.max() ?? -1
+        for t in added {
+            tokenToId[t.content] = t.id
+            maxId = max(maxId, t.id)
+        }
+        guard maxId < 16_000_000 else {
+            throw TokenizerError.invalidField(path: "model.vocab", expected: "ids below 16M (got \(maxId))")
+        }
+        var idToToken = [String?](repeating: nil, count: maxId + 1)
+        for (token, id) in model.vocab where id >= 0 { idToToken[id] = token }
+        for t in added where t.id >= 0 { idToToken[t.id] = t.content }
+        let specialIds = Set(added.filter(\.special).map(\.id))
+
+        var postProcessor = try root.optional("post_processor").map {
+            try ComponentParser.postProcessor($0, tokenId: { tokenToId[$0] })
+        }
+
+        // tokenizer_config.json: bos/eos and the Llama add_bos/add_eos switches.
+        var bos: Int?
+        var eos: [Int] = []
+        if let configJSON {
+            let config = JSONNode(try JSONValue.parse(configJSON, file: "tokenizer_config.json"), path: "")
+            func tokenId(_ key: String) throws -> Int? {
+                guard let node = config.optional(key) else { return nil }
+                let content = try node.optional("content")?.string() ?? node.string()
+                guard let id = tokenToId[content] else {
+                    throw TokenizerError.unknownToken(role: "tokenizer_config.json \(key)", token: content)
+                }
+                return id
+            }
+            bos = try tokenId("bos_token")
+            if let e = try tokenId("eos_token") { eos.append(e) }
+            // transformers LlamaTokenizerFast.update_post_processor rebuilds the
+            // template from add_bos_token / add_eos_token, overriding tokenizer.json.
+            let tokenizerClass = try config.string("tokenizer_class", default: "")
+            let addBOS = try config.optional("add_bos_token")?.bool()
+            let addEOS = try config.optional("add_eos_token")?.bool()
+            if tokenizerClass.hasPrefix("Llama") || tokenizerClass.hasPrefix("CodeLlama"), addBOS != nil || addEOS != nil {
+                var pieces: [PostProcessor.TemplatePiece] = []
+                if addBOS ?? true, let bos { pieces.append(.ids([bos])) }
+                pieces.append(.sequence)
+                if addEOS ?? false, let e = eos.first { pieces.append(.ids([e])) }
+                postProcessor = .template(pieces)
+            }
+        }
+        if let generationConfigJSON {
+            let gen = JSONNode(try JSONValue.parse(generationConfigJSON, file: "generation_config.json"), path: "")
+            if bos == nil { bos = try gen.optional("bos_token_id")?.int() }
+            if let e = gen.optional("eos_token_id") {
+                let ids = e.value.arrayValue != nil ? try e.array().map { try $0.int() } : [try e.int()]
+                for id in ids where !eos.contains(id) { eos.append(id) }
+            }
+        }
+        if bos == nil { bos = postProcessor?.leadingIds.first }
+
+        return Parts(addedVocabulary: AddedVocabulary(tokens: added, normalizer: normalizer),
+                     preTokenizer: preTokenizer, model: model, postProcessor: postProcessor, decoder: decoder,
+                     idToToken: idToToken, tokenToId: tokenToId, specialIds: specialIds,
+                     bosTokenId: bos, eosTokenIds: eos)
+    }
+
+    static func bpeModel(_ node: JSONNode) throws -> BPEModel {
+        // tokenizers writes `type`; a model without one but with merges is BPE.
+        let type = try node.optional("type")?.string() ?? (node.optional("merges") != nil ? "BPE" : "unknown")
+        guard type == "BPE" else { throw TokenizerError.unsupportedComponent(component: "model", type: type) }
+        if let dropout = node.optional("dropout"), let p = dropout.value.numberValue, p > 0 {
+            throw TokenizerError.invalidField(path: dropout.path, expected: "null or 0 (BPE dropout is for training)")
+        }
+        var vocab: [String: Int] = [:]
+        let vocabNode = try node.required("vocab")
+        for (token, value) in try vocabNode.object() {
+            guard let id = value.intValue, id >= 0 else {
+                throw TokenizerError.invalidField(path: "\(vocabNode.path).\(token)", expected: "a non-negative integer id")
+            }
+            vocab[token] = id
+        }
+        var merges: [(String, String)] = []
+        for (rank, m) in (try node.optional("merges")?.array() ?? []).enumerated() {
+            if let s = m.value.stringValue {
+                let parts = s.split(separator: " ", omittingEmptySubsequences: false)
+                guard parts.count == 2 else { throw TokenizerError.malformedMerge(rank: rank, merge: s) }
+                merges.append((String(parts[0]), String(parts[1])))
+            } else if let pair = m.value.arrayValue, pair.count == 2, let a = pair[0].stringValue, let b = pair[1].stringValue {
+                merges.append((a, b))
+            } else {
+                throw TokenizerError.invalidField(path: m.path, expected: "\"a b\" or [\"a\", \"b\"]")
+            }
+        }
+        return try BPEModel(vocab: vocab, merges: merges,
+                            unkToken: node.optional("unk_token")?.string(),
+                            fuseUnk: node.bool("fuse_unk", default: false),
+                            byteFallback: node.bool("byte_fallback", default: false),
+                            ignoreMerges: node.bool("ignore_merges", default: false),
+                            continuingSubwordPrefix: node.optional("continuing_subword_prefix")?.string(),
+                            endOfWordSuffix: node.optional("end_of_word_suffix")?.string())
+    }
+}

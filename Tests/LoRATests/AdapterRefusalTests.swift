@@ -1,0 +1,156 @@
+import Foundation
+import LoRA
+import SafeTensors
+import Testing
+import TestSupport
+
+/// Every weights-level refusal, each from a fixture adapter with one thing
+/// broken; the message must name the tensor (and module or field) at fault.
+@Suite struct AdapterRefusalTests {
+    typealias T = LoRATestSupport.Tensor
+    let config: Data
+    let tensors: [T]
+
+    init() throws {
+        config = try LoRATestSupport.configData("python-qv-r8")
+        tensors = try LoRATestSupport.tensors("python-qv-r8")
+    }
+
+    func refused(_ tensors: [T], config: Data? = nil, naming fragments: [String]) {
+        expectAdapterError(fragments) { _ = try LoRATestSupport.load(config: config ?? self.config, tensors: tensors) }
+    }
+
+    func replacing(_ name: String, _ change: (inout T) -> Void) -> [T] {
+        tensors.map { t in var t = t; if t.name == name { change(&t) }; return t }
+    }
+
+    @Test func missingBIsRefused() {
+        let b = LoRATestSupport.key(1, .q, "lora_B")
+        refused(tensors.filter { $0.name != b }, naming: [LoRATestSupport.key(1, .q, "lora_A"), b])
+    }
+
+    @Test func missingAIsRefused() {
+        let a = LoRATestSupport.key(2, .v, "lora_A")
+        refused(tensors.filter { $0.name != a }, naming: [LoRATestSupport.key(2, .v, "lora_B"), a])
+    }
+
+    @Test func wrongInputWidthIsRefused() {
+        let a = LoRATestSupport.key(0, .v, "lora_A")
+        refused(replacing(a) { $0.shape = [8, 64]; $0.values = Array($0.values.prefix(512)) },
+                naming: [a, "[8, 64]", "[8, 128]", "(64, 128)"])
+    }
+
+    @Test func wrongOutputHeightIsRefused() {
+        let b = LoRATestSupport.key(0, .v, "lora_B")  // v is (64, 128): B must be (64, 8)
+        refused(replacing(b) { $0.shape = [128, 8]; $0.values += $0.values }, naming: [b, "[128, 8]", "[64, 8]"])
+    }
+
+    @Test func oneDimensionalTensorIsRefused() {
+        let a = LoRATestSupport.key(0, .q, "lora_A")
+        refused(replacing(a) { $0.shape = [1024] }, naming: [a, "[1024]"])
+    }
+
+    @Test func rankMismatchWithTheConfigIsRefused() throws {
+        // The file is r = 8; a config saying r = 4 must be refused, naming both ranks.
+        let wrongR = try LoRATestSupport.config(setting: ["r": 4])
+        refused(tensors, config: wrongR, naming: [LoRATestSupport.key(0, .q, "lora_A"), "rank 8", "rank 4"])
+        // Same through rank_pattern: layer 1's v_proj configured with rank 2.
+        let pattern = try LoRATestSupport.config(setting: ["rank_pattern": ["layers.1.self_attn.v_proj": 2]])
+        refused(tensors, config: pattern, naming: [LoRATestSupport.key(1, .v, "lora_A"), "rank 2"])
+    }
+
+    @Test func rankDisagreementBetweenAAndBIsRefused() {
+        let b = LoRATestSupport.key(3, .q, "lora_B")
+        refused(replacing(b) { $0.shape = [64, 16] }, naming: [b])
+    }
+
+    @Test func unknownModuleIsRefusedAsAPossibleWrongBase() {
+        var extra = tensors
+        extra.append(T(name: LoRATestSupport.key(7, .q, "lora_A"), dtype: .f32, shape: [8, 128], values: .init(repeating: 0, count: 1024)))
+        extra.append(T(name: LoRATestSupport.key(7, .q, "lora_B"), dtype: .f32, shape: [128, 8], values: .init(repeating: 0, count: 1024)))
+        refused(extra, naming: ["model.layers.7.self_attn.q_proj", "wrong base model"])
+        var odd = tensors
+        odd.append(T(name: "base_model.model.transformer.h.0.attn.c_attn.lora_A.weight", dtype: .f32, shape: [8, 128],
+                     values: .init(repeating: 0, count: 1024)))
+        refused(odd, naming: ["transformer.h.0.attn.c_attn", "wrong base model"])
+    }
+
+    @Test func moduleTheConfigDoesNotTargetIsRefused() {
+        var extra = tensors
+        extra.append(T(name: LoRATestSupport.key(0, .k, "lora_A"), dtype: .f32, shape: [8, 128], values: .init(repeating: 0, count: 1024)))
+        extra.append(T(name: LoRATestSupport.key(0, .k, "lora_B"), dtype: .f32, shape: [64, 8], values: .init(repeating: 0, count: 512)))
+        refused(extra, naming: [LoRATestSupport.key(0, .k, "lora_A"), "target_modules"])
+    }
+
+    @Test func nanAndInfinityAreRefusedNamingTheTensor() {
+        let a = LoRATestSupport.key(2, .q, "lora_A")
+        refused(replacing(a) { $0.values[77] = .nan }, naming: [a, "nan", "77"])
+        let b = LoRATestSupport.key(1, .v, "lora_B")
+        refused(replacing(b) { $0.values[3] = -.infinity }, naming: [b, "-inf"])
+    }
+
+    @Test func integerTensorsAreRefused() {
+        let a = LoRATestSupport.key(0, .q, "lora_A")
+        let ints = replacing(a) { $0.dtype = .i32; $0.raw = [UInt8](repeating: 1, count: 4 * $0.values.count) }
+        refused(ints, naming: [a, "I32"])
+        let doubles = replacing(a) { $0.dtype = .f64; $0.raw = [UInt8](repeating: 0, count: 8 * $0.values.count) }
+        refused(doubles, naming: [a, "F64"])
+    }
+
+    @Test func embeddingKeysAreRefused() {
+        var emb = tensors
+        emb.append(T(name: "base_model.model.model.embed_tokens.lora_embedding_A", dtype: .f32, shape: [8, 2048],
+                     values: .init(repeating: 0, count: 8 * 2048)))
+        refused(emb, naming: ["embed_tokens", "lm_head"])
+        var head = tensors
+        head.append(T(name: "base_model.model.lm_head.lora_A.weight", dtype: .f32, shape: [8, 128], values: .init(repeating: 0, count: 1024)))
+        refused(head, naming: ["base_model.model.lm_head.lora_A.weight"])
+        var full = tensors
+        full.append(T(name: "base_model.model.model.embed_tokens.weight", dtype: .f32, shape: [2, 128], values: .init(repeating: 0, count: 256)))
+        refused(full, naming: ["base_model.model.model.embed_tokens.weight"])
+    }
+
+    @Test func doraMagnitudeAndLoraBiasTensorsAreRefused() {
+        var dora = tensors
+        dora.append(T(name: "base_model.model.model.layers.0.self_attn.q_proj.lora_magnitude_vector", dtype: .f32,
+                      shape: [128], values: .init(repeating: 1, count: 128)))
+        refused(dora, naming: ["lora_magnitude_vector", "DoRA"])
+        var bias = tensors
+        bias.append(T(name: "base_model.model.model.layers.0.self_attn.q_proj.lora_B.bias", dtype: .f32,
+                      shape: [128], values: .init(repeating: 0, count: 128)))
+        refused(bias, naming: ["lora_B.bias", "lora_bias"])
+    }
+
+    @Test func adapterNamedKeysAreRefusedWithTheExpectedForm() {
+        let renamed = tensors.map { t -> T in
+            var t = t; t.name = t.name.replacingOccurrences(of: ".weight", with: ".default.weight"); return t
+        }
+        refused(renamed, naming: ["lora_A.default.weight", "'default'", "save_pretrained"])
+    }
+
+    @Test func anEmptyFileIsRefused() {
+        refused([], naming: ["no LoRA modules"])
+    }
+
+    @Test func garbageWeightsAreRefused() throws {
+        expectAdapterError(["adapter_model.safetensors"]) {
+            _ = try AdapterLoader.load(name: "x", configJSON: config, safetensors: Data("not a safetensors file".utf8),
+                                       base: LoRATestSupport.tinyLlamaShapes)
+        }
+    }
+
+    @Test func aFolderWithoutWeightsIsRefused() throws {
+        let dir = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try config.write(to: dir.appendingPathComponent("adapter_config.json"))
+        expectAdapterError(["adapter_model.safetensors", "missing"]) {
+            _ = try AdapterLoader.load(name: "x", folder: dir, base: LoRATestSupport.tinyLlamaShapes)
+        }
+    }
+
+    @Test func configRefusalsAlsoStopAnUpload() throws {
+        let dora = try LoRATestSupport.config(setting: ["use_dora": true])
+        refused(tensors, config: dora, naming: ["use_dora"])
+        refused(tensors, config: Data("{".utf8), naming: ["not valid JSON"])
+    }
+}
