@@ -16,17 +16,17 @@ enum EngineHarness {
         Fixtures.adapterNames.map { ($0, Fixtures.adapter($0)) }))
 
     /// Validates against the fixture model's linears and converts to F32.
-    static func loader(counting loads: Mutex<[String: Int]>? = nil) throws -> AdapterCache.Loader {
+    static func loader(counting loads: LoadCounter? = nil) throws -> AdapterCache.Loader {
         let shapes = try model.get().weights.linearShapes
         return { payload in
-            loads?.withLock { $0[payload.name, default: 0] += 1 }
+            loads?.record(payload.name)
             return try AdapterLoader.load(name: payload.name, configJSON: payload.configJSON,
                                           safetensors: payload.weights, base: shapes).adapter
         }
     }
 
     static func engine(_ configuration: EngineConfiguration = EngineConfiguration(),
-                       budget: Int = 64 << 20, loads: Mutex<[String: Int]>? = nil) throws -> Engine {
+                       budget: Int = 64 << 20, loads: LoadCounter? = nil) throws -> Engine {
         let cache = AdapterCache(source: source, budgetBytes: budget, loader: try loader(counting: loads))
         return Engine(model: try model.get(), tokenizer: try tokenizer.get(), adapters: cache,
                       configuration: configuration)
@@ -72,4 +72,11 @@ extension Engine {
         _ = try submit(request, onEvent: c.handler)
         return c.wait()
     }
+}
+
+/// Counts adapter loads per name (the loader runs on submitting threads).
+final class LoadCounter: Sendable {
+    private let counts = Mutex<[String: Int]>([:])
+    func record(_ name: String) { counts.withLock { $0[name, default: 0] += 1 } }
+    func count(_ name: String) -> Int { counts.withLock { $0[name] ?? 0 } }
 }

@@ -63,14 +63,16 @@ private func referenceVariant(for spec: String) -> String? {
         let alone = try prompts.map {
             try engine.run(GenerationRequest(promptTokens: $0.input_ids, adapters: try AdapterSpec(parsing: "upper-all-r4"), maxTokens: 24)).tokenIDs
         }
-        let handles = Mutex<[GenerationHandle?]>([nil, nil, nil, nil])
+        // Sequence 1 cancels itself from its third token's event (on the
+        // engine thread), so the cancellation lands mid-batch deterministically.
+        let victim = HandleBox()
         var collectors: [Collector] = []
         for (i, p) in prompts.enumerated() {
-            let c = Collector(onToken: i == 1 ? { n in if n == 3 { handles.withLock { $0[1]?.cancel() } } } : nil)
+            let c = i == 1 ? Collector(onToken: { n in if n == 3 { victim.cancel() } }) : Collector()
             collectors.append(c)
             let h = try engine.submit(GenerationRequest(promptTokens: p.input_ids, adapters: try AdapterSpec(parsing: "upper-all-r4"), maxTokens: 24),
                                       onEvent: c.handler)
-            handles.withLock { $0[i] = h }
+            if i == 1 { victim.set(h) }
         }
         for (i, c) in collectors.enumerated() {
             let r = c.wait()
@@ -123,7 +125,7 @@ private func referenceVariant(for spec: String) -> String? {
         #expect(running.wait().tokenIDs == expected)
         // Generation stops at the context limit with finish reason "length".
         let capped = try engine.run(GenerationRequest(promptTokens: Array(long.input_ids.prefix(60)), maxTokens: 100))
-        #expect(capped.finishReason == .length)
+        #expect(capped.finishReason == FinishReason.length)
         #expect(capped.promptTokens + capped.completionTokens <= 64)
     }
 
@@ -137,7 +139,7 @@ private func referenceVariant(for spec: String) -> String? {
             try AdapterLoader.load(name: name, folder: Fixtures.adapter(name), base: shapes).adapter.byteCount
         }
         let (p, u, r) = (try bytes("python-qv-r8"), try bytes("upper-all-r4"), try bytes("rslora-qkvo-r16"))
-        let loads = Mutex<[String: Int]>([:])
+        let loads = LoadCounter()
         let engine = try EngineHarness.engine(budget: max(p + u, u + r, p + r), loads: loads)
         defer { engine.shutdown() }
         let refs = try EngineHarness.references.get()
@@ -151,7 +153,7 @@ private func referenceVariant(for spec: String) -> String? {
                                    onEvent: firsts[i].handler)
         }
         for c in firsts { #expect(c.wait().tokenIDs == expected("python-qv-r8")) }
-        #expect(loads.withLock { $0["python-qv-r8"] } == 1)
+        #expect(loads.count("python-qv-r8") == 1)
 
         // python (oldest) is evicted when the third adapter arrives…
         _ = try engine.run(GenerationRequest(promptTokens: prompt.input_ids, adapters: try AdapterSpec(parsing: "upper-all-r4"), maxTokens: 2))
@@ -168,7 +170,7 @@ private func referenceVariant(for spec: String) -> String? {
         // …and an evicted adapter reloads and still serves the reference.
         let again = try engine.run(GenerationRequest(promptTokens: prompt.input_ids, adapters: try AdapterSpec(parsing: "python-qv-r8"), maxTokens: 24))
         #expect(again.tokenIDs == expected("python-qv-r8"))
-        #expect(loads.withLock { $0["python-qv-r8"] ?? 0 } >= 2)
+        #expect(loads.count("python-qv-r8") >= 2)
     }
 
     @Test func unknownAdapterAndBadParametersAreRefusedAtSubmission() throws {
@@ -227,4 +229,11 @@ private func referenceVariant(for spec: String) -> String? {
             #expect(mass > 0 && mass <= 1.0001)
         }
     }
+}
+
+/// Lets an event handler cancel its own request.
+final class HandleBox: Sendable {
+    private let handle = Mutex<GenerationHandle?>(nil)
+    func set(_ h: GenerationHandle) { handle.withLock { $0 = h } }
+    func cancel() { handle.withLock { $0?.cancel() } }
 }
