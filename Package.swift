@@ -25,8 +25,10 @@ let package = Package(
         .target(name: "Tokenization"),
         .target(name: "LoRA", dependencies: ["Kernels", "SafeTensors"]),
         .target(name: "Llama", dependencies: ["Kernels", "SafeTensors", "LoRA", "Tokenization"]),
+        .target(name: "Serving", dependencies: ["Llama", "LoRA", "Tokenization"]),
         .target(name: "Registry", dependencies: ["CSQLite"]),
         .target(name: "HTTP1"),
+        .target(name: "Daemon", dependencies: ["HTTP1", "Registry", "LoRA", "Llama", "Tokenization", "SafeTensors"]),
         .executableTarget(name: "lorad", dependencies: ["Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels"]),
 
         // Test-only helper: locates the repository's fixtures from #filePath so
@@ -37,8 +39,10 @@ let package = Package(
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "Llama", "SafeTensors", "TestSupport"]),
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "Tokenization", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "LoRA", "Llama", "Tokenization", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

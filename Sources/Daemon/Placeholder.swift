@@ -1,0 +1,1 @@
+// Daemon — placeholder so the target compiles; replaced by the target's real files.

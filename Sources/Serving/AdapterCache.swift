@@ -1,0 +1,199 @@
+import Foundation
+import LoRA
+
+/// Resident adapters: loaded on first use from an `AdapterSource`, validated
+/// and converted to F32 by `loader`, kept in an LRU bounded by bytes (not by
+/// count: a rank-64 all-linear adapter weighs hundreds of rank-8 q,v ones).
+///
+/// Requests take a *lease*. A leased adapter is never evicted, and because a
+/// lease holds the `LoRAAdapter` itself, deleting or replacing the name
+/// (`invalidate`) never changes or frees what a running sequence uses: the
+/// next request simply loads the new version.
+public final class AdapterCache: @unchecked Sendable { // all mutable state is guarded by `condition`
+    public typealias Loader = @Sendable (AdapterPayload) throws -> LoRAAdapter
+
+    private final class Entry {
+        let adapter: LoRAAdapter
+        let contentHash: String
+        var leases = 0
+        var lastUse: UInt64 = 0
+        init(adapter: LoRAAdapter, contentHash: String) {
+            self.adapter = adapter
+            self.contentHash = contentHash
+        }
+    }
+
+    private let source: AdapterSource
+    private let loader: Loader
+    private let condition = NSCondition()
+    private var entries: [String: Entry] = [:]
+    /// Names whose load is in flight: concurrent first requests wait for it
+    /// instead of loading the same adapter twice.
+    private var loading: Set<String> = []
+    private var clock: UInt64 = 0
+    private var counters = AdapterCacheStats()
+    public let budgetBytes: Int
+
+    public init(source: AdapterSource, budgetBytes: Int, loader: @escaping Loader) {
+        self.source = source
+        self.budgetBytes = budgetBytes
+        self.loader = loader
+    }
+
+    /// Leases every adapter a spec names (loading as needed). On failure no
+    /// lease is kept.
+    public func lease(_ spec: AdapterSpec) throws -> AdapterLease {
+        var taken: [(String, LoRAAdapter, Float)] = []
+        do {
+            for term in spec.terms {
+                taken.append((term.name, try acquire(term.name), term.weight))
+            }
+        } catch {
+            for (name, adapter, _) in taken { release(name, adapter) }
+            throw error
+        }
+        return AdapterLease(cache: self, held: taken)
+    }
+
+    private func acquire(_ name: String) throws -> LoRAAdapter {
+        condition.lock()
+        while true {
+            if let entry = entries[name] {
+                entry.leases += 1
+                clock += 1
+                entry.lastUse = clock
+                counters.hits += 1
+                condition.unlock()
+                return entry.adapter
+            }
+            if loading.contains(name) {
+                condition.wait()
+                continue
+            }
+            loading.insert(name)
+            counters.misses += 1
+            break
+        }
+        condition.unlock()
+
+        // Load outside the lock: parsing and converting weights takes
+        // milliseconds and other names must stay servable meanwhile.
+        let start = ContinuousClock.now
+        let result = Result { () throws -> (LoRAAdapter, String) in
+            let payload = try source.payload(of: name)
+            return (try loader(payload), payload.contentHash)
+        }
+        let elapsed = ContinuousClock.now - start
+
+        condition.lock()
+        defer {
+            loading.remove(name)
+            condition.broadcast()
+            condition.unlock()
+        }
+        switch result {
+        case .failure(let error):
+            counters.loadFailures += 1
+            throw error
+        case .success(let (adapter, hash)):
+            counters.loads += 1
+            counters.loadSeconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let entry = Entry(adapter: adapter, contentHash: hash)
+            entry.leases = 1
+            clock += 1
+            entry.lastUse = clock
+            entries[name] = entry
+            counters.residentBytes += adapter.byteCount
+            evictIfNeeded()
+            return adapter
+        }
+    }
+
+    fileprivate func release(_ name: String, _ adapter: LoRAAdapter) {
+        condition.lock()
+        defer { condition.unlock() }
+        // The entry may have been invalidated (deleted/replaced) meanwhile;
+        // then this lease was the last holder and ARC frees the old version.
+        guard let entry = entries[name], entry.adapter === adapter else { return }
+        entry.leases -= 1
+        evictIfNeeded()
+    }
+
+    /// Drops `name` from the cache (after delete or replace). Running leases
+    /// keep their copy; new leases load the current version.
+    public func invalidate(_ name: String) {
+        condition.lock()
+        defer { condition.unlock() }
+        if let entry = entries.removeValue(forKey: name) {
+            counters.residentBytes -= entry.adapter.byteCount
+        }
+    }
+
+    /// Least recently used first, never a leased one. Over budget with every
+    /// entry leased, the cache stays over budget until leases end.
+    private func evictIfNeeded() {
+        while counters.residentBytes > budgetBytes {
+            guard let victim = entries.filter({ $0.value.leases == 0 })
+                .min(by: { $0.value.lastUse < $1.value.lastUse }) else { return }
+            entries.removeValue(forKey: victim.key)
+            counters.residentBytes -= victim.value.adapter.byteCount
+            counters.evictions += 1
+        }
+    }
+
+    public func isResident(_ name: String) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return entries[name] != nil
+    }
+
+    /// Running leases on `name`'s resident version.
+    public func leaseCount(_ name: String) -> Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return entries[name]?.leases ?? 0
+    }
+
+    public var residentNames: [String] {
+        condition.lock()
+        defer { condition.unlock() }
+        return entries.keys.sorted()
+    }
+
+    public var stats: AdapterCacheStats {
+        condition.lock()
+        defer { condition.unlock() }
+        return counters
+    }
+}
+
+/// Counters for /metrics and the benchmark.
+public struct AdapterCacheStats: Sendable, Equatable {
+    public var hits = 0
+    public var misses = 0
+    public var loads = 0
+    public var loadFailures = 0
+    public var evictions = 0
+    public var residentBytes = 0
+    /// Total seconds spent loading (payload read + validation + conversion).
+    public var loadSeconds = 0.0
+}
+
+/// The adapters one request holds for its whole life. Releasing happens when
+/// the lease is deallocated (the sequence finished or was cancelled).
+public final class AdapterLease: Sendable {
+    private let cache: AdapterCache
+    private let held: [(String, LoRAAdapter, Float)]
+
+    fileprivate init(cache: AdapterCache, held: [(String, LoRAAdapter, Float)]) {
+        self.cache = cache
+        self.held = held
+    }
+
+    /// The per-row mix the forward pass takes.
+    public var uses: [AdapterUse] { held.map { AdapterUse($0.1, weight: $0.2) } }
+
+    deinit {
+        for (name, adapter, _) in held { cache.release(name, adapter) }
+    }
+}

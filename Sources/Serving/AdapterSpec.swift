@@ -1,0 +1,85 @@
+/// A request's adapter selection: `NAME`, `NAME:0.5`, or `a:0.7,b:0.3`
+/// (DESIGN.md "HTTP API"; llama.cpp's per-request `lora` list with scales).
+///
+/// The weight multiplies the adapter's own alpha/r scale. An empty spec means
+/// the base model alone.
+public struct AdapterSpec: Sendable, Hashable, CustomStringConvertible {
+    public struct Term: Sendable, Hashable {
+        public let name: String
+        public let weight: Float
+        public init(name: String, weight: Float) {
+            self.name = name
+            self.weight = weight
+        }
+    }
+
+    public let terms: [Term]
+
+    public init(terms: [Term]) { self.terms = terms }
+    public static let base = AdapterSpec(terms: [])
+
+    /// Parses `a`, `a:0.5`, `a:0.7,b:0.3`. Names follow the registry rule
+    /// `[A-Za-z0-9._-]{1,64}`; weights are finite numbers; a name may appear once.
+    public init(parsing text: String) throws {
+        var terms: [Term] = []
+        var seen = Set<String>()
+        for raw in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let part = raw.trimmingCharacters(in: " \t")
+            let pieces = part.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(pieces[0])
+            guard Self.isValidName(name) else { throw AdapterSpecError.invalidName(name, spec: text) }
+            var weight: Float = 1
+            if pieces.count == 2 {
+                guard let w = Float(pieces[1]), w.isFinite else {
+                    throw AdapterSpecError.invalidWeight(String(pieces[1]), name: name, spec: text)
+                }
+                weight = w
+            }
+            guard seen.insert(name).inserted else { throw AdapterSpecError.duplicate(name, spec: text) }
+            terms.append(Term(name: name, weight: weight))
+        }
+        self.terms = terms
+    }
+
+    /// `[A-Za-z0-9._-]{1,64}`, and not `.` or `..` (names become URL path
+    /// segments and file names).
+    public static func isValidName(_ name: String) -> Bool {
+        guard (1...64).contains(name.utf8.count), name != ".", name != ".." else { return false }
+        return name.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
+                || c == 0x2E || c == 0x5F || c == 0x2D
+        }
+    }
+
+    public var isBase: Bool { terms.isEmpty }
+
+    public var description: String {
+        terms.map { $0.weight == 1 ? $0.name : "\($0.name):\($0.weight)" }.joined(separator: ",")
+    }
+}
+
+public enum AdapterSpecError: Error, CustomStringConvertible, Equatable {
+    case invalidName(String, spec: String)
+    case invalidWeight(String, name: String, spec: String)
+    case duplicate(String, spec: String)
+
+    public var description: String {
+        switch self {
+        case let .invalidName(n, spec):
+            return "adapter spec '\(spec)': '\(n)' is not a valid adapter name ([A-Za-z0-9._-], 1–64 characters)"
+        case let .invalidWeight(w, n, spec):
+            return "adapter spec '\(spec)': weight '\(w)' of '\(n)' is not a finite number"
+        case let .duplicate(n, spec):
+            return "adapter spec '\(spec)': '\(n)' appears more than once"
+        }
+    }
+}
+
+extension StringProtocol {
+    fileprivate func trimmingCharacters(in set: String) -> Substring {
+        var s = Substring(self)
+        while let f = s.first, set.contains(f) { s.removeFirst() }
+        while let l = s.last, set.contains(l) { s.removeLast() }
+        return s
+    }
+}

@@ -1,0 +1,80 @@
+import Dispatch
+import Kernels
+
+/// Measures this machine's ceilings in the same run as the model benchmarks,
+/// so every reported ratio compares numbers taken under the same load
+/// (these machines are shared and noisy; PERF-NOTES.md).
+enum MachineProbe {
+    /// STREAM-style read bandwidth in bytes/s: `threads` workers each sum their
+    /// slice of a buffer far larger than the caches; best of `repeats`.
+    static func readBandwidth(bytes: Int = 1 << 30, threads: Int, repeats: Int = 5) -> Double {
+        let count = bytes / MemoryLayout<Float>.size
+        let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
+        defer { buffer.deallocate() }
+        for i in 0..<count { buffer[i] = Float(i & 7) }   // fault every page in before timing
+        var best = 0.0
+        let sink = UnsafeMutablePointer<Float>.allocate(capacity: threads)
+        defer { sink.deallocate() }
+        // Each worker reads its own slice and writes its own sink slot: no
+        // shared mutation, so handing the raw pointers to the workers is safe.
+        nonisolated(unsafe) let source = buffer, results = sink
+        for _ in 0..<repeats {
+            let start = ContinuousClock.now
+            DispatchQueue.concurrentPerform(iterations: threads) { t in
+                let per = count / threads
+                results[t] = sum(source + t * per, per)
+            }
+            let seconds = (ContinuousClock.now - start).seconds
+            best = max(best, Double(count * MemoryLayout<Float>.size) / seconds)
+        }
+        return best
+    }
+
+    /// Sum with 4 independent SIMD accumulators so the loop is load-bound, not
+    /// add-latency-bound.
+    private static func sum(_ p: UnsafePointer<Float>, _ n: Int) -> Float {
+        var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+        let raw = UnsafeRawPointer(p)
+        var i = 0
+        while i + 64 <= n {
+            a0 += raw.loadUnaligned(fromByteOffset: 4 * i, as: SIMD16<Float>.self)
+            a1 += raw.loadUnaligned(fromByteOffset: 4 * (i + 16), as: SIMD16<Float>.self)
+            a2 += raw.loadUnaligned(fromByteOffset: 4 * (i + 32), as: SIMD16<Float>.self)
+            a3 += raw.loadUnaligned(fromByteOffset: 4 * (i + 48), as: SIMD16<Float>.self)
+            i += 64
+        }
+        var s = (a0 + a1 + a2 + a3).sum()
+        while i < n { s += p[i]; i += 1 }
+        return s
+    }
+
+    /// Best sgemm GFLOP/s for C(m,n) = A(m,k)·B(n,k)ᵀ over `repeats` runs.
+    static func sgemmGFLOPS(m: Int, n: Int, k: Int, repeats: Int = 5) -> Double {
+        let a = [Float](repeating: 0.5, count: m * k)
+        let b = [Float](repeating: 0.25, count: n * k)
+        var c = [Float](repeating: 0, count: m * n)
+        var best = 0.0
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeMutableBufferPointer { c in
+                    BLAS.gemmABt(m: m, n: n, k: k, a: a.baseAddress!, b: b.baseAddress!, c: c.baseAddress!) // warm-up
+                    for _ in 0..<repeats {
+                        let start = ContinuousClock.now
+                        BLAS.gemmABt(m: m, n: n, k: k, a: a.baseAddress!, b: b.baseAddress!, c: c.baseAddress!)
+                        let s = (ContinuousClock.now - start).seconds
+                        best = max(best, 2.0 * Double(m) * Double(n) * Double(k) / s / 1e9)
+                    }
+                }
+            }
+        }
+        return best
+    }
+}
+
+extension Duration {
+    /// The duration in seconds as a Double.
+    var seconds: Double {
+        let (s, atto) = components
+        return Double(s) + Double(atto) * 1e-18
+    }
+}

@@ -1,0 +1,1 @@
+// placeholder so the test target compiles; replaced by real tests.

@@ -1,0 +1,127 @@
+import Foundation
+import Synchronization
+import Testing
+import LoRA
+@testable import Serving
+
+/// A source of synthetic adapters whose size is chosen per name, counting
+/// how often each is fetched.
+final class CountingSource: AdapterSource {
+    let sizes: [String: Int]             // name → number of floats in A (B is empty-ish)
+    let fetches = Mutex<[String: Int]>([:])
+    let failing: Set<String>
+    let delay: Duration
+
+    init(sizes: [String: Int], failing: Set<String> = [], delay: Duration = .zero) {
+        self.sizes = sizes
+        self.failing = failing
+        self.delay = delay
+    }
+
+    func contentHash(of name: String) throws -> String? { sizes[name].map { "h\($0)" } }
+
+    func payload(of name: String) throws -> AdapterPayload {
+        fetches.withLock { $0[name, default: 0] += 1 }
+        if delay > .zero { Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) * 1e-18) }
+        guard let n = sizes[name] else { throw TestError.unknown(name) }
+        if failing.contains(name) { throw TestError.broken(name) }
+        return AdapterPayload(name: name, configJSON: Data("\(n)".utf8), weights: Data(), contentHash: "h\(n)")
+    }
+
+    func fetchCount(_ name: String) -> Int { fetches.withLock { $0[name] ?? 0 } }
+}
+
+enum TestError: Error, Equatable { case unknown(String), broken(String) }
+
+/// Builds an adapter of exactly `n` floats (4·n bytes): rank 1, in = n − 1, out = 1.
+let syntheticLoader: AdapterCache.Loader = { payload in
+    let n = Int(String(decoding: payload.configJSON, as: UTF8.self)) ?? 2
+    let module = LoRAModule(rank: 1, inFeatures: n - 1, outFeatures: 1, scale: 1,
+                            a: [Float](repeating: 0.5, count: n - 1), b: [1])
+    return LoRAAdapter(name: payload.name, modules: [LinearID(layer: 0, kind: .q): module])
+}
+
+@Suite struct AdapterCacheTests {
+    @Test func leastRecentlyUsedUnleasedAdapterIsEvictedWhenOverBudget() throws {
+        let source = CountingSource(sizes: ["a": 100, "b": 100, "c": 100])
+        let cache = AdapterCache(source: source, budgetBytes: 800, loader: syntheticLoader) // fits two
+        do { _ = try cache.lease(AdapterSpec(parsing: "a")) }
+        do { _ = try cache.lease(AdapterSpec(parsing: "b")) }
+        do { _ = try cache.lease(AdapterSpec(parsing: "a")) }      // a is now more recent than b
+        do { _ = try cache.lease(AdapterSpec(parsing: "c")) }      // evicts b
+        #expect(cache.residentNames == ["a", "c"])
+        #expect(cache.stats.evictions == 1)
+        #expect(cache.stats.hits == 1)
+        #expect(cache.stats.misses == 3)
+        #expect(cache.stats.residentBytes == 800)
+        do { _ = try cache.lease(AdapterSpec(parsing: "b")) }      // reload works, evicts a (LRU)
+        #expect(source.fetchCount("b") == 2)
+        #expect(cache.residentNames == ["b", "c"])
+    }
+
+    @Test func leasedAdapterIsNeverEvictedAndStaysUsable() throws {
+        let source = CountingSource(sizes: ["a": 100, "b": 100, "c": 100])
+        let cache = AdapterCache(source: source, budgetBytes: 400, loader: syntheticLoader) // fits one
+        let held = try cache.lease(AdapterSpec(parsing: "a:0.5"))
+        let adapterA = held.uses[0].adapter
+        do { _ = try cache.lease(AdapterSpec(parsing: "b")) }
+        #expect(cache.isResident("a"), "a leased: must not be evicted")
+        #expect(!cache.isResident("b"), "b unleased and over budget: evicted on release")
+        #expect(held.uses[0].weight == 0.5)
+        #expect(held.uses[0].adapter === adapterA)
+        #expect(adapterA.modules.values.first?.a.count == 99)
+    }
+
+    @Test func invalidatedAdapterKeepsServingRunningLeasesAndReloadsForNewOnes() throws {
+        let source = CountingSource(sizes: ["a": 10])
+        let cache = AdapterCache(source: source, budgetBytes: 1 << 20, loader: syntheticLoader)
+        let old = try cache.lease(AdapterSpec(parsing: "a"))
+        cache.invalidate("a")
+        let new = try cache.lease(AdapterSpec(parsing: "a"))
+        #expect(old.uses[0].adapter !== new.uses[0].adapter)
+        #expect(source.fetchCount("a") == 2)
+        #expect(cache.leaseCount("a") == 1)   // only the new version's lease counts
+    }
+
+    @Test func concurrentFirstUseLoadsOnce() throws {
+        let source = CountingSource(sizes: ["a": 10], delay: .milliseconds(50))
+        let cache = AdapterCache(source: source, budgetBytes: 1 << 20, loader: syntheticLoader)
+        let identities = Mutex<Set<ObjectIdentifier>>([])
+        DispatchQueue.concurrentPerform(iterations: 16) { _ in
+            if let lease = try? cache.lease(AdapterSpec(parsing: "a")) {
+                identities.withLock { _ = $0.insert(ObjectIdentifier(lease.uses[0].adapter)) }
+            }
+        }
+        #expect(source.fetchCount("a") == 1)
+        #expect(identities.withLock { $0.count } == 1)
+        #expect(cache.stats.loads == 1)
+        #expect(cache.stats.hits == 15)
+    }
+
+    @Test func loadFailureReachesTheCallerAndLeavesNoLease() throws {
+        let source = CountingSource(sizes: ["a": 10, "bad": 10], failing: ["bad"])
+        let cache = AdapterCache(source: source, budgetBytes: 1 << 20, loader: syntheticLoader)
+        #expect(throws: TestError.broken("bad")) { try cache.lease(AdapterSpec(parsing: "a,bad")) }
+        #expect(cache.leaseCount("a") == 0, "the lease on a taken before the failure is released")
+        #expect(throws: TestError.unknown("zzz")) { try cache.lease(AdapterSpec(parsing: "zzz")) }
+        #expect(cache.stats.loadFailures == 2)
+    }
+}
+
+@Suite struct AdapterSpecTests {
+    @Test func weightedCombinationsParse() throws {
+        let s = try AdapterSpec(parsing: "a:0.7, b:0.3")
+        #expect(s.terms == [.init(name: "a", weight: 0.7), .init(name: "b", weight: 0.3)])
+        #expect(try AdapterSpec(parsing: "x").terms == [.init(name: "x", weight: 1)])
+        #expect(try AdapterSpec(parsing: "x:-1").terms == [.init(name: "x", weight: -1)])
+    }
+
+    @Test func malformedSpecsNameTheProblem() {
+        #expect(throws: AdapterSpecError.invalidName("../x", spec: "../x")) { try AdapterSpec(parsing: "../x") }
+        #expect(throws: AdapterSpecError.invalidName("", spec: "a,")) { try AdapterSpec(parsing: "a,") }
+        #expect(throws: AdapterSpecError.invalidWeight("nan", name: "a", spec: "a:nan")) { try AdapterSpec(parsing: "a:nan") }
+        #expect(throws: AdapterSpecError.invalidWeight("", name: "a", spec: "a:")) { try AdapterSpec(parsing: "a:") }
+        #expect(throws: AdapterSpecError.duplicate("a", spec: "a,a:2")) { try AdapterSpec(parsing: "a,a:2") }
+        #expect(throws: AdapterSpecError.self) { try AdapterSpec(parsing: String(repeating: "x", count: 65)) }
+    }
+}
