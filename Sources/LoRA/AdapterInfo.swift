@@ -25,6 +25,15 @@ public struct AdapterInfo: Sendable, Equatable {
     public let baseModelNameOrPath: String?
     public let peftVersion: String?
 
+    /// `target_modules` for display: the names, or the one regex, or `all-linear`.
+    public var targetModuleNames: [String] {
+        switch targetModules {
+        case .names(let names): return names
+        case .regex(let pattern): return [pattern]
+        case .allLinear: return ["all-linear"]
+        }
+    }
+
     /// The distinct ranks used, ascending (one element unless `rank_pattern` is set).
     public var ranks: [Int] { Array(Set(modules.map(\.rank))).sorted() }
     /// The distinct scales used, ascending.

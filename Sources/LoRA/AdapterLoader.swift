@@ -108,6 +108,10 @@ public enum AdapterLoader {
             guard [.f32, .f16, .bf16].contains(info.dtype) else {
                 throw AdapterError.unsupportedDType(tensor: info.name, dtype: info.dtype.rawValue)
             }
+            // With and without the base_model.model. prefix, two names can denote one factor.
+            if let other = factor == .a ? aNames[id] : bNames[id] {
+                throw AdapterError.unexpectedTensor(tensor: info.name, reason: "duplicates '\(other)'")
+            }
             switch factor {
             case .a: aNames[id] = info.name
             case .b: bNames[id] = info.name

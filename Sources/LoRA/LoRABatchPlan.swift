@@ -53,8 +53,9 @@ public struct LoRABatchPlan: Sendable {
     /// so nothing is gathered or scattered. Several rows: x·Aᵀ as one sgemm
     /// (reading x in place when the rows are consecutive, as a prefill's are,
     /// else from a gathered copy), each row of that (n, r) result scaled by its
-    /// weight·scale, then ·Bᵀ accumulated into y run by run of consecutive rows
-    /// (sgemm with ldc = outputStride, or gemv for a lone row).
+    /// weight·scale, then ·Bᵀ accumulated straight into y when the rows are
+    /// consecutive (sgemm, beta = 1, ldc = outputStride), else computed into
+    /// scratch and scatter-added.
     public func apply(to id: LinearID,
                       input x: UnsafePointer<Float>, inputStride: Int,
                       output y: UnsafeMutablePointer<Float>, outputStride: Int,
@@ -64,12 +65,13 @@ public struct LoRABatchPlan: Sendable {
             let rows = group.rows
             let n = rows.count, r = module.rank
             let inF = module.inFeatures, outF = module.outFeatures
-            scratch.reserve(rows: n, inFeatures: inF, rank: r)
+            scratch.reserve(rows: n, inFeatures: inF, rank: r, outFeatures: outF)
             scratch.gathered.withUnsafeMutableBufferPointer { g in
             scratch.low.withUnsafeMutableBufferPointer { low in
+            scratch.delta.withUnsafeMutableBufferPointer { delta in
             module.a.withUnsafeBufferPointer { a in
             module.b.withUnsafeBufferPointer { b in
-                guard let gp = g.baseAddress, let lp = low.baseAddress,
+                guard let gp = g.baseAddress, let lp = low.baseAddress, let dp = delta.baseAddress,
                       let ap = a.baseAddress, let bp = b.baseAddress else { return }
                 if n == 1 {
                     let row = rows[0]
@@ -80,8 +82,9 @@ public struct LoRABatchPlan: Sendable {
                               w: bp, x: lp, beta: 1, y: y + row * outputStride)
                     return
                 }
+                let consecutive = Self.isConsecutive(rows[...])
                 // low = X·Aᵀ : (n, r), X read in place when the rows are consecutive.
-                if Self.isConsecutive(rows[...]) {
+                if consecutive {
                     BLAS.gemmABt(m: n, n: r, k: inF, a: x + rows[0] * inputStride, lda: inputStride,
                                  b: ap, c: lp)
                 } else {
@@ -96,21 +99,19 @@ public struct LoRABatchPlan: Sendable {
                     let rowLow = lp + i * r
                     for k in 0..<r { rowLow[k] *= s }
                 }
-                // y[rows] += low·Bᵀ, one call per run of consecutive rows.
-                var i = 0
-                while i < n {
-                    var j = i + 1
-                    while j < n && rows[j] == rows[j - 1] + 1 { j += 1 }
-                    let dst = y + rows[i] * outputStride
-                    if j - i == 1 {
-                        BLAS.gemv(out: outF, in: r, w: bp, x: lp + i * r, beta: 1, y: dst)
-                    } else {
-                        BLAS.gemmABt(m: j - i, n: outF, k: r, a: lp + i * r, b: bp,
-                                     beta: 1, c: dst, ldc: outputStride)
+                // y[rows] += low·Bᵀ: straight into y when the rows are one consecutive block,
+                // else one sgemm into scratch and a scatter-add (cheaper than a gemv per row).
+                if consecutive {
+                    BLAS.gemmABt(m: n, n: outF, k: r, a: lp, b: bp, beta: 1,
+                                 c: y + rows[0] * outputStride, ldc: outputStride)
+                } else {
+                    BLAS.gemmABt(m: n, n: outF, k: r, a: lp, b: bp, c: dp)  // (n, out)
+                    for (i, row) in rows.enumerated() {
+                        let src = dp + i * outF, dst = y + row * outputStride
+                        for j in 0..<outF { dst[j] += src[j] }
                     }
-                    i = j
                 }
-            }}}}
+            }}}}}
         }
     }
 

@@ -11,10 +11,14 @@ public final class LoRAScratch {
 
     public init() {}
 
+    /// (rows, out) (x·Aᵀ)·Bᵀ before the scatter-add, when the rows are not consecutive
+    var delta: [Float] = []
+
     /// Grows the buffers (never shrinks) and keeps them non-empty so their base addresses exist.
-    func reserve(rows: Int, inFeatures: Int, rank: Int) {
-        let g = max(1, rows * inFeatures), l = max(1, rows * rank)
+    func reserve(rows: Int, inFeatures: Int, rank: Int, outFeatures: Int) {
+        let g = max(1, rows * inFeatures), l = max(1, rows * rank), d = max(1, rows * outFeatures)
         if gathered.count < g { gathered = [Float](repeating: 0, count: g) }
         if low.count < l { low = [Float](repeating: 0, count: l) }
+        if delta.count < d { delta = [Float](repeating: 0, count: d) }
     }
 }

@@ -83,6 +83,9 @@ public struct MergePlan: Sendable {
         return try SafeTensorsWriter(entries: entries, metadata: metadata)
     }
 
+    /// Size in bytes of the merged file (for a download's Content-Length), without computing it.
+    public func outputByteCount() throws -> Int { try writer().byteCount }
+
     /// Streams the merged `.safetensors` to `sink` in chunks (header, then one tensor at a time).
     public func serialize(into sink: ([UInt8]) throws -> Void) throws {
         try writer().serialize(into: sink) { entry in try bytes(entry.name) }

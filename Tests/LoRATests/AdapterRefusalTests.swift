@@ -128,6 +128,15 @@ import TestSupport
         refused(renamed, naming: ["lora_A.default.weight", "'default'", "save_pretrained"])
     }
 
+    @Test func aFactorGivenTwiceIsRefused() {
+        let a = LoRATestSupport.key(0, .q, "lora_A")
+        var twice = tensors
+        var copy = tensors.first { $0.name == a }!
+        copy.name = String(a.dropFirst("base_model.model.".count))
+        twice.append(copy)
+        refused(twice, naming: [a, "duplicates"])
+    }
+
     @Test func anEmptyFileIsRefused() {
         refused([], naming: ["no LoRA modules"])
     }
