@@ -113,38 +113,45 @@ public struct SHA256: Sendable {
     }
 
     /// FIPS 180-4 §6.2.2: one 512-bit block (big-endian words).
+    ///
+    /// Written with masking shifts (`&>>`, `&<<`) and raw pointers: the
+    /// smart-shift operators and checked buffer subscripts are not inlined in
+    /// debug builds and made the registry tests 10× slower.
     private mutating func compress(_ block: UnsafeRawPointer) {
         // Message schedule W0…W63 on the stack: a heap array per block would
         // dominate the cost in debug builds.
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
-            for t in 0..<16 {
-                w[t] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: t * 4, as: UInt32.self))
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { buffer in
+            let w = buffer.baseAddress!
+            // `while` rather than `for … in`: range iterators are calls in debug builds.
+            var t = 0
+            while t < 16 {
+                w[t] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: t &* 4, as: UInt32.self))
+                t &+= 1
             }
-            for t in 16..<64 {
-                let s0 = w[t - 15].rotatedRight(7) ^ w[t - 15].rotatedRight(18) ^ (w[t - 15] >> 3)
-                let s1 = w[t - 2].rotatedRight(17) ^ w[t - 2].rotatedRight(19) ^ (w[t - 2] >> 10)
-                w[t] = w[t - 16] &+ s0 &+ w[t - 7] &+ s1
+            while t < 64 {
+                let x = w[t &- 15], y = w[t &- 2]
+                let s0 = ((x &>> 7) | (x &<< 25)) ^ ((x &>> 18) | (x &<< 14)) ^ (x &>> 3)
+                let s1 = ((y &>> 17) | (y &<< 15)) ^ ((y &>> 19) | (y &<< 13)) ^ (y &>> 10)
+                w[t] = w[t &- 16] &+ s0 &+ w[t &- 7] &+ s1
+                t &+= 1
             }
             var (a, b, c, d, e, f, g, hh) = h
-            Self.k.withUnsafeBufferPointer { k in
-                for t in 0..<64 {
-                    let S1 = e.rotatedRight(6) ^ e.rotatedRight(11) ^ e.rotatedRight(25)
+            Self.k.withUnsafeBufferPointer { kBuffer in
+                let k = kBuffer.baseAddress!
+                var t = 0
+                while t < 64 {
+                    let S1 = ((e &>> 6) | (e &<< 26)) ^ ((e &>> 11) | (e &<< 21)) ^ ((e &>> 25) | (e &<< 7))
                     let ch = (e & f) ^ (~e & g)
                     let t1 = hh &+ S1 &+ ch &+ k[t] &+ w[t]
-                    let S0 = a.rotatedRight(2) ^ a.rotatedRight(13) ^ a.rotatedRight(22)
+                    let S0 = ((a &>> 2) | (a &<< 30)) ^ ((a &>> 13) | (a &<< 19)) ^ ((a &>> 22) | (a &<< 10))
                     let maj = (a & b) ^ (a & c) ^ (b & c)
                     let t2 = S0 &+ maj
                     hh = g; g = f; f = e; e = d &+ t1
                     d = c; c = b; b = a; a = t1 &+ t2
+                    t &+= 1
                 }
             }
             h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh)
         }
     }
-}
-
-extension UInt32 {
-    /// ROTR^n (FIPS 180-4 §3.2).
-    @inline(__always)
-    fileprivate func rotatedRight(_ n: UInt32) -> UInt32 { (self >> n) | (self << (32 &- n)) }
 }
