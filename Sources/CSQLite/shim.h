@@ -1,6 +1,6 @@
 // SQLite through Debian's libsqlite3-dev. Swift cannot call C variadic
-// functions or use the SQLITE_TRANSIENT / SQLITE_STATIC sentinels (cast
-// function pointers), so those are wrapped here in static inline functions.
+// functions or use the SQLITE_TRANSIENT sentinel (a cast function
+// pointer), so those are wrapped here in static inline functions.
 #pragma once
 #include <sqlite3.h>
 
@@ -12,10 +12,4 @@ static inline int csqlite_db_config_int(sqlite3 *db, int op, int value, int *out
 /// SQLITE_TRANSIENT: SQLite copies the bound bytes before the call returns.
 static inline sqlite3_destructor_type csqlite_transient(void) {
     return SQLITE_TRANSIENT;
-}
-
-/// SQLITE_STATIC: the caller keeps the bound bytes alive until the statement
-/// is reset or rebound (used only where the binding's lifetime is scoped).
-static inline sqlite3_destructor_type csqlite_static(void) {
-    return SQLITE_STATIC;
 }

@@ -72,6 +72,30 @@ extension AdapterRegistry {
         }
     }
 
+    /// Part of the safetensors bytes: `range` clipped to the stored size
+    /// (empty if it starts past the end). For startup re-validation, which
+    /// only needs the safetensors header (the u64 length at 0..<8, then the
+    /// JSON header), not hundreds of MB of weights.
+    /// - Throws: `RegistryError.notFound`, `.corrupt`.
+    public func readWeights(named name: String, range: Range<Int64>) throws -> Data {
+        try withReader { db in
+            try db.transaction(.deferred) {
+                let (id, size) = try Self.locate(name, in: db)
+                let lower = min(max(0, range.lowerBound), size)
+                let upper = min(max(lower, range.upperBound), size)
+                guard upper > lower else {
+                    try Self.checkBlobSize(rowid: id, expected: size, name: name, db: db)
+                    return Data()
+                }
+                let blob = try Self.openChecked(rowid: id, expected: size, name: name, db: db)
+                defer { try? blob.close() }
+                var data = Data(count: Int(upper - lower))
+                try data.withUnsafeMutableBytes { try blob.read(into: $0, at: lower) }
+                return data
+            }
+        }
+    }
+
     /// Everything the engine needs to load an adapter, from one snapshot: the
     /// config text (UTF-8), the weights, their recorded sha256, and the
     /// generation that tells this version apart from a later replacement.
@@ -150,7 +174,7 @@ extension AdapterRegistry {
     }
 
     /// Opens the weights blob and checks it holds `byte_size` bytes.
-    private static func openChecked(rowid: Int64, expected: Int64, name: String,
+    static func openChecked(rowid: Int64, expected: Int64, name: String,
                                     db: SQLiteConnection) throws -> SQLiteBlob {
         let blob: SQLiteBlob
         do {
@@ -166,7 +190,7 @@ extension AdapterRegistry {
         return blob
     }
 
-    private static func checkBlobSize(rowid: Int64, expected: Int64, name: String, db: SQLiteConnection) throws {
+    static func checkBlobSize(rowid: Int64, expected: Int64, name: String, db: SQLiteConnection) throws {
         let actual = try db.queryFirst("SELECT length(weights) FROM adapter_blobs WHERE adapter_id = ?",
                                        [.integer(rowid)], row: { $0.int64(0) })
         guard actual == expected else {

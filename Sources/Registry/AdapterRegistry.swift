@@ -86,6 +86,7 @@ public final class AdapterRegistry: @unchecked Sendable {
     /// Runs `body` with the writer connection under the writer lock. SQLite
     /// and schema errors leave as `RegistryError`; other errors (a weights
     /// source's own) pass through unchanged.
+    @discardableResult
     func withWriter<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         writerLock.lock()
         defer { writerLock.unlock() }

@@ -1,3 +1,5 @@
+import CSQLite
+
 /// Everything the adapter registry can refuse or fail with. Each case names
 /// the adapter, file or SQLite call involved so a log line or an HTTP error
 /// body is enough to act on.
@@ -41,7 +43,7 @@ public enum RegistryError: Error, CustomStringConvertible, Sendable, Equatable {
         case .notFound(let name):
             return "no adapter named \(Self.quote(name))"
         case .sqlite(let code, let message, let context):
-            return "SQLite error \(code) while \(context): \(message)"
+            return "SQLite error \(code) (\(String(cString: sqlite3_errstr(code)))) while \(context): \(message)"
         case .unsupportedSchemaVersion(let path, let found, let supported):
             return "registry \(path) has schema version \(found); this lorad understands versions up to \(supported)"
                 + (found > supported ? " (the file was written by a newer lorad; upgrade lorad or use another registry path)" : "")

@@ -167,11 +167,12 @@ final class SQLiteConnection {
         return result
     }
 
-    /// ROLLBACK if a transaction is open. Its failure is not reported: the
-    /// original error matters more, and SQLite rolls back on close anyway.
+    /// ROLLBACK if a transaction is still open (SQLite ends it by itself
+    /// after some errors, e.g. SQLITE_FULL). Its own failure is not reported:
+    /// the original error matters more, and SQLite rolls back on close anyway.
     private func rollbackQuietly() {
-        guard !isAutocommit, let db else { return }
-        sqlite3_exec(db, "ROLLBACK", nil, nil, nil)
+        guard !isAutocommit else { return }
+        _ = try? run("ROLLBACK")
     }
 
     // MARK: Incremental blob I/O
