@@ -114,8 +114,3 @@ enum RegistryTestSupport {
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 }
-
-/// Errors a test's weights source throws on purpose.
-struct InjectedFailure: Error, Equatable {
-    let atChunk: Int
-}
