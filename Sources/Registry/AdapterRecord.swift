@@ -2,7 +2,7 @@ import Foundation
 
 /// One stored adapter's metadata (everything but the config text and weights).
 public struct AdapterRecord: Sendable, Equatable, Hashable {
-    /// Row id. Not reused across replace (a replaced adapter gets a new row).
+    /// Row id (SQLite may reuse it after a delete; use `generation` to tell versions apart).
     public let id: Int64
     public let name: String
     /// SHA-256 of the safetensors bytes, 64 lowercase hex digits.
