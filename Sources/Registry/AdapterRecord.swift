@@ -21,6 +21,7 @@ public struct AdapterRecord: Sendable, Equatable, Hashable {
     /// so (name, generation) identifies one version for caches.
     public let generation: Int64
 
+    /// Memberwise; the registry builds records from its rows.
     public init(id: Int64, name: String, sha256: String, byteSize: Int64, ranks: [Int],
                 alpha: Double?, scale: Double?, targetModules: [String], baseModelId: String?,
                 createdAt: Date, generation: Int64) {

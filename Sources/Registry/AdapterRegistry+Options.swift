@@ -9,6 +9,7 @@ extension AdapterRegistry {
         /// demand when reads overlap, and closed afterwards).
         public var idleReaders: Int
 
+        /// Defaults: FULL, 5 s busy timeout, 4 idle readers.
         public init(synchronous: SQLiteSynchronous = .full, busyTimeoutMilliseconds: Int32 = 5_000,
                     idleReaders: Int = 4) {
             self.synchronous = synchronous
