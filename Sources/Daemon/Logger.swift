@@ -86,10 +86,11 @@ public final class Logger: @unchecked Sendable {
 
     /// RFC 3339 UTC with milliseconds: `2026-11-29T12:17:26.123Z`.
     public static func timestamp(_ date: Date) -> String {
-        let interval = date.timeIntervalSince1970
-        var seconds = time_t(interval.rounded(.down))
-        var millis = Int(((interval - Double(seconds)) * 1000).rounded(.down))
-        if millis >= 1000 { millis = 999 }
+        // Whole milliseconds first: 951782400.999 is stored as …400.99899…,
+        // and splitting off the seconds before rounding would print .998.
+        let total = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        var seconds = time_t(total >= 0 ? total / 1000 : (total - 999) / 1000)
+        let millis = Int(total - Int64(seconds) * 1000)
         var parts = tm()
         gmtime_r(&seconds, &parts)
         func pad(_ v: Int32, _ width: Int) -> String {
