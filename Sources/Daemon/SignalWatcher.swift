@@ -11,10 +11,11 @@ import Darwin
 ///
 /// Each signal's default disposition is first set to `SIG_IGN`, so that the
 /// signal no longer terminates the process, and a `DispatchSource` signal
-/// source reports it (libdispatch observes the signal independently of the
-/// disposition — the pattern its documentation prescribes). `cancel()` stops
-/// the callbacks but leaves the signals ignored: restoring `SIG_DFL` would
-/// let a late SIGTERM kill a process that is already draining.
+/// source reports it (the pattern the DispatchSource documentation
+/// prescribes; on Linux libdispatch then swaps in its own handler that routes
+/// the signal to a signalfd). `cancel()` stops the callbacks but never
+/// restores `SIG_DFL`: a late SIGTERM must not kill a process that is already
+/// draining.
 ///
 /// `@unchecked Sendable`: `sources` is written once in `init` and only read
 /// (by `cancel`, whose DispatchSource calls are thread-safe) afterwards.
@@ -26,19 +27,34 @@ public final class SignalWatcher: @unchecked Sendable {
 
     /// Starts watching `signals`; `handler` runs on `queue` once per delivery
     /// (signals arriving together may coalesce into one call, as with any
-    /// Unix signal).
+    /// Unix signal). Returns once libdispatch has registered every source.
+    ///
+    /// Why wait: on Linux, libdispatch registers a signal source
+    /// asynchronously on its manager thread, installing its own handler
+    /// (which blocks the signal and hands it to a signalfd). Until then the
+    /// disposition is our `SIG_IGN` and a signal would be discarded. The
+    /// sources therefore target a private queue, whose registration handlers
+    /// can run while `init` waits (even when `queue` is the main queue), and
+    /// forward each delivery to `queue`.
     public init(signals: [Int32] = SignalWatcher.daemonSignals,
                 queue: DispatchQueue = DispatchQueue(label: "lorad.signals"),
                 handler: @escaping @Sendable (Int32) -> Void) {
         SignalWatcher.ignoreSIGPIPE()
+        let sourceQueue = DispatchQueue(label: "lorad.signal-sources")
+        let registered = DispatchGroup()
         var sources: [DispatchSourceSignal] = []
         for number in Set(signals).sorted() {
             signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler { handler(number) }
+            let source = DispatchSource.makeSignalSource(signal: number, queue: sourceQueue)
+            source.setEventHandler { queue.async { handler(number) } }
+            registered.enter()
+            source.setRegistrationHandler { registered.leave() }
             source.resume()
             sources.append(source)
         }
+        // Bounded so a wedged libdispatch cannot hang startup; registration
+        // normally takes microseconds.
+        _ = registered.wait(timeout: .now() + 5)
         self.sources = sources
     }
 
