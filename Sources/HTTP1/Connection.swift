@@ -384,6 +384,12 @@ final class Connection: @unchecked Sendable {  // all mutable state is confined 
     /// Graceful shutdown: an idle connection closes now; a busy one after its
     /// current response.
     func drain() {
+        if state == .lingering {
+            // Our answer and FIN are already queued; with no unread input a
+            // close now cannot turn into an RST that destroys them.
+            discardLingering()
+            return closeNow()
+        }
         guard state == .open else { return }
         if exchange == nil { closeNow() }
     }

@@ -2,7 +2,7 @@ import Foundation
 
 /// One stored adapter's metadata (everything but the config text and weights).
 public struct AdapterRecord: Sendable, Equatable, Hashable {
-    /// Row id. Not reused across replace (a replaced adapter gets a new row).
+    /// Row id (SQLite may reuse it after a delete; use `generation` to tell versions apart).
     public let id: Int64
     public let name: String
     /// SHA-256 of the safetensors bytes, 64 lowercase hex digits.
@@ -21,6 +21,7 @@ public struct AdapterRecord: Sendable, Equatable, Hashable {
     /// so (name, generation) identifies one version for caches.
     public let generation: Int64
 
+    /// Memberwise; the registry builds records from its rows.
     public init(id: Int64, name: String, sha256: String, byteSize: Int64, ranks: [Int],
                 alpha: Double?, scale: Double?, targetModules: [String], baseModelId: String?,
                 createdAt: Date, generation: Int64) {

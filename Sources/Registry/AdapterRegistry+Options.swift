@@ -5,10 +5,16 @@ extension AdapterRegistry {
         public var synchronous: SQLiteSynchronous
         /// How long a call waits for another process's lock before SQLITE_BUSY.
         public var busyTimeoutMilliseconds: Int32
+        /// Reader connections kept open between reads (more are opened on
+        /// demand when reads overlap, and closed afterwards).
+        public var idleReaders: Int
 
-        public init(synchronous: SQLiteSynchronous = .full, busyTimeoutMilliseconds: Int32 = 5_000) {
+        /// Defaults: FULL, 5 s busy timeout, 4 idle readers.
+        public init(synchronous: SQLiteSynchronous = .full, busyTimeoutMilliseconds: Int32 = 5_000,
+                    idleReaders: Int = 4) {
             self.synchronous = synchronous
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+            self.idleReaders = idleReaders
         }
     }
 }

@@ -52,9 +52,10 @@ extension AdapterRegistry {
     }
 
     /// Streams the safetensors bytes to `body` in chunks of at most
-    /// `chunkSize` bytes, from one consistent snapshot. Never holds more than
-    /// one chunk. `body` runs under the reader lock: it must not call the
-    /// registry's read methods.
+    /// `chunkSize` bytes, from one consistent snapshot (a replace or delete
+    /// committed meanwhile does not disturb it). Never holds more than one
+    /// chunk. `body` may use the registry; while it runs, the snapshot keeps
+    /// the WAL from being checkpointed past it, so do not park in it.
     /// - Returns: the adapter's metadata (the version that was streamed).
     @discardableResult
     public func readWeights(named name: String, chunkSize: Int = 1 << 20,

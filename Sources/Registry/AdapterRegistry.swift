@@ -5,13 +5,12 @@ import Foundation
 /// the derived metadata the daemon lists.
 ///
 /// ## Threading
-/// Two connections to the same file, each confined behind its own lock:
-/// a **writer** (inserts, replaces, deletes — one `BEGIN IMMEDIATE`
-/// transaction each) and a **reader** (metadata, weights, integrity check).
-/// WAL lets the reader see the last committed state while a long upload is
-/// still streaming into the writer, so `GET /adapters` and adapter loads are
-/// never stuck behind a slow upload. A closure passed to a chunked read runs
-/// under the reader lock: it must not call back into the registry's reads.
+/// One **writer** connection behind a lock (inserts, replaces, deletes — one
+/// `BEGIN IMMEDIATE` transaction each; SQLite allows one writer per file
+/// anyway) and a pool of `query_only` **reader** connections, one per
+/// concurrent read. WAL lets readers see the last committed state while a
+/// long upload is still streaming into the writer, so `GET /adapters` and
+/// adapter loads are never stuck behind an upload or behind each other.
 ///
 /// ## Crash consistency
 /// Every change is one SQLite transaction in WAL mode. A writer killed at
@@ -22,8 +21,8 @@ import Foundation
 /// commit, so an acknowledged upload also survives power loss (NORMAL would
 /// survive process death only); uploads are rare, so one fsync each is cheap.
 public final class AdapterRegistry: @unchecked Sendable {
-    // @unchecked Sendable: the two connections are only touched while holding
-    // their own lock (`writing` / `reading`); everything else is immutable.
+    // @unchecked Sendable: the writer connection and `isClosed` are only
+    // touched under `writerLock`; the reader pool is itself thread-safe.
 
     /// The database file.
     public let path: String
@@ -31,9 +30,8 @@ public final class AdapterRegistry: @unchecked Sendable {
 
     private let writer: SQLiteConnection
     private let writerLock = NSLock()
-    private let reader: SQLiteConnection
-    private let readerLock = NSLock()
-    /// Guarded by both locks (set only while holding both).
+    private let readers: SQLiteReaderPool
+    /// Guarded by `writerLock`.
     private var isClosed = false
 
     /// Opens (creating if needed) the registry at `path`, configures both
@@ -49,11 +47,14 @@ public final class AdapterRegistry: @unchecked Sendable {
             try writer.configure(synchronous: options.synchronous,
                                  busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
             try Self.prepareSchema(on: writer, path: path)
-            reader = try SQLiteConnection(path: path)
-            try reader.configure(synchronous: options.synchronous,
-                                 busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
-            // The reader never writes; make that a SQLite-enforced fact.
-            try reader.execute("PRAGMA query_only = ON")
+            readers = try SQLiteReaderPool(maxIdle: options.idleReaders) {
+                let reader = try SQLiteConnection(path: path)
+                try reader.configure(synchronous: options.synchronous,
+                                     busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
+                // Readers never write; make that a SQLite-enforced fact.
+                try reader.execute("PRAGMA query_only = ON")
+                return reader
+            }
         } catch {
             throw Self.mapped(error, path: path)
         }
@@ -65,19 +66,17 @@ public final class AdapterRegistry: @unchecked Sendable {
     }
 
     deinit {
+        readers.close()
         writer.close()
-        reader.close()
     }
 
     /// Closes both connections (the last one checkpoints the WAL into the
     /// main file). Later calls throw `RegistryError.closed`.
     public func close() {
+        readers.close()
         writerLock.lock()
-        readerLock.lock()
         isClosed = true
-        reader.close()
         writer.close()
-        readerLock.unlock()
         writerLock.unlock()
     }
 
@@ -98,13 +97,12 @@ public final class AdapterRegistry: @unchecked Sendable {
         }
     }
 
-    /// Runs `body` with the reader connection under the reader lock.
+    /// Runs `body` with a reader connection of its own.
     func withReader<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        readerLock.lock()
-        defer { readerLock.unlock() }
-        guard !isClosed else { throw RegistryError.closed(path: path) }
         do {
-            return try body(reader)
+            return try readers.withConnection(body)
+        } catch is SQLiteReaderPool.PoolClosed {
+            throw RegistryError.closed(path: path)
         } catch {
             throw Self.mapped(error, path: path)
         }

@@ -20,6 +20,7 @@ public struct NewAdapter: Sendable, Equatable {
     /// If set (64 hex digits), the upload is refused unless the weights hash to it.
     public var expectedSHA256: String?
 
+    /// Memberwise; derived fields default to empty / unknown.
     public init(name: String, configJSON: String, ranks: [Int] = [], alpha: Double? = nil,
                 scale: Double? = nil, targetModules: [String] = [], baseModelId: String? = nil,
                 expectedSHA256: String? = nil) {

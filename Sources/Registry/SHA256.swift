@@ -26,6 +26,7 @@ public struct SHA256: Sendable {
     /// Total message length in bytes (the padding encodes it in bits, mod 2^64).
     private var length: UInt64 = 0
 
+    /// A hasher in the FIPS 180-4 initial state.
     public init() { pending.reserveCapacity(64) }
 
     /// Absorbs `bytes`.

@@ -5,11 +5,12 @@ import Foundation
 /// style): every call's result code is checked and a failure throws
 /// `SQLiteError` with SQLite's message, the extended code and the context.
 ///
-/// Threading: a connection is **confined** — it is not `Sendable`, and the
-/// owner (`AdapterRegistry`) serializes all use behind one lock. It is opened
-/// with `SQLITE_OPEN_NOMUTEX` because SQLite's own per-call mutex would not be
-/// enough anyway: a transaction spans many calls, and `sqlite3_errmsg` must be
-/// read under the same exclusion as the call that failed.
+/// Threading: a connection is **confined** — not `Sendable`, used by one
+/// thread at a time (`AdapterRegistry`'s writer lock, or a reader checked out
+/// of `SQLiteReaderPool`). It is opened with `SQLITE_OPEN_NOMUTEX` because
+/// SQLite's per-call mutex would not be enough anyway: a transaction spans
+/// many calls, and `sqlite3_errmsg` must be read under the same exclusion as
+/// the call that failed.
 final class SQLiteConnection {
     private(set) var db: OpaquePointer?
     let path: String
@@ -20,7 +21,14 @@ final class SQLiteConnection {
     /// - Parameter readOnly: open without write access (and without CREATE).
     init(path: String, readOnly: Bool = false) throws {
         self.path = path
-        var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE | SQLITE_OPEN_NOFOLLOW
+        // NOMUTEX needs a library built thread-safe (1 = serialized or 2 =
+        // multi-thread); a single-threaded build would corrupt memory when
+        // readers and the writer run on different threads.
+        guard sqlite3_threadsafe() != 0 else {
+            throw SQLiteError(code: SQLITE_MISUSE, message: "libsqlite3 was built with SQLITE_THREADSAFE=0",
+                              context: "opening \(path)")
+        }
+        var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         flags |= readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         var handle: OpaquePointer?
         let rc = sqlite3_open_v2(path, &handle, flags, nil)

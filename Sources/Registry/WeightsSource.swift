@@ -15,6 +15,7 @@ public struct WeightsSource {
     /// for the duration of each call.
     let produce: (_ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Void
 
+    /// A custom producer (e.g. a socket reader) that delivers exactly `byteCount` bytes.
     public init(byteCount: Int64,
                 produce: @escaping (_ write: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) {
         self.byteCount = byteCount

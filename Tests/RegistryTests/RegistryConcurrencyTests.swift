@@ -61,3 +61,32 @@ import TestSupport
         #expect(try registry.list().map(\.name) == [a.folder, "streaming"])
     }
 }
+
+extension RegistryConcurrencyTests {
+    /// "Replace while in use: running requests keep the old version": a
+    /// chunked read that started before a replace commits keeps streaming the
+    /// old bytes; the next read sees the new ones. The replace (and a nested
+    /// read) run from inside the chunk callback, which must not deadlock.
+    @Test func chunkedReadKeepsItsVersionWhileAReplaceCommits() throws {
+        let (registry, _) = try RegistryTestSupport.freshRegistry()
+        let old = try RegistryTestSupport.fixture("upper-all-r4")
+        let new = try RegistryTestSupport.fixture("python-qv-r8")
+        let first = try registry.insert(old.newAdapter(named: "live"), weights: old.weights)
+        var streamed = Data()
+        var replacement: AdapterRecord?
+        var seenDuring: AdapterRecord?
+        let streamedRecord = try registry.readWeights(named: "live", chunkSize: 4096) { chunk in
+            streamed.append(contentsOf: chunk)
+            if replacement == nil {
+                replacement = try registry.insert(new.newAdapter(named: "live"), weights: new.weights, replace: true)
+                seenDuring = try registry.record(named: "live")
+            }
+        }
+        #expect(streamedRecord == first)
+        #expect(streamed == old.weights)
+        #expect(seenDuring == replacement)
+        #expect(try registry.readWeights(named: "live") == new.weights)
+        #expect(try registry.load(named: "live").generation == replacement?.generation)
+        #expect(try registry.integrityCheck() == "ok")
+    }
+}

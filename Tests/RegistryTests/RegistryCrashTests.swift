@@ -42,6 +42,7 @@ import Glibc
     @Test func crashImageTakenMidUploadRecoversWithoutTheUpload() throws {
         let (registry, url, fixtures) = try seeded()
         let image = try Fixtures.temporaryDirectory("lorad-crash-image").appendingPathComponent("adapters.sqlite3")
+        defer { Self.remove(url, image) }
         let source = RegistryTestSupport.ByteGenerator(seed: 11).source(byteCount: 12 << 20) { index, _ in
             guard index == 7 else { return }
             for suffix in ["", "-wal"] {
@@ -63,6 +64,7 @@ import Glibc
         let record = try registry.insert(NewAdapter(name: "big", configJSON: "{}"),
                                          weights: generator.source(byteCount: 3 << 20))
         let image = try Fixtures.temporaryDirectory("lorad-crash-image").appendingPathComponent("adapters.sqlite3")
+        defer { Self.remove(url, image) }
         for suffix in ["", "-wal"] {
             try FileManager.default.copyItem(at: URL(fileURLWithPath: url.path + suffix),
                                              to: URL(fileURLWithPath: image.path + suffix))
@@ -71,6 +73,11 @@ import Glibc
         #expect(try restarted.integrityCheck() == "ok")
         #expect(try restarted.record(named: "big") == record)
         #expect(try restarted.verify(named: "big"))
+    }
+
+    /// Deletes the temporary directories holding these database files (tens of MB each).
+    static func remove(_ files: URL...) {
+        for file in files { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
     }
 
     // A real SIGKILL: a Python child writes through SQLite in WAL mode with
@@ -139,6 +146,7 @@ import Glibc
     func sigkillMidUploadLeavesNoHalfAdapter() throws {
         let (registry, url, fixtures) = try seeded()
         registry.close()
+        defer { Self.remove(url) }
         let walBefore = (try? FileManager.default.attributesOfItem(atPath: url.path + "-wal")[.size] as? Int) ?? 0
         try runAndKill([url.path, "insert", String(24 << 20)])
         // The child had pushed uncommitted pages into the WAL before it died.
@@ -151,6 +159,7 @@ import Glibc
     func sigkillMidDeleteKeepsTheAdapter() throws {
         let (registry, url, fixtures) = try seeded()
         registry.close()
+        defer { Self.remove(url) }
         try runAndKill([url.path, "delete", fixtures[0].folder])
         try expectRecovered(url, fixtures: fixtures, absent: nil)
     }
