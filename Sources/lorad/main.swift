@@ -7,6 +7,8 @@ usage: lorad <command> [options]
 
 commands:
   generate   generate text from a model folder (optionally with LoRA adapters)
+  serve      run the daemon (HTTP API, adapter registry)
+  adapters   list the registry's adapters (`lorad adapters list`)
   bench      benchmark on a synthesized SmolLM-135M-shaped model
   help       this text
 
@@ -22,6 +24,8 @@ let rest = Array(arguments.dropFirst())
 let commands: [String: (usage: String, run: ([String]) throws -> Void)] = [
     "generate": (GenerateCommand.usage, GenerateCommand.run),
     "bench": (BenchCommand.usage, BenchCommand.run),
+    "serve": (ServeCommand.usage, ServeCommand.run),
+    "adapters": (AdaptersCommand.usage, AdaptersCommand.run),
 ]
 
 if command == "help" || command == "--help" || command == "-h" {
