@@ -26,6 +26,9 @@ public struct AdapterResource: Codable, Sendable, Equatable {
     /// adapter is then refused (422) until replaced or deleted.
     public var compatible: Bool
     public var incompatibility: String?
+    /// Only in a replace's response: requests that were running with the
+    /// previous version (they finish with it).
+    public var previous_in_flight: Int?
 
     public init(record: AdapterRecord, service: LoradService) {
         id = record.name
@@ -65,6 +68,7 @@ public struct AdapterResource: Codable, Sendable, Equatable {
         try c.encode(in_flight, forKey: .in_flight)
         try c.encode(compatible, forKey: .compatible)
         try c.encode(incompatibility, forKey: .incompatibility)
+        try c.encodeIfPresent(previous_in_flight, forKey: .previous_in_flight)
     }
 }
 

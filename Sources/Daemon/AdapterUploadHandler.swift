@@ -72,11 +72,14 @@ struct AdapterUploadHandler {
                              targetModules: info.adaptedKinds, baseModelId: service.modelID)
         let record = try service.registry.insert(new, weights: .data(weights), replace: replace)
         // New requests load the version just committed; running ones keep theirs.
+        let running = service.cache.leaseCount(name)
         service.cache.invalidate(name)
         service.compatibility.clear(name)
         service.logger.info(replace ? "adapter stored (replace)" : "adapter stored",
                             ["adapter": name, "bytes": String(record.byteSize), "sha256": record.sha256])
-        try await response.sendAPI(.created, AdapterResource(record: record, service: service),
+        var resource = AdapterResource(record: record, service: service)
+        if replace { resource.previous_in_flight = running }
+        try await response.sendAPI(.created, resource,
                                    headers: ["Location": "/adapters/\(name)"])
         return name
     }

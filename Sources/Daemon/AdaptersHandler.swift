@@ -28,15 +28,19 @@ struct AdaptersHandler {
         let name = request.parameter("name") ?? ""
         try AdapterRegistry.validateName(name)
         guard try service.registry.delete(named: name) else { throw RegistryError.notFound(name) }
+        // Requests holding the deleted version now; they finish with it.
+        let running = service.cache.leaseCount(name)
         service.cache.invalidate(name)
         service.compatibility.clear(name)
         service.logger.info("adapter deleted", ["adapter": name])
-        try await response.sendAPI(.ok, Deleted(id: name))
+        try await response.sendAPI(.ok, Deleted(id: name, in_flight: running))
     }
 
     struct Deleted: Codable, Sendable, Equatable {
         var id: String
         var object = "adapter"
         var deleted = true
+        /// Requests still running with the deleted version (they finish normally).
+        var in_flight: Int
     }
 }
