@@ -1,0 +1,81 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Deleting or replacing an adapter while a long generation streams with it:
+/// the stream finishes with the old version's text; new requests see the change.
+@Suite struct LiveChangeEndToEndTests {
+    static let longTokens = 160
+    static let prompt = "def fibonacci(n):"
+
+    static func upload(_ daemon: LoradProcess, _ fixture: String, as name: String, replace: Bool = false) throws -> Curl.Response {
+        let folder = Fixtures.adapter(fixture)
+        return try Curl.upload(daemon.baseURL, name: name, config: folder.appendingPathComponent("adapter_config.json"),
+                               weights: folder.appendingPathComponent("adapter_model.safetensors"), replace: replace)
+    }
+
+    /// Starts a long streamed completion and returns once its first chunk arrived.
+    static func startLongStream(_ daemon: LoradProcess, model: String) throws -> Curl.Running {
+        let run = try Curl.startJSON(daemon.baseURL + "/v1/completions",
+                                     ["prompt": prompt, "max_tokens": longTokens, "temperature": 0, "stream": true, "model": model])
+        let deadline = Date().addingTimeInterval(60)
+        while !run.bodySoFar.contains("data: {") && run.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        return run
+    }
+
+    static func longText(_ daemon: LoradProcess, model: String) throws -> String {
+        let r = try Curl.postJSON(daemon.baseURL + "/v1/completions",
+                                  ["prompt": prompt, "max_tokens": longTokens, "temperature": 0, "model": model])
+        try #require(r.status == 200, "\(r.text)")
+        return try #require(((try r.json())["choices"] as? [[String: Any]])?.first?["text"] as? String)
+    }
+
+    @Test func deleteWhileStreamingLetsTheStreamFinishThenTheAdapterIsGone() throws {
+        let daemon = try LoradProcess()
+        defer { daemon.cleanUp() }
+        try #require(try Self.upload(daemon, "python-qv-r8", as: "doomed").status == 201)
+        let expected = try Self.longText(daemon, model: "doomed")
+
+        let stream = try Self.startLongStream(daemon, model: "doomed")
+        let deleted = try Curl.delete(daemon.baseURL + "/adapters/doomed")
+        #expect(deleted.status == 200, "\(deleted.text)")
+        #expect(try deleted.json()["in_flight"] as? Int == 1, "the DELETE must land while the stream runs")
+        let r = stream.wait()
+        #expect(r.status == 200)
+        let parsed = try #require(Curl.streamedText(r.text))
+        #expect(parsed.done)
+        #expect(parsed.text == expected)
+
+        #expect(try Curl.get(daemon.baseURL + "/adapters/doomed").status == 404)
+        let after = try Curl.postJSON(daemon.baseURL + "/v1/completions", ["prompt": "x", "model": "doomed"])
+        #expect(after.status == 404)
+        #expect(!(try ServingEndToEndTests.listing(daemon).keys.contains("doomed")))
+    }
+
+    @Test func replaceWhileStreamingKeepsTheOldVersionForTheRunningRequest() throws {
+        let refs = try References.load()
+        let daemon = try LoradProcess()
+        defer { daemon.cleanUp() }
+        try #require(try Self.upload(daemon, "python-qv-r8", as: "swap").status == 201)
+        let expected = try Self.longText(daemon, model: "swap")
+
+        let stream = try Self.startLongStream(daemon, model: "swap")
+        let replaced = try Self.upload(daemon, "upper-all-r4", as: "swap", replace: true)
+        #expect(replaced.status == 201, "\(replaced.text)")
+        #expect(try replaced.json()["previous_in_flight"] as? Int == 1, "the replace must land while the stream runs")
+        let r = stream.wait()
+        let parsed = try #require(Curl.streamedText(r.text))
+        #expect(parsed.done)
+        #expect(parsed.text == expected, "the running request keeps the old version")
+
+        // New requests use the new version: upper-all-r4's reference text.
+        let prompt = refs.prompts[0]
+        let reference = try #require(refs.result("upper-all-r4", prompt.name))
+        let now = try ServingEndToEndTests.complete(daemon, prompt: prompt.text, fields: ["model": "swap"])
+        #expect(now.text == reference.generated_text)
+        let sha = try ExternalTool.run("/usr/bin/env", ["sha256sum", Fixtures.adapter("upper-all-r4").appendingPathComponent("adapter_model.safetensors").path])
+        #expect(try ServingEndToEndTests.listing(daemon)["swap"] == sha.stdout.split(separator: " ").first.map(String.init))
+        // Without replace=true the name is taken.
+        #expect(try Self.upload(daemon, "python-qv-r8", as: "swap").status == 409)
+    }
+}
