@@ -10,6 +10,7 @@ commands:
   serve      run the daemon (HTTP API, adapter registry)
   adapters   list the registry's adapters (`lorad adapters list`)
   bench      benchmark on a synthesized SmolLM-135M-shaped model
+  bench-serve  benchmark the daemon over HTTP (upload latency, HTTP vs engine throughput)
   help       this text
 
 Run `lorad <command> --help` for a command's options.
@@ -25,6 +26,7 @@ let commands: [String: (usage: String, run: ([String]) throws -> Void)] = [
     "generate": (GenerateCommand.usage, GenerateCommand.run),
     "bench": (BenchCommand.usage, BenchCommand.run),
     "serve": (ServeCommand.usage, ServeCommand.run),
+    "bench-serve": (ServeBench.usage, ServeBench.run),
     "adapters": (AdaptersCommand.usage, AdaptersCommand.run),
 ]
 
