@@ -17,6 +17,7 @@ struct CompletionsHandler {
         var adapter: String?
         var promptTokens: Int?
         var completionTokens: Int?
+        var timeToFirstToken: Double?
     }
 
     func handle(_ request: HTTPRequest, _ response: HTTPResponse) async throws -> Outcome {
@@ -54,6 +55,7 @@ struct CompletionsHandler {
             throw error
         }
         outcome.completionTokens = result?.completionTokens
+        outcome.timeToFirstToken = result?.timeToFirstToken
         return outcome
     }
 

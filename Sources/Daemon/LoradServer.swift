@@ -33,6 +33,7 @@ public final class LoradServer: Sendable {
     public let http: HTTPServer
     private let auth: Auth
     private let phase = Mutex<Phase>(.loading)
+    let metrics: MetricsBridge
 
     /// Reads the token files (a configured but unreadable token stops the
     /// daemon rather than opening the endpoints) and registers the routes.
@@ -46,6 +47,7 @@ public final class LoradServer: Sendable {
         limits.idleTimeout = .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000))
         limits.maxConnections = configuration.maxConnections
         http = HTTPServer(limits: limits, errorRenderer: APIError.renderer)
+        metrics = MetricsBridge(metrics: try ServerMetrics(buildInfo: ["model": (configuration.model as NSString).lastPathComponent]))
         registerRoutes()
     }
 
@@ -135,8 +137,17 @@ public final class LoradServer: Sendable {
         http.route(.GET, "/health") { [self] _, response in
             try await HealthHandler.respond(currentPhase, response)
         }
-        route(.POST, "/v1/completions") { service, request, response in
+        http.route(.GET, "/metrics") { [self] _, response in
+            let text = metrics.exposition(service: service, openConnections: http.connectionCount)
+            // Prometheus text exposition format 0.0.4.
+            try await response.send(.ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], text: text)
+        }
+        route(.POST, "/v1/completions") { [metrics] service, request, response in
             let outcome = try await CompletionsHandler(service: service).handle(request, response)
+            if let tokens = outcome.completionTokens {
+                metrics.completion(adapter: outcome.adapter, promptTokens: outcome.promptTokens ?? 0,
+                                   completionTokens: tokens, timeToFirstToken: outcome.timeToFirstToken)
+            }
             return AccessInfo(status: 200, adapter: outcome.adapter, promptTokens: outcome.promptTokens,
                               completionTokens: outcome.completionTokens)
         }
@@ -174,6 +185,8 @@ public final class LoradServer: Sendable {
     /// error mapped to the API's status and shape, one access-log line.
     private func route(_ method: HTTPMethod, _ pattern: String, maxBodyBytes: Int? = nil,
                        _ body: @escaping @Sendable (LoradService, HTTPRequest, HTTPResponse) async throws -> AccessInfo) {
+        // Metrics label by route template, never the raw path (bounded cardinality).
+        let endpoint = pattern.replacingOccurrences(of: ":name", with: "{name}")
         http.route(method, pattern, maxBodyBytes: maxBodyBytes) { [self] request, response in
             let start = ContinuousClock.now
             do {
@@ -181,11 +194,15 @@ public final class LoradServer: Sendable {
                     throw APIError.unavailable(currentPhase.isDraining ? "the server is shutting down" : "the model is still loading")
                 }
                 let info = try await body(service, request, response)
+                metrics.request(endpoint: endpoint, method: method.rawValue, status: info.status,
+                                seconds: (ContinuousClock.now - start).seconds, reason: nil)
                 logger.access(method: method.rawValue, path: request.path, status: info.status, adapter: info.adapter,
                               promptTokens: info.promptTokens, completionTokens: info.completionTokens,
                               durationSeconds: (ContinuousClock.now - start).seconds)
             } catch {
                 let mapped = APIError.map(error)
+                metrics.request(endpoint: endpoint, method: method.rawValue, status: mapped.status.code,
+                                seconds: (ContinuousClock.now - start).seconds, reason: MetricsBridge.rejectionReason(mapped))
                 logger.access(method: method.rawValue, path: request.path, status: mapped.status.code, adapter: nil,
                               durationSeconds: (ContinuousClock.now - start).seconds,
                               level: mapped.status.code >= 500 ? .error : .info)

@@ -202,5 +202,17 @@ import TestSupport
         let n2 = try Curl.postJSON(daemon.baseURL + "/v1/completions", ["prompt": "x", "n": 2])
         #expect(n2.status == 400)
         #expect(n2.errorMessage?.contains("n") == true)
+
+        // What happened above, counted in /metrics (Prometheus text format).
+        let metrics = try Curl.get(daemon.baseURL + "/metrics")
+        #expect(metrics.status == 200)
+        let lines = Set(metrics.text.split(separator: "\n").map(String.init))
+        #expect(lines.contains(#"lorad_completions_total{adapter="python-qv-r8"} 1"#))
+        #expect(lines.contains(#"lorad_completion_tokens_total{adapter="python-qv-r8"} 2"#))
+        #expect(lines.contains(#"lorad_http_requests_total{endpoint="/adapters",method="POST",status="201"} 3"#))
+        #expect(lines.contains(#"lorad_http_requests_total{endpoint="/v1/completions",method="POST",status="404"} 2"#))
+        #expect(lines.contains(#"lorad_http_requests_total{endpoint="/adapters/{name}",method="GET",status="404"} 1"#))
+        #expect(lines.contains("lorad_adapter_cache_misses_total 1"))
+        #expect(lines.contains("lorad_resident_adapters 1"))
     }
 }
