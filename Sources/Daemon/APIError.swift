@@ -56,8 +56,9 @@ public enum APIError {
             if case .unknownAdapter(let name) = e { return notFound("no adapter named '\(name)'") }
             return internalError(e.description)
         case let e as HTTPConnectionError:
-            // Nobody is listening any more; the status only reaches the log.
-            return HTTPError(.badRequest, e.description, type: "client_disconnected")
+            // Nobody is listening any more; the status only reaches the log
+            // and metrics (499, nginx's "client closed request").
+            return HTTPError(HTTPStatus(499, "Client Closed Request"), e.description, type: "client_disconnected")
         default:
             return internalError(String(describing: error))
         }

@@ -7,10 +7,11 @@ import Serving
 /// render OpenAI's response (whole, or as SSE chunks ending in `data: [DONE]`).
 ///
 /// The engine delivers events on its own thread; they are handed to this
-/// handler's task through an `AsyncStream` (never blocking the engine). A
+/// handler's task through `GenerationEvents` (never blocking the engine). A
 /// client that disconnects cancels the generation (`response.onCancel`).
 struct CompletionsHandler {
     let service: LoradService
+    let metrics: MetricsBridge
 
     /// Outcome for the access log.
     struct Outcome {
@@ -36,27 +37,35 @@ struct CompletionsHandler {
                                          topP: Float(body.topP), seed: body.seed),
             maxTokens: body.maxTokens, stop: body.stop, logprobs: body.logprobs)
 
-        let (events, continuation) = AsyncStream<GenerationEvent>.makeStream()
-        let handle = try service.engine.submit(generation) { event in
-            continuation.yield(event)
-            if case .finished = event { continuation.finish() }
-        }
+        let events = GenerationEvents()
+        let handle = try service.engine.submit(generation) { event in events.push(event) }
         response.onCancel { handle.cancel() }
 
         let meta = ResponseMeta(id: "cmpl-" + Self.randomID(), created: Int(Date().timeIntervalSince1970), model: modelName)
         var outcome = Outcome(adapter: spec.isBase ? nil : spec.description, promptTokens: promptTokens.count)
-        let result: GenerationResult?
+        var result: GenerationResult?
         do {
             result = body.stream
                 ? try await stream(events, meta: meta, logprobs: body.logprobs != nil, to: response)
                 : try await respond(events, meta: meta, logprobs: body.logprobs != nil, to: response)
         } catch {
+            // The client went away mid-stream (or rendering failed): stop
+            // generating, and still account for what was generated.
             handle.cancel()
+            record(await events.final(), outcome)
             throw error
         }
+        record(result, outcome)
         outcome.completionTokens = result?.completionTokens
         outcome.timeToFirstToken = result?.timeToFirstToken
+        if result?.finishReason == .cancelled { throw HTTPConnectionError.clientDisconnected }
         return outcome
+    }
+
+    private func record(_ result: GenerationResult?, _ outcome: Outcome) {
+        guard let result else { return }
+        metrics.completion(adapter: outcome.adapter, promptTokens: result.promptTokens,
+                           completionTokens: result.completionTokens, timeToFirstToken: result.timeToFirstToken)
     }
 
     struct ResponseMeta {
@@ -91,16 +100,18 @@ struct CompletionsHandler {
 
     // MARK: rendering
 
-    private func respond(_ events: AsyncStream<GenerationEvent>, meta: ResponseMeta, logprobs: Bool,
+    private func respond(_ events: GenerationEvents, meta: ResponseMeta, logprobs: Bool,
                          to response: HTTPResponse) async throws -> GenerationResult? {
         var report = CompletionLogprobs()
         var offset = 0
-        for await event in events {
+        while let event = await events.next() {
             switch event {
             case .token(let token):
                 if logprobs { append(token, to: &report, offset: &offset) }
             case .finished(let result):
-                try Self.check(result)
+                // Cancelled: the client is gone, nobody to answer.
+                if result.finishReason == .cancelled { return result }
+                if result.finishReason == .error { throw APIError.internalError(result.error ?? "generation failed") }
                 let choice = CompletionResponse.Choice(text: result.text, logprobs: logprobs ? report : nil,
                                                        finish_reason: Self.finishReason(result))
                 try await response.sendAPI(.ok, CompletionResponse(
@@ -112,7 +123,7 @@ struct CompletionsHandler {
         return nil
     }
 
-    private func stream(_ events: AsyncStream<GenerationEvent>, meta: ResponseMeta, logprobs: Bool,
+    private func stream(_ events: GenerationEvents, meta: ResponseMeta, logprobs: Bool,
                         to response: HTTPResponse) async throws -> GenerationResult? {
         let sse = try await response.startEventStream()
         func chunk(_ text: String, _ report: CompletionLogprobs?, finish: String?, usage: CompletionResponse.Usage? = nil) throws -> String {
@@ -121,7 +132,7 @@ struct CompletionsHandler {
                 choices: [.init(text: text, logprobs: report, finish_reason: finish)], usage: usage))
         }
         var offset = 0
-        for await event in events {
+        while let event = await events.next() {
             switch event {
             case .token(let token):
                 var report = CompletionLogprobs()
@@ -130,9 +141,10 @@ struct CompletionsHandler {
                 guard !token.text.isEmpty || !report.isEmpty else { continue }
                 try await sse.send(data: try chunk(token.text, logprobs ? report : nil, finish: nil))
             case .finished(let result):
+                if result.finishReason == .cancelled { return result }   // the client is gone
                 if let error = result.error, result.finishReason == .error {
                     try await sse.send(data: APIErrorBody(APIError.internalError(error)).json)
-                } else if result.finishReason != .cancelled {
+                } else {
                     try await sse.send(data: try chunk("", nil, finish: Self.finishReason(result),
                                                        usage: .init(prompt: result.promptTokens, completion: result.completionTokens)))
                 }
@@ -157,15 +169,6 @@ struct CompletionsHandler {
         report.top_logprobs.append(top)
         report.text_offset.append(offset)
         offset += text.unicodeScalars.count
-    }
-
-    private static func check(_ result: GenerationResult) throws {
-        if result.finishReason == .error {
-            throw APIError.internalError(result.error ?? "generation failed")
-        }
-        if result.finishReason == .cancelled {
-            throw HTTPConnectionError.clientDisconnected
-        }
     }
 
     static func finishReason(_ result: GenerationResult) -> String? {

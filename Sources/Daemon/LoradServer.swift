@@ -143,11 +143,7 @@ public final class LoradServer: Sendable {
             try await response.send(.ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], text: text)
         }
         route(.POST, "/v1/completions") { [metrics] service, request, response in
-            let outcome = try await CompletionsHandler(service: service).handle(request, response)
-            if let tokens = outcome.completionTokens {
-                metrics.completion(adapter: outcome.adapter, promptTokens: outcome.promptTokens ?? 0,
-                                   completionTokens: tokens, timeToFirstToken: outcome.timeToFirstToken)
-            }
+            let outcome = try await CompletionsHandler(service: service, metrics: metrics).handle(request, response)
             return AccessInfo(status: 200, adapter: outcome.adapter, promptTokens: outcome.promptTokens,
                               completionTokens: outcome.completionTokens)
         }

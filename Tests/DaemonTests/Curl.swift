@@ -46,8 +46,10 @@ enum Curl {
             return Response(status: status, body: body)
         }
 
+        /// SIGKILL: the test process may hand SIGTERM down as ignored
+        /// (dispositions set to SIG_IGN are inherited across exec).
         func terminate() {
-            if process.isRunning { process.terminate() }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
 
         deinit { terminate() }

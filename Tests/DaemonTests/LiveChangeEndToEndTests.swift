@@ -5,7 +5,7 @@ import TestSupport
 /// Deleting or replacing an adapter while a long generation streams with it:
 /// the stream finishes with the old version's text; new requests see the change.
 @Suite struct LiveChangeEndToEndTests {
-    static let longTokens = 160
+    static let longTokens = 480
     static let prompt = "def fibonacci(n):"
 
     static func upload(_ daemon: LoradProcess, _ fixture: String, as name: String, replace: Bool = false) throws -> Curl.Response {
@@ -77,5 +77,34 @@ import TestSupport
         #expect(try ServingEndToEndTests.listing(daemon)["swap"] == sha.stdout.split(separator: " ").first.map(String.init))
         // Without replace=true the name is taken.
         #expect(try Self.upload(daemon, "python-qv-r8", as: "swap").status == 409)
+    }
+
+    /// A client that hangs up mid-stream cancels its generation: far fewer
+    /// tokens are generated than the same request produces when read to the end.
+    @Test func clientDisconnectCancelsTheGeneration() throws {
+        let daemon = try LoradProcess()
+        defer { daemon.cleanUp() }
+        let full = try Curl.postJSON(daemon.baseURL + "/v1/completions",
+                                     ["prompt": Self.prompt, "max_tokens": Self.longTokens, "temperature": 0])
+        let usage = try #require((try full.json())["usage"] as? [String: Int])
+        try #require(usage["completion_tokens"] == Self.longTokens, "the uncut request must run to max_tokens")
+
+        let stream = try Self.startLongStream(daemon, model: "tiny-llama")
+        stream.terminate()
+        _ = stream.wait()
+        // Wait until the engine has accounted for the cut request.
+        let line = #"lorad_completions_total{adapter="base"} 2"#
+        let deadline = Date().addingTimeInterval(60)
+        var metrics = ""
+        while Date() < deadline {
+            metrics = try Curl.get(daemon.baseURL + "/metrics").text
+            if metrics.contains(line) { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(metrics.contains(line), "the cut request must finish")
+        let tokens = metrics.split(separator: "\n").first { $0.hasPrefix(#"lorad_completion_tokens_total{adapter="base"} "#) }
+            .flatMap { Double($0.split(separator: " ").last ?? "") }
+        let total = try #require(tokens)
+        #expect(total - Double(Self.longTokens) < Double(Self.longTokens) / 2, "the cut request generated \(total - Double(Self.longTokens)) tokens")
     }
 }
