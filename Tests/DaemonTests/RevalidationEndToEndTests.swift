@@ -39,5 +39,18 @@ import TestSupport
         #expect(fixed.status == 201)
         #expect(try Curl.get(daemon.baseURL + "/adapters/foreign").json()["compatible"] as? Bool == true)
         #expect(try Curl.postJSON(daemon.baseURL + "/v1/completions", ["prompt": "x", "max_tokens": 2, "model": "foreign"]).status == 200)
+
+        // `lorad adapters list` reads the same rows offline (next to the running daemon).
+        let stored = try ServingEndToEndTests.listing(daemon)
+        let offline = try ExternalTool.run(try LoradProcess.binary().path, ["adapters", "list", "--json", "--registry", daemon.registry.path])
+        #expect(offline.status == 0, "\(offline.stderr)")
+        var rows: [String: String] = [:]
+        for line in offline.stdout.split(separator: "\n") {
+            let row = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            rows[row["name"] as? String ?? "?"] = row["sha256"] as? String
+        }
+        #expect(rows == stored)
+        let table = try ExternalTool.run(try LoradProcess.binary().path, ["adapters", "list", "--registry", daemon.registry.path])
+        #expect(table.stdout.split(separator: "\n").count == 3, "header + 2 rows: \(table.stdout)")
     }
 }
