@@ -298,6 +298,12 @@ final class Connection: @unchecked Sendable {  // all mutable state is confined 
         state = .lingering
         socket.shutdownWrite()
         lingerDeadline = Self.now() + Self.lingerTimeout
+        if context.isDraining {
+            // Shutting down: do not hold the process for the linger period;
+            // with no unread input the close sends a plain FIN.
+            discardLingering()
+            return closeNow()
+        }
         if readPaused, let rs = readSource {
             readPaused = false
             rs.resume()
