@@ -104,8 +104,14 @@ import Testing
         let slow = try TestClient(f.v4)
         let slowFD = slow.fd
         let sent = Probe(0)
+        let stop = Probe(false)
+        let senderDone = DispatchSemaphore(value: 0)
         let sender = Thread {
+            defer { senderDone.signal() }
             for byte in Array("GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: " .utf8) + Array(repeating: UInt8(ascii: "z"), count: 100) {
+                // Stop before the test closes the descriptor: a reused number
+                // could belong to another test's socket by then.
+                if stop.get() { return }
                 var b = byte
                 if Glibc.send(slowFD, &b, 1, Int32(MSG_NOSIGNAL)) != 1 { return }
                 sent.update { $0 += 1 }
@@ -113,6 +119,10 @@ import Testing
             }
         }
         sender.start()
+        defer {
+            stop.update { $0 = true }
+            senderDone.wait()
+        }
         // Meanwhile, other clients are served normally.
         for i in 0..<5 {
             let c = try TestClient(f.v6)
