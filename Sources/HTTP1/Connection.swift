@@ -6,7 +6,7 @@ import Foundation
 /// answered in order), writes responses with back-pressure, and enforces
 /// timeouts. Driven by Dispatch read/write sources on a non-blocking socket —
 /// no thread of its own, so an idle connection costs only its buffers.
-final class Connection: @unchecked Sendable {  // all mutable state is confined to `queue` (serial)
+final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable state is confined to `queue` (serial)
     enum State { case open, closing, lingering, closed }
 
     let id: Int
@@ -57,6 +57,26 @@ final class Connection: @unchecked Sendable {  // all mutable state is confined 
         self.queue = queue
         self.context = context
         self.decoder = HTTPRequestDecoder(limits: context.limits)
+        queue.setSpecific(key: Self.queueKey, value: ObjectIdentifier(self).hashValue)
+    }
+
+    private static let queueKey = DispatchSpecificKey<Int>()
+
+    /// Runs `body` on the connection's queue: inline when already there (a
+    /// handler task runs on this queue), else synchronously via `sync`, which
+    /// libdispatch executes on the calling thread when the queue is idle.
+    func perform<T>(_ body: () throws -> T) rethrows -> T {
+        if DispatchQueue.getSpecific(key: Self.queueKey) == ObjectIdentifier(self).hashValue {
+            return try body()
+        }
+        return try queue.sync(execute: body)
+    }
+
+    /// Handler tasks run on this connection's queue (see `HTTPServer`).
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
@@ -247,15 +267,17 @@ final class Connection: @unchecked Sendable {  // all mutable state is confined 
         exchange = ex
         let request = HTTPRequest(exchange: ex)
         let response = HTTPResponse(exchange: ex)
-        let task = Task(executorPreference: context.executor) {
+        let task = Task(executorPreference: self) {
             var failure: (any Error)?
             do {
                 try await handler(request, response)
             } catch {
                 failure = error
             }
+            // The usual case — a complete response, no error — needs nothing more.
+            if failure == nil && response.isFinished { return }
             let f = failure
-            ex.connection.queue.async { ex.connection.handlerReturned(ex, f) }
+            ex.connection.perform { ex.connection.handlerReturned(ex, f) }
         }
         ex.setTask(task)
     }

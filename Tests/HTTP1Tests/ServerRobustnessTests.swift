@@ -222,7 +222,7 @@ import Testing
         let server = f.server
         let done = Probe(false)
         // Off the cooperative pool, which this test's blocking reads occupy.
-        let shutdown = Task(executorPreference: HandlerExecutor(queue: .global())) {
+        let shutdown = Task(executorPreference: DispatchQueueExecutor(queue: .global())) {
             await server.shutdown(gracePeriod: .seconds(10))
             done.update { $0 = true }
         }
