@@ -1,6 +1,6 @@
 // SQLite through Debian's libsqlite3-dev. Swift cannot call C variadic
-// functions or use the SQLITE_TRANSIENT sentinel (a cast function
-// pointer), so those are wrapped here in static inline functions.
+// functions or use the SQLITE_TRANSIENT sentinel (a cast function pointer),
+// so those are wrapped here in static inline functions.
 #pragma once
 #include <sqlite3.h>
 

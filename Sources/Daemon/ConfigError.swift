@@ -1,3 +1,5 @@
+import Foundation
+
 /// A configuration problem, reported before anything is bound.
 ///
 /// Every case names the file and line (or the command-line flag) and the key,
@@ -33,13 +35,16 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .syntax(file, line, detail):
             return "\(file):\(line): syntax error: \(detail)"
         case let .unknownKey(file, line, key):
-            return "\(file):\(line): unknown key '\(key)'"
+            let hint = ConfigError.closestKey(to: key).map { " (did you mean '\($0)'?)" } ?? ""
+            return "\(file):\(line): unknown key '\(key)'\(hint)"
         case let .badValue(file, line, key, value, expected):
             return "\(file):\(line): bad value '\(value)' for key '\(key)': expected \(expected)"
         case let .duplicateKey(file, line, key, firstLine):
             return "\(file):\(line): duplicate key '\(key)' (first set on line \(firstLine))"
         case let .unknownFlag(flag):
-            return "unknown option --\(flag)"
+            let hint = ConfigError.closestKey(to: flag.replacingOccurrences(of: "-", with: "_"))
+                .map { " (did you mean --\($0.replacingUnderscores())?)" } ?? ""
+            return "unknown option --\(flag)\(hint)"
         case let .badFlagValue(flag, value, expected):
             return "--\(flag) \(value): expected \(expected)"
         case let .unreadableTokenFile(key, path, reason):
@@ -49,5 +54,26 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
         case let .missingResource(key, path, detail):
             return "\(key) \(path): \(detail)"
         }
+    }
+
+    /// The known key within two edits of `key` (a typo), if exactly one is closest.
+    static func closestKey(to key: String) -> String? {
+        let scored = ConfigKey.allCases.map { ($0.rawValue, editDistance(Array(key), Array($0.rawValue))) }
+        guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= 2,
+              scored.filter({ $0.1 == best.1 }).count == 1 else { return nil }
+        return best.0
+    }
+
+    /// Levenshtein distance (insert, delete, substitute), one row at a time.
+    private static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        var previous = Array(0...b.count)
+        for (i, ca) in a.enumerated() {
+            var current = [i + 1]
+            for (j, cb) in b.enumerated() {
+                current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (ca == cb ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 }

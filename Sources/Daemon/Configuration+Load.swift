@@ -26,6 +26,17 @@ extension Configuration {
         return configuration
     }
 
+    /// What `lorad serve` and `lorad check-config` run: the defaults, then
+    /// `file` when given (`--config`), then the command-line `overrides`.
+    /// Any error stops startup before anything is bound.
+    public static func resolve(file: String?, overrides: [String: [String]] = [:],
+                               defaults: Configuration = Configuration()) throws(ConfigError) -> Configuration {
+        var configuration = defaults
+        if let file { configuration = try load(file: file, defaults: defaults) }
+        try configuration.apply(overrides: overrides)
+        return configuration
+    }
+
     /// Applies parsed file entries (see `ConfigFile.parse`).
     public mutating func apply(entries: [ConfigFile.Entry], file: String) throws(ConfigError) {
         for entry in entries {

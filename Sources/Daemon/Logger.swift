@@ -26,12 +26,12 @@ public final class Logger: @unchecked Sendable {
     private let sink: @Sendable (String) -> Void
     private let lock = NSLock()
 
-    /// A logger on stderr; the style comes from `format` and the environment
-    /// (`LogStyle.detect`).
+    /// A logger on stderr (or another descriptor `fd`, which it does not
+    /// own); the style comes from `format` and the environment (`LogStyle.detect`).
     public convenience init(level: LogLevel, format: LogFormat,
-                            environment: [String: String] = ProcessInfo.processInfo.environment) {
-        self.init(level: level, style: LogStyle.detect(format: format, environment: environment, fd: 2)) { line in
-            Logger.writeAll(fd: 2, line)
+                            environment: [String: String] = ProcessInfo.processInfo.environment, fd: Int32 = 2) {
+        self.init(level: level, style: LogStyle.detect(format: format, environment: environment, fd: fd)) { line in
+            Logger.writeAll(fd: fd, line)
         }
     }
 

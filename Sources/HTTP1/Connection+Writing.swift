@@ -41,7 +41,9 @@ extension Connection {
             lastWriteProgress = Self.now()
         }
         if pendingOut == 0 {
-            if out.capacity > 1 << 20 { out = [] } else { out.removeAll(keepingCapacity: true) }
+            // Keep a small buffer for the next response; give big ones back so
+            // an idle connection never pins a past download's memory.
+            if out.capacity > 64 * 1024 { out = [] } else { out.removeAll(keepingCapacity: true) }
             outStart = 0
             disarmWrite()
         } else if outStart >= 1 << 20 {

@@ -6,7 +6,7 @@ import Foundation
 /// answered in order), writes responses with back-pressure, and enforces
 /// timeouts. Driven by Dispatch read/write sources on a non-blocking socket —
 /// no thread of its own, so an idle connection costs only its buffers.
-final class Connection: @unchecked Sendable {  // all mutable state is confined to `queue` (serial)
+final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable state is confined to `queue` (serial)
     enum State { case open, closing, lingering, closed }
 
     let id: Int
@@ -57,6 +57,26 @@ final class Connection: @unchecked Sendable {  // all mutable state is confined 
         self.queue = queue
         self.context = context
         self.decoder = HTTPRequestDecoder(limits: context.limits)
+        queue.setSpecific(key: Self.queueKey, value: ObjectIdentifier(self).hashValue)
+    }
+
+    private static let queueKey = DispatchSpecificKey<Int>()
+
+    /// Runs `body` on the connection's queue: inline when already there (a
+    /// handler task runs on this queue), else synchronously via `sync`, which
+    /// libdispatch executes on the calling thread when the queue is idle.
+    func perform<T>(_ body: () throws -> T) rethrows -> T {
+        if DispatchQueue.getSpecific(key: Self.queueKey) == ObjectIdentifier(self).hashValue {
+            return try body()
+        }
+        return try queue.sync(execute: body)
+    }
+
+    /// Handler tasks run on this connection's queue (see `HTTPServer`).
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        let executor = asUnownedTaskExecutor()
+        queue.async { job.runSynchronously(on: executor) }
     }
 
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
@@ -247,15 +267,17 @@ final class Connection: @unchecked Sendable {  // all mutable state is confined 
         exchange = ex
         let request = HTTPRequest(exchange: ex)
         let response = HTTPResponse(exchange: ex)
-        let task = Task(executorPreference: context.executor) {
+        let task = Task(executorPreference: self) {
             var failure: (any Error)?
             do {
                 try await handler(request, response)
             } catch {
                 failure = error
             }
+            // The usual case — a complete response, no error — needs nothing more.
+            if failure == nil && response.isFinished { return }
             let f = failure
-            ex.connection.queue.async { ex.connection.handlerReturned(ex, f) }
+            ex.connection.perform { ex.connection.handlerReturned(ex, f) }
         }
         ex.setTask(task)
     }
@@ -270,127 +292,5 @@ final class Connection: @unchecked Sendable {  // all mutable state is confined 
         idleSince = now
         headStartedAt = decoder.isIdle ? nil : now
         process()
-    }
-
-    // MARK: closing
-
-    /// Sends `bytes` (a final response), then closes gracefully.
-    func sendAndClose(_ bytes: [UInt8]) {
-        enqueue(bytes)
-        closeAfterFlush()
-    }
-
-    /// Stops taking requests; closes once queued output is sent, lingering
-    /// briefly so the peer reads our last response before any RST.
-    func closeAfterFlush() {
-        guard state == .open else { return }
-        state = .closing
-        if let ex = exchange, !ex.responseComplete { cancelExchange(ex, .clientDisconnected) }
-        if pendingOut == 0 { startLinger() } else { updateTimer() }
-    }
-
-    /// Half-close, then drain what the client still sends (RFC 9112 §9.6:
-    /// closing with unread input makes the kernel send RST, which can destroy
-    /// the response the client has not read yet).
-    func startLinger() {
-        guard state == .open || state == .closing else { return }
-        if peerEOF { return closeNow() }
-        state = .lingering
-        socket.shutdownWrite()
-        lingerDeadline = Self.now() + Self.lingerTimeout
-        if readPaused, let rs = readSource {
-            readPaused = false
-            rs.resume()
-        }
-        updateTimer()
-    }
-
-    private func discardLingering() {
-        while true {
-            let r = withUnsafeTemporaryAllocation(byteCount: 16 * 1024, alignment: 16) { buffer in
-                try? socket.read(into: buffer)
-            }
-            switch r {
-            case .bytes?: continue
-            case .wouldBlock?: return
-            case .endOfFile?, nil: return closeNow()
-            }
-        }
-    }
-
-    /// The client is gone or the server gives up: cancel the handler and close.
-    func abort(_ reason: HTTPConnectionError) {
-        if let ex = exchange { cancelExchange(ex, reason) }
-        closeNow()
-    }
-
-    func cancelExchange(_ ex: Exchange, _ reason: HTTPConnectionError) {
-        ex.cancel()
-        if let waiter = ex.bodyWaiter {
-            ex.bodyWaiter = nil
-            waiter.resume(throwing: reason)
-        }
-        if ex.bodyFailure == nil { ex.bodyFailure = reason }
-        if let waiter = writeWaiter {
-            writeWaiter = nil
-            waiter.resume(throwing: reason)
-        }
-    }
-
-    func closeNow() {
-        guard state != .closed else { return }
-        if let ex = exchange, !ex.responseComplete { cancelExchange(ex, .clientDisconnected) }
-        state = .closed
-        exchange = nil
-        if let waiter = writeWaiter {
-            writeWaiter = nil
-            waiter.resume(throwing: HTTPConnectionError.clientDisconnected)
-        }
-        timer?.cancel()
-        if let rs = readSource {
-            rs.cancel()
-            if readPaused { rs.resume() }
-        } else {
-            openSources -= 1
-        }
-        if let ws = writeSource {
-            ws.cancel()
-            switch writeSourceState {
-            case .inactive: ws.activate()
-            case .suspended: ws.resume()
-            case .running: break
-            }
-        } else {
-            openSources -= 1
-        }
-        if openSources == 0 { finalClose() }
-    }
-
-    private func sourceCancelled() {
-        openSources -= 1
-        if openSources == 0 { finalClose() }
-    }
-
-    /// Both sources are gone, so the descriptor can be closed without a source
-    /// still watching a reused number.
-    private func finalClose() {
-        readSource = nil
-        writeSource = nil
-        timer = nil
-        socket.close()
-        context.onClose(id)
-    }
-
-    /// Graceful shutdown: an idle connection closes now; a busy one after its
-    /// current response.
-    func drain() {
-        if state == .lingering {
-            // Our answer and FIN are already queued; with no unread input a
-            // close now cannot turn into an RST that destroys them.
-            discardLingering()
-            return closeNow()
-        }
-        guard state == .open else { return }
-        if exchange == nil { closeNow() }
     }
 }

@@ -72,9 +72,27 @@ extension StringProtocol {
     func equalsIgnoringASCIICase<S: StringProtocol>(_ other: S) -> Bool {
         let a = utf8, b = other.utf8
         guard a.count == b.count else { return false }
-        for (x, y) in zip(a, b) where x != y {
-            guard x | 0x20 == y | 0x20, (x | 0x20) >= 0x61, (x | 0x20) <= 0x7A else { return false }
+        // Fast path over contiguous UTF-8 (every native String): this runs for
+        // each header lookup of every request.
+        if let r = a.withContiguousStorageIfAvailable({ pa in
+            b.withContiguousStorageIfAvailable { pb in Self.asciiCaseInsensitiveEqual(pa, pb) }
+        }), let equal = r {
+            return equal
         }
+        var ia = a.makeIterator(), ib = b.makeIterator()
+        while let x = ia.next(), let y = ib.next() {
+            if !Self.sameLetter(x, y) { return false }
+        }
+        return true
+    }
+
+    @inline(__always)
+    static func sameLetter(_ x: UInt8, _ y: UInt8) -> Bool {
+        x == y || (x | 0x20 == y | 0x20 && (x | 0x20) >= 0x61 && (x | 0x20) <= 0x7A)
+    }
+
+    static func asciiCaseInsensitiveEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        for i in 0..<a.count where !sameLetter(a[i], b[i]) { return false }
         return true
     }
 

@@ -34,7 +34,7 @@ public final class HTTPRequest: Sendable {
     public func read() async throws -> [UInt8]? {
         let ex = exchange
         return try await withCheckedThrowingContinuation { c in
-            ex.connection.queue.async { ex.connection.readBody(ex, waiter: c) }
+            ex.connection.perform { ex.connection.readBody(ex, waiter: c) }
         }
     }
 
@@ -54,8 +54,6 @@ public final class HTTPRequest: Sendable {
     /// A chunked body's trailer fields; empty until the body has been read.
     public func trailers() async -> HTTPHeaders {
         let ex = exchange
-        return await withCheckedContinuation { c in
-            ex.connection.queue.async { c.resume(returning: ex.trailers) }
-        }
+        return ex.connection.perform { ex.trailers }
     }
 }

@@ -80,7 +80,7 @@ public struct HTTPRequestDecoder: Sendable {
     private mutating func compact() {
         guard readIndex > 0 else { return }
         if readIndex == buffer.count {
-            if buffer.capacity > 256 * 1024 {
+            if buffer.capacity > 64 * 1024 {
                 buffer = []
             } else {
                 buffer.removeAll(keepingCapacity: true)

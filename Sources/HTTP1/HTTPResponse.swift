@@ -24,6 +24,9 @@ public final class HTTPResponse: Sendable {
     /// True once a response has been started or sent.
     public var isStarted: Bool { phase.withLock { $0 != .idle } }
 
+    /// True once the response has been sent completely.
+    var isFinished: Bool { phase.withLock { $0 == .finished } }
+
     private func transition(from: Phase, to: Phase, _ what: String) throws {
         try phase.withLock { p in
             guard p == from else { throw HTTPConnectionError.responseMisuse(what) }
@@ -37,9 +40,11 @@ public final class HTTPResponse: Sendable {
         try transition(from: .idle, to: .finished, "send after the response was started")
         if exchange.isCancelled { throw HTTPConnectionError.clientDisconnected }
         let ex = exchange
-        // Fire and forget: the queue applies it before the handler-returned
-        // notice (same serial queue), and a vanished client is the queue's concern.
-        ex.connection.queue.async { try? ex.connection.startResponse(ex, status: status, headers: headers, body: .complete(body)) }
+        // Inline on the connection's queue, where the handler normally runs:
+        // the response leaves without a thread hop.
+        try ex.connection.perform {
+            try ex.connection.startResponse(ex, status: status, headers: headers, body: .complete(body))
+        }
     }
 
     public func send(_ status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), text: String) async throws {
@@ -57,15 +62,8 @@ public final class HTTPResponse: Sendable {
     public func start(_ status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), contentLength: Int? = nil) async throws {
         try transition(from: .idle, to: .streaming, "start after the response was started")
         let ex = exchange
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-            ex.connection.queue.async {
-                do {
-                    try ex.connection.startResponse(ex, status: status, headers: headers, body: .stream(contentLength: contentLength))
-                    c.resume()
-                } catch {
-                    c.resume(throwing: error)
-                }
-            }
+        try ex.connection.perform {
+            try ex.connection.startResponse(ex, status: status, headers: headers, body: .stream(contentLength: contentLength))
         }
     }
 
@@ -77,7 +75,7 @@ public final class HTTPResponse: Sendable {
         }
         let ex = exchange
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-            ex.connection.queue.async { ex.connection.writeBody(ex, bytes, waiter: c) }
+            ex.connection.perform { ex.connection.writeBody(ex, bytes, waiter: c) }
         }
     }
 
@@ -88,15 +86,6 @@ public final class HTTPResponse: Sendable {
     public func finish(trailers: HTTPHeaders = HTTPHeaders()) async throws {
         try transition(from: .streaming, to: .finished, "finish without start, or twice")
         let ex = exchange
-        try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-            ex.connection.queue.async {
-                do {
-                    try ex.connection.finishResponse(ex, trailers: trailers)
-                    c.resume()
-                } catch {
-                    c.resume(throwing: error)
-                }
-            }
-        }
+        try ex.connection.perform { try ex.connection.finishResponse(ex, trailers: trailers) }
     }
 }

@@ -14,8 +14,14 @@ import Glibc
 /// await server.shutdown(gracePeriod: .seconds(10))  // on SIGTERM
 /// ```
 ///
-/// Handlers run on Swift tasks; sockets are served by Dispatch sources on
-/// per-connection serial queues, so a slow handler never stalls other clients.
+/// Each connection has its own serial Dispatch queue; its read/write sources
+/// fire there, and its handler runs there too, as a Swift task whose executor
+/// is that queue — not Swift's cooperative pool. So the request is handled on
+/// the thread that read it (no hand-off, which matters for throughput), and a
+/// handler that awaits (inference, I/O) leaves the queue free for the
+/// connection's own events. A handler that *blocks* a thread stalls only its
+/// own connection (Dispatch adds worker threads for the others); long waits
+/// should still be awaits, not blocking calls, so threads are not used up.
 public final class HTTPServer: Sendable {
     public let limits: HTTPLimits
     private let router = Locked(Router())
@@ -32,11 +38,8 @@ public final class HTTPServer: Sendable {
     ///   - serverName: the `Server` header value.
     ///   - errorRenderer: the body of every error response the server itself
     ///     produces (404, 405, 413, 400, 408, 500, …) and of thrown `HTTPError`s.
-    ///   - handlerQueue: where handler tasks run (a concurrent queue by default,
-    ///     so blocking handlers do not starve Swift's cooperative pool).
     public init(limits: HTTPLimits = HTTPLimits(), serverName: String = "lorad",
-                errorRenderer: @escaping HTTPErrorRenderer = plainTextErrorRenderer,
-                handlerQueue: DispatchQueue = DispatchQueue(label: "lorad.http.handlers", attributes: .concurrent))
+                errorRenderer: @escaping HTTPErrorRenderer = plainTextErrorRenderer)
     {
         HTTPServer.ignoreSIGPIPE
         let registry = Locked(Registry())
@@ -44,7 +47,6 @@ public final class HTTPServer: Sendable {
         self.registry = registry
         context = ServerContext(
             limits: limits, serverName: serverName, router: router, errorRenderer: errorRenderer,
-            handlerQueue: handlerQueue,
             onClose: { id in registry.withLock { _ = $0.connections.removeValue(forKey: id) } })
     }
 

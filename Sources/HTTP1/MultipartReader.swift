@@ -17,7 +17,11 @@ import Glibc
 public final class MultipartReader {
     let request: HTTPRequest
     private var decoder: MultipartDecoder
-    private var current: MultipartPart?
+    /// Serial number of the part being read, and whether its content is
+    /// still unread. The reader keeps no reference to parts (a part keeps
+    /// the reader), so an abandoned loop leaves no cycle behind.
+    private var partSerial = 0
+    private var partOpen = false
     private var finished = false
 
     init(request: HTTPRequest, limits: MultipartLimits) throws {
@@ -48,15 +52,19 @@ public final class MultipartReader {
     /// The next part, or nil after the last. Unread content of the previous
     /// part is skipped.
     public func nextPart() async throws -> MultipartPart? {
-        if let part = current, !part.ended {
-            while try await part.read() != nil {}
+        while partOpen {
+            switch try await nextEvent() {
+            case .partData: continue
+            case .partEnd: partOpen = false
+            case .partBegin, .end: throw HTTPError(.internalServerError, "multipart reader out of step", type: "internal_error")
+            }
         }
         guard !finished else { return nil }
         switch try await nextEvent() {
         case .partBegin(let head):
-            let part = MultipartPart(head: head, reader: self)
-            current = part
-            return part
+            partSerial += 1
+            partOpen = true
+            return MultipartPart(head: head, serial: partSerial, reader: self)
         case .end:
             finished = true
             return nil
@@ -66,12 +74,12 @@ public final class MultipartReader {
     }
 
     func readData(for part: MultipartPart) async throws -> [UInt8]? {
-        guard current === part, !part.ended else { return nil }
+        guard part.serial == partSerial, partOpen else { return nil }
         switch try await nextEvent() {
         case .partData(let bytes):
             return bytes
         case .partEnd:
-            part.ended = true
+            partOpen = false
             return nil
         case .partBegin, .end:
             throw HTTPError(.internalServerError, "multipart reader out of step", type: "internal_error")
@@ -87,10 +95,11 @@ public final class MultipartPart {
     public var contentType: String? { head.contentType }
     public var headers: HTTPHeaders { head.headers }
     private let reader: MultipartReader
-    var ended = false
+    let serial: Int
 
-    init(head: MultipartPartHead, reader: MultipartReader) {
+    init(head: MultipartPartHead, serial: Int, reader: MultipartReader) {
         self.head = head
+        self.serial = serial
         self.reader = reader
     }
 

@@ -1,5 +1,3 @@
-import Dispatch
-
 /// What every connection of one server shares: limits, routes, rendering,
 /// and the registry callbacks. Immutable apart from its locked parts.
 final class ServerContext: Sendable {
@@ -9,13 +7,10 @@ final class ServerContext: Sendable {
     let errorRenderer: HTTPErrorRenderer
     let draining = Locked(false)
     let onClose: @Sendable (Int) -> Void
-    let executor: HandlerExecutor
 
     init(limits: HTTPLimits, serverName: String, router: Locked<Router>,
-         errorRenderer: @escaping HTTPErrorRenderer, handlerQueue: DispatchQueue,
-         onClose: @escaping @Sendable (Int) -> Void)
+         errorRenderer: @escaping HTTPErrorRenderer, onClose: @escaping @Sendable (Int) -> Void)
     {
-        self.executor = HandlerExecutor(queue: handlerQueue)
         self.limits = limits
         self.serverName = serverName
         self.router = router

@@ -20,6 +20,12 @@ import Foundation
 /// previous state is intact. `synchronous = FULL` fsyncs the WAL at each
 /// commit, so an acknowledged upload also survives power loss (NORMAL would
 /// survive process death only); uploads are rare, so one fsync each is cheap.
+///
+/// ## Re-validation at start
+/// The registry does not know models. On start the daemon re-validates each
+/// row against the loaded base model from `list()`, `readConfig(named:)` and
+/// the safetensors header (`readWeights(named:range:)`), and reports the
+/// failures as incompatible; rows are never dropped or altered here.
 public final class AdapterRegistry: @unchecked Sendable {
     // @unchecked Sendable: the writer connection and `isClosed` are only
     // touched under `writerLock`; the reader pool is itself thread-safe.
@@ -34,8 +40,8 @@ public final class AdapterRegistry: @unchecked Sendable {
     /// Guarded by `writerLock`.
     private var isClosed = false
 
-    /// Opens (creating if needed) the registry at `path`, configures both
-    /// connections and migrates the schema forward.
+    /// Opens (creating if needed) the registry at `path`, configures the
+    /// writer and a first reader, and migrates the schema forward.
     /// - Throws: `RegistryError.unsupportedSchemaVersion` for a file from a
     ///   newer lorad, `.notARegistry` for someone else's database, `.sqlite`
     ///   when SQLite cannot open or configure the file.

@@ -60,6 +60,10 @@ import Foundation
 
     @Test func errorMessagesUseTheFileLineForm() {
         let error = ConfigError.unknownKey(file: "/etc/lorad/lorad.conf", line: 12, key: "max_bach")
-        #expect(error.description == "/etc/lorad/lorad.conf:12: unknown key 'max_bach'")
+        #expect(error.description == "/etc/lorad/lorad.conf:12: unknown key 'max_bach' (did you mean 'max_batch'?)")
+        #expect(ConfigError.unknownKey(file: "f", line: 1, key: "colour").description == "f:1: unknown key 'colour'")
+        #expect(ConfigError.unknownFlag(flag: "max-bach").description == "unknown option --max-bach (did you mean --max-batch?)")
+        #expect(ConfigError.badValue(file: "f", line: 2, key: "max_batch", value: "x", expected: "an integer").description
+                == "f:2: bad value 'x' for key 'max_batch': expected an integer")
     }
 }

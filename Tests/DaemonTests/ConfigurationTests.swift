@@ -221,3 +221,15 @@ import TestSupport
         }
     }
 }
+
+extension ConfigurationTests {
+    @Test func resolveLayersDefaultsFileAndFlags() throws {
+        let path = try write("max_batch = 4\nmax_queue = 7\n")
+        let c = try Configuration.resolve(file: path, overrides: ["max-queue": ["9"]])
+        #expect(c.maxBatch == 4)
+        #expect(c.maxQueue == 9)
+        #expect(c.kvCacheMB == Configuration().kvCacheMB)
+        #expect(try Configuration.resolve(file: nil, overrides: ["threads": ["1"]]).threads == 1)
+        #expect(throws: ConfigError.self) { try Configuration.resolve(file: path + ".missing") }
+    }
+}

@@ -110,4 +110,22 @@ import TestSupport
         #expect(lines.all.count == 1000)
         #expect(lines.all.allSatisfy { $0.hasSuffix("\n") && $0.dropLast().allSatisfy { $0 != "\n" } })
     }
+
+    @Test func aLoggerOnTheJournalStreamWritesPrefixedLinesToItsDescriptor() throws {
+        let dir = try Fixtures.temporaryDirectory("lorad-log")
+        let path = dir.appendingPathComponent("journal").path
+        let fd = open(path, O_CREAT | O_WRONLY | O_APPEND, 0o600)
+        #expect(fd >= 0)
+        var info = stat()
+        #expect(fstat(fd, &info) == 0)
+        let logger = Logger(level: .info, format: .text, environment: ["JOURNAL_STREAM": "\(info.st_dev):\(info.st_ino)"], fd: fd)
+        #expect(logger.style == .journal)
+        logger.info("listening", ["address": "127.0.0.1:8080"])
+        logger.debug("dropped")
+        logger.error("model missing", ["path": "/srv/m"])
+        logger.reopen()
+        close(fd)
+        let written = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(written == "<6>listening address=127.0.0.1:8080\n<3>model missing path=/srv/m\n")
+    }
 }

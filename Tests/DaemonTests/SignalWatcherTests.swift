@@ -27,7 +27,8 @@ import Glibc
 
     @Test func hangupIsDeliveredAndNoLongerTerminates() throws {
         let deliveries = Deliveries()
-        let watcher = SignalWatcher { deliveries.add($0) }
+        // Only SIGHUP: taking over SIGINT/SIGTERM would stop Ctrl-C from ending `swift test`.
+        let watcher = SignalWatcher(signals: [SIGHUP]) { deliveries.add($0) }
         defer { watcher.cancel() }
         // SIGHUP's default action would kill the test process; the watcher ignores it.
         #expect(kill(getpid(), SIGHUP) == 0)
@@ -40,6 +41,10 @@ import Glibc
         var old = sigaction()
         sigaction(SIGPIPE, nil, &old)
         #expect(unsafeBitCast(old.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self))
+    }
+
+    @Test func theDaemonWatchesStopAndReloadSignals() {
+        #expect(Set(SignalWatcher.daemonSignals) == [SIGTERM, SIGINT, SIGHUP])
     }
 
     @Test func signalsHaveReadableNames() {

@@ -97,7 +97,7 @@ import Testing
         let json = try JSONDecoder().decode([String: String].self, from: Data((lines.first ?? "").utf8))
         #expect(json == ["name": "big-adapter", "weights": "upload.bin:\(50 << 20)"])
         #expect(try Data(contentsOf: dir.appendingPathComponent("weights")) == Data(bytes))
-        print("curl -F 50 MB multipart upload with Expect: 100-continue: \(lines.last ?? "?") s total (debug build)")
+        print("curl -F 50 MB multipart upload with Expect: 100-continue: \(lines.last ?? "?") s total")
         await f.server.shutdown(gracePeriod: .seconds(1))
     }
 

@@ -135,4 +135,28 @@ import Testing
         #expect(r10.headers["Transfer-Encoding"] == nil)
         await f.server.shutdown(gracePeriod: .seconds(1))
     }
+
+    @Test func customErrorRendererShapesEveryServerError() async throws {
+        let server = HTTPServer(serverName: "lorad-test") { error in
+            let body = #"{"error":{"message":"\#(error.message)","type":"\#(error.type ?? "error")","code":\#(error.status.code)}}"#
+            return ("application/json", Array(body.utf8))
+        }
+        server.route(.GET, "/only-get") { _, res in try await res.send(text: "x") }
+        let address = try server.listen("127.0.0.1:0")
+        let c = try TestClient(address)
+        try c.send("GET /missing HTTP/1.1\r\nHost: x\r\n\r\n")
+        let r = try c.readResponse()
+        #expect(r.status == 404)
+        #expect(r.headers["Content-Type"] == "application/json")
+        struct Envelope: Decodable { struct E: Decodable { var type: String; var code: Int }; var error: E }
+        let e = try JSONDecoder().decode(Envelope.self, from: Data(r.body))
+        #expect(e.error.code == 404 && e.error.type == "not_found")
+        // Parse errors go through the same renderer.
+        let bad = try TestClient(address)
+        try bad.send("BROKEN\r\n\r\n")
+        let b = try bad.readResponse()
+        #expect(b.status == 400)
+        #expect(try JSONDecoder().decode(Envelope.self, from: Data(b.body)).error.type == "invalid_request_error")
+        await server.shutdown(gracePeriod: .seconds(1))
+    }
 }
