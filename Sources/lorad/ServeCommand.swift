@@ -30,11 +30,9 @@ enum ServeCommand {
     static func run(_ args: [String]) throws {
         let a = try Arguments(args, valued: Configuration.flagNames.union(["config"]))
         if let extra = a.positional.first { throw UsageError.badValue(option: "serve", value: extra, expected: "no positional arguments") }
-        var configuration = Configuration()
-        if let file = a.value("config") { configuration = try Configuration.load(file: file) }
         var overrides: [String: [String]] = [:]
         for flag in Configuration.flagNames where !a.values(flag).isEmpty { overrides[flag] = a.values(flag) }
-        try configuration.apply(overrides: overrides)
+        let configuration = try Configuration.resolve(file: a.value("config"), overrides: overrides)
 
         BLAS.setThreadCount(configuration.threads)
         let logger = Logger(level: configuration.logLevel, format: configuration.logFormat)
