@@ -107,4 +107,28 @@ import TestSupport
         let total = try #require(tokens)
         #expect(total - Double(Self.longTokens) < Double(Self.longTokens) / 2, "the cut request generated \(total - Double(Self.longTokens)) tokens")
     }
+
+    /// A full queue answers 503 with Retry-After in the error shape
+    /// (backpressure instead of unbounded queueing).
+    @Test func aFullQueueAnswers503WithRetryAfter() throws {
+        let daemon = try LoradProcess(arguments: ["--max-batch", "1", "--max-queue", "1"])
+        defer { daemon.cleanUp() }
+        let running = try Self.startLongStream(daemon, model: "tiny-llama")
+        defer { running.terminate() }
+        let queued = try Curl.startJSON(daemon.baseURL + "/v1/completions", ["prompt": Self.prompt, "max_tokens": 8])
+        defer { queued.terminate() }
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, (try? Curl.get(daemon.baseURL + "/health").json()["queued"] as? Int) != 1 {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        let headers = daemon.directory.appendingPathComponent("headers.txt")
+        let refused = try Curl.run(["-D", headers.path, "-H", "Content-Type: application/json",
+                                    "--data-binary", #"{"prompt": "x", "max_tokens": 2}"#, daemon.baseURL + "/v1/completions"])
+        #expect(refused.status == 503)
+        #expect(refused.errorCode == 503)
+        #expect(refused.errorMessage?.contains("overloaded") == true)
+        let head = try String(contentsOf: headers, encoding: .utf8).lowercased()
+        #expect(head.contains("retry-after: 1"))
+        #expect(queued.wait().status == 200, "the queued request still runs")
+    }
 }
