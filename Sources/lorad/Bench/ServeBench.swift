@@ -66,7 +66,7 @@ enum ServeBench {
             let start = ContinuousClock.now
             let r = try client.postJSON("/v1/completions", ["model": model, "prompt": prompt, "max_tokens": maxTokens, "temperature": 0])
             guard r.status == 200 else { throw BenchError.http(r.status, r.text) }
-            return (ContinuousClock.now - start).benchSeconds
+            return (ContinuousClock.now - start).seconds
         }
         _ = try complete(service.modelID, maxTokens: 1)  // warm the server path
         var bestUpload = Double.infinity, bestTotal = Double.infinity, bestColdExtra = Double.infinity
@@ -81,7 +81,7 @@ enum ServeBench {
             uploadBytes = form.body.count
             let start = ContinuousClock.now
             let up = try client.post("/adapters", contentType: form.contentType, body: form.body)
-            let uploaded = (ContinuousClock.now - start).benchSeconds
+            let uploaded = (ContinuousClock.now - start).seconds
             guard up.status == 201 else { throw BenchError.http(up.status, up.text) }
             let loadedBefore = service.cache.stats.loadSeconds
             let cold = try complete(name, maxTokens: 1)
@@ -150,7 +150,7 @@ enum ServeBench {
             }
         }
         group.wait()
-        return Double(generated.load(ordering: .relaxed)) / (ContinuousClock.now - start).benchSeconds
+        return Double(generated.load(ordering: .relaxed)) / (ContinuousClock.now - start).seconds
     }
 
     /// The same load as 8 concurrent HTTP clients streaming SSE.
@@ -179,19 +179,8 @@ enum ServeBench {
             }
         }
         group.wait()
-        let elapsed = (ContinuousClock.now - start).benchSeconds
+        let elapsed = (ContinuousClock.now - start).seconds
         if let first = failures.withLock({ $0.first }) { throw BenchError.http(0, first) }
         return Double(generated.load(ordering: .relaxed)) / elapsed
     }
-}
-
-enum BenchError: Error, CustomStringConvertible {
-    case http(Int, String)
-    var description: String {
-        switch self { case let .http(status, text): return "HTTP \(status): \(text.prefix(300))" }
-    }
-}
-
-extension Duration {
-    var benchSeconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
