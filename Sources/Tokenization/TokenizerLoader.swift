@@ -10,7 +10,7 @@ enum TokenizerLoader {
         var postProcessor: PostProcessor?
         var decoder: TokenDecoder?
         var idToToken: [String?]
-        var tokenToId: [String: Int]
+        var tokenToId: [ExactString: Int]
         var specialIds: Set<Int>
         var bosTokenId: Int?
         var eosTokenIds: [Int]
@@ -39,19 +39,19 @@ enum TokenizerLoader {
         var tokenToId = model.vocab
         var maxId = model.vocab.values.max() ?? -1
         for t in added {
-            tokenToId[t.content] = t.id
+            tokenToId[ExactString(t.content)] = t.id
             maxId = max(maxId, t.id)
         }
         guard maxId < 16_000_000 else {
             throw TokenizerError.invalidField(path: "model.vocab", expected: "ids below 16M (got \(maxId))")
         }
         var idToToken = [String?](repeating: nil, count: maxId + 1)
-        for (token, id) in model.vocab where id >= 0 { idToToken[id] = token }
+        for (token, id) in model.vocab where id >= 0 { idToToken[id] = token.value }
         for t in added where t.id >= 0 { idToToken[t.id] = t.content }
         let specialIds = Set(added.filter(\.special).map(\.id))
 
         var postProcessor = try root.optional("post_processor").map {
-            try ComponentParser.postProcessor($0, tokenId: { tokenToId[$0] })
+            try ComponentParser.postProcessor($0)
         }
 
         // tokenizer_config.json: bos/eos and the Llama add_bos/add_eos switches.
@@ -62,7 +62,7 @@ enum TokenizerLoader {
             func tokenId(_ key: String) throws -> Int? {
                 guard let node = config.optional(key) else { return nil }
                 let content = try node.optional("content")?.string() ?? node.string()
-                guard let id = tokenToId[content] else {
+                guard let id = tokenToId[ExactString(content)] else {
                     throw TokenizerError.unknownToken(role: "tokenizer_config.json \(key)", token: content)
                 }
                 return id
@@ -105,13 +105,15 @@ enum TokenizerLoader {
         if let dropout = node.optional("dropout"), let p = dropout.value.numberValue, p > 0 {
             throw TokenizerError.invalidField(path: dropout.path, expected: "null or 0 (BPE dropout is for training)")
         }
-        var vocab: [String: Int] = [:]
+        var vocab: [ExactString: Int] = [:]
         let vocabNode = try node.required("vocab")
-        for (token, value) in try vocabNode.object() {
+        let entries = try vocabNode.object()
+        vocab.reserveCapacity(entries.count)
+        for (token, value) in entries {
             guard let id = value.intValue, id >= 0 else {
                 throw TokenizerError.invalidField(path: "\(vocabNode.path).\(token)", expected: "a non-negative integer id")
             }
-            vocab[token] = id
+            vocab[ExactString(token)] = id
         }
         var merges: [(String, String)] = []
         for (rank, m) in (try node.optional("merges")?.array() ?? []).enumerated() {

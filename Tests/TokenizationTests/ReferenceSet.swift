@@ -62,4 +62,11 @@ enum TestTokenizers {
     static let sentencePiece = generated("sentencepiece-legacy")
     static let sentencePieceMetaspace = generated("sentencepiece-metaspace")
     static let gpt2 = generated("gpt2-bytelevel")
+    static let smolLMStyle = generated("smollm-style")
+
+    /// Every generated family with its references file.
+    static var allGenerated: [(String, Result<Tokenizer, Error>)] {
+        [("sentencepiece-legacy", sentencePiece), ("sentencepiece-metaspace", sentencePieceMetaspace),
+         ("gpt2-bytelevel", gpt2), ("smollm-style", smolLMStyle)]
+    }
 }
