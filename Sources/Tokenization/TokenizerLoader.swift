@@ -26,10 +26,30 @@ enum TokenizerLoader {
         let decoder = try root.optional("decoder").map(ComponentParser.decoder)
         let model = try bpeModel(root.required("model"))
 
+        // tokenizers re-adds `added_tokens` one by one on load and only checks
+        // the stored ids (serialization.rs → AddedVocabulary::add_tokens): a
+        // token of the model vocabulary keeps its model id, any other gets the
+        // next id after the vocabulary and the added tokens so far.
         var added: [AddedToken] = []
+        var addedIds: [ExactString: Int] = [:]
+        var maxAddedId: Int?
         for t in try root.optional("added_tokens")?.array() ?? [] {
             let special = try t.bool("special", default: false)
-            added.append(AddedToken(id: try t.required("id").int(), content: try t.required("content").string(),
+            let content = try t.required("content").string()
+            _ = try t.required("id").int()
+            guard !content.isEmpty else { continue }
+            let key = ExactString(content)
+            let id: Int
+            if let existing = addedIds[key] ?? model.vocab[key] {
+                id = existing
+            } else if let m = maxAddedId, m >= model.vocab.count || model.vocab.isEmpty {
+                id = m + 1
+            } else {
+                id = model.vocab.count
+            }
+            addedIds[key] = id
+            maxAddedId = max(maxAddedId ?? id, id)
+            added.append(AddedToken(id: id, content: content,
                                     special: special,
                                     lstrip: try t.bool("lstrip", default: false), rstrip: try t.bool("rstrip", default: false),
                                     singleWord: try t.bool("single_word", default: false),
@@ -47,7 +67,12 @@ enum TokenizerLoader {
         }
         var idToToken = [String?](repeating: nil, count: maxId + 1)
         for (token, id) in model.vocab where id >= 0 { idToToken[id] = token.value }
-        for t in added where t.id >= 0 { idToToken[t.id] = t.content }
+        // tokenizers' id_to_token gives a normalized added token in its
+        // normalized form ("[NL]" behind Lowercase → "[nl]"), while
+        // token_to_id only knows the original content.
+        for t in added where t.id >= 0 {
+            idToToken[t.id] = t.normalized ? (normalizer?.apply(t.content) ?? t.content) : t.content
+        }
         let specialIds = Set(added.filter(\.special).map(\.id))
 
         var postProcessor = try root.optional("post_processor").map {

@@ -30,6 +30,10 @@ struct GeneratedReferenceTests {
         try check("smollm-style", TestTokenizers.smolLMStyle)
     }
 
+    @Test func nfkcLowercaseNormalizerAndNormalizedAddedTokenMatchTokenizers() throws {
+        try check("bytelevel-normalized", TestTokenizers.normalizedByteLevel)
+    }
+
     @Test func randomUnicodeStringsMatchTheFixtureTokenizer() throws {
         let references = try ReferenceSet.load(TestTokenizers.generatedDirectory.appendingPathComponent("fixture-fuzz-references.json"))
         #expect(references.cases.count == 300)

@@ -63,10 +63,12 @@ enum TestTokenizers {
     static let sentencePieceMetaspace = generated("sentencepiece-metaspace")
     static let gpt2 = generated("gpt2-bytelevel")
     static let smolLMStyle = generated("smollm-style")
+    static let normalizedByteLevel = generated("bytelevel-normalized")
 
     /// Every generated family with its references file.
     static var allGenerated: [(String, Result<Tokenizer, Error>)] {
         [("sentencepiece-legacy", sentencePiece), ("sentencepiece-metaspace", sentencePieceMetaspace),
-         ("gpt2-bytelevel", gpt2), ("smollm-style", smolLMStyle)]
+         ("gpt2-bytelevel", gpt2), ("smollm-style", smolLMStyle),
+         ("bytelevel-normalized", normalizedByteLevel)]
     }
 }

@@ -18,6 +18,8 @@ itself produces for a set of hard strings:
   <|endoftext|> special, no BOS.
 - smollm-style/            Sequence[Digits(individual_digits), ByteLevel(
   add_prefix_space=true, use_regex=true)], RobertaProcessing.
+- bytelevel-normalized/    the GPT-2 model behind Sequence[NFKC, Lowercase],
+  ByteLevel(add_prefix_space=true), a normalized added token, "$A <eot>".
 
 Each folder gets tokenizer.json, tokenizer_config.json and references.json
 (same fields as ../tokenizer-references.json). fixture-fuzz-references.json
@@ -223,6 +225,20 @@ def main():
                               "trim_offsets": True, "add_prefix_space": True}
     write_folder("smollm-style", smol, {"bos_token": "<s>", "eos_token": "</s>",
                                         "tokenizer_class": "PreTrainedTokenizerFast"}, texts)
+
+    # The GPT-2 model behind NFKC + Lowercase, a prefix space, a normalized
+    # added token (matched after normalization) and an end-of-text template.
+    normed = dict(gpt2)
+    eot = next(t["id"] for t in gpt2["added_tokens"] if t["content"] == "<|endoftext|>")
+    normed["added_tokens"] = gpt2["added_tokens"] + [added(len(gpt2["model"]["vocab"]) + 1, "[NL]", special=False, normalized=True)]
+    normed["normalizer"] = {"type": "Sequence", "normalizers": [{"type": "NFKC"}, {"type": "Lowercase"}]}
+    normed["pre_tokenizer"] = {"type": "ByteLevel", "add_prefix_space": True, "trim_offsets": True, "use_regex": True}
+    normed["post_processor"] = {"type": "TemplateProcessing",
+                                "single": [{"Sequence": {"id": "A", "type_id": 0}}, {"SpecialToken": {"id": "<|endoftext|>", "type_id": 0}}],
+                                "pair": [{"Sequence": {"id": "A", "type_id": 0}}, {"Sequence": {"id": "B", "type_id": 1}}],
+                                "special_tokens": {"<|endoftext|>": {"id": "<|endoftext|>", "ids": [eot], "tokens": ["<|endoftext|>"]}}}
+    write_folder("bytelevel-normalized", normed, {"eos_token": "<|endoftext|>", "tokenizer_class": "PreTrainedTokenizerFast"},
+                 texts + ["ΣΑΣ ΟΔΟΣ", "İSTANBUL ǅ ǈ", "ﬁ ﬀ ㎏ ① ¼ Ⅻ", "x [nl] y [NL] z", "CAFÉ CAFE\u0301"])
 
     fixture = Tokenizer.from_file(os.path.join(HERE, "..", "tokenizer", "tokenizer.json"))
     with open(os.path.join(HERE, "fixture-fuzz-references.json"), "w", encoding="utf-8") as f:
