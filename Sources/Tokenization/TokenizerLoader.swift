@@ -3,6 +3,10 @@ import Foundation
 /// Turns tokenizer.json (+ tokenizer_config.json, generation_config.json)
 /// into the tokenizer's parts.
 enum TokenizerLoader {
+    /// Far above any real vocabulary (Gemma: 256 000), low enough that a
+    /// hostile file cannot make the id table huge.
+    static let maxVocabularyId = 16_000_000
+
     struct Parts {
         var addedVocabulary: AddedVocabulary
         var preTokenizer: PreTokenizer?
@@ -62,8 +66,8 @@ enum TokenizerLoader {
             tokenToId[ExactString(t.content)] = t.id
             maxId = max(maxId, t.id)
         }
-        guard maxId < 16_000_000 else {
-            throw TokenizerError.invalidField(path: "model.vocab", expected: "ids below 16M (got \(maxId))")
+        guard maxId < maxVocabularyId else {
+            throw TokenizerError.invalidField(path: "added_tokens", expected: "ids below \(maxVocabularyId) (got \(maxId))")
         }
         var idToToken = [String?](repeating: nil, count: maxId + 1)
         for (token, id) in model.vocab where id >= 0 { idToToken[id] = token.value }
@@ -135,8 +139,10 @@ enum TokenizerLoader {
         let entries = try vocabNode.object()
         vocab.reserveCapacity(entries.count)
         for (token, value) in entries {
-            guard let id = value.intValue, id >= 0 else {
-                throw TokenizerError.invalidField(path: "\(vocabNode.path).\(token)", expected: "a non-negative integer id")
+            // Ids index the embedding matrix; the bound also keeps the packed
+            // merge keys (two 32-bit ids) exact.
+            guard let id = value.intValue, id >= 0, id < maxVocabularyId else {
+                throw TokenizerError.invalidField(path: "\(vocabNode.path).\(token)", expected: "an integer id in 0..<\(maxVocabularyId)")
             }
             vocab[ExactString(token)] = id
         }

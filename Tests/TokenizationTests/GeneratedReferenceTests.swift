@@ -34,6 +34,10 @@ struct GeneratedReferenceTests {
         try check("bytelevel-normalized", TestTokenizers.normalizedByteLevel)
     }
 
+    @Test func subwordAffixesAndUnknownTokensMatchTokenizers() throws {
+        try check("bpe-affixes", TestTokenizers.affixes)
+    }
+
     @Test func randomUnicodeStringsMatchTheFixtureTokenizer() throws {
         let references = try ReferenceSet.load(TestTokenizers.generatedDirectory.appendingPathComponent("fixture-fuzz-references.json"))
         #expect(references.cases.count == 300)

@@ -18,6 +18,9 @@ itself produces for a set of hard strings:
   <|endoftext|> special, no BOS.
 - smollm-style/            Sequence[Digits(individual_digits), ByteLevel(
   add_prefix_space=true, use_regex=true)], RobertaProcessing.
+- bpe-affixes/             BPE with continuing_subword_prefix "##" and
+  end_of_word_suffix "</w>", <unk> (no fusing, no byte fallback),
+  WhitespaceSplit, BPEDecoder.
 - bytelevel-normalized/    the GPT-2 model behind Sequence[NFKC, Lowercase],
   ByteLevel(add_prefix_space=true), a normalized added token, "$A <eot>".
 
@@ -239,6 +242,17 @@ def main():
                                 "special_tokens": {"<|endoftext|>": {"id": "<|endoftext|>", "ids": [eot], "tokens": ["<|endoftext|>"]}}}
     write_folder("bytelevel-normalized", normed, {"eos_token": "<|endoftext|>", "tokenizer_class": "PreTrainedTokenizerFast"},
                  texts + ["ΣΑΣ ΟΔΟΣ", "İSTANBUL ǅ ǈ", "ﬁ ﬀ ㎏ ① ¼ Ⅻ", "x [nl] y [NL] z", "CAFÉ CAFE\u0301"])
+
+    # Subword affixes (continuing_subword_prefix "##", end_of_word_suffix
+    # "</w>"), <unk> without byte fallback or fusing, WhitespaceSplit, BPEDecoder.
+    affix = Tokenizer(models.BPE(unk_token="<unk>", continuing_subword_prefix="##", end_of_word_suffix="</w>"))
+    affix.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    affix.train(files, trainers.BpeTrainer(vocab_size=600, special_tokens=["<unk>"], limit_alphabet=60,
+                                           continuing_subword_prefix="##", end_of_word_suffix="</w>",
+                                           show_progress=False))
+    affix_json = json.loads(affix.to_str())
+    affix_json["decoder"] = {"type": "BPEDecoder", "suffix": "</w>"}
+    write_folder("bpe-affixes", affix_json, {"unk_token": "<unk>", "tokenizer_class": "PreTrainedTokenizerFast"}, texts)
 
     fixture = Tokenizer.from_file(os.path.join(HERE, "..", "tokenizer", "tokenizer.json"))
     with open(os.path.join(HERE, "fixture-fuzz-references.json"), "w", encoding="utf-8") as f:
