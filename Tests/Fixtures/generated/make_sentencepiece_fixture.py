@@ -25,7 +25,9 @@ itself produces for a set of hard strings:
   ByteLevel(add_prefix_space=true), a normalized added token, "$A <eot>".
 
 Each folder gets tokenizer.json, tokenizer_config.json and references.json
-(same fields as ../tokenizer-references.json). fixture-fuzz-references.json
+(same fields as ../tokenizer-references.json). pretokenizer-references.json
+has each recognised Split regex applied (Isolated) to hard and random strings.
+fixture-fuzz-references.json
 holds random strings encoded with the shared fixture tokenizer (../tokenizer).
 
 Run from this folder:  python make_sentencepiece_fixture.py
@@ -170,6 +172,55 @@ def train_bytelevel(files, vocab_size, pre_tokenizer, special):
     return json.loads(tok.to_str())
 
 
+def train_affix_model(lines, merges_wanted=300, alphabet_size=60):
+    """A tiny deterministic BPE trainer for the affix layout (the library's
+    trainer breaks ties in hash order when continuing_subword_prefix or
+    end_of_word_suffix is set, so its output is not reproducible): the most
+    frequent pair wins, ties go to the lexicographically smallest pair."""
+    prefix, suffix = "##", "</w>"
+    counts = {}
+    for line in lines:
+        for word in line.split():
+            counts[word] = counts.get(word, 0) + 1
+    chars = {}
+    for word, n in counts.items():
+        for c in word:
+            chars[c] = chars.get(c, 0) + n
+    alphabet = set(sorted(chars, key=lambda c: (-chars[c], c))[:alphabet_size])
+    words = []
+    for word in sorted(counts):
+        if all(c in alphabet for c in word):
+            symbols = [c if i == 0 else prefix + c for i, c in enumerate(word)]
+            symbols[-1] += suffix
+            words.append((symbols, counts[word]))
+    vocab = {"<unk>": 0}
+    for symbols, _ in words:
+        for sym in symbols:
+            vocab.setdefault(sym, len(vocab))
+    merges = []
+    for _ in range(merges_wanted):
+        pairs = {}
+        for symbols, n in words:
+            for a, b in zip(symbols, symbols[1:]):
+                pairs[(a, b)] = pairs.get((a, b), 0) + n
+        if not pairs:
+            break
+        best = min(pairs, key=lambda p: (-pairs[p], p))
+        a, b = best
+        merged = a + (b[len(prefix):] if b.startswith(prefix) else b)
+        merges.append([a, b])
+        vocab.setdefault(merged, len(vocab))
+        for symbols, _ in words:
+            i = 0
+            while i < len(symbols) - 1:
+                if symbols[i] == a and symbols[i + 1] == b:
+                    symbols[i:i + 2] = [merged]
+                i += 1
+    return {"type": "BPE", "dropout": None, "unk_token": "<unk>", "continuing_subword_prefix": prefix,
+            "end_of_word_suffix": suffix, "fuse_unk": False, "byte_fallback": False, "ignore_merges": False,
+            "vocab": vocab, "merges": merges}
+
+
 def main():
     if tokenizers.__version__ != "0.23.3":
         print(f"warning: tokenizers {tokenizers.__version__}; the shared fixtures used 0.23.3", file=sys.stderr)
@@ -245,14 +296,31 @@ def main():
 
     # Subword affixes (continuing_subword_prefix "##", end_of_word_suffix
     # "</w>"), <unk> without byte fallback or fusing, WhitespaceSplit, BPEDecoder.
-    affix = Tokenizer(models.BPE(unk_token="<unk>", continuing_subword_prefix="##", end_of_word_suffix="</w>"))
-    affix.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
-    affix.train(files, trainers.BpeTrainer(vocab_size=600, special_tokens=["<unk>"], limit_alphabet=60,
-                                           continuing_subword_prefix="##", end_of_word_suffix="</w>",
-                                           show_progress=False))
-    affix_json = json.loads(affix.to_str())
+    affix_json = {
+        "version": "1.0", "truncation": None, "padding": None,
+        "added_tokens": [added(0, "<unk>")],
+        "normalizer": None, "pre_tokenizer": {"type": "WhitespaceSplit"}, "post_processor": None,
+        "model": train_affix_model(lines),
+    }
     affix_json["decoder"] = {"type": "BPEDecoder", "suffix": "</w>"}
     write_folder("bpe-affixes", affix_json, {"unk_token": "<unk>", "tokenizer_class": "PreTrainedTokenizerFast"}, texts)
+
+    # Every pattern the Swift side recognises, split (Isolated) by the library.
+    patterns = [
+        r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+        r"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+",
+        r"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+",
+        r"'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+",
+    ]
+    split_texts = hand_cases() + fuzz_cases(random.Random(SEED + 2), 200)
+    split_refs = []
+    for pattern in patterns:
+        splitter = pre_tokenizers.Split(tokenizers.Regex(pattern), "isolated")
+        split_refs.append({"pattern": pattern, "cases": [
+            {"text": t, "pieces": [p for p, _ in splitter.pre_tokenize_str(t)]} for t in split_texts]})
+    with open(os.path.join(HERE, "pretokenizer-references.json"), "w", encoding="utf-8") as f:
+        json.dump({"format_version": 1, "tokenizers_version": tokenizers.__version__, "patterns": split_refs}, f,
+                  ensure_ascii=False, separators=(",", ":"))
 
     fixture = Tokenizer.from_file(os.path.join(HERE, "..", "tokenizer", "tokenizer.json"))
     with open(os.path.join(HERE, "fixture-fuzz-references.json"), "w", encoding="utf-8") as f:
