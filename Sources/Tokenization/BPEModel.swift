@@ -84,7 +84,9 @@ struct BPEModel: Sendable {
         if let hit = cache.get(key) { return hit }
         var symbols = initialSymbols(word)
         applyMerges(&symbols)
-        cache.set(key, symbols)
+        // Like tokenizers (cache.rs MAX_LENGTH), only short words are cached,
+        // so a long unbroken input cannot pin megabytes in the cache.
+        if word.count < 256 { cache.set(key, symbols) }
         return symbols
     }
 
