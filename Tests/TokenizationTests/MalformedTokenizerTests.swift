@@ -90,6 +90,35 @@ struct MalformedTokenizerTests {
         }
     }
 
+    @Test func everyTruncationOfAValidFileIsInvalidJSON() throws {
+        let data = try Data(contentsOf: Fixtures.tokenizerFolder.appendingPathComponent("tokenizer.json"))
+        for cut in stride(from: 0, to: data.count, by: max(1, data.count / 40)) {
+            guard case .invalidJSON? = loadError(data.prefix(cut)) else {
+                Issue.record("a file cut at byte \(cut) was not rejected as invalid JSON")
+                continue
+            }
+        }
+    }
+
+    @Test func aRegexReplaceNormalizerIsAnUnsupportedPattern() throws {
+        let data = try fixtureJSON {
+            $0["normalizer"] = ["type": "Replace", "pattern": ["Regex": " {2,}"], "content": " "]
+        }
+        #expect(loadError(data) == .unsupportedPattern(component: "normalizer Replace (normalizer.pattern)", pattern: " {2,}"))
+    }
+
+    @Test func anUnknownNormalizerTypeIsNamed() throws {
+        let data = try fixtureJSON {
+            $0["normalizer"] = ["type": "Sequence", "normalizers": [["type": "NFC"], ["type": "Precompiled", "precompiled_charsmap": ""]]]
+        }
+        #expect(loadError(data) == .unsupportedComponent(component: "normalizer (normalizer.normalizers[1])", type: "Precompiled"))
+    }
+
+    @Test func anUnknownPostProcessorTypeIsNamed() throws {
+        let data = try fixtureJSON { $0["post_processor"] = ["type": "BertLikeSomething"] }
+        #expect(loadError(data) == .unsupportedComponent(component: "post_processor (post_processor)", type: "BertLikeSomething"))
+    }
+
     @Test func errorsDescribeThemselves() {
         let e = TokenizerError.unsupportedComponent(component: "model", type: "WordPiece")
         #expect(e.description == "unsupported model type \"WordPiece\"")
