@@ -1,0 +1,52 @@
+import Foundation
+
+/// A secret bearer token read from a token file.
+///
+/// Its `description` is redacted so that interpolating it into a log line or
+/// an error cannot leak it; compare presented tokens with `matches(_:)`
+/// (constant time in the token length, so a timing probe learns nothing about
+/// how many leading bytes were right).
+public struct BearerToken: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible {
+    private let bytes: [UInt8]
+
+    /// A token from its text; nil when it is empty.
+    public init?(_ text: String) {
+        guard !text.isEmpty else { return nil }
+        bytes = Array(text.utf8)
+    }
+
+    /// Reads a token file: the whole file, surrounding whitespace (the usual
+    /// trailing newline of `echo token > file`) trimmed.
+    ///
+    /// - Parameter key: the setting that named the file, for the error.
+    public static func read(file path: String, key: String) throws(ConfigError) -> BearerToken {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path)
+                ? (error as NSError).localizedDescription : "no such file"
+            throw .unreadableTokenFile(key: key, path: path, reason: reason)
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw .unreadableTokenFile(key: key, path: path, reason: "not UTF-8 text")
+        }
+        guard let token = BearerToken(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            throw .emptyTokenFile(key: key, path: path)
+        }
+        return token
+    }
+
+    /// Whether `presented` (the part after `Bearer `) is this token.
+    public func matches(_ presented: String) -> Bool {
+        let other = Array(presented.utf8)
+        var difference = UInt8(truncatingIfNeeded: other.count ^ bytes.count)
+        for i in 0..<bytes.count {
+            difference |= bytes[i] ^ (i < other.count ? other[i] : 0)
+        }
+        return difference == 0
+    }
+
+    public var description: String { "<redacted>" }
+    public var debugDescription: String { "<redacted>" }
+}

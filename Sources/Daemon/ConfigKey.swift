@@ -1,0 +1,152 @@
+/// The configuration keys: one table drives file parsing, command-line flags
+/// (`flagName`), rendering and the error messages' "expected …" text.
+public enum ConfigKey: String, CaseIterable, Sendable {
+    case listen
+    case model
+    case registry
+    case adminTokenFile = "admin_token_file"
+    case inferenceTokenFile = "inference_token_file"
+    case adapterCacheMB = "adapter_cache_mb"
+    case maxBatch = "max_batch"
+    case maxQueue = "max_queue"
+    case kvCacheMB = "kv_cache_mb"
+    case threads
+    case maxUploadMB = "max_upload_mb"
+    case headerTimeoutSeconds = "header_timeout_s"
+    case idleTimeoutSeconds = "idle_timeout_s"
+    case drainTimeoutSeconds = "drain_timeout_s"
+    case maxConnections = "max_connections"
+    case logLevel = "log_level"
+    case logFormat = "log_format"
+
+    /// The command-line spelling: the key with `-` for `_` (`--max-batch 8`).
+    public var flagName: String { rawValue.replacingUnderscores() }
+
+    /// The key for a flag name, if any.
+    public init?(flagName: String) {
+        guard let key = ConfigKey.allCases.first(where: { $0.flagName == flagName }) else { return nil }
+        self = key
+    }
+
+    /// What a valid value looks like, for error messages.
+    public var expected: String {
+        switch self {
+        case .listen: return "a comma-separated list of host:port or [ipv6]:port addresses"
+        case .model, .registry: return "a non-empty path"
+        case .adminTokenFile, .inferenceTokenFile: return "a path, or nothing to disable"
+        case .threads: return "'auto' or an integer in \(ConfigKey.threadRange)"
+        case .logLevel: return LogLevel.allCases.map(\.rawValue).joined(separator: ", ")
+        case .logFormat: return LogFormat.allCases.map(\.rawValue).joined(separator: ", ")
+        case .headerTimeoutSeconds, .idleTimeoutSeconds:
+            return "a number of seconds in (0, \(Int(ConfigKey.maxSeconds))]"
+        case .drainTimeoutSeconds:
+            return "a number of seconds in [0, \(Int(ConfigKey.maxSeconds))]"
+        default:
+            let r = intRange
+            return "an integer in \(r.lowerBound)...\(r.upperBound)"
+        }
+    }
+
+    static let threadRange = 1...1024
+    static let maxSeconds = 86_400.0
+
+    /// Ranges of the integer keys. Upper bounds only catch typos (an extra
+    /// zero), they are not capacity limits.
+    var intRange: ClosedRange<Int> {
+        switch self {
+        case .adapterCacheMB, .kvCacheMB: return 1...1_048_576
+        case .maxBatch: return 1...1024
+        case .maxQueue: return 1...1_000_000
+        case .maxUploadMB: return 1...65_536
+        case .maxConnections: return 1...1_000_000
+        case .threads: return ConfigKey.threadRange
+        default: return 0...0
+        }
+    }
+
+    /// Stores `value` into `configuration`; false when it does not parse.
+    func set(_ value: String, in c: inout Configuration) -> Bool {
+        switch self {
+        case .listen:
+            let parts = value.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" })
+            let addresses = parts.compactMap { ListenAddress(parsing: String($0)) }
+            guard !parts.isEmpty, addresses.count == parts.count else { return false }
+            c.listen = addresses
+        case .model:
+            guard !value.isEmpty else { return false }
+            c.model = value
+        case .registry:
+            guard !value.isEmpty else { return false }
+            c.registry = value
+        case .adminTokenFile: c.adminTokenFile = value.isEmpty ? nil : value
+        case .inferenceTokenFile: c.inferenceTokenFile = value.isEmpty ? nil : value
+        case .adapterCacheMB: return setInt(value, &c.adapterCacheMB)
+        case .maxBatch: return setInt(value, &c.maxBatch)
+        case .maxQueue: return setInt(value, &c.maxQueue)
+        case .kvCacheMB: return setInt(value, &c.kvCacheMB)
+        case .maxUploadMB: return setInt(value, &c.maxUploadMB)
+        case .maxConnections: return setInt(value, &c.maxConnections)
+        case .threads:
+            if value == "auto" { c.threads = Configuration.defaultThreads; return true }
+            return setInt(value, &c.threads)
+        case .headerTimeoutSeconds: return setSeconds(value, &c.headerTimeoutSeconds, allowZero: false)
+        case .idleTimeoutSeconds: return setSeconds(value, &c.idleTimeoutSeconds, allowZero: false)
+        case .drainTimeoutSeconds: return setSeconds(value, &c.drainTimeoutSeconds, allowZero: true)
+        case .logLevel:
+            guard let level = LogLevel(rawValue: value) else { return false }
+            c.logLevel = level
+        case .logFormat:
+            guard let format = LogFormat(rawValue: value) else { return false }
+            c.logFormat = format
+        }
+        return true
+    }
+
+    private func setInt(_ value: String, _ target: inout Int) -> Bool {
+        guard let v = Int(value), intRange.contains(v) else { return false }
+        target = v
+        return true
+    }
+
+    private func setSeconds(_ value: String, _ target: inout Double, allowZero: Bool) -> Bool {
+        // Plain decimal numbers only: Double("0x1p3") / "nan" / "inf" would parse.
+        guard !value.isEmpty, value.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
+              let v = Double(value), v.isFinite, v <= ConfigKey.maxSeconds,
+              allowZero ? v >= 0 : v > 0 else { return false }
+        target = v
+        return true
+    }
+
+    /// The value of this key in `c`, spelled as the file would have it.
+    func value(in c: Configuration) -> String {
+        switch self {
+        case .listen: return c.listen.map(\.description).joined(separator: ", ")
+        case .model: return c.model
+        case .registry: return c.registry
+        case .adminTokenFile: return c.adminTokenFile ?? ""
+        case .inferenceTokenFile: return c.inferenceTokenFile ?? ""
+        case .adapterCacheMB: return String(c.adapterCacheMB)
+        case .maxBatch: return String(c.maxBatch)
+        case .maxQueue: return String(c.maxQueue)
+        case .kvCacheMB: return String(c.kvCacheMB)
+        case .threads: return String(c.threads)
+        case .maxUploadMB: return String(c.maxUploadMB)
+        case .headerTimeoutSeconds: return ConfigKey.seconds(c.headerTimeoutSeconds)
+        case .idleTimeoutSeconds: return ConfigKey.seconds(c.idleTimeoutSeconds)
+        case .drainTimeoutSeconds: return ConfigKey.seconds(c.drainTimeoutSeconds)
+        case .maxConnections: return String(c.maxConnections)
+        case .logLevel: return c.logLevel.rawValue
+        case .logFormat: return c.logFormat.rawValue
+        }
+    }
+
+    private static func seconds(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)
+    }
+}
+
+extension String {
+    func replacingUnderscores() -> String {
+        String(map { $0 == "_" ? "-" : $0 })
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+
+extension Configuration {
+    /// Reads and applies a configuration file over the defaults.
+    ///
+    /// - Throws: `missingFile` when it cannot be read, or the first syntax,
+    ///   unknown-key, bad-value or duplicate-key error with its line number.
+    public static func load(file path: String,
+                            defaults: Configuration = Configuration()) throws(ConfigError) -> Configuration {
+        let text: String
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            guard let decoded = String(data: data, encoding: .utf8) else {
+                throw ConfigError.missingFile(path: path, reason: "not UTF-8 text")
+            }
+            text = decoded
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            let reason = FileManager.default.fileExists(atPath: path)
+                ? "\((error as NSError).localizedDescription)" : "no such file"
+            throw .missingFile(path: path, reason: reason)
+        }
+        var configuration = defaults
+        try configuration.apply(entries: ConfigFile.parse(text: text, file: path), file: path)
+        return configuration
+    }
+
+    /// What `lorad serve` and `lorad check-config` run: the defaults, then
+    /// `file` when given (`--config`), then the command-line `overrides`.
+    /// Any error stops startup before anything is bound.
+    public static func resolve(file: String?, overrides: [String: [String]] = [:],
+                               defaults: Configuration = Configuration()) throws(ConfigError) -> Configuration {
+        var configuration = defaults
+        if let file { configuration = try load(file: file, defaults: defaults) }
+        try configuration.apply(overrides: overrides)
+        return configuration
+    }
+
+    /// Applies parsed file entries (see `ConfigFile.parse`).
+    public mutating func apply(entries: [ConfigFile.Entry], file: String) throws(ConfigError) {
+        for entry in entries {
+            guard let key = ConfigKey(rawValue: entry.key) else {
+                throw .unknownKey(file: file, line: entry.line, key: entry.key)
+            }
+            guard key.set(entry.value, in: &self) else {
+                throw .badValue(file: file, line: entry.line, key: entry.key, value: entry.value, expected: key.expected)
+            }
+        }
+    }
+
+    /// Every flag `apply(overrides:)` accepts (without `--`), for the
+    /// command-line parser: `listen`, `model`, …, `max-batch`, `log-format`.
+    public static var flagNames: Set<String> { Set(ConfigKey.allCases.map(\.flagName)) }
+
+    /// Applies command-line flags over the file: keys are flag names
+    /// (`max-batch`), values in command-line order. For `listen` every value
+    /// (each itself possibly a comma list) together *replaces* the file's
+    /// list; for the other keys the last value wins.
+    public mutating func apply(overrides: [String: [String]]) throws(ConfigError) {
+        // Sorted so the error reported for several bad flags is deterministic.
+        for flag in overrides.keys.sorted() {
+            guard let values = overrides[flag], let last = values.last else { continue }
+            guard let key = ConfigKey(flagName: flag) else { throw .unknownFlag(flag: flag) }
+            let value = key == .listen ? values.joined(separator: ",") : last
+            guard key.set(value, in: &self) else {
+                throw .badFlagValue(flag: flag, value: value, expected: key.expected)
+            }
+        }
+    }
+}

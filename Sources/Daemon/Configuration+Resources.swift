@@ -1,0 +1,46 @@
+import Foundation
+
+extension Configuration {
+    /// The tokens named by `admin_token_file` / `inference_token_file`.
+    public struct Tokens: Sendable, Equatable {
+        /// Required on mutating endpoints when set.
+        public var admin: BearerToken?
+        /// Required on inference endpoints when set.
+        public var inference: BearerToken?
+    }
+
+    /// Reads the token files (nil when a key is unset).
+    /// - Throws: `unreadableTokenFile` or `emptyTokenFile`: a configured but
+    ///   unusable token must stop the daemon, not open the endpoints.
+    public func readTokens() throws(ConfigError) -> Tokens {
+        var tokens = Tokens()
+        if let path = adminTokenFile {
+            tokens.admin = try BearerToken.read(file: path, key: ConfigKey.adminTokenFile.rawValue)
+        }
+        if let path = inferenceTokenFile {
+            tokens.inference = try BearerToken.read(file: path, key: ConfigKey.inferenceTokenFile.rawValue)
+        }
+        return tokens
+    }
+
+    /// What `lorad check-config` verifies beyond syntax, without loading
+    /// anything heavy: the model folder has a `config.json`, the registry's
+    /// directory exists, the token files are readable and non-empty.
+    /// Returns every problem found (empty = fine).
+    public func resourceProblems() -> [ConfigError] {
+        var problems: [ConfigError] = []
+        if !Configuration.isModelFolder(model) {
+            problems.append(.missingResource(key: ConfigKey.model.rawValue, path: model,
+                                             detail: "not a model folder (no config.json)"))
+        }
+        var directory = (registry as NSString).deletingLastPathComponent
+        if directory.isEmpty { directory = "." }
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory) || !isDirectory.boolValue {
+            problems.append(.missingResource(key: ConfigKey.registry.rawValue, path: registry,
+                                             detail: "directory \(directory) does not exist"))
+        }
+        do { _ = try readTokens() } catch { problems.append(error) }
+        return problems
+    }
+}

@@ -1,0 +1,67 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One TCP address to listen on: `127.0.0.1:8080`, `[::1]:8080`, `0.0.0.0:80`.
+///
+/// Hosts are numeric literals (checked with `inet_pton`) so binding never
+/// depends on a resolver at boot; `localhost` is accepted as `127.0.0.1` and
+/// `*` as `0.0.0.0` for convenience. Port 0 asks the kernel for a free port
+/// (tests use it). IPv6 literals are bracketed as in RFC 3986 §3.2.2.
+public struct ListenAddress: Hashable, Sendable, CustomStringConvertible {
+    public enum Family: Sendable { case ipv4, ipv6 }
+
+    public var family: Family
+    /// The numeric host, without brackets.
+    public var host: String
+    public var port: UInt16
+
+    public init(family: Family, host: String, port: UInt16) {
+        self.family = family
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port` / `[v6]:port`; nil when it is neither.
+    public init?(parsing text: String) {
+        let s = Substring(text).trimmingSpaces()
+        let hostPart: Substring
+        let portPart: Substring
+        if s.hasPrefix("[") {
+            guard let close = s.firstIndex(of: "]") else { return nil }
+            hostPart = s[s.index(after: s.startIndex)..<close]
+            let rest = s[s.index(after: close)...]
+            guard rest.hasPrefix(":") else { return nil }
+            portPart = rest.dropFirst()
+            guard ListenAddress.isNumeric(String(hostPart), family: AF_INET6) else { return nil }
+            family = .ipv6
+            host = String(hostPart)
+        } else {
+            guard let colon = s.lastIndex(of: ":") else { return nil }
+            hostPart = s[..<colon]
+            portPart = s[s.index(after: colon)...]
+            switch hostPart {
+            case "localhost": host = "127.0.0.1"
+            case "*": host = "0.0.0.0"
+            default:
+                guard ListenAddress.isNumeric(String(hostPart), family: AF_INET) else { return nil }
+                host = String(hostPart)
+            }
+            family = .ipv4
+        }
+        guard !portPart.isEmpty, portPart.allSatisfy({ $0.isASCII && $0.isNumber }),
+              let p = UInt16(portPart) else { return nil }
+        port = p
+    }
+
+    public var description: String {
+        family == .ipv6 ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+
+    private static func isNumeric(_ host: String, family: Int32) -> Bool {
+        var buffer = [UInt8](repeating: 0, count: 16)  // in6_addr is the larger: 16 bytes
+        return host.withCString { inet_pton(family, $0, &buffer) } == 1
+    }
+}

@@ -1,0 +1,38 @@
+extension Logger {
+    /// The access-log line of one HTTP request:
+    /// `request method=POST path=/v1/completions status=200 adapter=x prompt_tokens=12 completion_tokens=40 duration_ms=85.210`.
+    ///
+    /// `path` is logged without its query string (clients sometimes put
+    /// credentials there); `adapter` is the resolved adapter spec or `-` for
+    /// the base model. No bodies, headers or text are ever taken.
+    public func access(method: String, path: String, status: Int, adapter: String?,
+                       promptTokens: Int? = nil, completionTokens: Int? = nil,
+                       durationSeconds: Double, level: LogLevel = .info) {
+        guard isEnabled(level) else { return }
+        log(level, "request", fields: Logger.accessFields(method: method, path: path, status: status, adapter: adapter,
+                                                         promptTokens: promptTokens, completionTokens: completionTokens,
+                                                         durationSeconds: durationSeconds))
+    }
+
+    static func accessFields(method: String, path: String, status: Int, adapter: String?,
+                             promptTokens: Int?, completionTokens: Int?, durationSeconds: Double) -> [(String, String)] {
+        let bare = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? path
+        var fields: [(String, String)] = [("method", method), ("path", bare), ("status", String(status)),
+                                          ("adapter", adapter ?? "-")]
+        if let promptTokens { fields.append(("prompt_tokens", String(promptTokens))) }
+        if let completionTokens { fields.append(("completion_tokens", String(completionTokens))) }
+        let millis = (durationSeconds * 1_000_000).rounded() / 1000
+        fields.append(("duration_ms", String(format3(millis))))
+        return fields
+    }
+
+    /// Three decimals without Foundation's locale-dependent formatting.
+    private static func format3(_ v: Double) -> String {
+        guard v.isFinite else { return "0.000" }
+        let thousandths = Int64((v * 1000).rounded())
+        let whole = thousandths / 1000
+        let frac = abs(thousandths % 1000)
+        let fracText = String(frac)
+        return (thousandths < 0 && whole == 0 ? "-" : "") + "\(whole)." + String(repeating: "0", count: 3 - fracText.count) + fracText
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One line per event on stderr, in the `LogStyle` chosen at startup.
+///
+/// Fields are `key=value` pairs after the message (logfmt quoting: values with
+/// spaces, `"`, `=`, `\` or control characters are double-quoted and escaped),
+/// or JSON members. Messages and values never contain a raw newline, so one
+/// event is always one line for journald and log shippers.
+///
+/// Never log secrets or payloads: no `Authorization` header or bearer token,
+/// no prompt or generated text, no adapter weights or uploaded bytes. Log
+/// names, sizes, counts, statuses and durations (`access` takes only those,
+/// and drops the query string of the path).
+///
+/// `@unchecked Sendable`: only for `lock` (NSLock is thread-safe); the sink is
+/// called under it so lines from different threads never interleave.
+public final class Logger: @unchecked Sendable {
+    /// The least severe level written.
+    public let level: LogLevel
+    public let style: LogStyle
+    private let sink: @Sendable (String) -> Void
+    private let lock = NSLock()
+
+    /// A logger on stderr (or another descriptor `fd`, which it does not
+    /// own); the style comes from `format` and the environment (`LogStyle.detect`).
+    public convenience init(level: LogLevel, format: LogFormat,
+                            environment: [String: String] = ProcessInfo.processInfo.environment, fd: Int32 = 2) {
+        self.init(level: level, style: LogStyle.detect(format: format, environment: environment, fd: fd)) { line in
+            Logger.writeAll(fd: fd, line)
+        }
+    }
+
+    /// A logger writing complete lines (with their `\n`) to `sink`.
+    public init(level: LogLevel, style: LogStyle, sink: @escaping @Sendable (String) -> Void) {
+        self.level = level
+        self.style = style
+        self.sink = sink
+    }
+
+    public func isEnabled(_ level: LogLevel) -> Bool { level >= self.level }
+
+    /// Writes one event if `level` is enabled.
+    public func log(_ level: LogLevel, _ message: String, fields: [(String, String)] = [], date: Date = Date()) {
+        guard isEnabled(level) else { return }
+        let line = Logger.format(style: style, level: level, message: message, fields: fields, date: date)
+        lock.lock(); defer { lock.unlock() }
+        sink(line)
+    }
+
+    public func debug(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.debug, message, fields: fields.map { ($0.key, $0.value) }) }
+    public func info(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.info, message, fields: fields.map { ($0.key, $0.value) }) }
+    public func notice(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.notice, message, fields: fields.map { ($0.key, $0.value) }) }
+    public func warning(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.warning, message, fields: fields.map { ($0.key, $0.value) }) }
+    public func error(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.error, message, fields: fields.map { ($0.key, $0.value) }) }
+
+    /// SIGHUP hook. Logs go to stderr, which belongs to whoever started lorad
+    /// (journald, a terminal, a pipe): there is nothing to reopen, so this is
+    /// a no-op kept as the one place log-file rotation would go.
+    public func reopen() {}
+
+    // MARK: Formatting (pure, for tests)
+
+    /// One complete line, `\n` included.
+    public static func format(style: LogStyle, level: LogLevel, message: String,
+                              fields: [(String, String)], date: Date) -> String {
+        switch style {
+        case .plain:
+            return "\(timestamp(date)) \(level.rawValue) \(escapeMessage(message))\(logfmt(fields))\n"
+        case .journal:
+            return "<\(level.syslogPriority)>\(escapeMessage(message))\(logfmt(fields))\n"
+        case .json:
+            var out = "{\"time\":\"\(timestamp(date))\",\"level\":\"\(level.rawValue)\",\"msg\":\(jsonString(message))"
+            for (key, value) in fields {
+                // A field may not shadow the three fixed members.
+                let name = ["time", "level", "msg"].contains(key) ? key + "_" : key
+                out += ",\(jsonString(name)):\(jsonString(value))"
+            }
+            return out + "}\n"
+        }
+    }
+
+    /// RFC 3339 UTC with milliseconds: `2026-11-29T12:17:26.123Z`.
+    public static func timestamp(_ date: Date) -> String {
+        // Whole milliseconds first: 951782400.999 is stored as …400.99899…,
+        // and splitting off the seconds before rounding would print .998.
+        let total = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        var seconds = time_t(total >= 0 ? total / 1000 : (total - 999) / 1000)
+        let millis = Int(total - Int64(seconds) * 1000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ v: Int32, _ width: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2))T"
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
+    }
+
+    static func logfmt(_ fields: [(String, String)]) -> String {
+        var out = ""
+        for (key, value) in fields {
+            out += " \(key)=\(quoteValue(value))"
+        }
+        return out
+    }
+
+    /// Bare when safe, else `"…"` with `\"`, `\\`, `\n`, `\r`, `\t`, `\u{…}` escapes.
+    static func quoteValue(_ value: String) -> String {
+        let bare = !value.isEmpty && value.unicodeScalars.allSatisfy {
+            $0.value > 0x20 && $0 != "\"" && $0 != "=" && $0 != "\\" && $0.value != 0x7F
+        }
+        if bare { return value }
+        return "\"" + escapeControl(value, quote: true) + "\""
+    }
+
+    /// The message stays unquoted but may not break the line.
+    static func escapeMessage(_ message: String) -> String { escapeControl(message, quote: false) }
+
+    private static func escapeControl(_ s: String, quote: Bool) -> String {
+        var out = ""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\"" where quote: out += "\\\""
+            case "\\" where quote: out += "\\\\"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    out += "\\u{\(String(scalar.value, radix: 16))}"
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out
+    }
+
+    /// A JSON string literal (RFC 8259 §7).
+    static func jsonString(_ s: String) -> String {
+        var out = "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    let hex = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// write(2) until done; EINTR retried, other errors dropped (a logger
+    /// that cannot write has nowhere to report it).
+    static func writeAll(fd: Int32, _ line: String) {
+        var bytes = Array(line.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { buffer -> Int in
+                guard let base = buffer.baseAddress else { return 0 }
+                return write(fd, base + offset, buffer.count - offset)
+            }
+            if n == 0 { return }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            offset += n
+        }
+        bytes.removeAll()
+    }
+}

@@ -1,1 +1,0 @@
-// Daemon — placeholder so the target compiles; replaced by the target's real files.

@@ -1,0 +1,92 @@
+/// The metric families `GET /metrics` promises (DESIGN "HTTP API"):
+/// requests, tokens, queue depth, batch size, adapter cache
+/// hits/misses/evictions, swap time, latency histograms — registered once,
+/// handed to the HTTP handlers and the engine.
+///
+/// Label rules that keep cardinality bounded: `endpoint` is the route
+/// template (`/adapters/{name}`), never the raw path; `adapter` values go
+/// through `adapterLabel(_:)` (at most `adapterSeriesLimit` adapters get
+/// series of their own, the rest count as `other`; the base model is `base`).
+public struct ServerMetrics: Sendable {
+    public let registry: MetricsRegistry
+    /// Bounds the `adapter` label of every per-adapter family below.
+    public let adapters: TopLabelValues
+
+    /// HTTP requests by route template, method and status code.
+    public let httpRequests: CounterMetric            // {endpoint, method, status}
+    /// Wall time from request head to the last byte written, by route template.
+    public let httpRequestSeconds: HistogramMetric    // {endpoint}
+    /// Currently open client connections.
+    public let openConnections: GaugeMetric
+    /// Requests refused before running (`queue_full`, `draining`, `too_large`, …).
+    public let rejectedRequests: CounterMetric        // {reason}
+
+    /// Completion requests by adapter.
+    public let completions: CounterMetric             // {adapter}
+    /// Prompt tokens processed, by adapter.
+    public let promptTokens: CounterMetric            // {adapter}
+    /// Tokens generated, by adapter.
+    public let completionTokens: CounterMetric        // {adapter}
+    /// Time from admission to the first generated token, by adapter.
+    public let timeToFirstToken: HistogramMetric      // {adapter}
+
+    /// Requests waiting for a batch slot.
+    public let queueDepth: GaugeMetric
+    /// Sequences live in the engine.
+    public let activeSequences: GaugeMetric
+    /// Sequences per decode step.
+    public let batchSize: HistogramMetric
+    /// Wall time of one decode step of the whole batch.
+    public let stepSeconds: HistogramMetric
+
+    /// Adapter lookups served from memory / loaded from the registry / evicted.
+    public let adapterCacheHits: CounterMetric
+    public let adapterCacheMisses: CounterMetric
+    public let adapterCacheEvictions: CounterMetric
+    /// Bytes and count of resident adapters.
+    public let adapterCacheBytes: GaugeMetric
+    public let residentAdapters: GaugeMetric
+    /// Time to load (read, validate, decode) a non-resident adapter.
+    public let adapterSwapSeconds: HistogramMetric
+
+    /// Registers every family (plus `ProcessMetrics`) in `registry`.
+    public init(registry: MetricsRegistry = MetricsRegistry(), adapterSeriesLimit: Int = 20,
+                buildInfo: [String: String] = [:]) throws(MetricsError) {
+        self.registry = registry
+        adapters = TopLabelValues(limit: adapterSeriesLimit)
+        httpRequests = try registry.counter("lorad_http_requests", help: "HTTP requests by route, method and status.",
+                                            labels: ["endpoint", "method", "status"])
+        httpRequestSeconds = try registry.histogram("lorad_http_request_duration_seconds",
+                                                    help: "HTTP request duration in seconds, by route.", labels: ["endpoint"])
+        openConnections = try registry.gauge("lorad_open_connections", help: "Open client connections.")
+        rejectedRequests = try registry.counter("lorad_rejected_requests", help: "Requests refused before running, by reason.",
+                                                labels: ["reason"])
+        completions = try registry.counter("lorad_completions", help: "Completion requests by adapter.", labels: ["adapter"])
+        promptTokens = try registry.counter("lorad_prompt_tokens", help: "Prompt tokens processed, by adapter.", labels: ["adapter"])
+        completionTokens = try registry.counter("lorad_completion_tokens", help: "Tokens generated, by adapter.", labels: ["adapter"])
+        timeToFirstToken = try registry.histogram("lorad_time_to_first_token_seconds",
+                                                  help: "Seconds from admission to the first token, by adapter.", labels: ["adapter"])
+        queueDepth = try registry.gauge("lorad_queue_depth", help: "Requests waiting for a batch slot.")
+        activeSequences = try registry.gauge("lorad_active_sequences", help: "Sequences being decoded.")
+        batchSize = try registry.histogram("lorad_batch_size", help: "Sequences per decode step.",
+                                           buckets: HistogramMetric.countBuckets)
+        stepSeconds = try registry.histogram("lorad_decode_step_seconds", help: "Seconds per decode step of the whole batch.")
+        adapterCacheHits = try registry.counter("lorad_adapter_cache_hits", help: "Adapter lookups served from memory.")
+        adapterCacheMisses = try registry.counter("lorad_adapter_cache_misses", help: "Adapter lookups that loaded from the registry.")
+        adapterCacheEvictions = try registry.counter("lorad_adapter_cache_evictions", help: "Resident adapters evicted for space.")
+        adapterCacheBytes = try registry.gauge("lorad_adapter_cache_bytes", help: "Bytes of resident adapters.")
+        residentAdapters = try registry.gauge("lorad_resident_adapters", help: "Adapters resident in memory.")
+        adapterSwapSeconds = try registry.histogram("lorad_adapter_swap_seconds",
+                                                    help: "Seconds to load a non-resident adapter.")
+        for counter in [completions, promptTokens, completionTokens] { adapters.attach(counter, label: "adapter") }
+        adapters.attach(timeToFirstToken, label: "adapter")
+        try ProcessMetrics.register(in: registry, buildInfo: buildInfo)
+    }
+
+    /// The `adapter` label for a request: `base` without an adapter, else the
+    /// adapter spec (e.g. `a:0.7,b:0.3`) bounded by `adapters`.
+    public func adapterLabel(_ adapter: String?) -> String {
+        guard let adapter, !adapter.isEmpty else { return "base" }
+        return adapters.label(for: adapter)
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+
+/// One stored adapter's metadata (everything but the config text and weights).
+public struct AdapterRecord: Sendable, Equatable, Hashable {
+    /// Row id (SQLite may reuse it after a delete; use `generation` to tell versions apart).
+    public let id: Int64
+    public let name: String
+    /// SHA-256 of the safetensors bytes, 64 lowercase hex digits.
+    public let sha256: String
+    /// Size of the safetensors bytes.
+    public let byteSize: Int64
+    public let ranks: [Int]
+    public let alpha: Double?
+    public let scale: Double?
+    public let targetModules: [String]
+    public let baseModelId: String?
+    /// When this version was stored (millisecond precision).
+    public let createdAt: Date
+    /// Registry-wide counter, strictly increasing with every insert or replace
+    /// and never reused (not even after delete + re-upload of the same name),
+    /// so (name, generation) identifies one version for caches.
+    public let generation: Int64
+
+    /// Memberwise; the registry builds records from its rows.
+    public init(id: Int64, name: String, sha256: String, byteSize: Int64, ranks: [Int],
+                alpha: Double?, scale: Double?, targetModules: [String], baseModelId: String?,
+                createdAt: Date, generation: Int64) {
+        self.id = id
+        self.name = name
+        self.sha256 = sha256
+        self.byteSize = byteSize
+        self.ranks = ranks
+        self.alpha = alpha
+        self.scale = scale
+        self.targetModules = targetModules
+        self.baseModelId = baseModelId
+        self.createdAt = createdAt
+        self.generation = generation
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+
+/// The SQLite store of uploaded LoRA adapters (issue 6): per adapter the
+/// original `adapter_config.json`, the safetensors bytes, their sha256 and
+/// the derived metadata the daemon lists.
+///
+/// ## Threading
+/// One **writer** connection behind a lock (inserts, replaces, deletes — one
+/// `BEGIN IMMEDIATE` transaction each; SQLite allows one writer per file
+/// anyway) and a pool of `query_only` **reader** connections, one per
+/// concurrent read. WAL lets readers see the last committed state while a
+/// long upload is still streaming into the writer, so `GET /adapters` and
+/// adapter loads are never stuck behind an upload or behind each other.
+///
+/// ## Crash consistency
+/// Every change is one SQLite transaction in WAL mode. A writer killed at
+/// any point (`kill -9`, mid-blob or mid-delete) leaves WAL frames without a
+/// commit record, which the next opener's WAL recovery ignores
+/// (https://sqlite.org/wal.html): the half-written adapter is absent and the
+/// previous state is intact. `synchronous = FULL` fsyncs the WAL at each
+/// commit, so an acknowledged upload also survives power loss (NORMAL would
+/// survive process death only); uploads are rare, so one fsync each is cheap.
+///
+/// ## Re-validation at start
+/// The registry does not know models. On start the daemon re-validates each
+/// row against the loaded base model from `list()`, `readConfig(named:)` and
+/// the safetensors header (`readWeights(named:range:)`), and reports the
+/// failures as incompatible; rows are never dropped or altered here.
+public final class AdapterRegistry: @unchecked Sendable {
+    // @unchecked Sendable: the writer connection and `isClosed` are only
+    // touched under `writerLock`; the reader pool is itself thread-safe.
+
+    /// The database file.
+    public let path: String
+    public let options: Options
+
+    private let writer: SQLiteConnection
+    private let writerLock = NSLock()
+    private let readers: SQLiteReaderPool
+    /// Guarded by `writerLock`.
+    private var isClosed = false
+
+    /// Opens (creating if needed) the registry at `path`, configures the
+    /// writer and a first reader, and migrates the schema forward.
+    /// - Throws: `RegistryError.unsupportedSchemaVersion` for a file from a
+    ///   newer lorad, `.notARegistry` for someone else's database, `.sqlite`
+    ///   when SQLite cannot open or configure the file.
+    public init(path: String, options: Options = Options()) throws {
+        self.path = path
+        self.options = options
+        do {
+            writer = try SQLiteConnection(path: path)
+            try writer.configure(synchronous: options.synchronous,
+                                 busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
+            try Self.prepareSchema(on: writer, path: path)
+            readers = try SQLiteReaderPool(maxIdle: options.idleReaders) {
+                let reader = try SQLiteConnection(path: path)
+                try reader.configure(synchronous: options.synchronous,
+                                     busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
+                // Readers never write; make that a SQLite-enforced fact.
+                try reader.execute("PRAGMA query_only = ON")
+                return reader
+            }
+        } catch {
+            throw Self.mapped(error, path: path)
+        }
+    }
+
+    /// Opens the registry at a file URL.
+    public convenience init(url: URL, options: Options = Options()) throws {
+        try self.init(path: url.path, options: options)
+    }
+
+    deinit {
+        readers.close()
+        writer.close()
+    }
+
+    /// Closes both connections (the last one checkpoints the WAL into the
+    /// main file). Later calls throw `RegistryError.closed`.
+    public func close() {
+        readers.close()
+        writerLock.lock()
+        isClosed = true
+        writer.close()
+        writerLock.unlock()
+    }
+
+    // MARK: Confinement
+
+    /// Runs `body` with the writer connection under the writer lock. SQLite
+    /// and schema errors leave as `RegistryError`; other errors (a weights
+    /// source's own) pass through unchanged.
+    @discardableResult
+    func withWriter<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        writerLock.lock()
+        defer { writerLock.unlock() }
+        guard !isClosed else { throw RegistryError.closed(path: path) }
+        do {
+            return try body(writer)
+        } catch {
+            throw Self.mapped(error, path: path)
+        }
+    }
+
+    /// Runs `body` with a reader connection of its own.
+    func withReader<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        do {
+            return try readers.withConnection(body)
+        } catch is SQLiteReaderPool.PoolClosed {
+            throw RegistryError.closed(path: path)
+        } catch {
+            throw Self.mapped(error, path: path)
+        }
+    }
+
+    static func mapped(_ error: any Error, path: String) -> any Error {
+        switch error {
+        case let e as SQLiteError:
+            return RegistryError.sqlite(code: e.code, message: e.message, context: e.context)
+        case let e as SchemaTooNewError:
+            return RegistryError.unsupportedSchemaVersion(path: path, found: e.found, supported: e.supported)
+        default:
+            return error
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+
+/// Runs an external program (python3, systemd-analyze) for cross-checks.
+enum ExternalTool {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The executable's path on `$PATH` (or the usual system directories), if any.
+    static func find(_ name: String) -> String? {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
+        let dirs = path.split(separator: ":").map(String.init) + ["/usr/bin", "/bin", "/usr/local/bin"]
+        for dir in dirs {
+            let candidate = (dir as NSString).appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        return nil
+    }
+
+    /// Runs to completion; stdin is written from a file so no pipe can fill up.
+    static func run(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> Result {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-tool-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let inURL = dir.appendingPathComponent("stdin"), outURL = dir.appendingPathComponent("stdout"),
+            errURL = dir.appendingPathComponent("stderr")
+        try Data((stdin ?? "").utf8).write(to: inURL)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardInput = try FileHandle(forReadingFrom: inURL)
+        process.standardOutput = try FileHandle(forWritingTo: outURL)
+        process.standardError = try FileHandle(forWritingTo: errURL)
+        try process.run()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus,
+                      stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+                      stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    }
+
+    /// python3 with `prometheus_client`, or nil when either is missing.
+    static func pythonWithPrometheusClient() -> String? {
+        guard let python = find("python3"),
+              let probe = try? run(python, ["-c", "import prometheus_client"]), probe.status == 0 else { return nil }
+        return python
+    }
+}

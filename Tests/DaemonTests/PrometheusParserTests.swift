@@ -1,0 +1,111 @@
+import Testing
+import Foundation
+@testable import Daemon
+
+/// Cross-checks the exposition with the reference parser of the Prometheus
+/// Python client (`pip install prometheus_client`), which rejects malformed
+/// lines, bad escapes and non-cumulative histograms.
+@Suite struct PrometheusParserTests {
+    struct ParsedFamily: Decodable {
+        var name: String
+        var type: String
+        var help: String
+        var samples: [ParsedSample]
+    }
+    struct ParsedSample: Decodable {
+        var name: String
+        var labels: [String: String]
+        var value: String   // Python repr: "inf", "3.0"
+    }
+
+    static let script = """
+    import json, sys
+    from prometheus_client.parser import text_string_to_metric_families
+    out = []
+    for f in text_string_to_metric_families(sys.stdin.read()):
+        out.append({"name": f.name, "type": f.type, "help": f.documentation,
+                    "samples": [{"name": s.name, "labels": s.labels, "value": repr(s.value)} for s in f.samples]})
+    print(json.dumps(out))
+    """
+
+    @Test(.enabled(if: ExternalTool.pythonWithPrometheusClient() != nil,
+                   "needs python3 with prometheus_client (pip install prometheus_client)"))
+    func theReferenceParserReadsBackEverySample() throws {
+        let python = try #require(ExternalTool.pythonWithPrometheusClient())
+        let registry = MetricsRegistry()
+        let requests = try registry.counter("lorad_requests", help: "Requests by endpoint.", labels: ["endpoint", "adapter"])
+        let queue = try registry.gauge("lorad_queue_depth", help: "Requests waiting.")
+        let latency = try registry.histogram("lorad_request_seconds", help: "Request latency.", labels: ["adapter"])
+        try ProcessMetrics.register(in: registry, buildInfo: ["version": "0.1.0", "commit": "abc123"])
+        let tricky = "we\\nird \\\\ \"name\"\nline2"  // a literal backslash-n, a double backslash, quotes, a newline
+        requests.increment(by: 3, labels: ["completions", tricky])
+        requests.increment(labels: ["models", "-"])
+        queue.set(-2)
+        let observations = [0.0005, 0.003, 0.003, 0.2, 1.5, 100]
+        for v in observations { latency.observe(v, labels: [tricky]) }
+
+        let result = try ExternalTool.run(python, ["-c", Self.script], stdin: registry.exposition())
+        #expect(result.status == 0, "\(result.stderr)")
+        let families = try JSONDecoder().decode([ParsedFamily].self, from: Data(result.stdout.utf8))
+        let byName = Dictionary(families.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+
+        let counter = try #require(byName["lorad_requests"])
+        #expect(counter.type == "counter")
+        #expect(counter.help == "Requests by endpoint.")
+        let trickySample = try #require(counter.samples.first { $0.labels["adapter"] == tricky })
+        #expect(trickySample.name == "lorad_requests_total")
+        #expect(Double(trickySample.value) == 3)
+        #expect(counter.samples.count == 2)
+
+        #expect(byName["lorad_queue_depth"]?.samples.first.flatMap { Double($0.value) } == -2)
+
+        let histogram = try #require(byName["lorad_request_seconds"])
+        #expect(histogram.type == "histogram")
+        let buckets = histogram.samples.filter { $0.name == "lorad_request_seconds_bucket" }
+        #expect(buckets.count == HistogramMetric.latencyBuckets.count + 1)
+        for sample in buckets {
+            let le = try #require(sample.labels["le"].flatMap { Double($0) })
+            let direct = observations.filter { $0 <= le }.count
+            #expect(Double(sample.value) == Double(direct), "le=\(le)")
+            #expect(sample.labels["adapter"] == tricky)
+        }
+        let sum = try #require(histogram.samples.first { $0.name == "lorad_request_seconds_sum" })
+        #expect(abs((Double(sum.value) ?? 0) - observations.reduce(0, +)) < 1e-9)
+
+        for name in ["process_resident_memory_bytes", "process_open_fds", "process_cpu_seconds",
+                     "process_start_time_seconds", "lorad_uptime_seconds"] {
+            #expect(byName[name] != nil, "\(name) missing")
+        }
+        #expect(byName["process_resident_memory_bytes"]?.samples.first.flatMap { Double($0.value) } ?? 0 > 0)
+        let build = try #require(byName["lorad_build_info"]?.samples.first)
+        #expect(build.labels == ["commit": "abc123", "version": "0.1.0"])
+    }
+}
+
+extension PrometheusParserTests {
+    @Test(.enabled(if: ExternalTool.pythonWithPrometheusClient() != nil,
+                   "needs python3 with prometheus_client (pip install prometheus_client)"))
+    func theServerMetricsParseWithBoundedAdapterSeries() throws {
+        let python = try #require(ExternalTool.pythonWithPrometheusClient())
+        let metrics = try ServerMetrics(adapterSeriesLimit: 3, buildInfo: ["version": "test"])
+        for i in 0..<10 {
+            let label = metrics.adapterLabel("adapter-\(i % 6)")
+            metrics.completions.increment(labels: [label])
+            metrics.completionTokens.increment(by: 5, labels: [label])
+            metrics.timeToFirstToken.observe(0.01, labels: [label])
+        }
+        metrics.completions.increment(labels: [metrics.adapterLabel(nil)])
+        metrics.httpRequests.increment(labels: ["/v1/completions", "POST", "200"])
+        metrics.batchSize.observe(3)
+        let result = try ExternalTool.run(python, ["-c", Self.script], stdin: metrics.registry.exposition())
+        #expect(result.status == 0, "\(result.stderr)")
+        let families = try JSONDecoder().decode([ParsedFamily].self, from: Data(result.stdout.utf8))
+        let completions = try #require(families.first { $0.name == "lorad_completions" })
+        let labels = Set(completions.samples.compactMap { $0.labels["adapter"] })
+        #expect(labels.count <= 3 + 2)   // three adapters, "other", "base"
+        #expect(labels.contains("base"))
+        #expect(completions.samples.compactMap { Double($0.value) }.reduce(0, +) == 11)
+        let tokens = try #require(families.first { $0.name == "lorad_completion_tokens" })
+        #expect(tokens.samples.compactMap { Double($0.value) }.reduce(0, +) == 50)
+    }
+}
