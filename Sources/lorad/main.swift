@@ -7,6 +7,7 @@ usage: lorad <command> [options]
 
 commands:
   generate   generate text from a model folder (optionally with LoRA adapters)
+  merge      fold LoRA adapters into the base weights and write a model folder
   bench      benchmark on a synthesized SmolLM-135M-shaped model
   help       this text
 
@@ -21,6 +22,7 @@ guard let command = arguments.first else {
 let rest = Array(arguments.dropFirst())
 let commands: [String: (usage: String, run: ([String]) throws -> Void)] = [
     "generate": (GenerateCommand.usage, GenerateCommand.run),
+    "merge": (MergeCommand.usage, MergeCommand.run),
     "bench": (BenchCommand.usage, BenchCommand.run),
 ]
 
