@@ -1,0 +1,138 @@
+import Dispatch
+import Foundation
+import Glibc
+
+/// An HTTP/1.1 server over POSIX sockets and Dispatch.
+///
+/// ```swift
+/// let server = HTTPServer(limits: HTTPLimits())
+/// server.route(.GET, "/adapters/:name") { request, response in
+///     try await response.sendJSON(.ok, ["name": request.parameter("name") ?? ""])
+/// }
+/// let bound = try server.listen("127.0.0.1:8080")   // port 0 picks a free port
+/// …
+/// await server.shutdown(gracePeriod: .seconds(10))  // on SIGTERM
+/// ```
+///
+/// Each connection has its own serial Dispatch queue; its read/write sources
+/// fire there, and its handler runs there too, as a Swift task whose executor
+/// is that queue — not Swift's cooperative pool. So the request is handled on
+/// the thread that read it (no hand-off, which matters for throughput), and a
+/// handler that awaits (inference, I/O) leaves the queue free for the
+/// connection's own events. A handler that *blocks* a thread stalls only its
+/// own connection (Dispatch adds worker threads for the others); long waits
+/// should still be awaits, not blocking calls, so threads are not used up.
+public final class HTTPServer: Sendable {
+    public let limits: HTTPLimits
+    private let router = Locked(Router())
+    private let context: ServerContext
+    private let registry: Locked<Registry>
+
+    struct Registry {
+        var listeners: [Listener] = []
+        var connections: [Int: Connection] = [:]
+        var nextID = 0
+    }
+
+    /// - Parameters:
+    ///   - serverName: the `Server` header value.
+    ///   - errorRenderer: the body of every error response the server itself
+    ///     produces (404, 405, 413, 400, 408, 500, …) and of thrown `HTTPError`s.
+    public init(limits: HTTPLimits = HTTPLimits(), serverName: String = "lorad",
+                errorRenderer: @escaping HTTPErrorRenderer = plainTextErrorRenderer)
+    {
+        HTTPServer.ignoreSIGPIPE
+        let registry = Locked(Registry())
+        self.limits = limits
+        self.registry = registry
+        context = ServerContext(
+            limits: limits, serverName: serverName, router: router, errorRenderer: errorRenderer,
+            onClose: { id in registry.withLock { _ = $0.connections.removeValue(forKey: id) } })
+    }
+
+    /// Writes to a vanished peer must be errors, not a process-killing signal.
+    /// We also pass MSG_NOSIGNAL on every send; this covers anything else.
+    private static let ignoreSIGPIPE: Void = { signal(SIGPIPE, SIG_IGN) }()
+
+    /// Adds a route. `pattern` segments starting with `:` are parameters, a
+    /// final `*` matches the rest. `maxBodyBytes` overrides
+    /// `limits.maxBodyBytes` for this route (uploads raise it).
+    public func route(_ method: HTTPMethod, _ pattern: String, maxBodyBytes: Int? = nil, _ handler: @escaping HTTPHandler) {
+        router.withLock { $0.add(method, pattern, maxBodyBytes: maxBodyBytes, handler) }
+    }
+
+    /// Starts listening on `address`; returns the bound address (with the
+    /// real port when `address.port` is 0). May be called for several addresses.
+    @discardableResult
+    public func listen(on address: SocketAddress) throws(SocketError) -> SocketAddress {
+        let context = self.context
+        let registry = self.registry
+        let limits = self.limits
+        let listener = try Listener(address: address, backlog: limits.listenBacklog) { socket, remote in
+            HTTPServer.accepted(socket, remote, context: context, registry: registry)
+        }
+        registry.withLock { $0.listeners.append(listener) }
+        return listener.address
+    }
+
+    /// `listen(on:)` for `127.0.0.1:8080`, `[::1]:0`, `0.0.0.0:80`.
+    @discardableResult
+    public func listen(_ address: String) throws -> SocketAddress {
+        try listen(on: SocketAddress(parsing: address))
+    }
+
+    /// The addresses being listened on.
+    public var addresses: [SocketAddress] { registry.withLock { $0.listeners.map(\.address) } }
+
+    /// Open connections (idle keep-alive ones included).
+    public var connectionCount: Int { registry.withLock { $0.connections.count } }
+
+    private static func accepted(_ socket: Socket, _ remote: SocketAddress, context: ServerContext, registry: Locked<Registry>) {
+        let id: Int? = registry.withLock { r in
+            guard r.connections.count < context.limits.maxConnections, !context.isDraining else { return nil }
+            r.nextID += 1
+            return r.nextID
+        }
+        guard let id else { return reject(socket, context: context) }
+        let queue = DispatchQueue(label: "lorad.http.connection", target: .global())
+        let connection = Connection(id: id, socket: socket, remote: remote, queue: queue, context: context)
+        registry.withLock { $0.connections[id] = connection }
+        connection.start()
+    }
+
+    /// Over the connection limit: answer 503 at once rather than leaving the
+    /// client in the accept backlog with no explanation.
+    private static func reject(_ socket: Socket, context: ServerContext) {
+        let error = HTTPError(.serviceUnavailable, "too many connections", headers: ["Retry-After": "1"], type: "overloaded")
+        let bytes = context.errorResponse(error, version: .http1_1, keepAlive: false)
+        _ = try? bytes.withUnsafeBytes { try socket.send($0) }
+        socket.shutdownWrite()
+        _ = withUnsafeTemporaryAllocation(byteCount: 4096, alignment: 16) { try? socket.read(into: $0) }
+        socket.close()
+    }
+
+    /// Graceful shutdown: stop accepting (new connections are refused), close
+    /// idle connections, let in-flight exchanges finish for up to
+    /// `gracePeriod`, then cut whatever is left. Returns when every connection
+    /// is closed.
+    public func shutdown(gracePeriod: Duration = .seconds(10)) async {
+        context.draining.withLock { $0 = true }
+        let (listeners, connections) = registry.withLock { r -> ([Listener], [Connection]) in
+            defer { r.listeners = [] }
+            return (r.listeners, Array(r.connections.values))
+        }
+        for l in listeners { l.cancel() }
+        for c in connections { c.queue.async { c.drain() } }
+        let clock = ContinuousClock()
+        let deadline = clock.now + gracePeriod
+        while connectionCount > 0, clock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        let left = registry.withLock { Array($0.connections.values) }
+        for c in left { c.queue.async { c.abort(.serverShutdown) } }
+        let hardDeadline = clock.now + .seconds(2)
+        while connectionCount > 0, clock.now < hardDeadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+    }
+}

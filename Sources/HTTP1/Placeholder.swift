@@ -1,1 +1,0 @@
-// HTTP1 — placeholder so the target compiles; replaced by the target's real files.
