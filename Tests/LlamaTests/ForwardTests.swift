@@ -70,6 +70,23 @@ import LoRA
         #expect(maxAbsDiff(next[1]!, refA[6]) < 1e-5)
     }
 
+    /// Rows of two prompts interleaved (A0 B0 A1 B1 …) are still each
+    /// sequence's causal prefill.
+    @Test func interleavedRowsOfTwoSequencesEqualEachAlone() throws {
+        let (model, _) = try RandomModels.model(try RandomModels.config())
+        let a = [4, 8, 15, 16, 23], b = [42, 1, 2, 3, 5]
+        let (_, aloneA) = try model.prefill(a)
+        let (_, aloneB) = try model.prefill(b)
+        let sa = model.makeSequence(), sb = model.makeSequence()
+        let rows = a.indices.flatMap { [ForwardRow(sequence: sa, token: a[$0], position: $0),
+                                        ForwardRow(sequence: sb, token: b[$0], position: $0)] }
+        let out = try model.forward(rows, lora: LoRABatchPlan(rows: []), workspace: Workspace())
+        for i in a.indices {
+            #expect(maxAbsDiff(out[2 * i]!, aloneA[i]) < 1e-5)
+            #expect(maxAbsDiff(out[2 * i + 1]!, aloneB[i]) < 1e-5)
+        }
+    }
+
     /// The LoRA hook after each base matmul (including the column slices of
     /// the fused q;k;v and gate;up outputs) equals a model whose W0 was
     /// replaced by W0 + s·B·A.
