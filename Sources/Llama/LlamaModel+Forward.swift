@@ -130,13 +130,18 @@ extension LlamaModel {
     static let mlpInputs: [LinearKind] = [.gate, .up]
 
     /// y = x · Wᵀ for `rows` rows: gemv for one row (sgemm with m = 1 is 4×
-    /// slower, PERF-NOTES.md), sgemm otherwise.
+    /// slower, PERF-NOTES.md); for a few rows (batched decode) a kernel that
+    /// streams W once instead of sgemm, which packs all of W first; sgemm
+    /// for larger batches (prefill), where it is compute-bound and fastest.
     /// W: (out, in); x: (rows, in); y: (rows, out).
     @inline(__always)
     func project(rows: Int, weight: UnsafePointer<Float>, out: Int, in inFeatures: Int,
                  x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
         if rows == 1 {
             BLAS.gemv(out: out, in: inFeatures, w: weight, x: x, y: y)
+        } else if rows <= BatchedGEMV.maxRows {
+            BatchedGEMV.multiply(rows: rows, out: out, in: inFeatures, w: weight, x: x, y: y,
+                                 threads: BLAS.threadCount)
         } else {
             BLAS.gemmABt(m: rows, n: out, k: inFeatures, a: x, b: weight, c: y)
         }
