@@ -8,12 +8,12 @@ import Dispatch
 /// reaches 45 GFLOP/s, far under the bandwidth limit). Here each weight row
 /// is loaded once and multiplied against every input row while it sits in L1.
 public enum BatchedGEMV {
-    /// Up to this many rows this kernel beats OpenBLAS sgemm on a
-    /// memory-bound step; beyond it sgemm's blocking wins. Measured on the
-    /// 2-core EPYC (W in L2, one thread): this kernel peaks near 24 GFLOP/s
-    /// on baseline SSE, sgemm reaches 42 at m = 8 and 59 at m = 16 — but
-    /// with W streamed from DRAM (decode) sgemm's packing makes it 1.3–5×
-    /// slower than this kernel for m = 2…8.
+    /// Up to this many rows this kernel beats OpenBLAS on a memory-bound
+    /// step. Measured on the 2-core EPYC over the SmolLM-135M matrices (best
+    /// of 12, shared machine): 2 rows 0.59×, 4 rows 0.48×, 8 rows 0.56× the
+    /// time of the best OpenBLAS alternative (gemv per row or sgemm, whose
+    /// packing of W costs a full extra pass). Beyond 8 rows sgemm's blocking
+    /// (59 GFLOP/s at m = 16 vs ~24 here on baseline SSE) wins.
     public static let maxRows = 8
 
     /// y (rows, out) = x (rows, in) · W (out, in)ᵀ, every matrix row-major and dense.
@@ -36,63 +36,66 @@ public enum BatchedGEMV {
         }
     }
 
-    /// Output rows `outRange` for all input rows, in tiles of 2 weight rows ×
-    /// 4 input rows: 8 SIMD4 accumulators fit the 16 SSE registers of the
+    /// Output rows `outRange` for all input rows, in tiles of 4 weight rows ×
+    /// 2 input rows: 8 SIMD4 accumulators fit the 16 SSE registers of the
     /// baseline x86-64 target, and each loaded vector is used 2 or 4 times.
-    /// A partial tile repeats its last input row (computed, not stored).
+    /// A partial tile repeats its last row (computed, not stored), so an odd
+    /// row count wastes at most one row of arithmetic.
     private static func block(rows: Int, outRange: Range<Int>, inFeatures n: Int, outStride: Int,
                               w: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
         let rw = UnsafeRawPointer(w), rx = UnsafeRawPointer(x)
         let vectorEnd = n & ~3
+        let last = outRange.upperBound - 1
         var o = outRange.lowerBound
-        while o < outRange.upperBound {
-            let pair = o + 1 < outRange.upperBound
-            let w0 = o * n, w1 = pair ? w0 + n : w0   // element offsets of the two W rows
+        while o <= last {
+            let outs = min(4, last - o + 1)
+            // element offsets of the four W rows (repeats past the range end)
+            let w0 = o * n, w1 = min(o + 1, last) * n, w2 = min(o + 2, last) * n, w3 = min(o + 3, last) * n
             var r = 0
             while r < rows {
-                let xr0 = r * n, xr1 = min(r + 1, rows - 1) * n
-                let xr2 = min(r + 2, rows - 1) * n, xr3 = min(r + 3, rows - 1) * n
-                var a00 = SIMD4<Float>(), a01 = SIMD4<Float>(), a02 = SIMD4<Float>(), a03 = SIMD4<Float>()
-                var a10 = SIMD4<Float>(), a11 = SIMD4<Float>(), a12 = SIMD4<Float>(), a13 = SIMD4<Float>()
+                let pair = r + 1 < rows
+                let xa = r * n, xb = pair ? xa + n : xa
+                var a0 = SIMD4<Float>(), a1 = SIMD4<Float>(), a2 = SIMD4<Float>(), a3 = SIMD4<Float>()
+                var b0 = SIMD4<Float>(), b1 = SIMD4<Float>(), b2 = SIMD4<Float>(), b3 = SIMD4<Float>()
                 var i = 0
                 while i < vectorEnd {
-                    let v0 = rw.loadUnaligned(fromByteOffset: (w0 + i) * 4, as: SIMD4<Float>.self)
-                    let v1 = rw.loadUnaligned(fromByteOffset: (w1 + i) * 4, as: SIMD4<Float>.self)
-                    let x0 = rx.loadUnaligned(fromByteOffset: (xr0 + i) * 4, as: SIMD4<Float>.self)
-                    a00 += v0 * x0; a10 += v1 * x0
-                    let x1 = rx.loadUnaligned(fromByteOffset: (xr1 + i) * 4, as: SIMD4<Float>.self)
-                    a01 += v0 * x1; a11 += v1 * x1
-                    let x2 = rx.loadUnaligned(fromByteOffset: (xr2 + i) * 4, as: SIMD4<Float>.self)
-                    a02 += v0 * x2; a12 += v1 * x2
-                    let x3 = rx.loadUnaligned(fromByteOffset: (xr3 + i) * 4, as: SIMD4<Float>.self)
-                    a03 += v0 * x3; a13 += v1 * x3
+                    let u = rx.loadUnaligned(fromByteOffset: (xa + i) * 4, as: SIMD4<Float>.self)
+                    let v = rx.loadUnaligned(fromByteOffset: (xb + i) * 4, as: SIMD4<Float>.self)
+                    let q0 = rw.loadUnaligned(fromByteOffset: (w0 + i) * 4, as: SIMD4<Float>.self)
+                    a0 += q0 * u; b0 += q0 * v
+                    let q1 = rw.loadUnaligned(fromByteOffset: (w1 + i) * 4, as: SIMD4<Float>.self)
+                    a1 += q1 * u; b1 += q1 * v
+                    let q2 = rw.loadUnaligned(fromByteOffset: (w2 + i) * 4, as: SIMD4<Float>.self)
+                    a2 += q2 * u; b2 += q2 * v
+                    let q3 = rw.loadUnaligned(fromByteOffset: (w3 + i) * 4, as: SIMD4<Float>.self)
+                    a3 += q3 * u; b3 += q3 * v
                     i += 4
                 }
-                var s0 = (a00.sum(), a01.sum(), a02.sum(), a03.sum())
-                var s1 = (a10.sum(), a11.sum(), a12.sum(), a13.sum())
+                var sa = (a0.sum(), a1.sum(), a2.sum(), a3.sum())
+                var sb = (b0.sum(), b1.sum(), b2.sum(), b3.sum())
                 while i < n {   // tail of a row length that is not a multiple of 4
-                    let u0 = w[w0 + i], u1 = w[w1 + i]
-                    s0.0 += u0 * x[xr0 + i]; s1.0 += u1 * x[xr0 + i]
-                    s0.1 += u0 * x[xr1 + i]; s1.1 += u1 * x[xr1 + i]
-                    s0.2 += u0 * x[xr2 + i]; s1.2 += u1 * x[xr2 + i]
-                    s0.3 += u0 * x[xr3 + i]; s1.3 += u1 * x[xr3 + i]
+                    let u = x[xa + i], v = x[xb + i]
+                    sa.0 += w[w0 + i] * u; sb.0 += w[w0 + i] * v
+                    sa.1 += w[w1 + i] * u; sb.1 += w[w1 + i] * v
+                    sa.2 += w[w2 + i] * u; sb.2 += w[w2 + i] * v
+                    sa.3 += w[w3 + i] * u; sb.3 += w[w3 + i] * v
                     i += 1
                 }
-                let take = min(4, rows - r)
-                let y0 = y + r * outStride + o
-                y0[0] = s0.0
-                if take > 1 { y0[outStride] = s0.1 }
-                if take > 2 { y0[2 * outStride] = s0.2 }
-                if take > 3 { y0[3 * outStride] = s0.3 }
+                let ya = y + r * outStride + o
+                ya[0] = sa.0
+                if outs > 1 { ya[1] = sa.1 }
+                if outs > 2 { ya[2] = sa.2 }
+                if outs > 3 { ya[3] = sa.3 }
                 if pair {
-                    y0[1] = s1.0
-                    if take > 1 { y0[outStride + 1] = s1.1 }
-                    if take > 2 { y0[2 * outStride + 1] = s1.2 }
-                    if take > 3 { y0[3 * outStride + 1] = s1.3 }
+                    let yb = ya + outStride
+                    yb[0] = sb.0
+                    if outs > 1 { yb[1] = sb.1 }
+                    if outs > 2 { yb[2] = sb.2 }
+                    if outs > 3 { yb[3] = sb.3 }
                 }
-                r += 4
+                r += 2
             }
-            o += pair ? 2 : 1
+            o += 4
         }
     }
 }
