@@ -51,4 +51,24 @@ public enum DecodeBenchmark {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         return Result(batch: batch, steps: steps, seconds: seconds, bytesPerStep: model.weights.bytesReadPerToken)
     }
+
+    /// Times prefilling one `length`-token prompt in one chunk (logits for the
+    /// last row only), best of `repeats`; returns prompt tokens per second.
+    public static func prefill(model: LlamaModel, length: Int = 128, repeats: Int = 3,
+                               lora: [AdapterUse] = []) throws -> Double {
+        let ws = Workspace()
+        let vocab = model.config.vocabSize
+        var best = Double.infinity
+        for _ in 0..<max(1, repeats) {
+            let seq = model.makeSequence(capacity: length)
+            let rows = (0..<length).map {
+                ForwardRow(sequence: seq, token: ($0 * 7 + 3) % vocab, position: $0, needsLogits: $0 == length - 1)
+            }
+            let plan = LoRABatchPlan(rows: rows.map { _ in lora })
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try model.forward(rows, lora: plan, workspace: ws)
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return Double(length) / best
+    }
 }

@@ -10,6 +10,7 @@ import Testing
         #expect(weights.lmHead === weights.embedTokens)
         let model = LlamaModel(weights: weights)
         let result = try DecodeBenchmark.decode(model: model, batch: 3, promptLength: 5, steps: 4, warmup: 1)
+        #expect(try DecodeBenchmark.prefill(model: model, length: 12, repeats: 1) > 0)
         #expect(result.batch == 3 && result.steps == 4 && result.seconds > 0)
         // Every matrix once plus the norms, in F32.
         let c = config

@@ -93,30 +93,7 @@ import LoRA
     @Test func loraDeltasEqualAModelWithMergedWeights() throws {
         let config = try RandomModels.config()
         let (model, tensors) = try RandomModels.model(config)
-        var rng = SeededGenerator(seed: 77)
-        var modules: [LinearID: LoRAModule] = [:]
-        var merged = tensors
-        let targets: [LinearID] = [.init(layer: 0, kind: .q), .init(layer: 0, kind: .v), .init(layer: 1, kind: .k),
-                                   .init(layer: 1, kind: .o), .init(layer: 0, kind: .gate), .init(layer: 1, kind: .up),
-                                   .init(layer: 0, kind: .down)]
-        for (i, id) in targets.enumerated() {
-            let shape = LlamaWeights.shape(of: id.kind, config)
-            let r = 2 + i % 3, scale: Float = 1.5
-            let a = (0..<(r * shape.inFeatures)).map { _ in Float(rng.nextUnit() - 0.5) * 0.5 }
-            let b = (0..<(shape.outFeatures * r)).map { _ in Float(rng.nextUnit() - 0.5) * 0.5 }
-            modules[id] = LoRAModule(rank: r, inFeatures: shape.inFeatures, outFeatures: shape.outFeatures,
-                                     scale: scale, a: a, b: b)
-            var w = tensors[id.weightName]!.values
-            for o in 0..<shape.outFeatures {
-                for c in 0..<shape.inFeatures {
-                    var s: Float = 0
-                    for k in 0..<r { s += b[o * r + k] * a[k * shape.inFeatures + c] }
-                    w[o * shape.inFeatures + c] += scale * s
-                }
-            }
-            merged[id.weightName] = TensorValues(shape: [shape.outFeatures, shape.inFeatures], values: w)
-        }
-        let adapter = LoRAAdapter(name: "random", modules: modules)
+        let (adapter, merged) = RandomModels.adapter(config, tensors, seed: 77)
         let mergedModel = LlamaModel(weights: try LlamaWeights(config: config) { merged[$0] })
 
         let (_, viaLoRA) = try model.prefill(tokens, lora: [AdapterUse(adapter)])
