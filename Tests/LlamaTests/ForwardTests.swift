@@ -167,6 +167,20 @@ import LoRA
         }
     }
 
+    @Test func anAdapterShapedForAnotherModelIsRefused() throws {
+        let (model, _) = try RandomModels.model(try RandomModels.config())
+        let wrong = LoRAModule(rank: 1, inFeatures: 10, outFeatures: 64, scale: 1,
+                               a: [Float](repeating: 1, count: 10), b: [Float](repeating: 1, count: 64))
+        let adapter = LoRAAdapter(name: "other", modules: [LinearID(layer: 0, kind: .o): wrong])
+        let seq = model.makeSequence()
+        let error = #expect(throws: LlamaError.self) {
+            _ = try model.forward([ForwardRow(sequence: seq, token: 1, position: 0)],
+                                  lora: LoRABatchPlan(rows: [[AdapterUse(adapter)]]), workspace: Workspace())
+        }
+        #expect(error?.description.contains("model.layers.0.self_attn.o_proj") == true)
+        #expect(seq.length == 0)
+    }
+
     @Test func truncatingLetsASequenceRecomputeItsSuffix() throws {
         let (model, _) = try RandomModels.model(try RandomModels.config())
         let (seq, first) = try model.prefill([1, 2, 3, 4])
