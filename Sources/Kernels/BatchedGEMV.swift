@@ -43,7 +43,6 @@ public enum BatchedGEMV {
     /// row count wastes at most one row of arithmetic.
     private static func block(rows: Int, outRange: Range<Int>, inFeatures n: Int, outStride: Int,
                               w: UnsafePointer<Float>, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        let rw = UnsafeRawPointer(w), rx = UnsafeRawPointer(x)
         let vectorEnd = n & ~3
         let last = outRange.upperBound - 1
         var o = outRange.lowerBound
@@ -57,20 +56,27 @@ public enum BatchedGEMV {
                 let xa = r * n, xb = pair ? xa + n : xa
                 var a0 = SIMD4<Float>(), a1 = SIMD4<Float>(), a2 = SIMD4<Float>(), a3 = SIMD4<Float>()
                 var b0 = SIMD4<Float>(), b1 = SIMD4<Float>(), b2 = SIMD4<Float>(), b3 = SIMD4<Float>()
-                var i = 0
-                while i < vectorEnd {
-                    let u = rx.loadUnaligned(fromByteOffset: (xa + i) * 4, as: SIMD4<Float>.self)
-                    let v = rx.loadUnaligned(fromByteOffset: (xb + i) * 4, as: SIMD4<Float>.self)
-                    let q0 = rw.loadUnaligned(fromByteOffset: (w0 + i) * 4, as: SIMD4<Float>.self)
+                // Raw row pointers and wrapping offsets keep Swift's overflow
+                // checks out of the inner loop (they cost more than the math).
+                let pu = UnsafeRawPointer(x + xa), pv = UnsafeRawPointer(x + xb)
+                let p0 = UnsafeRawPointer(w + w0), p1 = UnsafeRawPointer(w + w1)
+                let p2 = UnsafeRawPointer(w + w2), p3 = UnsafeRawPointer(w + w3)
+                var byte = 0
+                let byteEnd = vectorEnd &* 4
+                while byte < byteEnd {
+                    let u = pu.loadUnaligned(fromByteOffset: byte, as: SIMD4<Float>.self)
+                    let v = pv.loadUnaligned(fromByteOffset: byte, as: SIMD4<Float>.self)
+                    let q0 = p0.loadUnaligned(fromByteOffset: byte, as: SIMD4<Float>.self)
                     a0 += q0 * u; b0 += q0 * v
-                    let q1 = rw.loadUnaligned(fromByteOffset: (w1 + i) * 4, as: SIMD4<Float>.self)
+                    let q1 = p1.loadUnaligned(fromByteOffset: byte, as: SIMD4<Float>.self)
                     a1 += q1 * u; b1 += q1 * v
-                    let q2 = rw.loadUnaligned(fromByteOffset: (w2 + i) * 4, as: SIMD4<Float>.self)
+                    let q2 = p2.loadUnaligned(fromByteOffset: byte, as: SIMD4<Float>.self)
                     a2 += q2 * u; b2 += q2 * v
-                    let q3 = rw.loadUnaligned(fromByteOffset: (w3 + i) * 4, as: SIMD4<Float>.self)
+                    let q3 = p3.loadUnaligned(fromByteOffset: byte, as: SIMD4<Float>.self)
                     a3 += q3 * u; b3 += q3 * v
-                    i += 4
+                    byte &+= 16
                 }
+                var i = vectorEnd
                 var sa = (a0.sum(), a1.sum(), a2.sum(), a3.sum())
                 var sb = (b0.sum(), b1.sum(), b2.sum(), b3.sum())
                 while i < n {   // tail of a row length that is not a multiple of 4
