@@ -10,11 +10,11 @@ import Dispatch
 public enum BatchedGEMV {
     /// Up to this many rows this kernel beats OpenBLAS on a memory-bound
     /// step. Measured on the 2-core EPYC over the SmolLM-135M matrices (best
-    /// of 12, shared machine): 2 rows 0.59×, 4 rows 0.48×, 8 rows 0.56× the
-    /// time of the best OpenBLAS alternative (gemv per row or sgemm, whose
-    /// packing of W costs a full extra pass). Beyond 8 rows sgemm's blocking
-    /// (59 GFLOP/s at m = 16 vs ~24 here on baseline SSE) wins.
-    public static let maxRows = 8
+    /// of 12 passes, shared machine): gemv for 1 row 43.5 ms; this kernel
+    /// 44.7 ms for 2 rows, 65.9 for 4, 101.8 for 8, 166.5 for 16; OpenBLAS's
+    /// best (gemv per row or sgemm, which packs all of W first) 78.3, 125.0,
+    /// 202.5, 155.9. The crossover is between 8 and 16 rows.
+    public static let maxRows = 12
 
     /// y (rows, out) = x (rows, in) · W (out, in)ᵀ, every matrix row-major and dense.
     /// Splits the output rows over `threads` workers (the BLAS thread count:
