@@ -12,12 +12,15 @@ extension Engine {
         guard !spec.isBase else { return try liveUnmerge() }
         let lease = try adapters.lease(spec)
         try betweenSteps { [self] in
-            if let current = mergedLane {
-                model.weights.restore(current.state)
-                mergedLane = nil
+            mergedLane?.state.restore()
+            mergedLane = nil
+            let state = LiveMerge(weights: model.weights)
+            let uses = lease.uses
+            do { try state.fold(uses) } catch {
+                state.restore()   // fold validates first, but never leave a half-merged model
+                throw error
             }
-            let state = try model.weights.foldIn(lease.uses)
-            mergedLane = MergedLane(spec: spec, lease: lease, state: state)
+            mergedLane = MergedLane(spec: spec, uses: uses, lease: lease, state: state)
         }
         publishMerged(spec)
     }
@@ -25,10 +28,8 @@ extension Engine {
     /// Restores W0 exactly (a no-op when nothing is merged).
     public func liveUnmerge() throws {
         try betweenSteps { [self] in
-            if let current = mergedLane {
-                model.weights.restore(current.state)
-                mergedLane = nil
-            }
+            mergedLane?.state.restore()
+            mergedLane = nil
         }
         publishMerged(nil)
     }
@@ -39,7 +40,7 @@ extension Engine {
     func effectiveMix(_ uses: [AdapterUse]) -> [AdapterUse] {
         guard let lane = mergedLane else { return uses }
         var out = uses
-        for folded in lane.state.uses where folded.weight != 0 {
+        for folded in lane.uses where folded.weight != 0 {
             if let i = out.firstIndex(where: { $0.adapter === folded.adapter }) {
                 let w = out[i].weight - folded.weight
                 if w == 0 { out.remove(at: i) } else { out[i] = AdapterUse(folded.adapter, weight: w) }
@@ -55,6 +56,7 @@ extension Engine {
 /// W0 rows that undo the merge. Engine-thread state.
 struct MergedLane {
     let spec: AdapterSpec
+    let uses: [AdapterUse]
     let lease: AdapterLease
     let state: LiveMerge
 }
