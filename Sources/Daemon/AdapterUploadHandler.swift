@@ -13,8 +13,9 @@ import Registry
 /// stores it in one transaction. Replacing an adapter leaves running requests
 /// on the old version (their cache lease holds it) while new ones load the new.
 ///
-/// Peak memory: the weights part is held once (a `Data` grown piece by piece
-/// from the socket, bounded by `max_upload_mb`); validation reads it in place
+/// Peak memory: the weights part is held once (a `Data` reserved at the
+/// body's Content-Length and filled piece by piece from the socket, bounded
+/// by `max_upload_mb`); validation reads it in place
 /// and the registry streams it into the BLOB from the same buffer. Validation
 /// also decodes an F32 copy of the LoRA factors (≤ 2× the file for F16/BF16
 /// uploads), freed before the insert.
@@ -50,7 +51,11 @@ struct AdapterUploadHandler {
                 config = try await Self.collect(part, limit: Self.maxConfigBytes)
             case "weights":
                 guard weights == nil else { throw APIError.badRequest("multipart field `weights` appears twice") }
-                weights = try await Self.collect(part, limit: service.maxUploadBytes)
+                // Reserve the body's size up front: growing the buffer by doubling
+                // would briefly hold two copies of the weights.
+                var reserve = 0
+                if case .contentLength(let n) = request.head.framing { reserve = min(n, service.maxUploadBytes) }
+                weights = try await Self.collect(part, limit: service.maxUploadBytes, reserve: reserve)
             default:
                 throw APIError.badRequest("unexpected multipart field `\(part.name)`: expected `name`, `config` "
                     + "(adapter_config.json) and `weights` (adapter_model.safetensors)")
@@ -85,8 +90,8 @@ struct AdapterUploadHandler {
     }
 
     /// A part's content into one buffer, refusing more than `limit` bytes (413).
-    static func collect(_ part: MultipartPart, limit: Int) async throws -> Data {
-        var data = Data()
+    static func collect(_ part: MultipartPart, limit: Int, reserve: Int = 0) async throws -> Data {
+        var data = Data(capacity: reserve)
         while let piece = try await part.read() {
             guard data.count + piece.count <= limit else {
                 throw HTTPError(.contentTooLarge, "multipart field `\(part.name)` exceeds its limit of \(limit) bytes",
