@@ -27,7 +27,7 @@ struct ConfigFields {
         switch root[key] {
         case nil, .null?: return nil
         case let v?:
-            // Compared as a Double, as Python would: `8.0` is accepted as rank 8.
+            // An integral float (`8.0`) is accepted as rank 8: PEFT does not type-check LoraConfig fields.
             if let n = v.doubleValue, n == n.rounded(), n >= 1, n <= Double(LoRAConfig.maxRank) { return Int(n) }
             throw AdapterError.invalidField(field: key, value: v.brief, expected: "a positive integer")
         }
