@@ -10,6 +10,11 @@
 // nothing about models.
 import PackageDescription
 
+/// The numeric hot paths (SIMD loops in Kernels, LoRA and Llama) are compiled
+/// with -O even in debug builds: unoptimised SIMD code is ~50× slower, which
+/// would make the fidelity tests (hundreds of forward passes) take minutes.
+let optimizedEvenInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "lorad",
     platforms: [.macOS(.v13)],
@@ -20,11 +25,11 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
 
-        .target(name: "Kernels", dependencies: ["COpenBLAS"]),
+        .target(name: "Kernels", dependencies: ["COpenBLAS"], swiftSettings: optimizedEvenInDebug),
         .target(name: "SafeTensors"),
         .target(name: "Tokenization"),
-        .target(name: "LoRA", dependencies: ["Kernels", "SafeTensors"]),
-        .target(name: "Llama", dependencies: ["Kernels", "SafeTensors", "LoRA", "Tokenization"]),
+        .target(name: "LoRA", dependencies: ["Kernels", "SafeTensors"], swiftSettings: optimizedEvenInDebug),
+        .target(name: "Llama", dependencies: ["Kernels", "SafeTensors", "LoRA", "Tokenization"], swiftSettings: optimizedEvenInDebug),
         .target(name: "Serving", dependencies: ["Llama", "LoRA", "Tokenization"]),
         .target(name: "Registry", dependencies: ["CSQLite"]),
         .target(name: "HTTP1"),
@@ -42,6 +47,7 @@ let package = Package(
         .testTarget(name: "ServingTests", dependencies: ["Serving", "LoRA", "Llama", "Tokenization", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["Llama", "LoRA", "SafeTensors", "Tokenization", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]

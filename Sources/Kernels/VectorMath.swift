@@ -21,14 +21,17 @@ public enum VectorMath {
     @inline(__always)
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
         var acc = SIMD16<Float>(repeating: 0)
-        var i = 0
         let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-        while i + 16 <= count {
-            let va = ra.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
-            let vb = rb.loadUnaligned(fromByteOffset: i * 4, as: SIMD16<Float>.self)
+        let vectorEnd = count & ~15
+        var byte = 0
+        // wrapping offsets: no overflow checks in the loop
+        while byte < vectorEnd &* 4 {
+            let va = ra.loadUnaligned(fromByteOffset: byte, as: SIMD16<Float>.self)
+            let vb = rb.loadUnaligned(fromByteOffset: byte, as: SIMD16<Float>.self)
             acc += va * vb
-            i += 16
+            byte &+= 64
         }
+        var i = vectorEnd
         var sum = acc.sum()
         while i < count {
             sum += a[i] * b[i]

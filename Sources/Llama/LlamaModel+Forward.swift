@@ -35,7 +35,7 @@ extension LlamaModel {
             seq.reserve(positions: length)
             maxLength = max(maxLength, length)
         }
-        workspace.reserve(rows: n, positions: maxLength, config: c)
+        workspace.reserve(rows: n, scores: max(maxLength, Self.scoreScratch(batch)), config: c)
         let ws = workspace
         let x = ws.x.pointer, normed = ws.normed.pointer, qkv = ws.qkv.pointer
         let attention = ws.attention.pointer, projected = ws.projected.pointer
@@ -57,7 +57,7 @@ extension LlamaModel {
             // qkv = normed · [Wq; Wk; Wv]ᵀ : (n, F)
             project(rows: n, weight: layer.qkv.pointer, out: f, in: h, x: normed, y: qkv)
             if useLoRA {
-                for kind in [LinearKind.q, .k, .v] {
+                for kind in Self.attentionInputs {
                     lora.apply(to: LinearID(layer: l, kind: kind), input: normed, inputStride: h,
                                output: qkv + LlamaWeights.rowOffset(of: kind, c), outputStride: f,
                                scratch: ws.lora)
@@ -87,7 +87,7 @@ extension LlamaModel {
             // gateUp = normed · [Wgate; Wup]ᵀ : (n, 2·I)
             project(rows: n, weight: layer.gateUp.pointer, out: 2 * inter, in: h, x: normed, y: gateUp)
             if useLoRA {
-                for kind in [LinearKind.gate, .up] {
+                for kind in Self.mlpInputs {
                     lora.apply(to: LinearID(layer: l, kind: kind), input: normed, inputStride: h,
                                output: gateUp + LlamaWeights.rowOffset(of: kind, c), outputStride: 2 * inter,
                                scratch: ws.lora)
@@ -125,14 +125,23 @@ extension LlamaModel {
         return Logits(vocabSize: vocab, rows: wanted, values: values)
     }
 
+    /// The projections sharing the fused q ; k ; v and gate ; up outputs.
+    static let attentionInputs: [LinearKind] = [.q, .k, .v]
+    static let mlpInputs: [LinearKind] = [.gate, .up]
+
     /// y = x · Wᵀ for `rows` rows: gemv for one row (sgemm with m = 1 is 4×
-    /// slower, PERF-NOTES.md), sgemm otherwise.
+    /// slower, PERF-NOTES.md); for a few rows (batched decode) a kernel that
+    /// streams W once instead of sgemm, which packs all of W first; sgemm
+    /// for larger batches (prefill), where it is compute-bound and fastest.
     /// W: (out, in); x: (rows, in); y: (rows, out).
     @inline(__always)
     func project(rows: Int, weight: UnsafePointer<Float>, out: Int, in inFeatures: Int,
                  x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
         if rows == 1 {
             BLAS.gemv(out: out, in: inFeatures, w: weight, x: x, y: y)
+        } else if rows <= BatchedGEMV.maxRows {
+            BatchedGEMV.multiply(rows: rows, out: out, in: inFeatures, w: weight, x: x, y: y,
+                                 threads: BLAS.threadCount)
         } else {
             BLAS.gemmABt(m: rows, n: out, k: inFeatures, a: x, b: weight, c: y)
         }

@@ -10,6 +10,23 @@ extension LlamaModel {
             throw LlamaError.invalidBatch("LoRA plan has \(lora.rowCount) rows, the batch \(batch.count)")
         }
         let c = config
+        // An adapter for another model would make the low-rank path read and
+        // write out of bounds; loading validates this too, but the forward
+        // pass must not trust its caller with memory safety.
+        for group in lora.groups {
+            for (id, module) in group.adapter.modules {
+                guard id.layer >= 0, id.layer < c.numHiddenLayers else {
+                    throw LlamaError.invalidBatch("adapter \(group.adapter.name) targets \(id), which this model does not have")
+                }
+                let shape = LlamaWeights.shape(of: id.kind, c)
+                guard module.inFeatures == shape.inFeatures, module.outFeatures == shape.outFeatures else {
+                    throw LlamaError.invalidBatch("adapter \(group.adapter.name): \(id) is (\(module.outFeatures), \(module.inFeatures)), the model's is \(shape)")
+                }
+            }
+            for row in group.rows where row < 0 || row >= batch.count {
+                throw LlamaError.invalidBatch("LoRA plan names row \(row) of a \(batch.count)-row batch")
+            }
+        }
         var next: [ObjectIdentifier: Int] = [:]
         var order: [SequenceState] = []
         for (i, row) in batch.enumerated() {

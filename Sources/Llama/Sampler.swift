@@ -48,7 +48,9 @@ public struct Sampler: Sendable {
         // TopPLogitsWarper: sort ascending, cumulative softmax, drop tokens
         // whose cumulative probability ≤ 1 - top_p, always keep the top one.
         if parameters.topP < 1 {
-            let order = scores.indices.sorted { scores[$0] < scores[$1] }
+            // -inf entries (filtered by top-k) have probability 0 and would be
+            // dropped anyway; leaving them out keeps the sort to the survivors.
+            let order = scores.indices.filter { scores[$0] > -.infinity }.sorted { scores[$0] < scores[$1] }
             let sortedProbs = Softmax.apply(order.map { scores[$0] })
             var cumulative: Float = 0
             for (rank, index) in order.enumerated() {

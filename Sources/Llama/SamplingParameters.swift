@@ -1,6 +1,6 @@
 /// How to pick the next token from logits (OpenAI / transformers names).
 public struct SamplingParameters: Sendable, Equatable {
-    /// 0 = greedy (argmax); otherwise logits are divided by it.
+    /// 0 (or less) = greedy (argmax); otherwise logits are divided by it.
     public var temperature: Float
     /// Keep only the k most likely tokens; 0 = off.
     public var topK: Int
@@ -20,5 +20,5 @@ public struct SamplingParameters: Sendable, Equatable {
     public static let greedy = SamplingParameters(temperature: 0)
 
     /// Whether these parameters always pick the argmax.
-    public var isGreedy: Bool { temperature == 0 || topK == 1 }
+    public var isGreedy: Bool { temperature <= 0 || topK == 1 }
 }

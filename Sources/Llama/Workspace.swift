@@ -28,7 +28,7 @@ public final class Workspace {
     /// (R, headDim/2) each: RoPE angles of each row's position
     private(set) var cos = Buffer()
     private(set) var sin = Buffer()
-    /// (positions) attention scores of one head of one row
+    /// (rows of one sequence, positions) attention scores of one head
     private(set) var scores = Buffer()
 
     /// Low-rank path scratch (gather, x·Aᵀ, ·Bᵀ).
@@ -36,9 +36,9 @@ public final class Workspace {
 
     public init() {}
 
-    /// Makes every buffer big enough for `rows` rows and `positions` attention
-    /// positions under `config`.
-    func reserve(rows: Int, positions: Int, config: LlamaConfig) {
+    /// Makes every buffer big enough for `rows` rows and `scores` floats of
+    /// attention scores under `config`.
+    func reserve(rows: Int, scores scoreCount: Int, config: LlamaConfig) {
         if rows > rowCapacity || sized != config {
             let r = max(rows, rowCapacity)
             let h = config.hiddenSize, q = config.queryDim, kv = config.keyValueDim
@@ -55,7 +55,7 @@ public final class Workspace {
             rowCapacity = r
             sized = config
         }
-        scores.reserve(positions)
+        scores.reserve(scoreCount)
     }
 
     /// A growable raw F32 buffer (contents are scratch: not kept on growth).

@@ -73,13 +73,16 @@ public struct LoRABatchPlan: Sendable {
             module.b.withUnsafeBufferPointer { b in
                 guard let gp = g.baseAddress, let lp = low.baseAddress, let dp = delta.baseAddress,
                       let ap = a.baseAddress, let bp = b.baseAddress else { return }
-                if n == 1 {
-                    let row = rows[0]
-                    // low = A·x : (r)
-                    BLAS.gemv(out: r, in: inF, w: ap, x: x + row * inputStride, y: lp)
-                    // y[row] += (weight·scale) · B·low : (out)
-                    BLAS.gemv(out: outF, in: r, alpha: group.weights[0] * module.scale,
-                              w: bp, x: lp, beta: 1, y: y + row * outputStride)
+                if n <= Self.perRowLimit {
+                    // Few rows (decode): two tiny products per row in our own
+                    // SIMD loops. A and B stay in cache; a BLAS call here would
+                    // cost more in dispatch and thread wake-up than the math.
+                    for (i, row) in rows.enumerated() {
+                        let xr = x + row * inputStride, yr = y + row * outputStride
+                        let s = group.weights[i] * module.scale
+                        for k in 0..<r { lp[k] = s * VectorMath.dot(ap + k * inF, xr, count: inF) }   // low = s·A·x : (r)
+                        for j in 0..<outF { yr[j] += VectorMath.dot(bp + j * r, lp, count: r) }        // y += B·low : (out)
+                    }
                     return
                 }
                 let consecutive = Self.isConsecutive(rows[...])
@@ -114,6 +117,10 @@ public struct LoRABatchPlan: Sendable {
             }}}}}
         }
     }
+
+    /// Groups with at most this many rows take the per-row SIMD path; larger
+    /// ones (prefill chunks, big batches) amortise BLAS's overhead.
+    static let perRowLimit = 4
 
     /// Whether row indices ascend by exactly one (so they are one strided block of x).
     static func isConsecutive(_ rows: ArraySlice<Int>) -> Bool {

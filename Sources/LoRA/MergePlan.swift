@@ -13,12 +13,18 @@ import SafeTensors
 public struct MergePlan: Sendable {
     public let base: Checkpoint
     public let adapters: [AdapterUse]
+    /// The dtype of every floating-point tensor in the output; nil keeps each
+    /// tensor's checkpoint dtype (`lorad merge --dtype`, `?dtype=`).
+    public let outputDType: DType?
     /// Checkpoint tensor name → the linear it is, for the tensors an adapter touches.
     private let merged: [String: LinearID]
 
     /// - Throws: `AdapterError.baseMismatch` if an adapted linear is absent from the
     ///   checkpoint, has another shape, or is not floating point.
-    public init(base: Checkpoint, adapters: [AdapterUse]) throws {
+    public init(base: Checkpoint, adapters: [AdapterUse], outputDType: DType? = nil) throws {
+        if let outputDType, ![.f32, .f16, .bf16].contains(outputDType) {
+            throw AdapterError.baseMismatch(tensor: "*", reason: "cannot write merged weights as \(outputDType.rawValue) (F32, F16 or BF16)")
+        }
         var merged: [String: LinearID] = [:]
         var ids = Set<LinearID>()
         for use in adapters where use.weight != 0 { ids.formUnion(use.adapter.modules.keys) }
@@ -41,6 +47,7 @@ public struct MergePlan: Sendable {
         }
         self.base = base
         self.adapters = adapters
+        self.outputDType = outputDType
         self.merged = merged
     }
 
@@ -63,10 +70,18 @@ public struct MergePlan: Sendable {
         guard let info = base.info(name) else {
             throw AdapterError.baseMismatch(tensor: name, reason: "is not in the base checkpoint")
         }
-        guard merged[name] != nil else {
+        let dtype = self.dtype(of: info)
+        guard merged[name] != nil || dtype != info.dtype else {
             return try base.withRawBytes(name) { [UInt8]($0) }
         }
-        return try SafeTensorsWriter.encode(try floats(name), as: info.dtype, tensor: name)
+        return try SafeTensorsWriter.encode(try floats(name), as: dtype, tensor: name)
+    }
+
+    /// The output dtype of a checkpoint tensor: `outputDType` for floating
+    /// point ones when set, else unchanged.
+    private func dtype(of info: TensorInfo) -> DType {
+        guard let outputDType, info.dtype.isFloatingPoint else { return info.dtype }
+        return outputDType
     }
 
     /// The writer for the output file: every tensor with its checkpoint dtype and shape,
@@ -76,7 +91,7 @@ public struct MergePlan: Sendable {
             guard let info = base.info(name) else {
                 throw AdapterError.baseMismatch(tensor: name, reason: "is not in the base checkpoint")
             }
-            return SafeTensorsWriter.Entry(name: name, dtype: info.dtype, shape: info.shape)
+            return SafeTensorsWriter.Entry(name: name, dtype: dtype(of: info), shape: info.shape)
         }
         var metadata = base.files.first?.metadata ?? [:]
         metadata["format"] = "pt"

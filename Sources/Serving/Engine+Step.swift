@@ -23,6 +23,7 @@ extension Engine {
         var promptTokensThisStep = 0
 
         for seq in running {
+            let mix = effectiveMix(seq.uses)
             if seq.isPrefilling {
                 guard prefillBudget > 0 else { continue }
                 let prompt = seq.request.promptTokens
@@ -31,7 +32,7 @@ extension Engine {
                     let last = i == prompt.count - 1
                     if last { samplers.append((seq, rows.count)) }
                     rows.append(ForwardRow(sequence: seq.state, token: prompt[i], position: i, needsLogits: last))
-                    mixes.append(seq.uses)
+                    mixes.append(mix)
                 }
                 prefillBudget -= end - seq.prefilled
                 promptTokensThisStep += end - seq.prefilled
@@ -39,7 +40,7 @@ extension Engine {
             } else if let token = seq.pendingToken {
                 samplers.append((seq, rows.count))
                 rows.append(ForwardRow(sequence: seq.state, token: token, position: seq.state.length, needsLogits: true))
-                mixes.append(seq.uses)
+                mixes.append(mix)
             }
         }
         guard !rows.isEmpty else { return }

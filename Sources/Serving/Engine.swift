@@ -31,8 +31,12 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
     private var counters = EngineStats()
     private var nextID: UInt64 = 0
 
+    /// What is live-merged, as the API reports it (read under the lock).
+    private var publishedMerge: AdapterSpec?
+
     // Engine thread only:
     var running: [ActiveSequence] = []
+    var mergedLane: MergedLane?
     let workspace = Workspace()
     private var thread: Thread?
 
@@ -149,6 +153,19 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
         if !drain { cancelEverything = true }
         condition.broadcast()
         while !finishedLoop { condition.wait() }
+        condition.unlock()
+    }
+
+    /// The adapter mix currently folded into the base weights, if any.
+    public var liveMerged: AdapterSpec? {
+        condition.lock()
+        defer { condition.unlock() }
+        return publishedMerge
+    }
+
+    func publishMerged(_ spec: AdapterSpec?) {
+        condition.lock()
+        publishedMerge = spec
         condition.unlock()
     }
 

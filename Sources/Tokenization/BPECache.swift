@@ -4,7 +4,7 @@ import Foundation
 ///
 /// `@unchecked Sendable`: the dictionary is only touched under `lock`.
 final class BPECache: @unchecked Sendable {
-    private var entries: [String: [Int]] = [:]
+    private var entries: [ExactString: [Int]] = [:]
     private let lock = NSLock()
     /// Like tokenizers' BPE cache (capacity 10 000), stop inserting when full
     /// instead of evicting: prompts repeat a small working set of words.
@@ -12,13 +12,13 @@ final class BPECache: @unchecked Sendable {
 
     init(capacity: Int = 10_000) { self.capacity = capacity }
 
-    func get(_ key: String) -> [Int]? {
+    func get(_ key: ExactString) -> [Int]? {
         lock.lock()
         defer { lock.unlock() }
         return entries[key]
     }
 
-    func set(_ key: String, _ value: [Int]) {
+    func set(_ key: ExactString, _ value: [Int]) {
         lock.lock()
         defer { lock.unlock() }
         if entries.count < capacity { entries[key] = value }

@@ -7,7 +7,7 @@ struct BPEModel: Sendable {
         let newId: Int32
     }
 
-    let vocab: [String: Int]
+    let vocab: [ExactString: Int]
     /// Pair (left id << 32 | right id) → merge.
     let merges: [UInt64: Merge]
     /// Ids of the single-scalar vocabulary entries: the fast path for the
@@ -23,24 +23,24 @@ struct BPEModel: Sendable {
     let endOfWordSuffix: String?
     let cache = BPECache()
 
-    init(vocab: [String: Int], merges: [(String, String)], unkToken: String?, fuseUnk: Bool, byteFallback: Bool,
+    init(vocab: [ExactString: Int], merges: [(String, String)], unkToken: String?, fuseUnk: Bool, byteFallback: Bool,
          ignoreMerges: Bool, continuingSubwordPrefix: String?, endOfWordSuffix: String?) throws {
         self.vocab = vocab
         var scalarIds: [UInt32: Int] = [:]
         for (token, id) in vocab {
-            let scalars = token.unicodeScalars
+            let scalars = token.value.unicodeScalars
             if scalars.count == 1, let s = scalars.first { scalarIds[s.value] = id }
         }
         self.scalarIds = scalarIds
         if let unk = unkToken {
-            guard let id = vocab[unk] else { throw TokenizerError.unknownToken(role: "model.unk_token", token: unk) }
+            guard let id = vocab[ExactString(unk)] else { throw TokenizerError.unknownToken(role: "model.unk_token", token: unk) }
             unkId = id
         } else {
             unkId = nil
         }
         self.fuseUnk = fuseUnk
         self.byteFallback = byteFallback
-        byteIds = (0..<256).map { vocab[Self.byteTokenName(UInt8($0))] }
+        byteIds = (0..<256).map { vocab[ExactString(Self.byteTokenName(UInt8($0)))] }
         self.ignoreMerges = ignoreMerges
         self.continuingSubwordPrefix = continuingSubwordPrefix
         self.endOfWordSuffix = endOfWordSuffix
@@ -49,15 +49,15 @@ struct BPEModel: Sendable {
         table.reserveCapacity(merges.count)
         let prefixLength = continuingSubwordPrefix.map { $0.unicodeScalars.count } ?? 0
         for (rank, (a, b)) in merges.enumerated() {
-            guard let aId = vocab[a] else { throw TokenizerError.mergeTokenNotInVocabulary(rank: rank, token: a) }
-            guard let bId = vocab[b] else { throw TokenizerError.mergeTokenNotInVocabulary(rank: rank, token: b) }
+            guard let aId = vocab[ExactString(a)] else { throw TokenizerError.mergeTokenNotInVocabulary(rank: rank, token: a) }
+            guard let bId = vocab[ExactString(b)] else { throw TokenizerError.mergeTokenNotInVocabulary(rank: rank, token: b) }
             // bpe/model.rs: the merged token drops the right side's subword prefix.
             var right = b
-            if let p = continuingSubwordPrefix, b.hasPrefix(p) {
+            if let p = continuingSubwordPrefix, b.utf8.starts(with: p.utf8) {
                 right = String(String.UnicodeScalarView(b.unicodeScalars.dropFirst(prefixLength)))
             }
             let merged = a + right
-            guard let newId = vocab[merged] else {
+            guard let newId = vocab[ExactString(merged)] else {
                 throw TokenizerError.mergeTokenNotInVocabulary(rank: rank, token: merged)
             }
             // A later duplicate overwrites an earlier one (HashMap collect in tokenizers).
@@ -78,13 +78,15 @@ struct BPEModel: Sendable {
     /// Ids for one pre-tokenized word.
     func tokenize(_ word: [Unicode.Scalar]) -> [Int] {
         if word.isEmpty { return [] }
-        let key = String(String.UnicodeScalarView(word))
+        let key = ExactString(String(String.UnicodeScalarView(word)))
         // Llama-3's `ignore_merges`: a word that is itself a token is emitted as is.
         if ignoreMerges, let id = vocab[key] { return [id] }
         if let hit = cache.get(key) { return hit }
         var symbols = initialSymbols(word)
         applyMerges(&symbols)
-        cache.set(key, symbols)
+        // Like tokenizers (cache.rs MAX_LENGTH), only short words are cached,
+        // so a long unbroken input cannot pin megabytes in the cache.
+        if word.count < 256 { cache.set(key, symbols) }
         return symbols
     }
 
@@ -104,7 +106,7 @@ struct BPEModel: Sendable {
                 piece = String(Character(scalar))
                 if i > 0, let p = continuingSubwordPrefix { piece = p + piece }
                 if i == word.count - 1, let s = endOfWordSuffix { piece += s }
-                id = vocab[piece]
+                id = vocab[ExactString(piece)]
             }
             if let id {
                 if pendingUnk, let unkId { out.append(unkId); pendingUnk = false }

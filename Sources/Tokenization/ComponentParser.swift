@@ -82,19 +82,19 @@ enum ComponentParser {
         }
     }
 
-    static func postProcessor(_ node: JSONNode, tokenId: (String) -> Int?) throws -> PostProcessor {
+    static func postProcessor(_ node: JSONNode) throws -> PostProcessor {
         let type = try node.type()
         switch type {
         case "TemplateProcessing":
-            let specials = try node.optional("special_tokens")?.object() ?? [:]
+            let specials = node.optional("special_tokens")
             var pieces: [PostProcessor.TemplatePiece] = []
             for item in try node.required("single").array() {
                 if let special = item.optional("SpecialToken") {
                     let name = try special.required("id").string()
-                    guard let entry = specials[name] else {
+                    guard let entry = specials?.optional(name) else {
                         throw TokenizerError.unknownToken(role: "post_processor special token", token: name)
                     }
-                    let ids = try JSONNode(entry, path: "\(node.path).special_tokens.\(name)").required("ids").array().map { try $0.int() }
+                    let ids = try entry.required("ids").array().map { try $0.int() }
                     pieces.append(.ids(ids))
                 } else if item.optional("Sequence") != nil {
                     pieces.append(.sequence)
@@ -114,7 +114,7 @@ enum ComponentParser {
         case "ByteLevel":
             return .byteLevel
         case "Sequence":
-            return .sequence(try node.required("processors").array().map { try postProcessor($0, tokenId: tokenId) })
+            return .sequence(try node.required("processors").array().map(postProcessor))
         default:
             throw TokenizerError.unsupportedComponent(component: "post_processor (\(node.path))", type: type)
         }

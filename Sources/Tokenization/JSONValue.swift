@@ -1,52 +1,44 @@
 import Foundation
 
 /// A parsed JSON value. tokenizer.json is heterogeneous (components are
-/// tagged by `type`), so it is decoded into this tree and then read with
+/// tagged by `type`), so it is parsed into this tree and then read with
 /// path-aware accessors that produce `TokenizerError.invalidField`.
-enum JSONValue: Decodable, Sendable {
+///
+/// Objects keep their members as an ordered list with byte-exact keys:
+/// Foundation's decoders build Swift dictionaries, whose keys compare by
+/// canonical equivalence and would merge vocabulary entries such as "Å"
+/// (U+00C5) and "Å" (U+212B ANGSTROM SIGN).
+enum JSONValue: Sendable {
     case null
     case bool(Bool)
     case number(Double)
     case string(String)
     case array([JSONValue])
-    case object([String: JSONValue])
-
-    init(from decoder: Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let b = try? container.decode(Bool.self) {
-            self = .bool(b)
-        } else if let d = try? container.decode(Double.self) {
-            self = .number(d)
-        } else if let s = try? container.decode(String.self) {
-            self = .string(s)
-        } else if let a = try? container.decode([JSONValue].self) {
-            self = .array(a)
-        } else {
-            self = .object(try container.decode([String: JSONValue].self))
-        }
-    }
+    case object([(key: String, value: JSONValue)])
 
     /// Parses `data`; `file` names the source in the error.
     static func parse(_ data: Data, file: String) throws -> JSONValue {
         do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw TokenizerError.invalidJSON(file: file, reason: "\(error)")
+            var parser = JSONParser(bytes: [UInt8](data))
+            return try parser.parseDocument()
+        } catch let error as JSONParser.Failure {
+            throw TokenizerError.invalidJSON(file: file, reason: "\(error.message) at byte \(error.offset)")
         }
     }
 
     var isNull: Bool { if case .null = self { return true } else { return false } }
 
+    /// The member named `key` (the last one, if repeated — serde's behaviour).
     subscript(key: String) -> JSONValue? {
-        if case let .object(o) = self { return o[key] } else { return nil }
+        guard case let .object(members) = self else { return nil }
+        return members.last { $0.key == key }?.value
     }
 
     var stringValue: String? { if case let .string(s) = self { return s } else { return nil } }
     var boolValue: Bool? { if case let .bool(b) = self { return b } else { return nil } }
+    var numberValue: Double? { if case let .number(d) = self { return d } else { return nil } }
     var arrayValue: [JSONValue]? { if case let .array(a) = self { return a } else { return nil } }
-    var objectValue: [String: JSONValue]? { if case let .object(o) = self { return o } else { return nil } }
+    var objectValue: [(key: String, value: JSONValue)]? { if case let .object(o) = self { return o } else { return nil } }
     var intValue: Int? {
         if case let .number(d) = self, d == d.rounded(), abs(d) < 9e15 { return Int(d) } else { return nil }
     }
@@ -96,7 +88,7 @@ struct JSONNode {
         return a.enumerated().map { JSONNode($0.element, path: "\(path)[\($0.offset)]") }
     }
 
-    func object() throws -> [String: JSONValue] {
+    func object() throws -> [(key: String, value: JSONValue)] {
         guard let o = value.objectValue else { throw TokenizerError.invalidField(path: path, expected: "an object") }
         return o
     }
@@ -108,8 +100,4 @@ struct JSONNode {
 
     /// The component's `type` tag.
     func type() throws -> String { try required("type").string() }
-}
-
-extension JSONValue {
-    var numberValue: Double? { if case let .number(d) = self { return d } else { return nil } }
 }

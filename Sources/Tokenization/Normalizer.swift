@@ -20,7 +20,18 @@ indirect enum Normalizer: Sendable {
         case .nfd: return s.decomposedStringWithCanonicalMapping
         case .nfkc: return s.precomposedStringWithCompatibilityMapping
         case .nfkd: return s.decomposedStringWithCompatibilityMapping
-        case .lowercase: return s.lowercased()
+        case .lowercase:
+            // Rust `char::to_lowercase`, scalar by scalar (full mapping, no
+            // context such as final sigma) — what NormalizedString::lowercase does.
+            var out = String.UnicodeScalarView()
+            for scalar in s.unicodeScalars {
+                if scalar.value < 0x80 {
+                    out.append(scalar.value >= 0x41 && scalar.value <= 0x5A ? Unicode.Scalar(scalar.value | 0x20)! : scalar)
+                } else {
+                    out.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+                }
+            }
+            return String(out)
         case let .prepend(p): return s.isEmpty ? s : p + s
         case let .replace(pattern, content):
             return Self.replaceLiteral(s, pattern, content)

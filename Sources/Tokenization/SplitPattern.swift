@@ -14,13 +14,16 @@ enum SplitPattern: Sendable {
     static let gpt4Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
     static let qwen2Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
     static let gpt2Pattern = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
+    /// tiktoken's spelling of the GPT-2 pattern; the same matches (no
+    /// contraction is a prefix of another, so alternation order is moot).
+    static let gpt2TiktokenPattern = #"'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
 
     /// Recognises a `{"Regex": …}` pattern string.
     static func regex(_ pattern: String, component: String) throws -> SplitPattern {
         switch pattern {
         case gpt4Pattern: return .gpt4(maxDigits: 3)
         case qwen2Pattern: return .gpt4(maxDigits: 1)
-        case gpt2Pattern: return .gpt2
+        case gpt2Pattern, gpt2TiktokenPattern: return .gpt2
         default: throw TokenizerError.unsupportedPattern(component: component, pattern: pattern)
         }
     }

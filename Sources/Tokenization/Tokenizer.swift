@@ -14,7 +14,7 @@ public final class Tokenizer: Sendable {
     /// id → token string (added tokens override the model vocabulary).
     let idToToken: [String?]
     /// token string → id (added tokens override the model vocabulary).
-    let tokenToId: [String: Int]
+    let tokenToId: [ExactString: Int]
     let specialIds: Set<Int>
 
     /// Number of ids: one more than the largest id of the model vocabulary
@@ -111,7 +111,7 @@ public final class Tokenizer: Sendable {
     }
 
     /// The id of a token string (vocabulary form), if it exists.
-    public func id(forToken token: String) -> Int? { tokenToId[token] }
+    public func id(forToken token: String) -> Int? { tokenToId[ExactString(token)] }
 
     /// Whether `id` is a special added token (skipped by `skipSpecialTokens`).
     public func isSpecial(_ id: Int) -> Bool { specialIds.contains(id) }

@@ -3,6 +3,10 @@ import Foundation
 /// Turns tokenizer.json (+ tokenizer_config.json, generation_config.json)
 /// into the tokenizer's parts.
 enum TokenizerLoader {
+    /// Far above any real vocabulary (Gemma: 256 000), low enough that a
+    /// hostile file cannot make the id table huge.
+    static let maxVocabularyId = 16_000_000
+
     struct Parts {
         var addedVocabulary: AddedVocabulary
         var preTokenizer: PreTokenizer?
@@ -10,7 +14,7 @@ enum TokenizerLoader {
         var postProcessor: PostProcessor?
         var decoder: TokenDecoder?
         var idToToken: [String?]
-        var tokenToId: [String: Int]
+        var tokenToId: [ExactString: Int]
         var specialIds: Set<Int>
         var bosTokenId: Int?
         var eosTokenIds: [Int]
@@ -26,10 +30,30 @@ enum TokenizerLoader {
         let decoder = try root.optional("decoder").map(ComponentParser.decoder)
         let model = try bpeModel(root.required("model"))
 
+        // tokenizers re-adds `added_tokens` one by one on load and only checks
+        // the stored ids (serialization.rs → AddedVocabulary::add_tokens): a
+        // token of the model vocabulary keeps its model id, any other gets the
+        // next id after the vocabulary and the added tokens so far.
         var added: [AddedToken] = []
+        var addedIds: [ExactString: Int] = [:]
+        var maxAddedId: Int?
         for t in try root.optional("added_tokens")?.array() ?? [] {
             let special = try t.bool("special", default: false)
-            added.append(AddedToken(id: try t.required("id").int(), content: try t.required("content").string(),
+            let content = try t.required("content").string()
+            _ = try t.required("id").int()
+            guard !content.isEmpty else { continue }
+            let key = ExactString(content)
+            let id: Int
+            if let existing = addedIds[key] ?? model.vocab[key] {
+                id = existing
+            } else if let m = maxAddedId, m >= model.vocab.count || model.vocab.isEmpty {
+                id = m + 1
+            } else {
+                id = model.vocab.count
+            }
+            addedIds[key] = id
+            maxAddedId = max(maxAddedId ?? id, id)
+            added.append(AddedToken(id: id, content: content,
                                     special: special,
                                     lstrip: try t.bool("lstrip", default: false), rstrip: try t.bool("rstrip", default: false),
                                     singleWord: try t.bool("single_word", default: false),
@@ -39,19 +63,24 @@ enum TokenizerLoader {
         var tokenToId = model.vocab
         var maxId = model.vocab.values.max() ?? -1
         for t in added {
-            tokenToId[t.content] = t.id
+            tokenToId[ExactString(t.content)] = t.id
             maxId = max(maxId, t.id)
         }
-        guard maxId < 16_000_000 else {
-            throw TokenizerError.invalidField(path: "model.vocab", expected: "ids below 16M (got \(maxId))")
+        guard maxId < maxVocabularyId else {
+            throw TokenizerError.invalidField(path: "added_tokens", expected: "ids below \(maxVocabularyId) (got \(maxId))")
         }
         var idToToken = [String?](repeating: nil, count: maxId + 1)
-        for (token, id) in model.vocab where id >= 0 { idToToken[id] = token }
-        for t in added where t.id >= 0 { idToToken[t.id] = t.content }
+        for (token, id) in model.vocab where id >= 0 { idToToken[id] = token.value }
+        // tokenizers' id_to_token gives a normalized added token in its
+        // normalized form ("[NL]" behind Lowercase → "[nl]"), while
+        // token_to_id only knows the original content.
+        for t in added where t.id >= 0 {
+            idToToken[t.id] = t.normalized ? (normalizer?.apply(t.content) ?? t.content) : t.content
+        }
         let specialIds = Set(added.filter(\.special).map(\.id))
 
         var postProcessor = try root.optional("post_processor").map {
-            try ComponentParser.postProcessor($0, tokenId: { tokenToId[$0] })
+            try ComponentParser.postProcessor($0)
         }
 
         // tokenizer_config.json: bos/eos and the Llama add_bos/add_eos switches.
@@ -62,7 +91,7 @@ enum TokenizerLoader {
             func tokenId(_ key: String) throws -> Int? {
                 guard let node = config.optional(key) else { return nil }
                 let content = try node.optional("content")?.string() ?? node.string()
-                guard let id = tokenToId[content] else {
+                guard let id = tokenToId[ExactString(content)] else {
                     throw TokenizerError.unknownToken(role: "tokenizer_config.json \(key)", token: content)
                 }
                 return id
@@ -105,13 +134,17 @@ enum TokenizerLoader {
         if let dropout = node.optional("dropout"), let p = dropout.value.numberValue, p > 0 {
             throw TokenizerError.invalidField(path: dropout.path, expected: "null or 0 (BPE dropout is for training)")
         }
-        var vocab: [String: Int] = [:]
+        var vocab: [ExactString: Int] = [:]
         let vocabNode = try node.required("vocab")
-        for (token, value) in try vocabNode.object() {
-            guard let id = value.intValue, id >= 0 else {
-                throw TokenizerError.invalidField(path: "\(vocabNode.path).\(token)", expected: "a non-negative integer id")
+        let entries = try vocabNode.object()
+        vocab.reserveCapacity(entries.count)
+        for (token, value) in entries {
+            // Ids index the embedding matrix; the bound also keeps the packed
+            // merge keys (two 32-bit ids) exact.
+            guard let id = value.intValue, id >= 0, id < maxVocabularyId else {
+                throw TokenizerError.invalidField(path: "\(vocabNode.path).\(token)", expected: "an integer id in 0..<\(maxVocabularyId)")
             }
-            vocab[token] = id
+            vocab[ExactString(token)] = id
         }
         var merges: [(String, String)] = []
         for (rank, m) in (try node.optional("merges")?.array() ?? []).enumerated() {

@@ -44,12 +44,7 @@ enum GenerateCommand {
         var folders: [String: URL] = [:]
         var terms: [AdapterSpec.Term] = []
         for raw in a.values("adapter") {
-            var path = raw
-            var weight: Float = 1
-            if let colon = raw.lastIndex(of: ":"), let w = Float(raw[raw.index(after: colon)...]), w.isFinite {
-                path = String(raw[..<colon])
-                weight = w
-            }
+            let (path, weight) = AdapterArgument.split(raw)
             let url = URL(fileURLWithPath: path)
             var name = url.lastPathComponent
             if !AdapterSpec.isValidName(name) || folders[name] != nil { name = "adapter\(terms.count)" }

@@ -132,4 +132,23 @@ import Testing
         BLAS.gemv(out: out, in: inF, w: w, x: x, y: &viaGemv)
         #expect(maxAbsDiff(viaGemv, Array(naive[0..<out])) < 1e-5)
     }
+
+    @Test(arguments: [1, 2, 3, 4, 5, 8, 9])
+    func batchedGEMVAgreesWithANaiveProduct(rows: Int) {
+        var rng = TestRandom(UInt64(8 + rows))
+        for (out, inF) in [(7, 21), (33, 64), (300, 13), (257, 576)] {
+            let w = rng.floats(out * inF), x = rng.floats(rows * inF)
+            var naive = [Float](repeating: 0, count: rows * out)
+            for r in 0..<rows { for o in 0..<out {
+                var s = 0.0
+                for i in 0..<inF { s += Double(x[r * inF + i]) * Double(w[o * inF + i]) }
+                naive[r * out + o] = Float(s)
+            } }
+            for threads in [1, 2] {
+                var y = [Float](repeating: .nan, count: rows * out)
+                BatchedGEMV.multiply(rows: rows, out: out, in: inF, w: w, x: x, y: &y, threads: threads)
+                #expect(maxAbsDiff(y, naive) < 1e-4, "out \(out) in \(inF) threads \(threads)")
+            }
+        }
+    }
 }

@@ -49,6 +49,20 @@ private let bf16Model = Result { try LlamaModel.load(folder: Fixtures.tinyLlamaB
         #expect(generated == expected.generated_ids)
     }
 
+    /// The PEFT `merge_and_unload()` checkpoint is just another Llama folder.
+    @Test func mergedCheckpointMatchesItsReference() throws {
+        let refs = try references.get()
+        let model = try LlamaModel.load(folder: Fixtures.mergedPythonQV)
+        let variant = try #require(refs.variant("merged-python-qv-r8"))
+        for prompt in refs.prompts where ["english", "python", "one_token"].contains(prompt.name) {
+            let expected = try #require(variant.results.first { $0.prompt == prompt.name })
+            let (logits, generated) = try greedy(model, prompt: prompt.input_ids,
+                                                 maxNew: refs.generation.max_new_tokens, eos: refs.generation.eos_token_id)
+            #expect(maxAbsDiff(logits, expected.last_logits) < 1e-3)
+            #expect(generated == expected.generated_ids)
+        }
+    }
+
     /// make_fixtures.py ran the bf16 variant in bfloat16 arithmetic
     /// (`from_pretrained(dtype=torch.bfloat16)`), while lorad upcasts the
     /// same bf16 weights exactly and computes in F32 — so the two runs are not

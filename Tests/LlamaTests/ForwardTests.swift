@@ -70,36 +70,30 @@ import LoRA
         #expect(maxAbsDiff(next[1]!, refA[6]) < 1e-5)
     }
 
+    /// Rows of two prompts interleaved (A0 B0 A1 B1 …) are still each
+    /// sequence's causal prefill.
+    @Test func interleavedRowsOfTwoSequencesEqualEachAlone() throws {
+        let (model, _) = try RandomModels.model(try RandomModels.config())
+        let a = [4, 8, 15, 16, 23], b = [42, 1, 2, 3, 5]
+        let (_, aloneA) = try model.prefill(a)
+        let (_, aloneB) = try model.prefill(b)
+        let sa = model.makeSequence(), sb = model.makeSequence()
+        let rows = a.indices.flatMap { [ForwardRow(sequence: sa, token: a[$0], position: $0),
+                                        ForwardRow(sequence: sb, token: b[$0], position: $0)] }
+        let out = try model.forward(rows, lora: LoRABatchPlan(rows: []), workspace: Workspace())
+        for i in a.indices {
+            #expect(maxAbsDiff(out[2 * i]!, aloneA[i]) < 1e-5)
+            #expect(maxAbsDiff(out[2 * i + 1]!, aloneB[i]) < 1e-5)
+        }
+    }
+
     /// The LoRA hook after each base matmul (including the column slices of
     /// the fused q;k;v and gate;up outputs) equals a model whose W0 was
     /// replaced by W0 + s·B·A.
     @Test func loraDeltasEqualAModelWithMergedWeights() throws {
         let config = try RandomModels.config()
         let (model, tensors) = try RandomModels.model(config)
-        var rng = SeededGenerator(seed: 77)
-        var modules: [LinearID: LoRAModule] = [:]
-        var merged = tensors
-        let targets: [LinearID] = [.init(layer: 0, kind: .q), .init(layer: 0, kind: .v), .init(layer: 1, kind: .k),
-                                   .init(layer: 1, kind: .o), .init(layer: 0, kind: .gate), .init(layer: 1, kind: .up),
-                                   .init(layer: 0, kind: .down)]
-        for (i, id) in targets.enumerated() {
-            let shape = LlamaWeights.shape(of: id.kind, config)
-            let r = 2 + i % 3, scale: Float = 1.5
-            let a = (0..<(r * shape.inFeatures)).map { _ in Float(rng.nextUnit() - 0.5) * 0.5 }
-            let b = (0..<(shape.outFeatures * r)).map { _ in Float(rng.nextUnit() - 0.5) * 0.5 }
-            modules[id] = LoRAModule(rank: r, inFeatures: shape.inFeatures, outFeatures: shape.outFeatures,
-                                     scale: scale, a: a, b: b)
-            var w = tensors[id.weightName]!.values
-            for o in 0..<shape.outFeatures {
-                for c in 0..<shape.inFeatures {
-                    var s: Float = 0
-                    for k in 0..<r { s += b[o * r + k] * a[k * shape.inFeatures + c] }
-                    w[o * shape.inFeatures + c] += scale * s
-                }
-            }
-            merged[id.weightName] = TensorValues(shape: [shape.outFeatures, shape.inFeatures], values: w)
-        }
-        let adapter = LoRAAdapter(name: "random", modules: modules)
+        let (adapter, merged) = RandomModels.adapter(config, tensors, seed: 77)
         let mergedModel = LlamaModel(weights: try LlamaWeights(config: config) { merged[$0] })
 
         let (_, viaLoRA) = try model.prefill(tokens, lora: [AdapterUse(adapter)])
@@ -171,6 +165,20 @@ import LoRA
             _ = try model.forward([ForwardRow(sequence: model.makeSequence(), token: 1, position: 0)],
                                   lora: LoRABatchPlan(rows: [[AdapterUse(adapter)], []]), workspace: Workspace())
         }
+    }
+
+    @Test func anAdapterShapedForAnotherModelIsRefused() throws {
+        let (model, _) = try RandomModels.model(try RandomModels.config())
+        let wrong = LoRAModule(rank: 1, inFeatures: 10, outFeatures: 64, scale: 1,
+                               a: [Float](repeating: 1, count: 10), b: [Float](repeating: 1, count: 64))
+        let adapter = LoRAAdapter(name: "other", modules: [LinearID(layer: 0, kind: .o): wrong])
+        let seq = model.makeSequence()
+        let error = #expect(throws: LlamaError.self) {
+            _ = try model.forward([ForwardRow(sequence: seq, token: 1, position: 0)],
+                                  lora: LoRABatchPlan(rows: [[AdapterUse(adapter)]]), workspace: Workspace())
+        }
+        #expect(error?.description.contains("model.layers.0.self_attn.o_proj") == true)
+        #expect(seq.length == 0)
     }
 
     @Test func truncatingLetsASequenceRecomputeItsSuffix() throws {

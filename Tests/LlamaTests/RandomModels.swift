@@ -52,6 +52,37 @@ enum RandomModels {
         return (LlamaModel(weights: try LlamaWeights(config: c) { t[$0] }), t)
     }
 
+    /// A random adapter on seven linears of both layers (ranks 2–4, scale
+    /// 1.5) and the checkpoint tensors with its delta merged in (W0 + s·B·A,
+    /// computed independently in plain loops).
+    static func adapter(_ config: LlamaConfig, _ tensors: [String: TensorValues], seed: UInt64)
+        -> (LoRAAdapter, [String: TensorValues]) {
+        var rng = SeededGenerator(seed: seed)
+        var modules: [LinearID: LoRAModule] = [:]
+        var merged = tensors
+        let targets: [LinearID] = [.init(layer: 0, kind: .q), .init(layer: 0, kind: .v), .init(layer: 1, kind: .k),
+                                   .init(layer: 1, kind: .o), .init(layer: 0, kind: .gate), .init(layer: 1, kind: .up),
+                                   .init(layer: 0, kind: .down)]
+        for (i, id) in targets.enumerated() {
+            let shape = LlamaWeights.shape(of: id.kind, config)
+            let r = 2 + i % 3, scale: Float = 1.5
+            let a = (0..<(r * shape.inFeatures)).map { _ in Float(rng.nextUnit() - 0.5) * 0.5 }
+            let b = (0..<(shape.outFeatures * r)).map { _ in Float(rng.nextUnit() - 0.5) * 0.5 }
+            modules[id] = LoRAModule(rank: r, inFeatures: shape.inFeatures, outFeatures: shape.outFeatures,
+                                     scale: scale, a: a, b: b)
+            var w = tensors[id.weightName]!.values
+            for o in 0..<shape.outFeatures {
+                for c in 0..<shape.inFeatures {
+                    var s: Float = 0
+                    for k in 0..<r { s += b[o * r + k] * a[k * shape.inFeatures + c] }
+                    w[o * shape.inFeatures + c] += scale * s
+                }
+            }
+            merged[id.weightName] = TensorValues(shape: [shape.outFeatures, shape.inFeatures], values: w)
+        }
+        return (LoRAAdapter(name: "random", modules: modules), merged)
+    }
+
     /// Straightforward full-sequence Llama in Double, no cache, no fusion, from
     /// the named tensors (transformers' LlamaForCausalLM, eager attention).
     /// Returns the logits of every position.

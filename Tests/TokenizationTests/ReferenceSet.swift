@@ -62,4 +62,14 @@ enum TestTokenizers {
     static let sentencePiece = generated("sentencepiece-legacy")
     static let sentencePieceMetaspace = generated("sentencepiece-metaspace")
     static let gpt2 = generated("gpt2-bytelevel")
+    static let smolLMStyle = generated("smollm-style")
+    static let normalizedByteLevel = generated("bytelevel-normalized")
+    static let affixes = generated("bpe-affixes")
+
+    /// Every generated family with its references file.
+    static var allGenerated: [(String, Result<Tokenizer, Error>)] {
+        [("sentencepiece-legacy", sentencePiece), ("sentencepiece-metaspace", sentencePieceMetaspace),
+         ("gpt2-bytelevel", gpt2), ("smollm-style", smolLMStyle),
+         ("bytelevel-normalized", normalizedByteLevel), ("bpe-affixes", affixes)]
+    }
 }

@@ -2,6 +2,8 @@ import Foundation
 import Kernels
 import Llama
 import LoRA
+import Serving
+import Tokenization
 
 /// `lorad bench`: synthesizes a SmolLM-135M-shaped F32 model, loads it through
 /// the normal path and reports, in one run, the machine's ceilings and the
@@ -36,7 +38,7 @@ enum BenchCommand {
         }
         defer { if a.value("keep") == nil { try? FileManager.default.removeItem(at: folder) } }
         var start = ContinuousClock.now
-        try SyntheticModel.write(to: folder)
+        try SyntheticModel.write(to: folder, tokenizerFrom: ModelLocator.defaultModel())
         report.add("synthesize + write model", "\(format((ContinuousClock.now - start).seconds, 2)) s")
         start = ContinuousClock.now
         let model = try LlamaModel.load(folder: folder)
@@ -70,6 +72,73 @@ enum BenchCommand {
         let many8 = try bench.decodeTokensPerSecond(mixes: distinct.map { [AdapterUse($0)] }, steps: steps)
         report.add("decode, batch 8, 8 distinct q,v r=8 adapters", "\(format(many8)) tok/s", "\(format(many8 / one8, 3)) of one adapter")
 
+        try engineSections(model: model, folder: folder, base: base, bound: bound, steps: steps, report: &report)
         print(report.markdown)
+    }
+
+    /// Issue 5 / 7 measurements through the engine: cold load and cache hits,
+    /// aggregate decode at several concurrencies (one adapter vs distinct
+    /// ones), time to first token under load, live merge vs base.
+    static func engineSections(model: LlamaModel, folder: URL, base: Double, bound: Double, steps: Int,
+                               report: inout BenchReport) throws {
+        let c = model.config
+        let shapes = model.weights.linearShapes
+        var payloads: [String: AdapterPayload] = [:]
+        for i in 0..<16 {
+            let files = try SyntheticModel.peftFiles(config: c, kinds: [.q, .v], rank: 8, seed: UInt64(100 + i))
+            payloads["qv8-\(i)"] = AdapterPayload(name: "qv8-\(i)", configJSON: files.config, weights: files.weights, contentHash: "qv8-\(i)")
+        }
+        let all = try SyntheticModel.peftFiles(config: c, kinds: LinearKind.allCases, rank: 16, seed: 200)
+        payloads["all16"] = AdapterPayload(name: "all16", configJSON: all.config, weights: all.weights, contentHash: "all16")
+
+        // Cold load: bytes → validated F32 adapter, best of 5.
+        for name in ["qv8-0", "all16"] {
+            guard let p = payloads[name] else { continue }
+            var best = Double.infinity
+            for _ in 0..<5 {
+                let start = ContinuousClock.now
+                _ = try AdapterLoader.load(name: name, configJSON: p.configJSON, safetensors: p.weights, base: shapes)
+                best = min(best, (ContinuousClock.now - start).seconds)
+            }
+            report.add("cold load \(name) (\(p.weights.count / 1024) KiB)", "\(format(best * 1000, 2)) ms", "bytes → validated resident F32")
+        }
+
+        let cache = AdapterCache(source: EngineBench.MemorySource(payloads: payloads), budgetBytes: 1 << 30) { p in
+            try AdapterLoader.load(name: p.name, configJSON: p.configJSON, safetensors: p.weights, base: shapes).adapter
+        }
+        let spec = try AdapterSpec(parsing: "qv8-0")
+        _ = try cache.lease(spec)   // resident
+        let hits = 10_000
+        let start = ContinuousClock.now
+        for _ in 0..<hits { _ = try cache.lease(spec) }
+        report.add("cache hit (lease + release)", "\(format((ContinuousClock.now - start).seconds / Double(hits) * 1e6, 2)) µs", "per request")
+
+        var configuration = EngineConfiguration()
+        configuration.maxBatch = 16
+        let engine = Engine(model: model, tokenizer: try Tokenizer(folder: folder), adapters: cache, configuration: configuration)
+        defer { engine.shutdown() }
+        let bench = EngineBench(engine: engine)
+        let tokens = max(16, steps)
+        let single = try bench.aggregateTokensPerSecond(specs: [spec], tokens: tokens)
+        report.add("engine, 1 stream, q,v r=8", "\(format(single)) tok/s", "\(format(single / bound, 2)) of bandwidth bound")
+        for n in [2, 4, 8, 16] {
+            let one = try bench.aggregateTokensPerSecond(specs: Array(repeating: spec, count: n), tokens: tokens)
+            let distinct = try bench.aggregateTokensPerSecond(specs: try (0..<n).map { try AdapterSpec(parsing: "qv8-\($0)") }, tokens: tokens)
+            report.add("engine, \(n) streams", "one adapter \(format(one)) / \(n) distinct \(format(distinct)) tok/s",
+                       "distinct ÷ one = \(format(distinct / one, 3)); \(format(distinct / single, 2))× single stream")
+        }
+        let ttftAlone = try bench.timeToFirstToken(promptLength: 128, background: 0)
+        let ttftLoaded = try bench.timeToFirstToken(promptLength: 128, background: 8)
+        report.add("time to first token, 128-token prompt", "\(format(ttftAlone * 1000)) ms alone, \(format(ttftLoaded * 1000)) ms with 8 decoding")
+
+        // Live merge: the merged adapter's requests should run at base speed.
+        let baseEngine = try bench.aggregateTokensPerSecond(specs: [.base], tokens: tokens)
+        try engine.liveMerge(spec)
+        let merged = try bench.aggregateTokensPerSecond(specs: [spec], tokens: tokens)
+        let other = try bench.aggregateTokensPerSecond(specs: [try AdapterSpec(parsing: "qv8-1")], tokens: tokens)
+        try engine.liveUnmerge()
+        report.add("engine, 1 stream, base", "\(format(baseEngine)) tok/s")
+        report.add("live-merged q,v r=8, its requests", "\(format(merged)) tok/s", "\(format(merged / baseEngine, 3)) of base")
+        report.add("live-merged, another q,v r=8 adapter", "\(format(other)) tok/s", "\(format(other / single, 3)) of an unmerged r=8 adapter (pays two low-rank terms)")
     }
 }

@@ -34,7 +34,7 @@ enum ServeBench {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-bench-serve-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let folder = dir.appendingPathComponent("smollm-135m-synthetic")
-        try SyntheticModel.write(to: folder)
+        try SyntheticModel.write(to: folder, tokenizerFrom: nil)
         // The synthetic checkpoint has no tokenizer: borrow the demo model's
         // (its ids are < 2048, valid in the 49152 vocabulary), and move EOS
         // to an id greedy decoding of random weights will not stop on early.

@@ -19,9 +19,19 @@ enum SyntheticModel {
     }
     """
 
-    /// Writes config.json + model.safetensors into `folder`.
-    static func write(to folder: URL, seed: UInt64 = 42) throws {
+    /// Writes config.json + model.safetensors into `folder`, plus the
+    /// tokenizer files of `tokenizerFrom` (the engine detokenizes what it
+    /// generates; ids past that vocabulary decode to nothing).
+    static func write(to folder: URL, tokenizerFrom: URL?, seed: UInt64 = 42) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        if let source = tokenizerFrom {
+            for name in ["tokenizer.json", "tokenizer_config.json"] {
+                let src = source.appendingPathComponent(name), dst = folder.appendingPathComponent(name)
+                if FileManager.default.fileExists(atPath: src.path), !FileManager.default.fileExists(atPath: dst.path) {
+                    try FileManager.default.copyItem(at: src, to: dst)
+                }
+            }
+        }
         try Data(configJSON.utf8).write(to: folder.appendingPathComponent("config.json"))
         let config = try LlamaConfig(json: Data(configJSON.utf8))
         let h = config.hiddenSize, inter = config.intermediateSize

@@ -1,0 +1,62 @@
+import Llama
+import LoRA
+
+// Live merge (DESIGN.md `PUT /merged`): one adapter mix is folded into the
+// in-memory base so its requests run at base speed. Every other request stays
+// exact because the folded delta is taken back out through its low-rank path:
+// a row's effective mix is (its own adapters) − (the merged ones).
+extension Engine {
+    /// Folds `spec` into the base weights between two steps (replacing any
+    /// previous live merge). Loading the adapters happens on the caller's thread.
+    public func liveMerge(_ spec: AdapterSpec) throws {
+        guard !spec.isBase else { return try liveUnmerge() }
+        let lease = try adapters.lease(spec)
+        try betweenSteps { [self] in
+            mergedLane?.state.restore()
+            mergedLane = nil
+            let state = LiveMerge(weights: model.weights)
+            let uses = lease.uses
+            do { try state.fold(uses) } catch {
+                state.restore()   // fold validates first, but never leave a half-merged model
+                throw error
+            }
+            mergedLane = MergedLane(spec: spec, uses: uses, lease: lease, state: state)
+        }
+        publishMerged(spec)
+    }
+
+    /// Restores W0 exactly (a no-op when nothing is merged).
+    public func liveUnmerge() throws {
+        try betweenSteps { [self] in
+            mergedLane?.state.restore()
+            mergedLane = nil
+        }
+        publishMerged(nil)
+    }
+
+    /// The row's adapters minus what is folded into the weights; identical
+    /// adapter objects cancel exactly (w − w = 0), so the merged adapter's own
+    /// requests do no low-rank work at all.
+    func effectiveMix(_ uses: [AdapterUse]) -> [AdapterUse] {
+        guard let lane = mergedLane else { return uses }
+        var out = uses
+        for folded in lane.uses where folded.weight != 0 {
+            if let i = out.firstIndex(where: { $0.adapter === folded.adapter }) {
+                let w = out[i].weight - folded.weight
+                if w == 0 { out.remove(at: i) } else { out[i] = AdapterUse(folded.adapter, weight: w) }
+            } else {
+                out.append(AdapterUse(folded.adapter, weight: -folded.weight))
+            }
+        }
+        return out
+    }
+}
+
+/// The live-merged adapters, the lease that keeps them alive, and the saved
+/// W0 rows that undo the merge. Engine-thread state.
+struct MergedLane {
+    let spec: AdapterSpec
+    let uses: [AdapterUse]
+    let lease: AdapterLease
+    let state: LiveMerge
+}

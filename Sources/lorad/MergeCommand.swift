@@ -1,0 +1,104 @@
+import Foundation
+import Kernels
+import LoRA
+import SafeTensors
+
+/// `lorad merge`: folds adapters into the base weights (W0 + Σ w·s·B·A) and
+/// writes a complete Hugging Face model folder — model.safetensors with the
+/// base checkpoint's tensor names, config.json, generation config and
+/// tokenizer files — loadable by transformers and by lorad itself.
+enum MergeCommand {
+    static let usage = """
+    usage: lorad merge --model DIR --adapter DIR[:W] [--adapter DIR[:W] …] --out DIR [--dtype f32|bf16|f16]
+      --model DIR          base model folder
+      --adapter DIR[:W]    PEFT LoRA adapter folder, optionally weighted (repeatable: deltas add up)
+      --out DIR            output folder (created; existing files of the same names are replaced)
+      --dtype T            dtype of the written weights (default: the base checkpoint's)
+    """
+
+    /// Files copied beside the weights when present (transformers' save_pretrained set).
+    static let companionFiles = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+                                 "special_tokens_map.json", "tokenizer.model", "chat_template.jinja"]
+
+    static func run(_ args: [String]) throws {
+        let a = try Arguments(args, valued: ["model", "adapter", "out", "dtype", "threads"])
+        let modelFolder = try ModelLocator.resolve(a.value("model"))
+        guard let out = a.value("out") else { throw UsageError.missing("--out DIR") }
+        guard !a.values("adapter").isEmpty else { throw UsageError.missing("--adapter DIR") }
+        var dtype: DType? = nil
+        if let d = a.value("dtype") {
+            guard let parsed = DType(userSpelling: d) else { throw UsageError.badValue(option: "dtype", value: d, expected: "f32, bf16 or f16") }
+            dtype = parsed
+        }
+        BLAS.setThreadCount(try a.int("threads", default: 2, range: 1...256))
+
+        let checkpoint = try Checkpoint(folder: modelFolder)
+        let shapes = AdapterLoader.linearShapes(of: checkpoint)
+        var uses: [AdapterUse] = []
+        for raw in a.values("adapter") {
+            let (path, weight) = AdapterArgument.split(raw)
+            let folder = URL(fileURLWithPath: path)
+            let loaded = try AdapterLoader.load(name: folder.lastPathComponent, folder: folder, base: shapes)
+            uses.append(AdapterUse(loaded.adapter, weight: weight))
+        }
+        let plan = try MergePlan(base: checkpoint, adapters: uses, outputDType: dtype)
+        let outURL = URL(fileURLWithPath: out)
+        try write(plan: plan, modelFolder: modelFolder, to: outURL)
+        FileHandleOutput.stderr("lorad: wrote \(outURL.appendingPathComponent("model.safetensors").path) (\(try plan.outputByteCount()) bytes)\n")
+    }
+
+    /// The folder layout both `lorad merge` and tests use.
+    static func write(plan: MergePlan, modelFolder: URL, to out: URL) throws {
+        let fm = FileManager.default
+        try fm.createDirectory(at: out, withIntermediateDirectories: true)
+        // Weights first into a temporary name, renamed at the end: an
+        // interrupted merge never leaves a truncated model.safetensors.
+        let partial = out.appendingPathComponent("model.safetensors.partial")
+        try plan.write(to: partial)
+        let final = out.appendingPathComponent("model.safetensors")
+        _ = try? fm.removeItem(at: final)
+        try fm.moveItem(at: partial, to: final)
+        for name in companionFiles {
+            let src = modelFolder.appendingPathComponent(name)
+            guard fm.fileExists(atPath: src.path) else { continue }
+            let dst = out.appendingPathComponent(name)
+            _ = try? fm.removeItem(at: dst)
+            if name == "config.json", let dtype = plan.outputDType {
+                try Data(contentsOf: src).rewritingDType(dtype).write(to: dst)
+            } else {
+                try fm.copyItem(at: src, to: dst)
+            }
+        }
+    }
+}
+
+/// `DIR` or `DIR:WEIGHT` (the weight scales the adapter's own alpha/r).
+enum AdapterArgument {
+    static func split(_ raw: String) -> (path: String, weight: Float) {
+        if let colon = raw.lastIndex(of: ":"), let w = Float(raw[raw.index(after: colon)...]), w.isFinite {
+            return (String(raw[..<colon]), w)
+        }
+        return (raw, 1)
+    }
+}
+
+extension Data {
+    /// config.json with its dtype field (`torch_dtype` in transformers 4.x,
+    /// `dtype` in 5.x) set to `dtype`'s PyTorch name.
+    func rewritingDType(_ dtype: DType) throws -> Data {
+        guard var json = try JSONSerialization.jsonObject(with: self) as? [String: Any] else { return self }
+        let name: String
+        switch dtype {
+        case .bf16: name = "bfloat16"
+        case .f16: name = "float16"
+        default: name = "float32"
+        }
+        var wrote = false
+        for key in ["torch_dtype", "dtype"] where json[key] != nil {
+            json[key] = name
+            wrote = true
+        }
+        if !wrote { json["torch_dtype"] = name }
+        return try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+import Llama
+import LoRA
+import SafeTensors
+import TestSupport
+
+/// `lorad merge` run as a user runs it: the folder it writes matches PEFT's
+/// `merge_and_unload()` output and generates the merged reference text.
+@Suite struct MergeCommandTests {
+    @Test func mergedFolderMatchesPEFTMergeAndGeneratesTheMergedReference() throws {
+        let out = try Fixtures.temporaryDirectory("lorad-merge")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try LoradBinary.run(["merge", "--model", Fixtures.tinyLlama.path,
+                                     "--adapter", Fixtures.adapter("python-qv-r8").path, "--out", out.path])
+        #expect(r.status == 0, "stderr: \(r.stderr)")
+
+        let ours = try Checkpoint(folder: out)
+        let peft = try Checkpoint(folder: Fixtures.mergedPythonQV)
+        #expect(ours.tensorNames == peft.tensorNames)
+        var maxDiff: Float = 0
+        for name in peft.tensorNames {
+            #expect(ours.info(name)?.shape == peft.info(name)?.shape)
+            #expect(ours.info(name)?.dtype == peft.info(name)?.dtype)
+            let a = try ours.floats(name), b = try peft.floats(name)
+            for (x, y) in zip(a, b) { maxDiff = max(maxDiff, abs(x - y)) }
+        }
+        #expect(maxDiff <= 1e-5, "max abs diff \(maxDiff)")
+        for file in ["config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file) copied")
+        }
+
+        // The merged folder loads as a base model and reproduces transformers'
+        // greedy output of the merged model for every prompt.
+        let refs = try References.load()
+        let model = try LlamaModel.load(folder: out)
+        for prompt in refs.prompts {
+            let expected = try #require(refs.result("merged-python-qv-r8", prompt.name))
+            #expect(try greedy(model, prompt.input_ids, count: expected.generated_ids.count) == expected.generated_ids, "prompt \(prompt.name)")
+        }
+    }
+
+    @Test func bf16MergeRoundsTheF32MergeToNearestEven() throws {
+        let f32 = try Fixtures.temporaryDirectory("lorad-merge32")
+        let bf16 = try Fixtures.temporaryDirectory("lorad-merge16")
+        defer { try? FileManager.default.removeItem(at: f32); try? FileManager.default.removeItem(at: bf16) }
+        for (dir, extra) in [(f32, [String]()), (bf16, ["--dtype", "bf16"])] {
+            let r = try LoradBinary.run(["merge", "--model", Fixtures.tinyLlama.path,
+                                         "--adapter", Fixtures.adapter("upper-all-r4").path + ":0.5", "--out", dir.path] + extra)
+            #expect(r.status == 0, "stderr: \(r.stderr)")
+        }
+        let a = try Checkpoint(folder: f32), b = try Checkpoint(folder: bf16)
+        for name in a.tensorNames {
+            #expect(b.info(name)?.dtype == .bf16)
+            let expected = try a.floats(name).map(FloatConversion.floatToBF16)
+            let got: [UInt16] = try b.withRawBytes(name) { raw in (0..<(raw.count / 2)).map { raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self) } }
+            #expect(got == expected, "tensor \(name)")
+        }
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: bf16.appendingPathComponent("config.json"))) as? [String: Any]
+        #expect(config?["dtype"] as? String == "bfloat16")
+    }
+
+    @Test func mergeRefusesAnAdapterForAnotherBaseWithAClearMessage() throws {
+        let out = try Fixtures.temporaryDirectory("lorad-merge-bad")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try LoradBinary.run(["merge", "--model", Fixtures.tinyLlama.path, "--adapter", out.path, "--out", out.path])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("adapter_config.json"))
+        let usage = try LoradBinary.run(["merge", "--model", Fixtures.tinyLlama.path])
+        #expect(usage.status == 2)
+        #expect(usage.stderr.contains("--out"))
+    }
+}
+
+/// Greedy continuation through the model alone (prefill, then one token a step).
+func greedy(_ model: LlamaModel, _ prompt: [Int], count: Int) throws -> [Int] {
+    let ws = Workspace()
+    let seq = model.makeSequence()
+    var rows = prompt.enumerated().map { ForwardRow(sequence: seq, token: $0.element, position: $0.offset, needsLogits: $0.offset == prompt.count - 1) }
+    var out: [Int] = []
+    while out.count < count {
+        let logits = try model.forward(rows, lora: LoRABatchPlan(rows: Array(repeating: [], count: rows.count)), workspace: ws)
+        let row = try #require(logits[rows.count - 1])
+        var best = row.startIndex
+        for i in row.indices where row[i] > row[best] { best = i }
+        let token = best - row.startIndex
+        out.append(token)
+        if token == model.config.eosTokenIDs.first { break }
+        rows = [ForwardRow(sequence: seq, token: token, position: seq.length)]
+    }
+    return out
+}
