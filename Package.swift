@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Llama", "LoRA", "SafeTensors", "Tokenization", "TestSupport"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "SafeTensors", "LoRA", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
