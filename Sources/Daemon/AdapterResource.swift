@@ -71,10 +71,3 @@ public struct AdapterResource: Codable, Sendable, Equatable {
         try c.encodeIfPresent(previous_in_flight, forKey: .previous_in_flight)
     }
 }
-
-/// `{"object": "list", "data": [...]}`, the OpenAI list envelope.
-public struct ListEnvelope<Item: Codable & Sendable & Equatable>: Codable, Sendable, Equatable {
-    public var object: String = "list"
-    public var data: [Item]
-    public init(data: [Item]) { self.data = data }
-}

@@ -131,4 +131,17 @@ import TestSupport
         #expect(head.contains("retry-after: 1"))
         #expect(queued.wait().status == 200, "the queued request still runs")
     }
+
+    /// SIGTERM stops accepting but lets a running stream finish, then exits 0.
+    @Test func sigtermDrainsARunningStreamAndExitsZero() throws {
+        let daemon = try LoradProcess()
+        defer { daemon.cleanUp() }
+        let stream = try Self.startLongStream(daemon, model: "tiny-llama")
+        #expect(daemon.stop() == 0)
+        let r = stream.wait()
+        let parsed = try #require(Curl.streamedText(r.text))
+        #expect(parsed.done, "the stream must end with [DONE], not be cut")
+        #expect(parsed.finish == "length")
+        #expect(try Curl.get(daemon.baseURL + "/health").status == 0, "nothing listens after exit")
+    }
 }

@@ -66,10 +66,11 @@ enum ServeBench {
             let start = ContinuousClock.now
             let r = try client.postJSON("/v1/completions", ["model": model, "prompt": prompt, "max_tokens": maxTokens, "temperature": 0])
             guard r.status == 200 else { throw BenchError.http(r.status, r.text) }
-            return (ContinuousClock.now - start).benchSeconds
+            return (ContinuousClock.now - start).seconds
         }
         _ = try complete(service.modelID, maxTokens: 1)  // warm the server path
         var bestUpload = Double.infinity, bestTotal = Double.infinity, bestColdExtra = Double.infinity
+        var bestLoad = Double.infinity, bestCold = Double.infinity
         var uploadBytes = 0
         for round in 0..<max(rounds, 3) {
             let files = try SyntheticModel.peftFiles(config: modelConfig, kinds: [.q, .v], rank: 8, seed: UInt64(100 + round))
@@ -80,20 +81,27 @@ enum ServeBench {
             uploadBytes = form.body.count
             let start = ContinuousClock.now
             let up = try client.post("/adapters", contentType: form.contentType, body: form.body)
-            let uploaded = (ContinuousClock.now - start).benchSeconds
+            let uploaded = (ContinuousClock.now - start).seconds
             guard up.status == 201 else { throw BenchError.http(up.status, up.text) }
+            let loadedBefore = service.cache.stats.loadSeconds
             let cold = try complete(name, maxTokens: 1)
+            // The engine's own account of the adapter load the first request paid.
+            let load = service.cache.stats.loadSeconds - loadedBefore
             let warm = (0..<3).map { _ in (try? complete(name, maxTokens: 1)) ?? .infinity }.min() ?? .infinity
             bestUpload = min(bestUpload, uploaded)
-            bestColdExtra = min(bestColdExtra, max(0, cold - warm))
-            bestTotal = min(bestTotal, uploaded + max(0, cold - warm))
+            bestLoad = min(bestLoad, load)
+            bestCold = min(bestCold, cold)
+            bestColdExtra = min(bestColdExtra, cold - warm)
+            bestTotal = min(bestTotal, uploaded + load)
         }
         report.add("upload r=8 q,v adapter (POST /adapters, \(format(Double(uploadBytes) / 1e6, 2)) MB multipart)",
                    "\(format(bestUpload * 1000, 2)) ms", "validate + SQLite insert (synchronous=FULL) + HTTP")
-        report.add("first completion's extra cost (cold − warm, max_tokens 1)", "\(format(bestColdExtra * 1000, 2)) ms",
-                   "registry read + validation + F32 conversion into the cache")
+        report.add("adapter load on the first completion", "\(format(bestLoad * 1000, 2)) ms",
+                   "registry read + validation + F32 conversion into the cache (AdapterCache.stats)")
+        report.add("first completion with the new adapter, max_tokens 1", "\(format(bestCold * 1000, 2)) ms",
+                   "whole HTTP round trip incl. prefill + 1 token; cold − warm = \(format(bestColdExtra * 1000, 2)) ms")
         report.add("upload → first completion, excluding generation", "\(format(bestTotal * 1000, 2)) ms",
-                   "target ≤ 50 ms: \(bestTotal <= 0.050 ? "met" : "NOT met")")
+                   "upload + adapter load; target ≤ 50 ms: \(bestTotal <= 0.050 ? "met" : "NOT met")")
 
         // 2. Throughput: 8 clients, 8 distinct adapters, streaming.
         var names: [String] = []
@@ -142,7 +150,7 @@ enum ServeBench {
             }
         }
         group.wait()
-        return Double(generated.load(ordering: .relaxed)) / (ContinuousClock.now - start).benchSeconds
+        return Double(generated.load(ordering: .relaxed)) / (ContinuousClock.now - start).seconds
     }
 
     /// The same load as 8 concurrent HTTP clients streaming SSE.
@@ -171,19 +179,8 @@ enum ServeBench {
             }
         }
         group.wait()
-        let elapsed = (ContinuousClock.now - start).benchSeconds
+        let elapsed = (ContinuousClock.now - start).seconds
         if let first = failures.withLock({ $0.first }) { throw BenchError.http(0, first) }
         return Double(generated.load(ordering: .relaxed)) / elapsed
     }
-}
-
-enum BenchError: Error, CustomStringConvertible {
-    case http(Int, String)
-    var description: String {
-        switch self { case let .http(status, text): return "HTTP \(status): \(text.prefix(300))" }
-    }
-}
-
-extension Duration {
-    var benchSeconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }
