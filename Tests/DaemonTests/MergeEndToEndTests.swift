@@ -235,4 +235,27 @@ import TestSupport
             #expect(parsed?.text == ref.generated_text, "\(job.variant ?? "base") on \(job.prompt.name)")
         }
     }
+
+    /// A client that goes away mid-download ends the merge (status 499 in the
+    /// metrics, nginx's "client closed request") instead of it running to the end.
+    @Test func aClientThatLeavesStopsTheMerge() throws {
+        let daemon = try Self.daemon()
+        defer { daemon.cleanUp() }
+        // A client with a 4 KB receive buffer that reads nothing: the 5 MB body
+        // cannot all vanish into kernel buffers (curl's --limit-rate would not
+        // do: its socket still takes megabytes). It sends the request, waits, leaves.
+        try SlowClient.postAndLeave(port: daemon.port, path: "/adapters/python-qv-r8/merge",
+                                    headers: [Self.admin], after: 0.5)
+        let line = "lorad_http_requests_total{endpoint=\"/adapters/{name}/merge\",method=\"POST\",status=\"499\"} 1"
+        var metrics = ""
+        for _ in 0..<100 where !metrics.contains(line) {
+            metrics = try Curl.get(daemon.baseURL + "/metrics").text
+            if !metrics.contains(line) { Thread.sleep(forTimeInterval: 0.1) }
+        }
+        #expect(metrics.contains(line), "\(metrics.split(separator: "\n").filter { $0.contains("merge") })")
+        #expect(!metrics.contains("endpoint=\"/adapters/{name}/merge\",method=\"POST\",status=\"200\""))
+        // The daemon keeps serving.
+        let r = try Curl.postJSON(daemon.baseURL + "/v1/completions", ["prompt": "x", "max_tokens": 2, "adapter": "python-qv-r8"])
+        #expect(r.status == 200)
+    }
 }
