@@ -60,7 +60,7 @@ enum Curl {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-curl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let body = dir.appendingPathComponent("body"), status = dir.appendingPathComponent("status")
-        FileManager.default.createFile(atPath: status.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: status.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["curl", "-sS", "-N", "--max-time", String(maxSeconds), "-o", body.path,

@@ -5,7 +5,7 @@ import TestSupport
 /// Deleting or replacing an adapter while a long generation streams with it:
 /// the stream finishes with the old version's text; new requests see the change.
 @Suite struct LiveChangeEndToEndTests {
-    static let longTokens = 480
+    static let longTokens = 300
     static let prompt = "def fibonacci(n):"
 
     static func upload(_ daemon: LoradProcess, _ fixture: String, as name: String, replace: Bool = false) throws -> Curl.Response {

@@ -40,8 +40,8 @@ final class LoradProcess: @unchecked Sendable { // `process` is only used from t
         let stamp = UUID().uuidString.prefix(8)
         stdoutURL = dir.appendingPathComponent("stdout-\(stamp).log")
         stderrURL = dir.appendingPathComponent("stderr-\(stamp).log")
-        FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
-        FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process = Process()
         process.executableURL = try Self.binary()
         process.arguments = ["serve", "--listen", "127.0.0.1:0", "--registry", registry.path,

@@ -215,4 +215,51 @@ import TestSupport
         #expect(lines.contains("lorad_adapter_cache_misses_total 1"))
         #expect(lines.contains("lorad_resident_adapters 1"))
     }
+
+    /// stop, logprobs, seed and token-id prompts reach the engine and come back in OpenAI's shapes.
+    @Test func stopLogprobsSeedAndTokenPrompts() throws {
+        let refs = try References.load()
+        let prompt = try #require(refs.prompt("english"))
+        let reference = try #require(refs.result("base", "english")).generated_text
+        let daemon = try LoradProcess()
+        defer { daemon.cleanUp() }
+
+        // stop: the text ends before the first occurrence, which is not emitted.
+        let cut = try #require(reference.range(of: "Library"))
+        let stopped = try Self.complete(daemon, prompt: prompt.text, fields: ["stop": ["Library", "zzz"]])
+        #expect(stopped.text == String(reference[..<cut.lowerBound]))
+        #expect((stopped.json["choices"] as? [[String: Any]])?.first?["finish_reason"] as? String == "stop")
+
+        // A prompt given as token ids is the same prompt.
+        let byIDs = try Self.complete(daemon, prompt: "", fields: ["prompt": prompt.input_ids])
+        #expect(byIDs.text == reference)
+
+        // logprobs: one entry per token, top alternatives as asked, offsets into the text.
+        let withLogprobs = try Self.complete(daemon, prompt: prompt.text, fields: ["logprobs": 3], maxTokens: 8)
+        let choice = try #require((withLogprobs.json["choices"] as? [[String: Any]])?.first)
+        let lp = try #require(choice["logprobs"] as? [String: Any])
+        let tokens = try #require(lp["tokens"] as? [String])
+        let values = try #require(lp["token_logprobs"] as? [Double])
+        let tops = try #require(lp["top_logprobs"] as? [[String: Double]])
+        let offsets = try #require(lp["text_offset"] as? [Int])
+        #expect(tokens.count == 8 && values.count == 8 && tops.count == 8 && offsets.count == 8)
+        #expect(tokens.joined() == withLogprobs.text)
+        #expect(values.allSatisfy { $0 <= 0 })
+        #expect(tops.allSatisfy { (1...3).contains($0.count) })
+        for (i, top) in tops.enumerated() {
+            // Greedy: the chosen token is the most likely one.
+            #expect(abs((top.values.max() ?? 0) - values[i]) < 1e-5)
+        }
+        #expect(offsets == tokens.indices.map { i in tokens[..<i].reduce(0) { $0 + $1.unicodeScalars.count } })
+
+        // seed: the same seed samples the same text; temperature 1 is not greedy.
+        let sampled = ["temperature": 1.0, "seed": 1234, "top_k": 50, "top_p": 0.95] as [String: Any]
+        let a = try Self.complete(daemon, prompt: prompt.text, fields: sampled).text
+        let b = try Self.complete(daemon, prompt: prompt.text, fields: sampled).text
+        #expect(a == b)
+        var other = sampled
+        other["seed"] = 99
+        let c = try Self.complete(daemon, prompt: prompt.text, fields: other).text
+        #expect(a != reference || c != reference, "sampling at temperature 1 should leave the greedy path")
+    }
 }

@@ -34,14 +34,11 @@ enum ServeBench {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-bench-serve-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let folder = dir.appendingPathComponent("smollm-135m-synthetic")
-        try SyntheticModel.write(to: folder, tokenizerFrom: nil)
-        // The synthetic checkpoint has no tokenizer: borrow the demo model's
-        // (its ids are < 2048, valid in the 49152 vocabulary), and move EOS
-        // to an id greedy decoding of random weights will not stop on early.
+        // The synthetic checkpoint borrows the demo model's tokenizer (its ids
+        // are < 2048, valid in the 49152 vocabulary); EOS moves to an id greedy
+        // decoding of random weights will not stop on early.
         guard let demo = ModelLocator.defaultModel() else { throw UsageError.missing("the bundled models/tiny-llama (for its tokenizer)") }
-        for file in ["tokenizer.json", "tokenizer_config.json"] {
-            try FileManager.default.copyItem(at: demo.appendingPathComponent(file), to: folder.appendingPathComponent(file))
-        }
+        try SyntheticModel.write(to: folder, tokenizerFrom: demo)
         let configURL = folder.appendingPathComponent("config.json")
         let configText = try String(contentsOf: configURL, encoding: .utf8).replacingOccurrences(of: "\"eos_token_id\": 0", with: "\"eos_token_id\": 49151")
         try Data(configText.utf8).write(to: configURL)
