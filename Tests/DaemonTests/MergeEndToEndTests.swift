@@ -216,6 +216,16 @@ import TestSupport
         let refs = try References.load()
         let daemon = try Self.daemon()
         defer { daemon.cleanUp() }
+        // One download stays in progress throughout (its reader is stalled),
+        // and a second one runs to the end while the streams run.
+        let stalled = DispatchGroup()
+        stalled.enter()
+        let port = daemon.port
+        Thread.detachNewThread {
+            try? SlowClient.postAndLeave(port: port, path: "/adapters/upper-all-r4/merge", headers: [Self.admin], after: 2)
+            stalled.leave()
+        }
+        Thread.sleep(forTimeInterval: 0.2)
         let variants: [String?] = [nil, "python-qv-r8", "upper-all-r4", "rslora-qkvo-r16"]
         var jobs: [(prompt: References.Prompt, variant: String?, run: Curl.Running)] = []
         for i in 0..<8 {
@@ -234,6 +244,8 @@ import TestSupport
             #expect(r.status == 200 && parsed?.done == true)
             #expect(parsed?.text == ref.generated_text, "\(job.variant ?? "base") on \(job.prompt.name)")
         }
+        #expect(stalled.wait(timeout: .now()) == .timedOut, "the stalled merge download was in progress the whole time")
+        stalled.wait()
     }
 
     /// A client that goes away mid-download ends the merge (status 499 in the
