@@ -1,5 +1,6 @@
 import Foundation
 import LoRA
+import Registry
 import SafeTensors
 import Testing
 import TestSupport
@@ -269,5 +270,25 @@ import TestSupport
         // The daemon keeps serving.
         let r = try Curl.postJSON(daemon.baseURL + "/v1/completions", ["prompt": "x", "max_tokens": 2, "adapter": "python-qv-r8"])
         #expect(r.status == 200)
+    }
+
+    /// A stored adapter that no longer fits the loaded base (written for a
+    /// model whose q/v take 64 inputs) is refused with 422 by both merges.
+    @Test func anIncompatibleStoredAdapterIsRefusedWith422() throws {
+        let dir = try Fixtures.temporaryDirectory("lorad-merge-e2e-foreign")
+        let registry = try AdapterRegistry(path: dir.appendingPathComponent("registry.sqlite").path)
+        let config = try String(contentsOf: AdapterFiles.fixtureConfig, encoding: .utf8)
+        let foreign = AdapterFiles.safetensors(AdapterFiles.loraTensors(rank: 8, modules: ["self_attn.q_proj", "self_attn.v_proj"], inOverride: 64))
+        _ = try registry.insert(NewAdapter(name: "foreign", configJSON: config, ranks: [8], alpha: 16, scale: 2,
+                                           targetModules: ["q_proj", "v_proj"], baseModelId: "other-model"), weights: foreign)
+        registry.close()
+        let daemon = try LoradProcess(directory: dir)
+        defer { daemon.cleanUp() }
+        let dl = try Self.download(daemon, "/adapters/foreign/merge", headers: [])
+        #expect(dl.status == 422, "\(String(decoding: dl.body.prefix(300), as: UTF8.self))")
+        let put = try Curl.run(["-X", "PUT", "-H", "Content-Type: application/json", "--data-binary", "{\"adapter\":\"foreign\"}",
+                                daemon.baseURL + "/merged"])
+        #expect(put.status == 422, "\(put.text)")
+        #expect(try Self.merged(daemon).adapter == nil)
     }
 }
