@@ -35,8 +35,8 @@ let package = Package(
         .target(name: "Serving", dependencies: ["Llama", "LoRA", "Tokenization"]),
         .target(name: "Registry", dependencies: ["CSQLite"]),
         .target(name: "HTTP1"),
-        .target(name: "Daemon", dependencies: ["HTTP1", "Registry", "LoRA", "Llama", "Tokenization", "SafeTensors"]),
-        .executableTarget(name: "lorad", dependencies: ["Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels"]),
+        .target(name: "Daemon", dependencies: ["HTTP1", "Registry", "Serving", "LoRA", "Llama", "Tokenization", "SafeTensors"]),
+        .executableTarget(name: "lorad", dependencies: ["Daemon", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels"]),
 
         // Test-only helper: locates the repository's fixtures from #filePath so
         // tests run from a fresh clone without ../shared.
@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Llama", "LoRA", "SafeTensors", "Tokenization", "TestSupport"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "SafeTensors", "LoRA", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

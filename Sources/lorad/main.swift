@@ -7,8 +7,11 @@ usage: lorad <command> [options]
 
 commands:
   generate   generate text from a model folder (optionally with LoRA adapters)
+  serve      run the daemon (HTTP API, adapter registry)
+  adapters   list the registry's adapters (`lorad adapters list`)
   merge      fold LoRA adapters into the base weights and write a model folder
   bench      benchmark on a synthesized SmolLM-135M-shaped model
+  bench-serve  benchmark the daemon over HTTP (upload latency, HTTP vs engine throughput)
   help       this text
 
 Run `lorad <command> --help` for a command's options.
@@ -24,6 +27,9 @@ let commands: [String: (usage: String, run: ([String]) throws -> Void)] = [
     "generate": (GenerateCommand.usage, GenerateCommand.run),
     "merge": (MergeCommand.usage, MergeCommand.run),
     "bench": (BenchCommand.usage, BenchCommand.run),
+    "serve": (ServeCommand.usage, ServeCommand.run),
+    "bench-serve": (ServeBench.usage, ServeBench.run),
+    "adapters": (AdaptersCommand.usage, AdaptersCommand.run),
 ]
 
 if command == "help" || command == "--help" || command == "-h" {

@@ -1,0 +1,107 @@
+import Foundation
+import HTTP1
+import LoRA
+import Registry
+import Serving
+
+/// The API's error vocabulary: every failure a handler meets becomes an
+/// `HTTPError` whose body the server renders as DESIGN.md's
+/// `{"error": {"message", "type", "code"}}` (see `APIErrorBody`).
+///
+/// Status mapping (DESIGN.md "HTTP API"):
+/// - 400 `invalid_request_error`: malformed JSON / parameters, bad adapter
+///   names, malformed adapter config JSON, unreadable (e.g. truncated) safetensors.
+/// - 401/403 `authentication_error` / `permission_error`.
+/// - 404 `not_found_error`: unknown adapter or model.
+/// - 409 `conflict_error`: the adapter name is taken.
+/// - 413, 415: from the HTTP layer (body or part too large, not multipart).
+/// - 422 `incompatible_adapter`: a well-formed adapter this base or this server
+///   cannot serve (shapes, unknown or untargeted modules, rank mismatch,
+///   DoRA, `modules_to_save`, bias, embedding LoRA, non-finite values).
+/// - 503 `overloaded` (+ `Retry-After`) or `unavailable` (loading, draining).
+/// - 500 `internal_error`: a bug or a storage failure.
+public enum APIError {
+    public static func badRequest(_ message: String) -> HTTPError {
+        HTTPError(.badRequest, message, type: "invalid_request_error")
+    }
+
+    public static func notFound(_ message: String) -> HTTPError {
+        HTTPError(.notFound, message, type: "not_found_error")
+    }
+
+    public static func unavailable(_ message: String, retryAfter: Int = 1) -> HTTPError {
+        HTTPError(.serviceUnavailable, message, headers: ["Retry-After": String(retryAfter)], type: "unavailable")
+    }
+
+    public static func internalError(_ message: String) -> HTTPError {
+        HTTPError(.internalServerError, message, type: "internal_error")
+    }
+
+    /// Maps any error a handler meets to the response it deserves.
+    public static func map(_ error: any Error) -> HTTPError {
+        switch error {
+        case let e as HTTPError:
+            return e
+        case let e as EngineError:
+            return map(e)
+        case let e as AdapterError:
+            return map(e)
+        case let e as RegistryError:
+            return map(e)
+        case let e as AdapterUnavailable:
+            return HTTPError(.unprocessableContent, e.description, type: "incompatible_adapter")
+        case let e as AdapterSpecError:
+            return badRequest(e.description)
+        case let e as AdapterSourceError:
+            if case .unknownAdapter(let name) = e { return notFound("no adapter named '\(name)'") }
+            return internalError(e.description)
+        case let e as HTTPConnectionError:
+            // Nobody is listening any more; the status only reaches the log
+            // and metrics (499, nginx's "client closed request").
+            return HTTPError(HTTPStatus(499, "Client Closed Request"), e.description, type: "client_disconnected")
+        default:
+            return internalError(String(describing: error))
+        }
+    }
+
+    static func map(_ error: EngineError) -> HTTPError {
+        switch error {
+        case let .overloaded(_, retry):
+            return HTTPError(.serviceUnavailable, error.description, headers: ["Retry-After": String(retry)], type: "overloaded")
+        case .shuttingDown:
+            return unavailable(error.description)
+        case .emptyPrompt, .promptTooLong, .invalidToken, .invalidParameter, .exceedsKVBudget:
+            return badRequest(error.description)
+        }
+    }
+
+    static func map(_ error: AdapterError) -> HTTPError {
+        switch error {
+        case .invalidConfigJSON, .missingField, .invalidField, .invalidRegex, .missingFile, .unreadableWeights:
+            return HTTPError(.badRequest, "invalid adapter: \(error)", type: "invalid_request_error")
+        default:
+            return HTTPError(.unprocessableContent, "adapter incompatible with this server or base model: \(error)",
+                             type: "incompatible_adapter")
+        }
+    }
+
+    static func map(_ error: RegistryError) -> HTTPError {
+        switch error {
+        case .invalidName, .weightsSizeMismatch, .checksumMismatch, .invalidMetadata:
+            return badRequest(error.description)
+        case .alreadyExists:
+            return HTTPError(.conflict, error.description, type: "conflict_error")
+        case .notFound(let name):
+            return notFound("no adapter named '\(name)'")
+        case .weightsTooLarge:
+            return HTTPError(.contentTooLarge, error.description, type: "invalid_request_error")
+        default:
+            return internalError(error.description)
+        }
+    }
+
+    /// The server-wide renderer: every error body in the DESIGN.md shape.
+    public static let renderer: HTTPErrorRenderer = { error in
+        ("application/json", Array(APIErrorBody(error).json.utf8))
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+import Registry
+
+/// An adapter's metadata as `GET /adapters[/NAME]` and `POST /adapters` show it.
+public struct AdapterResource: Codable, Sendable, Equatable {
+    public var id: String
+    public var object: String = "adapter"
+    public var name: String
+    /// Distinct ranks (one unless `rank_pattern` is used).
+    public var ranks: [Int]
+    public var alpha: Double?
+    public var scale: Double?
+    public var target_modules: [String]
+    /// Size of the stored safetensors file.
+    public var bytes: Int64
+    public var sha256: String
+    /// Unix seconds, and the same instant in ISO 8601.
+    public var created: Int
+    public var created_at: String
+    public var base_model_id: String?
+    /// Whether a decoded copy is in the adapter cache now.
+    public var resident: Bool
+    /// Running or queued requests holding the resident copy.
+    public var in_flight: Int
+    /// False when start-up validation against the loaded base failed; the
+    /// adapter is then refused (422) until replaced or deleted.
+    public var compatible: Bool
+    public var incompatibility: String?
+    /// Only in a replace's response: requests that were running with the
+    /// previous version (they finish with it).
+    public var previous_in_flight: Int?
+
+    public init(record: AdapterRecord, service: LoradService) {
+        id = record.name
+        name = record.name
+        ranks = record.ranks
+        alpha = record.alpha
+        scale = record.scale
+        target_modules = record.targetModules
+        bytes = record.byteSize
+        sha256 = record.sha256
+        created = Int(record.createdAt.timeIntervalSince1970)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        created_at = formatter.string(from: record.createdAt)
+        base_model_id = record.baseModelId
+        resident = service.cache.isResident(record.name)
+        in_flight = service.cache.leaseCount(record.name)
+        incompatibility = service.compatibility.problem(name: record.name, sha256: record.sha256)
+        compatible = incompatibility == nil
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(object, forKey: .object)
+        try c.encode(name, forKey: .name)
+        try c.encode(ranks, forKey: .ranks)
+        try c.encode(alpha, forKey: .alpha)
+        try c.encode(scale, forKey: .scale)
+        try c.encode(target_modules, forKey: .target_modules)
+        try c.encode(bytes, forKey: .bytes)
+        try c.encode(sha256, forKey: .sha256)
+        try c.encode(created, forKey: .created)
+        try c.encode(created_at, forKey: .created_at)
+        try c.encode(base_model_id, forKey: .base_model_id)
+        try c.encode(resident, forKey: .resident)
+        try c.encode(in_flight, forKey: .in_flight)
+        try c.encode(compatible, forKey: .compatible)
+        try c.encode(incompatibility, forKey: .incompatibility)
+        try c.encodeIfPresent(previous_in_flight, forKey: .previous_in_flight)
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import HTTP1
+import LoRA
+import Registry
+
+/// `POST /adapters[?replace=true]`: a `multipart/form-data` body with fields
+/// `name`, `config` (adapter_config.json) and `weights`
+/// (adapter_model.safetensors), exactly what
+/// `curl -F name=x -F config=@adapter_config.json -F weights=@adapter_model.safetensors` sends.
+///
+/// The adapter is validated against the base model (`AdapterLoader`, the same
+/// code the engine loads with) before anything is written; the registry
+/// stores it in one transaction. Replacing an adapter leaves running requests
+/// on the old version (their cache lease holds it) while new ones load the new.
+///
+/// Peak memory: the weights part is held once (a `Data` grown piece by piece
+/// from the socket, bounded by `max_upload_mb`); validation reads it in place
+/// and the registry streams it into the BLOB from the same buffer. Validation
+/// also decodes an F32 copy of the LoRA factors (≤ 2× the file for F16/BF16
+/// uploads), freed before the insert.
+struct AdapterUploadHandler {
+    let service: LoradService
+
+    /// Small fields are bounded well below the upload limit.
+    static let maxNameFieldBytes = 256
+    static let maxConfigBytes = 1 << 20
+
+    func upload(_ request: HTTPRequest, _ response: HTTPResponse) async throws -> String? {
+        try service.auth.requireAdmin(request)
+        let replace = try Self.flag(request.query("replace"), name: "replace")
+        let form = try request.multipart(limits: MultipartLimits(maxPartBytes: service.maxUploadBytes, maxParts: 8))
+
+        var name: String?
+        var config: Data?
+        var weights: Data?
+        while let part = try await form.nextPart() {
+            switch part.name {
+            case "name":
+                guard name == nil else { throw APIError.badRequest("multipart field `name` appears twice") }
+                let data = try await Self.collect(part, limit: Self.maxNameFieldBytes)
+                guard let text = String(data: data, encoding: .utf8) else {
+                    throw APIError.badRequest("multipart field `name` is not UTF-8 text")
+                }
+                try AdapterRegistry.validateName(text)
+                // Refuse a taken name before reading hundreds of MB of weights.
+                if !replace, try service.registry.record(named: text) != nil { throw RegistryError.alreadyExists(text) }
+                name = text
+            case "config":
+                guard config == nil else { throw APIError.badRequest("multipart field `config` appears twice") }
+                config = try await Self.collect(part, limit: Self.maxConfigBytes)
+            case "weights":
+                guard weights == nil else { throw APIError.badRequest("multipart field `weights` appears twice") }
+                weights = try await Self.collect(part, limit: service.maxUploadBytes)
+            default:
+                throw APIError.badRequest("unexpected multipart field `\(part.name)`: expected `name`, `config` "
+                    + "(adapter_config.json) and `weights` (adapter_model.safetensors)")
+            }
+        }
+        let missing = [("name", name == nil), ("config", config == nil), ("weights", weights == nil)].filter(\.1).map { "`\($0.0)`" }
+        guard let name, let config, let weights else {
+            throw APIError.badRequest("missing multipart field\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", ")): "
+                + "send name, config=@adapter_config.json and weights=@adapter_model.safetensors")
+        }
+        guard let configText = String(data: config, encoding: .utf8) else {
+            throw APIError.badRequest("invalid adapter: adapter_config.json (field `config`) is not UTF-8 text")
+        }
+
+        let info = try AdapterLoader.load(name: name, configJSON: config, safetensors: weights, base: service.baseShapes).info
+        let scales = info.scales
+        let new = NewAdapter(name: name, configJSON: configText, ranks: info.ranks, alpha: info.loraAlpha,
+                             scale: scales.count == 1 ? Double(scales[0]) : nil,
+                             targetModules: info.adaptedKinds, baseModelId: service.modelID)
+        if replace { try await LiveMergeHandler.unmergeIfMerged(name, service: service) }
+        let record = try service.registry.insert(new, weights: .data(weights), replace: replace)
+        // New requests load the version just committed; running ones keep theirs.
+        let running = service.cache.leaseCount(name)
+        service.cache.invalidate(name)
+        service.compatibility.clear(name)
+        service.logger.info(replace ? "adapter stored (replace)" : "adapter stored",
+                            ["adapter": name, "bytes": String(record.byteSize), "sha256": record.sha256])
+        var resource = AdapterResource(record: record, service: service)
+        if replace { resource.previous_in_flight = running }
+        try await response.sendAPI(.created, resource,
+                                   headers: ["Location": "/adapters/\(name)"])
+        return name
+    }
+
+    /// A part's content into one buffer, refusing more than `limit` bytes (413).
+    static func collect(_ part: MultipartPart, limit: Int) async throws -> Data {
+        var data = Data()
+        while let piece = try await part.read() {
+            guard data.count + piece.count <= limit else {
+                throw HTTPError(.contentTooLarge, "multipart field `\(part.name)` exceeds its limit of \(limit) bytes",
+                                type: "invalid_request_error")
+            }
+            data.append(contentsOf: piece)
+        }
+        return data
+    }
+
+    /// `true`/`1`/`yes` or `false`/`0`/`no`/absent.
+    static func flag(_ value: String?, name: String) throws -> Bool {
+        guard let value else { return false }
+        switch value.lowercased() {
+        case "true", "1", "yes", "": return true
+        case "false", "0", "no": return false
+        default: throw APIError.badRequest("query parameter `\(name)` must be true or false, not '\(value)'")
+        }
+    }
+}

@@ -1,0 +1,186 @@
+import Foundation
+import HTTP1
+import Llama
+import Serving
+
+/// `POST /v1/completions`: parse → pick the adapter → submit to the engine →
+/// render OpenAI's response (whole, or as SSE chunks ending in `data: [DONE]`).
+///
+/// The engine delivers events on its own thread; they are handed to this
+/// handler's task through `GenerationEvents` (never blocking the engine). A
+/// client that disconnects cancels the generation (`response.onCancel`).
+struct CompletionsHandler {
+    let service: LoradService
+    let metrics: MetricsBridge
+
+    /// Outcome for the access log.
+    struct Outcome {
+        var adapter: String?
+        var promptTokens: Int?
+        var completionTokens: Int?
+        var timeToFirstToken: Double?
+    }
+
+    func handle(_ request: HTTPRequest, _ response: HTTPResponse) async throws -> Outcome {
+        try service.auth.requireInference(request)
+        let body = try await request.decodeJSON(CompletionRequest.self)
+        let (spec, modelName) = try resolveAdapter(query: request.query("adapter"), body: body)
+
+        let promptTokens: [Int]
+        switch body.prompt {
+        case .text(let text): promptTokens = service.tokenizer.encode(text)
+        case .tokens(let ids): promptTokens = ids
+        }
+        let generation = GenerationRequest(
+            promptTokens: promptTokens, adapters: spec,
+            sampling: SamplingParameters(temperature: Float(body.temperature), topK: body.topK,
+                                         topP: Float(body.topP), seed: body.seed),
+            maxTokens: body.maxTokens, stop: body.stop, logprobs: body.logprobs)
+
+        let events = GenerationEvents()
+        let handle = try service.engine.submit(generation) { event in events.push(event) }
+        response.onCancel { handle.cancel() }
+
+        let meta = ResponseMeta(id: "cmpl-" + Self.randomID(), created: Int(Date().timeIntervalSince1970), model: modelName)
+        var outcome = Outcome(adapter: spec.isBase ? nil : spec.description, promptTokens: promptTokens.count)
+        var result: GenerationResult?
+        do {
+            result = body.stream
+                ? try await stream(events, meta: meta, logprobs: body.logprobs != nil, to: response)
+                : try await respond(events, meta: meta, logprobs: body.logprobs != nil, to: response)
+        } catch {
+            // The client went away mid-stream (or rendering failed): stop
+            // generating, and still account for what was generated.
+            handle.cancel()
+            record(await events.final(), outcome)
+            throw error
+        }
+        record(result, outcome)
+        outcome.completionTokens = result?.completionTokens
+        outcome.timeToFirstToken = result?.timeToFirstToken
+        if result?.finishReason == .cancelled { throw HTTPConnectionError.clientDisconnected }
+        return outcome
+    }
+
+    private func record(_ result: GenerationResult?, _ outcome: Outcome) {
+        guard let result else { return }
+        metrics.completion(adapter: outcome.adapter, promptTokens: result.promptTokens,
+                           completionTokens: result.completionTokens, timeToFirstToken: result.timeToFirstToken)
+    }
+
+    struct ResponseMeta {
+        let id: String
+        let created: Int
+        let model: String
+    }
+
+    /// `?adapter=`, then `"adapter"`, then a `"model"` that names adapters;
+    /// absent or the base model's id means the base. Every named adapter must
+    /// be registered (404 otherwise, with how to name one).
+    func resolveAdapter(query: String?, body: CompletionRequest) throws -> (AdapterSpec, String) {
+        let chosen = query ?? body.adapter ?? body.model.flatMap { $0 == service.modelID ? nil : $0 }
+        guard let text = chosen, !text.isEmpty, text != service.modelID else { return (.base, service.modelID) }
+        let spec: AdapterSpec
+        do { spec = try AdapterSpec(parsing: text) } catch {
+            if query == nil && body.adapter == nil { throw unknownModel(text) }
+            throw error
+        }
+        for term in spec.terms where try service.registry.record(named: term.name) == nil {
+            throw query == nil && body.adapter == nil ? unknownModel(text) : APIError.notFound(
+                "no adapter named '\(term.name)' (GET /adapters lists them; upload one with POST /adapters)")
+        }
+        return (spec, body.model ?? text)
+    }
+
+    private func unknownModel(_ name: String) -> HTTPError {
+        APIError.notFound("model '\(name)' does not exist: use the base model '\(service.modelID)', or the name of a "
+            + "registered adapter (GET /v1/models lists them), or pick adapters with `?adapter=NAME`, "
+            + "`\"adapter\": \"NAME\"` or `NAME:0.5,OTHER:0.5`")
+    }
+
+    // MARK: rendering
+
+    private func respond(_ events: GenerationEvents, meta: ResponseMeta, logprobs: Bool,
+                         to response: HTTPResponse) async throws -> GenerationResult? {
+        var report = CompletionLogprobs()
+        var offset = 0
+        while let event = await events.next() {
+            switch event {
+            case .token(let token):
+                if logprobs { append(token, to: &report, offset: &offset) }
+            case .finished(let result):
+                // Cancelled: the client is gone, nobody to answer.
+                if result.finishReason == .cancelled { return result }
+                if result.finishReason == .error { throw APIError.internalError(result.error ?? "generation failed") }
+                let choice = CompletionResponse.Choice(text: result.text, logprobs: logprobs ? report : nil,
+                                                       finish_reason: Self.finishReason(result))
+                try await response.sendAPI(.ok, CompletionResponse(
+                    id: meta.id, created: meta.created, model: meta.model, choices: [choice],
+                    usage: .init(prompt: result.promptTokens, completion: result.completionTokens)))
+                return result
+            }
+        }
+        return nil
+    }
+
+    private func stream(_ events: GenerationEvents, meta: ResponseMeta, logprobs: Bool,
+                        to response: HTTPResponse) async throws -> GenerationResult? {
+        let sse = try await response.startEventStream()
+        func chunk(_ text: String, _ report: CompletionLogprobs?, finish: String?, usage: CompletionResponse.Usage? = nil) throws -> String {
+            try JSONOutput.string(CompletionResponse(
+                id: meta.id, created: meta.created, model: meta.model,
+                choices: [.init(text: text, logprobs: report, finish_reason: finish)], usage: usage))
+        }
+        var offset = 0
+        while let event = await events.next() {
+            switch event {
+            case .token(let token):
+                var report = CompletionLogprobs()
+                if logprobs { append(token, to: &report, offset: &offset) }
+                // Held-back text yields empty pieces; they carry nothing to show.
+                guard !token.text.isEmpty || !report.isEmpty else { continue }
+                try await sse.send(data: try chunk(token.text, logprobs ? report : nil, finish: nil))
+            case .finished(let result):
+                if result.finishReason == .cancelled { return result }   // the client is gone
+                if let error = result.error, result.finishReason == .error {
+                    try await sse.send(data: APIErrorBody(APIError.internalError(error)).json)
+                } else {
+                    try await sse.send(data: try chunk("", nil, finish: Self.finishReason(result),
+                                                       usage: .init(prompt: result.promptTokens, completion: result.completionTokens)))
+                }
+                try await sse.send(data: "[DONE]")
+                try await sse.finish()
+                return result
+            }
+        }
+        return nil
+    }
+
+    private func append(_ token: GeneratedToken, to report: inout CompletionLogprobs, offset: inout Int) {
+        guard token.id >= 0, let logprob = token.logprob else { return }
+        let text = service.tokenizer.decode([token.id])
+        report.tokens.append(text)
+        report.token_logprobs.append(logprob)
+        var top: [String: Float] = [:]
+        for alt in token.topLogprobs {
+            let key = service.tokenizer.decode([alt.id])
+            top[key] = max(top[key] ?? -.infinity, alt.logprob)
+        }
+        report.top_logprobs.append(top)
+        report.text_offset.append(offset)
+        offset += text.unicodeScalars.count
+    }
+
+    static func finishReason(_ result: GenerationResult) -> String? {
+        switch result.finishReason {
+        case .stop: return "stop"
+        case .length: return "length"
+        case .cancelled, .error: return nil
+        }
+    }
+
+    static func randomID() -> String {
+        var g = SystemRandomNumberGenerator()
+        return (0..<3).map { _ in String(g.next() as UInt32, radix: 16) }.joined()
+    }
+}

@@ -1,0 +1,218 @@
+import Foundation
+import HTTP1
+import Llama
+import LoRA
+import Registry
+import Serving
+import Synchronization
+import Tokenization
+
+/// The daemon assembled: HTTP server, routes, and the phases
+/// loading → serving → draining.
+///
+/// The listeners are bound first, so `/health` answers 503 `loading` while the
+/// model loads (and 503 `draining` on shutdown); every other endpoint answers
+/// 503 until `load()` has finished.
+///
+/// ```swift
+/// let server = try LoradServer(configuration: c, logger: log)
+/// let addresses = try server.bind()
+/// try server.load()
+/// …
+/// await server.shutdown()
+/// ```
+public final class LoradServer: Sendable {
+    public enum Phase: Sendable {
+        case loading
+        case serving(LoradService)
+        case draining
+    }
+
+    public let configuration: Configuration
+    public let logger: Logger
+    public let http: HTTPServer
+    private let auth: Auth
+    private let phase = Mutex<Phase>(.loading)
+    let metrics: MetricsBridge
+
+    /// Reads the token files (a configured but unreadable token stops the
+    /// daemon rather than opening the endpoints) and registers the routes.
+    public init(configuration: Configuration, logger: Logger) throws {
+        self.configuration = configuration
+        self.logger = logger
+        let tokens = try configuration.readTokens()
+        auth = Auth(admin: tokens.admin, inference: tokens.inference)
+        var limits = HTTPLimits()
+        limits.headerReadTimeout = .milliseconds(Int64(configuration.headerTimeoutSeconds * 1000))
+        limits.idleTimeout = .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000))
+        limits.maxConnections = configuration.maxConnections
+        http = HTTPServer(limits: limits, errorRenderer: APIError.renderer)
+        metrics = MetricsBridge(metrics: try ServerMetrics(buildInfo: ["model": (configuration.model as NSString).lastPathComponent]))
+        registerRoutes()
+    }
+
+    public var currentPhase: Phase { phase.withLock { $0 } }
+
+    /// The loaded service, or nil while loading or draining.
+    public var service: LoradService? {
+        if case .serving(let s) = currentPhase { return s }
+        return nil
+    }
+
+    /// Binds every configured listen address; returns the bound ones (real
+    /// ports for `:0`).
+    @discardableResult
+    public func bind() throws -> [SocketAddress] {
+        try configuration.listen.map { try http.listen($0.description) }
+    }
+
+    /// Loads the model and tokenizer, opens the registry, re-validates every
+    /// stored adapter against this base (incompatible ones are logged and
+    /// flagged, never served), starts the engine, and begins serving.
+    /// - Parameter heartbeat: called from the engine loop (systemd watchdog).
+    @discardableResult
+    public func load(heartbeat: (@Sendable () -> Void)? = nil) throws -> LoradService {
+        let folder = URL(fileURLWithPath: configuration.model).standardizedFileURL
+        let start = ContinuousClock.now
+        let model = try LlamaModel.load(folder: folder)
+        let tokenizer = try Tokenizer(folder: folder)
+        let modelID = folder.lastPathComponent
+        logger.info("model loaded", ["model": modelID, "path": folder.path, "layers": String(model.config.numHiddenLayers),
+                                     "seconds": String(format: "%.2f", (ContinuousClock.now - start).seconds)])
+
+        let registry = try AdapterRegistry(path: configuration.registry)
+        let compatibility = AdapterCompatibility()
+        let shapes = model.weights.linearShapes
+        let incompatible = try compatibility.revalidate(registry: registry, base: shapes)
+        for (name, reason) in incompatible.sorted(by: { $0.key < $1.key }) {
+            logger.warning("stored adapter is incompatible with the loaded base model; it will not be served",
+                           ["adapter": name, "reason": reason])
+        }
+        logger.info("registry opened", ["path": configuration.registry, "adapters": String(try registry.count()),
+                                        "incompatible": String(incompatible.count)])
+
+        var engineConfiguration = EngineConfiguration()
+        engineConfiguration.maxBatch = configuration.maxBatch
+        engineConfiguration.maxQueue = configuration.maxQueue
+        engineConfiguration.kvCacheBytes = configuration.kvCacheMB << 20
+        let cache = AdapterCache(source: RegistryAdapterSource(registry: registry, compatibility: compatibility),
+                                 budgetBytes: configuration.adapterCacheMB << 20,
+                                 loader: LoradService.cacheLoader(base: shapes))
+        let engine = Engine(model: model, tokenizer: tokenizer, adapters: cache, configuration: engineConfiguration,
+                            heartbeat: heartbeat)
+        let service = LoradService(modelID: modelID, engine: engine, registry: registry, compatibility: compatibility,
+                                   auth: auth, logger: logger, maxUploadBytes: configuration.maxUploadMB << 20)
+        let started = phase.withLock { p -> Bool in
+            if case .draining = p { return false }   // a signal arrived while loading
+            p = .serving(service)
+            return true
+        }
+        if !started {
+            engine.shutdown(drain: false)
+            registry.close()
+            throw EngineError.shuttingDown
+        }
+        return service
+    }
+
+    /// Stops accepting, lets in-flight requests finish for up to
+    /// `drain_timeout_s`, stops the engine and closes the registry.
+    public func shutdown() async {
+        let previous = phase.withLock { p -> Phase in
+            defer { p = .draining }
+            return p
+        }
+        await http.shutdown(gracePeriod: .milliseconds(Int64(configuration.drainTimeoutSeconds * 1000)))
+        if case .serving(let service) = previous {
+            // Every connection is closed: whatever still runs has no reader.
+            service.engine.shutdown(drain: false)
+            service.registry.close()
+        }
+    }
+
+    // MARK: routes
+
+    private func registerRoutes() {
+        let maxUpload = configuration.maxUploadMB << 20
+        http.route(.GET, "/health") { [self] _, response in
+            try await HealthHandler.respond(currentPhase, response)
+        }
+        http.route(.GET, "/metrics") { [self] _, response in
+            let text = metrics.exposition(service: service, openConnections: http.connectionCount)
+            // Prometheus text exposition format 0.0.4.
+            try await response.send(.ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], text: text)
+        }
+        route(.POST, "/v1/completions") { [metrics] service, request, response in
+            let outcome = try await CompletionsHandler(service: service, metrics: metrics).handle(request, response)
+            return AccessInfo(status: 200, adapter: outcome.adapter, promptTokens: outcome.promptTokens,
+                              completionTokens: outcome.completionTokens)
+        }
+        route(.GET, "/v1/models") { service, request, response in
+            try await ModelsHandler(service: service).list(request, response)
+            return AccessInfo(status: 200)
+        }
+        route(.GET, "/adapters") { service, request, response in
+            try await AdaptersHandler(service: service).list(request, response)
+            return AccessInfo(status: 200)
+        }
+        // The multipart framing adds a few KB around the files.
+        route(.POST, "/adapters", maxBodyBytes: maxUpload + AdapterUploadHandler.maxConfigBytes + 64 * 1024) { service, request, response in
+            let name = try await AdapterUploadHandler(service: service).upload(request, response)
+            return AccessInfo(status: 201, adapter: name)
+        }
+        route(.GET, "/adapters/:name") { service, request, response in
+            try await AdaptersHandler(service: service).get(request, response)
+            return AccessInfo(status: 200, adapter: request.parameter("name"))
+        }
+        route(.DELETE, "/adapters/:name") { service, request, response in
+            try await AdaptersHandler(service: service).delete(request, response)
+            return AccessInfo(status: 200, adapter: request.parameter("name"))
+        }
+        registerMergeRoutes()
+    }
+
+    struct AccessInfo {
+        var status: Int
+        var adapter: String? = nil
+        var promptTokens: Int? = nil
+        var completionTokens: Int? = nil
+    }
+
+    /// Adds a route that needs the loaded service: 503 before/after, every
+    /// error mapped to the API's status and shape, one access-log line.
+    func route(_ method: HTTPMethod, _ pattern: String, maxBodyBytes: Int? = nil,
+                       _ body: @escaping @Sendable (LoradService, HTTPRequest, HTTPResponse) async throws -> AccessInfo) {
+        // Metrics label by route template, never the raw path (bounded cardinality).
+        let endpoint = pattern.replacingOccurrences(of: ":name", with: "{name}")
+        http.route(method, pattern, maxBodyBytes: maxBodyBytes) { [self] request, response in
+            let start = ContinuousClock.now
+            do {
+                guard case .serving(let service) = currentPhase else {
+                    throw APIError.unavailable(currentPhase.isDraining ? "the server is shutting down" : "the model is still loading")
+                }
+                let info = try await body(service, request, response)
+                metrics.request(endpoint: endpoint, method: method.rawValue, status: info.status,
+                                seconds: (ContinuousClock.now - start).seconds, reason: nil)
+                logger.access(method: method.rawValue, path: request.path, status: info.status, adapter: info.adapter,
+                              promptTokens: info.promptTokens, completionTokens: info.completionTokens,
+                              durationSeconds: (ContinuousClock.now - start).seconds)
+            } catch {
+                let mapped = APIError.map(error)
+                metrics.request(endpoint: endpoint, method: method.rawValue, status: mapped.status.code,
+                                seconds: (ContinuousClock.now - start).seconds, reason: MetricsBridge.rejectionReason(mapped))
+                logger.access(method: method.rawValue, path: request.path, status: mapped.status.code, adapter: nil,
+                              durationSeconds: (ContinuousClock.now - start).seconds,
+                              level: mapped.status.code >= 500 ? .error : .info)
+                if mapped.status.code >= 500 { logger.error("request failed", ["path": request.path, "error": mapped.message]) }
+                throw mapped
+            }
+        }
+    }
+}
+
+extension LoradServer.Phase {
+    var isDraining: Bool {
+        if case .draining = self { return true }
+        return false
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import Llama
+import LoRA
+import Registry
+import Serving
+import Tokenization
+
+/// Everything a loaded daemon serves with: the base model (inside the
+/// engine), the registry, the adapter cache, auth and limits. Handlers are
+/// thin functions over it (`CompletionsHandler`, `AdaptersHandler`, …).
+public final class LoradService: Sendable {
+    /// The base model's id: its folder's name (`/v1/models`, `base_model_id`).
+    public let modelID: String
+    /// When the base model was loaded (OpenAI `created` of the base model).
+    public let created: Int
+    public let engine: Engine
+    public let registry: AdapterRegistry
+    public let compatibility: AdapterCompatibility
+    public let auth: Auth
+    public let logger: Logger
+    /// Largest upload body accepted (`max_upload_mb`).
+    public let maxUploadBytes: Int
+    /// The base's linears and their (out, in) shapes, for validating uploads.
+    public let baseShapes: [LinearID: LinearShape]
+
+    public var cache: AdapterCache { engine.adapters }
+    public var tokenizer: Tokenizer { engine.tokenizer }
+
+    public init(modelID: String, engine: Engine, registry: AdapterRegistry, compatibility: AdapterCompatibility,
+                auth: Auth, logger: Logger, maxUploadBytes: Int) {
+        self.modelID = modelID
+        self.created = Int(Date().timeIntervalSince1970)
+        self.engine = engine
+        self.registry = registry
+        self.compatibility = compatibility
+        self.auth = auth
+        self.logger = logger
+        self.maxUploadBytes = maxUploadBytes
+        self.baseShapes = engine.model.weights.linearShapes
+    }
+
+    /// The loader the adapter cache uses: the same validation as an upload.
+    public static func cacheLoader(base: [LinearID: LinearShape]) -> AdapterCache.Loader {
+        { payload in
+            try AdapterLoader.load(name: payload.name, configJSON: payload.configJSON,
+                                   safetensors: payload.weights, base: base).adapter
+        }
+    }
+}

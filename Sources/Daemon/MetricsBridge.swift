@@ -1,0 +1,75 @@
+import Foundation
+import HTTP1
+import Serving
+import Synchronization
+
+/// Feeds `ServerMetrics` (the families `GET /metrics` exposes) from the
+/// request path and, at scrape time, from the engine's and adapter cache's
+/// own counters (which they keep cumulatively; the deltas since the previous
+/// scrape are added here, so nothing on the hot path takes a metrics lock
+/// per token or per step).
+final class MetricsBridge: Sendable {
+    let metrics: ServerMetrics
+    private let last = Mutex<(cache: AdapterCacheStats?, batches: [Int: Int])>((nil, [:]))
+
+    init(metrics: ServerMetrics) { self.metrics = metrics }
+
+    /// One finished HTTP exchange. `endpoint` is the route template.
+    func request(endpoint: String, method: String, status: Int, seconds: Double, reason: String?) {
+        metrics.httpRequests.increment(labels: [endpoint, method, String(status)])
+        metrics.httpRequestSeconds.observe(seconds, labels: [endpoint])
+        if let reason { metrics.rejectedRequests.increment(labels: [reason]) }
+    }
+
+    /// One completion: tokens by adapter and time to first token.
+    func completion(adapter: String?, promptTokens: Int, completionTokens: Int, timeToFirstToken: Double?) {
+        let label = metrics.adapterLabel(adapter)
+        metrics.completions.increment(labels: [label])
+        metrics.promptTokens.increment(by: Double(promptTokens), labels: [label])
+        metrics.completionTokens.increment(by: Double(completionTokens), labels: [label])
+        if let ttft = timeToFirstToken { metrics.timeToFirstToken.observe(ttft, labels: [label]) }
+    }
+
+    /// Why a refused request was refused, for `lorad_rejected_requests{reason}`.
+    static func rejectionReason(_ error: HTTPError) -> String? {
+        switch error.status.code {
+        case 503: return error.type == "overloaded" ? "queue_full" : "unavailable"
+        case 413: return "too_large"
+        case 401, 403: return "unauthorized"
+        case 429: return "rate_limited"
+        default: return nil
+        }
+    }
+
+    /// Brings the gauges and engine/cache counters up to date, then renders.
+    func exposition(service: LoradService?, openConnections: Int) -> String {
+        metrics.openConnections.set(Double(openConnections))
+        if let service {
+            let engine = service.engine.stats
+            let cache = service.cache.stats
+            metrics.queueDepth.set(Double(engine.queued))
+            metrics.activeSequences.set(Double(engine.running))
+            metrics.adapterCacheBytes.set(Double(cache.residentBytes))
+            metrics.residentAdapters.set(Double(service.cache.residentNames.count))
+            last.withLock { previous in
+                let before = previous.cache
+                metrics.adapterCacheHits.increment(by: Double(max(0, cache.hits - (before?.hits ?? 0))))
+                metrics.adapterCacheMisses.increment(by: Double(max(0, cache.misses - (before?.misses ?? 0))))
+                metrics.adapterCacheEvictions.increment(by: Double(max(0, cache.evictions - (before?.evictions ?? 0))))
+                // The cache keeps a total load time; each new load is observed
+                // at the mean of the loads since the last scrape.
+                let loads = cache.loads - (before?.loads ?? 0)
+                if loads > 0 {
+                    let mean = (cache.loadSeconds - (before?.loadSeconds ?? 0)) / Double(loads)
+                    for _ in 0..<loads { metrics.adapterSwapSeconds.observe(mean) }
+                }
+                for (size, count) in engine.batchSizeCounts {
+                    let new = count - (previous.batches[size] ?? 0)
+                    for _ in 0..<max(0, new) { metrics.batchSize.observe(Double(size)) }
+                }
+                previous = (cache, engine.batchSizeCounts)
+            }
+        }
+        return metrics.registry.exposition()
+    }
+}

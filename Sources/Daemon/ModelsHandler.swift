@@ -1,0 +1,37 @@
+import Foundation
+import HTTP1
+
+/// `GET /v1/models`: the base model and every registered adapter, in
+/// OpenAI's list shape (`root`/`parent` as vLLM reports LoRA modules).
+struct ModelsHandler {
+    let service: LoradService
+
+    struct Model: Codable, Sendable, Equatable {
+        var id: String
+        var object = "model"
+        var created: Int
+        var owned_by = "lorad"
+        var root: String
+        var parent: String?
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(object, forKey: .object)
+            try c.encode(created, forKey: .created)
+            try c.encode(owned_by, forKey: .owned_by)
+            try c.encode(root, forKey: .root)
+            try c.encode(parent, forKey: .parent)
+        }
+    }
+
+    func list(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
+        try service.auth.requireInference(request)
+        var models = [Model(id: service.modelID, created: service.created, root: service.modelID, parent: nil)]
+        for record in try service.registry.list() {
+            models.append(Model(id: record.name, created: Int(record.createdAt.timeIntervalSince1970),
+                                root: service.modelID, parent: service.modelID))
+        }
+        try await response.sendAPI(.ok, ListEnvelope(data: models))
+    }
+}

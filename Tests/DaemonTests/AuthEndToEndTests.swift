@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Bearer tokens (RFC 6750): 401 without, 403 wrong, success with the right one,
+/// on every mutating endpoint; inference open unless its own token is set.
+@Suite struct AuthEndToEndTests {
+    static func tokenFiles(in dir: URL) throws -> (admin: URL, inference: URL) {
+        let admin = dir.appendingPathComponent("admin.token"), inference = dir.appendingPathComponent("inference.token")
+        try Data("s3cret-admin\n".utf8).write(to: admin)
+        try Data("s3cret-infer\n".utf8).write(to: inference)
+        return (admin, inference)
+    }
+
+    static func upload(_ daemon: LoradProcess, _ headers: [String]) throws -> Curl.Response {
+        try Curl.upload(daemon.baseURL, name: "guarded", config: AdapterFiles.fixtureConfig,
+                        weights: AdapterFiles.fixtureWeights, headers: headers)
+    }
+
+    @Test func mutatingEndpointsNeedTheAdminToken() throws {
+        let dir = try Fixtures.temporaryDirectory("lorad-e2e-auth")
+        let tokens = try Self.tokenFiles(in: dir)
+        let daemon = try LoradProcess(directory: dir, arguments: ["--admin-token-file", tokens.admin.path])
+        defer { daemon.cleanUp() }
+
+        let missing = try Self.upload(daemon, [])
+        #expect(missing.status == 401)
+        #expect(missing.errorCode == 401)
+        let wrong = try Self.upload(daemon, ["Authorization: Bearer s3cret-admiN"])
+        #expect(wrong.status == 403)
+        #expect(wrong.errorCode == 403)
+        let notBearer = try Self.upload(daemon, ["Authorization: Basic czNjcmV0LWFkbWlu"])
+        #expect(notBearer.status == 401)
+        #expect(try ServingEndToEndTests.listing(daemon).isEmpty, "refused uploads store nothing")
+        #expect(try Self.upload(daemon, ["Authorization: Bearer s3cret-admin"]).status == 201)
+
+        #expect(try Curl.delete(daemon.baseURL + "/adapters/guarded").status == 401)
+        #expect(try Curl.delete(daemon.baseURL + "/adapters/guarded", headers: ["Authorization: Bearer nope"]).status == 403)
+        #expect(try ServingEndToEndTests.listing(daemon).keys.contains("guarded"))
+
+        // Inference stays open without an inference token.
+        let open = try Curl.postJSON(daemon.baseURL + "/v1/completions", ["prompt": "x", "max_tokens": 2, "model": "guarded"])
+        #expect(open.status == 200)
+        #expect(try Curl.get(daemon.baseURL + "/v1/models").status == 200)
+
+        #expect(try Curl.delete(daemon.baseURL + "/adapters/guarded", headers: ["Authorization: bearer s3cret-admin"]).status == 200)
+        #expect(try ServingEndToEndTests.listing(daemon).isEmpty)
+    }
+
+    @Test func anInferenceTokenGuardsInference() throws {
+        let dir = try Fixtures.temporaryDirectory("lorad-e2e-auth")
+        let tokens = try Self.tokenFiles(in: dir)
+        let daemon = try LoradProcess(directory: dir, arguments: ["--admin-token-file", tokens.admin.path,
+                                                                  "--inference-token-file", tokens.inference.path])
+        defer { daemon.cleanUp() }
+        let url = daemon.baseURL + "/v1/completions"
+        let body: [String: Any] = ["prompt": "x", "max_tokens": 2]
+        #expect(try Curl.postJSON(url, body).status == 401)
+        #expect(try Curl.postJSON(url, body, headers: ["Authorization: Bearer s3cret-admin"]).status == 403)
+        #expect(try Curl.postJSON(url, body, headers: ["Authorization: Bearer s3cret-infer"]).status == 200)
+        #expect(try Curl.get(daemon.baseURL + "/v1/models").status == 401)
+        // The admin token is still what uploads need; health is never guarded.
+        #expect(try Self.upload(daemon, ["Authorization: Bearer s3cret-infer"]).status == 403)
+        #expect(try Curl.get(daemon.baseURL + "/health").status == 200)
+    }
+}

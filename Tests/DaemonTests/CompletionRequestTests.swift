@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+@testable import Daemon
+
+/// Decoding of `/v1/completions` bodies: OpenAI's accepted forms and defaults,
+/// and refusals that name the field.
+struct CompletionRequestTests {
+    func decode(_ json: String) throws -> CompletionRequest {
+        try JSONDecoder().decode(CompletionRequest.self, from: Data(json.utf8))
+    }
+
+    func refusal(_ json: String) -> String {
+        do {
+            _ = try decode(json)
+            return "accepted"
+        } catch {
+            return String(describing: error)
+        }
+    }
+
+    @Test func defaultsFollowOpenAI() throws {
+        let r = try decode(#"{"prompt": "hi"}"#)
+        #expect(r.prompt == .text("hi"))
+        #expect(r.maxTokens == 16)
+        #expect(r.temperature == 1)
+        #expect(r.topP == 1)
+        #expect(r.topK == 0)
+        #expect(r.stream == false)
+        #expect(r.logprobs == nil)
+        #expect(r.stop == [])
+    }
+
+    @Test func promptAndStopTakeEveryOpenAIForm() throws {
+        #expect(try decode(#"{"prompt": ["one"]}"#).prompt == .text("one"))
+        #expect(try decode(#"{"prompt": [1, 2, 3]}"#).prompt == .tokens([1, 2, 3]))
+        #expect(try decode(#"{"prompt": [[4, 5]]}"#).prompt == .tokens([4, 5]))
+        #expect(try decode(#"{"prompt": "x", "stop": "\n"}"#).stop == ["\n"])
+        #expect(try decode(#"{"prompt": "x", "stop": ["a", "b"]}"#).stop == ["a", "b"])
+        #expect(try decode(#"{"prompt": "x", "top_k": -1}"#).topK == 0)
+        let full = try decode(#"{"prompt": "x", "model": "m", "adapter": "a:0.5", "max_tokens": 3, "temperature": 0, "top_p": 0.5, "top_k": 4, "seed": 7, "stream": true, "logprobs": 2, "n": 1, "echo": false, "user": "u"}"#)
+        #expect(full.model == "m")
+        #expect(full.adapter == "a:0.5")
+        #expect(full.maxTokens == 3 && full.temperature == 0 && full.topP == 0.5 && full.topK == 4)
+        #expect(full.seed == 7 && full.stream && full.logprobs == 2)
+    }
+
+    @Test func unsupportedOrInvalidValuesAreRefusedByName() {
+        #expect(refusal(#"{"prompt": "x", "n": 2}"#).contains("`n`"))
+        #expect(refusal(#"{"prompt": "x", "echo": true}"#).contains("`echo`"))
+        #expect(refusal(#"{"prompt": ["a", "b"]}"#).contains("exactly one prompt"))
+        #expect(refusal(#"{"prompt": {"a": 1}}"#).contains("`prompt`"))
+        #expect(refusal(#"{"max_tokens": 3}"#).contains("prompt"))
+        #expect(refusal(#"{"prompt": "x", "max_tokens": 0}"#).contains("`max_tokens`"))
+        #expect(refusal(#"{"prompt": "x", "temperature": -1}"#).contains("`temperature`"))
+        #expect(refusal(#"{"prompt": "x", "top_p": 0}"#).contains("`top_p`"))
+        #expect(refusal(#"{"prompt": "x", "logprobs": 99}"#).contains("`logprobs`"))
+        #expect(refusal(#"{"prompt": "x", "stop": [""]}"#).contains("`stop`"))
+    }
+}

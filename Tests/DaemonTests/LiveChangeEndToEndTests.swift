@@ -1,0 +1,147 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Deleting or replacing an adapter while a long generation streams with it:
+/// the stream finishes with the old version's text; new requests see the change.
+@Suite struct LiveChangeEndToEndTests {
+    static let longTokens = 300
+    static let prompt = "def fibonacci(n):"
+
+    static func upload(_ daemon: LoradProcess, _ fixture: String, as name: String, replace: Bool = false) throws -> Curl.Response {
+        let folder = Fixtures.adapter(fixture)
+        return try Curl.upload(daemon.baseURL, name: name, config: folder.appendingPathComponent("adapter_config.json"),
+                               weights: folder.appendingPathComponent("adapter_model.safetensors"), replace: replace)
+    }
+
+    /// Starts a long streamed completion and returns once its first chunk arrived.
+    static func startLongStream(_ daemon: LoradProcess, model: String) throws -> Curl.Running {
+        let run = try Curl.startJSON(daemon.baseURL + "/v1/completions",
+                                     ["prompt": prompt, "max_tokens": longTokens, "temperature": 0, "stream": true, "model": model])
+        let deadline = Date().addingTimeInterval(60)
+        while !run.bodySoFar.contains("data: {") && run.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        return run
+    }
+
+    static func longText(_ daemon: LoradProcess, model: String) throws -> String {
+        let r = try Curl.postJSON(daemon.baseURL + "/v1/completions",
+                                  ["prompt": prompt, "max_tokens": longTokens, "temperature": 0, "model": model])
+        try #require(r.status == 200, "\(r.text)")
+        return try #require(((try r.json())["choices"] as? [[String: Any]])?.first?["text"] as? String)
+    }
+
+    @Test func deleteWhileStreamingLetsTheStreamFinishThenTheAdapterIsGone() throws {
+        let daemon = try LoradProcess()
+        defer { daemon.cleanUp() }
+        try #require(try Self.upload(daemon, "python-qv-r8", as: "doomed").status == 201)
+        let expected = try Self.longText(daemon, model: "doomed")
+
+        let stream = try Self.startLongStream(daemon, model: "doomed")
+        let deleted = try Curl.delete(daemon.baseURL + "/adapters/doomed")
+        #expect(deleted.status == 200, "\(deleted.text)")
+        #expect(try deleted.json()["in_flight"] as? Int == 1, "the DELETE must land while the stream runs")
+        let r = stream.wait()
+        #expect(r.status == 200)
+        let parsed = try #require(Curl.streamedText(r.text))
+        #expect(parsed.done)
+        #expect(parsed.text == expected)
+
+        #expect(try Curl.get(daemon.baseURL + "/adapters/doomed").status == 404)
+        let after = try Curl.postJSON(daemon.baseURL + "/v1/completions", ["prompt": "x", "model": "doomed"])
+        #expect(after.status == 404)
+        #expect(!(try ServingEndToEndTests.listing(daemon).keys.contains("doomed")))
+    }
+
+    @Test func replaceWhileStreamingKeepsTheOldVersionForTheRunningRequest() throws {
+        let refs = try References.load()
+        let daemon = try LoradProcess()
+        defer { daemon.cleanUp() }
+        try #require(try Self.upload(daemon, "python-qv-r8", as: "swap").status == 201)
+        let expected = try Self.longText(daemon, model: "swap")
+
+        let stream = try Self.startLongStream(daemon, model: "swap")
+        let replaced = try Self.upload(daemon, "upper-all-r4", as: "swap", replace: true)
+        #expect(replaced.status == 201, "\(replaced.text)")
+        #expect(try replaced.json()["previous_in_flight"] as? Int == 1, "the replace must land while the stream runs")
+        let r = stream.wait()
+        let parsed = try #require(Curl.streamedText(r.text))
+        #expect(parsed.done)
+        #expect(parsed.text == expected, "the running request keeps the old version")
+
+        // New requests use the new version: upper-all-r4's reference text.
+        let prompt = refs.prompts[0]
+        let reference = try #require(refs.result("upper-all-r4", prompt.name))
+        let now = try ServingEndToEndTests.complete(daemon, prompt: prompt.text, fields: ["model": "swap"])
+        #expect(now.text == reference.generated_text)
+        let sha = try ExternalTool.run("/usr/bin/env", ["sha256sum", Fixtures.adapter("upper-all-r4").appendingPathComponent("adapter_model.safetensors").path])
+        #expect(try ServingEndToEndTests.listing(daemon)["swap"] == sha.stdout.split(separator: " ").first.map(String.init))
+        // Without replace=true the name is taken.
+        #expect(try Self.upload(daemon, "python-qv-r8", as: "swap").status == 409)
+    }
+
+    /// A client that hangs up mid-stream cancels its generation: far fewer
+    /// tokens are generated than the same request produces when read to the end.
+    @Test func clientDisconnectCancelsTheGeneration() throws {
+        let daemon = try LoradProcess()
+        defer { daemon.cleanUp() }
+        let full = try Curl.postJSON(daemon.baseURL + "/v1/completions",
+                                     ["prompt": Self.prompt, "max_tokens": Self.longTokens, "temperature": 0])
+        let usage = try #require((try full.json())["usage"] as? [String: Int])
+        try #require(usage["completion_tokens"] == Self.longTokens, "the uncut request must run to max_tokens")
+
+        let stream = try Self.startLongStream(daemon, model: "tiny-llama")
+        stream.terminate()
+        _ = stream.wait()
+        // Wait until the engine has accounted for the cut request.
+        let line = #"lorad_completions_total{adapter="base"} 2"#
+        let deadline = Date().addingTimeInterval(60)
+        var metrics = ""
+        while Date() < deadline {
+            metrics = try Curl.get(daemon.baseURL + "/metrics").text
+            if metrics.contains(line) { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        #expect(metrics.contains(line), "the cut request must finish")
+        let tokens = metrics.split(separator: "\n").first { $0.hasPrefix(#"lorad_completion_tokens_total{adapter="base"} "#) }
+            .flatMap { Double($0.split(separator: " ").last ?? "") }
+        let total = try #require(tokens)
+        #expect(total - Double(Self.longTokens) < Double(Self.longTokens) / 2, "the cut request generated \(total - Double(Self.longTokens)) tokens")
+    }
+
+    /// A full queue answers 503 with Retry-After in the error shape
+    /// (backpressure instead of unbounded queueing).
+    @Test func aFullQueueAnswers503WithRetryAfter() throws {
+        let daemon = try LoradProcess(arguments: ["--max-batch", "1", "--max-queue", "1"])
+        defer { daemon.cleanUp() }
+        let running = try Self.startLongStream(daemon, model: "tiny-llama")
+        defer { running.terminate() }
+        let queued = try Curl.startJSON(daemon.baseURL + "/v1/completions", ["prompt": Self.prompt, "max_tokens": 8])
+        defer { queued.terminate() }
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, (try? Curl.get(daemon.baseURL + "/health").json()["queued"] as? Int) != 1 {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        let headers = daemon.directory.appendingPathComponent("headers.txt")
+        let refused = try Curl.run(["-D", headers.path, "-H", "Content-Type: application/json",
+                                    "--data-binary", #"{"prompt": "x", "max_tokens": 2}"#, daemon.baseURL + "/v1/completions"])
+        #expect(refused.status == 503)
+        #expect(refused.errorCode == 503)
+        #expect(refused.errorMessage?.contains("overloaded") == true)
+        let head = try String(contentsOf: headers, encoding: .utf8).lowercased()
+        #expect(head.contains("retry-after: 1"))
+        #expect(queued.wait().status == 200, "the queued request still runs")
+    }
+
+    /// SIGTERM stops accepting but lets a running stream finish, then exits 0.
+    @Test func sigtermDrainsARunningStreamAndExitsZero() throws {
+        let daemon = try LoradProcess()
+        defer { daemon.cleanUp() }
+        let stream = try Self.startLongStream(daemon, model: "tiny-llama")
+        #expect(daemon.stop() == 0)
+        let r = stream.wait()
+        let parsed = try #require(Curl.streamedText(r.text))
+        #expect(parsed.done, "the stream must end with [DONE], not be cut")
+        #expect(parsed.finish == "length")
+        #expect(try Curl.get(daemon.baseURL + "/health").status == 0, "nothing listens after exit")
+    }
+}
