@@ -5,6 +5,7 @@
 // Dependency flow is one-way (see README "Layout"):
 //   COpenBLAS → Kernels → LoRA → Llama → (Serving) → Daemon → lorad
 //   SafeTensors → LoRA, Llama          Tokenization → Llama users
+//   OrderedJSON → LoRA, Tokenization (order-keeping, byte-exact JSON)
 //   CSQLite → Registry → Daemon        HTTP1 → Daemon
 // Only Kernels imports COpenBLAS; only Registry imports CSQLite; HTTP1 knows
 // nothing about models.
@@ -27,8 +28,9 @@ let package = Package(
 
         .target(name: "Kernels", dependencies: ["COpenBLAS"], swiftSettings: optimizedEvenInDebug),
         .target(name: "SafeTensors"),
-        .target(name: "Tokenization"),
-        .target(name: "LoRA", dependencies: ["Kernels", "SafeTensors"], swiftSettings: optimizedEvenInDebug),
+        .target(name: "OrderedJSON"),
+        .target(name: "Tokenization", dependencies: ["OrderedJSON"]),
+        .target(name: "LoRA", dependencies: ["Kernels", "SafeTensors", "OrderedJSON"], swiftSettings: optimizedEvenInDebug),
         .target(name: "Llama", dependencies: ["Kernels", "SafeTensors", "LoRA", "Tokenization"], swiftSettings: optimizedEvenInDebug),
         .target(name: "Serving", dependencies: ["Llama", "LoRA", "Tokenization"]),
         .target(name: "Registry", dependencies: ["CSQLite"]),
@@ -40,6 +42,7 @@ let package = Package(
         // tests run from a fresh clone without ../shared.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
+        .testTarget(name: "OrderedJSONTests", dependencies: ["OrderedJSON"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "Llama", "SafeTensors", "TestSupport"]),
@@ -48,7 +51,7 @@ let package = Package(
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Llama", "LoRA", "SafeTensors", "Tokenization", "TestSupport"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "SafeTensors", "LoRA", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -75,6 +75,7 @@ struct AdapterUploadHandler {
         let new = NewAdapter(name: name, configJSON: configText, ranks: info.ranks, alpha: info.loraAlpha,
                              scale: scales.count == 1 ? Double(scales[0]) : nil,
                              targetModules: info.adaptedKinds, baseModelId: service.modelID)
+        if replace { try await LiveMergeHandler.unmergeIfMerged(name, service: service) }
         let record = try service.registry.insert(new, weights: .data(weights), replace: replace)
         // New requests load the version just committed; running ones keep theirs.
         let running = service.cache.leaseCount(name)

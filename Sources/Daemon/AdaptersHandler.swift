@@ -27,6 +27,7 @@ struct AdaptersHandler {
         try service.auth.requireAdmin(request)
         let name = request.parameter("name") ?? ""
         try AdapterRegistry.validateName(name)
+        if try service.registry.record(named: name) != nil { try await LiveMergeHandler.unmergeIfMerged(name, service: service) }
         guard try service.registry.delete(named: name) else { throw RegistryError.notFound(name) }
         // Requests holding the deleted version now; they finish with it.
         let running = service.cache.leaseCount(name)

@@ -11,6 +11,8 @@ enum HealthHandler {
         var adapters: Int?
         var queued: Int?
         var running: Int?
+        /// The live-merged adapter spec (`PUT /merged`), absent when none.
+        var merged: String?
     }
 
     static func respond(_ state: LoradServer.Phase, _ response: HTTPResponse) async throws {
@@ -23,7 +25,8 @@ enum HealthHandler {
             let stats = service.engine.stats
             try await response.sendAPI(.ok, Body(status: "ok", model: service.modelID,
                                                  adapters: try? service.registry.count(),
-                                                 queued: stats.queued, running: stats.running))
+                                                 queued: stats.queued, running: stats.running,
+                                                 merged: service.engine.liveMerged?.description))
         }
     }
 }

@@ -168,6 +168,7 @@ public final class LoradServer: Sendable {
             try await AdaptersHandler(service: service).delete(request, response)
             return AccessInfo(status: 200, adapter: request.parameter("name"))
         }
+        registerMergeRoutes()
     }
 
     struct AccessInfo {
@@ -179,7 +180,7 @@ public final class LoradServer: Sendable {
 
     /// Adds a route that needs the loaded service: 503 before/after, every
     /// error mapped to the API's status and shape, one access-log line.
-    private func route(_ method: HTTPMethod, _ pattern: String, maxBodyBytes: Int? = nil,
+    func route(_ method: HTTPMethod, _ pattern: String, maxBodyBytes: Int? = nil,
                        _ body: @escaping @Sendable (LoradService, HTTPRequest, HTTPResponse) async throws -> AccessInfo) {
         // Metrics label by route template, never the raw path (bounded cardinality).
         let endpoint = pattern.replacingOccurrences(of: ":name", with: "{name}")

@@ -1,9 +1,11 @@
+import OrderedJSON
+
 /// Typed access to the top-level fields of the config object.
 struct ConfigFields {
-    let root: OrderedJSON
-    init(_ root: OrderedJSON) { self.root = root }
+    let root: JSONValue
+    init(_ root: JSONValue) { self.root = root }
 
-    subscript(_ key: String) -> OrderedJSON? { root[key] }
+    subscript(_ key: String) -> JSONValue? { root[key] }
 
     func string(_ key: String) throws -> String? {
         switch root[key] {
@@ -24,20 +26,23 @@ struct ConfigFields {
     func positiveInt(_ key: String) throws -> Int? {
         switch root[key] {
         case nil, .null?: return nil
-        case .number(let n)? where n == n.rounded() && n >= 1 && n <= Double(LoRAConfig.maxRank): return Int(n)
-        case let v?: throw AdapterError.invalidField(field: key, value: v.brief, expected: "a positive integer")
+        case let v?:
+            // An integral float (`8.0`) is accepted as rank 8: PEFT does not type-check LoraConfig fields.
+            if let n = v.doubleValue, n == n.rounded(), n >= 1, n <= Double(LoRAConfig.maxRank) { return Int(n) }
+            throw AdapterError.invalidField(field: key, value: v.brief, expected: "a positive integer")
         }
     }
 
     func finiteNumber(_ key: String) throws -> Double? {
         switch root[key] {
         case nil, .null?: return nil
-        case .number(let n)? where n.isFinite: return n
-        case let v?: throw AdapterError.invalidField(field: key, value: v.brief, expected: "a finite number")
+        case let v?:
+            if let n = v.doubleValue, n.isFinite { return n }
+            throw AdapterError.invalidField(field: key, value: v.brief, expected: "a finite number")
         }
     }
 
-    func object(_ key: String) throws -> [(key: String, value: OrderedJSON)] {
+    func object(_ key: String) throws -> JSONValue.Members {
         switch root[key] {
         case nil, .null?: return []
         case .object(let members)?: return members
@@ -45,12 +50,18 @@ struct ConfigFields {
         }
     }
 
-    static func strings(_ items: [OrderedJSON], field: String) throws -> [String] {
+    static func strings(_ items: [JSONValue], field: String) throws -> [String] {
         try items.map {
             guard case .string(let s) = $0 else {
                 throw AdapterError.invalidField(field: field, value: $0.brief, expected: "a string")
             }
             return s
         }
+    }
+
+    /// A layer index: an integral number in 0..<1e9 (`8.0` counts, as in Python).
+    static func layerIndex(_ value: JSONValue) -> Int? {
+        guard let n = value.doubleValue, n == n.rounded(), n >= 0, n < 1e9 else { return nil }
+        return Int(n)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// A PEFT `adapter_config.json` for `peft_type: "LORA"`, decoded and checked.
 ///
@@ -72,8 +73,12 @@ public struct LoRAConfig: Sendable {
     /// Decodes `adapter_config.json` bytes.
     /// - Throws: `AdapterError` naming the field at fault.
     public init(json data: Data) throws {
-        let root: OrderedJSON
-        do { root = try OrderedJSONParser.parse(data) } catch {
+        let root: JSONValue
+        // Depth 64: configs are shallow. NaN/Infinity: json.dump writes them for
+        // float('nan'/'inf'), and the field holding one is named by a later check.
+        // Lone surrogates become U+FFFD (Python would keep them; Swift cannot).
+        let options = JSONParseOptions(maxDepth: 64, allowNonFiniteNumbers: true, loneSurrogates: .replace)
+        do { root = try JSONValue.parse(data, options: options) } catch {
             throw AdapterError.invalidConfigJSON(reason: String(describing: error))
         }
         guard case .object = root else {
@@ -82,7 +87,7 @@ public struct LoRAConfig: Sendable {
         try self.init(root: root)
     }
 
-    init(root: OrderedJSON) throws {
+    init(root: JSONValue) throws {
         let fields = ConfigFields(root)
 
         // peft_type picks the PEFT config class (PeftConfig.from_pretrained); we only do LORA.
@@ -135,7 +140,7 @@ public struct LoRAConfig: Sendable {
         // rank_pattern / alpha_pattern: get_pattern_key matches re.match(rf"(.*\.)?({key})$", name).
         var ranks: [PatternEntry<Int>] = []
         for (key, value) in try fields.object("rank_pattern") {
-            guard case .number(let n) = value, n == n.rounded(), n >= 1, n <= Double(Self.maxRank) else {
+            guard let n = value.doubleValue, n == n.rounded(), n >= 1, n <= Double(Self.maxRank) else {
                 throw AdapterError.invalidField(field: "rank_pattern[\"\(key)\"]", value: value.brief,
                                                 expected: "a positive integer rank")
             }
@@ -145,7 +150,7 @@ public struct LoRAConfig: Sendable {
         rankPattern = ranks
         var alphas: [PatternEntry<Double>] = []
         for (key, value) in try fields.object("alpha_pattern") {
-            guard case .number(let n) = value, n.isFinite else {
+            guard let n = value.doubleValue, n.isFinite else {
                 throw AdapterError.invalidField(field: "alpha_pattern[\"\(key)\"]", value: value.brief,
                                                 expected: "a finite number")
             }
@@ -158,15 +163,15 @@ public struct LoRAConfig: Sendable {
         switch fields["layers_to_transform"] {
         case nil, .null?:
             layersToTransform = nil
-        case .number(let n)? where n == n.rounded() && n >= 0 && n < 1e9:
-            layersToTransform = [Int(n)]
+        case let v? where ConfigFields.layerIndex(v) != nil:
+            layersToTransform = ConfigFields.layerIndex(v).map { [$0] }
         case .array(let items)?:
             layersToTransform = try items.map { item in
-                guard case .number(let n) = item, n == n.rounded(), n >= 0, n < 1e9 else {
+                guard let n = ConfigFields.layerIndex(item) else {
                     throw AdapterError.invalidField(field: "layers_to_transform", value: item.brief,
                                                     expected: "non-negative integer layer indices")
                 }
-                return Int(n)
+                return n
             }
         case let other?:
             throw AdapterError.invalidField(field: "layers_to_transform", value: other.brief,

@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// Turns tokenizer.json (+ tokenizer_config.json, generation_config.json)
 /// into the tokenizer's parts.
@@ -21,7 +22,7 @@ enum TokenizerLoader {
     }
 
     static func load(tokenizerJSON: Data, configJSON: Data?, generationConfigJSON: Data?) throws -> Parts {
-        let root = JSONNode(try JSONValue.parse(tokenizerJSON, file: "tokenizer.json"), path: "")
+        let root = try JSONNode.document(tokenizerJSON, file: "tokenizer.json")
         guard root.value.objectValue != nil else {
             throw TokenizerError.invalidJSON(file: "tokenizer.json", reason: "the top level is not an object")
         }
@@ -87,7 +88,7 @@ enum TokenizerLoader {
         var bos: Int?
         var eos: [Int] = []
         if let configJSON {
-            let config = JSONNode(try JSONValue.parse(configJSON, file: "tokenizer_config.json"), path: "")
+            let config = try JSONNode.document(configJSON, file: "tokenizer_config.json")
             func tokenId(_ key: String) throws -> Int? {
                 guard let node = config.optional(key) else { return nil }
                 let content = try node.optional("content")?.string() ?? node.string()
@@ -112,7 +113,7 @@ enum TokenizerLoader {
             }
         }
         if let generationConfigJSON {
-            let gen = JSONNode(try JSONValue.parse(generationConfigJSON, file: "generation_config.json"), path: "")
+            let gen = try JSONNode.document(generationConfigJSON, file: "generation_config.json")
             if bos == nil { bos = try gen.optional("bos_token_id")?.int() }
             if let e = gen.optional("eos_token_id") {
                 let ids = e.value.arrayValue != nil ? try e.array().map { try $0.int() } : [try e.int()]
@@ -131,7 +132,7 @@ enum TokenizerLoader {
         // tokenizers writes `type`; a model without one but with merges is BPE.
         let type = try node.optional("type")?.string() ?? (node.optional("merges") != nil ? "BPE" : "unknown")
         guard type == "BPE" else { throw TokenizerError.unsupportedComponent(component: "model", type: type) }
-        if let dropout = node.optional("dropout"), let p = dropout.value.numberValue, p > 0 {
+        if let dropout = node.optional("dropout"), let p = dropout.value.doubleValue, p > 0 {
             throw TokenizerError.invalidField(path: dropout.path, expected: "null or 0 (BPE dropout is for training)")
         }
         var vocab: [ExactString: Int] = [:]

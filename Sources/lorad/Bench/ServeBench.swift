@@ -121,6 +121,8 @@ enum ServeBench {
         report.add("8 clients × 8 adapters, HTTP streaming", "\(format(bestHTTP)) tok/s",
                    "\(format(bestHTTP / bestDirect, 3)) of direct (target ≥ 0.9: \(bestHTTP / bestDirect >= 0.9 ? "met" : "NOT met"))")
 
+        try MergeDownloadBench.run(port: address.port, adapter: names[0], modelBytes: (try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("model.safetensors").path)[.size] as? Int) ?? 1, rounds: rounds, into: &report)
+
         let done = DispatchSemaphore(value: 0)
         Task {
             await server.shutdown()

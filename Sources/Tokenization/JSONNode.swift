@@ -1,48 +1,5 @@
 import Foundation
-
-/// A parsed JSON value. tokenizer.json is heterogeneous (components are
-/// tagged by `type`), so it is parsed into this tree and then read with
-/// path-aware accessors that produce `TokenizerError.invalidField`.
-///
-/// Objects keep their members as an ordered list with byte-exact keys:
-/// Foundation's decoders build Swift dictionaries, whose keys compare by
-/// canonical equivalence and would merge vocabulary entries such as "Å"
-/// (U+00C5) and "Å" (U+212B ANGSTROM SIGN).
-enum JSONValue: Sendable {
-    case null
-    case bool(Bool)
-    case number(Double)
-    case string(String)
-    case array([JSONValue])
-    case object([(key: String, value: JSONValue)])
-
-    /// Parses `data`; `file` names the source in the error.
-    static func parse(_ data: Data, file: String) throws -> JSONValue {
-        do {
-            var parser = JSONParser(bytes: [UInt8](data))
-            return try parser.parseDocument()
-        } catch let error as JSONParser.Failure {
-            throw TokenizerError.invalidJSON(file: file, reason: "\(error.message) at byte \(error.offset)")
-        }
-    }
-
-    var isNull: Bool { if case .null = self { return true } else { return false } }
-
-    /// The member named `key` (the last one, if repeated — serde's behaviour).
-    subscript(key: String) -> JSONValue? {
-        guard case let .object(members) = self else { return nil }
-        return members.last { $0.key == key }?.value
-    }
-
-    var stringValue: String? { if case let .string(s) = self { return s } else { return nil } }
-    var boolValue: Bool? { if case let .bool(b) = self { return b } else { return nil } }
-    var numberValue: Double? { if case let .number(d) = self { return d } else { return nil } }
-    var arrayValue: [JSONValue]? { if case let .array(a) = self { return a } else { return nil } }
-    var objectValue: [(key: String, value: JSONValue)]? { if case let .object(o) = self { return o } else { return nil } }
-    var intValue: Int? {
-        if case let .number(d) = self, d == d.rounded(), abs(d) < 9e15 { return Int(d) } else { return nil }
-    }
-}
+import OrderedJSON
 
 /// A JSON node together with its path from the document root, so every
 /// accessor can report exactly which field was wrong.
@@ -53,6 +10,20 @@ struct JSONNode {
     init(_ value: JSONValue, path: String) {
         self.value = value
         self.path = path
+    }
+
+    /// The root of the document in `data`; `file` names the source in the error.
+    ///
+    /// Objects keep their members in order with byte-exact keys (see
+    /// `JSONValue`): a Swift dictionary would merge vocabulary entries such
+    /// as "Å" (U+00C5) and "Å" (U+212B ANGSTROM SIGN). Lone surrogate escapes
+    /// are refused, as serde_json (hence `tokenizers`) refuses them.
+    static func document(_ data: Data, file: String) throws -> JSONNode {
+        do {
+            return JSONNode(try JSONValue.parse(data, options: JSONParseOptions(maxDepth: 512, loneSurrogates: .reject)), path: "")
+        } catch {
+            throw TokenizerError.invalidJSON(file: file, reason: error.description)
+        }
     }
 
     /// The child at `key`, or nil when absent or null.
@@ -88,7 +59,7 @@ struct JSONNode {
         return a.enumerated().map { JSONNode($0.element, path: "\(path)[\($0.offset)]") }
     }
 
-    func object() throws -> [(key: String, value: JSONValue)] {
+    func object() throws -> JSONValue.Members {
         guard let o = value.objectValue else { throw TokenizerError.invalidField(path: path, expected: "an object") }
         return o
     }

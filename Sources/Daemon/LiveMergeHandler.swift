@@ -1,0 +1,96 @@
+import Foundation
+import HTTP1
+import Serving
+
+/// `GET /merged`, `PUT /merged {"adapter": "NAME"}`, `DELETE /merged`: live
+/// merge (DESIGN.md "HTTP API"). The engine folds the mix into the in-memory
+/// base between two steps (`Engine.liveMerge`), so no request sees a
+/// half-merged model; other requests stay exact through the low-rank path,
+/// and DELETE restores W0 bit for bit.
+///
+/// `?checksum=true` adds `"weights_checksum"`: FNV-1a over every model weight
+/// (`LlamaWeights.checksum`), taken between engine steps — the hook the
+/// end-to-end tests use to show DELETE restores the original weights exactly.
+struct LiveMergeHandler {
+    let service: LoradService
+
+    struct Body: Codable, Sendable, Equatable {
+        var object = "live_merge"
+        /// The merged adapter spec (`NAME`, `a:0.7,b:0.3`), or nil for none.
+        var adapter: String?
+        /// 16 hex digits, only with `?checksum=true`.
+        var weights_checksum: String?
+
+        /// `"adapter": null` when nothing is merged (clients test the key);
+        /// the checksum only when asked for.
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(object, forKey: .object)
+            try c.encode(adapter, forKey: .adapter)
+            try c.encodeIfPresent(weights_checksum, forKey: .weights_checksum)
+        }
+    }
+
+    struct PutBody: Decodable {
+        var adapter: String?
+    }
+
+    func get(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
+        try service.auth.requireInference(request)
+        try await response.sendAPI(.ok, try await body(request))
+    }
+
+    /// Returns the merged spec (for the access log).
+    func put(_ request: HTTPRequest, _ response: HTTPResponse) async throws -> String? {
+        try service.auth.requireAdmin(request)
+        let put: PutBody
+        do { put = try await request.decodeJSON(PutBody.self) } catch let e as HTTPError { throw e } catch {
+            throw APIError.badRequest("the body must be a JSON object {\"adapter\": \"NAME\"}: \(error)")
+        }
+        let engine = service.engine
+        if let text = put.adapter, !text.isEmpty {
+            let spec = try AdapterSpec(parsing: text)
+            try await BlockingWork.run { try engine.liveMerge(spec) }
+            service.logger.info("adapter live-merged", ["adapter": spec.description])
+        } else {
+            try await BlockingWork.run { try engine.liveUnmerge() }
+        }
+        let body = try await body(request)
+        try await response.sendAPI(.ok, body)
+        return body.adapter
+    }
+
+    func delete(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
+        try service.auth.requireAdmin(request)
+        let engine = service.engine
+        let previous = engine.liveMerged
+        try await BlockingWork.run { try engine.liveUnmerge() }
+        if let previous { service.logger.info("adapter live-unmerged", ["adapter": previous.description]) }
+        try await response.sendAPI(.ok, try await body(request))
+    }
+
+    private func body(_ request: HTTPRequest) async throws -> Body {
+        var body = Body(adapter: service.engine.liveMerged?.description)
+        if let flag = request.query("checksum"), ["1", "true", "yes"].contains(flag.lowercased()) {
+            let engine = service.engine
+            let sum = try await BlockingWork.run { try engine.betweenSteps { engine.model.weights.checksum() } }
+            body.weights_checksum = String(sum, radix: 16).leftPadded(to: 16)
+        }
+        return body
+    }
+
+    /// Unmerges first when `name` is part of the live-merged mix: deleting or
+    /// replacing the merged adapter must not leave its old delta in the base.
+    static func unmergeIfMerged(_ name: String, service: LoradService) async throws {
+        let engine = service.engine
+        guard let merged = engine.liveMerged, merged.terms.contains(where: { $0.name == name }) else { return }
+        try await BlockingWork.run { try engine.liveUnmerge() }
+        service.logger.info("adapter live-unmerged before it changes", ["adapter": merged.description])
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}
