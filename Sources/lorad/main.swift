@@ -12,6 +12,7 @@ commands:
   merge      fold LoRA adapters into the base weights and write a model folder
   bench      benchmark on a synthesized SmolLM-135M-shaped model
   bench-serve  benchmark the daemon over HTTP (upload latency, HTTP vs engine throughput)
+  bench-http the HTTP/1.1 server alone on a trivial route (for scripts/bench-http.sh)
   help       this text
 
 Run `lorad <command> --help` for a command's options.
@@ -29,6 +30,7 @@ let commands: [String: (usage: String, run: ([String]) throws -> Void)] = [
     "bench": (BenchCommand.usage, BenchCommand.run),
     "serve": (ServeCommand.usage, ServeCommand.run),
     "bench-serve": (ServeBench.usage, ServeBench.run),
+    "bench-http": (HTTPBenchCommand.usage, HTTPBenchCommand.run),
     "adapters": (AdaptersCommand.usage, AdaptersCommand.run),
 ]
 
