@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "Registry", dependencies: ["CSQLite"]),
         .target(name: "HTTP1"),
         .target(name: "Daemon", dependencies: ["HTTP1", "Registry", "Serving", "LoRA", "Llama", "Tokenization", "SafeTensors"]),
-        .executableTarget(name: "lorad", dependencies: ["Daemon", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels"]),
+        .executableTarget(name: "lorad", dependencies: ["Daemon", "HTTP1", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels"]),
 
         // Test-only helper: locates the repository's fixtures from #filePath so
         // tests run from a fresh clone without ../shared.

@@ -3,8 +3,7 @@
 #   wrk -t2 -c64 -d10s --latency on a trivial route over loopback, keep-alive.
 # Needs: apt-get install -y wrk nginx. Release build.
 #
-# The lorad side runs `lorad http-bench` when the binary has it; until then it
-# runs the env-gated BenchServer test of HTTP1Tests in a release build.
+# The lorad side is `lorad bench-http` (the HTTP1 server alone on GET /).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -46,16 +45,9 @@ CONF
 nginx -c "$work/nginx.conf" -p "$work"
 
 # lorad
-if [ -x .build/release/lorad ] && .build/release/lorad http-bench --help >/dev/null 2>&1; then
-    .build/release/lorad http-bench --listen "$LORAD_ADDR" &
-    pids+=($!)
-else
-    swift build -c release --build-tests -Xswiftc -enable-testing >&2
-    LORAD_HTTP_BENCH_SECONDS=3600 LORAD_HTTP_BENCH_ADDR=$LORAD_ADDR \
-        swift test -c release -Xswiftc -enable-testing --skip-build \
-        --filter 'HTTP1Tests.BenchServer' >"$work/lorad.log" 2>&1 &
-    pids+=($!)
-fi
+swift build -c release --product lorad >&2
+.build/release/lorad bench-http --listen "$LORAD_ADDR" >"$work/lorad.log" 2>&1 &
+pids+=($!)
 
 wait_for() {
     for _ in $(seq 1 200); do

@@ -1,18 +1,13 @@
+import Daemon
 import Foundation
 
-/// Where the bundled demo model is when no `--model` is given: the first of
-/// `./models/tiny-llama` (running from a checkout), `<executable>/../../models/tiny-llama`
-/// (`.build/<config>/lorad` inside a checkout) and `/usr/local/share/lorad/models/tiny-llama`
-/// (installed).
+/// The model folder of the offline commands: `--model DIR`, else the same
+/// default rule `lorad serve` uses (`Configuration.defaultModelPath`: the
+/// bundled demo model from a checkout or an install).
 enum ModelLocator {
     static func defaultModel() -> URL? {
-        let fm = FileManager.default
-        var candidates = [URL(fileURLWithPath: fm.currentDirectoryPath).appendingPathComponent("models/tiny-llama")]
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        candidates.append(exe.deletingLastPathComponent().appendingPathComponent("../../models/tiny-llama").standardized)
-        candidates.append(exe.deletingLastPathComponent().appendingPathComponent("../../../models/tiny-llama").standardized)
-        candidates.append(URL(fileURLWithPath: "/usr/local/share/lorad/models/tiny-llama"))
-        return candidates.first { fm.fileExists(atPath: $0.appendingPathComponent("config.json").path) }
+        let path = Configuration().model
+        return Configuration.isModelFolder(path) ? URL(fileURLWithPath: path) : nil
     }
 
     static func resolve(_ path: String?) throws -> URL {

@@ -1,0 +1,39 @@
+import Daemon
+
+/// `lorad check-config`: parses a configuration file (and flags) exactly as
+/// `lorad serve` would, checks the files it names, prints the effective
+/// settings and exits non-zero on any problem — without loading the model or
+/// binding a socket.
+enum CheckConfigCommand {
+    static let usage = """
+    usage: lorad check-config --config FILE [serve flags…]
+      Validates FILE (and any `lorad serve` flags given, which override it):
+      unknown keys, bad values, the model folder, the registry's directory,
+      token files. Prints the effective configuration on success.
+    """
+
+    static func run(_ args: [String]) throws {
+        let a = try Arguments(args, valued: Configuration.flagNames.union(["config"]))
+        guard let file = a.value("config") else { throw UsageError.missing("--config FILE") }
+        var overrides: [String: [String]] = [:]
+        for flag in Configuration.flagNames where !a.values(flag).isEmpty { overrides[flag] = a.values(flag) }
+        let configuration = try Configuration.resolve(file: file, overrides: overrides)
+        var problems = configuration.resourceProblems()
+        do { _ = try configuration.readTokens() } catch { problems.append(error) }
+        guard problems.isEmpty else {
+            for p in problems { FileHandleOutput.stderr("lorad check-config: \(p)\n") }
+            throw CheckConfigError.invalid(count: problems.count, file: file)
+        }
+        FileHandleOutput.stdout(configuration.description)
+        FileHandleOutput.stderr("lorad check-config: \(file) is valid\n")
+    }
+}
+
+enum CheckConfigError: Error, CustomStringConvertible {
+    case invalid(count: Int, file: String)
+    var description: String {
+        switch self {
+        case let .invalid(count, file): return "\(file): \(count) problem\(count == 1 ? "" : "s") (listed above)"
+        }
+    }
+}
