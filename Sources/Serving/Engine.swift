@@ -202,6 +202,12 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
             for chore in chores { chore() }
             heartbeat?()
             if !running.isEmpty { step() }
+            // Keep the gauges true after the last sequence leaves too.
+            let runningNow = running.count, reservedNow = running.reduce(0) { $0 + $1.reservedBytes }
+            record {
+                $0.running = runningNow
+                $0.kvReservedBytes = reservedNow
+            }
         }
     }
 
