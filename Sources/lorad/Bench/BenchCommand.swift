@@ -119,8 +119,10 @@ enum BenchCommand {
         defer { engine.shutdown() }
         let bench = EngineBench(engine: engine)
         let tokens = max(16, steps)
+        let baseRate = try bench.decodeRate(spec: .base, tokens: tokens)
+        report.add("engine, 1 stream, base, decode after first token", "\(format(baseRate)) tok/s", "\(format(baseRate / bound, 2)) of bandwidth bound, \(format(baseRate / base, 3)) of model-level")
         let single = try bench.aggregateTokensPerSecond(specs: [spec], tokens: tokens)
-        report.add("engine, 1 stream, q,v r=8", "\(format(single)) tok/s", "\(format(single / bound, 2)) of bandwidth bound")
+        report.add("engine, 1 stream, q,v r=8 (wall, incl. prefill)", "\(format(single)) tok/s", "\(format(single / bound, 2)) of bandwidth bound")
         for n in [2, 4, 8, 16] {
             let one = try bench.aggregateTokensPerSecond(specs: Array(repeating: spec, count: n), tokens: tokens)
             let distinct = try bench.aggregateTokensPerSecond(specs: try (0..<n).map { try AdapterSpec(parsing: "qv8-\($0)") }, tokens: tokens)

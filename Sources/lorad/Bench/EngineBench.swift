@@ -36,6 +36,29 @@ struct EngineBench {
         return Double(specs.count * tokens) / (ContinuousClock.now - start).seconds
     }
 
+    /// One sequence's decode rate after its first token (prefill and
+    /// submission excluded), best of `repeats`: comparable with the
+    /// model-level single-stream number and the bandwidth bound.
+    func decodeRate(spec: AdapterSpec, tokens: Int, repeats: Int = 3) throws -> Double {
+        let vocab = engine.model.config.vocabSize
+        var best = 0.0
+        for r in 0..<repeats {
+            let done = DispatchSemaphore(value: 0)
+            let box = TTFTBox()
+            let prompt = (0..<8).map { (r * 31 + $0 * 17 + 1) % vocab }
+            _ = try engine.submit(GenerationRequest(promptTokens: prompt, adapters: spec, maxTokens: tokens, stopTokenIDs: [])) { event in
+                if case .finished(let result) = event {
+                    let decodeSeconds = result.totalSeconds - (result.timeToFirstToken ?? 0)
+                    box.value = decodeSeconds > 0 ? Double(result.completionTokens - 1) / decodeSeconds : 0
+                    done.signal()
+                }
+            }
+            done.wait()
+            best = max(best, box.value)
+        }
+        return best
+    }
+
     /// Time to first token of a `promptLength`-token prompt, submitted while
     /// `background` other sequences are decoding.
     func timeToFirstToken(promptLength: Int, background: Int, spec: AdapterSpec = .base) throws -> Double {
