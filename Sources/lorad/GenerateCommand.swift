@@ -36,7 +36,16 @@ enum GenerateCommand {
 
         FileHandleOutput.stderr("lorad: loading \(folder.path)…\n")
         let start = ContinuousClock.now
-        let model = try LlamaModel.load(folder: folder)
+        // A progress line for models worth waiting for (every 10 %, on stderr).
+        var reported = 0
+        let model = try LlamaModel.load(folder: folder) { loaded, total in
+            guard total >= 256 << 20 else { return }
+            let percent = loaded * 100 / max(total, 1)
+            if percent >= reported + 10 || loaded == total {
+                reported = percent
+                FileHandleOutput.stderr("lorad: loading weights \(percent)% (\(loaded >> 20) of \(total >> 20) MiB)\n")
+            }
+        }
         let tokenizer = try Tokenizer(folder: folder)
         FileHandleOutput.stderr("lorad: loaded \(model.config.numHiddenLayers) layers, \(format(Double(model.weights.bytesReadPerToken) / 1e6)) MB of F32 weights in \(format((ContinuousClock.now - start).seconds, 2)) s\n")
 
