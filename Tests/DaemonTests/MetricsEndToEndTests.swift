@@ -86,6 +86,15 @@ import TestSupport
             #expect(after.families.contains(family), "\(family) missing")
         }
         #expect((after.samples[Self.key("process_resident_memory_bytes")] ?? 0) > 0)
-        #expect(after.samples[Self.key("lorad_kv_cache_bytes")] == 0, "no sequence is live between requests")
+
+        // While a long stream runs, its KV cache is reserved and it is an active sequence.
+        let stream = try LiveChangeEndToEndTests.startLongStream(daemon, model: adapter)
+        let during = try Self.scrape(daemon, python: python)
+        let stillRunning = !stream.bodySoFar.contains("[DONE]")
+        _ = stream.wait()
+        if stillRunning {
+            #expect((during.samples[Self.key("lorad_kv_cache_bytes")] ?? 0) > 0)
+            #expect((during.samples[Self.key("lorad_active_sequences")] ?? 0) >= 1)
+        }
     }
 }

@@ -101,7 +101,7 @@ import Glibc
         let daemon = try LoradProcess()
         defer { daemon.cleanUp() }
         try #require(try LiveChangeEndToEndTests.upload(daemon, "python-qv-r8", as: "kept").status == 201)
-        let tokens = 96
+        let tokens = LiveChangeEndToEndTests.longTokens
         let expected = try Curl.postJSON(daemon.baseURL + "/v1/completions",
                                          ["prompt": LiveChangeEndToEndTests.prompt, "max_tokens": tokens, "temperature": 0, "model": "kept"])
         let expectedText = try #require((try expected.json()["choices"] as? [[String: Any]])?.first?["text"] as? String)
