@@ -1,16 +1,29 @@
 import Foundation
 import HTTP1
+import Synchronization
 
 /// Bearer-token checks (RFC 6750 §2.1). Mutating endpoints need the admin
 /// token when one is configured; inference endpoints need the inference token
 /// when one is configured, and are open otherwise.
-public struct Auth: Sendable {
-    public let admin: BearerToken?
-    public let inference: BearerToken?
+///
+/// A class so that SIGHUP can swap the tokens (`replace`) under every handler
+/// holding it; each check reads one consistent snapshot.
+public final class Auth: Sendable {
+    private let tokens: Mutex<(admin: BearerToken?, inference: BearerToken?)>
 
     public init(admin: BearerToken?, inference: BearerToken?) {
-        self.admin = admin
-        self.inference = inference
+        tokens = Mutex((admin, inference))
+    }
+
+    /// The admin token in force (nil = mutating endpoints are open).
+    public var admin: BearerToken? { tokens.withLock { $0.admin } }
+    /// The inference token in force (nil = inference is open).
+    public var inference: BearerToken? { tokens.withLock { $0.inference } }
+
+    /// Puts new tokens in force for every request checked from now on
+    /// (requests already past their check are not affected).
+    public func replace(admin: BearerToken?, inference: BearerToken?) {
+        tokens.withLock { $0 = (admin, inference) }
     }
 
     /// Throws 401 without credentials, 403 with wrong ones.

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -20,8 +21,9 @@ import Darwin
 /// `@unchecked Sendable`: only for `lock` (NSLock is thread-safe); the sink is
 /// called under it so lines from different threads never interleave.
 public final class Logger: @unchecked Sendable {
-    /// The least severe level written.
-    public let level: LogLevel
+    /// The least severe level written (SIGHUP may change it: `setLevel`).
+    public var level: LogLevel { currentLevel.withLock { $0 } }
+    private let currentLevel: Mutex<LogLevel>
     public let style: LogStyle
     private let sink: @Sendable (String) -> Void
     private let lock = NSLock()
@@ -37,12 +39,18 @@ public final class Logger: @unchecked Sendable {
 
     /// A logger writing complete lines (with their `\n`) to `sink`.
     public init(level: LogLevel, style: LogStyle, sink: @escaping @Sendable (String) -> Void) {
-        self.level = level
+        self.currentLevel = Mutex(level)
         self.style = style
         self.sink = sink
     }
 
     public func isEnabled(_ level: LogLevel) -> Bool { level >= self.level }
+
+    /// Changes the least severe level written, from the next event on
+    /// (`log_level` is reloaded on SIGHUP).
+    public func setLevel(_ level: LogLevel) {
+        currentLevel.withLock { $0 = level }
+    }
 
     /// Writes one event if `level` is enabled.
     public func log(_ level: LogLevel, _ message: String, fields: [(String, String)] = [], date: Date = Date()) {

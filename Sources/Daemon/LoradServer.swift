@@ -31,7 +31,8 @@ public final class LoradServer: Sendable {
     public let configuration: Configuration
     public let logger: Logger
     public let http: HTTPServer
-    private let auth: Auth
+    /// The bearer tokens in force (SIGHUP swaps them: `reload(_:)`).
+    let auth: Auth
     private let phase = Mutex<Phase>(.loading)
     let metrics: MetricsBridge
 
@@ -69,9 +70,12 @@ public final class LoradServer: Sendable {
     /// Loads the model and tokenizer, opens the registry, re-validates every
     /// stored adapter against this base (incompatible ones are logged and
     /// flagged, never served), starts the engine, and begins serving.
-    /// - Parameter heartbeat: called from the engine loop (systemd watchdog).
+    /// - Parameters:
+    ///   - heartbeat: called from the engine loop (systemd watchdog).
+    ///   - heartbeatInterval: the longest the idle engine goes without calling
+    ///     `heartbeat` (pass the watchdog's ping interval; default 1 s).
     @discardableResult
-    public func load(heartbeat: (@Sendable () -> Void)? = nil) throws -> LoradService {
+    public func load(heartbeat: (@Sendable () -> Void)? = nil, heartbeatInterval: Double? = nil) throws -> LoradService {
         let folder = URL(fileURLWithPath: configuration.model).standardizedFileURL
         let start = ContinuousClock.now
         let model = try LlamaModel.load(folder: folder)
@@ -95,6 +99,9 @@ public final class LoradServer: Sendable {
         engineConfiguration.maxBatch = configuration.maxBatch
         engineConfiguration.maxQueue = configuration.maxQueue
         engineConfiguration.kvCacheBytes = configuration.kvCacheMB << 20
+        if let heartbeatInterval, heartbeatInterval > 0 {
+            engineConfiguration.idleHeartbeatSeconds = min(engineConfiguration.idleHeartbeatSeconds, heartbeatInterval)
+        }
         let cache = AdapterCache(source: RegistryAdapterSource(registry: registry, compatibility: compatibility),
                                  budgetBytes: configuration.adapterCacheMB << 20,
                                  loader: LoradService.cacheLoader(base: shapes))

@@ -10,7 +10,7 @@ import Synchronization
 /// per token or per step).
 final class MetricsBridge: Sendable {
     let metrics: ServerMetrics
-    private let last = Mutex<(cache: AdapterCacheStats?, batches: [Int: Int])>((nil, [:]))
+    private let last = Mutex<(cache: AdapterCacheStats?, batches: [Int: Int], merged: String?)>((nil, [:], nil))
 
     init(metrics: ServerMetrics) { self.metrics = metrics }
 
@@ -49,6 +49,8 @@ final class MetricsBridge: Sendable {
             let cache = service.cache.stats
             metrics.queueDepth.set(Double(engine.queued))
             metrics.activeSequences.set(Double(engine.running))
+            metrics.kvCacheBytes.set(Double(engine.kvReservedBytes))
+            let merged = service.engine.liveMerged?.description
             metrics.adapterCacheBytes.set(Double(cache.residentBytes))
             metrics.residentAdapters.set(Double(service.cache.residentNames.count))
             last.withLock { previous in
@@ -67,7 +69,12 @@ final class MetricsBridge: Sendable {
                     let new = count - (previous.batches[size] ?? 0)
                     for _ in 0..<max(0, new) { metrics.batchSize.observe(Double(size)) }
                 }
-                previous = (cache, engine.batchSizeCounts)
+                // One series at most: the merged spec, replaced when it changes.
+                if previous.merged != merged, let old = previous.merged {
+                    metrics.liveMerged.removeSeries(label: "adapter", value: old)
+                }
+                if let merged { metrics.liveMerged.set(1, labels: [merged]) }
+                previous = (cache, engine.batchSizeCounts, merged)
             }
         }
         return metrics.registry.exposition()

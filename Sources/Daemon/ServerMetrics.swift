@@ -34,6 +34,11 @@ public struct ServerMetrics: Sendable {
     public let queueDepth: GaugeMetric
     /// Sequences live in the engine.
     public let activeSequences: GaugeMetric
+    /// KV cache bytes reserved by the live sequences (`EngineStats.kvReservedBytes`).
+    public let kvCacheBytes: GaugeMetric
+    /// 1 for the adapter mix currently folded into the base weights
+    /// (`PUT /merged`); no series while the base runs unmerged.
+    public let liveMerged: GaugeMetric                // {adapter}
     /// Sequences per decode step.
     public let batchSize: HistogramMetric
     /// Wall time of one decode step of the whole batch.
@@ -68,6 +73,10 @@ public struct ServerMetrics: Sendable {
                                                   help: "Seconds from admission to the first token, by adapter.", labels: ["adapter"])
         queueDepth = try registry.gauge("lorad_queue_depth", help: "Requests waiting for a batch slot.")
         activeSequences = try registry.gauge("lorad_active_sequences", help: "Sequences being decoded.")
+        kvCacheBytes = try registry.gauge("lorad_kv_cache_bytes", help: "KV cache bytes reserved by live sequences.")
+        liveMerged = try registry.gauge("lorad_live_merged",
+                                        help: "1 for the adapter mix merged into the base weights; absent when unmerged.",
+                                        labels: ["adapter"])
         batchSize = try registry.histogram("lorad_batch_size", help: "Sequences per decode step.",
                                            buckets: HistogramMetric.countBuckets)
         stepSeconds = try registry.histogram("lorad_decode_step_seconds", help: "Seconds per decode step of the whole batch.")

@@ -25,6 +25,7 @@ enum ServeCommand {
       --log-level L, --log-format F
     Prints `lorad: listening on http://HOST:PORT` on stdout once serving.
     SIGTERM/SIGINT: stop accepting, drain, close the registry, exit 0.
+    SIGHUP: re-read the token files and log_level (other keys need a restart).
     """
 
     static func run(_ args: [String]) throws {
@@ -32,7 +33,8 @@ enum ServeCommand {
         if let extra = a.positional.first { throw UsageError.badValue(option: "serve", value: extra, expected: "no positional arguments") }
         var overrides: [String: [String]] = [:]
         for flag in Configuration.flagNames where !a.values(flag).isEmpty { overrides[flag] = a.values(flag) }
-        let configuration = try Configuration.resolve(file: a.value("config"), overrides: overrides)
+        let configFile = a.value("config"), flags = overrides
+        let configuration = try Configuration.resolve(file: configFile, overrides: flags)
 
         BLAS.setThreadCount(configuration.threads)
         let logger = Logger(level: configuration.logLevel, format: configuration.logFormat)
@@ -43,13 +45,14 @@ enum ServeCommand {
         let stopped = DispatchSemaphore(value: 0)
         let stopping = Atomic<Bool>(false)
         let signals = SignalWatcher { signal in
-            guard signal != SIGHUP else {
-                logger.notice("SIGHUP ignored: restart the daemon to apply configuration changes")
+            if signal == SIGHUP {
+                guard !stopping.load(ordering: .relaxed) else { return }
+                reload(server: server, notify: notify, logger: logger, file: configFile, overrides: flags)
                 return
             }
             guard !stopping.exchange(true, ordering: .relaxed) else { return }
             logger.notice("stopping: draining in-flight requests", ["signal": SignalWatcher.name(of: signal)])
-            try? notify.stopping()
+            try? notify.stopping(status: "draining in-flight requests")
             Task {
                 await server.shutdown()
                 stopped.signal()
@@ -58,13 +61,38 @@ enum ServeCommand {
         defer { signals.cancel() }
 
         let addresses = try server.bind()
-        try server.load(heartbeat: { _ = try? watchdog?.pet() })
+        try server.load(heartbeat: { _ = try? watchdog?.pet() }, heartbeatInterval: watchdog?.intervalSeconds)
         for address in addresses {
             FileHandleOutput.stdout("lorad: listening on http://\(address)\n")
         }
         logger.info("serving", ["listen": addresses.map(\.description).joined(separator: ",")])
-        try? notify.ready(status: "serving on \(addresses.map(\.description).joined(separator: ", "))")
+        // READY=1 only now: the listeners are bound and /health answers 200.
+        try? notify.ready(status: status(server))
         stopped.wait()
         logger.info("stopped")
+    }
+
+    /// `STATUS=` for `systemctl status`: the model, where it listens, the adapters.
+    static func status(_ server: LoradServer) -> String {
+        let addresses = server.http.addresses.map(\.description).joined(separator: ", ")
+        guard let service = server.service else { return "not serving" }
+        let stored = (try? service.registry.count()).map(String.init) ?? "?"
+        return "serving \(service.modelID) on \(addresses); adapters: \(stored) stored, "
+            + "\(service.cache.residentNames.count) resident"
+    }
+
+    /// SIGHUP: `RELOADING=1`, reopen the logs, re-read the configuration and
+    /// apply what can change while serving (`LoradServer.reload`), `READY=1`.
+    /// A configuration that no longer parses changes nothing.
+    static func reload(server: LoradServer, notify: SdNotify, logger: Logger, file: String?, overrides: [String: [String]]) {
+        try? notify.reloading(status: "reloading configuration")
+        logger.reopen()
+        do {
+            let fresh = try Configuration.resolve(file: file, overrides: overrides)
+            server.reload(fresh)
+        } catch {
+            logger.error("reload: configuration rejected; nothing changed", ["error": error.description])
+        }
+        try? notify.ready(status: status(server))
     }
 }

@@ -32,8 +32,10 @@ final class LoradProcess: @unchecked Sendable { // `process` is only used from t
     }
 
     /// Starts `lorad serve --listen 127.0.0.1:0 --registry <dir>/registry.sqlite <extra>` and
-    /// waits (≤ 60 s) for its `listening on` line.
-    init(directory: URL? = nil, arguments extra: [String] = [], environment: [String: String] = [:]) throws {
+    /// waits (≤ 60 s) for its `listening on` line. `logLevel` nil leaves
+    /// `--log-level` out (so a `--config` file's `log_level` counts).
+    init(directory: URL? = nil, arguments extra: [String] = [], environment: [String: String] = [:],
+         logLevel: String? = "warning") throws {
         let dir = try directory ?? Fixtures.temporaryDirectory("lorad-e2e")
         self.directory = dir
         registry = dir.appendingPathComponent("registry.sqlite")
@@ -45,7 +47,8 @@ final class LoradProcess: @unchecked Sendable { // `process` is only used from t
         process = Process()
         process.executableURL = try Self.binary()
         process.arguments = ["serve", "--listen", "127.0.0.1:0", "--registry", registry.path,
-                             "--model", Fixtures.tinyLlama.path, "--threads", "1", "--log-level", "warning"] + extra
+                             "--model", Fixtures.tinyLlama.path, "--threads", "1"]
+            + (logLevel.map { ["--log-level", $0] } ?? []) + extra
         process.currentDirectoryURL = dir
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "NOTIFY_SOCKET")
@@ -74,6 +77,11 @@ final class LoradProcess: @unchecked Sendable { // `process` is only used from t
             Thread.sleep(forTimeInterval: 0.02)
         }
         throw LoradProcessError.timeout(stderr: stderr)
+    }
+
+    /// Sends `signal` (SIGHUP for a reload) to the daemon.
+    func send(_ signal: Int32) {
+        if process.isRunning { kill(process.processIdentifier, signal) }
     }
 
     var stderr: String { (try? String(contentsOf: stderrURL, encoding: .utf8)) ?? "" }
