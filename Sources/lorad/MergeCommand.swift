@@ -16,10 +16,6 @@ enum MergeCommand {
       --dtype T            dtype of the written weights (default: the base checkpoint's)
     """
 
-    /// Files copied beside the weights when present (transformers' save_pretrained set).
-    static let companionFiles = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
-                                 "special_tokens_map.json", "tokenizer.model", "chat_template.jinja"]
-
     static func run(_ args: [String]) throws {
         let a = try Arguments(args, valued: ["model", "adapter", "out", "dtype", "threads"])
         let modelFolder = try ModelLocator.resolve(a.value("model"))
@@ -58,16 +54,9 @@ enum MergeCommand {
         let final = out.appendingPathComponent("model.safetensors")
         _ = try? fm.removeItem(at: final)
         try fm.moveItem(at: partial, to: final)
-        for name in companionFiles {
-            let src = modelFolder.appendingPathComponent(name)
-            guard fm.fileExists(atPath: src.path) else { continue }
-            let dst = out.appendingPathComponent(name)
-            _ = try? fm.removeItem(at: dst)
-            if name == "config.json", let dtype = plan.outputDType {
-                try Data(contentsOf: src).rewritingDType(dtype).write(to: dst)
-            } else {
-                try fm.copyItem(at: src, to: dst)
-            }
+        for name in MergedFolder.companionFiles {
+            guard let data = try MergedFolder.companion(name, in: modelFolder, dtype: plan.outputDType) else { continue }
+            try data.write(to: out.appendingPathComponent(name))
         }
     }
 }
@@ -79,26 +68,5 @@ enum AdapterArgument {
             return (String(raw[..<colon]), w)
         }
         return (raw, 1)
-    }
-}
-
-extension Data {
-    /// config.json with its dtype field (`torch_dtype` in transformers 4.x,
-    /// `dtype` in 5.x) set to `dtype`'s PyTorch name.
-    func rewritingDType(_ dtype: DType) throws -> Data {
-        guard var json = try JSONSerialization.jsonObject(with: self) as? [String: Any] else { return self }
-        let name: String
-        switch dtype {
-        case .bf16: name = "bfloat16"
-        case .f16: name = "float16"
-        default: name = "float32"
-        }
-        var wrote = false
-        for key in ["torch_dtype", "dtype"] where json[key] != nil {
-            json[key] = name
-            wrote = true
-        }
-        if !wrote { json["torch_dtype"] = name }
-        return try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
     }
 }

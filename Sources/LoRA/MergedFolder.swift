@@ -1,0 +1,40 @@
+import Foundation
+import SafeTensors
+
+/// What goes beside merged weights so the result is a complete Hugging Face
+/// model folder (transformers' `save_pretrained` set). Shared by `lorad merge`
+/// and `GET /adapters/NAME/merge/FILE`, so both write the same bytes.
+public enum MergedFolder {
+    /// Files copied from the base folder when present.
+    public static let companionFiles = ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json",
+                                        "special_tokens_map.json", "tokenizer.model", "chat_template.jinja"]
+
+    /// A companion file's bytes from the base folder (nil when the folder has
+    /// none); `config.json` gets its dtype rewritten when `dtype` is given.
+    public static func companion(_ file: String, in folder: URL, dtype: DType?) throws -> Data? {
+        let url = folder.appendingPathComponent(file)
+        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
+        let data = try Data(contentsOf: url)
+        guard file == "config.json", let dtype else { return data }
+        return try configJSON(data, dtype: dtype)
+    }
+
+    /// config.json with its dtype field (`torch_dtype` in transformers 4.x,
+    /// `dtype` in 5.x) set to `dtype`'s PyTorch name.
+    public static func configJSON(_ data: Data, dtype: DType) throws -> Data {
+        guard var json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { return data }
+        let name: String
+        switch dtype {
+        case .bf16: name = "bfloat16"
+        case .f16: name = "float16"
+        default: name = "float32"
+        }
+        var wrote = false
+        for key in ["torch_dtype", "dtype"] where json[key] != nil {
+            json[key] = name
+            wrote = true
+        }
+        if !wrote { json["torch_dtype"] = name }
+        return try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+    }
+}
