@@ -27,7 +27,7 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
 
         .target(name: "Kernels", dependencies: ["COpenBLAS"], swiftSettings: optimizedEvenInDebug),
-        .target(name: "SafeTensors"),
+        .target(name: "SafeTensors", dependencies: ["OrderedJSON"]),
         .target(name: "OrderedJSON"),
         .target(name: "Tokenization", dependencies: ["OrderedJSON"]),
         .target(name: "LoRA", dependencies: ["Kernels", "SafeTensors", "OrderedJSON"], swiftSettings: optimizedEvenInDebug),
@@ -35,7 +35,7 @@ let package = Package(
         .target(name: "Serving", dependencies: ["Llama", "LoRA", "Tokenization"]),
         .target(name: "Registry", dependencies: ["CSQLite"]),
         .target(name: "HTTP1"),
-        .target(name: "Daemon", dependencies: ["HTTP1", "Registry", "Serving", "LoRA", "Llama", "Tokenization", "SafeTensors"]),
+        .target(name: "Daemon", dependencies: ["OrderedJSON", "HTTP1", "Registry", "Serving", "LoRA", "Llama", "Tokenization", "SafeTensors"]),
         .executableTarget(name: "lorad", dependencies: ["Daemon", "HTTP1", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels"]),
 
         // Test-only helper: locates the repository's fixtures from #filePath so

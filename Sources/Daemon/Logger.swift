@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -150,26 +151,7 @@ public final class Logger: @unchecked Sendable {
     }
 
     /// A JSON string literal (RFC 8259 §7).
-    static func jsonString(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
-    }
+    static func jsonString(_ s: String) -> String { JSONString.quoted(s) }
 
     /// write(2) until done; EINTR retried, other errors dropped (a logger
     /// that cannot write has nowhere to report it).

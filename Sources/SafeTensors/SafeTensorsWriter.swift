@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// Writes safetensors files that `safetensors` / transformers can read.
 ///
@@ -128,20 +129,5 @@ public struct SafeTensorsWriter: Sendable {
     }
 
     /// JSON string literal (RFC 8259 §7 escaping).
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ s: String) -> String { JSONString.quoted(s) }
 }
