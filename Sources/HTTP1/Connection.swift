@@ -4,8 +4,9 @@ import Foundation
 /// One accepted TCP connection: reads bytes into the request decoder, runs one
 /// exchange at a time (pipelined requests wait in the decoder's buffer and are
 /// answered in order), writes responses with back-pressure, and enforces
-/// timeouts. Driven by Dispatch read/write sources on a non-blocking socket —
-/// no thread of its own, so an idle connection costs only its buffers.
+/// timeouts. Driven by its event loop's epoll set (input), a Dispatch write
+/// source (only while output is backed up) and a timer, on a non-blocking
+/// socket — no thread of its own, so an idle connection costs only its buffers.
 final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable state is confined to `queue` (serial)
     enum State { case open, closing, lingering, closed }
 

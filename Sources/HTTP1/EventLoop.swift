@@ -26,7 +26,7 @@ final class EventLoop: @unchecked Sendable {  // `connections` is confined to `q
         epfd = Epoll.create()
         guard epfd >= 0 else { return }  // `register` then reports failure; connections fall back to Dispatch sources
         let s = DispatchSource.makeReadSource(fileDescriptor: epfd, queue: queue)
-        s.setEventHandler { [unowned self] in poll() }
+        s.setEventHandler { [weak self] in self?.poll() }
         s.activate()
         source = s
     }

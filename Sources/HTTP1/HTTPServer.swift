@@ -17,13 +17,15 @@ import Glibc
 /// Threading contract — **handlers must not block.** Each connection has its
 /// own serial Dispatch queue, and every connection queue targets one of a few
 /// serial *event-loop* queues (`HTTPLimits.eventLoopCount`, one per CPU by
-/// default; NIO's event-loop design). A connection's read/write sources fire
-/// on its loop and its handler runs there too, as a Swift task whose executor
-/// is the connection queue — not Swift's cooperative pool. So the request is
-/// handled on the thread that read it, and a busy loop drains many
-/// connections' events per thread wake-up instead of waking a new worker for
-/// each (libdispatch on Linux otherwise hands every socket event to a fresh
-/// worker thread: several context switches per keep-alive request).
+/// default; NIO's event-loop design). Each loop watches its sockets' input
+/// through one edge-triggered epoll set (`EventLoop`), so a busy loop picks up
+/// many connections' requests per thread wake-up and never re-arms a socket
+/// (libdispatch on Linux hands every per-socket source event to a worker and
+/// re-arms it through its manager thread: several context switches per
+/// keep-alive request). A connection's handler runs on its loop too, as a
+/// Swift task whose executor is the connection queue — not Swift's
+/// cooperative pool — and its response is written inline. So the request is
+/// handled on the thread that read it.
 ///
 /// The price: a handler that *blocks* its thread (SQLite, a tensor merge, a
 /// semaphore, a long lock) stalls every connection on its loop, including
