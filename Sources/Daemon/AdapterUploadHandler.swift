@@ -44,7 +44,10 @@ struct AdapterUploadHandler {
                 }
                 try AdapterRegistry.validateName(text)
                 // Refuse a taken name before reading hundreds of MB of weights.
-                if !replace, try service.registry.record(named: text) != nil { throw RegistryError.alreadyExists(text) }
+                let registry = service.registry
+                if !replace, try await BlockingWork.run({ try registry.record(named: text) }) != nil {
+                    throw RegistryError.alreadyExists(text)
+                }
                 name = text
             case "config":
                 guard config == nil else { throw APIError.badRequest("multipart field `config` appears twice") }
@@ -70,13 +73,17 @@ struct AdapterUploadHandler {
             throw APIError.badRequest("invalid adapter: adapter_config.json (field `config`) is not UTF-8 text")
         }
 
-        let info = try AdapterLoader.load(name: name, configJSON: config, safetensors: weights, base: service.baseShapes).info
+        let base = service.baseShapes
+        let info = try await BlockingWork.run { [config, weights] in
+            try AdapterLoader.load(name: name, configJSON: config, safetensors: weights, base: base).info
+        }
         let scales = info.scales
         let new = NewAdapter(name: name, configJSON: configText, ranks: info.ranks, alpha: info.loraAlpha,
                              scale: scales.count == 1 ? Double(scales[0]) : nil,
                              targetModules: info.adaptedKinds, baseModelId: service.modelID)
         if replace { try await LiveMergeHandler.unmergeIfMerged(name, service: service) }
-        let record = try service.registry.insert(new, weights: .data(weights), replace: replace)
+        let registry = service.registry
+        let record = try await BlockingWork.run { [weights] in try registry.insert(new, weights: .data(weights), replace: replace) }
         // New requests load the version just committed; running ones keep theirs.
         let running = service.cache.leaseCount(name)
         service.cache.invalidate(name)

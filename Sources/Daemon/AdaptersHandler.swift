@@ -9,7 +9,8 @@ struct AdaptersHandler {
 
     func list(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
         try service.auth.requireInference(request)
-        let items = try service.registry.list().map { AdapterResource(record: $0, service: service) }
+        let registry = service.registry
+        let items = try await BlockingWork.run { try registry.list() }.map { AdapterResource(record: $0, service: service) }
         try await response.sendAPI(.ok, ListEnvelope(data: items))
     }
 
@@ -17,7 +18,8 @@ struct AdaptersHandler {
         try service.auth.requireInference(request)
         let name = request.parameter("name") ?? ""
         try AdapterRegistry.validateName(name)
-        guard let record = try service.registry.record(named: name) else { throw RegistryError.notFound(name) }
+        let registry = service.registry
+        guard let record = try await BlockingWork.run({ try registry.record(named: name) }) else { throw RegistryError.notFound(name) }
         try await response.sendAPI(.ok, AdapterResource(record: record, service: service))
     }
 
@@ -27,8 +29,11 @@ struct AdaptersHandler {
         try service.auth.requireAdmin(request)
         let name = request.parameter("name") ?? ""
         try AdapterRegistry.validateName(name)
-        if try service.registry.record(named: name) != nil { try await LiveMergeHandler.unmergeIfMerged(name, service: service) }
-        guard try service.registry.delete(named: name) else { throw RegistryError.notFound(name) }
+        let registry = service.registry
+        if try await BlockingWork.run({ try registry.record(named: name) }) != nil {
+            try await LiveMergeHandler.unmergeIfMerged(name, service: service)
+        }
+        guard try await BlockingWork.run({ try registry.delete(named: name) }) else { throw RegistryError.notFound(name) }
         // Requests holding the deleted version now; they finish with it.
         let running = service.cache.leaseCount(name)
         service.cache.invalidate(name)

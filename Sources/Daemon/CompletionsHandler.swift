@@ -24,7 +24,8 @@ struct CompletionsHandler {
     func handle(_ request: HTTPRequest, _ response: HTTPResponse) async throws -> Outcome {
         try service.auth.requireInference(request)
         let body = try await request.decodeJSON(CompletionRequest.self)
-        let (spec, modelName) = try resolveAdapter(query: request.query("adapter"), body: body)
+        let adapterQuery = request.query("adapter")
+        let (spec, modelName) = try await BlockingWork.run { [self] in try resolveAdapter(query: adapterQuery, body: body) }
 
         let promptTokens: [Int]
         switch body.prompt {
@@ -38,7 +39,9 @@ struct CompletionsHandler {
             maxTokens: body.maxTokens, stop: body.stop, logprobs: body.logprobs)
 
         let events = GenerationEvents()
-        let handle = try service.engine.submit(generation) { event in events.push(event) }
+        // `submit` may load an adapter cold (file read + validation).
+        let engine = service.engine
+        let handle = try await BlockingWork.run { try engine.submit(generation) { event in events.push(event) } }
         response.onCancel { handle.cancel() }
 
         let meta = ResponseMeta(id: "cmpl-" + Self.randomID(), created: Int(Date().timeIntervalSince1970), model: modelName)

@@ -28,7 +28,8 @@ struct ModelsHandler {
     func list(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
         try service.auth.requireInference(request)
         var models = [Model(id: service.modelID, created: service.created, root: service.modelID, parent: nil)]
-        for record in try service.registry.list() {
+        let registry = service.registry
+        for record in try await BlockingWork.run({ try registry.list() }) {
             models.append(Model(id: record.name, created: Int(record.createdAt.timeIntervalSince1970),
                                 root: service.modelID, parent: service.modelID))
         }

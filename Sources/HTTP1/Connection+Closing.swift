@@ -32,9 +32,9 @@ extension Connection {
             discardLingering()
             return closeNow()
         }
-        if readPaused, let rs = readSource {
+        if readPaused {
             readPaused = false
-            rs.resume()
+            if let rs = readSource { rs.resume() } else { queue.async { [self] in inputReady() } }
         }
         updateTimer()
     }
@@ -85,6 +85,7 @@ extension Connection {
             rs.cancel()
             if readPaused { rs.resume() }
         } else {
+            if inLoop { loop.deregister(self) }
             openSources -= 1
         }
         if let ws = writeSource {

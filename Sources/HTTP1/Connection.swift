@@ -4,8 +4,9 @@ import Foundation
 /// One accepted TCP connection: reads bytes into the request decoder, runs one
 /// exchange at a time (pipelined requests wait in the decoder's buffer and are
 /// answered in order), writes responses with back-pressure, and enforces
-/// timeouts. Driven by Dispatch read/write sources on a non-blocking socket —
-/// no thread of its own, so an idle connection costs only its buffers.
+/// timeouts. Driven by its event loop's epoll set (input), a Dispatch write
+/// source (only while output is backed up) and a timer, on a non-blocking
+/// socket — no thread of its own, so an idle connection costs only its buffers.
 final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable state is confined to `queue` (serial)
     enum State { case open, closing, lingering, closed }
 
@@ -13,6 +14,9 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
     let socket: Socket
     let remote: SocketAddress
     let queue: DispatchQueue
+    /// Watches the socket for input when `readSource` is nil.
+    let loop: EventLoop
+    var inLoop = false
     let context: ServerContext
     var limits: HTTPLimits { context.limits }
 
@@ -50,7 +54,9 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
     static let readChunk = 64 * 1024
     static let lingerTimeout: UInt64 = 2_000_000_000
 
-    init(id: Int, socket: Socket, remote: SocketAddress, queue: DispatchQueue, context: ServerContext) {
+    init(id: Int, socket: Socket, remote: SocketAddress, loop: EventLoop, context: ServerContext) {
+        let queue = DispatchQueue(label: "lorad.http.connection", target: loop.queue)
+        self.loop = loop
         self.id = id
         self.socket = socket
         self.remote = remote
@@ -86,28 +92,39 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
     }
 
     private func setUp() {
-        let rs = DispatchSource.makeReadSource(fileDescriptor: socket.fd, queue: queue)
-        rs.setEventHandler { [self] in readable() }
-        rs.setCancelHandler { [self] in sourceCancelled() }
         let ws = DispatchSource.makeWriteSource(fileDescriptor: socket.fd, queue: queue)
         ws.setEventHandler { [self] in flush() }
         ws.setCancelHandler { [self] in sourceCancelled() }
         let t = DispatchSource.makeTimerSource(queue: queue)
         t.setEventHandler { [self] in timerFired() }
-        readSource = rs
         writeSource = ws
         timer = t
         idleSince = Self.now()
         lastReadProgress = idleSince
         t.activate()
-        rs.activate()
+        if loop.register(self) {
+            inLoop = true
+            readable()  // bytes that arrived before registration raise no edge
+        } else {
+            let rs = DispatchSource.makeReadSource(fileDescriptor: socket.fd, queue: queue)
+            rs.setEventHandler { [self] in readable() }
+            rs.setCancelHandler { [self] in sourceCancelled() }
+            readSource = rs
+            rs.activate()
+        }
         updateTimer()
         if context.isDraining { closeNow() }
     }
 
     // MARK: reading
 
-    private func readable() {
+    /// The event loop saw input (or EOF) on the socket.
+    func inputReady() {
+        if readPaused { return }  // `resumeReading` reads what is there
+        readable()
+    }
+
+    func readable() {
         switch state {
         case .open: break
         case .lingering: return discardLingering()
@@ -161,16 +178,18 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
     }
 
     func pauseReading() {
-        guard !readPaused, let rs = readSource else { return }
+        guard !readPaused else { return }
         readPaused = true
-        rs.suspend()
+        readSource?.suspend()
     }
 
     func resumeReading() {
-        guard readPaused, !peerEOF, let rs = readSource else { return }
+        guard readPaused, !peerEOF else { return }
         guard decoder.bufferedByteCount + (exchange?.bufferedBodyBytes ?? 0) < limits.readBufferHighWater else { return }
         readPaused = false
-        rs.resume()
+        if let rs = readSource { return rs.resume() }
+        // Edge-triggered: no new event comes for bytes already waiting.
+        queue.async { [self] in inputReady() }
     }
 
     // MARK: request processing

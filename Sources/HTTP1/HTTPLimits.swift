@@ -64,5 +64,16 @@ public struct HTTPLimits: Sendable, Equatable {
     /// `listen(2)` backlog. Default 1024.
     public var listenBacklog: Int32 = 1024
 
+    /// Serial event-loop queues the server's connections are spread over
+    /// (connection `n` runs on loop `n % eventLoopCount`). Default: one per
+    /// active CPU, as NIO's `MultiThreadedEventLoopGroup` and nginx's
+    /// `worker_processes auto`. Values below 1 count as 1.
+    ///
+    /// Handlers run on their connection's loop, so **a handler must not block
+    /// a thread** — it would stall every connection on its loop. Blocking work
+    /// (SQLite, file I/O, waiting on a lock held for long) must hop to another
+    /// queue and be awaited; see `HTTPServer`.
+    public var eventLoopCount: Int = ProcessInfo.processInfo.activeProcessorCount
+
     public init() {}
 }

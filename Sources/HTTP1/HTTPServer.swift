@@ -14,19 +14,38 @@ import Glibc
 /// await server.shutdown(gracePeriod: .seconds(10))  // on SIGTERM
 /// ```
 ///
-/// Each connection has its own serial Dispatch queue; its read/write sources
-/// fire there, and its handler runs there too, as a Swift task whose executor
-/// is that queue — not Swift's cooperative pool. So the request is handled on
-/// the thread that read it (no hand-off, which matters for throughput), and a
-/// handler that awaits (inference, I/O) leaves the queue free for the
-/// connection's own events. A handler that *blocks* a thread stalls only its
-/// own connection (Dispatch adds worker threads for the others); long waits
-/// should still be awaits, not blocking calls, so threads are not used up.
+/// Threading contract — **handlers must not block.** Each connection has its
+/// own serial Dispatch queue, and every connection queue targets one of a few
+/// serial *event-loop* queues (`HTTPLimits.eventLoopCount`, one per CPU by
+/// default; NIO's event-loop design). Each loop watches its sockets' input
+/// through one edge-triggered epoll set (`EventLoop`), so a busy loop picks up
+/// many connections' requests per thread wake-up and never re-arms a socket
+/// (libdispatch on Linux hands every per-socket source event to a worker and
+/// re-arms it through its manager thread: several context switches per
+/// keep-alive request). A connection's handler runs on its loop too, as a
+/// Swift task whose executor is the connection queue — not Swift's
+/// cooperative pool — and its response is written inline. So the request is
+/// handled on the thread that read it.
+///
+/// The price: a handler that *blocks* its thread (SQLite, a tensor merge, a
+/// semaphore, a long lock) stalls every connection on its loop, including
+/// their timeouts. Such work must hop off and be awaited, e.g.
+///
+/// ```swift
+/// let rows = try await withCheckedThrowingContinuation { c in
+///     DispatchQueue.global().async { c.resume(with: Result { try db.query() }) }
+/// }
+/// ```
+///
+/// (the daemon's `BlockingWork.run`). Awaiting is always fine: the loop serves
+/// other connections while the handler is suspended.
 public final class HTTPServer: Sendable {
     public let limits: HTTPLimits
     private let router = Locked(Router())
     private let context: ServerContext
     private let registry: Locked<Registry>
+    /// Serial queues every connection queue targets (see the type's comment).
+    private let eventLoops: [EventLoop]
 
     struct Registry {
         var listeners: [Listener] = []
@@ -45,6 +64,7 @@ public final class HTTPServer: Sendable {
         let registry = Locked(Registry())
         self.limits = limits
         self.registry = registry
+        eventLoops = (0..<max(1, limits.eventLoopCount)).map { EventLoop(index: $0) }
         context = ServerContext(
             limits: limits, serverName: serverName, router: router, errorRenderer: errorRenderer,
             onClose: { id in registry.withLock { _ = $0.connections.removeValue(forKey: id) } })
@@ -68,8 +88,9 @@ public final class HTTPServer: Sendable {
         let context = self.context
         let registry = self.registry
         let limits = self.limits
+        let loops = eventLoops
         let listener = try Listener(address: address, backlog: limits.listenBacklog) { socket, remote in
-            HTTPServer.accepted(socket, remote, context: context, registry: registry)
+            HTTPServer.accepted(socket, remote, context: context, registry: registry, loops: loops)
         }
         registry.withLock { $0.listeners.append(listener) }
         return listener.address
@@ -87,15 +108,16 @@ public final class HTTPServer: Sendable {
     /// Open connections (idle keep-alive ones included).
     public var connectionCount: Int { registry.withLock { $0.connections.count } }
 
-    private static func accepted(_ socket: Socket, _ remote: SocketAddress, context: ServerContext, registry: Locked<Registry>) {
+    private static func accepted(_ socket: Socket, _ remote: SocketAddress, context: ServerContext,
+                                 registry: Locked<Registry>, loops: [EventLoop])
+    {
         let id: Int? = registry.withLock { r in
             guard r.connections.count < context.limits.maxConnections, !context.isDraining else { return nil }
             r.nextID += 1
             return r.nextID
         }
         guard let id else { return reject(socket, context: context) }
-        let queue = DispatchQueue(label: "lorad.http.connection", target: .global())
-        let connection = Connection(id: id, socket: socket, remote: remote, queue: queue, context: context)
+        let connection = Connection(id: id, socket: socket, remote: remote, loop: loops[id % loops.count], context: context)
         registry.withLock { $0.connections[id] = connection }
         connection.start()
     }
