@@ -23,8 +23,11 @@ enum HealthHandler {
             try await response.sendAPI(.serviceUnavailable, Body(status: "draining"))
         case .serving(let service):
             let stats = service.engine.stats
+            // A SQLite read: off the event loop, like every registry call.
+            let registry = service.registry
+            let adapters = try? await BlockingWork.run { try registry.count() }
             try await response.sendAPI(.ok, Body(status: "ok", model: service.modelID,
-                                                 adapters: try? service.registry.count(),
+                                                 adapters: adapters,
                                                  queued: stats.queued, running: stats.running,
                                                  merged: service.engine.liveMerged?.description))
         }
