@@ -133,10 +133,10 @@ import Testing
         #expect(maxAbsDiff(viaGemv, Array(naive[0..<out])) < 1e-5)
     }
 
-    @Test(arguments: [1, 2, 3, 4, 5, 8, 9])
+    @Test(arguments: [1, 2, 3, 4, 5, 7, 8, 9, 11, 12])
     func batchedGEMVAgreesWithANaiveProduct(rows: Int) {
         var rng = TestRandom(UInt64(8 + rows))
-        for (out, inF) in [(7, 21), (33, 64), (300, 13), (257, 576)] {
+        for (out, inF) in [(7, 21), (33, 64), (300, 13), (257, 576), (256, 1539)] {
             let w = rng.floats(out * inF), x = rng.floats(rows * inF)
             var naive = [Float](repeating: 0, count: rows * out)
             for r in 0..<rows { for o in 0..<out {
