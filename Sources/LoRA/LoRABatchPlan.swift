@@ -71,8 +71,9 @@ public struct LoRABatchPlan: Sendable {
             scratch.delta.withUnsafeMutableBufferPointer { delta in
             module.a.withUnsafeBufferPointer { a in
             module.b.withUnsafeBufferPointer { b in
+            module.bTransposed.withUnsafeBufferPointer { bt in
                 guard let gp = g.baseAddress, let lp = low.baseAddress, let dp = delta.baseAddress,
-                      let ap = a.baseAddress, let bp = b.baseAddress else { return }
+                      let ap = a.baseAddress, let bp = b.baseAddress, let btp = bt.baseAddress else { return }
                 if n <= Self.perRowLimit {
                     // Few rows (decode): two tiny products per row in our own
                     // SIMD loops. A and B stay in cache; a BLAS call here would
@@ -81,7 +82,7 @@ public struct LoRABatchPlan: Sendable {
                         let xr = x + row * inputStride, yr = y + row * outputStride
                         let s = group.weights[i] * module.scale
                         for k in 0..<r { lp[k] = s * VectorMath.dot(ap + k * inF, xr, count: inF) }   // low = s·A·x : (r)
-                        for j in 0..<outF { yr[j] += VectorMath.dot(bp + j * r, lp, count: r) }        // y += B·low : (out)
+                        for k in 0..<r { VectorMath.axpy(lp[k], btp + k * outF, into: yr, count: outF) } // y += Σ_k low[k]·Bᵀ[k] : (out)
                     }
                     return
                 }
@@ -114,7 +115,7 @@ public struct LoRABatchPlan: Sendable {
                         for j in 0..<outF { dst[j] += src[j] }
                     }
                 }
-            }}}}}
+            }}}}}}
         }
     }
 

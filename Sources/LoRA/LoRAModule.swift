@@ -13,6 +13,10 @@ public struct LoRAModule: Sendable {
     public let a: [Float]
     /// (out, r) row-major
     public let b: [Float]
+    /// Bᵀ: (r, out) row-major. The decode path adds B·t as r contiguous
+    /// axpy's of length out (SIMD-friendly) instead of out dot products of
+    /// length r, which are too short to vectorise.
+    public let bTransposed: [Float]
 
     public init(rank: Int, inFeatures: Int, outFeatures: Int, scale: Float, a: [Float], b: [Float]) {
         precondition(a.count == rank * inFeatures && b.count == outFeatures * rank,
@@ -23,8 +27,13 @@ public struct LoRAModule: Sendable {
         self.scale = scale
         self.a = a
         self.b = b
+        var t = [Float](repeating: 0, count: b.count)
+        for o in 0..<outFeatures {
+            for k in 0..<rank { t[k * outFeatures + o] = b[o * rank + k] }
+        }
+        bTransposed = t
     }
 
-    /// Bytes of F32 held by A and B.
-    public var byteCount: Int { (a.count + b.count) * MemoryLayout<Float>.size }
+    /// Bytes of F32 held by A, B and Bᵀ (the cache budget counts all three).
+    public var byteCount: Int { (a.count + 2 * b.count) * MemoryLayout<Float>.size }
 }

@@ -33,11 +33,12 @@ final class CountingSource: AdapterSource {
 
 enum TestError: Error, Equatable { case unknown(String), broken(String) }
 
-/// Builds an adapter of exactly `n` floats (4·n bytes): rank 1, in = n − 1, out = 1.
+/// Builds an adapter of exactly 4·n resident bytes: rank 1, in = n − 2, out = 1
+/// (A: n − 2 floats, B and its transposed copy: 1 float each).
 let syntheticLoader: AdapterCache.Loader = { payload in
-    let n = Int(String(decoding: payload.configJSON, as: UTF8.self)) ?? 2
-    let module = LoRAModule(rank: 1, inFeatures: n - 1, outFeatures: 1, scale: 1,
-                            a: [Float](repeating: 0.5, count: n - 1), b: [1])
+    let n = Int(String(decoding: payload.configJSON, as: UTF8.self)) ?? 3
+    let module = LoRAModule(rank: 1, inFeatures: n - 2, outFeatures: 1, scale: 1,
+                            a: [Float](repeating: 0.5, count: n - 2), b: [1])
     return LoRAAdapter(name: payload.name, modules: [LinearID(layer: 0, kind: .q): module])
 }
 
@@ -69,7 +70,7 @@ let syntheticLoader: AdapterCache.Loader = { payload in
         #expect(!cache.isResident("b"), "b unleased and over budget: evicted on release")
         #expect(held.uses[0].weight == 0.5)
         #expect(held.uses[0].adapter === adapterA)
-        #expect(adapterA.modules.values.first?.a.count == 99)
+        #expect(adapterA.modules.values.first?.a.count == 98)
     }
 
     @Test func invalidatedAdapterKeepsServingRunningLeasesAndReloadsForNewOnes() throws {
