@@ -1,3 +1,4 @@
+import TestSupport
 @testable import HTTP1
 
 /// Everything a decoder produced for one input: events with adjacent body

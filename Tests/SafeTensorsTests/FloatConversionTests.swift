@@ -1,5 +1,6 @@
 import Testing
 import SafeTensors
+import TestSupport
 
 /// Conversions checked against a second computation: Swift's own Float16
 /// (IEEE 754 hardware/soft-float rounding) and an exact Double-based model of
@@ -22,7 +23,7 @@ import SafeTensors
     }
 
     @Test func f32NarrowsToF16LikeSwiftFloat16() {
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         var samples: [Float] = [65504, 65520, 65519.99, 1e-8, 2.9802322e-8, 5.9604645e-8, 8.940697e-8, -0.0, 1e10, -1e10]
         for _ in 0..<200_000 { samples.append(Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()))) }
         // Values near the F16 range, where rounding decisions are dense.
@@ -34,7 +35,7 @@ import SafeTensors
     #endif
 
     @Test func bf16NarrowingRoundsToNearestEven() {
-        var rng = SplitMix(seed: 11)
+        var rng = SplitMix64(seed: 11)
         for i in 0..<300_000 {
             let f = Float(bitPattern: UInt32(truncatingIfNeeded: rng.next()))
             if f.isNaN || f.isInfinite { continue }
@@ -67,18 +68,5 @@ import SafeTensors
             if f.isNaN { #expect(FloatConversion.bf16ToFloat(FloatConversion.floatToBF16(f)).isNaN) }
             else { #expect(FloatConversion.floatToBF16(f) == bits) }
         }
-    }
-}
-
-/// SplitMix64: a tiny fixed-seed generator so the sampled values repeat.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
