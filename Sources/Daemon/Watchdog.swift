@@ -1,4 +1,5 @@
 import Foundation
+import Serving
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -49,10 +50,7 @@ public final class Watchdog: @unchecked Sendable {
     }
 
     /// `interval` in seconds, for DispatchTime arithmetic.
-    public var intervalSeconds: Double {
-        let (seconds, attoseconds) = interval.components
-        return Double(seconds) + Double(attoseconds) * 1e-18
-    }
+    public var intervalSeconds: Double { interval.seconds }
 
     /// Sends `WATCHDOG=1` if `interval / 2` has passed since the last ping.
     /// - Returns: whether a ping was sent.

@@ -59,10 +59,3 @@ final class ActiveSequence {
             totalSeconds: (now - submitted).seconds, error: error)
     }
 }
-
-extension Duration {
-    var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) * 1e-18
-    }
-}

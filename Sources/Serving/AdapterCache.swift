@@ -97,7 +97,7 @@ public final class AdapterCache: @unchecked Sendable { // all mutable state is g
             throw error
         case .success(let (adapter, hash)):
             counters.loads += 1
-            counters.loadSeconds += Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            counters.loadSeconds += elapsed.seconds
             let entry = Entry(adapter: adapter, contentHash: hash)
             entry.leases = 1
             clock += 1

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Llama
 import LoRA
 
@@ -35,7 +36,9 @@ struct ModelBench {
                 let logits = try model.forward(batch, lora: plan, workspace: workspace)
                 // Greedy next token: keeps the data dependence a real decode has.
                 for r in 0..<rows {
-                    if let row = logits[r] { tokens[r] = argmax(row) }
+                    if let row = logits[r] {
+                        tokens[r] = row.withUnsafeBufferPointer { VectorMath.argmax($0.baseAddress!, count: $0.count) }
+                    }
                 }
             }
             let seconds = (ContinuousClock.now - start).seconds
@@ -69,11 +72,5 @@ struct ModelBench {
         let attention = 2 * 2 * Double(c.numAttentionHeads * c.headDim) * Double(tokens + 1) / 2 * Double(c.numHiddenLayers)
         let head = 2 * h * Double(c.vocabSize) / Double(tokens)
         return linear + attention + head
-    }
-
-    private func argmax(_ row: ArraySlice<Float>) -> Int {
-        var best = row.startIndex
-        for i in row.indices where row[i] > row[best] { best = i }
-        return best - row.startIndex
     }
 }
