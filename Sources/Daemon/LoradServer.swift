@@ -104,7 +104,7 @@ public final class LoradServer: Sendable {
         }
         let cache = AdapterCache(source: RegistryAdapterSource(registry: registry, compatibility: compatibility),
                                  budgetBytes: configuration.adapterCacheMB << 20,
-                                 loader: LoradService.cacheLoader(base: shapes))
+                                 loader: AdapterCache.validatingLoader(base: shapes))
         let engine = Engine(model: model, tokenizer: tokenizer, adapters: cache, configuration: engineConfiguration,
                             heartbeat: heartbeat)
         let service = LoradService(modelID: modelID, engine: engine, registry: registry, compatibility: compatibility,

@@ -38,12 +38,4 @@ public final class LoradService: Sendable {
         self.maxUploadBytes = maxUploadBytes
         self.baseShapes = engine.model.weights.linearShapes
     }
-
-    /// The loader the adapter cache uses: the same validation as an upload.
-    public static func cacheLoader(base: [LinearID: LinearShape]) -> AdapterCache.Loader {
-        { payload in
-            try AdapterLoader.load(name: payload.name, configJSON: payload.configJSON,
-                                   safetensors: payload.weights, base: base).adapter
-        }
-    }
 }

@@ -61,10 +61,8 @@ enum GenerateCommand {
             terms.append(.init(name: name, weight: weight))
         }
         let shapes = model.weights.linearShapes
-        let cache = AdapterCache(source: FolderAdapterSource(folders: folders), budgetBytes: Int.max) { payload in
-            try AdapterLoader.load(name: payload.name, configJSON: payload.configJSON,
-                                   safetensors: payload.weights, base: shapes).adapter
-        }
+        let cache = AdapterCache(source: FolderAdapterSource(folders: folders), budgetBytes: Int.max,
+                                 loader: AdapterCache.validatingLoader(base: shapes))
         let engine = Engine(model: model, tokenizer: tokenizer, adapters: cache)
         defer { engine.shutdown() }
 

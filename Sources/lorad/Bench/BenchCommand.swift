@@ -103,9 +103,8 @@ enum BenchCommand {
             report.add("cold load \(name) (\(p.weights.count / 1024) KiB)", "\(format(best * 1000, 2)) ms", "bytes → validated resident F32")
         }
 
-        let cache = AdapterCache(source: EngineBench.MemorySource(payloads: payloads), budgetBytes: 1 << 30) { p in
-            try AdapterLoader.load(name: p.name, configJSON: p.configJSON, safetensors: p.weights, base: shapes).adapter
-        }
+        let cache = AdapterCache(source: EngineBench.MemorySource(payloads: payloads), budgetBytes: 1 << 30,
+                                 loader: AdapterCache.validatingLoader(base: shapes))
         let spec = try AdapterSpec(parsing: "qv8-0")
         _ = try cache.lease(spec)   // resident
         let hits = 10_000

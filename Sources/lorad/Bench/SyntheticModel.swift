@@ -34,7 +34,7 @@ enum SyntheticModel {
         }
         try Data(configJSON.utf8).write(to: folder.appendingPathComponent("config.json"))
         let config = try LlamaConfig(json: Data(configJSON.utf8))
-        let h = config.hiddenSize, inter = config.intermediateSize
+        let h = config.hiddenSize
         var entries: [SafeTensorsWriter.Entry] = [.init(name: "model.embed_tokens.weight", dtype: .f32, shape: [config.vocabSize, h])]
         for l in 0..<config.numHiddenLayers {
             let p = "model.layers.\(l)."

@@ -1,0 +1,13 @@
+import LoRA
+
+extension AdapterCache {
+    /// The loader every cache in lorad uses: PEFT's two files validated
+    /// against the base model's linears (the same checks as an upload) and
+    /// converted to F32.
+    public static func validatingLoader(base: [LinearID: LinearShape]) -> Loader {
+        { payload in
+            try AdapterLoader.load(name: payload.name, configJSON: payload.configJSON,
+                                   safetensors: payload.weights, base: base).adapter
+        }
+    }
+}
