@@ -40,8 +40,9 @@ let package = Package(
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
+        .systemLibrary(name: "CPUHints", path: "Sources/CPUHints"),
 
-        .target(name: "Kernels", dependencies: ["COpenBLAS"], swiftSettings: optimizedEvenInDebug + kernelCodegen),
+        .target(name: "Kernels", dependencies: ["COpenBLAS", "CPUHints"], swiftSettings: optimizedEvenInDebug + kernelCodegen),
         .target(name: "SafeTensors", dependencies: ["OrderedJSON"]),
         .target(name: "OrderedJSON"),
         .target(name: "Tokenization", dependencies: ["OrderedJSON"]),

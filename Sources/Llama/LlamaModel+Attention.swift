@@ -16,54 +16,74 @@ extension LlamaModel {
     /// - scores: at least (longest run of rows) × (its sequence length) floats
     func attend(_ batch: [ForwardRow], layer: Int, qkv: UnsafePointer<Float>,
                 out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>) {
+        let (singles, runs) = Self.segments(batch)
+        if !singles.isEmpty {
+            // Decode rows: every (row, head) pair is independent — its own
+            // output slice and its own score scratch — so they spread over
+            // the compute threads (a batch of 8 has 72 such parts per layer).
+            let heads = config.numAttentionHeads
+            let stride = Self.longestSingle(batch, singles)
+            nonisolated(unsafe) let (qkv, out, scores) = (qkv, out, scores)
+            ComputePool.shared.run(parts: singles.count * heads) { [self] part in
+                let i = singles[part / heads]
+                attendOne(batch[i], row: i, head: part % heads, layer: layer, qkv: qkv, out: out,
+                          scores: scores + part * stride)
+            }
+        }
+        for rows in runs {
+            attendRun(batch, rows: rows, layer: layer, qkv: qkv, out: out, scores: scores)
+        }
+    }
+
+    /// The batch split into single rows (a sequence's only row this step:
+    /// decode) and runs of consecutive rows of one sequence (prefill chunks).
+    static func segments(_ batch: [ForwardRow]) -> (singles: [Int], runs: [Range<Int>]) {
+        var singles: [Int] = [], runs: [Range<Int>] = []
         var start = 0
         while start < batch.count {
             var end = start + 1
             while end < batch.count, batch[end].sequence === batch[start].sequence { end += 1 }
-            if end - start == 1 {
-                attendOne(batch[start], row: start, layer: layer, qkv: qkv, out: out, scores: scores)
-            } else {
-                attendRun(batch, rows: start..<end, layer: layer, qkv: qkv, out: out, scores: scores)
-            }
+            if end - start == 1 { singles.append(start) } else { runs.append(start..<end) }
             start = end
         }
+        return (singles, runs)
     }
 
-    /// Longest run of consecutive rows of one sequence × that sequence's
-    /// length after the step: the score scratch `attend` needs.
-    static func scoreScratch(_ batch: [ForwardRow]) -> Int {
-        var need = 0, start = 0
-        while start < batch.count {
-            var end = start + 1
-            while end < batch.count, batch[end].sequence === batch[start].sequence { end += 1 }
-            need = max(need, (end - start) * (batch[end - 1].position + 1))
-            start = end
-        }
-        return need
+    /// Positions the longest single row attends to (its score row length).
+    static func longestSingle(_ batch: [ForwardRow], _ singles: [Int]) -> Int {
+        singles.reduce(0) { max($0, batch[$1].position + 1) }
     }
 
-    /// One row: scores over positions 0...position by dot products.
-    private func attendOne(_ r: ForwardRow, row i: Int, layer: Int, qkv: UnsafePointer<Float>,
+    /// Score scratch `attend` needs: one row per (single row, head), or
+    /// (run length) × (its sequence length) for the largest prefill run.
+    func scoreScratch(_ batch: [ForwardRow]) -> Int {
+        let (singles, runs) = Self.segments(batch)
+        let forSingles = singles.count * config.numAttentionHeads * Self.longestSingle(batch, singles)
+        let forRuns = runs.reduce(0) { max($0, $1.count * (batch[$1.upperBound - 1].position + 1)) }
+        return max(forSingles, forRuns)
+    }
+
+    /// One row, one query head: scores over positions 0...position by dot products.
+    private func attendOne(_ r: ForwardRow, row i: Int, head: Int, layer: Int, qkv: UnsafePointer<Float>,
                            out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>) {
         let c = config
         let hd = c.headDim, qDim = c.queryDim, f = qDim + 2 * c.keyValueDim
         let group = c.numAttentionHeads / c.numKeyValueHeads
         let seq = r.sequence
-        let keys = seq.key(layer: layer, position: 0), values = seq.value(layer: layer, position: 0)
         let width = seq.rowWidth
         let count = r.position + 1
-        for head in 0..<c.numAttentionHeads {
-            let q = qkv + i * f + head * hd
-            let kvOffset = (head / group) * hd
-            for t in 0..<count {
-                scores[t] = VectorMath.dot(q, keys + t * width + kvOffset, count: hd) * attentionScale
-            }
-            Softmax.inPlace(scores, count: count)
-            let o = out + i * qDim + head * hd
-            o.update(repeating: 0, count: hd)
-            for t in 0..<count {
-                VectorMath.axpy(scores[t], values + t * width + kvOffset, into: o, count: hd)
-            }
+        let kvOffset = (head / group) * hd
+        let keys = seq.key(layer: layer, position: 0) + kvOffset
+        let values = seq.value(layer: layer, position: 0) + kvOffset
+        let q = qkv + i * f + head * hd
+        for t in 0..<count {
+            scores[t] = VectorMath.dot(q, keys + t * width, count: hd) * attentionScale
+        }
+        Softmax.inPlace(scores, count: count)
+        let o = out + i * qDim + head * hd
+        o.update(repeating: 0, count: hd)
+        for t in 0..<count {
+            VectorMath.axpy(scores[t], values + t * width, into: o, count: hd)
         }
     }
 

@@ -30,12 +30,8 @@ extension LlamaModel {
         let h = c.hiddenSize, qDim = c.queryDim, kvDim = c.keyValueDim
         let inter = c.intermediateSize, f = qDim + 2 * kvDim, half = c.headDim / 2
 
-        var maxLength = 0
-        for (seq, length) in newLengths {
-            seq.reserve(positions: length)
-            maxLength = max(maxLength, length)
-        }
-        workspace.reserve(rows: n, scores: max(maxLength, Self.scoreScratch(batch)), config: c)
+        for (seq, length) in newLengths { seq.reserve(positions: length) }
+        workspace.reserve(rows: n, scores: scoreScratch(batch), config: c)
         let ws = workspace
         let x = ws.x.pointer, normed = ws.normed.pointer, qkv = ws.qkv.pointer
         let attention = ws.attention.pointer, projected = ws.projected.pointer
@@ -93,10 +89,7 @@ extension LlamaModel {
                                scratch: ws.lora)
                 }
             }
-            for i in 0..<n {
-                let g = gateUp + i * 2 * inter
-                Activation.swiglu(gate: g, up: g + inter, out: activated + i * inter, count: inter)
-            }
+            swiglu(rows: n, gateUp: gateUp, out: activated)
             // projected = activated · Wdownᵀ : (n, H)
             project(rows: n, weight: layer.down.pointer, out: h, in: inter, x: activated, y: projected)
             if useLoRA {
@@ -129,21 +122,41 @@ extension LlamaModel {
     static let attentionInputs: [LinearKind] = [.q, .k, .v]
     static let mlpInputs: [LinearKind] = [.gate, .up]
 
-    /// y = x · Wᵀ for `rows` rows: gemv for one row (sgemm with m = 1 is 4×
-    /// slower, PERF-NOTES.md); for a few rows (batched decode) a kernel that
-    /// streams W once instead of sgemm, which packs all of W first; sgemm
-    /// for larger batches (prefill), where it is compute-bound and fastest.
+    /// y = x · Wᵀ for `rows` rows. Decode (up to `BatchedGEMV.maxRows`
+    /// rows, one included) streams W once on our compute threads: as fast as
+    /// OpenBLAS's gemv for one row, and it keeps OpenBLAS's threads asleep
+    /// between prefills (two thread pools spinning on two cores starve each
+    /// other). Larger batches (prefill) go to sgemm, compute-bound and fastest.
     /// W: (out, in); x: (rows, in); y: (rows, out).
     @inline(__always)
     func project(rows: Int, weight: UnsafePointer<Float>, out: Int, in inFeatures: Int,
                  x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        if rows == 1 {
-            BLAS.gemv(out: out, in: inFeatures, w: weight, x: x, y: y)
-        } else if rows <= BatchedGEMV.maxRows {
-            BatchedGEMV.multiply(rows: rows, out: out, in: inFeatures, w: weight, x: x, y: y,
-                                 threads: BLAS.threadCount)
+        if rows <= BatchedGEMV.maxRows {
+            BatchedGEMV.multiply(rows: rows, out: out, in: inFeatures, w: weight, x: x, y: y)
         } else {
             BLAS.gemmABt(m: rows, n: out, k: inFeatures, a: x, b: weight, c: y)
+        }
+    }
+
+    /// activated[i] = silu(gate[i]) · up[i] for every row, split over the
+    /// compute threads (libm's expf per element made this ~5 % of a batch-8
+    /// decode step on one thread).
+    /// gateUp: (rows, 2·I) gate ; up; out: (rows, I)
+    func swiglu(rows: Int, gateUp: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+        let inter = config.intermediateSize, total = rows * inter
+        let pool = ComputePool.shared
+        let parts = total >= 2048 ? pool.threadCount : 1
+        nonisolated(unsafe) let (gateUp, out) = (gateUp, out)
+        pool.run(parts: parts) { part in
+            var e = total * part / parts
+            let end = total * (part + 1) / parts
+            while e < end {
+                let (i, j) = e.quotientAndRemainder(dividingBy: inter)
+                let length = min(end - e, inter - j)
+                let g = gateUp + i * 2 * inter + j
+                Activation.swiglu(gate: g, up: g + inter, out: out + i * inter + j, count: length)
+                e += length
+            }
         }
     }
 }

@@ -17,6 +17,9 @@ public struct LoRABatchPlan: Sendable {
 
     public let groups: [Group]
     public let rowCount: Int
+    /// Rows served by small groups (≤ `perRowLimit` rows: decode), each with
+    /// its (group index, weight) uses, in group order.
+    let perRowUses: [(row: Int, uses: [(group: Int, weight: Float)])]
 
     /// - Parameter mixes: per batch row, the adapters it uses (empty = base only).
     public init(rows mixes: [[AdapterUse]]) {
@@ -33,10 +36,16 @@ public struct LoRABatchPlan: Sendable {
                 byAdapter[key]!.2.append(use.weight)
             }
         }
-        groups = order.map { key in
+        let groups = order.map { key in
             let (adapter, rows, weights) = byAdapter[key]!
             return Group(adapter: adapter, rows: rows, weights: weights)
         }
+        var uses: [Int: [(group: Int, weight: Float)]] = [:]
+        for (g, group) in groups.enumerated() where group.rows.count <= Self.perRowLimit {
+            for (row, weight) in zip(group.rows, group.weights) { uses[row, default: []].append((g, weight)) }
+        }
+        self.groups = groups
+        perRowUses = uses.keys.sorted().map { ($0, uses[$0]!) }
         rowCount = mixes.count
     }
 
@@ -48,9 +57,8 @@ public struct LoRABatchPlan: Sendable {
     /// - x: (rowCount, in) with row stride `inputStride`
     /// - y: (rowCount, out) with row stride `outputStride`; must not overlap x
     ///
-    /// Per adapter group: one row (the common decode case) is two gemv calls,
-    /// the second accumulating straight into y (alpha = weight·scale, beta = 1),
-    /// so nothing is gathered or scattered. Several rows: x·Aᵀ as one sgemm
+    /// Small groups (decode) take `applyPerRow`. A larger group (a prefill
+    /// chunk, many rows on one adapter): x·Aᵀ as one sgemm
     /// (reading x in place when the rows are consecutive, as a prefill's are,
     /// else from a gathered copy), each row of that (n, r) result scaled by its
     /// weight·scale, then ·Bᵀ accumulated straight into y when the rows are
@@ -60,7 +68,7 @@ public struct LoRABatchPlan: Sendable {
                       input x: UnsafePointer<Float>, inputStride: Int,
                       output y: UnsafeMutablePointer<Float>, outputStride: Int,
                       scratch: LoRAScratch) {
-        for group in groups {
+        for group in groups where group.rows.count > Self.perRowLimit {
             guard let module = group.adapter.modules[id] else { continue }
             let rows = group.rows
             let n = rows.count, r = module.rank
@@ -71,21 +79,8 @@ public struct LoRABatchPlan: Sendable {
             scratch.delta.withUnsafeMutableBufferPointer { delta in
             module.a.withUnsafeBufferPointer { a in
             module.b.withUnsafeBufferPointer { b in
-            module.bTransposed.withUnsafeBufferPointer { bt in
                 guard let gp = g.baseAddress, let lp = low.baseAddress, let dp = delta.baseAddress,
-                      let ap = a.baseAddress, let bp = b.baseAddress, let btp = bt.baseAddress else { return }
-                if n <= Self.perRowLimit {
-                    // Few rows (decode): two tiny products per row in our own
-                    // SIMD loops. A and B stay in cache; a BLAS call here would
-                    // cost more in dispatch and thread wake-up than the math.
-                    for (i, row) in rows.enumerated() {
-                        let xr = x + row * inputStride, yr = y + row * outputStride
-                        let s = group.weights[i] * module.scale
-                        for k in 0..<r { lp[k] = s * VectorMath.dot(ap + k * inF, xr, count: inF) }   // low = s·A·x : (r)
-                        for k in 0..<r { VectorMath.axpy(lp[k], btp + k * outF, into: yr, count: outF) } // y += Σ_k low[k]·Bᵀ[k] : (out)
-                    }
-                    return
-                }
+                      let ap = a.baseAddress, let bp = b.baseAddress else { return }
                 let consecutive = Self.isConsecutive(rows[...])
                 // low = X·Aᵀ : (n, r), X read in place when the rows are consecutive.
                 if consecutive {
@@ -115,13 +110,51 @@ public struct LoRABatchPlan: Sendable {
                         for j in 0..<outF { dst[j] += src[j] }
                     }
                 }
-            }}}}}}
+            }}}}}
+        }
+        if !perRowUses.isEmpty {
+            applyPerRow(to: id, input: x, inputStride: inputStride, output: y, outputStride: outputStride)
         }
     }
 
-    /// Groups with at most this many rows take the per-row SIMD path; larger
-    /// ones (prefill chunks, big batches) amortise BLAS's overhead.
-    static let perRowLimit = 4
+    /// Small groups, row by row in our own SIMD loops: low = s·A·x (r dot
+    /// products), then y += Σ_k low[k]·Bᵀ[k] (r axpy's over the Bᵀ kept at
+    /// load). A and B are tiny; a BLAS call here would cost more in dispatch
+    /// than the math. Rows are independent — each writes only its own y row,
+    /// even when several adapters (a combination) add into it — so they are
+    /// spread over the compute threads: with 8 distinct adapters this path
+    /// streams 8 adapters' A and B per step, 15 MB for q,v r=8 on SmolLM-135M.
+    private func applyPerRow(to id: LinearID, input x: UnsafePointer<Float>, inputStride: Int,
+                             output y: UnsafeMutablePointer<Float>, outputStride: Int) {
+        let maxRank = groups.reduce(1) { max($0, $1.adapter.modules[id]?.rank ?? 1) }
+        nonisolated(unsafe) let (x, y) = (x, y)
+        ComputePool.shared.run(parts: perRowUses.count) { part in
+            let (row, uses) = perRowUses[part]
+            let xr = x + row * inputStride, yr = y + row * outputStride
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: maxRank) { low in
+                guard let lp = low.baseAddress else { return }
+                for (g, weight) in uses {
+                    guard let module = groups[g].adapter.modules[id] else { continue }
+                    let r = module.rank, inF = module.inFeatures, outF = module.outFeatures
+                    let s = weight * module.scale
+                    module.a.withUnsafeBufferPointer { a in
+                    module.bTransposed.withUnsafeBufferPointer { bt in
+                        guard let ap = a.baseAddress, let btp = bt.baseAddress else { return }
+                        for k in 0..<r { lp[k] = s * VectorMath.dot(ap + k * inF, xr, count: inF) }   // low = s·A·x : (r)
+                        for k in 0..<r { VectorMath.axpy(lp[k], btp + k * outF, into: yr, count: outF) } // y += Σ_k low[k]·Bᵀ[k] : (out)
+                    }}
+                }
+            }
+        }
+    }
+
+    /// Groups with at most this many rows take the per-row SIMD path on our
+    /// compute threads; larger ones (prefill chunks) amortise sgemm. The same
+    /// limit as the base projections' own kernel (`BatchedGEMV.maxRows`), so
+    /// a decode step never wakes OpenBLAS's threads: when 8 rows of one
+    /// adapter took sgemm, its spinning threads slowed the rest of the step
+    /// (attention 40 %, projections 10 %) more than the low-rank math costs.
+    static let perRowLimit = BatchedGEMV.maxRows
 
     /// Whether row indices ascend by exactly one (so they are one strided block of x).
     static func isConsecutive(_ rows: ArraySlice<Int>) -> Bool {

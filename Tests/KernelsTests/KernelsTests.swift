@@ -133,7 +133,11 @@ import Testing
         #expect(maxAbsDiff(viaGemv, Array(naive[0..<out])) < 1e-5)
     }
 
-    @Test(arguments: [1, 2, 3, 4, 5, 7, 8, 9, 11, 12])
+    /// One, two and three compute threads (three: a share per thread that
+    /// does not divide the output rows evenly).
+    static let pools = [ComputePool(threads: 1), ComputePool(threads: 2), ComputePool(threads: 3)]
+
+    @Test(arguments: [1, 2, 3, 4, 5, 7, 8, 9, 11, 12, 13, 16, 32])
     func batchedGEMVAgreesWithANaiveProduct(rows: Int) {
         var rng = TestRandom(UInt64(8 + rows))
         for (out, inF) in [(7, 21), (33, 64), (300, 13), (257, 576), (256, 1539)] {
@@ -144,10 +148,10 @@ import Testing
                 for i in 0..<inF { s += Double(x[r * inF + i]) * Double(w[o * inF + i]) }
                 naive[r * out + o] = Float(s)
             } }
-            for threads in [1, 2] {
+            for pool in Self.pools {
                 var y = [Float](repeating: .nan, count: rows * out)
-                BatchedGEMV.multiply(rows: rows, out: out, in: inF, w: w, x: x, y: &y, threads: threads)
-                #expect(maxAbsDiff(y, naive) < 1e-4, "out \(out) in \(inF) threads \(threads)")
+                BatchedGEMV.multiply(rows: rows, out: out, in: inF, w: w, x: x, y: &y, pool: pool)
+                #expect(maxAbsDiff(y, naive) < 1e-4, "out \(out) in \(inF) threads \(pool.threadCount)")
             }
         }
     }

@@ -1,4 +1,4 @@
-import LoRA
+@testable import LoRA
 import Testing
 
 /// `LoRABatchPlan.apply` against a naive per-row triple loop (the second computation).
@@ -76,14 +76,24 @@ import Testing
         }
     }
 
-    @Test func singleRowAndPrefillRunsEqualTheNaiveLoop() {
+    @Test func singleRowsAndLargeGroupsEqualTheNaiveLoop() {
         let id = LinearID(layer: 2, kind: .v)
         let single = Self.run([[AdapterUse(python, weight: 1.5)]], id: id)
         #expect(Self.maxAbsDiff(single.0, single.1) <= 1e-5)
-        // A prefill: eight consecutive rows on one adapter, then rows of another.
-        let prefill = Self.run(Array(repeating: [AdapterUse(rs)], count: 8) + Array(repeating: [AdapterUse(upper)], count: 3),
+        // A prefill: more consecutive rows on one adapter than the per-row
+        // path takes (sgemm straight into y), then rows of another.
+        let long = LoRABatchPlan.perRowLimit + 8
+        let prefill = Self.run(Array(repeating: [AdapterUse(rs)], count: long) + Array(repeating: [AdapterUse(upper)], count: 3),
                                id: id, seed: 7)
         #expect(Self.maxAbsDiff(prefill.0, prefill.1) <= 1e-5)
+        // Two large groups interleaved row by row (gather, sgemm, scatter-add),
+        // a combination on every fifth row.
+        let interleaved: [[AdapterUse]] = (0..<(2 * long)).map { i in
+            i % 5 == 0 ? [AdapterUse(rs, weight: 0.5), AdapterUse(python, weight: 0.5)]
+                : [AdapterUse(i % 2 == 0 ? rs : python)]
+        }
+        let mixed = Self.run(interleaved, id: id, seed: 9)
+        #expect(Self.maxAbsDiff(mixed.0, mixed.1) <= 1e-5)
     }
 
     @Test func baseOnlyRowsAreUntouched() {
