@@ -15,12 +15,12 @@ public enum Softmax {
             for i in 0..<count { x[i] = (x[i] == maxValue && n > 0) ? 1 / Float(n) : 0 }
             return
         }
+        for i in 0..<count { x[i] -= maxValue }
+        VectorMath.expInPlace(x, count: count)
+        // A plain running sum, in index order: the sampler relies on the same
+        // scores giving the same probabilities however they were gathered.
         var sum: Float = 0
-        for i in 0..<count {
-            let e = expf(x[i] - maxValue)
-            x[i] = e
-            sum += e
-        }
+        for i in 0..<count { sum += x[i] }
         let inv = 1 / sum
         for i in 0..<count { x[i] *= inv }
     }

@@ -7,6 +7,13 @@ import Kernels
 ///
 /// One sampler per sequence: it owns that sequence's RNG so a seeded request
 /// repeats exactly whatever else shares the batch.
+///
+/// Cost: this runs once per sequence per step on the engine thread, so it
+/// never sorts the vocabulary. Top-k is a bounded heap; top-p sorts only
+/// the most likely tokens, widening until the nucleus is inside them
+/// (`Sampler+Nucleus.swift`). A full sort of SmolLM's 49,152 logits per
+/// token cost several milliseconds — more than a batch-8 decode step spends
+/// on each of its rows.
 public struct Sampler: Sendable {
     public let parameters: SamplingParameters
     private var generator: SeededGenerator
@@ -20,46 +27,25 @@ public struct Sampler: Sendable {
     public mutating func sample<C: Collection>(_ logits: C) -> Int where C.Element == Float {
         let values = Array(logits)
         if parameters.isGreedy { return VectorMath.argmax(values) }
-        let probs = Self.probabilities(values, parameters)
-        // Inverse-CDF draw over the surviving tokens.
+        let kept = Self.survivors(values, parameters)
+        // Inverse-CDF draw over the surviving tokens, in token-id order.
         let u = generator.nextUnit()
         var cumulative = 0.0
-        var last = 0
-        for (i, p) in probs.enumerated() where p > 0 {
+        var last = kept.ids.first ?? 0
+        for (id, p) in zip(kept.ids, kept.probabilities) where p > 0 {
             cumulative += Double(p)
-            last = i
-            if u < cumulative { return i }
+            last = id
+            if u < cumulative { return id }
         }
         return last   // rounding left u ≥ the total: the last surviving token
     }
 
-    /// The distribution `sample` draws from (zeros for filtered tokens).
+    /// The distribution `sample` draws from, over the whole vocabulary
+    /// (zeros for filtered tokens).
     public static func probabilities(_ logits: [Float], _ parameters: SamplingParameters) -> [Float] {
-        var scores = logits
-        if parameters.temperature > 0, parameters.temperature != 1 {
-            for i in scores.indices { scores[i] /= parameters.temperature }
-        }
-        // TopKLogitsWarper: remove every score < the k-th largest (ties at the
-        // k-th value survive, as `scores < topk(...)[..., -1]`).
-        if parameters.topK > 0, parameters.topK < scores.count {
-            let kth = scores.sorted(by: >)[parameters.topK - 1]
-            for i in scores.indices where scores[i] < kth { scores[i] = -.infinity }
-        }
-        // TopPLogitsWarper: sort ascending, cumulative softmax, drop tokens
-        // whose cumulative probability ≤ 1 - top_p, always keep the top one.
-        if parameters.topP < 1 {
-            // -inf entries (filtered by top-k) have probability 0 and would be
-            // dropped anyway; leaving them out keeps the sort to the survivors.
-            let order = scores.indices.filter { scores[$0] > -.infinity }.sorted { scores[$0] < scores[$1] }
-            let sortedProbs = Softmax.apply(order.map { scores[$0] })
-            var cumulative: Float = 0
-            for (rank, index) in order.enumerated() {
-                cumulative += sortedProbs[rank]
-                if cumulative <= 1 - parameters.topP, rank != order.count - 1 {
-                    scores[index] = -.infinity
-                }
-            }
-        }
-        return Softmax.apply(scores)
+        var full = [Float](repeating: 0, count: logits.count)
+        let kept = survivors(logits, parameters)
+        for (id, p) in zip(kept.ids, kept.probabilities) { full[id] = p }
+        return full
     }
 }

@@ -72,6 +72,16 @@ enum BenchCommand {
         let many8 = try bench.decodeTokensPerSecond(mixes: distinct.map { [AdapterUse($0)] }, steps: steps)
         report.add("decode, batch 8, 8 distinct q,v r=8 adapters", "\(format(many8)) tok/s", "\(format(many8 / one8, 3)) of one adapter")
 
+        // Per-sequence engine work each step: picking the next token.
+        let stepMicros = 1e6 / base
+        for (label, parameters) in [("greedy", SamplingParameters.greedy),
+                                    ("temperature 0.8", SamplingParameters(temperature: 0.8, seed: 1)),
+                                    ("temperature 0.8, top-k 40", SamplingParameters(temperature: 0.8, topK: 40, seed: 1)),
+                                    ("temperature 0.8, top-p 0.95", SamplingParameters(temperature: 0.8, topP: 0.95, seed: 1))] {
+            let micros = bench.samplingMicroseconds(parameters)
+            report.add("sample one token, \(label)", "\(format(micros)) µs", "\(format(micros / stepMicros * 100, 2)) % of a 1-stream decode step")
+        }
+
         try engineSections(model: model, folder: folder, base: base, bound: bound, steps: steps, report: &report)
         print(report.markdown)
     }

@@ -73,4 +73,23 @@ struct ModelBench {
         let head = 2 * h * Double(c.vocabSize) / Double(tokens)
         return linear + attention + head
     }
+
+    /// Microseconds to pick one token from a vocab-wide row of logits with
+    /// `parameters`, best of `repeats` × 20 draws: engine work per sequence
+    /// per step, paid once per row on the engine thread.
+    func samplingMicroseconds(_ parameters: SamplingParameters, repeats: Int = 3) -> Double {
+        var rng = SeededGenerator(seed: 7)
+        // Logits shaped like a model's: a few likely tokens over a long tail.
+        let logits = (0..<model.config.vocabSize).map { _ in Float(rng.nextUnit() * 8 - 4) + (rng.nextUnit() < 0.001 ? 8 : 0) }
+        var best = Double.infinity
+        var sampler = Sampler(parameters)
+        var sink = 0
+        for _ in 0..<repeats {
+            let start = ContinuousClock.now
+            for _ in 0..<20 { sink &+= sampler.sample(logits) }
+            best = min(best, (ContinuousClock.now - start).seconds / 20)
+        }
+        precondition(sink >= 0)   // keeps the draws from being optimised away
+        return best * 1e6
+    }
 }
