@@ -27,12 +27,20 @@ public struct Sampler: Sendable {
     public mutating func sample<C: Collection>(_ logits: C) -> Int where C.Element == Float {
         let values = Array(logits)
         if parameters.isGreedy { return VectorMath.argmax(values) }
+        if !parameters.filters(vocabulary: values.count) {
+            // Nothing filtered: draw straight from the vocabulary-wide softmax.
+            return draw(ids: values.indices, probabilities: Self.probabilities(values, parameters))
+        }
         let kept = Self.survivors(values, parameters)
-        // Inverse-CDF draw over the surviving tokens, in token-id order.
+        return draw(ids: kept.ids, probabilities: kept.probabilities)
+    }
+
+    /// Inverse-CDF draw over tokens `ids` (ascending) with `probabilities`.
+    private mutating func draw<Ids: Collection<Int>>(ids: Ids, probabilities: [Float]) -> Int {
         let u = generator.nextUnit()
         var cumulative = 0.0
-        var last = kept.ids.first ?? 0
-        for (id, p) in zip(kept.ids, kept.probabilities) where p > 0 {
+        var last = ids.first ?? 0
+        for (id, p) in zip(ids, probabilities) where p > 0 {
             cumulative += Double(p)
             last = id
             if u < cumulative { return id }
@@ -43,9 +51,24 @@ public struct Sampler: Sendable {
     /// The distribution `sample` draws from, over the whole vocabulary
     /// (zeros for filtered tokens).
     public static func probabilities(_ logits: [Float], _ parameters: SamplingParameters) -> [Float] {
+        if !parameters.filters(vocabulary: logits.count) {
+            var scores = logits
+            if parameters.temperature > 0, parameters.temperature != 1 {
+                for i in scores.indices { scores[i] /= parameters.temperature }
+            }
+            scores.withUnsafeMutableBufferPointer { if let p = $0.baseAddress { Softmax.inPlace(p, count: $0.count) } }
+            return scores
+        }
         var full = [Float](repeating: 0, count: logits.count)
         let kept = survivors(logits, parameters)
         for (id, p) in zip(kept.ids, kept.probabilities) { full[id] = p }
         return full
+    }
+}
+
+extension SamplingParameters {
+    /// Whether top-k or top-p removes any token of a `vocabulary`-sized row.
+    func filters(vocabulary: Int) -> Bool {
+        (topK > 0 && topK < vocabulary) || topP < 1
     }
 }
