@@ -3,6 +3,10 @@ import Synchronization
 extension ComputePool {
     private static let current = Mutex<ComputePool?>(nil)
 
+    /// A pool of one thread: every job runs inline on the caller. For steps
+    /// that run on OpenBLAS's threads instead (see `LlamaModel.pool(forRows:)`).
+    public static let serial = ComputePool(threads: 1)
+
     /// The process-wide pool the forward pass runs on. Sized by
     /// `BLAS.setThreadCount` (one setting for OpenBLAS and for our kernels,
     /// so the two never oversubscribe the cores); until then, OpenBLAS's

@@ -13,11 +13,20 @@ extension VectorMath {
     @inline(__always)
     public static func exp(_ v: SIMD8<Float>) -> SIMD8<Float> {
         let low: Float = -87.33654, high: Float = 88.72283   // ln(FLT_MIN), ln(FLT_MAX)
-        let x0 = v.clamped(lowerBound: SIMD8(repeating: low), upperBound: SIMD8(repeating: high))
-        // n = round(x / ln 2), then r = x - n·ln 2 in two steps (ln 2 split
-        // into an exactly representable head and a tail) to keep r exact.
-        let n = (x0 * 1.44269504088896341 + 0.5).rounded(.down)
-        var r = x0 - n * 0.693359375
+        // Clamp with lane selects: `clamped`, `rounded` and the rounding
+        // Int conversion are generic stdlib calls here, not instructions.
+        var x = v
+        x.replace(with: low, where: x .< low)
+        x.replace(with: high, where: x .> high)
+        // n = round(x / ln 2) by the 1.5·2²³ trick: adding it leaves n in the
+        // low mantissa bits (exact for |n| < 2²²), subtracting it gives n.
+        let magic: Float = 12_582_912
+        let shifted = x * 1.44269504088896341 + magic
+        let n = shifted - magic
+        let whole = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        // r = x - n·ln 2 in two steps (ln 2 split into an exactly
+        // representable head and a tail) to keep r exact.
+        var r = x - n * 0.693359375
         r = r + n * 2.12194440e-4
         let r2 = r * r
         var p = SIMD8<Float>(repeating: 1.9875691500e-4)
@@ -27,9 +36,8 @@ extension VectorMath {
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         var y = p * r2 + r + 1
-        // 2^n: n + 127 in the exponent field. n ≤ 128 at the top clamp: split
-        // the scaling in two so 2^128 never has to be built.
-        let whole = SIMD8<Int32>(n, rounding: .towardZero)   // n is integral already
+        // 2^n: n + 127 in the exponent field. n reaches 128 at the top clamp:
+        // scale in two halves so 2^128 never has to be built.
         let half = whole &>> 1, rest = whole &- half
         y *= unsafeBitCast((half &+ 127) &<< 23, to: SIMD8<Float>.self)
         y *= unsafeBitCast((rest &+ 127) &<< 23, to: SIMD8<Float>.self)

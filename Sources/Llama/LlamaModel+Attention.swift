@@ -15,16 +15,16 @@ extension LlamaModel {
     /// - out: (n, Q)
     /// - scores: at least (longest run of rows) × (its sequence length) floats
     func attend(_ batch: [ForwardRow], layer: Int, qkv: UnsafePointer<Float>,
-                out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>) {
+                out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>, pool: ComputePool) {
         let (singles, runs) = Self.segments(batch)
         if !singles.isEmpty {
             // Decode rows: every (row, head) pair is independent — its own
             // output slice and its own score scratch — so they spread over
-            // the compute threads (a batch of 8 has 72 such parts per layer).
+            // `pool`'s threads (a batch of 8 has 72 such parts per layer).
             let heads = config.numAttentionHeads
             let stride = Self.longestSingle(batch, singles)
             nonisolated(unsafe) let (qkv, out, scores) = (qkv, out, scores)
-            ComputePool.shared.run(parts: singles.count * heads) { [self] part in
+            pool.run(parts: singles.count * heads) { [self] part in
                 let i = singles[part / heads]
                 attendOne(batch[i], row: i, head: part % heads, layer: layer, qkv: qkv, out: out,
                           scores: scores + part * stride)

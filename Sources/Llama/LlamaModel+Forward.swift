@@ -37,6 +37,7 @@ extension LlamaModel {
         let attention = ws.attention.pointer, projected = ws.projected.pointer
         let gateUp = ws.gateUp.pointer, activated = ws.activated.pointer
         let useLoRA = !lora.isEmpty
+        let pool = Self.pool(forRows: n)
 
         // Embedding lookup: x[i] = embed_tokens[token_i]  (n, H)
         for (i, row) in batch.enumerated() {
@@ -51,12 +52,12 @@ extension LlamaModel {
             // --- attention block ---
             RMSNorm.apply(rows: n, count: h, x: x, weight: layer.inputNorm.pointer, eps: c.rmsNormEps, out: normed)
             // qkv = normed · [Wq; Wk; Wv]ᵀ : (n, F)
-            project(rows: n, weight: layer.qkv.pointer, out: f, in: h, x: normed, y: qkv)
+            project(rows: n, weight: layer.qkv.pointer, out: f, in: h, x: normed, y: qkv, pool: pool)
             if useLoRA {
                 for kind in Self.attentionInputs {
                     lora.apply(to: LinearID(layer: l, kind: kind), input: normed, inputStride: h,
                                output: qkv + LlamaWeights.rowOffset(of: kind, c), outputStride: f,
-                               scratch: ws.lora)
+                               scratch: ws.lora, pool: pool)
                 }
             }
             for (i, row) in batch.enumerated() {
@@ -69,32 +70,32 @@ extension LlamaModel {
             }
             // Every row's K/V of this layer is cached before any row attends, so
             // a prefill row sees the earlier rows of its own chunk.
-            attend(batch, layer: l, qkv: qkv, out: attention, scores: ws.scores.pointer)
+            attend(batch, layer: l, qkv: qkv, out: attention, scores: ws.scores.pointer, pool: pool)
             // projected = attention · Woᵀ : (n, H)
-            project(rows: n, weight: layer.o.pointer, out: h, in: qDim, x: attention, y: projected)
+            project(rows: n, weight: layer.o.pointer, out: h, in: qDim, x: attention, y: projected, pool: pool)
             if useLoRA {
                 lora.apply(to: LinearID(layer: l, kind: .o), input: attention, inputStride: qDim,
-                           output: projected, outputStride: h, scratch: ws.lora)
+                           output: projected, outputStride: h, scratch: ws.lora, pool: pool)
             }
             VectorMath.add(projected, into: x, count: n * h)
 
             // --- MLP block ---
             RMSNorm.apply(rows: n, count: h, x: x, weight: layer.postNorm.pointer, eps: c.rmsNormEps, out: normed)
             // gateUp = normed · [Wgate; Wup]ᵀ : (n, 2·I)
-            project(rows: n, weight: layer.gateUp.pointer, out: 2 * inter, in: h, x: normed, y: gateUp)
+            project(rows: n, weight: layer.gateUp.pointer, out: 2 * inter, in: h, x: normed, y: gateUp, pool: pool)
             if useLoRA {
                 for kind in Self.mlpInputs {
                     lora.apply(to: LinearID(layer: l, kind: kind), input: normed, inputStride: h,
                                output: gateUp + LlamaWeights.rowOffset(of: kind, c), outputStride: 2 * inter,
-                               scratch: ws.lora)
+                               scratch: ws.lora, pool: pool)
                 }
             }
-            swiglu(rows: n, gateUp: gateUp, out: activated)
+            swiglu(rows: n, gateUp: gateUp, out: activated, pool: pool)
             // projected = activated · Wdownᵀ : (n, H)
-            project(rows: n, weight: layer.down.pointer, out: h, in: inter, x: activated, y: projected)
+            project(rows: n, weight: layer.down.pointer, out: h, in: inter, x: activated, y: projected, pool: pool)
             if useLoRA {
                 lora.apply(to: LinearID(layer: l, kind: .down), input: activated, inputStride: inter,
-                           output: projected, outputStride: h, scratch: ws.lora)
+                           output: projected, outputStride: h, scratch: ws.lora, pool: pool)
             }
             VectorMath.add(projected, into: x, count: n * h)
         }
@@ -111,7 +112,7 @@ extension LlamaModel {
             if !wanted.isEmpty {
                 // logits = normed · lm_headᵀ : (wanted, vocab)
                 project(rows: wanted.count, weight: weights.lmHead.pointer, out: vocab, in: h,
-                        x: normed, y: buffer.baseAddress!)
+                        x: normed, y: buffer.baseAddress!, pool: Self.pool(forRows: wanted.count))
             }
             count = wanted.count * vocab
         }
@@ -122,29 +123,40 @@ extension LlamaModel {
     static let attentionInputs: [LinearKind] = [.q, .k, .v]
     static let mlpInputs: [LinearKind] = [.gate, .up]
 
-    /// y = x · Wᵀ for `rows` rows. Decode (up to `BatchedGEMV.maxRows`
-    /// rows, one included) streams W once on our compute threads: as fast as
-    /// OpenBLAS's gemv for one row, and it keeps OpenBLAS's threads asleep
-    /// between prefills (two thread pools spinning on two cores starve each
-    /// other). Larger batches (prefill) go to sgemm, compute-bound and fastest.
+    /// Which threads run a step's own kernels (projections, attention,
+    /// SwiGLU, the per-row low-rank path). One row and prefill-sized batches
+    /// run on OpenBLAS (gemv, sgemm) and its own threads, everything else of
+    /// the step inline: waking our pool between OpenBLAS calls made the two
+    /// pools' idle polling fight over the cores (single-stream decode 10–12 %
+    /// slower, measured A/B in one process). 2…`BatchedGEMV.maxRows` rows:
+    /// our kernel on our pool, and OpenBLAS's threads stay asleep.
+    static func pool(forRows n: Int) -> ComputePool {
+        n >= 2 && n <= BatchedGEMV.maxRows ? .shared : .serial
+    }
+
+    /// y = x · Wᵀ for `rows` rows: gemv for one row (sgemm with m = 1 is 4×
+    /// slower, PERF-NOTES.md); up to `BatchedGEMV.maxRows` rows (batched
+    /// decode) our kernel streams W once for all of them — sgemm packs all
+    /// of W first; sgemm for larger batches (prefill), compute-bound and
+    /// fastest there.
     /// W: (out, in); x: (rows, in); y: (rows, out).
     @inline(__always)
     func project(rows: Int, weight: UnsafePointer<Float>, out: Int, in inFeatures: Int,
-                 x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        if rows <= BatchedGEMV.maxRows {
-            BatchedGEMV.multiply(rows: rows, out: out, in: inFeatures, w: weight, x: x, y: y)
+                 x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, pool: ComputePool) {
+        if rows == 1 {
+            BLAS.gemv(out: out, in: inFeatures, w: weight, x: x, y: y)
+        } else if rows <= BatchedGEMV.maxRows {
+            BatchedGEMV.multiply(rows: rows, out: out, in: inFeatures, w: weight, x: x, y: y, pool: pool)
         } else {
             BLAS.gemmABt(m: rows, n: out, k: inFeatures, a: x, b: weight, c: y)
         }
     }
 
-    /// activated[i] = silu(gate[i]) · up[i] for every row, split over the
-    /// compute threads (libm's expf per element made this ~5 % of a batch-8
-    /// decode step on one thread).
+    /// activated[i] = silu(gate[i]) · up[i] for every row, split over
+    /// `pool`'s threads.
     /// gateUp: (rows, 2·I) gate ; up; out: (rows, I)
-    func swiglu(rows: Int, gateUp: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+    func swiglu(rows: Int, gateUp: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, pool: ComputePool) {
         let inter = config.intermediateSize, total = rows * inter
-        let pool = ComputePool.shared
         let parts = total >= 2048 ? pool.threadCount : 1
         nonisolated(unsafe) let (gateUp, out) = (gateUp, out)
         pool.run(parts: parts) { part in

@@ -67,7 +67,7 @@ public struct LoRABatchPlan: Sendable {
     public func apply(to id: LinearID,
                       input x: UnsafePointer<Float>, inputStride: Int,
                       output y: UnsafeMutablePointer<Float>, outputStride: Int,
-                      scratch: LoRAScratch) {
+                      scratch: LoRAScratch, pool: ComputePool = .shared) {
         for group in groups where group.rows.count > Self.perRowLimit {
             guard let module = group.adapter.modules[id] else { continue }
             let rows = group.rows
@@ -113,7 +113,7 @@ public struct LoRABatchPlan: Sendable {
             }}}}}
         }
         if !perRowUses.isEmpty {
-            applyPerRow(to: id, input: x, inputStride: inputStride, output: y, outputStride: outputStride)
+            applyPerRow(to: id, input: x, inputStride: inputStride, output: y, outputStride: outputStride, pool: pool)
         }
     }
 
@@ -122,13 +122,13 @@ public struct LoRABatchPlan: Sendable {
     /// load). A and B are tiny; a BLAS call here would cost more in dispatch
     /// than the math. Rows are independent — each writes only its own y row,
     /// even when several adapters (a combination) add into it — so they are
-    /// spread over the compute threads: with 8 distinct adapters this path
+    /// spread over `pool`'s threads: with 8 distinct adapters this path
     /// streams 8 adapters' A and B per step, 15 MB for q,v r=8 on SmolLM-135M.
     private func applyPerRow(to id: LinearID, input x: UnsafePointer<Float>, inputStride: Int,
-                             output y: UnsafeMutablePointer<Float>, outputStride: Int) {
+                             output y: UnsafeMutablePointer<Float>, outputStride: Int, pool: ComputePool) {
         let maxRank = groups.reduce(1) { max($0, $1.adapter.modules[id]?.rank ?? 1) }
         nonisolated(unsafe) let (x, y) = (x, y)
-        ComputePool.shared.run(parts: perRowUses.count) { part in
+        pool.run(parts: perRowUses.count) { part in
             let (row, uses) = perRowUses[part]
             let xr = x + row * inputStride, yr = y + row * outputStride
             withUnsafeTemporaryAllocation(of: Float.self, capacity: maxRank) { low in
