@@ -1,13 +1,14 @@
 import CPUHints
-/// y = x · Wᵀ for one to a few dozen rows (decode), streaming W once.
+/// y = x · Wᵀ for a few to a few dozen rows (batched decode), streaming W once.
 ///
 /// Why not sgemm: for small m OpenBLAS packs the whole weight matrix first
 /// (`sgemm_incopy`), an extra read and write of W on a memory-bound step,
 /// and calling gemv per row streams W m times (PERF-NOTES: sgemm at m = 8
 /// reaches 45 GFLOP/s, far under the bandwidth limit). Here each weight row
 /// is loaded once from memory and multiplied against every input row while
-/// it sits in L1. This is the decode hot spot: every projection of every
-/// decode step, the lm_head included, runs here.
+/// it sits in L1. This is the batched-decode hot spot: every projection of
+/// a step of 2–32 rows, the lm_head included, runs here (one row goes to
+/// OpenBLAS's gemv, see `LlamaModel.pool(forRows:)`).
 public enum BatchedGEMV {
     /// Up to this many rows this kernel beats OpenBLAS's sgemm (which packs
     /// W before multiplying) on the SmolLM-135M matrices. Measured on the
@@ -16,7 +17,8 @@ public enum BatchedGEMV {
     /// 1 row 20.9 vs 49.9; 4: 22.9 vs 88.6; 8: 27.9 vs 84.9; 12: 37.3 vs 141;
     /// 16: 46.5 vs 56.7; 24: 71.1 vs 118; 32: 71.5 vs 76.4. Past 32 the
     /// input rows outgrow L1 and sgemm's compute efficiency wins.
-    /// One row: as fast as OpenBLAS's gemv (20.9 ms here; gemv within ±5 %).
+    /// One row: as fast as OpenBLAS's gemv in isolation (20.9 ms here), but
+    /// the forward pass keeps one-row steps on gemv (see `LlamaModel.pool(forRows:)`).
     public static let maxRows = 32
 
     /// y (rows, out) = x (rows, in) · W (out, in)ᵀ, every matrix row-major and dense.

@@ -4,6 +4,10 @@ import Synchronization
 /// The compute threads of the forward pass: the calling thread plus
 /// `threadCount - 1` persistent workers that spin briefly between jobs.
 ///
+/// Used for batched decode steps (2–32 rows); one-row and prefill steps run
+/// on OpenBLAS's own threads instead, never both pools in one step
+/// (`LlamaModel.pool(forRows:)`).
+///
 /// Why not `DispatchQueue.concurrentPerform`: it wakes a sleeping Dispatch
 /// worker for every call, ~80 µs on this machine's VMs, and a decode step
 /// makes ~150 parallel calls of 30–400 µs each (a 576×576 projection for 8

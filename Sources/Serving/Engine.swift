@@ -9,10 +9,11 @@ import Tokenization
 /// sequence's LoRA deltas grouped by adapter (`LoRABatchPlan`).
 ///
 /// Submitters call `submit` from any thread; events come back on the engine
-/// thread. The engine thread is the only thread that starts compute: it
-/// calls OpenBLAS (prefill) and drives the compute pool (decode,
-/// `ComputePool.shared`), one at a time, both sized by the one `threads`
-/// setting, so nothing oversubscribes the cores (PERF-NOTES.md).
+/// thread. The engine thread is the only thread that starts compute: a
+/// step runs either on OpenBLAS (one row, prefill) or on the compute pool
+/// (batched decode, `ComputePool.shared`), never both, and both are sized
+/// by the one `threads` setting, so nothing oversubscribes the cores
+/// (PERF-NOTES.md).
 public final class Engine: @unchecked Sendable { // mutable state is guarded by `condition`; `running`/`workspace` are engine-thread only
     public let model: LlamaModel
     public let tokenizer: Tokenizer
