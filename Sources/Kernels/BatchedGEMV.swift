@@ -137,13 +137,13 @@ public enum BatchedGEMV {
             }
             let q0 = load(p0, b), q1 = load(p1, b), q2 = load(p2, b)
             let v0 = load(u0, b)
-            fma(&t.a00, q0, v0); fma(&t.a10, q1, v0); fma(&t.a20, q2, v0)
+            t.a00.multiplyAdd(q0, v0); t.a10.multiplyAdd(q1, v0); t.a20.multiplyAdd(q2, v0)
             let v1 = load(u1, b)
-            fma(&t.a01, q0, v1); fma(&t.a11, q1, v1); fma(&t.a21, q2, v1)
+            t.a01.multiplyAdd(q0, v1); t.a11.multiplyAdd(q1, v1); t.a21.multiplyAdd(q2, v1)
             let v2 = load(u2, b)
-            fma(&t.a02, q0, v2); fma(&t.a12, q1, v2); fma(&t.a22, q2, v2)
+            t.a02.multiplyAdd(q0, v2); t.a12.multiplyAdd(q1, v2); t.a22.multiplyAdd(q2, v2)
             let v3 = load(u3, b)
-            fma(&t.a03, q0, v3); fma(&t.a13, q1, v3); fma(&t.a23, q2, v3)
+            t.a03.multiplyAdd(q0, v3); t.a13.multiplyAdd(q1, v3); t.a23.multiplyAdd(q2, v3)
             b &+= 32
         }
     }
@@ -177,18 +177,5 @@ public enum BatchedGEMV {
     @inline(__always)
     private static func load(_ p: UnsafeRawPointer, _ byte: Int) -> SIMD8<Float> {
         p.loadUnaligned(fromByteOffset: byte, as: SIMD8<Float>.self)
-    }
-
-    /// acc += a · b. A fused multiply-add only where the target has FMA in
-    /// hardware (Package.swift defines LORAD_FMA with the x86-64 Haswell
-    /// flags; every arm64 core has it): without it LLVM lowers the fused
-    /// form to a libm `fmaf` call per lane, ~50× slower than mul + add.
-    @inline(__always)
-    private static func fma(_ acc: inout SIMD8<Float>, _ a: SIMD8<Float>, _ b: SIMD8<Float>) {
-        #if LORAD_FMA || arch(arm64)
-        acc.addProduct(a, b)
-        #else
-        acc += a * b
-        #endif
     }
 }

@@ -18,15 +18,17 @@ extension LlamaModel {
                 out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>, pool: ComputePool) {
         let (singles, runs) = Self.segments(batch)
         if !singles.isEmpty {
-            // Decode rows: every (row, head) pair is independent — its own
-            // output slice and its own score scratch — so they spread over
-            // `pool`'s threads (a batch of 8 has 72 such parts per layer).
-            let heads = config.numAttentionHeads
-            let stride = Self.longestSingle(batch, singles)
+            // Decode rows: every (row, key/value head) pair is independent —
+            // its own output slices and score scratch — so they spread over
+            // `pool`'s threads (a batch of 8 has 24 such parts per layer on
+            // SmolLM's 3 KV heads), each reading its cache slice once for
+            // the query heads that share it.
+            let kvHeads = config.numKeyValueHeads
+            let stride = Self.longestSingle(batch, singles) * (config.numAttentionHeads / kvHeads)
             nonisolated(unsafe) let (qkv, out, scores) = (qkv, out, scores)
-            pool.run(parts: singles.count * heads) { [self] part in
-                let i = singles[part / heads]
-                attendOne(batch[i], row: i, head: part % heads, layer: layer, qkv: qkv, out: out,
+            pool.run(parts: singles.count * kvHeads) { [self] part in
+                let i = singles[part / kvHeads]
+                attendOne(batch[i], row: i, kvHead: part % kvHeads, layer: layer, qkv: qkv, out: out,
                           scores: scores + part * stride)
             }
         }
@@ -63,28 +65,20 @@ extension LlamaModel {
         return max(forSingles, forRuns)
     }
 
-    /// One row, one query head: scores over positions 0...position by dot products.
-    private func attendOne(_ r: ForwardRow, row i: Int, head: Int, layer: Int, qkv: UnsafePointer<Float>,
+    /// One row, the query heads of one key/value head, over positions
+    /// 0...position (`DecodeAttention.group`).
+    private func attendOne(_ r: ForwardRow, row i: Int, kvHead: Int, layer: Int, qkv: UnsafePointer<Float>,
                            out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>) {
         let c = config
         let hd = c.headDim, qDim = c.queryDim, f = qDim + 2 * c.keyValueDim
         let group = c.numAttentionHeads / c.numKeyValueHeads
         let seq = r.sequence
-        let width = seq.rowWidth
-        let count = r.position + 1
-        let kvOffset = (head / group) * hd
-        let keys = seq.key(layer: layer, position: 0) + kvOffset
-        let values = seq.value(layer: layer, position: 0) + kvOffset
-        let q = qkv + i * f + head * hd
-        for t in 0..<count {
-            scores[t] = VectorMath.dot(q, keys + t * width, count: hd) * attentionScale
-        }
-        Softmax.inPlace(scores, count: count)
-        let o = out + i * qDim + head * hd
-        o.update(repeating: 0, count: hd)
-        for t in 0..<count {
-            VectorMath.axpy(scores[t], values + t * width, into: o, count: hd)
-        }
+        let firstHead = kvHead * group
+        DecodeAttention.group(q: qkv + i * f + firstHead * hd, heads: group,
+                              keys: seq.key(layer: layer, position: 0) + kvHead * hd,
+                              values: seq.value(layer: layer, position: 0) + kvHead * hd,
+                              stride: seq.rowWidth, count: r.position + 1, headDim: hd, scale: attentionScale,
+                              scores: scores, out: out + i * qDim + firstHead * hd)
     }
 
     /// m consecutive rows of one sequence at positions p0 ..< p0 + m: per
