@@ -1,5 +1,5 @@
-// Two CPU hints Swift has no spelling for. Header-only static inline
-// functions: the Swift compiler imports them through clang and inlines them
+// A CPU hint Swift has no spelling for. A header-only static inline
+// function: the Swift compiler imports it through clang and inlines it
 // like its own code, so nothing is linked and no C target is built.
 #ifndef LORAD_CPU_HINTS_H
 #define LORAD_CPU_HINTS_H

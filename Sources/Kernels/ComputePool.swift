@@ -66,6 +66,10 @@ public final class ComputePool: @unchecked Sendable {
         while !busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged { sched_yield() }
         stopping.store(true, ordering: .sequentiallyConsistent)
         generation.add(1, ordering: .sequentiallyConsistent)
+        wakeSleepers()
+    }
+
+    private func wakeSleepers() {
         sleep.lock()
         sleep.broadcast()
         sleep.unlock()
@@ -93,11 +97,7 @@ public final class ComputePool: @unchecked Sendable {
         // the worker sees the new generation before it waits or we see it
         // counted as a sleeper and broadcast (no lost wake-up).
         generation.add(1, ordering: .sequentiallyConsistent)
-        if sleepers.load(ordering: .sequentiallyConsistent) > 0 {
-            sleep.lock()
-            sleep.broadcast()
-            sleep.unlock()
-        }
+        if sleepers.load(ordering: .sequentiallyConsistent) > 0 { wakeSleepers() }
         work(parts: parts, body: body)
         // The workers may still be inside their last part.
         var polls = 0

@@ -1,63 +1,36 @@
-/// One query head of one decode row attending over its sequence's cache:
-/// scores = q·kᵀ · scale over positions 0..<count, softmax, out = scores·V.
+/// The query heads of one decode row that share a key/value head attending
+/// over their sequence's cache: per head, scores = q·kᵀ · scale over
+/// positions 0..<count, softmax, out = scores·V — transformers'
+/// `eager_attention_forward` for one row, with `repeat_kv`'s sharing.
 ///
-/// The per-head hot loop of batched decode. Head dimensions that are a
+/// The attention hot loop of batched decode. Head dimensions that are a
 /// multiple of 64 (SmolLM and TinyLlama 64, Llama 2/3 and Mistral 128) go 64
 /// columns at a time with the query chunk — and, for the value pass, the 64
 /// output accumulators — held in eight SIMD8 registers, so each position
 /// costs 8 loads and 8 FMAs per pass; other sizes use the generic dot / axpy
-/// loops. Same arithmetic as transformers' `eager_attention_forward` for one
-/// row: softmax(q·Kᵀ·scaling)·V.
+/// loops, one head at a time.
 public enum DecodeAttention {
-    /// - q: (headDim) the row's rotated query for this head
-    /// - keys, values: position 0 of this head's K / V columns; position t
-    ///   is `stride` floats further (the cache's kvHeads·headDim row width)
-    /// - scores: `count` floats of scratch; out: (headDim)
-    public static func head(q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>,
-                            stride: Int, count: Int, headDim: Int, scale: Float,
-                            scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
-        guard headDim % 64 == 0 else {
-            for t in 0..<count { scores[t] = VectorMath.dot(q, keys + t * stride, count: headDim) * scale }
-            Softmax.inPlace(scores, count: count)
-            out.update(repeating: 0, count: headDim)
-            for t in 0..<count { VectorMath.axpy(scores[t], values + t * stride, into: out, count: headDim) }
-            return
-        }
-        let rowBytes = stride &* 4
-        for chunk in 0..<(headDim / 64) {
-            let q8 = Chunk(UnsafeRawPointer(q + chunk * 64))
-            let k = UnsafeRawPointer(keys + chunk * 64)
-            for t in 0..<count {
-                let partial = q8.dot(k + t &* rowBytes)
-                scores[t] = chunk == 0 ? partial : scores[t] + partial
-            }
-        }
-        for t in 0..<count { scores[t] *= scale }
-        Softmax.inPlace(scores, count: count)
-        for chunk in 0..<(headDim / 64) {
-            var o = Chunk()
-            let v = UnsafeRawPointer(values + chunk * 64)
-            for t in 0..<count { o.add(scores[t], times: v + t &* rowBytes) }
-            o.store(to: UnsafeMutableRawPointer(out + chunk * 64))
-        }
-    }
-
     /// The `heads` query heads that share one key/value head (grouped-query
-    /// attention), each as `head(...)` computes it, with the cache read once
+    /// attention; 1 for plain multi-head attention), the cache read once
     /// for all of them: positions go in blocks of 64 (16 KiB of K or V for a
     /// 64-wide head) that every head of the group uses while they sit in L1.
     /// A separate pass per head streamed the cache `heads` times; at 1024
     /// positions, 8 sequences' F32 caches are ~380 MB a step, as much traffic
     /// as the weights.
-    /// - q: (heads, headDim) consecutive; out: (heads, headDim) consecutive
+    /// - q: (heads, headDim) consecutive rotated queries; out: (heads, headDim)
+    /// - keys, values: position 0 of this KV head's K / V columns; position t
+    ///   is `stride` floats further (the cache's kvHeads·headDim row width)
     /// - scores: heads × count floats of scratch
     public static func group(q: UnsafePointer<Float>, heads: Int, keys: UnsafePointer<Float>,
                              values: UnsafePointer<Float>, stride: Int, count: Int, headDim: Int, scale: Float,
                              scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
         guard headDim % 64 == 0 else {
             for h in 0..<heads {
-                head(q: q + h * headDim, keys: keys, values: values, stride: stride, count: count, headDim: headDim,
-                     scale: scale, scores: scores + h * count, out: out + h * headDim)
+                let qh = q + h * headDim, s = scores + h * count, o = out + h * headDim
+                for t in 0..<count { s[t] = VectorMath.dot(qh, keys + t * stride, count: headDim) * scale }
+                Softmax.inPlace(s, count: count)
+                o.update(repeating: 0, count: headDim)
+                for t in 0..<count { VectorMath.axpy(s[t], values + t * stride, into: o, count: headDim) }
             }
             return
         }
@@ -105,8 +78,6 @@ public enum DecodeAttention {
     private struct Chunk {
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
         var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
-
-        init() {}
 
         @inline(__always)
         init(_ p: UnsafeRawPointer) {

@@ -13,10 +13,11 @@ extension LlamaModel {
     ///
     /// - qkv: (n, F) rotated q ; k ; v rows (only q is read here)
     /// - out: (n, Q)
-    /// - scores: at least (longest run of rows) × (its sequence length) floats
-    func attend(_ batch: [ForwardRow], layer: Int, qkv: UnsafePointer<Float>,
+    /// - segments: `AttentionSegments(batch)`, computed once per step
+    /// - scores: `segments.scoreScratch` floats
+    func attend(_ batch: [ForwardRow], segments: AttentionSegments, layer: Int, qkv: UnsafePointer<Float>,
                 out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>, pool: ComputePool) {
-        let (singles, runs) = Self.segments(batch)
+        let singles = segments.singles
         if !singles.isEmpty {
             // Decode rows: every (row, key/value head) pair is independent —
             // its own output slices and score scratch — so they spread over
@@ -24,7 +25,7 @@ extension LlamaModel {
             // SmolLM's 3 KV heads), each reading its cache slice once for
             // the query heads that share it.
             let kvHeads = config.numKeyValueHeads
-            let stride = Self.longestSingle(batch, singles) * (config.numAttentionHeads / kvHeads)
+            let stride = segments.longestSingle * (config.numAttentionHeads / kvHeads)
             nonisolated(unsafe) let (qkv, out, scores) = (qkv, out, scores)
             pool.run(parts: singles.count * kvHeads) { [self] part in
                 let i = singles[part / kvHeads]
@@ -32,37 +33,9 @@ extension LlamaModel {
                           scores: scores + part * stride)
             }
         }
-        for rows in runs {
+        for rows in segments.runs {
             attendRun(batch, rows: rows, layer: layer, qkv: qkv, out: out, scores: scores)
         }
-    }
-
-    /// The batch split into single rows (a sequence's only row this step:
-    /// decode) and runs of consecutive rows of one sequence (prefill chunks).
-    static func segments(_ batch: [ForwardRow]) -> (singles: [Int], runs: [Range<Int>]) {
-        var singles: [Int] = [], runs: [Range<Int>] = []
-        var start = 0
-        while start < batch.count {
-            var end = start + 1
-            while end < batch.count, batch[end].sequence === batch[start].sequence { end += 1 }
-            if end - start == 1 { singles.append(start) } else { runs.append(start..<end) }
-            start = end
-        }
-        return (singles, runs)
-    }
-
-    /// Positions the longest single row attends to (its score row length).
-    static func longestSingle(_ batch: [ForwardRow], _ singles: [Int]) -> Int {
-        singles.reduce(0) { max($0, batch[$1].position + 1) }
-    }
-
-    /// Score scratch `attend` needs: one row per (single row, head), or
-    /// (run length) × (its sequence length) for the largest prefill run.
-    func scoreScratch(_ batch: [ForwardRow]) -> Int {
-        let (singles, runs) = Self.segments(batch)
-        let forSingles = singles.count * config.numAttentionHeads * Self.longestSingle(batch, singles)
-        let forRuns = runs.reduce(0) { max($0, $1.count * (batch[$1.upperBound - 1].position + 1)) }
-        return max(forSingles, forRuns)
     }
 
     /// One row, the query heads of one key/value head, over positions

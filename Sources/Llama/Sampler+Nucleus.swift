@@ -18,17 +18,10 @@ extension Sampler {
     /// Tokens surviving temperature → top-k → top-p, in ascending id order,
     /// with their probabilities (the softmax over the survivors).
     static func survivors(_ logits: [Float], _ parameters: SamplingParameters) -> (ids: [Int], probabilities: [Float]) {
-        var scores = logits
-        if parameters.temperature > 0, parameters.temperature != 1 {
-            for i in scores.indices { scores[i] /= parameters.temperature }
-        }
-        var ids: [Int]
-        if parameters.topK > 0, parameters.topK < scores.count {
-            let kth = kthLargest(scores, parameters.topK)
-            ids = scores.indices.filter { scores[$0] >= kth && scores[$0] > -.infinity }
-        } else {
-            ids = scores.indices.filter { scores[$0] > -.infinity }
-        }
+        let scores = scaled(logits, parameters)
+        let topK = parameters.topK > 0 && parameters.topK < scores.count
+        let kth = topK ? kthLargest(scores, parameters.topK) : -.infinity
+        var ids = scores.indices.filter { scores[$0] >= kth && scores[$0] > -.infinity }
         guard !ids.isEmpty else {
             // Every logit is -inf (or NaN): uniform over the vocabulary, as
             // Softmax does for an all -inf row.
@@ -40,6 +33,12 @@ extension Sampler {
             ids = nucleus(ids: ids, probabilities: probabilities, topP: parameters.topP).sorted()
         }
         return (ids, softmax(scores, over: ids))
+    }
+
+    /// logits ÷ temperature (TemperatureLogitsWarper); unchanged at 1 or for greedy.
+    static func scaled(_ logits: [Float], _ parameters: SamplingParameters) -> [Float] {
+        guard parameters.temperature > 0, parameters.temperature != 1 else { return logits }
+        return logits.map { $0 / parameters.temperature }
     }
 
     /// softmax(scores[ids]) in the order of `ids` (summed in that order), by

@@ -52,10 +52,7 @@ public struct Sampler: Sendable {
     /// (zeros for filtered tokens).
     public static func probabilities(_ logits: [Float], _ parameters: SamplingParameters) -> [Float] {
         if !parameters.filters(vocabulary: logits.count) {
-            var scores = logits
-            if parameters.temperature > 0, parameters.temperature != 1 {
-                for i in scores.indices { scores[i] /= parameters.temperature }
-            }
+            var scores = scaled(logits, parameters)
             scores.withUnsafeMutableBufferPointer { if let p = $0.baseAddress { Softmax.inPlace(p, count: $0.count) } }
             return scores
         }

@@ -27,9 +27,9 @@ import Testing
             var scores = [Float](repeating: .nan, count: count), out = [Float](repeating: .nan, count: headDim)
             let scale = 1 / Float(headDim).squareRoot()
             q.withUnsafeBufferPointer { qp in k.withUnsafeBufferPointer { kp in v.withUnsafeBufferPointer { vp in
-                DecodeAttention.head(q: qp.baseAddress!, keys: kp.baseAddress! + offset, values: vp.baseAddress! + offset,
-                                     stride: stride, count: count, headDim: headDim, scale: scale,
-                                     scores: &scores, out: &out)
+                DecodeAttention.group(q: qp.baseAddress!, heads: 1, keys: kp.baseAddress! + offset,
+                                      values: vp.baseAddress! + offset, stride: stride, count: count,
+                                      headDim: headDim, scale: scale, scores: &scores, out: &out)
             } } }
             let expected = Self.naive(q: q, cache: k, v, stride: stride, offset: offset, count: count, headDim: headDim, scale: scale)
             #expect(maxAbsDiff(out, expected) < 2e-6, "headDim \(headDim) count \(count)")

@@ -49,12 +49,10 @@ struct BenchHTTPClient {
         return ("multipart/form-data; boundary=\(boundary)", body)
     }
 
-    func request(_ method: String, _ path: String, headers: [String], body: [UInt8]) throws -> Response {
+    /// A TCP socket connected to 127.0.0.1:`port`; the caller closes it.
+    static func connectLoopback(port: UInt16) throws -> Int32 {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw ClientError.socket("socket: errno \(errno)") }
-        defer { close(fd) }
-        var one: Int32 = 1
-        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = port.bigEndian
@@ -62,7 +60,19 @@ struct BenchHTTPClient {
         let connected = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard connected == 0 else { throw ClientError.socket("connect: errno \(errno)") }
+        guard connected == 0 else {
+            let code = errno
+            close(fd)
+            throw ClientError.socket("connect: errno \(code)")
+        }
+        return fd
+    }
+
+    func request(_ method: String, _ path: String, headers: [String], body: [UInt8]) throws -> Response {
+        let fd = try Self.connectLoopback(port: port)
+        defer { close(fd) }
+        var one: Int32 = 1
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
         var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\nContent-Length: \(body.count)\r\n"
         for h in headers { head += h + "\r\n" }
         head += "\r\n"

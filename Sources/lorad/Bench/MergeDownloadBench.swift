@@ -38,17 +38,8 @@ enum MergeDownloadBench {
     /// POSTs `path` and reads the response to EOF, keeping only the byte count.
     /// Returns the status and the body length.
     static func download(port: UInt16, path: String) throws -> (status: Int, bodyBytes: Int) {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw BenchError.http(0, "socket: errno \(errno)") }
+        let fd = try BenchHTTPClient.connectLoopback(port: port)
         defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = port.bigEndian
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw BenchError.http(0, "connect: errno \(errno)") }
         let head = Array("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\nContent-Length: 0\r\n\r\n".utf8)
         guard head.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == head.count else {
             throw BenchError.http(0, "send: errno \(errno)")
