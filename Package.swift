@@ -7,6 +7,7 @@
 //   SafeTensors → LoRA, Llama          Tokenization → Llama users
 //   OrderedJSON → LoRA, Tokenization (order-keeping, byte-exact JSON)
 //   CSQLite → Registry → Daemon        HTTP1 → Daemon
+//   Metrics → Daemon (Prometheus client)  Systemd → lorad (sd_notify, signals)
 // Only Kernels imports COpenBLAS; only Registry imports CSQLite; HTTP1 knows
 // nothing about models.
 import PackageDescription
@@ -51,8 +52,10 @@ let package = Package(
         .target(name: "Serving", dependencies: ["Llama", "LoRA", "Tokenization"]),
         .target(name: "Registry", dependencies: ["CSQLite"]),
         .target(name: "HTTP1"),
-        .target(name: "Daemon", dependencies: ["OrderedJSON", "HTTP1", "Registry", "Serving", "LoRA", "Llama", "Tokenization", "SafeTensors"]),
-        .executableTarget(name: "lorad", dependencies: ["Daemon", "HTTP1", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels"]),
+        .target(name: "Metrics"),
+        .target(name: "Systemd"),
+        .target(name: "Daemon", dependencies: ["OrderedJSON", "HTTP1", "Registry", "Serving", "LoRA", "Llama", "Tokenization", "SafeTensors", "Metrics"]),
+        .executableTarget(name: "lorad", dependencies: ["Daemon", "HTTP1", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels", "Systemd"]),
 
         // Test-only helper: locates the repository's fixtures from #filePath so
         // tests run from a fresh clone without ../shared.
@@ -66,6 +69,8 @@ let package = Package(
         .testTarget(name: "ServingTests", dependencies: ["Serving", "LoRA", "Llama", "Tokenization", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
+        .testTarget(name: "SystemdTests", dependencies: ["Systemd", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Llama", "LoRA", "SafeTensors", "Tokenization", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "SafeTensors", "LoRA", "TestSupport"]),
     ],

@@ -1,3 +1,5 @@
+import Metrics
+
 /// The metric families `GET /metrics` promises (DESIGN "HTTP API"):
 /// requests, tokens, queue depth, batch size, adapter cache
 /// hits/misses/evictions, swap time, latency histograms — registered once,

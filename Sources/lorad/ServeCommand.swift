@@ -3,6 +3,7 @@ import Dispatch
 import Foundation
 import Kernels
 import Synchronization
+import Systemd
 
 /// `lorad serve`: the daemon. Settings come from the defaults, then
 /// `--config FILE`, then flags (`Configuration`).

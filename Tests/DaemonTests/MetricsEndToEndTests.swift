@@ -16,9 +16,9 @@ import TestSupport
     static func scrape(_ daemon: LoradProcess, python: String) throws -> (samples: Samples, families: Set<String>) {
         let text = try Curl.get(daemon.baseURL + "/metrics")
         try #require(text.status == 200)
-        let result = try ExternalTool.run(python, ["-c", PrometheusParserTests.script], stdin: text.text)
+        let result = try ExternalTool.run(python, ["-c", PrometheusReferenceParser.script], stdin: text.text)
         try #require(result.status == 0, "prometheus_client rejected /metrics: \(result.stderr)")
-        let families = try JSONDecoder().decode([PrometheusParserTests.ParsedFamily].self, from: Data(result.stdout.utf8))
+        let families = try JSONDecoder().decode([PrometheusReferenceParser.ParsedFamily].self, from: Data(result.stdout.utf8))
         var samples: Samples = [:]
         for family in families {
             for sample in family.samples { samples[key(sample.name, sample.labels)] = Double(sample.value) }

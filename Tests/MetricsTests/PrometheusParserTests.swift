@@ -1,32 +1,13 @@
 import Testing
 import Foundation
-@testable import Daemon
+import TestSupport
+@testable import Metrics
 
 /// Cross-checks the exposition with the reference parser of the Prometheus
-/// Python client (`pip install prometheus_client`), which rejects malformed
-/// lines, bad escapes and non-cumulative histograms.
+/// Python client (`PrometheusReferenceParser`).
 @Suite struct PrometheusParserTests {
-    struct ParsedFamily: Decodable {
-        var name: String
-        var type: String
-        var help: String
-        var samples: [ParsedSample]
-    }
-    struct ParsedSample: Decodable {
-        var name: String
-        var labels: [String: String]
-        var value: String   // Python repr: "inf", "3.0"
-    }
-
-    static let script = """
-    import json, sys
-    from prometheus_client.parser import text_string_to_metric_families
-    out = []
-    for f in text_string_to_metric_families(sys.stdin.read()):
-        out.append({"name": f.name, "type": f.type, "help": f.documentation,
-                    "samples": [{"name": s.name, "labels": s.labels, "value": repr(s.value)} for s in f.samples]})
-    print(json.dumps(out))
-    """
+    typealias ParsedFamily = PrometheusReferenceParser.ParsedFamily
+    static let script = PrometheusReferenceParser.script
 
     @Test(.enabled(if: ExternalTool.pythonWithPrometheusClient() != nil,
                    "needs python3 with prometheus_client (pip install prometheus_client)"))
@@ -79,33 +60,5 @@ import Foundation
         #expect(byName["process_resident_memory_bytes"]?.samples.first.flatMap { Double($0.value) } ?? 0 > 0)
         let build = try #require(byName["lorad_build_info"]?.samples.first)
         #expect(build.labels == ["commit": "abc123", "version": "0.1.0"])
-    }
-}
-
-extension PrometheusParserTests {
-    @Test(.enabled(if: ExternalTool.pythonWithPrometheusClient() != nil,
-                   "needs python3 with prometheus_client (pip install prometheus_client)"))
-    func theServerMetricsParseWithBoundedAdapterSeries() throws {
-        let python = try #require(ExternalTool.pythonWithPrometheusClient())
-        let metrics = try ServerMetrics(adapterSeriesLimit: 3, buildInfo: ["version": "test"])
-        for i in 0..<10 {
-            let label = metrics.adapterLabel("adapter-\(i % 6)")
-            metrics.completions.increment(labels: [label])
-            metrics.completionTokens.increment(by: 5, labels: [label])
-            metrics.timeToFirstToken.observe(0.01, labels: [label])
-        }
-        metrics.completions.increment(labels: [metrics.adapterLabel(nil)])
-        metrics.httpRequests.increment(labels: ["/v1/completions", "POST", "200"])
-        metrics.batchSize.observe(3)
-        let result = try ExternalTool.run(python, ["-c", Self.script], stdin: metrics.registry.exposition())
-        #expect(result.status == 0, "\(result.stderr)")
-        let families = try JSONDecoder().decode([ParsedFamily].self, from: Data(result.stdout.utf8))
-        let completions = try #require(families.first { $0.name == "lorad_completions" })
-        let labels = Set(completions.samples.compactMap { $0.labels["adapter"] })
-        #expect(labels.count <= 3 + 2)   // three adapters, "other", "base"
-        #expect(labels.contains("base"))
-        #expect(completions.samples.compactMap { Double($0.value) }.reduce(0, +) == 11)
-        let tokens = try #require(families.first { $0.name == "lorad_completion_tokens" })
-        #expect(tokens.samples.compactMap { Double($0.value) }.reduce(0, +) == 50)
     }
 }

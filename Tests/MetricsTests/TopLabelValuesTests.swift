@@ -1,5 +1,5 @@
 import Testing
-@testable import Daemon
+@testable import Metrics
 
 @Suite struct TopLabelValuesTests {
     @Test func atMostLimitValuesGetSeriesAndCountersStayMonotonic() throws {

@@ -1,5 +1,4 @@
 import Foundation
-import Serving
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -50,7 +49,10 @@ public final class Watchdog: @unchecked Sendable {
     }
 
     /// `interval` in seconds, for DispatchTime arithmetic.
-    public var intervalSeconds: Double { interval.seconds }
+    public var intervalSeconds: Double {
+        let (seconds, attoseconds) = interval.components
+        return Double(seconds) + Double(attoseconds) * 1e-18
+    }
 
     /// Sends `WATCHDOG=1` if `interval / 2` has passed since the last ping.
     /// - Returns: whether a ping was sent.

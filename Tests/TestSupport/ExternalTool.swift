@@ -1,15 +1,15 @@
 import Foundation
 
 /// Runs an external program (python3, systemd-analyze) for cross-checks.
-enum ExternalTool {
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
+public enum ExternalTool {
+    public struct Result: Sendable {
+        public var status: Int32
+        public var stdout: String
+        public var stderr: String
     }
 
     /// The executable's path on `$PATH` (or the usual system directories), if any.
-    static func find(_ name: String) -> String? {
+    public static func find(_ name: String) -> String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? ""
         let dirs = path.split(separator: ":").map(String.init) + ["/usr/bin", "/bin", "/usr/local/bin"]
         for dir in dirs {
@@ -20,7 +20,7 @@ enum ExternalTool {
     }
 
     /// Runs to completion; stdin is written from a file so no pipe can fill up.
-    static func run(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> Result {
+    public static func run(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> Result {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-tool-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -43,7 +43,7 @@ enum ExternalTool {
     }
 
     /// python3 with `prometheus_client`, or nil when either is missing.
-    static func pythonWithPrometheusClient() -> String? {
+    public static func pythonWithPrometheusClient() -> String? {
         guard let python = find("python3"),
               let probe = try? run(python, ["-c", "import prometheus_client"]), probe.status == 0 else { return nil }
         return python

@@ -1,8 +1,8 @@
 import Testing
 import Foundation
-@testable import Daemon
+@testable import Metrics
 
-@Suite struct MetricsTests {
+@Suite struct MetricsRegistryTests {
     @Test func aSmallRegistryRendersExactlyTheTextFormat() throws {
         let registry = MetricsRegistry()
         let requests = try registry.counter("t_requests", help: "Requests served.", labels: ["code"])

@@ -3,7 +3,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import Daemon
+@testable import Systemd
 
 @Suite(.serialized) struct SignalWatcherTests {
     /// Collects delivered signal numbers across threads.

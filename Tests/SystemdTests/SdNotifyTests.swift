@@ -3,7 +3,8 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
-@testable import Daemon
+import TestSupport
+@testable import Systemd
 
 @Suite struct SdNotifyTests {
     private func sendsTheLifecycleInOrder(abstract: Bool) throws {

@@ -5,20 +5,20 @@ import Glibc
 
 /// The test's stand-in for systemd's notification socket: a bound AF_UNIX
 /// datagram socket that hands back each datagram as text.
-final class DatagramReceiver {
-    let fd: Int32
+public final class DatagramReceiver {
+    public let fd: Int32
     /// The `$NOTIFY_SOCKET` spelling: a path, or `@name` for an abstract socket.
-    let address: String
+    public let address: String
     private let pathToRemove: String?
 
-    struct Failure: Error, CustomStringConvertible {
-        let call: String
-        let code: Int32
-        var description: String { "\(call): \(String(cString: strerror(code)))" }
+    public struct Failure: Error, CustomStringConvertible {
+        public let call: String
+        public let code: Int32
+        public var description: String { "\(call): \(String(cString: strerror(code)))" }
     }
 
     /// Binds a path socket (`abstract == false`) or an abstract one.
-    init(abstract: Bool) throws {
+    public init(abstract: Bool) throws {
         let name = "lorad-notify-\(UUID().uuidString.prefix(8))"
         let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw Failure(call: "socket", code: errno) }
@@ -49,7 +49,7 @@ final class DatagramReceiver {
     }
 
     /// The next datagram, or nil after the deadline.
-    func receive() -> String? {
+    public func receive() -> String? {
         var buffer = [UInt8](repeating: 0, count: 4096)
         let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
         guard n >= 0 else { return nil }

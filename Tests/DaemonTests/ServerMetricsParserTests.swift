@@ -1,0 +1,37 @@
+import Testing
+import Foundation
+import TestSupport
+@testable import Daemon
+
+/// lorad's own metric families read back by the Prometheus Python client's
+/// parser (`PrometheusReferenceParser`).
+@Suite struct ServerMetricsParserTests {
+    typealias ParsedFamily = PrometheusReferenceParser.ParsedFamily
+    static let script = PrometheusReferenceParser.script
+
+    @Test(.enabled(if: ExternalTool.pythonWithPrometheusClient() != nil,
+                   "needs python3 with prometheus_client (pip install prometheus_client)"))
+    func theServerMetricsParseWithBoundedAdapterSeries() throws {
+        let python = try #require(ExternalTool.pythonWithPrometheusClient())
+        let metrics = try ServerMetrics(adapterSeriesLimit: 3, buildInfo: ["version": "test"])
+        for i in 0..<10 {
+            let label = metrics.adapterLabel("adapter-\(i % 6)")
+            metrics.completions.increment(labels: [label])
+            metrics.completionTokens.increment(by: 5, labels: [label])
+            metrics.timeToFirstToken.observe(0.01, labels: [label])
+        }
+        metrics.completions.increment(labels: [metrics.adapterLabel(nil)])
+        metrics.httpRequests.increment(labels: ["/v1/completions", "POST", "200"])
+        metrics.batchSize.observe(3)
+        let result = try ExternalTool.run(python, ["-c", Self.script], stdin: metrics.registry.exposition())
+        #expect(result.status == 0, "\(result.stderr)")
+        let families = try JSONDecoder().decode([ParsedFamily].self, from: Data(result.stdout.utf8))
+        let completions = try #require(families.first { $0.name == "lorad_completions" })
+        let labels = Set(completions.samples.compactMap { $0.labels["adapter"] })
+        #expect(labels.count <= 3 + 2)   // three adapters, "other", "base"
+        #expect(labels.contains("base"))
+        #expect(completions.samples.compactMap { Double($0.value) }.reduce(0, +) == 11)
+        let tokens = try #require(families.first { $0.name == "lorad_completion_tokens" })
+        #expect(tokens.samples.compactMap { Double($0.value) }.reduce(0, +) == 50)
+    }
+}
