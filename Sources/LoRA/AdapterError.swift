@@ -23,6 +23,9 @@ public enum AdapterError: Error, CustomStringConvertible, Sendable, Equatable {
     // MARK: adapter_model.safetensors
     /// The weights file could not be read or parsed.
     case unreadableWeights(reason: String)
+    /// The safetensors header is larger, or lists more tensors, than any
+    /// adapter for this base model can (`AdapterLoader.headerLimits`).
+    case oversizedHeader(reason: String)
     /// A tensor name that is not `…<module>.lora_A.weight` / `.lora_B.weight`.
     case unexpectedTensor(tensor: String, reason: String)
     /// A LoRA tensor for a module the base model does not have.
@@ -41,6 +44,10 @@ public enum AdapterError: Error, CustomStringConvertible, Sendable, Equatable {
     case unsupportedDType(tensor: String, dtype: String)
     /// NaN or ±Inf in a tensor.
     case nonFinite(tensor: String, index: Int, value: Float)
+    /// A finite value too large for any trained factor (`AdapterLoader.maxFactorMagnitude`).
+    case valueOutOfRange(tensor: String, index: Int, value: Float, limit: Float)
+    /// A module's scale (alpha/r or alpha/√r) that is not finite or beyond `LoRAConfig.maxScale`.
+    case scaleOutOfRange(module: String, rank: Int, alpha: Double, scale: Double)
     /// The file holds no LoRA module at all.
     case noModules(reason: String)
 
@@ -64,6 +71,9 @@ public enum AdapterError: Error, CustomStringConvertible, Sendable, Equatable {
             return "adapter_config.json: '\(field)' regex \"\(pattern)\" does not compile: \(reason)"
         case let .missingFile(path, reason):
             return "\(path): \(reason)"
+        case .oversizedHeader(let reason):
+            return "adapter_model.safetensors: \(reason) — more than a LoRA adapter for this base model can need "
+                + "(at most lora_A, lora_B and a magnitude vector per linear; maybe the wrong base model?)"
         case .unreadableWeights(let reason):
             return "adapter_model.safetensors: \(reason)"
         case let .unexpectedTensor(tensor, reason):
@@ -88,6 +98,12 @@ public enum AdapterError: Error, CustomStringConvertible, Sendable, Equatable {
             return "adapter_model.safetensors: tensor '\(tensor)' has dtype \(dtype); only F32, F16 and BF16 are supported"
         case let .nonFinite(tensor, index, value):
             return "adapter_model.safetensors: tensor '\(tensor)' holds \(value) at element \(index)"
+        case let .valueOutOfRange(tensor, index, value, limit):
+            return "adapter_model.safetensors: tensor '\(tensor)' holds \(value) at element \(index); "
+                + "LoRA factors beyond ±\(limit) are refused (trained factors are small; such values overflow F32 products)"
+        case let .scaleOutOfRange(module, rank, alpha, scale):
+            return "module '\(module)': lora_alpha \(alpha) with r \(rank) gives the scale \(scale); "
+                + "a scale must be finite and within ±\(LoRAConfig.maxScale) (check lora_alpha / alpha_pattern)"
         case .noModules(let reason):
             return "adapter has no LoRA modules: \(reason)"
         case let .baseMismatch(tensor, reason):

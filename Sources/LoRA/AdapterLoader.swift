@@ -35,8 +35,8 @@ public enum AdapterLoader {
         }
         let config = try LoRAConfig(json: configData)
         let weights: SafeTensorsFile
-        do { weights = try SafeTensorsFile(contentsOf: weightsURL) } catch {
-            throw AdapterError.unreadableWeights(reason: String(describing: error))
+        do { weights = try SafeTensorsFile(contentsOf: weightsURL, limits: headerLimits(base: base)) } catch {
+            throw weightsError(error)
         }
         return try load(name: name, config: config, weights: weights, base: base)
     }
@@ -46,8 +46,8 @@ public enum AdapterLoader {
                             base: [LinearID: LinearShape]) throws -> LoadedAdapter {
         let config = try LoRAConfig(json: configJSON)
         let weights: SafeTensorsFile
-        do { weights = try SafeTensorsFile(data: safetensors, name: weightsFileName) } catch {
-            throw AdapterError.unreadableWeights(reason: String(describing: error))
+        do { weights = try SafeTensorsFile(data: safetensors, name: weightsFileName, limits: headerLimits(base: base)) } catch {
+            throw weightsError(error)
         }
         return try load(name: name, config: config, weights: weights, base: base)
     }
@@ -134,6 +134,10 @@ public enum AdapterLoader {
             let module = id.modulePath
             let rank = matcher.rank(forModule: module)
             let alpha = matcher.alpha(forModule: module)
+            let scale = config.useRSLoRA ? alpha / Double(rank).squareRoot() : alpha / Double(rank)
+            guard scale.isFinite, abs(scale) <= LoRAConfig.maxScale else {
+                throw AdapterError.scaleOutOfRange(module: module, rank: rank, alpha: alpha, scale: scale)
+            }
             let out = shape.outFeatures, inF = shape.inFeatures
             // lora_A: (r, in) — PEFT's LoraLayer.update_layer builds nn.Linear(in, r).
             guard aInfo.shape.count == 2, aInfo.shape[1] == inF else {
@@ -169,7 +173,33 @@ public enum AdapterLoader {
         if let i = values.firstIndex(where: { !$0.isFinite }) {
             throw AdapterError.nonFinite(tensor: tensor, index: i, value: values[i])
         }
+        if let i = values.firstIndex(where: { abs($0) > maxFactorMagnitude }) {
+            throw AdapterError.valueOutOfRange(tensor: tensor, index: i, value: values[i], limit: maxFactorMagnitude)
+        }
         return values
+    }
+
+    /// A header beyond the adapter limits is an incompatible adapter; any
+    /// other safetensors problem is an unreadable file.
+    static func weightsError(_ error: any Error) -> AdapterError {
+        switch error as? SafeTensorsError {
+        case .headerTooLarge?, .tooManyTensors?: return .oversizedHeader(reason: String(describing: error))
+        default: return .unreadableWeights(reason: String(describing: error))
+        }
+    }
+
+    /// The largest |value| accepted in lora_A / lora_B: the F16 range
+    /// (65504), which every adapter saved in F16 respects by construction and
+    /// trained F32/BF16 factors (typically below 1) are nowhere near. With
+    /// |scale| ≤ `LoRAConfig.maxScale` and r ≤ 65536 every element of s·B·A
+    /// stays below 3e18, far from F32 overflow; ±3e38 would not.
+    public static let maxFactorMagnitude: Float = 65504
+
+    /// At most three tensors per linear the base has (lora_A, lora_B and
+    /// DoRA's magnitude vector): the safetensors header of an adapter is
+    /// bounded by that before it is parsed.
+    public static func headerLimits(base: [LinearID: LinearShape]) -> SafeTensorsLimits {
+        .atMost(tensors: 3 * base.count)
     }
 
     /// Every linear of a Llama checkpoint (`model.layers.N.<self_attn|mlp>.<proj>.weight`)

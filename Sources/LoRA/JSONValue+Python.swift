@@ -15,17 +15,4 @@ extension JSONValue {
         case .object(let o): return !o.isEmpty
         }
     }
-
-    /// A short rendering for error messages.
-    var brief: String {
-        switch self {
-        case .null: return "null"
-        case .bool(let b): return String(b)
-        case .integer(let n): return String(n)
-        case .float(let n): return n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
-        case .string(let s): return "\"\(s)\""
-        case .array(let a): return "[" + a.map(\.brief).joined(separator: ", ") + "]"
-        case .object(let o): return "{" + o.map { "\"\($0.key)\": \($0.value.brief)" }.joined(separator: ", ") + "}"
-        }
-    }
 }

@@ -228,6 +228,13 @@ public struct LoRAConfig: Sendable {
     /// Upper bound on a rank: far above any real adapter, low enough that r·in cannot overflow.
     static let maxRank = 1 << 16
 
+    /// Upper bound on |scale| (alpha/r, or alpha/√r with rsLoRA) of any
+    /// module: real adapters use 0.1…64; 10,000 leaves room for anything
+    /// trained while keeping s·B·A far from F32 overflow (3.4e38) for factors
+    /// within `AdapterLoader.maxFactorMagnitude`. PEFT itself does not bound
+    /// it; an alpha of 1e308 would turn every output into inf/NaN.
+    public static let maxScale = 10_000.0
+
     /// Returns `source` after checking that it compiles; the error names the field and the user's pattern.
     static func checked(_ source: String, field: String, pattern: String? = nil) throws -> String {
         do { _ = try Regex(source); return source } catch {

@@ -7,11 +7,15 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
     public let expected: String
     /// What was found instead, e.g. "'x'", "byte 0xFF" or "end of input".
     public let found: String
+    /// The repeated key, when the document was refused for a duplicate key
+    /// (`JSONParseOptions.rejectDuplicateKeys`).
+    public let duplicateKey: String?
 
-    public init(offset: Int, expected: String, found: String) {
+    public init(offset: Int, expected: String, found: String, duplicateKey: String? = nil) {
         self.offset = offset
         self.expected = expected
         self.found = found
+        self.duplicateKey = duplicateKey
     }
 
     public var description: String { "expected \(expected) but found \(found) at byte \(offset)" }

@@ -17,10 +17,21 @@ public struct JSONParseOptions: Sendable, Equatable {
     public var allowNonFiniteNumbers: Bool
     /// Policy for unpaired surrogate escapes.
     public var loneSurrogates: LoneSurrogates
+    /// Refuse an object that repeats a key (byte-exact). RFC 8259 §4 leaves
+    /// duplicates to the reader; request bodies and safetensors headers refuse
+    /// them, because silently taking one of them hides client bugs and lets two
+    /// readers of the same file disagree.
+    public var rejectDuplicateKeys: Bool
 
-    public init(maxDepth: Int = 512, allowNonFiniteNumbers: Bool = false, loneSurrogates: LoneSurrogates = .reject) {
+    public init(maxDepth: Int = 512, allowNonFiniteNumbers: Bool = false, loneSurrogates: LoneSurrogates = .reject,
+                rejectDuplicateKeys: Bool = false) {
         self.maxDepth = maxDepth
         self.allowNonFiniteNumbers = allowNonFiniteNumbers
         self.loneSurrogates = loneSurrogates
+        self.rejectDuplicateKeys = rejectDuplicateKeys
     }
+
+    /// Strict RFC 8259 for input from the network: finite numbers only, lone
+    /// surrogates and duplicate keys refused, nesting bounded.
+    public static let strict = JSONParseOptions(maxDepth: 64, rejectDuplicateKeys: true)
 }

@@ -86,17 +86,29 @@ struct JSONParser {
         defer { depth -= 1 }
         i += 1
         var members: JSONValue.Members = []
+        // Keys seen so far, byte-exact (Swift `String` equality would merge
+        // canonically equivalent keys), only when duplicates are refused.
+        var seen = Set<[UInt8]>()
         skipWhitespace()
         if i < bytes.count && bytes[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
         while true {
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw fail(expected: "a string key") }
+            let keyOffset = i
             let key = try parseString()
             skipWhitespace()
             guard i < bytes.count, bytes[i] == UInt8(ascii: ":") else { throw fail(expected: "':'") }
             i += 1
             // Duplicate keys are all kept, in order (RFC 8259 §4 leaves them to the
             // reader); `JSONValue.subscript` picks the last, as Python and serde do.
+            // Readers that must not guess refuse them instead.
+            if options.rejectDuplicateKeys {
+                let bytes = Array(key.utf8)
+                guard seen.insert(bytes).inserted else {
+                    throw JSONParseError(offset: keyOffset, expected: "a key not already in this object",
+                                         found: "the duplicate key \"\(key)\"", duplicateKey: key)
+                }
+            }
             members.append((key, try parseValue()))
             skipWhitespace()
             guard i < bytes.count else { throw fail(expected: "',' or '}'") }

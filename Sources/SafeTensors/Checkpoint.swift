@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 /// The weights of a Hugging Face model folder: `model.safetensors`, or the
 /// shards listed by `model.safetensors.index.json` (`{"weight_map": {tensor: shard}}`,
@@ -32,17 +33,18 @@ public final class Checkpoint: Sendable {
         do { data = try Data(contentsOf: index) } catch {
             throw SafeTensorsError.cannotOpen(file: index.path, reason: error.localizedDescription)
         }
-        guard let root = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] else {
-            throw SafeTensorsError.invalidIndex(file: index.path, reason: "not a JSON object")
+        let root: JSONValue
+        do { root = try JSONValue.parse(data) } catch {
+            throw SafeTensorsError.invalidIndex(file: index.path, reason: "not JSON: \(error)")
         }
-        guard let weightMap = root["weight_map"] as? [String: Any], !weightMap.isEmpty else {
+        guard case .object(let weightMap)? = root["weight_map"], !weightMap.isEmpty else {
             throw SafeTensorsError.invalidIndex(file: index.path, reason: "missing or empty 'weight_map'")
         }
         var shardNames: [String] = []
         var shardIndex: [String: Int] = [:]
         var expected: [String: String] = [:]
         for (tensor, value) in weightMap {
-            guard let shard = value as? String else {
+            guard case .string(let shard) = value else {
                 throw SafeTensorsError.invalidIndex(file: index.path, reason: "weight_map['\(tensor)'] is not a file name")
             }
             // A shard must be a plain file name inside the folder.

@@ -10,6 +10,8 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
     /// The header length exceeds `SafeTensorsLimits.maxHeaderBytes`.
     case headerTooLarge(file: String, headerLength: UInt64, limit: Int)
     case headerNotJSON(file: String, reason: String)
+    /// More tensor entries than the reader allows (`SafeTensorsLimits.maxTensors`).
+    case tooManyTensors(file: String, count: Int, limit: Int)
     case invalidEntry(file: String, tensor: String, reason: String)
     case unknownDType(file: String, tensor: String, dtype: String)
     /// shape product × dtype size differs from the byte range.
@@ -38,7 +40,9 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
         case let .headerLengthPastEOF(file, n, size):
             return "\(file): header length \(n) points past the end of the file (\(size) bytes) — truncated download?"
         case let .headerTooLarge(file, n, limit):
-            return "\(file): header length \(n) exceeds the limit of \(limit) bytes"
+            return "\(file): header length \(n) exceeds the limit of \(limit) bytes for this file"
+        case let .tooManyTensors(file, count, limit):
+            return "\(file): the header lists \(count) tensors, more than the \(limit) this reader accepts"
         case let .headerNotJSON(file, reason):
             return "\(file): header is not a JSON object: \(reason)"
         case let .invalidEntry(file, tensor, reason):

@@ -18,26 +18,26 @@ public final class SafeTensorsFile: Sendable {
     private let dataStart: Int
     private let byName: [String: Int]
 
-    /// Maps and validates the file at `url`.
-    public convenience init(contentsOf url: URL) throws {
+    /// Maps and validates the file at `url`; `limits` bound the header before it is parsed.
+    public convenience init(contentsOf url: URL, limits: SafeTensorsLimits = .checkpoint) throws {
         let file = try MappedFile(path: url.path)
-        try self.init(storage: .mapped(file), name: url.path)
+        try self.init(storage: .mapped(file), name: url.path, limits: limits)
     }
 
     /// Validates bytes held in memory (e.g. an uploaded `adapter_model.safetensors`).
-    public convenience init(data: Data, name: String) throws {
-        try self.init(storage: .memory(data), name: name)
+    public convenience init(data: Data, name: String, limits: SafeTensorsLimits = .checkpoint) throws {
+        try self.init(storage: .memory(data), name: name, limits: limits)
     }
 
-    private init(storage: Storage, name: String) throws {
+    private init(storage: Storage, name: String, limits: SafeTensorsLimits) throws {
         self.storage = storage
         self.name = name
         let header: SafeTensorsHeader
         switch storage {
         case .mapped(let file):
-            header = try SafeTensorsHeader(buffer: file.bytes, file: name)
+            header = try SafeTensorsHeader(buffer: file.bytes, file: name, limits: limits)
         case .memory(let data):
-            header = try data.withUnsafeBytes { try SafeTensorsHeader(buffer: $0, file: name) }
+            header = try data.withUnsafeBytes { try SafeTensorsHeader(buffer: $0, file: name, limits: limits) }
         }
         tensors = header.tensors
         metadata = header.metadata

@@ -1,4 +1,4 @@
-import Foundation
+import OrderedJSON
 
 /// The validated header of a safetensors buffer.
 ///
@@ -6,7 +6,9 @@ import Foundation
 /// N bytes of UTF-8 JSON (`{name: {dtype, shape, data_offsets}, "__metadata__": {str: str}}`,
 /// possibly padded with spaces), then the data section. Everything is checked
 /// here, before any tensor byte is touched, so readers can then index without
-/// further checks.
+/// further checks. N is bounded by `SafeTensorsLimits` before a byte of the
+/// JSON is parsed, and the JSON is read by OrderedJSON (no Foundation object
+/// graph): memory stays proportional to the limit, not to what a file claims.
 struct SafeTensorsHeader {
     /// In data-offset order.
     let tensors: [TensorInfo]
@@ -14,13 +16,17 @@ struct SafeTensorsHeader {
     /// Byte offset of the data section from the start of the buffer (8 + N).
     let dataStart: Int
 
-    init(buffer: UnsafeRawBufferPointer, file: String) throws {
+    /// serde_json, which the reference reader uses, refuses NaN and accepts
+    /// any nesting; a valid header nests three levels.
+    private static let jsonOptions = JSONParseOptions(maxDepth: 8, rejectDuplicateKeys: true)
+
+    init(buffer: UnsafeRawBufferPointer, file: String, limits: SafeTensorsLimits) throws {
         let size = buffer.count
-        guard size >= 8 else { throw SafeTensorsError.truncated(file: file, size: size) }
+        guard size >= 8, let base = buffer.baseAddress else { throw SafeTensorsError.truncated(file: file, size: size) }
         var n: UInt64 = 0
         for i in 0..<8 { n |= UInt64(buffer[i]) << (8 * UInt64(i)) }
-        guard n <= UInt64(SafeTensorsLimits.maxHeaderBytes) else {
-            throw SafeTensorsError.headerTooLarge(file: file, headerLength: n, limit: SafeTensorsLimits.maxHeaderBytes)
+        guard n <= UInt64(limits.maxHeaderBytes) else {
+            throw SafeTensorsError.headerTooLarge(file: file, headerLength: n, limit: limits.maxHeaderBytes)
         }
         guard UInt64(size - 8) >= n else {
             throw SafeTensorsError.headerLengthPastEOF(file: file, headerLength: n, fileSize: size)
@@ -29,27 +35,34 @@ struct SafeTensorsHeader {
         dataStart = 8 + headerLength
         let dataSize = size - dataStart
 
-        let json = Data(bytes: buffer.baseAddress! + 8, count: headerLength)
-        let object: Any
+        let root: JSONValue
         do {
-            object = try JSONSerialization.jsonObject(with: json, options: [])
+            root = try JSONValue.parse(Array(UnsafeRawBufferPointer(start: base + 8, count: headerLength)),
+                                       options: Self.jsonOptions)
         } catch {
-            throw SafeTensorsError.headerNotJSON(file: file, reason: "\(error.localizedDescription)")
+            if let name = error.duplicateKey {
+                throw SafeTensorsError.invalidEntry(file: file, tensor: name, reason: "the name appears twice in the header")
+            }
+            throw SafeTensorsError.headerNotJSON(file: file, reason: error.description)
         }
-        guard let root = object as? [String: Any] else {
-            throw SafeTensorsError.headerNotJSON(file: file, reason: "top level is not an object")
+        guard case .object(let members) = root else {
+            throw SafeTensorsError.headerNotJSON(file: file, reason: "top level is \(root.brief), not an object")
+        }
+        let entryCount = members.count - (root["__metadata__"] == nil ? 0 : 1)
+        guard entryCount <= limits.maxTensors else {
+            throw SafeTensorsError.tooManyTensors(file: file, count: entryCount, limit: limits.maxTensors)
         }
 
         var metadata: [String: String] = [:]
         var entries: [TensorInfo] = []
-        entries.reserveCapacity(root.count)
-        for (name, value) in root {
+        entries.reserveCapacity(entryCount)
+        for (name, value) in members {
             if name == "__metadata__" {
-                guard let dict = value as? [String: Any] else {
+                guard case .object(let pairs) = value else {
                     throw SafeTensorsError.invalidEntry(file: file, tensor: name, reason: "__metadata__ must be an object of strings")
                 }
-                for (k, v) in dict {
-                    guard let s = v as? String else {
+                for (k, v) in pairs {
+                    guard case .string(let s) = v else {
                         throw SafeTensorsError.invalidEntry(file: file, tensor: name, reason: "__metadata__ value for '\(k)' is not a string")
                     }
                     metadata[k] = s
@@ -81,21 +94,21 @@ struct SafeTensorsHeader {
         self.metadata = metadata
     }
 
-    private static func entry(name: String, value: Any, file: String, dataSize: Int) throws -> TensorInfo {
-        guard let dict = value as? [String: Any] else {
+    private static func entry(name: String, value: JSONValue, file: String, dataSize: Int) throws -> TensorInfo {
+        guard case .object = value else {
             throw SafeTensorsError.invalidEntry(file: file, tensor: name, reason: "entry is not an object")
         }
-        guard let dtypeString = dict["dtype"] as? String else {
+        guard case .string(let dtypeString)? = value["dtype"] else {
             throw SafeTensorsError.invalidEntry(file: file, tensor: name, reason: "missing or non-string 'dtype'")
         }
         guard let dtype = DType(rawValue: dtypeString) else {
             throw SafeTensorsError.unknownDType(file: file, tensor: name, dtype: dtypeString)
         }
-        guard let shapeArray = dict["shape"] as? [Any] else {
+        guard case .array(let shapeArray)? = value["shape"] else {
             throw SafeTensorsError.invalidEntry(file: file, tensor: name, reason: "missing or non-array 'shape'")
         }
         let shape = try shapeArray.map { try nonNegativeInt($0, file: file, tensor: name, field: "shape") }
-        guard let offsetArray = dict["data_offsets"] as? [Any], offsetArray.count == 2 else {
+        guard case .array(let offsetArray)? = value["data_offsets"], offsetArray.count == 2 else {
             throw SafeTensorsError.invalidEntry(file: file, tensor: name, reason: "'data_offsets' must be [begin, end]")
         }
         let begin = try nonNegativeInt(offsetArray[0], file: file, tensor: name, field: "data_offsets")
@@ -119,17 +132,13 @@ struct SafeTensorsHeader {
         return TensorInfo(name: name, dtype: dtype, shape: shape, dataOffsets: begin..<end)
     }
 
-    /// JSON numbers come back as NSNumber; accept only exact non-negative
-    /// integers. Foundation reports JSON booleans with objCType "c" and
-    /// fractional numbers (even `2.0`) with "d"; serde's `usize`, which the
-    /// reference reader uses, rejects both.
-    private static func nonNegativeInt(_ v: Any, file: String, tensor: String, field: String) throws -> Int {
-        if let n = v as? NSNumber {
-            let type = String(cString: n.objCType)
-            if type != "c", type != "d", type != "f", n.int64Value >= 0 {
-                return Int(n.int64Value)
-            }
+    /// Only exact non-negative integers: serde's `usize`, which the reference
+    /// reader uses, refuses booleans, fractions and even `2.0`; a number too
+    /// large for `Int` parses as a float and is refused here too.
+    private static func nonNegativeInt(_ v: JSONValue, file: String, tensor: String, field: String) throws -> Int {
+        guard case .integer(let n) = v, n >= 0 else {
+            throw SafeTensorsError.invalidEntry(file: file, tensor: tensor, reason: "'\(field)' holds \(v.brief), not a non-negative integer")
         }
-        throw SafeTensorsError.invalidEntry(file: file, tensor: tensor, reason: "'\(field)' holds \(v), not a non-negative integer")
+        return n
     }
 }

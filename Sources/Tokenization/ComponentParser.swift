@@ -1,3 +1,5 @@
+import OrderedJSON
+
 /// Reads the typed components of tokenizer.json (the `type`-tagged objects).
 /// Unknown types fail with `TokenizerError.unsupportedComponent`.
 enum ComponentParser {

@@ -22,6 +22,14 @@ enum TokenizerLoader {
     }
 
     static func load(tokenizerJSON: Data, configJSON: Data?, generationConfigJSON: Data?) throws -> Parts {
+        do {
+            return try parts(tokenizerJSON: tokenizerJSON, configJSON: configJSON, generationConfigJSON: generationConfigJSON)
+        } catch let error as JSONAccessError {
+            throw TokenizerError(error)
+        }
+    }
+
+    private static func parts(tokenizerJSON: Data, configJSON: Data?, generationConfigJSON: Data?) throws -> Parts {
         let root = try JSONNode.document(tokenizerJSON, file: "tokenizer.json")
         guard root.value.objectValue != nil else {
             throw TokenizerError.invalidJSON(file: "tokenizer.json", reason: "the top level is not an object")
@@ -137,7 +145,8 @@ enum TokenizerLoader {
         }
         var vocab: [ExactString: Int] = [:]
         let vocabNode = try node.required("vocab")
-        let entries = try vocabNode.object()
+        // Raw members, not `members()`: a 150k-entry vocabulary needs no per-entry paths.
+        guard let entries = vocabNode.value.objectValue else { throw vocabNode.mismatch("an object") }
         vocab.reserveCapacity(entries.count)
         for (token, value) in entries {
             // Ids index the embedding matrix; the bound also keeps the packed

@@ -89,6 +89,43 @@ import TestSupport
         refused(replacing(b) { $0.values[3] = -.infinity }, naming: [b, "-inf"])
     }
 
+    @Test func hugeFiniteValuesAreRefusedNamingTheTensor() {
+        // ±3e38 is finite in F32 but overflows s·B·A: refused before it is stored.
+        let a = LoRATestSupport.key(2, .q, "lora_A")
+        refused(replacing(a) { $0.values[5] = 3e38 }, naming: [a, "element 5"])
+        let b = LoRATestSupport.key(0, .v, "lora_B")
+        refused(replacing(b) { $0.values[0] = -3e38 }, naming: [b, "65504"])
+        // The F16 range itself is accepted.
+        #expect(throws: Never.self) {
+            _ = try LoRATestSupport.load(config: config, tensors: replacing(a) { $0.values[5] = 65504 })
+        }
+    }
+
+    @Test func aScaleThatOverflowsIsRefusedNamingTheModule() throws {
+        let huge = try LoRATestSupport.config(setting: ["lora_alpha": 1e308])
+        refused(tensors, config: huge, naming: ["lora_alpha", "scale", "model.layers.0.self_attn.q_proj"])
+        let tooLarge = try LoRATestSupport.config(setting: ["lora_alpha": 8 * (LoRAConfig.maxScale + 1)])
+        refused(tensors, config: tooLarge, naming: ["scale"])
+        let pattern = try LoRATestSupport.config(setting: ["alpha_pattern": ["v_proj": 1e300]])
+        refused(tensors, config: pattern, naming: ["v_proj", "scale"])
+        let rs = try LoRATestSupport.config(setting: ["use_rslora": true, "lora_alpha": -1e306])
+        refused(tensors, config: rs, naming: ["scale"])
+    }
+
+    @Test func aHeaderBeyondWhatTheBaseCanNeedIsRefusedAsIncompatible() throws {
+        // 3 tensors per linear of the base is the most an adapter can hold.
+        let base = LoRATestSupport.tinyLlamaShapes
+        let n = 3 * base.count + 1
+        let header = "{" + (0..<n).map { #""t\#($0)":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}"# }.joined(separator: ",") + "}"
+        let h = Array(header.utf8)
+        var data = Data((0..<8).map { UInt8(truncatingIfNeeded: UInt64(h.count) >> (8 * UInt64($0))) })
+        data.append(contentsOf: h)
+        let error = expectAdapterError(["maybe the wrong base model"]) {
+            _ = try AdapterLoader.load(name: "x", configJSON: config, safetensors: data, base: base)
+        }
+        guard case .oversizedHeader? = error else { Issue.record("expected oversizedHeader, got \(String(describing: error))"); return }
+    }
+
     @Test func integerTensorsAreRefused() {
         let a = LoRATestSupport.key(0, .q, "lora_A")
         let ints = replacing(a) { $0.dtype = .i32; $0.raw = [UInt8](repeating: 1, count: 4 * $0.values.count) }
