@@ -1,68 +1,55 @@
 import Dispatch
 import Foundation
 
-/// One accepted TCP connection: reads bytes into the request decoder, runs one
-/// exchange at a time (pipelined requests wait in the decoder's buffer and are
-/// answered in order), writes responses with back-pressure, and enforces
-/// timeouts. Driven by its event loop's epoll set (input), a Dispatch write
-/// source (only while output is backed up) and a timer, on a non-blocking
-/// socket — no thread of its own, so an idle connection costs only its buffers.
+/// One accepted TCP connection — the transport. It moves bytes: reads the
+/// socket into the request decoder and hands the decoded events to the
+/// current `Exchange` (one at a time; pipelined requests wait in the
+/// decoder's buffer and are answered in order), sends what the exchange
+/// produces with back-pressure (`ConnectionOutput`), enforces timeouts
+/// (`ConnectionTimeouts`) and closes gracefully. Which handler runs is the
+/// router's decision; what a response looks like is the exchange's.
+///
+/// Driven by its event loop's epoll set (input), a Dispatch write source
+/// (only while output is backed up) and a timer, on a non-blocking socket —
+/// no thread of its own, so an idle connection costs only its buffers.
 final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable state is confined to `queue` (serial)
-    enum State { case open, closing, lingering, closed }
+    private enum State { case open, closing, lingering, closed }
 
     let id: Int
     let socket: Socket
     let remote: SocketAddress
     let queue: DispatchQueue
-    /// Watches the socket for input when `readSource` is nil.
-    let loop: EventLoop
-    var inLoop = false
     let context: ServerContext
-    var limits: HTTPLimits { context.limits }
+    private var limits: HTTPLimits { context.limits }
 
-    var state = State.open
-    var decoder: HTTPRequestDecoder
-    var exchange: Exchange?
+    private var state = State.open
+    private var decoder: HTTPRequestDecoder
+    private var exchange: Exchange?
     /// The peer closed its sending side.
-    var peerEOF = false
+    private var peerEOF = false
     /// Something went wrong that makes reusing the connection unsafe.
-    var mustClose = false
+    private var mustClose = false
 
-    // Sources.
-    var readSource: DispatchSourceRead?
-    var writeSource: DispatchSourceWrite?
-    var timer: DispatchSourceTimer?
-    var readPaused = false
-    enum WriteSourceState { case inactive, running, suspended }
-    var writeSourceState = WriteSourceState.inactive
-    var openSources = 2
+    private let input: ConnectionInput
+    private let output: ConnectionOutput
+    /// Watchers whose teardown is still outstanding (input, output); the
+    /// descriptor closes when both are gone.
+    private var openSources = 2
+    private let timeouts: ConnectionTimeouts
 
-    // Output.
-    var out: [UInt8] = []
-    var outStart = 0
-    var writeWaiter: CheckedContinuation<Void, any Error>?
-    var pendingOut: Int { out.count - outStart }
-
-    // Clocks (DispatchTime uptime nanoseconds).
-    var idleSince: UInt64 = 0
-    var headStartedAt: UInt64?
-    var lastReadProgress: UInt64 = 0
-    var lastWriteProgress: UInt64 = 0
-    var lingerDeadline: UInt64 = 0
-    var armedDeadline: UInt64 = .max
-
-    static let readChunk = 64 * 1024
-    static let lingerTimeout: UInt64 = 2_000_000_000
+    private static let readChunk = 64 * 1024
 
     init(id: Int, socket: Socket, remote: SocketAddress, loop: EventLoop, context: ServerContext) {
         let queue = DispatchQueue(label: "lorad.http.connection", target: loop.queue)
-        self.loop = loop
         self.id = id
         self.socket = socket
         self.remote = remote
         self.queue = queue
         self.context = context
         self.decoder = HTTPRequestDecoder(limits: context.limits)
+        input = ConnectionInput(loop: loop)
+        output = ConnectionOutput(socket: socket, highWater: context.limits.writeBufferHighWater)
+        timeouts = ConnectionTimeouts(limits: context.limits, now: Self.now())
         queue.setSpecific(key: Self.queueKey, value: ObjectIdentifier(self).hashValue)
     }
 
@@ -92,39 +79,27 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
     }
 
     private func setUp() {
-        let ws = DispatchSource.makeWriteSource(fileDescriptor: socket.fd, queue: queue)
-        ws.setEventHandler { [self] in flush() }
-        ws.setCancelHandler { [self] in sourceCancelled() }
-        let t = DispatchSource.makeTimerSource(queue: queue)
-        t.setEventHandler { [self] in timerFired() }
-        writeSource = ws
-        timer = t
-        idleSince = Self.now()
-        lastReadProgress = idleSince
-        t.activate()
-        if loop.register(self) {
-            inLoop = true
+        output.attach(queue: queue, writable: { [self] in flush() }, cancelled: { [self] in sourceCancelled() })
+        let now = Self.now()
+        timeouts.idleSince = now
+        timeouts.lastRead = now
+        timeouts.attach(queue: queue) { [self] in timerFired() }
+        if input.attach(self, queue: queue, readable: { [self] in inputReady() }, cancelled: { [self] in sourceCancelled() }) {
             readable()  // bytes that arrived before registration raise no edge
-        } else {
-            let rs = DispatchSource.makeReadSource(fileDescriptor: socket.fd, queue: queue)
-            rs.setEventHandler { [self] in readable() }
-            rs.setCancelHandler { [self] in sourceCancelled() }
-            readSource = rs
-            rs.activate()
         }
         updateTimer()
         if context.isDraining { closeNow() }
     }
 
-    // MARK: reading
+    // MARK: input
 
     /// The event loop saw input (or EOF) on the socket.
     func inputReady() {
-        if readPaused { return }  // `resumeReading` reads what is there
+        if input.isPaused { return }  // `resumeReading` reads what is there
         readable()
     }
 
-    func readable() {
+    private func readable() {
         switch state {
         case .open: break
         case .lingering: return discardLingering()
@@ -147,7 +122,7 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
             }
             switch result {
             case .success(.bytes(let n)):
-                lastReadProgress = Self.now()
+                timeouts.lastRead = Self.now()
                 if n < Self.readChunk { break readLoop }
             case .success(.wouldBlock):
                 break readLoop
@@ -158,7 +133,7 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
                 return abort(.clientDisconnected)
             }
         }
-        if exchange == nil, headStartedAt == nil, !decoder.isIdle { headStartedAt = Self.now() }
+        if exchange == nil, timeouts.headStartedAt == nil, !decoder.isIdle { timeouts.headStartedAt = Self.now() }
         process()
         if gotEOF { peerClosed() }
     }
@@ -177,28 +152,21 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
         }
     }
 
-    func pauseReading() {
-        guard !readPaused else { return }
-        readPaused = true
-        readSource?.suspend()
-    }
+    private func pauseReading() { input.pause() }
 
-    func resumeReading() {
-        guard readPaused, !peerEOF else { return }
+    private func resumeReading() {
+        guard input.isPaused, !peerEOF else { return }
         guard decoder.bufferedByteCount + (exchange?.bufferedBodyBytes ?? 0) < limits.readBufferHighWater else { return }
-        readPaused = false
-        if let rs = readSource { return rs.resume() }
-        // Edge-triggered: no new event comes for bytes already waiting.
-        queue.async { [self] in inputReady() }
+        input.resume(self)
     }
 
-    // MARK: request processing
+    // MARK: decoding
 
     /// Pulls decoder events while the current exchange can take them.
-    func process() {
+    private func process() {
         while state == .open {
             if let ex = exchange {
-                if ex.requestComplete || ex.bodyFailure != nil { break }
+                if ex.bodyFinished { break }
                 if ex.bufferedBodyBytes >= limits.readBufferHighWater / 2 { break }
             } else if context.isDraining {
                 break
@@ -212,25 +180,9 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
             }
             guard let event else { break }
             switch event {
-            case .head(let head):
-                beginExchange(head)
-            case .body(let bytes):
-                guard let ex = exchange else { break }
-                if let waiter = ex.bodyWaiter {
-                    ex.bodyWaiter = nil
-                    waiter.resume(returning: bytes)
-                } else {
-                    ex.chunks.append(bytes)
-                    ex.bufferedBodyBytes += bytes.count
-                }
-            case .end(let trailers):
-                guard let ex = exchange else { break }
-                ex.requestComplete = true
-                ex.trailers = trailers
-                if let waiter = ex.bodyWaiter, ex.chunkIndex == ex.chunks.count {
-                    ex.bodyWaiter = nil
-                    waiter.resume(returning: nil)
-                }
+            case .head(let head): beginExchange(head)
+            case .body(let bytes): exchange?.receive(bytes)
+            case .end(let trailers): exchange?.receiveEnd(trailers: trailers)
             }
         }
         if state == .open { resumeReading() }
@@ -243,73 +195,226 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
             // The head was fine; the body is not. The handler learns it from its
             // next read, and the connection closes after its response.
             mustClose = true
-            ex.bodyFailure = httpError
-            if let waiter = ex.bodyWaiter {
-                ex.bodyWaiter = nil
-                waiter.resume(throwing: httpError)
-            }
+            ex.failBody(httpError)
         } else {
             sendAndClose(context.errorResponse(httpError, version: .http1_1, keepAlive: false))
         }
     }
 
     private func beginExchange(_ head: HTTPRequestHead) {
-        headStartedAt = nil
-        var handler: HTTPHandler
-        var parameters: [String: String] = [:]
-        var limit = limits.maxBodyBytes
-        switch context.router.withLock({ $0.match(head.method, head.pathSegments) }) {
-        case .found(let route, let params):
-            handler = route.handler
-            parameters = params
-            limit = route.maxBodyBytes ?? limit
-        case .methodNotAllowed(let allow):
-            let allowText = allow.map(\.rawValue).joined(separator: ", ")
-            handler = { _, _ in
-                throw HTTPError(.methodNotAllowed, "\(head.method) is not allowed on \(head.path); allowed: \(allowText)",
-                                headers: ["Allow": allowText], type: "invalid_request_error")
-            }
-        case .notFound:
-            handler = { _, _ in throw HTTPError(.notFound, "no route for \(head.method) \(head.path)", type: "not_found") }
-        }
-        decoder.bodyLimit = limit
-        if case .contentLength(let n) = head.framing, n > limit {
-            // Refuse before the handler runs (and before `100 Continue`).
-            let limit = limit
-            handler = { _, _ in
-                throw HTTPError(.contentTooLarge, "request body of \(n) bytes exceeds this endpoint's limit of \(limit) bytes",
-                                type: "invalid_request_error")
-            }
-        }
-        let ex = Exchange(connection: self, head: head, parameters: parameters,
+        timeouts.headStartedAt = nil
+        let route = context.router.withLock { $0.decide(head, defaultBodyLimit: limits.maxBodyBytes) }
+        decoder.bodyLimit = route.bodyLimit
+        let ex = Exchange(connection: self, head: head, parameters: route.parameters,
                           keepAlive: head.keepAlive && !context.isDraining)
         exchange = ex
-        let request = HTTPRequest(exchange: ex)
-        let response = HTTPResponse(exchange: ex)
-        let task = Task(executorPreference: self) {
-            var failure: (any Error)?
-            do {
-                try await handler(request, response)
-            } catch {
-                failure = error
-            }
-            // The usual case — a complete response, no error — needs nothing more.
-            if failure == nil && response.isFinished { return }
-            let f = failure
-            ex.connection.perform { ex.connection.handlerReturned(ex, f) }
-        }
-        ex.setTask(task)
+        ex.run(route.handler)
     }
 
-    /// Called once the response is complete and (if reusable) the request too.
-    func finishExchange(_ ex: Exchange) {
+    /// The response is complete (and, if the connection is reusable, the request too).
+    private func finishExchange(_ ex: Exchange) {
         guard exchange === ex, state == .open else { return }
         let reusable = ex.keepAlive && ex.requestComplete && !mustClose && !peerEOF && !context.isDraining
         exchange = nil
         guard reusable else { return closeAfterFlush() }
         let now = Self.now()
-        idleSince = now
-        headStartedAt = decoder.isIdle ? nil : now
+        timeouts.idleSince = now
+        timeouts.headStartedAt = decoder.isIdle ? nil : now
         process()
+    }
+
+    // MARK: what the current exchange asks of the transport
+
+    /// True while `ex` is the exchange in progress on an open connection.
+    func isCurrent(_ ex: Exchange) -> Bool { state == .open && exchange === ex }
+
+    /// False once the connection will close after the current response.
+    var mayKeepAlive: Bool { !context.isDraining && !mustClose }
+
+    /// Only a close can end the current response.
+    func closeAfterExchange() { mustClose = true }
+
+    /// The exchange's response is complete.
+    func exchangeFinished(_ ex: Exchange) {
+        if state == .open { finishExchange(ex) }
+    }
+
+    /// The handler took a buffered body piece: there may be room for more input.
+    func bodyPieceTaken() {
+        if state == .open { process() }
+    }
+
+    /// The handler waits for body bytes; its wait is timed from now.
+    func awaitingBody() {
+        timeouts.lastRead = Self.now()
+        process()
+    }
+
+    /// Suspends a streaming handler (through `waiter`) while too much output is queued.
+    func waitForOutputRoom(_ waiter: CheckedContinuation<Void, any Error>) {
+        guard state == .open else { return waiter.resume(throwing: HTTPConnectionError.clientDisconnected) }
+        if output.waitForRoom(waiter) { updateTimer() }
+    }
+
+    // MARK: output
+
+    /// Queues `bytes` and sends as much as the socket takes now.
+    func send(_ bytes: [UInt8]) {
+        guard state == .open || state == .closing else { return }
+        switch output.send(bytes) {
+        case .sent: break
+        case .queued: updateTimer()
+        case .failed: abort(.clientDisconnected)
+        }
+    }
+
+    /// Write source handler: the socket can take more.
+    private func flush() {
+        guard state == .open || state == .closing else { return output.disarm() }
+        guard output.flush() else { return abort(.clientDisconnected) }
+        if output.pending == 0, state == .closing { startLinger() }
+    }
+
+    // MARK: timeouts
+
+    /// What the connection waits for now, which decides when it times out.
+    private var wait: ConnectionWait {
+        switch state {
+        case .closed: return .nothing
+        case .lingering: return .linger
+        case .closing: return .send
+        case .open:
+            if output.pending > 0 { return .send }
+            if let ex = exchange { return ex.awaitsBody ? .body : .handler }
+            return decoder.isIdle ? .idle : .head
+        }
+    }
+
+    private func updateTimer() {
+        timeouts.arm(timeouts.deadline(wait, lastWrite: output.lastProgress))
+    }
+
+    private func timerFired() {
+        timeouts.fired()
+        let wait = self.wait
+        guard let deadline = timeouts.deadline(wait, lastWrite: output.lastProgress) else { return }
+        if Self.now() < deadline { return updateTimer() }
+        switch wait {
+        case .nothing, .handler:
+            return
+        case .linger:
+            return closeNow()
+        case .send:
+            // Closing: give up on the flush; open: the client stopped reading.
+            return state == .closing ? closeNow() : abort(.clientDisconnected)
+        case .body:
+            // Body stalled: the handler's read fails with 408; close afterwards.
+            mustClose = true
+            exchange?.failBody(HTTPError(.requestTimeout, "no request body bytes for \(limits.bodyReadTimeout)", type: "timeout"))
+        case .idle:
+            closeNow()
+        case .head:
+            let error = HTTPError(.requestTimeout, "request header not received within \(limits.headerReadTimeout)", type: "timeout")
+            sendAndClose(context.errorResponse(error, version: .http1_1, keepAlive: false))
+        }
+    }
+
+    // MARK: closing
+
+    /// Sends `bytes` (a final response), then closes gracefully.
+    private func sendAndClose(_ bytes: [UInt8]) {
+        send(bytes)
+        closeAfterFlush()
+    }
+
+    /// Stops taking requests; closes once queued output is sent, lingering
+    /// briefly so the peer reads our last response before any RST.
+    private func closeAfterFlush() {
+        guard state == .open else { return }
+        state = .closing
+        if let ex = exchange, !ex.responseComplete { cancelExchange(ex, .clientDisconnected) }
+        if output.pending == 0 { startLinger() } else { updateTimer() }
+    }
+
+    /// Half-close, then drain what the client still sends (RFC 9112 §9.6:
+    /// closing with unread input makes the kernel send RST, which can destroy
+    /// the response the client has not read yet).
+    private func startLinger() {
+        guard state == .open || state == .closing else { return }
+        if peerEOF { return closeNow() }
+        state = .lingering
+        socket.shutdownWrite()
+        timeouts.lingerUntil = Self.now() + ConnectionTimeouts.lingerTimeout
+        if context.isDraining {
+            // Shutting down: do not hold the process for the linger period;
+            // with no unread input the close sends a plain FIN.
+            discardLingering()
+            return closeNow()
+        }
+        input.resume(self)
+        updateTimer()
+    }
+
+    private func discardLingering() {
+        while true {
+            let r = withUnsafeTemporaryAllocation(byteCount: 16 * 1024, alignment: 16) { buffer in
+                try? socket.read(into: buffer)
+            }
+            switch r {
+            case .bytes?: continue
+            case .wouldBlock?: return
+            case .endOfFile?, nil: return closeNow()
+            }
+        }
+    }
+
+    /// The client is gone or the server gives up: cancel the handler and close.
+    func abort(_ reason: HTTPConnectionError) {
+        if let ex = exchange { cancelExchange(ex, reason) }
+        closeNow()
+    }
+
+    private func cancelExchange(_ ex: Exchange, _ reason: HTTPConnectionError) {
+        ex.cancel(reason)
+        output.failWaiter(reason)
+    }
+
+    private func closeNow() {
+        guard state != .closed else { return }
+        if let ex = exchange, !ex.responseComplete { cancelExchange(ex, .clientDisconnected) }
+        state = .closed
+        exchange = nil
+        output.failWaiter(.clientDisconnected)
+        timeouts.cancel()
+        if !input.cancel(self) { openSources -= 1 }
+        if !output.cancel() { openSources -= 1 }
+        if openSources == 0 { finalClose() }
+    }
+
+    private func sourceCancelled() {
+        openSources -= 1
+        if openSources == 0 { finalClose() }
+    }
+
+    /// Both watchers are gone, so the descriptor can be closed without a
+    /// source still watching a reused number.
+    private func finalClose() {
+        input.detach()
+        output.detach()
+        socket.close()
+        context.onClose(id)
+    }
+
+    /// Graceful shutdown: an idle connection closes now; a busy one after its
+    /// current response.
+    func drain() {
+        if state == .lingering {
+            // Our answer and FIN are already queued; with no unread input a
+            // close now cannot turn into an RST that destroys them.
+            discardLingering()
+            return closeNow()
+        }
+        guard state == .open else { return }
+        if exchange == nil { closeNow() }
     }
 }

@@ -1,35 +1,27 @@
-/// One request/response pair on a connection: the request body as it arrives,
-/// the response as it leaves, and the handler's cancellation.
-final class Exchange: @unchecked Sendable {  // mutable state below is touched only on `connection.queue`, except `cancellation` (own lock)
+import Synchronization
+
+/// One request/response pair on a connection: runs the route's handler on a
+/// task whose executor is the connection, carries the request body to it as
+/// it arrives and its response to the connection as it leaves, and cancels
+/// it when the client goes. The connection moves the bytes; this decides what
+/// the handler sees and what goes on the wire.
+final class Exchange: @unchecked Sendable {  // state below is confined to `connection.queue`, except `cancellation` (a Mutex)
     let connection: Connection
     let head: HTTPRequestHead
     let parameters: [String: String]
 
-    // Request body.
-    var chunks: [[UInt8]] = []
-    var chunkIndex = 0
-    var bufferedBodyBytes = 0
-    var requestComplete = false
-    var trailers = HTTPHeaders()
-    var bodyFailure: (any Error)?
-    var bodyWaiter: CheckedContinuation<[UInt8]?, any Error>?
-    var bodyRequested = false
-    var continueSent = false
-
-    // Response.
-    var responseStarted = false
-    var responseComplete = false
-    var framing: ResponseFraming = .none
-    var remainingLength = 0
+    private var body = RequestBody()
+    private var response = ResponseEncoder()
+    private var continueSent = false
     /// What the response head promised about the connection.
-    var keepAlive: Bool
+    private(set) var keepAlive: Bool
 
-    struct Cancellation {
+    private struct Cancellation {
         var cancelled = false
         var handlers: [@Sendable () -> Void] = []
         var task: Task<Void, Never>?
     }
-    let cancellation = Locked(Cancellation())
+    private let cancellation = Mutex(Cancellation())
 
     init(connection: Connection, head: HTTPRequestHead, parameters: [String: String], keepAlive: Bool) {
         self.connection = connection
@@ -38,15 +30,32 @@ final class Exchange: @unchecked Sendable {  // mutable state below is touched o
         self.keepAlive = keepAlive
     }
 
-    var isCancelled: Bool { cancellation.withLock { $0.cancelled } }
+    // MARK: the handler's task
 
-    func setTask(_ task: Task<Void, Never>) {
+    /// Starts `handler` on a task that runs on the connection's queue (see `HTTPServer`).
+    func run(_ handler: @escaping HTTPHandler) {
+        let request = HTTPRequest(exchange: self)
+        let response = HTTPResponse(exchange: self)
+        let task = Task(executorPreference: connection) {
+            var failure: (any Error)?
+            do {
+                try await handler(request, response)
+            } catch {
+                failure = error
+            }
+            // The usual case — a complete response, no error — needs nothing more.
+            if failure == nil && response.isFinished { return }
+            let f = failure
+            self.connection.perform { self.handlerReturned(f) }
+        }
         let cancelNow = cancellation.withLock { c -> Bool in
             c.task = task
             return c.cancelled
         }
         if cancelNow { task.cancel() }
     }
+
+    var isCancelled: Bool { cancellation.withLock { $0.cancelled } }
 
     /// Runs `handler` when the client goes away (at once if it already has).
     func onCancel(_ handler: @escaping @Sendable () -> Void) {
@@ -58,8 +67,9 @@ final class Exchange: @unchecked Sendable {  // mutable state below is touched o
         if runNow { handler() }
     }
 
-    /// Marks the exchange cancelled, runs cancel handlers, cancels the task.
-    func cancel() {
+    /// The exchange is over before its response is: cancel handlers run, the
+    /// task is cancelled, and a pending body read fails with `reason`.
+    func cancel(_ reason: HTTPConnectionError) {
         let (handlers, task) = cancellation.withLock { c -> ([@Sendable () -> Void], Task<Void, Never>?) in
             if c.cancelled { return ([], nil) }
             c.cancelled = true
@@ -68,18 +78,116 @@ final class Exchange: @unchecked Sendable {  // mutable state below is touched o
         }
         for h in handlers { h() }
         task?.cancel()
+        body.fail(reason)
     }
 
-    /// Queue: the next buffered body piece, if any.
-    func popChunk() -> [UInt8]? {
-        guard chunkIndex < chunks.count else { return nil }
-        let chunk = chunks[chunkIndex]
-        chunkIndex += 1
-        bufferedBodyBytes -= chunk.count
-        if chunkIndex == chunks.count {
-            chunks.removeAll(keepingCapacity: true)
-            chunkIndex = 0
+    // MARK: request body, from the connection's decoder
+
+    func receive(_ bytes: [UInt8]) { body.receive(bytes) }
+    func receiveEnd(trailers: HTTPHeaders) { body.receiveEnd(trailers: trailers) }
+    /// The body is malformed or stalled: the handler's next read throws `error`.
+    func failBody(_ error: any Error) { body.fail(error) }
+
+    var bufferedBodyBytes: Int { body.bufferedBytes }
+    var requestComplete: Bool { body.isComplete }
+    /// The decoder's body events are no longer wanted (all arrived, or failed).
+    var bodyFinished: Bool { body.isFinished }
+    /// The handler is suspended waiting for body bytes.
+    var awaitsBody: Bool { body.isAwaited }
+    var trailers: HTTPHeaders { body.trailers }
+    var responseComplete: Bool { response.isComplete }
+
+    // MARK: operations of HTTPRequest and HTTPResponse (on the connection's queue)
+
+    /// The next body piece for the handler (nil at the end of the body).
+    func read(_ waiter: CheckedContinuation<[UInt8]?, any Error>) {
+        let firstRead = body.noteRequest()
+        if let result = body.take() {
+            waiter.resume(with: result)
+            if case .success(.some) = result { connection.bodyPieceTaken() }
+            return
         }
-        return chunk
+        guard connection.isCurrent(self) else {
+            return waiter.resume(throwing: HTTPConnectionError.clientDisconnected)
+        }
+        body.wait(waiter)
+        // RFC 9110 §10.1.1: send 100 Continue only once the body is wanted.
+        if firstRead, head.expectsContinue, !continueSent, !response.isStarted {
+            continueSent = true
+            connection.send(ResponseHead.continueLine)
+        }
+        connection.awaitingBody()
+    }
+
+    /// Starts (and for `.complete`, finishes) the response.
+    func start(_ status: HTTPStatus, headers: HTTPHeaders, body: ResponseEncoder.Body) throws(HTTPConnectionError) {
+        guard connection.isCurrent(self), !isCancelled else { throw .clientDisconnected }
+        guard !response.isStarted else { throw .responseMisuse("the response was already started") }
+        settleKeepAlive()
+        let bytes = try response.start(status, headers: headers, body: body, request: head,
+                                       keepAlive: &keepAlive, serverName: connection.context.serverName)
+        connection.send(bytes)
+        if response.isComplete { connection.exchangeFinished(self) }
+    }
+
+    /// Queues body bytes of a streamed response; suspends the caller (through
+    /// `waiter`) while more than the high-water mark is queued.
+    func write(_ bytes: [UInt8], waiter: CheckedContinuation<Void, any Error>) {
+        guard connection.isCurrent(self), !isCancelled else {
+            return waiter.resume(throwing: HTTPConnectionError.clientDisconnected)
+        }
+        do throws(HTTPConnectionError) {
+            connection.send(try response.body(bytes))
+        } catch {
+            return waiter.resume(throwing: error)
+        }
+        connection.waitForOutputRoom(waiter)
+    }
+
+    func finish(trailers: HTTPHeaders) throws(HTTPConnectionError) {
+        guard connection.isCurrent(self) else { throw .clientDisconnected }
+        let (bytes, mustClose) = try response.finish(trailers: trailers)
+        connection.send(bytes)
+        if mustClose { connection.closeAfterExchange() }
+        connection.exchangeFinished(self)
+    }
+
+    /// The handler's task ended; make sure the client got a complete answer.
+    private func handlerReturned(_ error: (any Error)?) {
+        guard connection.isCurrent(self), !response.isComplete else { return }
+        if response.isStarted {
+            if error != nil {
+                // Mid-stream failure: framing is broken, only a close tells the client.
+                return connection.abort(.clientDisconnected)
+            }
+            try? finish(trailers: HTTPHeaders())
+            return
+        }
+        let httpError: HTTPError
+        switch error {
+        case let e as HTTPError:
+            httpError = e
+        case let e as HTTPParseError:
+            httpError = HTTPError(e.status, e.message, type: "invalid_request_error")
+        case let e as HTTPConnectionError where e == .clientDisconnected || e == .serverShutdown:
+            return connection.abort(e)
+        case let e?:
+            httpError = HTTPError(.internalServerError, "internal error: \(e)", type: "internal_error")
+        case nil:
+            httpError = HTTPError(.internalServerError, "the handler returned without a response", type: "internal_error")
+        }
+        settleKeepAlive()
+        response.sentWhole()
+        connection.send(connection.context.errorResponse(httpError, version: head.version, keepAlive: keepAlive,
+                                                         isHEAD: head.method == .HEAD))
+        connection.exchangeFinished(self)
+    }
+
+    /// A body the client was told to hold back (100-continue not sent) or
+    /// that nobody read cannot be skipped safely: close after answering. So
+    /// does a connection that is draining or already broken.
+    private func settleKeepAlive() {
+        if !body.isComplete && !body.wasRequested { keepAlive = false }
+        if !connection.mayKeepAlive { keepAlive = false }
     }
 }

@@ -1,9 +1,10 @@
 import Glibc
+import Synchronization
 
 /// The IMF-fixdate for the `Date` header (RFC 9110 §5.6.7), formatted at most
 /// once per second.
 enum HTTPDate {
-    private static let cache = Locked<(second: Int, text: String)>((-1, ""))
+    private static let cache = Mutex<(second: Int, text: String)>((-1, ""))
     private static let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
     private static let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 

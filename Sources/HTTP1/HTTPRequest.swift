@@ -34,7 +34,7 @@ public final class HTTPRequest: Sendable {
     public func read() async throws -> [UInt8]? {
         let ex = exchange
         return try await withCheckedThrowingContinuation { c in
-            ex.connection.perform { ex.connection.readBody(ex, waiter: c) }
+            ex.connection.perform { ex.read(c) }
         }
     }
 

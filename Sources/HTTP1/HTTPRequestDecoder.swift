@@ -54,19 +54,6 @@ public struct HTTPRequestDecoder: Sendable {
         return false
     }
 
-    /// True when the decoder waits for the rest of a request head.
-    public var isReadingHead: Bool {
-        if case .head = state { return true }
-        return false
-    }
-
-    /// True once the current message's `end` event has been produced and the
-    /// next `next()` would start a new request.
-    public var isBetweenMessages: Bool {
-        if case .head = state { return true }
-        return false
-    }
-
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         compact()
         buffer.append(contentsOf: bytes)

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// How a handler answers: one complete response with `send`, or a streamed one
 /// with `start` + `write`… + `finish` (chunked unless a length is given), or
@@ -10,7 +11,7 @@ import Foundation
 public final class HTTPResponse: Sendable {
     let exchange: Exchange
     private enum Phase { case idle, streaming, finished }
-    private let phase = Locked(Phase.idle)
+    private let phase = Mutex(Phase.idle)
 
     init(exchange: Exchange) { self.exchange = exchange }
 
@@ -42,9 +43,7 @@ public final class HTTPResponse: Sendable {
         let ex = exchange
         // Inline on the connection's queue, where the handler normally runs:
         // the response leaves without a thread hop.
-        try ex.connection.perform {
-            try ex.connection.startResponse(ex, status: status, headers: headers, body: .complete(body))
-        }
+        try ex.connection.perform { try ex.start(status, headers: headers, body: .complete(body)) }
     }
 
     public func send(_ status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), text: String) async throws {
@@ -62,9 +61,7 @@ public final class HTTPResponse: Sendable {
     public func start(_ status: HTTPStatus = .ok, headers: HTTPHeaders = HTTPHeaders(), contentLength: Int? = nil) async throws {
         try transition(from: .idle, to: .streaming, "start after the response was started")
         let ex = exchange
-        try ex.connection.perform {
-            try ex.connection.startResponse(ex, status: status, headers: headers, body: .stream(contentLength: contentLength))
-        }
+        try ex.connection.perform { try ex.start(status, headers: headers, body: .stream(contentLength: contentLength)) }
     }
 
     /// Sends a piece of a streamed response now (one chunk on the wire).
@@ -75,7 +72,7 @@ public final class HTTPResponse: Sendable {
         }
         let ex = exchange
         try await withCheckedThrowingContinuation { (c: CheckedContinuation<Void, any Error>) in
-            ex.connection.perform { ex.connection.writeBody(ex, bytes, waiter: c) }
+            ex.connection.perform { ex.write(bytes, waiter: c) }
         }
     }
 
@@ -86,6 +83,6 @@ public final class HTTPResponse: Sendable {
     public func finish(trailers: HTTPHeaders = HTTPHeaders()) async throws {
         try transition(from: .streaming, to: .finished, "finish without start, or twice")
         let ex = exchange
-        try ex.connection.perform { try ex.connection.finishResponse(ex, trailers: trailers) }
+        try ex.connection.perform { try ex.finish(trailers: trailers) }
     }
 }

@@ -41,17 +41,10 @@ import Glibc
 /// other connections while the handler is suspended.
 public final class HTTPServer: Sendable {
     public let limits: HTTPLimits
-    private let router = Locked(Router())
     private let context: ServerContext
-    private let registry: Locked<Registry>
+    private let table: ConnectionTable
     /// Serial queues every connection queue targets (see the type's comment).
     private let eventLoops: [EventLoop]
-
-    struct Registry {
-        var listeners: [Listener] = []
-        var connections: [Int: Connection] = [:]
-        var nextID = 0
-    }
 
     /// - Parameters:
     ///   - serverName: the `Server` header value.
@@ -61,13 +54,12 @@ public final class HTTPServer: Sendable {
                 errorRenderer: @escaping HTTPErrorRenderer = plainTextErrorRenderer)
     {
         HTTPServer.ignoreSIGPIPE
-        let registry = Locked(Registry())
+        let table = ConnectionTable()
         self.limits = limits
-        self.registry = registry
+        self.table = table
         eventLoops = (0..<max(1, limits.eventLoopCount)).map { EventLoop(index: $0) }
-        context = ServerContext(
-            limits: limits, serverName: serverName, router: router, errorRenderer: errorRenderer,
-            onClose: { id in registry.withLock { _ = $0.connections.removeValue(forKey: id) } })
+        context = ServerContext(limits: limits, serverName: serverName, errorRenderer: errorRenderer,
+                                onClose: { id in table.remove(id) })
     }
 
     /// Writes to a vanished peer must be errors, not a process-killing signal.
@@ -78,7 +70,7 @@ public final class HTTPServer: Sendable {
     /// final `*` matches the rest. `maxBodyBytes` overrides
     /// `limits.maxBodyBytes` for this route (uploads raise it).
     public func route(_ method: HTTPMethod, _ pattern: String, maxBodyBytes: Int? = nil, _ handler: @escaping HTTPHandler) {
-        router.withLock { $0.add(method, pattern, maxBodyBytes: maxBodyBytes, handler) }
+        context.router.withLock { $0.add(method, pattern, maxBodyBytes: maxBodyBytes, handler) }
     }
 
     /// Starts listening on `address`; returns the bound address (with the
@@ -86,13 +78,12 @@ public final class HTTPServer: Sendable {
     @discardableResult
     public func listen(on address: SocketAddress) throws(SocketError) -> SocketAddress {
         let context = self.context
-        let registry = self.registry
-        let limits = self.limits
+        let table = self.table
         let loops = eventLoops
         let listener = try Listener(address: address, backlog: limits.listenBacklog) { socket, remote in
-            HTTPServer.accepted(socket, remote, context: context, registry: registry, loops: loops)
+            HTTPServer.accepted(socket, remote, context: context, table: table, loops: loops)
         }
-        registry.withLock { $0.listeners.append(listener) }
+        table.addListener(listener)
         return listener.address
     }
 
@@ -103,22 +94,19 @@ public final class HTTPServer: Sendable {
     }
 
     /// The addresses being listened on.
-    public var addresses: [SocketAddress] { registry.withLock { $0.listeners.map(\.address) } }
+    public var addresses: [SocketAddress] { table.addresses }
 
     /// Open connections (idle keep-alive ones included).
-    public var connectionCount: Int { registry.withLock { $0.connections.count } }
+    public var connectionCount: Int { table.connectionCount }
 
     private static func accepted(_ socket: Socket, _ remote: SocketAddress, context: ServerContext,
-                                 registry: Locked<Registry>, loops: [EventLoop])
+                                 table: ConnectionTable, loops: [EventLoop])
     {
-        let id: Int? = registry.withLock { r in
-            guard r.connections.count < context.limits.maxConnections, !context.isDraining else { return nil }
-            r.nextID += 1
-            return r.nextID
+        guard !context.isDraining, let id = table.reserveID(limit: context.limits.maxConnections) else {
+            return reject(socket, context: context)
         }
-        guard let id else { return reject(socket, context: context) }
         let connection = Connection(id: id, socket: socket, remote: remote, loop: loops[id % loops.count], context: context)
-        registry.withLock { $0.connections[id] = connection }
+        table.insert(connection)
         connection.start()
     }
 
@@ -138,11 +126,9 @@ public final class HTTPServer: Sendable {
     /// `gracePeriod`, then cut whatever is left. Returns when every connection
     /// is closed.
     public func shutdown(gracePeriod: Duration = .seconds(10)) async {
-        context.draining.withLock { $0 = true }
-        let (listeners, connections) = registry.withLock { r -> ([Listener], [Connection]) in
-            defer { r.listeners = [] }
-            return (r.listeners, Array(r.connections.values))
-        }
+        context.startDraining()
+        let listeners = table.takeListeners()
+        let connections = table.connections
         for l in listeners { l.cancel() }
         for c in connections { c.queue.async { c.drain() } }
         let clock = ContinuousClock()
@@ -150,7 +136,7 @@ public final class HTTPServer: Sendable {
         while connectionCount > 0, clock.now < deadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
-        let left = registry.withLock { Array($0.connections.values) }
+        let left = table.connections
         for c in left { c.queue.async { c.abort(.serverShutdown) } }
         let hardDeadline = clock.now + .seconds(2)
         while connectionCount > 0, clock.now < hardDeadline {

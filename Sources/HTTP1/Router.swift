@@ -1,5 +1,6 @@
-/// The function a route runs. It runs on a Swift task, never on the I/O
-/// queues, so it may take as long as inference takes.
+/// The function a route runs. It runs as a Swift task on its connection's
+/// event loop (see `HTTPServer`), so it must not block a thread: blocking
+/// work hops to another queue and is awaited, which is always fine.
 public typealias HTTPHandler = @Sendable (HTTPRequest, HTTPResponse) async throws -> Void
 
 /// Method + path-pattern routing with 404 vs 405 (`Allow`) distinction.
@@ -40,5 +41,36 @@ public struct Router: Sendable {
         if allowed.isEmpty { return .notFound }
         if allowed.contains(.GET) && !allowed.contains(.HEAD) { allowed.append(.HEAD) }
         return .methodNotAllowed(allow: allowed)
+    }
+
+    /// The handler for `head`, with its route parameters and body limit. No
+    /// route, a wrong method, or a declared body over the route's limit get a
+    /// handler that throws the 404, 405 (with `Allow`) or 413 — so the refusal
+    /// goes out before any body is read (and before `100 Continue`).
+    func decide(_ head: HTTPRequestHead, defaultBodyLimit: Int) -> RouteDecision {
+        var decision: RouteDecision
+        switch match(head.method, head.pathSegments) {
+        case .found(let route, let params):
+            decision = RouteDecision(handler: route.handler, parameters: params,
+                                     bodyLimit: route.maxBodyBytes ?? defaultBodyLimit)
+        case .methodNotAllowed(let allow):
+            let allowText = allow.map(\.rawValue).joined(separator: ", ")
+            decision = RouteDecision(handler: { _, _ in
+                throw HTTPError(.methodNotAllowed, "\(head.method) is not allowed on \(head.path); allowed: \(allowText)",
+                                headers: ["Allow": allowText], type: "invalid_request_error")
+            }, parameters: [:], bodyLimit: defaultBodyLimit)
+        case .notFound:
+            decision = RouteDecision(handler: { _, _ in
+                throw HTTPError(.notFound, "no route for \(head.method) \(head.path)", type: "not_found")
+            }, parameters: [:], bodyLimit: defaultBodyLimit)
+        }
+        if case .contentLength(let n) = head.framing, n > decision.bodyLimit {
+            let limit = decision.bodyLimit
+            decision.handler = { _, _ in
+                throw HTTPError(.contentTooLarge, "request body of \(n) bytes exceeds this endpoint's limit of \(limit) bytes",
+                                type: "invalid_request_error")
+            }
+        }
+        return decision
     }
 }

@@ -1,24 +1,27 @@
+import Synchronization
+
 /// What every connection of one server shares: limits, routes, rendering,
-/// and the registry callbacks. Immutable apart from its locked parts.
+/// and the connection-table callback. Immutable apart from its synchronised parts.
 final class ServerContext: Sendable {
     let limits: HTTPLimits
     let serverName: String
-    let router: Locked<Router>
+    let router = Mutex(Router())
     let errorRenderer: HTTPErrorRenderer
-    let draining = Locked(false)
+    private let draining = Atomic(false)
     let onClose: @Sendable (Int) -> Void
 
-    init(limits: HTTPLimits, serverName: String, router: Locked<Router>,
-         errorRenderer: @escaping HTTPErrorRenderer, onClose: @escaping @Sendable (Int) -> Void)
+    init(limits: HTTPLimits, serverName: String, errorRenderer: @escaping HTTPErrorRenderer,
+         onClose: @escaping @Sendable (Int) -> Void)
     {
         self.limits = limits
         self.serverName = serverName
-        self.router = router
         self.errorRenderer = errorRenderer
         self.onClose = onClose
     }
 
-    var isDraining: Bool { draining.withLock { $0 } }
+    /// Set once, at the start of a graceful shutdown.
+    var isDraining: Bool { draining.load(ordering: .acquiring) }
+    func startDraining() { draining.store(true, ordering: .releasing) }
 
     /// A complete error response with `Connection: close` when `close` is set.
     func errorResponse(_ error: HTTPError, version: HTTPVersion, keepAlive: Bool, isHEAD: Bool = false) -> [UInt8] {

@@ -161,11 +161,12 @@ import Testing
 
     @Test func slowReaderMakesTheHandlerWaitInsteadOfBuffering() async throws {
         let total = 48 << 20
+        let pieceSize = 64 * 1024
         let accepted = Probe(0)
         let f = try ServerFixture { server in
             server.route(.GET, "/big") { _, res in
                 try await res.start(contentLength: total)
-                let piece = [UInt8](repeating: 0x61, count: 64 * 1024)
+                let piece = [UInt8](repeating: 0x61, count: pieceSize)
                 var sent = 0
                 while sent < total {
                     try await res.write(piece)
@@ -177,11 +178,21 @@ import Testing
         }
         let c = try TestClient(f.v4)
         try c.send("GET /big HTTP/1.1\r\nHost: x\r\n\r\n")
-        // Read nothing for a while: the handler must stall once the queue and
-        // the kernel's socket buffers are full.
-        usleep(500_000)
+        // Read nothing until the server's socket takes no more (its send
+        // buffer is full, the client's receive buffer too): from then on the
+        // writer can only be suspended.
+        #expect(accepted.wait { $0 > 0 })  // accepted, and the response under way
+        let serverFD = try #require(SocketQueues.serverSide(of: c.fd))
+        #expect(Probe(0).wait { _ in SocketQueues.sendBufferIsFull(serverFD) })
+        // Every byte the handler got out is in a kernel queue or in the
+        // connection's own queue, which back-pressure bounds by the high-water
+        // mark plus the piece that crossed it. (Read the handler first: the
+        // kernel queues only grow while nobody reads.)
         let stalledAt = accepted.get()
-        #expect(stalledAt < 24 << 20, "handler got \(stalledAt) bytes out with no reader")
+        let inKernel = SocketQueues.unsent(serverFD) + SocketQueues.unread(c.fd)
+        let bound = inKernel + f.server.limits.writeBufferHighWater + pieceSize
+        #expect(stalledAt <= bound, "handler got \(stalledAt) bytes out; kernel queues hold \(inKernel)")
+        #expect(stalledAt < total)
         var received = 0
         var head = true
         var buf = [UInt8](repeating: 0, count: 1 << 16)
