@@ -18,6 +18,10 @@ struct JSONKeys {
 
     func raw(_ key: String) -> String? { value(key).map { "\($0)" } }
 
+    /// Whether `key` is present with an explicit JSON null (absent is not null:
+    /// config classes tell "use the default" from "derive it" this way).
+    func isNull(_ key: String) -> Bool { dict[key] is NSNull }
+
     private func wrong(_ key: String, _ expected: String) -> LlamaError {
         .invalidValue(key: prefix + key, reason: "must be \(expected), got \(raw(key) ?? "null")")
     }

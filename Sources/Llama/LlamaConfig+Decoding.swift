@@ -26,31 +26,18 @@ extension LlamaConfig {
     public init(json data: Data, file: String = "config.json") throws {
         let dict = try Self.object(data, file: file)
         let keys = JSONKeys(dict)
+        let family = try Self.family(keys)
 
-        // Architecture: refuse anything that is not computed by this forward pass.
-        let modelType = try keys.string("model_type")
-        if let archs = try keys.stringList("architectures") {
-            for arch in archs where !["LlamaForCausalLM", "MistralForCausalLM"].contains(arch) {
-                throw LlamaError.unsupportedArchitecture(arch)
-            }
-        }
-        guard let modelType, ["llama", "mistral"].contains(modelType) else {
-            throw LlamaError.unsupportedArchitecture("model_type \(keys.raw("model_type") ?? "(missing)")")
-        }
-
-        // Features the Llama forward here does not compute.
-        if try keys.bool("attention_bias") == true {
-            throw LlamaError.unsupportedFeature("attention_bias = true (q/k/v/o projections with bias)")
-        }
-        if try keys.bool("mlp_bias") == true {
-            throw LlamaError.unsupportedFeature("mlp_bias = true (MLP projections with bias)")
-        }
         if let act = try keys.string("hidden_act"), act != "silu" {
             throw LlamaError.unsupportedFeature("hidden_act \"\(act)\" (only silu)")
         }
         if let tp = try keys.int("pretraining_tp"), tp != 1 {
             // transformers 4.x only; tp > 1 slices the matmuls differently in float.
             throw LlamaError.unsupportedFeature("pretraining_tp = \(tp) (only 1)")
+        }
+        var biases = family.fixedBiases
+        for toggle in family.biasSwitches where try keys.bool(toggle.key) == true {
+            biases.formUnion(toggle.kinds)
         }
 
         // RoPE: 5.x nests theta and type in rope_parameters; 4.x has top-level
@@ -68,33 +55,99 @@ extension LlamaConfig {
 
         let heads = try keys.requiredInt("num_attention_heads")
         let hidden = try keys.requiredInt("hidden_size")
-        var maxPositions = try keys.int("max_position_embeddings") ?? 2048
-        if modelType == "mistral", let window = try keys.int("sliding_window"), window > 0,
-           window < maxPositions {
-            // Sliding-window attention equals full attention while the whole
-            // sequence fits in the window; capping the context keeps us exact.
-            maxPositions = window
-        }
+        let layers = try keys.requiredInt("num_hidden_layers")
+        try Self.checkLayerTypes(keys, layers: layers)
+        let declaredPositions = try keys.int("max_position_embeddings") ?? family.defaultMaxPositionEmbeddings
+        let window = try Self.bindingWindow(keys, family: family, positions: declaredPositions)
         let eos = try keys.intOrList("eos_token_id") ?? []
 
         try self.init(
-            modelType: modelType,
+            family: family,
+            biases: biases,
             hiddenSize: hidden,
             intermediateSize: try keys.requiredInt("intermediate_size"),
-            numHiddenLayers: try keys.requiredInt("num_hidden_layers"),
+            numHiddenLayers: layers,
             numAttentionHeads: heads,
-            numKeyValueHeads: try keys.int("num_key_value_heads"),
-            headDim: try keys.int("head_dim"),
-            // transformers' LlamaConfig default is 1e-6.
-            rmsNormEps: Float(try keys.double("rms_norm_eps") ?? 1e-6),
-            ropeTheta: theta ?? 10000,
+            // An explicit null means "derive it", as the config classes do
+            // (`if num_key_value_heads is None`); an absent key takes the class default.
+            numKeyValueHeads: try keys.int("num_key_value_heads")
+                ?? (keys.isNull("num_key_value_heads") ? heads : family.defaultKeyValueHeads),
+            headDim: try keys.int("head_dim") ?? (keys.isNull("head_dim") ? nil : family.defaultHeadDim),
+            rmsNormEps: Float(try keys.double("rms_norm_eps") ?? ModelFamily.defaultRMSNormEps),
+            ropeTheta: theta ?? ModelFamily.defaultRopeTheta,
             ropeScaling: scaling,
-            maxPositionEmbeddings: maxPositions,
+            maxPositionEmbeddings: window ?? declaredPositions,
+            contextCappedBySlidingWindow: window,
             tieWordEmbeddings: try keys.bool("tie_word_embeddings") ?? false,
             vocabSize: try keys.requiredInt("vocab_size"),
             bosTokenID: try keys.intOrList("bos_token_id")?.first,
             eosTokenIDs: eos,
             dtype: try keys.string("dtype") ?? keys.string("torch_dtype"))
+    }
+
+    /// The family named by `model_type` (which is what `AutoConfig` goes by)
+    /// and, when present, agreed with by every entry of `architectures`. With
+    /// no `model_type`, a single known architecture decides.
+    private static func family(_ keys: JSONKeys) throws -> ModelFamily {
+        let architectures = try keys.stringList("architectures") ?? []
+        for arch in architectures where ModelFamily.named(architecture: arch) == nil {
+            throw LlamaError.unsupportedArchitecture("architectures [\"\(arch)\"]")
+        }
+        guard let modelType = try keys.string("model_type") else {
+            let named = Set(architectures.compactMap { ModelFamily.named(architecture: $0) })
+            guard named.count == 1, let only = named.first else {
+                throw LlamaError.unsupportedArchitecture("model_type (missing)")
+            }
+            return only
+        }
+        guard let family = ModelFamily.named(modelType: modelType) else {
+            throw LlamaError.unsupportedArchitecture("model_type \"\(modelType)\"")
+        }
+        for arch in architectures where arch != family.architecture {
+            throw LlamaError.invalidValue(key: "architectures",
+                reason: "names \(arch), but model_type \"\(modelType)\" is \(family.architecture)")
+        }
+        return family
+    }
+
+    /// transformers 5 writes `layer_types` (one entry per layer); lorad
+    /// computes "full_attention" layers, and "sliding_attention" ones only
+    /// while the family's sliding window is off or never binds (checked by
+    /// `bindingWindow`). Any other layer type is another architecture.
+    private static func checkLayerTypes(_ keys: JSONKeys, layers: Int) throws {
+        guard let types = try keys.stringList("layer_types") else { return }
+        guard types.count == layers else {
+            throw LlamaError.invalidValue(key: "layer_types",
+                reason: "has \(types.count) entries for num_hidden_layers \(layers)")
+        }
+        if let other = types.first(where: { $0 != "full_attention" && $0 != "sliding_attention" }) {
+            throw LlamaError.unsupportedFeature("layer_types entry \"\(other)\" (only full_attention and sliding_attention)")
+        }
+    }
+
+    /// The sliding window that must cap the served context, per the family's
+    /// rule; nil when none binds within `positions`. Refuses a window lorad
+    /// does not compute, naming the key.
+    private static func bindingWindow(_ keys: JSONKeys, family: ModelFamily, positions: Int) throws -> Int? {
+        switch family.slidingWindow {
+        case .none:
+            return nil
+        case .capsContext(let defaultWindow):
+            // null = no window; absent = the config class default.
+            let window = try keys.int("sliding_window") ?? (keys.isNull("sliding_window") ? nil : defaultWindow)
+            guard let window else { return nil }
+            guard window > 0 else {
+                throw LlamaError.invalidValue(key: "sliding_window", reason: "must be positive or null, got \(window)")
+            }
+            return window < positions ? window : nil
+        case .switched(let switchKey):
+            if try keys.bool(switchKey) == true {
+                throw LlamaError.unsupportedFeature(
+                    "\(switchKey) = true (sliding-window attention from layer max_window_layers on); "
+                    + "only \(switchKey) = false is computed")
+            }
+            return nil
+        }
     }
 
     /// generation_config.json's `eos_token_id` (int or list) replaces the

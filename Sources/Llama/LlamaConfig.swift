@@ -1,8 +1,11 @@
-/// The hyper-parameters of a Llama-family decoder, decoded from a Hugging Face
-/// `config.json` (see `LlamaConfig+Decoding.swift` for both file layouts).
+import LoRA
+
+/// The hyper-parameters of a Llama-shaped decoder (Llama, Mistral, Qwen2,
+/// Qwen3: see `ModelFamily`), decoded from a Hugging Face `config.json` (see
+/// `LlamaConfig+Decoding.swift` for both file layouts).
 ///
-/// Field meanings follow transformers' `LlamaConfig`
-/// (models/llama/configuration_llama.py).
+/// Field meanings follow transformers' `LlamaConfig`; what differs between
+/// the families is data here (`family`, `biases`), not code in the forward pass.
 public struct LlamaConfig: Sendable, Equatable {
     /// How RoPE frequencies are derived (transformers `rope_type`).
     public enum RoPEScaling: Sendable, Equatable {
@@ -14,8 +17,12 @@ public struct LlamaConfig: Sendable, Equatable {
                     originalMaxPositionEmbeddings: Int)
     }
 
-    /// "llama" or "mistral"
-    public var modelType: String
+    /// The architecture: which tensors exist and what the forward pass applies.
+    public var family: ModelFamily
+    /// Projections that carry a bias (`<module>.bias`, added after the
+    /// projection and its LoRA delta): the family's fixed ones plus those its
+    /// config switches (`attention_bias`, `mlp_bias`) turn on.
+    public var biases: Set<LinearKind>
     public var hiddenSize: Int
     public var intermediateSize: Int
     public var numHiddenLayers: Int
@@ -25,9 +32,12 @@ public struct LlamaConfig: Sendable, Equatable {
     public var rmsNormEps: Float
     public var ropeTheta: Double
     public var ropeScaling: RoPEScaling
-    /// The longest context the model supports (a Mistral sliding window, if
-    /// smaller, caps it: inside the window, sliding attention is full attention).
+    /// The longest context lorad serves: max_position_embeddings, or a
+    /// smaller Mistral sliding window (inside the window, sliding attention
+    /// is full attention, so capping the context keeps the model exact).
     public var maxPositionEmbeddings: Int
+    /// The sliding window that capped `maxPositionEmbeddings`, if one did.
+    public var contextCappedBySlidingWindow: Int?
     public var tieWordEmbeddings: Bool
     public var vocabSize: Int
     public var bosTokenID: Int?
@@ -38,13 +48,16 @@ public struct LlamaConfig: Sendable, Equatable {
 
     /// Memberwise, for models built in memory (benchmarks, tests). Validates
     /// the same invariants as decoding.
-    public init(modelType: String = "llama", hiddenSize: Int, intermediateSize: Int,
+    /// `biases` nil means the family's fixed ones.
+    public init(family: ModelFamily = .llama, biases: Set<LinearKind>? = nil, hiddenSize: Int, intermediateSize: Int,
                 numHiddenLayers: Int, numAttentionHeads: Int, numKeyValueHeads: Int? = nil,
                 headDim: Int? = nil, rmsNormEps: Float = 1e-5, ropeTheta: Double = 10000,
                 ropeScaling: RoPEScaling = .none, maxPositionEmbeddings: Int = 2048,
+                contextCappedBySlidingWindow: Int? = nil,
                 tieWordEmbeddings: Bool = false, vocabSize: Int,
                 bosTokenID: Int? = nil, eosTokenIDs: [Int] = [], dtype: String? = nil) throws {
-        self.modelType = modelType
+        self.family = family
+        self.biases = biases ?? family.fixedBiases
         self.hiddenSize = hiddenSize
         self.intermediateSize = intermediateSize
         self.numHiddenLayers = numHiddenLayers
@@ -55,6 +68,7 @@ public struct LlamaConfig: Sendable, Equatable {
         self.ropeTheta = ropeTheta
         self.ropeScaling = ropeScaling
         self.maxPositionEmbeddings = maxPositionEmbeddings
+        self.contextCappedBySlidingWindow = contextCappedBySlidingWindow
         self.tieWordEmbeddings = tieWordEmbeddings
         self.vocabSize = vocabSize
         self.bosTokenID = bosTokenID
@@ -62,6 +76,11 @@ public struct LlamaConfig: Sendable, Equatable {
         self.dtype = dtype
         try validate()
     }
+
+    /// config.json `model_type` of the family.
+    public var modelType: String { family.modelType }
+    /// Whether q and k get a per-head RMSNorm before RoPE (Qwen3).
+    public var hasQueryKeyNorm: Bool { family.queryKeyNorm }
 
     /// q_proj output width: heads · headDim.
     public var queryDim: Int { numAttentionHeads * headDim }

@@ -7,13 +7,16 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
     case missingKey(String)
     /// A key is present but holds the wrong kind of value or a value out of range.
     case invalidValue(key: String, reason: String)
-    /// `architectures` / `model_type` name something other than Llama or Mistral.
+    /// `architectures` / `model_type` name a family lorad does not compute (`ModelFamily.all`).
     case unsupportedArchitecture(String)
     /// A feature the config asks for that we do not implement (we refuse
     /// rather than serve a different model).
     case unsupportedFeature(String)
     /// A weight tensor the config requires is absent from the checkpoint.
     case missingTensor(String)
+    /// The checkpoint holds a weight the config's architecture has no place
+    /// for (a bias or q/k norm of another family): config and weights disagree.
+    case unexpectedTensor(tensor: String, reason: String)
     /// A weight's shape disagrees with what the config implies.
     case shapeMismatch(tensor: String, expected: [Int], found: [Int])
     /// A weight cannot be converted to F32 (integer dtype, unreadable bytes).
@@ -32,11 +35,13 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
         case let .invalidValue(key, reason):
             return "config key \"\(key)\" \(reason)"
         case let .unsupportedArchitecture(name):
-            return "unsupported architecture \(name): lorad serves LlamaForCausalLM (llama) and MistralForCausalLM (mistral)"
+            return "unsupported architecture \(name): lorad serves \(ModelFamily.supportedList)"
         case let .unsupportedFeature(what):
             return "unsupported model feature: \(what)"
         case let .missingTensor(name):
             return "checkpoint has no tensor \"\(name)\""
+        case let .unexpectedTensor(tensor, reason):
+            return "checkpoint tensor \"\(tensor)\" does not belong to this model: \(reason)"
         case let .shapeMismatch(tensor, expected, found):
             return "tensor \"\(tensor)\" has shape \(found) but the config implies \(expected) (maybe wrong config?)"
         case let .unreadableTensor(tensor, reason):

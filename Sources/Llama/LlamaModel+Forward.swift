@@ -2,10 +2,14 @@ import Kernels
 import LoRA
 
 // The hot loop. Every BLAS call for a projection lives in this file, in the
-// order transformers' LlamaDecoderLayer runs them (modeling_llama.py):
-//   x ← x + o_proj(attn(rope(q,k,v(rmsnorm(x)))))
+// order transformers' LlamaDecoderLayer (and Qwen2/Qwen3DecoderLayer) runs them:
+//   x ← x + o_proj(attn(rope(qknorm(q), qknorm(k)), v)),  q,k,v = proj(rmsnorm(x))
 //   x ← x + down_proj(silu(gate_proj(h)) · up_proj(h)),  h = rmsnorm(x)
-// Each base matmul is followed by the batch's LoRA deltas for that linear.
+// Each base matmul is followed by the batch's LoRA deltas for that linear,
+// then its bias: y = W0·x + Σ s·B·A·x + b. A DoRA magnitude rescales the
+// first two terms only (PEFT `DoraLinearLayer.forward`: the bias is not
+// scaled), so the bias must come last. The family differences are data:
+// a layer has biases or not, q/k norms or not (`ModelFamily`).
 // Shapes: n = batch rows, H = hidden, Q = heads·headDim, KV = kvHeads·headDim,
 // I = intermediate, F = Q + 2·KV (fused q ; k ; v width).
 
@@ -61,9 +65,17 @@ extension LlamaModel {
                                scratch: ws.lora, pool: pool)
                 }
             }
+            addBias(layer.qkvBias, rows: n, width: f, to: qkv)
             for (i, row) in batch.enumerated() {
                 let q = qkv + i * f, k = q + qDim, v = k + kvDim
                 let cosRow = ws.cos.pointer + i * half, sinRow = ws.sin.pointer + i * half
+                if let qNorm = layer.queryNorm, let kNorm = layer.keyNorm {
+                    // Qwen3Attention: q_norm / k_norm over each head's D values, before RoPE.
+                    RMSNorm.apply(rows: c.numAttentionHeads, count: c.headDim, x: q, weight: qNorm.pointer,
+                                  eps: c.rmsNormEps, out: q)
+                    RMSNorm.apply(rows: c.numKeyValueHeads, count: c.headDim, x: k, weight: kNorm.pointer,
+                                  eps: c.rmsNormEps, out: k)
+                }
                 rope.rotate(q, heads: c.numAttentionHeads, cos: cosRow, sin: sinRow)
                 rope.rotate(k, heads: c.numKeyValueHeads, cos: cosRow, sin: sinRow)
                 row.sequence.key(layer: l, position: row.position).update(from: k, count: kvDim)
@@ -78,6 +90,7 @@ extension LlamaModel {
                 lora.apply(to: LinearID(layer: l, kind: .o), input: attention, inputStride: qDim,
                            output: projected, outputStride: h, scratch: ws.lora, pool: pool)
             }
+            addBias(layer.oBias, rows: n, width: h, to: projected)
             VectorMath.add(projected, into: x, count: n * h)
 
             // --- MLP block ---
@@ -91,6 +104,7 @@ extension LlamaModel {
                                scratch: ws.lora, pool: pool)
                 }
             }
+            addBias(layer.gateUpBias, rows: n, width: 2 * inter, to: gateUp)
             swiglu(rows: n, gateUp: gateUp, out: activated, pool: pool)
             // projected = activated · Wdownᵀ : (n, H)
             project(rows: n, weight: layer.down.pointer, out: h, in: inter, x: activated, y: projected, pool: pool)
@@ -98,6 +112,7 @@ extension LlamaModel {
                 lora.apply(to: LinearID(layer: l, kind: .down), input: activated, inputStride: inter,
                            output: projected, outputStride: h, scratch: ws.lora, pool: pool)
             }
+            addBias(layer.downBias, rows: n, width: h, to: projected)
             VectorMath.add(projected, into: x, count: n * h)
         }
         for (seq, length) in newLengths { seq.commit(length: length) }
@@ -151,6 +166,14 @@ extension LlamaModel {
         } else {
             BLAS.gemmABt(m: rows, n: out, k: inFeatures, a: x, b: weight, c: y)
         }
+    }
+
+    /// y[i] += bias for every row, when the projection has a bias.
+    /// bias: (width); y: (rows, width)
+    @inline(__always)
+    func addBias(_ bias: WeightBuffer?, rows: Int, width: Int, to y: UnsafeMutablePointer<Float>) {
+        guard let bias else { return }
+        for i in 0..<rows { VectorMath.add(bias.pointer, into: y + i * width, count: width) }
     }
 
     /// activated[i] = silu(gate[i]) · up[i] for every row, split over

@@ -12,7 +12,7 @@ extension LlamaWeights {
         }
         mix(embedTokens)
         for l in layers {
-            for b in [l.inputNorm, l.qkv, l.o, l.postNorm, l.gateUp, l.down] { mix(b) }
+            for b in l.buffers { mix(b) }
         }
         mix(norm)
         if lmHead !== embedTokens { mix(lmHead) }

@@ -1,6 +1,6 @@
 import LoRA
 
-/// The frozen base weights of a Llama-family model, converted to F32 and
+/// The frozen base weights of a Llama-shaped model (any `ModelFamily`), converted to F32 and
 /// copied into process memory (PERF-NOTES: copied weights beat mmap by 5–17 %),
 /// in the fused layout of `LlamaLayerWeights`.
 ///
@@ -44,6 +44,36 @@ public final class LlamaWeights: Sendable {
             try load(name, shape, into: b)
             return b
         }
+        /// The biases of a fused group of projections in one (width) buffer at
+        /// their row offsets, or nil when the config gives none of them a bias.
+        /// A bias the config does not expect means config and weights disagree.
+        func biases(layer: Int, _ kinds: [LinearKind], width: Int) throws -> WeightBuffer? {
+            var buffer: WeightBuffer? = nil
+            for kind in kinds {
+                let name = LinearID(layer: layer, kind: kind).modulePath + ".bias"
+                if config.biases.contains(kind) {
+                    let b = buffer ?? WeightBuffer(count: width)
+                    buffer = b
+                    try load(name, [Self.shape(of: kind, config).outFeatures], into: b,
+                             at: Self.rowOffset(of: kind, config))
+                } else if try tensor(name) != nil {
+                    let toggle = config.family.biasSwitches.first { $0.kinds.contains(kind) }
+                    throw LlamaError.unexpectedTensor(tensor: name,
+                        reason: "\(config.family) has no \(kind.rawValue) bias"
+                            + (toggle.map { " while config.json's \($0.key) is not true" } ?? ""))
+                }
+            }
+            return buffer
+        }
+        /// `self_attn.q_norm` / `k_norm` (D) when the family normalises heads, else nil.
+        func headNorm(layer: Int, _ module: String) throws -> WeightBuffer? {
+            let name = "model.layers.\(layer).self_attn.\(module).weight"
+            if config.hasQueryKeyNorm { return try single(name, [config.headDim]) }
+            if try tensor(name) != nil {
+                throw LlamaError.unexpectedTensor(tensor: name, reason: "\(config.family) has no per-head q/k norm")
+            }
+            return nil
+        }
 
         embedTokens = try single("model.embed_tokens.weight", [vocab, h])
         var layers: [LlamaLayerWeights] = []
@@ -60,10 +90,16 @@ public final class LlamaWeights: Sendable {
             layers.append(LlamaLayerWeights(
                 inputNorm: try single(p + "input_layernorm.weight", [h]),
                 qkv: qkv,
+                qkvBias: try biases(layer: l, [.q, .k, .v], width: q + 2 * kv),
+                queryNorm: try headNorm(layer: l, "q_norm"),
+                keyNorm: try headNorm(layer: l, "k_norm"),
                 o: try single(p + "self_attn.o_proj.weight", [h, q]),
+                oBias: try biases(layer: l, [.o], width: h),
                 postNorm: try single(p + "post_attention_layernorm.weight", [h]),
                 gateUp: gateUp,
-                down: try single(p + "mlp.down_proj.weight", [h, inter])))
+                gateUpBias: try biases(layer: l, [.gate, .up], width: 2 * inter),
+                down: try single(p + "mlp.down_proj.weight", [h, inter]),
+                downBias: try biases(layer: l, [.down], width: h)))
         }
         self.layers = layers
         norm = try single("model.norm.weight", [h])
@@ -123,14 +159,28 @@ public final class LlamaWeights: Sendable {
                             shape: Self.shape(of: id.kind, config))
     }
 
-    /// Bytes of F32 weights read per decoded token (every matrix once;
-    /// embeddings are one row, the lm_head is whole): the numerator of the
-    /// bandwidth bound tokens/s = bandwidth ÷ this.
+    /// Bytes of F32 weights read per decoded token (every matrix, bias and
+    /// norm once; embeddings are one row, the lm_head is whole): the
+    /// numerator of the bandwidth bound tokens/s = bandwidth ÷ this.
     public var bytesReadPerToken: Int {
         var n = lmHead.count + norm.count
-        for l in layers {
-            n += l.inputNorm.count + l.qkv.count + l.o.count + l.postNorm.count + l.gateUp.count + l.down.count
-        }
+        for l in layers { n += l.buffers.reduce(0) { $0 + $1.count } }
         return n * MemoryLayout<Float>.stride
+    }
+
+    /// A projection's bias (out values), or nil when it has none.
+    public func bias(_ id: LinearID) -> [Float]? {
+        guard id.layer >= 0, id.layer < layers.count else { return nil }
+        let layer = layers[id.layer]
+        let buffer: WeightBuffer?
+        switch id.kind {
+        case .q, .k, .v: buffer = layer.qkvBias
+        case .o: buffer = layer.oBias
+        case .gate, .up: buffer = layer.gateUpBias
+        case .down: buffer = layer.downBias
+        }
+        guard let buffer, config.biases.contains(id.kind) else { return nil }
+        let start = buffer.pointer + Self.rowOffset(of: id.kind, config)
+        return Array(UnsafeBufferPointer(start: start, count: Self.shape(of: id.kind, config).outFeatures))
     }
 }

@@ -77,16 +77,37 @@ import TestSupport
     }
 
     @Test func unknownArchitecturesAreRefusedByName() throws {
-        let json = v5.replacingOccurrences(of: "LlamaForCausalLM", with: "Qwen2ForCausalLM")
-        #expect(throws: LlamaError.unsupportedArchitecture("Qwen2ForCausalLM")) { try decode(json) }
+        let json = v5.replacingOccurrences(of: "LlamaForCausalLM", with: "GemmaForCausalLM")
+        #expect(throws: LlamaError.unsupportedArchitecture("architectures [\"GemmaForCausalLM\"]")) { try decode(json) }
         let json2 = v5.replacingOccurrences(of: #""model_type": "llama""#, with: #""model_type": "gemma""#)
         let error = #expect(throws: LlamaError.self) { try decode(json2) }
-        #expect(error?.description.contains("gemma") == true)
+        #expect(error?.description.contains("model_type \"gemma\"") == true)
+        #expect(error?.description.contains("Qwen3ForCausalLM (qwen3)") == true, "the refusal lists what is served")
+    }
+
+    /// AutoConfig goes by model_type; an `architectures` entry of another
+    /// family means the config is not what it claims.
+    @Test func architecturesMustAgreeWithModelType() throws {
+        let json = v5.replacingOccurrences(of: "LlamaForCausalLM", with: "Qwen2ForCausalLM")
+        let error = #expect(throws: LlamaError.self) { try decode(json) }
+        #expect(error?.description.contains("architectures") == true)
+        #expect(error?.description.contains("Qwen2ForCausalLM") == true && error?.description.contains("llama") == true)
+        // Without model_type, one known architecture decides.
+        let untyped = v5.replacingOccurrences(of: #""model_type": "llama","#, with: "")
+        #expect(try decode(untyped).family == .llama)
+    }
+
+    /// Llama's bias switches are data: attention_bias gives q, k, v and o a
+    /// bias (transformers `LlamaAttention`), mlp_bias the three MLP projections.
+    @Test func llamaBiasSwitchesSelectTheBiasedProjections() throws {
+        #expect(try decode(v5).biases.isEmpty)
+        let attention = try decode(v5.replacingOccurrences(of: #""attention_bias": false"#, with: #""attention_bias": true"#))
+        #expect(attention.biases == [.q, .k, .v, .o])
+        let mlp = try decode(v5.replacingOccurrences(of: #""mlp_bias": false"#, with: #""mlp_bias": true"#))
+        #expect(mlp.biases == [.gate, .up, .down])
     }
 
     @Test(arguments: [
-        (#""attention_bias": false"#, #""attention_bias": true"#, "attention_bias"),
-        (#""mlp_bias": false"#, #""mlp_bias": true"#, "mlp_bias"),
         (#""hidden_act": "silu""#, #""hidden_act": "gelu""#, "gelu"),
         (#""rope_type": "default""#, #""rope_type": "yarn", "factor": 4.0"#, "yarn"),
         (#""rope_type": "default""#, #""rope_type": "linear", "factor": 2.0"#, "linear"),

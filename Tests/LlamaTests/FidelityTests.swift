@@ -8,13 +8,16 @@ import LoRA
 
 /// Greedy generation the way transformers' `generate(do_sample=False)` does
 /// it: argmax of the last position, stop after `maxNew` tokens or at eos
-/// (which is then the last id).
-func greedy(_ model: LlamaModel, prompt: [Int], maxNew: Int, eos: Int) throws -> (lastLogits: [Float], generated: [Int]) {
+/// (which is then the last id). `lora` applies adapters unmerged on every row,
+/// as `PeftModel.generate` does.
+func greedy(_ model: LlamaModel, prompt: [Int], maxNew: Int, eos: Int,
+            lora: [AdapterUse] = []) throws -> (lastLogits: [Float], generated: [Int]) {
     let ws = Workspace()
     let seq = model.makeSequence()
     let rows = prompt.indices.map { ForwardRow(sequence: seq, token: prompt[$0], position: $0,
                                                needsLogits: $0 == prompt.count - 1) }
-    var logits = Array(try model.forward(rows, lora: LoRABatchPlan(rows: []), workspace: ws)[prompt.count - 1]!)
+    let plan = LoRABatchPlan(rows: Array(repeating: lora, count: rows.count))
+    var logits = Array(try #require(try model.forward(rows, lora: plan, workspace: ws)[prompt.count - 1]))
     let first = logits
     var generated: [Int] = []
     while generated.count < maxNew {
@@ -22,8 +25,8 @@ func greedy(_ model: LlamaModel, prompt: [Int], maxNew: Int, eos: Int) throws ->
         generated.append(next)
         if next == eos { break }
         let step = try model.forward([ForwardRow(sequence: seq, token: next, position: seq.length)],
-                                     lora: LoRABatchPlan(rows: []), workspace: ws)
-        logits = Array(step[0]!)
+                                     lora: LoRABatchPlan(rows: [lora]), workspace: ws)
+        logits = Array(try #require(step[0]))
     }
     return (first, generated)
 }

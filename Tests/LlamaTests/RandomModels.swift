@@ -5,9 +5,12 @@ import LoRA
 /// Small random models and a naive reference forward pass: the "second
 /// computation" the batched, cached, fused forward is checked against.
 enum RandomModels {
-    /// GQA (4 heads over 2 kv heads) with head_dim ≠ hidden/heads, so o_proj is not square.
-    static func config(tied: Bool = false, maxPositions: Int = 64) throws -> LlamaConfig {
-        try LlamaConfig(hiddenSize: 64, intermediateSize: 96, numHiddenLayers: 2,
+    /// GQA (4 heads over 2 kv heads) with head_dim ≠ hidden/heads, so o_proj
+    /// is not square. `family` and `biases` choose the architecture's extras
+    /// (biases nil = the family's fixed ones).
+    static func config(family: ModelFamily = .llama, biases: Set<LinearKind>? = nil, tied: Bool = false,
+                       maxPositions: Int = 64) throws -> LlamaConfig {
+        try LlamaConfig(family: family, biases: biases, hiddenSize: 64, intermediateSize: 96, numHiddenLayers: 2,
                         numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 24,
                         rmsNormEps: 1e-5, ropeTheta: 10000, maxPositionEmbeddings: maxPositions,
                         tieWordEmbeddings: tied, vocabSize: 101)
@@ -24,19 +27,26 @@ enum RandomModels {
             for kind in LinearKind.allCases {
                 let s = LlamaWeights.shape(of: kind, c)
                 shapes[LinearID(layer: l, kind: kind).weightName] = [s.outFeatures, s.inFeatures]
+                if c.biases.contains(kind) { shapes[LinearID(layer: l, kind: kind).modulePath + ".bias"] = [s.outFeatures] }
+            }
+            if c.hasQueryKeyNorm {
+                shapes["model.layers.\(l).self_attn.q_norm.weight"] = [c.headDim]
+                shapes["model.layers.\(l).self_attn.k_norm.weight"] = [c.headDim]
             }
         }
         return shapes
     }
 
-    /// Random tensors: norms near 1, matrices uniform in ±1/√in.
+    /// Random tensors: norms near 1, matrices uniform in ±1/√in, biases in ±0.5.
     static func tensors(_ c: LlamaConfig, seed: UInt64) -> [String: TensorValues] {
         var rng = SeededGenerator(seed: seed)
         var out: [String: TensorValues] = [:]
         for (name, shape) in tensorShapes(c).sorted(by: { $0.key < $1.key }) {
             let n = shape.reduce(1, *)
             let values: [Float]
-            if shape.count == 1 {
+            if name.hasSuffix(".bias") {
+                values = (0..<n).map { _ in Float(rng.nextUnit() - 0.5) }
+            } else if shape.count == 1 {
                 values = (0..<n).map { _ in 1 + Float(rng.nextUnit() - 0.5) * 0.2 }
             } else {
                 let scale = 1 / Float(shape[1]).squareRoot()
@@ -83,8 +93,10 @@ enum RandomModels {
         return (LoRAAdapter(name: "random", modules: modules), merged)
     }
 
-    /// Straightforward full-sequence Llama in Double, no cache, no fusion, from
-    /// the named tensors (transformers' LlamaForCausalLM, eager attention).
+    /// Straightforward full-sequence decoder in Double, no cache, no fusion,
+    /// from the named tensors (transformers' LlamaForCausalLM, eager attention;
+    /// a `<module>.bias` tensor, when present, is added to its projection, and
+    /// `q_norm` / `k_norm` normalise each head before RoPE as in Qwen3Attention).
     /// Returns the logits of every position.
     static func referenceLogits(_ c: LlamaConfig, _ t: [String: TensorValues], tokens: [Int]) -> [[Float]] {
         func w(_ name: String) -> [Double] { t[name]!.values.map(Double.init) }
@@ -106,19 +118,31 @@ enum RandomModels {
             }
             return r
         }
+        /// W·x (+ b when the checkpoint has `<module>.bias`).
+        func linear(_ module: String, _ x: [Double], out: Int) -> [Double] {
+            let y = matvec(w(module + ".weight"), x, out: out)
+            guard let b = t[module + ".bias"] else { return y }
+            return zip(y, b.values).map { $0 + Double($1) }
+        }
+        /// Per-head RMSNorm (`q_norm` / `k_norm`) of `heads` vectors of hd, or x unchanged.
+        func headNorm(_ name: String, _ x: [Double], heads: Int) -> [Double] {
+            guard let weight = t[name]?.values.map(Double.init) else { return x }
+            return (0..<heads).flatMap { norm(Array(x[($0 * hd)..<(($0 + 1) * hd)]), weight) }
+        }
         let embed = w("model.embed_tokens.weight")
         var x = tokens.map { Array(embed[($0 * h)..<(($0 + 1) * h)]) }
         for l in 0..<c.numHiddenLayers {
             let p = "model.layers.\(l)."
-            let wq = w(p + "self_attn.q_proj.weight"), wk = w(p + "self_attn.k_proj.weight")
-            let wv = w(p + "self_attn.v_proj.weight"), wo = w(p + "self_attn.o_proj.weight")
             let normed = x.map { norm($0, w(p + "input_layernorm.weight")) }
             var q: [[Double]] = [], k: [[Double]] = [], v: [[Double]] = []
             for (pos, row) in normed.enumerated() {
-                let qr = matvec(wq, row, out: c.queryDim), kr = matvec(wk, row, out: c.keyValueDim)
+                let qr = headNorm(p + "self_attn.q_norm.weight", linear(p + "self_attn.q_proj", row, out: c.queryDim),
+                                  heads: c.numAttentionHeads)
+                let kr = headNorm(p + "self_attn.k_norm.weight", linear(p + "self_attn.k_proj", row, out: c.keyValueDim),
+                                  heads: c.numKeyValueHeads)
                 q.append((0..<c.numAttentionHeads).flatMap { rope(Array(qr[($0 * hd)..<(($0 + 1) * hd)]), pos: pos) })
                 k.append((0..<c.numKeyValueHeads).flatMap { rope(Array(kr[($0 * hd)..<(($0 + 1) * hd)]), pos: pos) })
-                v.append(matvec(wv, row, out: c.keyValueDim))
+                v.append(linear(p + "self_attn.v_proj", row, out: c.keyValueDim))
             }
             let group = c.numAttentionHeads / c.numKeyValueHeads
             for i in 0..<n {
@@ -132,15 +156,15 @@ enum RandomModels {
                     let e = scores.map { exp($0 - m) }, z = e.reduce(0, +)
                     for j in 0...i { for d in 0..<hd { attn[head * hd + d] += e[j] / z * v[j][kvh * hd + d] } }
                 }
-                let o = matvec(wo, attn, out: h)
+                let o = linear(p + "self_attn.o_proj", attn, out: h)
                 for d in 0..<h { x[i][d] += o[d] }
             }
-            let wg = w(p + "mlp.gate_proj.weight"), wu = w(p + "mlp.up_proj.weight"), wd = w(p + "mlp.down_proj.weight")
             for i in 0..<n {
                 let hn = norm(x[i], w(p + "post_attention_layernorm.weight"))
-                let g = matvec(wg, hn, out: c.intermediateSize), u = matvec(wu, hn, out: c.intermediateSize)
+                let g = linear(p + "mlp.gate_proj", hn, out: c.intermediateSize)
+                let u = linear(p + "mlp.up_proj", hn, out: c.intermediateSize)
                 let a = zip(g, u).map { $0 / (1 + exp(-$0)) * $1 }
-                let d = matvec(wd, a, out: h)
+                let d = linear(p + "mlp.down_proj", a, out: h)
                 for j in 0..<h { x[i][j] += d[j] }
             }
         }

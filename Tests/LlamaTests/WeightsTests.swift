@@ -38,3 +38,56 @@ import LoRA
         }
     }
 }
+
+/// The family's tensor set is checked whole: what it needs must be there
+/// with its shape, and what it has no place for is refused by name.
+@Suite struct FamilyWeightsTests {
+    @Test func aQwen3CheckpointWithoutQNormIsRefusedNamingTheTensor() throws {
+        let config = try RandomModels.config(family: .qwen3)
+        var tensors = RandomModels.tensors(config, seed: 1)
+        tensors["model.layers.1.self_attn.q_norm.weight"] = nil
+        let error = #expect(throws: LlamaError.self) { _ = try LlamaWeights(config: config) { tensors[$0] } }
+        #expect(error == .missingTensor("model.layers.1.self_attn.q_norm.weight"))
+    }
+
+    @Test func aQwen2BiasOfTheWrongLengthNamesTheTensor() throws {
+        let config = try RandomModels.config(family: .qwen2)
+        var tensors = RandomModels.tensors(config, seed: 1)
+        let name = "model.layers.0.self_attn.v_proj.bias"
+        tensors[name] = TensorValues(shape: [96], values: [Float](repeating: 0, count: 96))
+        #expect(throws: LlamaError.shapeMismatch(tensor: name, expected: [48], found: [96])) {
+            _ = try LlamaWeights(config: config) { tensors[$0] }
+        }
+    }
+
+    /// A bias or q/k norm the config's family does not have means config.json
+    /// and the weights describe different models (transformers would drop
+    /// them with a warning and compute something else than was trained).
+    @Test func tensorsOfAnotherFamilyAreRefusedByName() throws {
+        let qwen2 = RandomModels.tensors(try RandomModels.config(family: .qwen2), seed: 1)
+        let llama = try RandomModels.config(family: .llama)
+        let error = #expect(throws: LlamaError.self) { _ = try LlamaWeights(config: llama) { qwen2[$0] } }
+        #expect(error?.description.contains("model.layers.0.self_attn.q_proj.bias") == true)
+        #expect(error?.description.contains("attention_bias") == true, "\(String(describing: error))")
+
+        let qwen3 = RandomModels.tensors(try RandomModels.config(family: .qwen3), seed: 1)
+        let asQwen2 = try RandomModels.config(family: .qwen2, biases: [])
+        let normError = #expect(throws: LlamaError.self) { _ = try LlamaWeights(config: asQwen2) { qwen3[$0] } }
+        #expect(normError?.description.contains("model.layers.0.self_attn.q_norm.weight") == true)
+    }
+
+    @Test func biasesAndNormsAreReadAtTheirProjectionsAndCounted() throws {
+        let config = try RandomModels.config(family: .qwen3, biases: [.q, .k, .v, .o])
+        let tensors = RandomModels.tensors(config, seed: 2)
+        let weights = try LlamaWeights(config: config) { tensors[$0] }
+        for kind in LinearKind.allCases {
+            let id = LinearID(layer: 1, kind: kind)
+            #expect(weights.bias(id) == tensors[id.modulePath + ".bias"]?.values, "\(id)")
+        }
+        #expect(weights.layers[1].queryNorm?.values == tensors["model.layers.1.self_attn.q_norm.weight"]?.values)
+        #expect(weights.layers[1].keyNorm?.values == tensors["model.layers.1.self_attn.k_norm.weight"]?.values)
+        // Every tensor but the embedding rows is streamed once per token.
+        let streamed = tensors.filter { $0.key != "model.embed_tokens.weight" }.values.reduce(0) { $0 + $1.values.count }
+        #expect(weights.bytesReadPerToken == streamed * 4)
+    }
+}

@@ -21,13 +21,22 @@ public enum Fixtures {
     public static let references = directory.appendingPathComponent("references.json")
     public static let tokenizerReferences = directory.appendingPathComponent("tokenizer-references.json")
     public static let mergedPythonQV = directory.appendingPathComponent("merged/python-qv-r8")
+    /// references-qwen.json: tiny-qwen2 (q/k/v biases, tied), its BF16 copy,
+    /// tiny-qwen3 (q/k norms, head_dim 48), their adapters and a merged model.
+    public static let qwenReferences = directory.appendingPathComponent("references-qwen.json")
+    public static let tinyQwen2 = directory.appendingPathComponent("tiny-qwen2")
+    public static let tinyQwen2BF16 = directory.appendingPathComponent("tiny-qwen2-bf16")
+    public static let tinyQwen3 = directory.appendingPathComponent("tiny-qwen3")
+    public static let mergedQwen2PythonQV = directory.appendingPathComponent("merged/qwen2-python-qv-r8")
 
     public static func adapter(_ name: String) -> URL {
         directory.appendingPathComponent("adapters").appendingPathComponent(name)
     }
 
-    /// Every adapter folder in the fixtures.
+    /// Every adapter folder of tiny-llama in the fixtures.
     public static let adapterNames = ["python-qv-r8", "upper-all-r4", "rslora-qkvo-r16"]
+    /// The adapters of tiny-qwen2 and tiny-qwen3.
+    public static let qwenAdapterNames = ["qwen2-python-qv-r8", "qwen2-upper-all-r4", "qwen3-python-qkvo-r8"]
 
     /// A fresh, empty temporary directory for one test.
     public static func temporaryDirectory(_ label: String = "lorad-test") throws -> URL {

@@ -1,7 +1,8 @@
 import Foundation
 
 /// The parts of Tests/Fixtures/references.json (written by make_fixtures.py
-/// from transformers + PEFT) that tests compare against.
+/// from transformers + PEFT) and of references-qwen.json (same layout) that
+/// tests compare against.
 public struct References: Decodable, Sendable {
     public struct Prompt: Decodable, Sendable {
         public let name: String
@@ -20,6 +21,10 @@ public struct References: Decodable, Sendable {
         public let name: String
         public let dtype: String
         public let results: [Result]
+        /// references-qwen.json: the model folder (relative to Tests/Fixtures)
+        /// and, for adapter variants, the adapter folder.
+        public let model_dir: String?
+        public let adapter_dir: String?
     }
     public struct Generation: Decodable, Sendable {
         public let max_new_tokens: Int
@@ -30,8 +35,8 @@ public struct References: Decodable, Sendable {
     public let variants: [Variant]
     public let generation: Generation
 
-    public static func load() throws -> References {
-        try JSONDecoder().decode(References.self, from: Data(contentsOf: Fixtures.references))
+    public static func load(_ url: URL = Fixtures.references) throws -> References {
+        try JSONDecoder().decode(References.self, from: Data(contentsOf: url))
     }
 
     public func variant(_ name: String) -> Variant? { variants.first { $0.name == name } }
