@@ -18,6 +18,8 @@ extension LoradServer {
         (.maxUploadMB, { $0.maxUploadMB != $1.maxUploadMB }),
         (.headerTimeoutSeconds, { $0.headerTimeoutSeconds != $1.headerTimeoutSeconds }),
         (.idleTimeoutSeconds, { $0.idleTimeoutSeconds != $1.idleTimeoutSeconds }),
+        (.bodyTimeoutSeconds, { $0.bodyTimeoutSeconds != $1.bodyTimeoutSeconds }),
+        (.bodyMinRateKiB, { $0.bodyMinRateKiB != $1.bodyMinRateKiB }),
         (.drainTimeoutSeconds, { $0.drainTimeoutSeconds != $1.drainTimeoutSeconds }),
         (.maxConnections, { $0.maxConnections != $1.maxConnections }),
         (.logFormat, { $0.logFormat != $1.logFormat }),

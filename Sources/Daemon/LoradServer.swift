@@ -46,8 +46,13 @@ public final class LoradServer: Sendable {
         var limits = HTTPLimits()
         limits.headerReadTimeout = .milliseconds(Int64(configuration.headerTimeoutSeconds * 1000))
         limits.idleTimeout = .milliseconds(Int64(configuration.idleTimeoutSeconds * 1000))
+        limits.bodyReadTimeout = .milliseconds(Int64(configuration.bodyTimeoutSeconds * 1000))
+        limits.minBodyBytesPerSecond = configuration.bodyMinRateKiB << 10
         limits.maxConnections = configuration.maxConnections
         http = HTTPServer(limits: limits, errorRenderer: APIError.renderer)
+        if let problem = configuration.openFileLimitProblem(limit: Configuration.openFileLimit()) {
+            logger.warning(problem)
+        }
         metrics = MetricsBridge(metrics: try ServerMetrics(buildInfo: ["model": (configuration.model as NSString).lastPathComponent]))
         registerRoutes()
     }

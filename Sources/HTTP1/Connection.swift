@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// One accepted TCP connection — the transport. It moves bytes: reads the
 /// socket into the request decoder and hands the decoded events to the
@@ -29,6 +30,14 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
     private var peerEOF = false
     /// Something went wrong that makes reusing the connection unsafe.
     private var mustClose = false
+    /// A request head has arrived on this connection (it is no longer fresh).
+    private var hadRequest = false
+
+    /// Since when the connection has been idle (`ConnectionWait.idle` or
+    /// `.fresh`), 0 while it is not: read by the accept path, which closes
+    /// the connection idle the longest to make room at `maxConnections`.
+    let idleMark = Atomic<UInt64>(0)
+    private var markedIdle = false
 
     private let input: ConnectionInput
     private let output: ConnectionOutput
@@ -82,6 +91,7 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
         output.attach(queue: queue, writable: { [self] in flush() }, cancelled: { [self] in sourceCancelled() })
         let now = Self.now()
         timeouts.idleSince = now
+        timeouts.headStartedAt = now  // the first request's head is due from the accept
         timeouts.lastRead = now
         timeouts.attach(queue: queue) { [self] in timerFired() }
         if input.attach(self, queue: queue, readable: { [self] in inputReady() }, cancelled: { [self] in sourceCancelled() }) {
@@ -181,7 +191,9 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
             guard let event else { break }
             switch event {
             case .head(let head): beginExchange(head)
-            case .body(let bytes): exchange?.receive(bytes)
+            case .body(let bytes):
+                timeouts.bodyPace.receive(bytes.count)
+                exchange?.receive(bytes)
             case .end(let trailers): exchange?.receiveEnd(trailers: trailers)
             }
         }
@@ -203,6 +215,8 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
 
     private func beginExchange(_ head: HTTPRequestHead) {
         timeouts.headStartedAt = nil
+        timeouts.bodyPace = BodyPace()
+        hadRequest = true
         let route = context.router.withLock { $0.decide(head, defaultBodyLimit: limits.maxBodyBytes) }
         decoder.bodyLimit = route.bodyLimit
         let ex = Exchange(connection: self, head: head, parameters: route.parameters,
@@ -286,11 +300,23 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
         case .open:
             if output.pending > 0 { return .send }
             if let ex = exchange { return ex.awaitsBody ? .body : .handler }
-            return decoder.isIdle ? .idle : .head
+            if !decoder.isIdle { return .head }
+            return hadRequest ? .idle : .fresh
         }
     }
 
+    /// Re-evaluates the deadline after a change; also keeps the body pace's
+    /// wait clock and `idleMark` in step with what the connection waits for.
     private func updateTimer() {
+        let wait = self.wait
+        if timeouts.bodyPace.isWaiting != (wait == .body) {
+            timeouts.bodyPace.setWaiting(wait == .body, now: Self.now())
+        }
+        let idle = wait == .idle || wait == .fresh
+        if idle != markedIdle {
+            markedIdle = idle
+            idleMark.store(idle ? max(1, timeouts.idleSince) : 0, ordering: .relaxed)
+        }
         timeouts.arm(timeouts.deadline(wait, lastWrite: output.lastProgress))
     }
 
@@ -308,10 +334,11 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
             // Closing: give up on the flush; open: the client stopped reading.
             return state == .closing ? closeNow() : abort(.clientDisconnected)
         case .body:
-            // Body stalled: the handler's read fails with 408; close afterwards.
+            // Body stalled or too slow: the handler's read fails with 408; close afterwards.
             mustClose = true
-            exchange?.failBody(HTTPError(.requestTimeout, "no request body bytes for \(limits.bodyReadTimeout)", type: "timeout"))
-        case .idle:
+            exchange?.failBody(HTTPError(.requestTimeout, timeouts.bodyTimeoutMessage(now: Self.now()), type: "timeout"))
+            updateTimer()
+        case .idle, .fresh:
             closeNow()
         case .head:
             let error = HTTPError(.requestTimeout, "request header not received within \(limits.headerReadTimeout)", type: "timeout")
@@ -403,6 +430,14 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
         output.detach()
         socket.close()
         context.onClose(id)
+    }
+
+    /// The server needs this connection's slot (`maxConnections`): closed now
+    /// if still idle, else after its current response.
+    func evict() {
+        guard state == .open else { return }
+        if exchange == nil && decoder.isIdle { return closeNow() }
+        mustClose = true
     }
 
     /// Graceful shutdown: an idle connection closes now; a busy one after its

@@ -11,10 +11,13 @@ final class ConnectionTimeouts {  // confined to the connection's queue, like it
 
     /// The end of the last exchange (or the accept).
     var idleSince: UInt64
-    /// The first byte of the request head being read, if one has started.
+    /// Since when the request head being read is awaited: its first byte, or
+    /// the accept for a connection's first request.
     var headStartedAt: UInt64?
     /// The last time request bytes arrived or a handler started waiting for them.
     var lastRead: UInt64
+    /// The current exchange's body rate floor.
+    var bodyPace = BodyPace()
     /// When a lingering close gives up on the client.
     var lingerUntil: UInt64 = 0
 
@@ -41,10 +44,22 @@ final class ConnectionTimeouts {  // confined to the connection's queue, like it
         case .nothing, .handler: nil
         case .linger: lingerUntil
         case .send: Self.after(lastWrite, limits.writeTimeout)
-        case .body: Self.after(lastRead, limits.bodyReadTimeout)
+        case .body:
+            min(Self.after(lastRead, limits.bodyReadTimeout),
+                bodyPace.deadline(grace: limits.bodyReadTimeout, minBytesPerSecond: limits.minBodyBytesPerSecond) ?? .max)
         case .idle: Self.after(idleSince, limits.idleTimeout)
-        case .head: Self.after(headStartedAt ?? idleSince, limits.headerReadTimeout)
+        case .fresh, .head: Self.after(headStartedAt ?? idleSince, limits.headerReadTimeout)
         }
+    }
+
+    /// Why a body wait timed out at `now`: a pause longer than
+    /// `bodyReadTimeout`, or too slow a body overall.
+    func bodyTimeoutMessage(now: UInt64) -> String {
+        if now >= Self.after(lastRead, limits.bodyReadTimeout) {
+            return "no request body bytes for \(limits.bodyReadTimeout)"
+        }
+        return "request body arrives slower than \(limits.minBodyBytesPerSecond) bytes/s "
+            + "(\(bodyPace.received) bytes received)"
     }
 
     /// `start + duration`, saturating: a limit of "forever" must not trap.

@@ -13,6 +13,9 @@ enum ConnectionWait: Equatable {
     case handler
     /// Between requests with nothing buffered (keep-alive).
     case idle
+    /// Accepted, and not one byte of a first request yet: the header timeout
+    /// runs from the accept.
+    case fresh
     /// Part of a request head has arrived.
     case head
 }

@@ -28,8 +28,10 @@ public struct HTTPLimits: Sendable, Equatable {
     /// Default 4 KiB.
     public var maxChunkLineBytes: Int = 4 * 1024
 
-    /// Time from the first byte of a request to the end of its header section.
-    /// A client slower than this (slowloris) gets 408 and the connection closes.
+    /// Time from the first byte of a request to the end of its header section
+    /// — for a connection's first request, from the accept. A client slower
+    /// than this (slowloris) gets 408 and the connection closes; a new
+    /// connection that sends nothing at all is closed silently.
     /// Default 10 s (nginx `client_header_timeout` is 60 s; we are stricter).
     public var headerReadTimeout: Duration = .seconds(10)
 
@@ -37,16 +39,26 @@ public struct HTTPLimits: Sendable, Equatable {
     /// before it is closed silently. Default 60 s (nginx `keepalive_timeout` 75 s).
     public var idleTimeout: Duration = .seconds(60)
 
-    /// Longest pause while receiving a request body, or while a response is
-    /// blocked on a client that stopped reading. Beyond it the connection is
-    /// closed (408 if no response has started). Default 60 s.
+    /// Longest pause while a handler waits for request body bytes. Beyond it
+    /// the handler's read fails with 408 and the connection closes after the
+    /// response. Default 60 s (nginx `client_body_timeout`).
     public var bodyReadTimeout: Duration = .seconds(60)
+
+    /// Rate floor of a request body, in bytes per second: in total a handler
+    /// may wait for body bytes one `bodyReadTimeout` plus one second per this
+    /// many bytes received (`BodyPace`), so a body trickled a byte at a time
+    /// gets 408 however short each pause. 0 turns the floor off.
+    /// Default 1 KiB/s (Apache `RequestReadTimeout` uses 500 bytes/s).
+    public var minBodyBytesPerSecond: Int = 1024
 
     /// Same as `bodyReadTimeout` for sends: a client that reads nothing for this
     /// long while we have bytes queued is disconnected. Default 60 s.
     public var writeTimeout: Duration = .seconds(60)
 
-    /// Concurrent connections. Connection number `maxConnections + 1` is
+    /// Concurrent connections. At the limit a new connection makes room by
+    /// closing the connection idle the longest (a keep-alive connection between
+    /// requests, or one that has sent nothing yet; RFC 9112 §9.5 lets a server
+    /// close idle connections at any time). When none is idle, the new one is
     /// **accepted and answered `503 Service Unavailable` with `Connection: close`**,
     /// then closed — so a client learns why instead of hanging in the kernel's
     /// accept backlog. Default 4096 (keep `ulimit -n` above it).

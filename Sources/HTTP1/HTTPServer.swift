@@ -99,12 +99,16 @@ public final class HTTPServer: Sendable {
     /// Open connections (idle keep-alive ones included).
     public var connectionCount: Int { table.connectionCount }
 
+    /// Open connections that are idle: between requests, or not one byte sent yet.
+    public var idleConnectionCount: Int { table.idleCount }
+
     private static func accepted(_ socket: Socket, _ remote: SocketAddress, context: ServerContext,
                                  table: ConnectionTable, loops: [EventLoop])
     {
-        guard !context.isDraining, let id = table.reserveID(limit: context.limits.maxConnections) else {
+        guard !context.isDraining, let (id, evict) = table.admit(limit: context.limits.maxConnections) else {
             return reject(socket, context: context)
         }
+        if let evict { evict.queue.async { evict.evict() } }
         let connection = Connection(id: id, socket: socket, remote: remote, loop: loops[id % loops.count], context: context)
         table.insert(connection)
         connection.start()

@@ -1,4 +1,3 @@
-import CLI
 import Daemon
 
 /// `lorad check-config`: parses a configuration file (and flags) exactly as

@@ -1,4 +1,3 @@
-import CLI
 import Foundation
 import Kernels
 import Llama

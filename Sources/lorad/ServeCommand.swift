@@ -1,4 +1,3 @@
-import CLI
 import Daemon
 import Dispatch
 import Foundation

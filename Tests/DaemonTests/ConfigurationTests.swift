@@ -27,6 +27,8 @@ import TestSupport
         max_upload_mb = 50
         header_timeout_s = 2.5
         idle_timeout_s = 120
+        body_timeout_s = 30
+        body_min_rate_kib_s = 0
         drain_timeout_s = 0
         max_connections = 4096
         log_level = debug
@@ -48,6 +50,8 @@ import TestSupport
         expected.maxUploadMB = 50
         expected.headerTimeoutSeconds = 2.5
         expected.idleTimeoutSeconds = 120
+        expected.bodyTimeoutSeconds = 30
+        expected.bodyMinRateKiB = 0
         expected.drainTimeoutSeconds = 0
         expected.maxConnections = 4096
         expected.logLevel = .debug
@@ -80,7 +84,7 @@ import TestSupport
                    "idle_timeout_s = nan", "idle_timeout_s = inf", "drain_timeout_s = -1", "log_level = verbose",
                    "log_format = xml", "listen = 127.0.0.1", "listen = 1.2.3.4:70000", "listen = host:80",
                    "listen = [::1]80", "listen =", "model =", "registry =", "adapter_cache_mb = 1.5",
-                   "max_connections = 99999999999999999999"]
+                   "max_connections = 99999999999999999999", "body_timeout_s = 0", "body_min_rate_kib_s = -1"]
         for line in bad {
             let path = try write(line + "\n")
             do {
@@ -231,5 +235,19 @@ extension ConfigurationTests {
         #expect(c.kvCacheMB == Configuration().kvCacheMB)
         #expect(try Configuration.resolve(file: nil, overrides: ["threads": ["1"]]).threads == 1)
         #expect(throws: ConfigError.self) { try Configuration.resolve(file: path + ".missing") }
+    }
+}
+
+extension ConfigurationTests {
+    @Test func maxConnectionsBeyondTheOpenFileLimitIsAProblemNamingBoth() {
+        var c = Configuration()
+        c.maxConnections = 1024
+        let problem = c.openFileLimitProblem(limit: 256)
+        #expect(problem?.contains("max_connections (1024)") == true)
+        #expect(problem?.contains("open-file limit (256") == true)
+        // The reserve for lorad's own descriptors counts against the limit.
+        #expect(c.openFileLimitProblem(limit: 1024) != nil)
+        #expect(c.openFileLimitProblem(limit: 1024 + Configuration.reservedDescriptors) == nil)
+        #expect(c.openFileLimitProblem(limit: nil) == nil)
     }
 }

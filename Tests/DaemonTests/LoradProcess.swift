@@ -34,8 +34,10 @@ final class LoradProcess: @unchecked Sendable { // `process` is only used from t
     /// Starts `lorad serve --listen 127.0.0.1:0 --registry <dir>/registry.sqlite <extra>` and
     /// waits (≤ 60 s) for its `listening on` line. `logLevel` nil leaves
     /// `--log-level` out (so a `--config` file's `log_level` counts).
+    /// `ulimits` (e.g. `["-n 256", "-v 4000000"]`) are set by `/bin/sh`,
+    /// which then execs the daemon (so the process is still lorad itself).
     init(directory: URL? = nil, arguments extra: [String] = [], environment: [String: String] = [:],
-         logLevel: String? = "warning") throws {
+         logLevel: String? = "warning", ulimits: [String] = []) throws {
         let dir = try directory ?? Fixtures.temporaryDirectory("lorad-e2e")
         self.directory = dir
         registry = dir.appendingPathComponent("registry.sqlite")
@@ -45,10 +47,17 @@ final class LoradProcess: @unchecked Sendable { // `process` is only used from t
         _ = FileManager.default.createFile(atPath: stdoutURL.path, contents: nil)
         _ = FileManager.default.createFile(atPath: stderrURL.path, contents: nil)
         process = Process()
-        process.executableURL = try Self.binary()
-        process.arguments = ["serve", "--listen", "127.0.0.1:0", "--registry", registry.path,
-                             "--model", Fixtures.tinyLlama.path, "--threads", "1"]
+        let arguments = ["serve", "--listen", "127.0.0.1:0", "--registry", registry.path,
+                         "--model", Fixtures.tinyLlama.path, "--threads", "1"]
             + (logLevel.map { ["--log-level", $0] } ?? []) + extra
+        if ulimits.isEmpty {
+            process.executableURL = try Self.binary()
+            process.arguments = arguments
+        } else {
+            let script = ulimits.map { "ulimit \($0) || exit 97; " }.joined() + "exec \"$0\" \"$@\""
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", script, try Self.binary().path] + arguments
+        }
         process.currentDirectoryURL = dir
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "NOTIFY_SOCKET")

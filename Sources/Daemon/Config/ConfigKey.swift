@@ -14,6 +14,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case maxUploadMB = "max_upload_mb"
     case headerTimeoutSeconds = "header_timeout_s"
     case idleTimeoutSeconds = "idle_timeout_s"
+    case bodyTimeoutSeconds = "body_timeout_s"
+    case bodyMinRateKiB = "body_min_rate_kib_s"
     case drainTimeoutSeconds = "drain_timeout_s"
     case maxConnections = "max_connections"
     case logLevel = "log_level"
@@ -37,7 +39,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .threads: return "'auto' or an integer in \(ConfigKey.threadRange)"
         case .logLevel: return LogLevel.allCases.map(\.rawValue).joined(separator: ", ")
         case .logFormat: return LogFormat.allCases.map(\.rawValue).joined(separator: ", ")
-        case .headerTimeoutSeconds, .idleTimeoutSeconds:
+        case .headerTimeoutSeconds, .idleTimeoutSeconds, .bodyTimeoutSeconds:
             return "a number of seconds in (0, \(Int(ConfigKey.maxSeconds))]"
         case .drainTimeoutSeconds:
             return "a number of seconds in [0, \(Int(ConfigKey.maxSeconds))]"
@@ -59,6 +61,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .maxQueue: return 1...1_000_000
         case .maxUploadMB: return 1...65_536
         case .maxConnections: return 1...1_000_000
+        case .bodyMinRateKiB: return 0...1_048_576
         case .threads: return ConfigKey.threadRange
         default: return 0...0
         }
@@ -91,6 +94,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
             return setInt(value, &c.threads)
         case .headerTimeoutSeconds: return setSeconds(value, &c.headerTimeoutSeconds, allowZero: false)
         case .idleTimeoutSeconds: return setSeconds(value, &c.idleTimeoutSeconds, allowZero: false)
+        case .bodyTimeoutSeconds: return setSeconds(value, &c.bodyTimeoutSeconds, allowZero: false)
+        case .bodyMinRateKiB: return setInt(value, &c.bodyMinRateKiB)
         case .drainTimeoutSeconds: return setSeconds(value, &c.drainTimeoutSeconds, allowZero: true)
         case .logLevel:
             guard let level = LogLevel(rawValue: value) else { return false }
@@ -133,6 +138,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .maxUploadMB: return String(c.maxUploadMB)
         case .headerTimeoutSeconds: return ConfigKey.seconds(c.headerTimeoutSeconds)
         case .idleTimeoutSeconds: return ConfigKey.seconds(c.idleTimeoutSeconds)
+        case .bodyTimeoutSeconds: return ConfigKey.seconds(c.bodyTimeoutSeconds)
+        case .bodyMinRateKiB: return String(c.bodyMinRateKiB)
         case .drainTimeoutSeconds: return ConfigKey.seconds(c.drainTimeoutSeconds)
         case .maxConnections: return String(c.maxConnections)
         case .logLevel: return c.logLevel.rawValue

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 extension Configuration {
     /// The tokens named by `admin_token_file` / `inference_token_file`.
@@ -42,5 +43,31 @@ extension Configuration {
         }
         do { _ = try readTokens() } catch { problems.append(error) }
         return problems
+    }
+}
+
+extension Configuration {
+    /// Descriptors lorad holds besides client connections (listeners, the
+    /// event loops' epoll sets, the registry and its journal, stdio, model
+    /// files while loading), kept free when `max_connections` is compared
+    /// with the open-file limit.
+    public static let reservedDescriptors = 64
+
+    /// The soft open-file limit (`RLIMIT_NOFILE`), nil when unlimited or unknown.
+    public static func openFileLimit() -> Int? {
+        var rl = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &rl) == 0, rl.rlim_cur != rlim_t.max else { return nil }  // RLIM_INFINITY is all ones
+        return rl.rlim_cur > UInt64(Int.max) ? nil : Int(rl.rlim_cur)
+    }
+
+    /// Why `max_connections` cannot be reached under the open-file limit
+    /// `limit`, or nil when it can. Past the limit `accept` fails (EMFILE):
+    /// clients wait in the kernel's backlog instead of getting the 503 that
+    /// `max_connections` promises.
+    public func openFileLimitProblem(limit: Int?) -> String? {
+        guard let limit, maxConnections > limit - Configuration.reservedDescriptors else { return nil }
+        return "max_connections (\(maxConnections)) exceeds the open-file limit (\(limit), less "
+            + "\(Configuration.reservedDescriptors) for lorad's own files): raise it (ulimit -n, LimitNOFILE= in the unit) "
+            + "or lower max_connections"
     }
 }

@@ -41,6 +41,12 @@ public struct Configuration: Equatable, Sendable {
     public var headerTimeoutSeconds: Double
     /// `idle_timeout_s`: keep-alive connections idle this long are closed.
     public var idleTimeoutSeconds: Double
+    /// `body_timeout_s`: longest pause while a request body is awaited (408 beyond).
+    public var bodyTimeoutSeconds: Double
+    /// `body_min_rate_kib_s`: rate floor of a request body in KiB/s: the waits
+    /// for body bytes may total `body_timeout_s` plus one second per this many
+    /// KiB received (408 beyond); 0 = no floor.
+    public var bodyMinRateKiB: Int
     /// `drain_timeout_s`: on SIGTERM, how long in-flight requests may finish
     /// (the unit's `TimeoutStopSec=` is set above it).
     public var drainTimeoutSeconds: Double
@@ -70,6 +76,8 @@ public struct Configuration: Equatable, Sendable {
         maxUploadMB = 256
         headerTimeoutSeconds = 10
         idleTimeoutSeconds = 60
+        bodyTimeoutSeconds = 60
+        bodyMinRateKiB = 1
         drainTimeoutSeconds = 30
         maxConnections = 1024
         logLevel = .info
