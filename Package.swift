@@ -72,7 +72,7 @@ let package = Package(
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Llama", "LoRA", "SafeTensors", "Tokenization", "TestSupport"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "SafeTensors", "LoRA", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "OrderedJSON", "SafeTensors", "LoRA", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

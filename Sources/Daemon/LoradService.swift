@@ -22,6 +22,10 @@ public final class LoradService: Sendable {
     public let maxUploadBytes: Int
     /// The base's linears and their (out, in) shapes, for validating uploads.
     public let baseShapes: [LinearID: LinearShape]
+    /// Serialises live-merge changes with adapter deletes and replaces, so
+    /// after any interleaving either the adapter's current version is what is
+    /// merged or nothing of it is.
+    let adapterChanges = AsyncSerialLock()
 
     public var cache: AdapterCache { engine.adapters }
     public var tokenizer: Tokenizer { engine.tokenizer }

@@ -46,6 +46,24 @@ public enum VectorMath {
         dot(x, x, count: count)
     }
 
+    /// True when no element is NaN or ±inf. x − x is 0 for every finite x and
+    /// NaN otherwise, and a sum of zeros stays exactly 0, so one SIMD pass
+    /// decides it without a branch per element.
+    public static func allFinite(_ x: UnsafePointer<Float>, count: Int) -> Bool {
+        var acc = SIMD16<Float>(repeating: 0)
+        let raw = UnsafeRawPointer(x)
+        let vectorEnd = count & ~15
+        var byte = 0
+        while byte < vectorEnd &* 4 {
+            let v = raw.loadUnaligned(fromByteOffset: byte, as: SIMD16<Float>.self)
+            acc += v - v
+            byte &+= 64
+        }
+        var sum = acc.sum()
+        for i in vectorEnd..<count { sum += x[i] - x[i] }
+        return sum == 0
+    }
+
     /// Index of the largest element; the first one on ties (as `torch.argmax`).
     /// NaN never wins. Returns 0 for an empty input.
     public static func argmax(_ x: UnsafePointer<Float>, count: Int) -> Int {

@@ -24,8 +24,10 @@ public final class LiveMerge {
     public var modified: [LinearID] { originals.keys.sorted() }
 
     /// W0 ← W0 + Σ use.weight · module.scale · B·A for every linear the
-    /// adapters target. Throws (before changing anything) if a module does
-    /// not fit this model.
+    /// adapters target. Throws before changing anything if a module does not
+    /// fit this model, and throws after restoring every original if a merged
+    /// weight is not finite (checked, not assumed: validation bounds scales
+    /// and factors, but a mix of several adapters could still overflow).
     public func fold(_ uses: [AdapterUse]) throws {
         for use in uses {
             for (id, module) in use.adapter.modules {
@@ -52,6 +54,12 @@ public final class LiveMerge {
                     }
                 }
             }
+        }
+        for id in modified {
+            guard let view = weights.linear(id),
+                  !VectorMath.allFinite(view.pointer, count: view.shape.outFeatures * view.shape.inFeatures) else { continue }
+            restore()
+            throw LlamaError.nonFiniteMerge(tensor: id.weightName)
         }
     }
 

@@ -25,6 +25,8 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
     case contextOverflow(position: Int, capacity: Int)
     /// A forward batch is malformed (positions out of order, token out of range, …).
     case invalidBatch(String)
+    /// A live merge would put NaN or ±inf into this base tensor.
+    case nonFiniteMerge(tensor: String)
 
     public var description: String {
         switch self {
@@ -48,6 +50,8 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
             return "tensor \"\(tensor)\": \(reason)"
         case let .contextOverflow(position, capacity):
             return "position \(position) exceeds the context capacity of \(capacity) tokens"
+        case let .nonFiniteMerge(tensor):
+            return "merging would make '\(tensor)' non-finite (the adapters' weights overflow F32); nothing was merged"
         case let .invalidBatch(reason):
             return "invalid forward batch: \(reason)"
         }

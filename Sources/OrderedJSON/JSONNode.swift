@@ -53,17 +53,17 @@ public struct JSONNode: Sendable {
     /// number outside `range` — including one too large for any integer
     /// type — is an error that names the range.
     public func int(in range: ClosedRange<Int> = Int.min...Int.max) throws(JSONAccessError) -> Int {
-        let expected = range == Int.min...Int.max ? "an integer" : "an integer in \(range.lowerBound)...\(range.upperBound)"
+        let outOfRange = "an integer in \(range.lowerBound)...\(range.upperBound)"
         switch value {
         case .integer(let i):
-            guard range.contains(i) else { throw mismatch(expected) }
+            guard range.contains(i) else { throw mismatch(outOfRange) }
             return i
         case .float(let d) where d.isFinite && d == d.rounded():
             // Integral but not representable as `.integer`, or written as 8.0.
-            guard let i = Int(exactly: d), range.contains(i) else { throw mismatch(expected) }
+            guard let i = Int(exactly: d), range.contains(i) else { throw mismatch(outOfRange) }
             return i
         default:
-            throw mismatch(expected)
+            throw mismatch("an integer")
         }
     }
 

@@ -20,11 +20,16 @@ public struct AdapterRecord: Sendable, Equatable, Hashable {
     /// and never reused (not even after delete + re-upload of the same name),
     /// so (name, generation) identifies one version for caches.
     public let generation: Int64
+    /// Why this row's metadata could not be read as written (a column that is
+    /// not valid JSON, a non-finite alpha or scale left by an older version),
+    /// or nil. A listing shows such a row with its defect instead of failing
+    /// as a whole; its metadata fields then hold neutral values.
+    public let defect: String?
 
     /// Memberwise; the registry builds records from its rows.
     public init(id: Int64, name: String, sha256: String, byteSize: Int64, ranks: [Int],
                 alpha: Double?, scale: Double?, targetModules: [String], baseModelId: String?,
-                createdAt: Date, generation: Int64) {
+                createdAt: Date, generation: Int64, defect: String? = nil) {
         self.id = id
         self.name = name
         self.sha256 = sha256
@@ -36,5 +41,6 @@ public struct AdapterRecord: Sendable, Equatable, Hashable {
         self.baseModelId = baseModelId
         self.createdAt = createdAt
         self.generation = generation
+        self.defect = defect
     }
 }

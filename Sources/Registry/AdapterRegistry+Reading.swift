@@ -201,22 +201,35 @@ extension AdapterRegistry {
         }
     }
 
-    /// Row of `recordColumns` → `AdapterRecord`; bad JSON columns are `.corrupt`.
+    /// Row of `recordColumns` → `AdapterRecord`. A column that cannot be read
+    /// as written (not valid JSON, a non-finite number) does not fail the
+    /// read: the record carries the `defect` and neutral values, so one bad
+    /// row never makes a whole listing fail.
     static func decodeRecord(_ row: SQLiteStatement) throws -> AdapterRecord {
         let name = row.text(1) ?? ""
         let decoder = JSONDecoder()
-        func json<T: Decodable>(_ column: Int32, _ field: String) throws -> T {
+        var defects: [String] = []
+        func json<T: Decodable>(_ column: Int32, _ field: String, empty: T) -> T {
             let text = row.text(column) ?? ""
             do {
                 return try decoder.decode(T.self, from: Data(text.utf8))
             } catch {
-                throw RegistryError.corrupt(name: name, reason: "\(field) column is not valid JSON: \(RegistryError.quote(text))")
+                defects.append("\(field) column is not valid JSON: \(RegistryError.quote(text))")
+                return empty
             }
         }
+        func finite(_ column: Int32, _ field: String) -> Double? {
+            guard let value = row.optionalDouble(column) else { return nil }
+            guard value.isFinite else { defects.append("stored \(field) \(value) is not finite"); return nil }
+            return value
+        }
+        let ranks: [Int] = json(4, "ranks", empty: [])
+        let alpha = finite(5, "alpha"), scale = finite(6, "scale")
+        let modules: [String] = json(7, "target_modules", empty: [])
         return AdapterRecord(
             id: row.int64(0), name: name, sha256: row.text(2) ?? "", byteSize: row.int64(3),
-            ranks: try json(4, "ranks"), alpha: row.optionalDouble(5), scale: row.optionalDouble(6),
-            targetModules: try json(7, "target_modules"), baseModelId: row.text(8),
-            createdAt: Date(timeIntervalSince1970: Double(row.int64(9)) / 1000), generation: row.int64(10))
+            ranks: ranks, alpha: alpha, scale: scale, targetModules: modules, baseModelId: row.text(8),
+            createdAt: Date(timeIntervalSince1970: Double(row.int64(9)) / 1000), generation: row.int64(10),
+            defect: defects.isEmpty ? nil : defects.joined(separator: "; "))
     }
 }

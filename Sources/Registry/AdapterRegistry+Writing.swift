@@ -24,6 +24,11 @@ extension AdapterRegistry {
         let expected = try adapter.expectedSHA256.map { try Self.normalizedSHA256($0, name: name) }
         let ranksJSON = try Self.jsonText(adapter.ranks)
         let modulesJSON = try Self.jsonText(adapter.targetModules)
+        for (field, value) in [("alpha", adapter.alpha), ("scale", adapter.scale)] {
+            if let value, !value.isFinite {
+                throw RegistryError.invalidMetadata(name: name, field: field, reason: "\(value) is not finite")
+            }
+        }
         let byteCount = weights.byteCount
         guard byteCount >= 0 else {
             throw RegistryError.invalidMetadata(name: name, field: "byte count", reason: "\(byteCount) is negative")

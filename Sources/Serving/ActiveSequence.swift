@@ -50,7 +50,7 @@ final class ActiveSequence {
 
     var isPrefilling: Bool { prefilled < request.promptTokens.count }
 
-    func result(_ reason: FinishReason, error: String? = nil) -> GenerationResult {
+    func result(_ reason: FinishReason, error: GenerationFailure? = nil) -> GenerationResult {
         let now = ContinuousClock.now
         return GenerationResult(
             finishReason: reason, promptTokens: request.promptTokens.count,

@@ -18,12 +18,23 @@ public struct AdapterSpec: Sendable, Hashable, CustomStringConvertible {
     public init(terms: [Term]) { self.terms = terms }
     public static let base = AdapterSpec(terms: [])
 
+    /// The largest |weight| a request may give an adapter. A weight scales
+    /// the trained delta; beyond ±100 the result is no longer the adapter
+    /// (and at 1e30 it overflows F32 into NaN logits).
+    public static let maxWeight: Float = 100
+    /// The most adapters one request may combine (each costs a low-rank pass
+    /// per targeted projection and step).
+    public static let maxTerms = 16
+
     /// Parses `a`, `a:0.5`, `a:0.7,b:0.3`. Names follow the registry rule
-    /// `[A-Za-z0-9._-]{1,64}`; weights are finite numbers; a name may appear once.
+    /// `[A-Za-z0-9._-]{1,64}`; weights are finite numbers within ±`maxWeight`;
+    /// a name may appear once; at most `maxTerms` adapters.
     public init(parsing text: String) throws {
         var terms: [Term] = []
         var seen = Set<String>()
-        for raw in text.split(separator: ",", omittingEmptySubsequences: false) {
+        let parts = text.split(separator: ",", omittingEmptySubsequences: false)
+        guard parts.count <= Self.maxTerms else { throw AdapterSpecError.tooManyTerms(parts.count, spec: String(text.prefix(200))) }
+        for raw in parts {
             let part = raw.trimmingCharacters(in: " \t")
             let pieces = part.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(pieces[0])
@@ -32,6 +43,9 @@ public struct AdapterSpec: Sendable, Hashable, CustomStringConvertible {
             if pieces.count == 2 {
                 guard let w = Float(pieces[1]), w.isFinite else {
                     throw AdapterSpecError.invalidWeight(String(pieces[1]), name: name, spec: text)
+                }
+                guard abs(w) <= Self.maxWeight else {
+                    throw AdapterSpecError.weightOutOfRange(String(pieces[1]), name: name, spec: text)
                 }
                 weight = w
             }
@@ -62,6 +76,8 @@ public enum AdapterSpecError: Error, CustomStringConvertible, Equatable {
     case invalidName(String, spec: String)
     case invalidWeight(String, name: String, spec: String)
     case duplicate(String, spec: String)
+    case weightOutOfRange(String, name: String, spec: String)
+    case tooManyTerms(Int, spec: String)
 
     public var description: String {
         switch self {
@@ -69,6 +85,11 @@ public enum AdapterSpecError: Error, CustomStringConvertible, Equatable {
             return "adapter spec '\(spec)': '\(n)' is not a valid adapter name ([A-Za-z0-9._-], 1–64 characters)"
         case let .invalidWeight(w, n, spec):
             return "adapter spec '\(spec)': weight '\(w)' of '\(n)' is not a finite number"
+        case let .weightOutOfRange(w, n, spec):
+            return "adapter spec '\(spec)': weight '\(w)' of '\(n)' is out of range "
+                + "(-\(AdapterSpec.maxWeight)...\(AdapterSpec.maxWeight))"
+        case let .tooManyTerms(count, spec):
+            return "adapter spec '\(spec)': \(count) adapters; at most \(AdapterSpec.maxTerms) can be combined"
         case let .duplicate(n, spec):
             return "adapter spec '\(spec)': '\(n)' appears more than once"
         }

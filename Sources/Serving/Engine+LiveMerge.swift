@@ -12,12 +12,16 @@ extension Engine {
         guard !spec.isBase else { return try liveUnmerge() }
         let lease = try adapters.lease(spec)
         try betweenSteps { [self] in
-            mergedLane?.state.restore()
+            let previous = mergedLane
+            previous?.state.restore()
             mergedLane = nil
             let state = LiveMerge(weights: model.weights)
             let uses = lease.uses
             do { try state.fold(uses) } catch {
-                state.restore()   // fold validates first, but never leave a half-merged model
+                state.restore()   // never leave a half-merged model
+                // Put the previous merge back: the same fold of the same
+                // adapters on the same W0 gives the same bits.
+                if let previous, (try? previous.state.fold(previous.uses)) != nil { mergedLane = previous }
                 throw error
             }
             mergedLane = MergedLane(spec: spec, uses: uses, lease: lease, state: state)

@@ -53,18 +53,25 @@ extension Engine {
             // it must not take the daemon down: fail the sequences involved.
             let involved = Set(rows.map { ObjectIdentifier($0.sequence) })
             for seq in running where involved.contains(ObjectIdentifier(seq.state)) {
-                finish(seq, .error, error: "\(error)")
+                finish(seq, .error, error: .engine("\(error)"))
             }
             running.removeAll { involved.contains(ObjectIdentifier($0.state)) }
             return
         }
 
-        var finished: [(ActiveSequence, FinishReason)] = []
+        var finished: [(ActiveSequence, FinishReason, GenerationFailure?)] = []
         for (seq, row) in samplers {
             guard let values = logits[row] else { continue }
-            if let reason = accept(seq, logits: values) { finished.append((seq, reason)) }
+            // Non-finite logits (an overflowing adapter weight or merge) end
+            // that sequence with an error; the others in the batch go on.
+            guard Logits.allFinite(values) else {
+                finished.append((seq, .error, .nonFiniteLogits(position: seq.state.length,
+                                                               adapters: seq.request.adapters.description)))
+                continue
+            }
+            if let reason = accept(seq, logits: values) { finished.append((seq, reason, nil)) }
         }
-        for (seq, reason) in finished { finish(seq, reason) }
+        for (seq, reason, error) in finished { finish(seq, reason, error: error) }
         let done = Set(finished.map { ObjectIdentifier($0.0) })
         running.removeAll { done.contains(ObjectIdentifier($0)) }
 
@@ -107,7 +114,7 @@ extension Engine {
     }
 
     /// Flushes held-back text (unless a stop string ended it) and reports the result.
-    func finish(_ seq: ActiveSequence, _ reason: FinishReason, error: String? = nil) {
+    func finish(_ seq: ActiveSequence, _ reason: FinishReason, error: GenerationFailure? = nil) {
         if reason == .length || (reason == .stop && !seq.stoppedByString) {
             let tail = seq.stopMatcher.push(seq.decoder.finish())
             var rest = tail.emit

@@ -95,7 +95,9 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
         if let n = request.logprobs, !(0...20).contains(n) {
             throw EngineError.invalidParameter(name: "logprobs", reason: "must be between 0 and 20")
         }
-        let positions = min(request.promptTokens.count + request.maxTokens, contextLength)
+        // max_tokens is an upper bound, clamped to what the context leaves
+        // (no arithmetic on the untrusted value: Int.max must not overflow).
+        let positions = request.promptTokens.count + min(request.maxTokens, contextLength - request.promptTokens.count)
         let reserved = positions * kvBytesPerPosition
         guard reserved <= configuration.kvCacheBytes else {
             throw EngineError.exceedsKVBudget(bytes: reserved, budget: configuration.kvCacheBytes)

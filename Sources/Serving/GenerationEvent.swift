@@ -43,5 +43,5 @@ public struct GenerationResult: Sendable {
     public let timeToFirstToken: Double?
     /// Seconds from submission to the end.
     public let totalSeconds: Double
-    public let error: String?
+    public let error: GenerationFailure?
 }

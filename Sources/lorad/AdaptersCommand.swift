@@ -30,7 +30,7 @@ enum AdaptersCommand {
             for r in records {
                 let row = Row(name: r.name, ranks: r.ranks, alpha: r.alpha, scale: r.scale, target_modules: r.targetModules,
                               bytes: r.byteSize, sha256: r.sha256, base_model_id: r.baseModelId,
-                              created: Int(r.createdAt.timeIntervalSince1970))
+                              created: Int(r.createdAt.timeIntervalSince1970), defect: r.defect)
                 FileHandleOutput.stdout(String(decoding: try encoder.encode(row), as: UTF8.self) + "\n")
             }
             return
@@ -40,11 +40,12 @@ enum AdaptersCommand {
         for r in records {
             lines.append([r.name, r.ranks.map(String.init).joined(separator: ","), r.alpha.map { String($0) } ?? "-",
                           r.targetModules.joined(separator: ","), String(r.byteSize), String(r.sha256.prefix(12)),
-                          r.baseModelId ?? "-", formatter.string(from: r.createdAt)])
+                          r.baseModelId ?? "-", formatter.string(from: r.createdAt)]
+                         + (r.defect.map { ["DAMAGED: " + $0] } ?? []))
         }
         let widths = (0..<lines[0].count).map { i in lines.map { $0[i].count }.max() ?? 0 }
         for line in lines {
-            let padded = line.enumerated().map { i, s in s.padding(toLength: widths[i], withPad: " ", startingAt: 0) }
+            let padded = line.enumerated().map { i, s in i < widths.count ? s.padding(toLength: widths[i], withPad: " ", startingAt: 0) : s }
             FileHandleOutput.stdout(padded.joined(separator: "  ").trimmingCharacters(in: .whitespaces) + "\n")
         }
     }
@@ -59,5 +60,7 @@ enum AdaptersCommand {
         var sha256: String
         var base_model_id: String?
         var created: Int
+        /// Why the row's metadata could not be read (absent when it is fine).
+        var defect: String?
     }
 }

@@ -82,7 +82,7 @@ enum GenerateCommand {
         done.wait()
         FileHandleOutput.stdout("\n")
         if let r = final {
-            if let error = r.error { throw GenerateError.failed(error) }
+            if let error = r.error { throw GenerateError.failed(error.description) }
             let decodeSeconds = r.totalSeconds - (r.timeToFirstToken ?? 0)
             let rate = r.completionTokens > 1 && decodeSeconds > 0 ? Double(r.completionTokens - 1) / decodeSeconds : 0
             FileHandleOutput.stderr("lorad: \(r.promptTokens) prompt + \(r.completionTokens) generated tokens, finish: \(r.finishReason.rawValue), first token \(format((r.timeToFirstToken ?? 0) * 1000)) ms, \(format(rate)) tok/s\n")

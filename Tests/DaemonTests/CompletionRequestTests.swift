@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 import Testing
 @testable import Daemon
 
@@ -6,7 +7,7 @@ import Testing
 /// and refusals that name the field.
 struct CompletionRequestTests {
     func decode(_ json: String) throws -> CompletionRequest {
-        try JSONDecoder().decode(CompletionRequest.self, from: Data(json.utf8))
+        try CompletionRequest(json: JSONNode(try JSONValue.parse(Array(json.utf8), options: .strict)))
     }
 
     func refusal(_ json: String) -> String {

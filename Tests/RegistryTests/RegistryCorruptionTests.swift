@@ -34,15 +34,37 @@ import TestSupport
         #expect(reason.contains("\(fixture.weights.count)"))
     }
 
-    @Test func badJSONColumnIsCorrupt() throws {
+    @Test func aBadJSONColumnIsReportedOnItsRowWithoutFailingTheListing() throws {
         let (registry, fixture) = try seeded()
-        try registry.withWriter { db in try db.run("UPDATE adapters SET ranks = 'eight'") }
-        let error = try #require(throws: RegistryError.self) { try registry.list() }
-        guard case .corrupt(let name, let reason) = error else {
-            Issue.record("expected corrupt, got \(error)")
-            return
-        }
-        #expect(name == fixture.folder)
-        #expect(reason.contains("ranks"))
+        let other = try RegistryTestSupport.fixture("upper-all-r4")
+        try registry.insert(other.newAdapter(), weights: other.weights)
+        try registry.withWriter { db in try db.run("UPDATE adapters SET ranks = 'eight' WHERE name = ?", [.text(fixture.folder)]) }
+        let records = try registry.list()
+        #expect(records.count == 2)
+        let bad = try #require(records.first { $0.name == fixture.folder })
+        #expect(bad.defect?.contains("ranks") == true)
+        #expect(bad.ranks == [])
+        #expect(records.first { $0.name == other.folder }?.defect == nil)
+    }
+
+    @Test func aNonFiniteScaleLeftByAnOlderVersionIsReportedNotFatal() throws {
+        let (registry, fixture) = try seeded()
+        // SQLite stores 9e999 as +inf; versions before the scale bound could write it.
+        try registry.withWriter { db in try db.run("UPDATE adapters SET scale = 9e999, alpha = 1e308") }
+        let record = try #require(try registry.record(named: fixture.folder))
+        #expect(record.scale == nil)
+        #expect(record.alpha == 1e308)
+        #expect(record.defect?.contains("scale") == true)
+        #expect(try registry.list().count == 1)
+    }
+
+    @Test func nonFiniteMetadataIsNeverStored() throws {
+        let (registry, _) = try RegistryTestSupport.freshRegistry("nonfinite")
+        let fixture = try RegistryTestSupport.fixture("python-qv-r8")
+        var adapter = fixture.newAdapter()
+        adapter.scale = .infinity
+        let error = try #require(throws: RegistryError.self) { try registry.insert(adapter, weights: fixture.weights) }
+        guard case .invalidMetadata(_, "scale", _) = error else { Issue.record("expected invalidMetadata, got \(error)"); return }
+        #expect(try registry.list().isEmpty)
     }
 }

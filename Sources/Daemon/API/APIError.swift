@@ -1,6 +1,8 @@
 import Foundation
 import HTTP1
+import Llama
 import LoRA
+import OrderedJSON
 import Registry
 import Serving
 
@@ -52,6 +54,14 @@ public enum APIError {
             return HTTPError(.unprocessableContent, e.description, type: "incompatible_adapter")
         case let e as AdapterSpecError:
             return badRequest(e.description)
+        case let e as GenerationFailure:
+            if case .nonFiniteLogits = e { return HTTPError(.unprocessableContent, e.description, type: "incompatible_adapter") }
+            return internalError(e.description)
+        case let e as JSONAccessError:
+            return badRequest(e.description)
+        case let e as LlamaError:
+            if case .nonFiniteMerge = e { return HTTPError(.unprocessableContent, e.description, type: "incompatible_adapter") }
+            return internalError(e.description)
         case let e as AdapterSourceError:
             if case .unknownAdapter(let name) = e { return notFound("no adapter named '\(name)'") }
             return internalError(e.description)

@@ -46,7 +46,8 @@ public struct AdapterResource: Codable, Sendable, Equatable {
         base_model_id = record.baseModelId
         resident = service.cache.isResident(record.name)
         in_flight = service.cache.leaseCount(record.name)
-        incompatibility = service.compatibility.problem(name: record.name, sha256: record.sha256)
+        incompatibility = record.defect.map { "stored metadata is damaged: \($0)" }
+            ?? service.compatibility.problem(name: record.name, sha256: record.sha256)
         compatible = incompatibility == nil
     }
 

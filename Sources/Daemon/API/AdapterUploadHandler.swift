@@ -81,13 +81,16 @@ struct AdapterUploadHandler {
         let new = NewAdapter(name: name, configJSON: configText, ranks: info.ranks, alpha: info.loraAlpha,
                              scale: scales.count == 1 ? Double(scales[0]) : nil,
                              targetModules: info.adaptedKinds, baseModelId: service.modelID)
-        if replace { try await LiveMergeHandler.unmergeIfMerged(name, service: service) }
         let registry = service.registry
-        let record = try await BlockingWork.run { [weights] in try registry.insert(new, weights: .data(weights), replace: replace) }
-        // New requests load the version just committed; running ones keep theirs.
-        let running = service.cache.leaseCount(name)
-        service.cache.invalidate(name)
-        service.compatibility.clear(name)
+        let (record, running) = try await service.adapterChanges.run { [service] in
+            if replace { try await LiveMergeHandler.unmergeIfMerged(name, service: service) }
+            let record = try await BlockingWork.run { [weights] in try registry.insert(new, weights: .data(weights), replace: replace) }
+            // New requests load the version just committed; running ones keep theirs.
+            let running = service.cache.leaseCount(name)
+            service.cache.invalidate(name)
+            service.compatibility.clear(name)
+            return (record, running)
+        }
         service.logger.info(replace ? "adapter stored (replace)" : "adapter stored",
                             ["adapter": name, "bytes": String(record.byteSize), "sha256": record.sha256])
         var resource = AdapterResource(record: record, service: service)

@@ -30,14 +30,17 @@ struct AdaptersHandler {
         let name = request.parameter("name") ?? ""
         try AdapterRegistry.validateName(name)
         let registry = service.registry
-        if try await BlockingWork.run({ try registry.record(named: name) }) != nil {
-            try await LiveMergeHandler.unmergeIfMerged(name, service: service)
+        let running = try await service.adapterChanges.run { [service] in
+            if try await BlockingWork.run({ try registry.record(named: name) }) != nil {
+                try await LiveMergeHandler.unmergeIfMerged(name, service: service)
+            }
+            guard try await BlockingWork.run({ try registry.delete(named: name) }) else { throw RegistryError.notFound(name) }
+            // Requests holding the deleted version now; they finish with it.
+            let running = service.cache.leaseCount(name)
+            service.cache.invalidate(name)
+            service.compatibility.clear(name)
+            return running
         }
-        guard try await BlockingWork.run({ try registry.delete(named: name) }) else { throw RegistryError.notFound(name) }
-        // Requests holding the deleted version now; they finish with it.
-        let running = service.cache.leaseCount(name)
-        service.cache.invalidate(name)
-        service.compatibility.clear(name)
         service.logger.info("adapter deleted", ["adapter": name])
         try await response.sendAPI(.ok, Deleted(id: name, in_flight: running))
     }

@@ -1,12 +1,15 @@
-import Foundation
+import OrderedJSON
 
 /// The body of `POST /v1/completions` (OpenAI Completions, legacy API).
 ///
-/// Decoding accepts what OpenAI accepts for the fields we implement and
-/// refuses, with the field named, values we do not implement (`n` ≠ 1,
-/// `echo: true`, several prompts). Unknown fields are ignored, as OpenAI
-/// clients send extras (`user`, penalties at their defaults).
-public struct CompletionRequest: Decodable, Sendable {
+/// Read from strictly parsed JSON (duplicate keys refused) through
+/// `JSONNode`, so every refusal names its field and every integer is
+/// range-checked before anything computes with it. Accepts what OpenAI
+/// accepts for the fields we implement and refuses, with the field named,
+/// values we do not implement (`n` ≠ 1, `echo: true`, several prompts).
+/// Unknown fields are ignored, as OpenAI clients send extras (`user`,
+/// penalties at their defaults).
+public struct CompletionRequest: Sendable {
     /// The prompt as text or as token ids.
     public enum Prompt: Sendable, Equatable {
         case text(String)
@@ -16,12 +19,14 @@ public struct CompletionRequest: Decodable, Sendable {
     public var model: String?
     public var adapter: String?
     public var prompt: Prompt
-    /// OpenAI's default is 16.
+    /// OpenAI's default is 16. Any positive value is accepted; the engine
+    /// clamps it to what the context leaves after the prompt (llama.cpp's
+    /// server and OpenAI's `max_tokens` semantics: an upper bound, not a demand).
     public var maxTokens: Int
     /// OpenAI's default is 1; 0 = greedy.
     public var temperature: Double
     public var topP: Double
-    /// 0 or absent = off (vLLM's `top_k`; -1 also means off there).
+    /// 0 = off (vLLM's `top_k`; -1 also means off there).
     public var topK: Int
     public var seed: UInt64?
     public var stop: [String]
@@ -29,80 +34,67 @@ public struct CompletionRequest: Decodable, Sendable {
     /// Number of most likely alternatives to report per token; nil = no logprobs.
     public var logprobs: Int?
 
-    enum CodingKeys: String, CodingKey {
-        case model, adapter, prompt, max_tokens, temperature, top_p, top_k, seed, stop, stream, logprobs, n, echo, best_of
-    }
-
     /// Most stop strings (OpenAI allows 4; more is harmless, but bounded).
     public static let maxStopStrings = 16
     /// OpenAI caps `logprobs` at 5; vLLM allows 20.
     public static let maxLogprobs = 20
+    /// vLLM's `seed` range (a torch.long): -2^63 … 2^63 − 1.
+    public static let seedRange = Int.min...Int.max
 
-    public init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        model = try c.decodeIfPresent(String.self, forKey: .model)
-        adapter = try c.decodeIfPresent(String.self, forKey: .adapter)
-        prompt = try Self.decodePrompt(c)
-        maxTokens = try c.decodeIfPresent(Int.self, forKey: .max_tokens) ?? 16
-        guard maxTokens >= 1 else { throw Self.invalid(.max_tokens, c, "must be at least 1") }
-        temperature = try c.decodeIfPresent(Double.self, forKey: .temperature) ?? 1
-        guard temperature.isFinite, (0...100).contains(temperature) else {
-            throw Self.invalid(.temperature, c, "must be a number in 0...100 (0 = greedy)")
+    public init(json body: JSONNode) throws {
+        guard case .object = body.value else { throw body.mismatch("a JSON object") }
+        model = try body.string("model")
+        adapter = try body.string("adapter")
+        prompt = try Self.prompt(body.required("prompt"))
+        maxTokens = try body.int("max_tokens", in: 1...Int.max) ?? 16
+        temperature = try body.double("temperature", in: 0...100) ?? 1
+        topP = try body.double("top_p", in: 0...1) ?? 1
+        guard topP > 0 else { throw JSONAccessError(path: "top_p", expected: "a number in (0, 1]", found: "0") }
+        topK = max(0, try body.int("top_k", in: -1...Int.max) ?? 0)
+        seed = try body.int("seed", in: Self.seedRange).map { UInt64(bitPattern: Int64($0)) }
+        stop = try Self.stop(body.optional("stop"))
+        stream = try body.bool("stream") ?? false
+        logprobs = try body.int("logprobs", in: 0...Self.maxLogprobs)
+        if let n = try body.int("n"), n != 1 { throw JSONAccessError(path: "n", expected: "1 (only n = 1 is supported)", found: String(n)) }
+        if let n = try body.int("best_of"), n != 1 {
+            throw JSONAccessError(path: "best_of", expected: "1 (only best_of = 1 is supported)", found: String(n))
         }
-        topP = try c.decodeIfPresent(Double.self, forKey: .top_p) ?? 1
-        guard topP.isFinite, topP > 0, topP <= 1 else { throw Self.invalid(.top_p, c, "must be in (0, 1]") }
-        let k = try c.decodeIfPresent(Int.self, forKey: .top_k) ?? 0
-        guard k >= -1 else { throw Self.invalid(.top_k, c, "must be ≥ 0 (0 or -1 = off)") }
-        topK = max(0, k)
-        if let s = try c.decodeIfPresent(Int64.self, forKey: .seed) {
-            seed = UInt64(bitPattern: s)
-        } else {
-            seed = nil
-        }
-        if let one = try? c.decodeIfPresent(String.self, forKey: .stop) {
-            stop = [one]
-        } else {
-            stop = try c.decodeIfPresent([String].self, forKey: .stop) ?? []
-        }
-        guard stop.count <= Self.maxStopStrings else {
-            throw Self.invalid(.stop, c, "at most \(Self.maxStopStrings) stop strings")
-        }
-        guard !stop.contains(where: \.isEmpty) else { throw Self.invalid(.stop, c, "stop strings must not be empty") }
-        stream = try c.decodeIfPresent(Bool.self, forKey: .stream) ?? false
-        logprobs = try c.decodeIfPresent(Int.self, forKey: .logprobs)
-        if let l = logprobs, !(0...Self.maxLogprobs).contains(l) {
-            throw Self.invalid(.logprobs, c, "must be in 0...\(Self.maxLogprobs)")
-        }
-        if let n = try c.decodeIfPresent(Int.self, forKey: .n), n != 1 {
-            throw Self.invalid(.n, c, "only n = 1 is supported")
-        }
-        if let n = try c.decodeIfPresent(Int.self, forKey: .best_of), n != 1 {
-            throw Self.invalid(.best_of, c, "only best_of = 1 is supported")
-        }
-        if try c.decodeIfPresent(Bool.self, forKey: .echo) == true {
-            throw Self.invalid(.echo, c, "echo = true is not supported")
-        }
+        if try body.bool("echo") == true { throw JSONAccessError(path: "echo", expected: "false (echo is not supported)", found: "true") }
     }
 
     /// A string, a list of one string, a list of token ids, or a list of one list of ids.
-    private static func decodePrompt(_ c: KeyedDecodingContainer<CodingKeys>) throws -> Prompt {
-        guard c.contains(.prompt) else {
-            throw DecodingError.keyNotFound(CodingKeys.prompt, .init(codingPath: c.codingPath, debugDescription: "prompt is required"))
+    static func prompt(_ node: JSONNode) throws -> Prompt {
+        let expected = "a string, a list of one string, or a list of token ids"
+        switch node.value {
+        case .string(let text):
+            return .text(text)
+        case .array(let items):
+            if items.isEmpty { return .tokens([]) }
+            if case .string = items[0] {
+                guard items.count == 1 else { throw node.mismatch("exactly one prompt (got \(items.count))") }
+                return .text(try node.array()[0].string())
+            }
+            if case .array = items[0] {
+                guard items.count == 1 else { throw node.mismatch("exactly one prompt (got \(items.count))") }
+                return .tokens(try tokenIDs(node.array()[0]))
+            }
+            return .tokens(try tokenIDs(node))
+        default:
+            throw node.mismatch(expected)
         }
-        if let text = try? c.decode(String.self, forKey: .prompt) { return .text(text) }
-        if let ids = try? c.decode([Int].self, forKey: .prompt) { return .tokens(ids) }
-        if let texts = try? c.decode([String].self, forKey: .prompt) {
-            guard texts.count == 1 else { throw invalid(.prompt, c, "exactly one prompt is supported (got \(texts.count))") }
-            return .text(texts[0])
-        }
-        if let lists = try? c.decode([[Int]].self, forKey: .prompt) {
-            guard lists.count == 1 else { throw invalid(.prompt, c, "exactly one prompt is supported (got \(lists.count))") }
-            return .tokens(lists[0])
-        }
-        throw invalid(.prompt, c, "must be a string, a list of one string, or a list of token ids")
     }
 
-    private static func invalid(_ key: CodingKeys, _ c: KeyedDecodingContainer<CodingKeys>, _ reason: String) -> DecodingError {
-        .dataCorrupted(.init(codingPath: c.codingPath + [key], debugDescription: "`\(key.stringValue)` \(reason)"))
+    /// Token ids: non-negative integers (the engine checks them against the vocabulary).
+    static func tokenIDs(_ node: JSONNode) throws -> [Int] {
+        try node.array().map { try $0.int(in: 0...Int(Int32.max)) }
+    }
+
+    static func stop(_ node: JSONNode?) throws -> [String] {
+        guard let node else { return [] }
+        let stop: [String]
+        if case .string(let one) = node.value { stop = [one] } else { stop = try node.array().map { try $0.string() } }
+        guard stop.count <= maxStopStrings else { throw node.mismatch("at most \(maxStopStrings) stop strings") }
+        guard !stop.contains(where: \.isEmpty) else { throw node.mismatch("non-empty stop strings") }
+        return stop
     }
 }

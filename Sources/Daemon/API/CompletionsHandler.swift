@@ -23,7 +23,7 @@ struct CompletionsHandler {
 
     func handle(_ request: HTTPRequest, _ response: HTTPResponse) async throws -> Outcome {
         try service.auth.requireInference(request)
-        let body = try await request.decodeJSON(CompletionRequest.self)
+        let body = try CompletionRequest(json: try await request.jsonBody())
         let adapterQuery = request.query("adapter")
         let (spec, modelName) = try await BlockingWork.run { [self] in try resolveAdapter(query: adapterQuery, body: body) }
 
@@ -114,7 +114,7 @@ struct CompletionsHandler {
             case .finished(let result):
                 // Cancelled: the client is gone, nobody to answer.
                 if result.finishReason == .cancelled { return result }
-                if result.finishReason == .error { throw APIError.internalError(result.error ?? "generation failed") }
+                if result.finishReason == .error { throw APIError.map(result.error ?? .engine("generation failed")) }
                 let choice = CompletionResponse.Choice(text: result.text, logprobs: logprobs ? report : nil,
                                                        finish_reason: Self.finishReason(result))
                 try await response.sendAPI(.ok, CompletionResponse(
@@ -135,26 +135,38 @@ struct CompletionsHandler {
                 choices: [.init(text: text, logprobs: report, finish_reason: finish)], usage: usage))
         }
         var offset = 0
-        while let event = await events.next() {
-            switch event {
-            case .token(let token):
-                var report = CompletionLogprobs()
-                if logprobs { append(token, to: &report, offset: &offset) }
-                // Held-back text yields empty pieces; they carry nothing to show.
-                guard !token.text.isEmpty || !report.isEmpty else { continue }
-                try await sse.send(data: try chunk(token.text, logprobs ? report : nil, finish: nil))
-            case .finished(let result):
-                if result.finishReason == .cancelled { return result }   // the client is gone
-                if let error = result.error, result.finishReason == .error {
-                    try await sse.send(data: APIErrorBody(APIError.internalError(error)).json)
-                } else {
-                    try await sse.send(data: try chunk("", nil, finish: Self.finishReason(result),
-                                                       usage: .init(prompt: result.promptTokens, completion: result.completionTokens)))
+        do {
+            while let event = await events.next() {
+                switch event {
+                case .token(let token):
+                    var report = CompletionLogprobs()
+                    if logprobs { append(token, to: &report, offset: &offset) }
+                    // Held-back text yields empty pieces; they carry nothing to show.
+                    guard !token.text.isEmpty || !report.isEmpty else { continue }
+                    try await sse.send(data: try chunk(token.text, logprobs ? report : nil, finish: nil))
+                case .finished(let result):
+                    if result.finishReason == .cancelled { return result }   // the client is gone
+                    if let error = result.error, result.finishReason == .error {
+                        try await sse.send(data: APIErrorBody(APIError.map(error)).json)
+                    } else {
+                        try await sse.send(data: try chunk("", nil, finish: Self.finishReason(result),
+                                                           usage: .init(prompt: result.promptTokens, completion: result.completionTokens)))
+                    }
+                    try await sse.send(data: "[DONE]")
+                    try await sse.finish()
+                    return result
                 }
-                try await sse.send(data: "[DONE]")
-                try await sse.finish()
-                return result
             }
+        } catch let error as HTTPConnectionError {
+            throw error   // nobody to tell
+        } catch {
+            // The status line went out long ago: a failure now is reported the
+            // way OpenAI streams report one, as an `{"error": …}` event, and the
+            // stream still ends properly; the caller cancels the generation.
+            try await sse.send(data: APIErrorBody(APIError.map(error)).json)
+            try await sse.send(data: "[DONE]")
+            try await sse.finish()
+            throw error
         }
         return nil
     }

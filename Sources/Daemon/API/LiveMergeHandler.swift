@@ -31,10 +31,6 @@ struct LiveMergeHandler {
         }
     }
 
-    struct PutBody: Decodable {
-        var adapter: String?
-    }
-
     func get(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
         try service.auth.requireInference(request)
         try await response.sendAPI(.ok, try await body(request))
@@ -43,19 +39,20 @@ struct LiveMergeHandler {
     /// Returns the merged spec (for the access log).
     func put(_ request: HTTPRequest, _ response: HTTPResponse) async throws -> String? {
         try service.auth.requireAdmin(request)
-        let put: PutBody
-        do { put = try await request.decodeJSON(PutBody.self) } catch let e as HTTPError { throw e } catch {
-            throw APIError.badRequest("the body must be a JSON object {\"adapter\": \"NAME\"}: \(error)")
-        }
+        let put = try await request.jsonBody()
+        guard case .object = put.value else { throw APIError.badRequest("the body must be a JSON object {\"adapter\": \"NAME\"}") }
         let engine = service.engine
-        if let text = put.adapter, !text.isEmpty {
-            let spec = try AdapterSpec(parsing: text)
-            try await BlockingWork.run { try engine.liveMerge(spec) }
-            service.logger.info("adapter live-merged", ["adapter": spec.description])
-        } else {
-            try await BlockingWork.run { try engine.liveUnmerge() }
+        let adapter = try put.string("adapter")
+        let body = try await service.adapterChanges.run { [service] in
+            if let text = adapter, !text.isEmpty {
+                let spec = try AdapterSpec(parsing: text)
+                try await BlockingWork.run { try engine.liveMerge(spec) }
+                service.logger.info("adapter live-merged", ["adapter": spec.description])
+            } else {
+                try await BlockingWork.run { try engine.liveUnmerge() }
+            }
+            return try await self.body(request)
         }
-        let body = try await body(request)
         try await response.sendAPI(.ok, body)
         return body.adapter
     }
@@ -63,15 +60,20 @@ struct LiveMergeHandler {
     func delete(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
         try service.auth.requireAdmin(request)
         let engine = service.engine
-        let previous = engine.liveMerged
-        try await BlockingWork.run { try engine.liveUnmerge() }
-        if let previous { service.logger.info("adapter live-unmerged", ["adapter": previous.description]) }
-        try await response.sendAPI(.ok, try await body(request))
+        let body = try await service.adapterChanges.run { [service] in
+            let previous = engine.liveMerged
+            try await BlockingWork.run { try engine.liveUnmerge() }
+            if let previous { service.logger.info("adapter live-unmerged", ["adapter": previous.description]) }
+            return try await self.body(request)
+        }
+        try await response.sendAPI(.ok, body)
     }
 
     private func body(_ request: HTTPRequest) async throws -> Body {
         var body = Body(adapter: service.engine.liveMerged?.description)
         if let flag = request.query("checksum"), ["1", "true", "yes"].contains(flag.lowercased()) {
+            // Hashing every weight pauses the engine for a moment: an admin tool.
+            try service.auth.requireAdmin(request)
             let engine = service.engine
             let sum = try await BlockingWork.run { try engine.betweenSteps { engine.model.weights.checksum() } }
             body.weights_checksum = String(sum, radix: 16).leftPadded(to: 16)

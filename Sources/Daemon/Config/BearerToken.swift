@@ -38,11 +38,14 @@ public struct BearerToken: Sendable, Equatable, CustomStringConvertible, CustomD
     }
 
     /// Whether `presented` (the part after `Bearer `) is this token.
+    ///
+    /// The length difference is folded in at full width: truncating it to a
+    /// byte once made a token followed by 256·k extra characters match.
     public func matches(_ presented: String) -> Bool {
         let other = Array(presented.utf8)
-        var difference = UInt8(truncatingIfNeeded: other.count ^ bytes.count)
+        var difference = UInt(bitPattern: other.count ^ bytes.count)
         for i in 0..<bytes.count {
-            difference |= bytes[i] ^ (i < other.count ? other[i] : 0)
+            difference |= UInt(bytes[i] ^ (i < other.count ? other[i] : 0))
         }
         return difference == 0
     }
