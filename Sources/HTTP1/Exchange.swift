@@ -183,11 +183,13 @@ final class Exchange: @unchecked Sendable {  // state below is confined to `conn
         connection.exchangeFinished(self)
     }
 
-    /// A body the client was told to hold back (100-continue not sent) or
-    /// that nobody read cannot be skipped safely: close after answering. So
-    /// does a connection that is draining or already broken.
+    /// A response that starts before the request body has fully arrived
+    /// (an early 201/4xx/503, or 100-continue never sent) ends the connection:
+    /// the rest of the body cannot be skipped safely (RFC 9112 §9.6), so the
+    /// head says `Connection: close` rather than promising a reuse that
+    /// will not happen. So does a connection that is draining or already broken.
     private func settleKeepAlive() {
-        if !body.isComplete && !body.wasRequested { keepAlive = false }
+        if !body.isComplete { keepAlive = false }
         if !connection.mayKeepAlive { keepAlive = false }
     }
 }

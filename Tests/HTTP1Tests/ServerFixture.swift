@@ -57,5 +57,9 @@ struct ServerFixture {
         server.route(.POST, "/ignore-body") { _, res in
             try await res.send(text: "not reading it")
         }
+        server.route(.POST, "/read-one") { req, res in
+            _ = try await req.read()
+            try await res.send(.created, text: "read one piece")
+        }
     }
 }
