@@ -16,6 +16,7 @@ extension LoradServer {
         (.kvCacheMB, { $0.kvCacheMB != $1.kvCacheMB }),
         (.threads, { $0.threads != $1.threads }),
         (.maxUploadMB, { $0.maxUploadMB != $1.maxUploadMB }),
+        (.uploadBufferMB, { $0.uploadBufferMB != $1.uploadBufferMB }),
         (.headerTimeoutSeconds, { $0.headerTimeoutSeconds != $1.headerTimeoutSeconds }),
         (.idleTimeoutSeconds, { $0.idleTimeoutSeconds != $1.idleTimeoutSeconds }),
         (.bodyTimeoutSeconds, { $0.bodyTimeoutSeconds != $1.bodyTimeoutSeconds }),

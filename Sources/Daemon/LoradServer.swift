@@ -113,7 +113,8 @@ public final class LoradServer: Sendable {
         let engine = Engine(model: model, tokenizer: tokenizer, adapters: cache, configuration: engineConfiguration,
                             heartbeat: heartbeat)
         let service = LoradService(modelID: modelID, engine: engine, registry: registry, compatibility: compatibility,
-                                   auth: auth, logger: logger, maxUploadBytes: configuration.maxUploadMB << 20)
+                                   auth: auth, logger: logger, maxUploadBytes: configuration.maxUploadMB << 20,
+                                   uploadBufferBytes: configuration.uploadBufferMB << 20)
         let started = phase.withLock { p -> Bool in
             if case .draining = p { return false }   // a signal arrived while loading
             p = .serving(service)

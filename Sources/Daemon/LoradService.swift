@@ -20,6 +20,8 @@ public final class LoradService: Sendable {
     public let logger: Logger
     /// Largest upload body accepted (`max_upload_mb`).
     public let maxUploadBytes: Int
+    /// What all in-flight uploads may buffer together (`upload_buffer_mb`).
+    public let uploadBudget: UploadBudget
     /// The base's linears and their (out, in) shapes, for validating uploads.
     public let baseShapes: [LinearID: LinearShape]
     /// Serialises live-merge changes with adapter deletes and replaces, so
@@ -31,7 +33,7 @@ public final class LoradService: Sendable {
     public var tokenizer: Tokenizer { engine.tokenizer }
 
     public init(modelID: String, engine: Engine, registry: AdapterRegistry, compatibility: AdapterCompatibility,
-                auth: Auth, logger: Logger, maxUploadBytes: Int) {
+                auth: Auth, logger: Logger, maxUploadBytes: Int, uploadBufferBytes: Int) {
         self.modelID = modelID
         self.created = Int(Date().timeIntervalSince1970)
         self.engine = engine
@@ -40,6 +42,7 @@ public final class LoradService: Sendable {
         self.auth = auth
         self.logger = logger
         self.maxUploadBytes = maxUploadBytes
+        self.uploadBudget = UploadBudget(limitBytes: uploadBufferBytes)
         self.baseShapes = engine.model.weights.linearShapes
     }
 }

@@ -33,7 +33,12 @@ final class MetricsBridge: Sendable {
     /// Why a refused request was refused, for `lorad_rejected_requests{reason}`.
     static func rejectionReason(_ error: HTTPError) -> String? {
         switch error.status.code {
-        case 503: return error.type == "overloaded" ? "queue_full" : "unavailable"
+        case 503:
+            switch error.type {
+            case "overloaded": return "queue_full"
+            case UploadBudget.errorType: return "upload_buffer_full"
+            default: return "unavailable"
+            }
         case 413: return "too_large"
         case 401, 403: return "unauthorized"
         case 429: return "rate_limited"
@@ -48,6 +53,7 @@ final class MetricsBridge: Sendable {
             let engine = service.engine.stats
             let cache = service.cache.stats
             metrics.queueDepth.set(Double(engine.queued))
+            metrics.uploadBufferedBytes.set(Double(service.uploadBudget.usedBytes))
             metrics.activeSequences.set(Double(engine.running))
             metrics.kvCacheBytes.set(Double(engine.kvReservedBytes))
             let merged = service.engine.liveMerged?.description

@@ -22,6 +22,8 @@ public struct ServerMetrics: Sendable {
     public let openConnections: GaugeMetric
     /// Requests refused before running (`queue_full`, `draining`, `too_large`, …).
     public let rejectedRequests: CounterMetric        // {reason}
+    /// Bytes buffered by adapter uploads in progress (`upload_buffer_mb` caps it).
+    public let uploadBufferedBytes: GaugeMetric
 
     /// Completion requests by adapter.
     public let completions: CounterMetric             // {adapter}
@@ -68,6 +70,8 @@ public struct ServerMetrics: Sendable {
         openConnections = try registry.gauge("lorad_open_connections", help: "Open client connections.")
         rejectedRequests = try registry.counter("lorad_rejected_requests", help: "Requests refused before running, by reason.",
                                                 labels: ["reason"])
+        uploadBufferedBytes = try registry.gauge("lorad_upload_buffered_bytes",
+                                                 help: "Bytes buffered by adapter uploads in progress.")
         completions = try registry.counter("lorad_completions", help: "Completion requests by adapter.", labels: ["adapter"])
         promptTokens = try registry.counter("lorad_prompt_tokens", help: "Prompt tokens processed, by adapter.", labels: ["adapter"])
         completionTokens = try registry.counter("lorad_completion_tokens", help: "Tokens generated, by adapter.", labels: ["adapter"])

@@ -38,10 +38,11 @@ public final class HTTPRequest: Sendable {
         }
     }
 
-    /// The whole body, buffered. The route's body limit bounds it.
+    /// The whole body, buffered. The route's body limit bounds it; the buffer
+    /// grows with the bytes received, never reserved from the announced
+    /// Content-Length (which costs a client nothing to inflate).
     public func body() async throws -> [UInt8] {
         var all: [UInt8] = []
-        if case .contentLength(let n) = head.framing { all.reserveCapacity(n) }
         while let piece = try await read() {
             if all.isEmpty { all = piece } else { all += piece }
         }

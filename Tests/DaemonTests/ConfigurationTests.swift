@@ -25,6 +25,7 @@ import TestSupport
         kv_cache_mb = 2048
         threads = 3
         max_upload_mb = 50
+        upload_buffer_mb = 100
         header_timeout_s = 2.5
         idle_timeout_s = 120
         body_timeout_s = 30
@@ -48,6 +49,7 @@ import TestSupport
         expected.kvCacheMB = 2048
         expected.threads = 3
         expected.maxUploadMB = 50
+        expected.uploadBufferMB = 100
         expected.headerTimeoutSeconds = 2.5
         expected.idleTimeoutSeconds = 120
         expected.bodyTimeoutSeconds = 30

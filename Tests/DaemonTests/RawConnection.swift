@@ -71,3 +71,8 @@ final class RawConnection: @unchecked Sendable {  // `fd` is immutable; sends fr
         }
     }
 }
+
+extension RawConnection {
+    /// Closes both directions now (the descriptor stays until deinit).
+    func shutdown() { Glibc.shutdown(fd, Int32(SHUT_RDWR)) }
+}

@@ -13,12 +13,13 @@ import Registry
 /// stores it in one transaction. Replacing an adapter leaves running requests
 /// on the old version (their cache lease holds it) while new ones load the new.
 ///
-/// Peak memory: the weights part is held once (a `Data` reserved at the
-/// body's Content-Length and filled piece by piece from the socket, bounded
-/// by `max_upload_mb`); validation reads it in place
-/// and the registry streams it into the BLOB from the same buffer. Validation
-/// also decodes an F32 copy of the LoRA factors (≤ 2× the file for F16/BF16
-/// uploads), freed before the insert.
+/// Peak memory: the weights part is held once (a `Data` that grows with the
+/// bytes received — never reserved from the announced Content-Length, which
+/// costs a client nothing to inflate — bounded by `max_upload_mb`, and
+/// claimed from the `UploadBudget` all in-flight uploads share); validation
+/// reads it in place and the registry streams it into the BLOB from the same
+/// buffer. Validation also decodes an F32 copy of the LoRA factors (≤ 2× the
+/// file for F16/BF16 uploads), freed before the insert.
 struct AdapterUploadHandler {
     let service: LoradService
 
@@ -30,6 +31,8 @@ struct AdapterUploadHandler {
         try service.auth.requireAdmin(request)
         let replace = try Self.flag(request.query("replace"), name: "replace")
         let form = try request.multipart(limits: MultipartLimits(maxPartBytes: service.maxUploadBytes, maxParts: 8))
+        let claim = service.uploadBudget.claim()
+        defer { claim.release() }
 
         var name: String?
         var config: Data?
@@ -38,7 +41,7 @@ struct AdapterUploadHandler {
             switch part.name {
             case "name":
                 guard name == nil else { throw APIError.badRequest("multipart field `name` appears twice") }
-                let data = try await Self.collect(part, limit: Self.maxNameFieldBytes)
+                let data = try await Self.collect(part, limit: Self.maxNameFieldBytes, claim: claim)
                 guard let text = String(data: data, encoding: .utf8) else {
                     throw APIError.badRequest("multipart field `name` is not UTF-8 text")
                 }
@@ -51,14 +54,10 @@ struct AdapterUploadHandler {
                 name = text
             case "config":
                 guard config == nil else { throw APIError.badRequest("multipart field `config` appears twice") }
-                config = try await Self.collect(part, limit: Self.maxConfigBytes)
+                config = try await Self.collect(part, limit: Self.maxConfigBytes, claim: claim)
             case "weights":
                 guard weights == nil else { throw APIError.badRequest("multipart field `weights` appears twice") }
-                // Reserve the body's size up front: growing the buffer by doubling
-                // would briefly hold two copies of the weights.
-                var reserve = 0
-                if case .contentLength(let n) = request.head.framing { reserve = min(n, service.maxUploadBytes) }
-                weights = try await Self.collect(part, limit: service.maxUploadBytes, reserve: reserve)
+                weights = try await Self.collect(part, limit: service.maxUploadBytes, claim: claim)
             default:
                 throw APIError.badRequest("unexpected multipart field `\(part.name)`: expected `name`, `config` "
                     + "(adapter_config.json) and `weights` (adapter_model.safetensors)")
@@ -100,14 +99,17 @@ struct AdapterUploadHandler {
         return name
     }
 
-    /// A part's content into one buffer, refusing more than `limit` bytes (413).
-    static func collect(_ part: MultipartPart, limit: Int, reserve: Int = 0) async throws -> Data {
-        var data = Data(capacity: reserve)
+    /// A part's content into one buffer that grows with the bytes received
+    /// (Data grows geometrically, by `realloc`), refusing more than `limit`
+    /// bytes (413); every piece is claimed from the upload budget first (503).
+    static func collect(_ part: MultipartPart, limit: Int, claim: UploadBudget.Claim) async throws -> Data {
+        var data = Data()
         while let piece = try await part.read() {
             guard data.count + piece.count <= limit else {
                 throw HTTPError(.contentTooLarge, "multipart field `\(part.name)` exceeds its limit of \(limit) bytes",
                                 type: "invalid_request_error")
             }
+            try claim.add(piece.count)
             data.append(contentsOf: piece)
         }
         return data

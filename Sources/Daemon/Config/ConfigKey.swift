@@ -12,6 +12,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case kvCacheMB = "kv_cache_mb"
     case threads
     case maxUploadMB = "max_upload_mb"
+    case uploadBufferMB = "upload_buffer_mb"
     case headerTimeoutSeconds = "header_timeout_s"
     case idleTimeoutSeconds = "idle_timeout_s"
     case bodyTimeoutSeconds = "body_timeout_s"
@@ -60,6 +61,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .maxBatch: return 1...1024
         case .maxQueue: return 1...1_000_000
         case .maxUploadMB: return 1...65_536
+        case .uploadBufferMB: return 1...1_048_576
         case .maxConnections: return 1...1_000_000
         case .bodyMinRateKiB: return 0...1_048_576
         case .threads: return ConfigKey.threadRange
@@ -88,6 +90,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .maxQueue: return setInt(value, &c.maxQueue)
         case .kvCacheMB: return setInt(value, &c.kvCacheMB)
         case .maxUploadMB: return setInt(value, &c.maxUploadMB)
+        case .uploadBufferMB: return setInt(value, &c.uploadBufferMB)
         case .maxConnections: return setInt(value, &c.maxConnections)
         case .threads:
             if value == "auto" { c.threads = Configuration.defaultThreads; return true }
@@ -136,6 +139,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .kvCacheMB: return String(c.kvCacheMB)
         case .threads: return String(c.threads)
         case .maxUploadMB: return String(c.maxUploadMB)
+        case .uploadBufferMB: return String(c.uploadBufferMB)
         case .headerTimeoutSeconds: return ConfigKey.seconds(c.headerTimeoutSeconds)
         case .idleTimeoutSeconds: return ConfigKey.seconds(c.idleTimeoutSeconds)
         case .bodyTimeoutSeconds: return ConfigKey.seconds(c.bodyTimeoutSeconds)

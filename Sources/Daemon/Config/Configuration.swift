@@ -37,6 +37,9 @@ public struct Configuration: Equatable, Sendable {
     public var threads: Int
     /// `max_upload_mb`: largest accepted request body (adapter upload).
     public var maxUploadMB: Int
+    /// `upload_buffer_mb`: bytes all in-flight uploads may buffer together
+    /// (503 + Retry-After beyond).
+    public var uploadBufferMB: Int
     /// `header_timeout_s`: time allowed to send a complete request head.
     public var headerTimeoutSeconds: Double
     /// `idle_timeout_s`: keep-alive connections idle this long are closed.
@@ -74,6 +77,7 @@ public struct Configuration: Equatable, Sendable {
         kvCacheMB = 256
         threads = Configuration.defaultThreads
         maxUploadMB = 256
+        uploadBufferMB = 1024
         headerTimeoutSeconds = 10
         idleTimeoutSeconds = 60
         bodyTimeoutSeconds = 60
