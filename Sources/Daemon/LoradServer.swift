@@ -24,7 +24,7 @@ import Tokenization
 public final class LoradServer: Sendable {
     public enum Phase: Sendable {
         case loading
-        case serving(LoradService)
+        case serving(LoadedModel)
         case draining
     }
 
@@ -60,7 +60,7 @@ public final class LoradServer: Sendable {
     public var currentPhase: Phase { phase.withLock { $0 } }
 
     /// The loaded service, or nil while loading or draining.
-    public var service: LoradService? {
+    public var service: LoadedModel? {
         if case .serving(let s) = currentPhase { return s }
         return nil
     }
@@ -80,7 +80,7 @@ public final class LoradServer: Sendable {
     ///   - heartbeatInterval: the longest the idle engine goes without calling
     ///     `heartbeat` (pass the watchdog's ping interval; default 1 s).
     @discardableResult
-    public func load(heartbeat: (@Sendable () -> Void)? = nil, heartbeatInterval: Double? = nil) throws -> LoradService {
+    public func load(heartbeat: (@Sendable () -> Void)? = nil, heartbeatInterval: Double? = nil) throws -> LoadedModel {
         let folder = URL(fileURLWithPath: configuration.model).standardizedFileURL
         let start = ContinuousClock.now
         let model = try LlamaModel.load(folder: folder)
@@ -112,9 +112,9 @@ public final class LoradServer: Sendable {
                                  loader: AdapterCache.validatingLoader(base: shapes))
         let engine = Engine(model: model, tokenizer: tokenizer, adapters: cache, configuration: engineConfiguration,
                             heartbeat: heartbeat)
-        let service = LoradService(modelID: modelID, engine: engine, registry: registry, compatibility: compatibility,
-                                   auth: auth, logger: logger, maxUploadBytes: configuration.maxUploadMB << 20,
-                                   uploadBufferBytes: configuration.uploadBufferMB << 20)
+        let service = LoadedModel(modelID: modelID, engine: engine, registry: registry, compatibility: compatibility,
+                                  auth: auth, logger: logger, maxUploadBytes: configuration.maxUploadMB << 20,
+                                  uploadBufferBytes: configuration.uploadBufferMB << 20)
         let started = phase.withLock { p -> Bool in
             if case .draining = p { return false }   // a signal arrived while loading
             p = .serving(service)
@@ -194,7 +194,7 @@ public final class LoradServer: Sendable {
     /// Adds a route that needs the loaded service: 503 before/after, every
     /// error mapped to the API's status and shape, one access-log line.
     func route(_ method: HTTPMethod, _ pattern: String, maxBodyBytes: Int? = nil,
-                       _ body: @escaping @Sendable (LoradService, HTTPRequest, HTTPResponse) async throws -> AccessInfo) {
+                       _ body: @escaping @Sendable (LoadedModel, HTTPRequest, HTTPResponse) async throws -> AccessInfo) {
         // Metrics label by route template, never the raw path (bounded cardinality).
         let endpoint = pattern.replacingOccurrences(of: ":name", with: "{name}")
         http.route(method, pattern, maxBodyBytes: maxBodyBytes) { [self] request, response in

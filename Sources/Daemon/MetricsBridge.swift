@@ -47,7 +47,7 @@ final class MetricsBridge: Sendable {
     }
 
     /// Brings the gauges and engine/cache counters up to date, then renders.
-    func exposition(service: LoradService?, openConnections: Int) -> String {
+    func exposition(service: LoadedModel?, openConnections: Int) -> String {
         metrics.openConnections.set(Double(openConnections))
         if let service {
             let engine = service.engine.stats

@@ -6,14 +6,10 @@ import COpenBLAS
 /// Why wrappers: call sites then read as the math (`y = x·Wᵀ`) instead of
 /// eleven positional CBLAS arguments, and the thread-count policy lives here.
 public enum BLAS {
-    /// Sets the compute thread count: OpenBLAS's thread pool and our own
-    /// kernels' `ComputePool.shared`. Call once, before any compute, from
-    /// configuration: two thread pools on two cores collapse throughput
-    /// (PERF-NOTES.md), so the engine thread is the only caller of either and
-    /// uses one of them at a time.
-    public static func setThreadCount(_ n: Int) {
+    /// Sizes OpenBLAS's thread pool only; `Compute.setThreads` is the one
+    /// caller (it sizes `ComputePool.shared` to match).
+    static func setThreadCount(_ n: Int) {
         openblas_set_num_threads(Int32(max(1, n)))
-        ComputePool.resize(threads: max(1, n))
     }
 
     public static var threadCount: Int { Int(openblas_get_num_threads()) }

@@ -8,7 +8,7 @@ extension ComputePool {
     public static let serial = ComputePool(threads: 1)
 
     /// The process-wide pool the forward pass runs on. Sized by
-    /// `BLAS.setThreadCount` (one setting for OpenBLAS and for our kernels,
+    /// `Compute.setThreads` (one setting for OpenBLAS and for our kernels,
     /// so the two never oversubscribe the cores); until then, OpenBLAS's
     /// default thread count.
     public static var shared: ComputePool {

@@ -13,18 +13,18 @@ extension Engine {
         let lease = try adapters.lease(spec)
         try betweenSteps { [self] in
             let previous = mergedLane
-            previous?.state.restore()
+            previous?.merge.restore()
             mergedLane = nil
-            let state = LiveMerge(weights: model.weights)
+            let merge = LiveMerge(weights: model.weights)
             let uses = lease.uses
-            do { try state.fold(uses) } catch {
-                state.restore()   // never leave a half-merged model
+            do { try merge.fold(uses) } catch {
+                merge.restore()   // never leave a half-merged model
                 // Put the previous merge back: the same fold of the same
                 // adapters on the same W0 gives the same bits.
-                if let previous, (try? previous.state.fold(previous.uses)) != nil { mergedLane = previous }
+                if let previous, (try? previous.merge.fold(previous.uses)) != nil { mergedLane = previous }
                 throw error
             }
-            mergedLane = MergedLane(spec: spec, uses: uses, lease: lease, state: state)
+            mergedLane = MergedLane(spec: spec, uses: uses, lease: lease, merge: merge)
         }
         publishMerged(spec)
     }
@@ -32,7 +32,7 @@ extension Engine {
     /// Restores W0 exactly (a no-op when nothing is merged).
     public func liveUnmerge() throws {
         try betweenSteps { [self] in
-            mergedLane?.state.restore()
+            mergedLane?.merge.restore()
             mergedLane = nil
         }
         publishMerged(nil)
@@ -54,13 +54,4 @@ extension Engine {
         }
         return out
     }
-}
-
-/// The live-merged adapters, the lease that keeps them alive, and the saved
-/// W0 rows that undo the merge. Engine-thread state.
-struct MergedLane {
-    let spec: AdapterSpec
-    let uses: [AdapterUse]
-    let lease: AdapterLease
-    let state: LiveMerge
 }

@@ -27,7 +27,7 @@ enum GenerateCommand {
                                              "seed", "stop", "adapter", "threads"])
         guard let prompt = a.value("prompt") ?? a.positional.first else { throw UsageError.missing("--prompt TEXT") }
         let folder = try ModelLocator.resolve(a.value("model"))
-        BLAS.setThreadCount(try a.int("threads", default: 2, range: 1...256))
+        Compute.setThreads(try a.int("threads", default: 2, range: 1...256))
         let sampling = SamplingParameters(
             temperature: try a.float("temperature", default: 0, range: 0...100),
             topK: try a.int("top-k", default: 0, range: 0...Int.max),

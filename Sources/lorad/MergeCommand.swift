@@ -26,7 +26,7 @@ enum MergeCommand {
             guard let parsed = DType(userSpelling: d) else { throw UsageError.badValue(option: "dtype", value: d, expected: "f32, bf16 or f16") }
             dtype = parsed
         }
-        BLAS.setThreadCount(try a.int("threads", default: 2, range: 1...256))
+        Compute.setThreads(try a.int("threads", default: 2, range: 1...256))
 
         let checkpoint = try Checkpoint(folder: modelFolder)
         let shapes = AdapterLoader.linearShapes(of: checkpoint)

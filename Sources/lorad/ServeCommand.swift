@@ -37,7 +37,7 @@ enum ServeCommand {
         let configFile = a.value("config"), flags = overrides
         let configuration = try Configuration.resolve(file: configFile, overrides: flags)
 
-        BLAS.setThreadCount(configuration.threads)
+        Compute.setThreads(configuration.threads)
         let logger = Logger(level: configuration.logLevel, format: configuration.logFormat)
         let server = try LoradServer(configuration: configuration, logger: logger)
         let notify = SdNotify(environment: ProcessInfo.processInfo.environment)

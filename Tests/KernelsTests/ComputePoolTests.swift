@@ -70,7 +70,7 @@ import Testing
         #expect(failures.load(ordering: .relaxed) == 0)
     }
 
-    /// `resize` is what `BLAS.setThreadCount` calls (not called here: other
+    /// `resize` is what `Compute.setThreads` calls (not called here: other
     /// suites run BLAS concurrently, and OpenBLAS's own resize is not safe
     /// under a running call). Callers holding the old pool still get every
     /// part run: a stopped pool runs jobs inline.

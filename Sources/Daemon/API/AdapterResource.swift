@@ -30,7 +30,7 @@ public struct AdapterResource: Codable, Sendable, Equatable {
     /// previous version (they finish with it).
     public var previous_in_flight: Int?
 
-    public init(record: AdapterRecord, service: LoradService) {
+    public init(record: AdapterRecord, service: LoadedModel) {
         id = record.name
         name = record.name
         ranks = record.ranks

@@ -21,7 +21,7 @@ import Registry
 /// buffer. Validation also decodes an F32 copy of the LoRA factors (≤ 2× the
 /// file for F16/BF16 uploads), freed before the insert.
 struct AdapterUploadHandler {
-    let service: LoradService
+    let service: LoadedModel
 
     /// Small fields are bounded well below the upload limit.
     static let maxNameFieldBytes = 256

@@ -5,7 +5,7 @@ import Registry
 /// `GET /adapters`, `GET /adapters/NAME`, `DELETE /adapters/NAME`
 /// (uploads: `AdapterUploadHandler`).
 struct AdaptersHandler {
-    let service: LoradService
+    let service: LoadedModel
 
     func list(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
         try service.auth.requireInference(request)

@@ -7,10 +7,10 @@ import Serving
 /// render OpenAI's response (whole, or as SSE chunks ending in `data: [DONE]`).
 ///
 /// The engine delivers events on its own thread; they are handed to this
-/// handler's task through `GenerationEvents` (never blocking the engine). A
+/// handler's task through `GenerationEventQueue` (never blocking the engine). A
 /// client that disconnects cancels the generation (`response.onCancel`).
 struct CompletionsHandler {
-    let service: LoradService
+    let service: LoadedModel
     let metrics: MetricsBridge
 
     /// Outcome for the access log.
@@ -38,7 +38,7 @@ struct CompletionsHandler {
                                          topP: Float(body.topP), seed: body.seed),
             maxTokens: body.maxTokens, stop: body.stop, logprobs: body.logprobs)
 
-        let events = GenerationEvents()
+        let events = GenerationEventQueue()
         // `submit` may load an adapter cold (file read + validation).
         let engine = service.engine
         let handle = try await BlockingWork.run { try engine.submit(generation) { event in events.push(event) } }
@@ -103,7 +103,7 @@ struct CompletionsHandler {
 
     // MARK: rendering
 
-    private func respond(_ events: GenerationEvents, meta: ResponseMeta, logprobs: Bool,
+    private func respond(_ events: GenerationEventQueue, meta: ResponseMeta, logprobs: Bool,
                          to response: HTTPResponse) async throws -> GenerationResult? {
         var report = CompletionLogprobs()
         var offset = 0
@@ -126,7 +126,7 @@ struct CompletionsHandler {
         return nil
     }
 
-    private func stream(_ events: GenerationEvents, meta: ResponseMeta, logprobs: Bool,
+    private func stream(_ events: GenerationEventQueue, meta: ResponseMeta, logprobs: Bool,
                         to response: HTTPResponse) async throws -> GenerationResult? {
         let sse = try await response.startEventStream()
         func chunk(_ text: String, _ report: CompletionLogprobs?, finish: String?, usage: CompletionResponse.Usage? = nil) throws -> String {

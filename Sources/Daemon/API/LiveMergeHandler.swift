@@ -12,7 +12,7 @@ import Serving
 /// (`LlamaWeights.checksum`), taken between engine steps — the hook the
 /// end-to-end tests use to show DELETE restores the original weights exactly.
 struct LiveMergeHandler {
-    let service: LoradService
+    let service: LoadedModel
 
     struct Body: Codable, Sendable, Equatable {
         var object = "live_merge"
@@ -83,7 +83,7 @@ struct LiveMergeHandler {
 
     /// Unmerges first when `name` is part of the live-merged mix: deleting or
     /// replacing the merged adapter must not leave its old delta in the base.
-    static func unmergeIfMerged(_ name: String, service: LoradService) async throws {
+    static func unmergeIfMerged(_ name: String, service: LoadedModel) async throws {
         let engine = service.engine
         guard let merged = engine.liveMerged, merged.terms.contains(where: { $0.name == name }) else { return }
         try await BlockingWork.run { try engine.liveUnmerge() }

@@ -16,7 +16,7 @@ import Serving
 /// the work runs off the engine thread, so inference continues meanwhile.
 /// A client that goes away stops the computation at the next chunk.
 struct MergeHandler {
-    let service: LoradService
+    let service: LoadedModel
     /// The base model folder the engine's weights were loaded from.
     let modelFolder: URL
 

@@ -4,7 +4,7 @@ import HTTP1
 /// `GET /v1/models`: the base model and every registered adapter, in
 /// OpenAI's list shape (`root`/`parent` as vLLM reports LoRA modules).
 struct ModelsHandler {
-    let service: LoradService
+    let service: LoadedModel
 
     struct Model: Codable, Sendable, Equatable {
         var id: String

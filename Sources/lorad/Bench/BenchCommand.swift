@@ -20,7 +20,7 @@ enum BenchCommand {
         let a = try Arguments(args, valued: ["threads", "steps", "keep"])
         let threads = try a.int("threads", default: 2, range: 1...256)
         let steps = try a.int("steps", default: 32, range: 4...10_000)
-        BLAS.setThreadCount(threads)
+        Compute.setThreads(threads)
         var report = BenchReport()
 
         // Machine ceilings, measured now, under the same load as the rest.

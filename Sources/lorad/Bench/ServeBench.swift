@@ -28,7 +28,7 @@ enum ServeBench {
         let threads = try a.int("threads", default: 2, range: 1...256)
         let tokens = try a.int("tokens", default: 64, range: 4...1024)
         let rounds = try a.int("rounds", default: 3, range: 1...100)
-        BLAS.setThreadCount(threads)
+        Compute.setThreads(threads)
         var report = BenchReport()
 
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-bench-serve-\(UUID().uuidString)")

@@ -8,7 +8,7 @@ import Tokenization
 /// Everything a loaded daemon serves with: the base model (inside the
 /// engine), the registry, the adapter cache, auth and limits. Handlers are
 /// thin functions over it (`CompletionsHandler`, `AdaptersHandler`, …).
-public final class LoradService: Sendable {
+public final class LoadedModel: Sendable {
     /// The base model's id: its folder's name (`/v1/models`, `base_model_id`).
     public let modelID: String
     /// When the base model was loaded (OpenAI `created` of the base model).

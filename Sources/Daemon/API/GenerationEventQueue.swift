@@ -8,7 +8,7 @@ import Synchronization
 /// cancelled (the HTTP layer cancels it when the client disconnects): the
 /// handler cancels the generation and still needs its final `.finished`
 /// event to account for the tokens generated.
-final class GenerationEvents: Sendable {
+final class GenerationEventQueue: Sendable {
     private struct State {
         var buffer: [GenerationEvent] = []
         var head = 0
