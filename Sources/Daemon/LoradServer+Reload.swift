@@ -14,6 +14,7 @@ extension LoradServer {
         (.maxBatch, { $0.maxBatch != $1.maxBatch }),
         (.maxQueue, { $0.maxQueue != $1.maxQueue }),
         (.kvCacheMB, { $0.kvCacheMB != $1.kvCacheMB }),
+        (.contextLength, { $0.contextLength != $1.contextLength }),
         (.threads, { $0.threads != $1.threads }),
         (.maxUploadMB, { $0.maxUploadMB != $1.maxUploadMB }),
         (.uploadBufferMB, { $0.uploadBufferMB != $1.uploadBufferMB }),

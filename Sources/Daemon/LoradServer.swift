@@ -104,6 +104,7 @@ public final class LoradServer: Sendable {
         engineConfiguration.maxBatch = configuration.maxBatch
         engineConfiguration.maxQueue = configuration.maxQueue
         engineConfiguration.kvCacheBytes = configuration.kvCacheMB << 20
+        if configuration.contextLength > 0 { engineConfiguration.contextLength = configuration.contextLength }
         if let heartbeatInterval, heartbeatInterval > 0 {
             engineConfiguration.idleHeartbeatSeconds = min(engineConfiguration.idleHeartbeatSeconds, heartbeatInterval)
         }

@@ -20,6 +20,7 @@ enum ServeCommand {
       --max-queue N                waiting requests before 503 + Retry-After (default: 64)
       --adapter-cache-mb N         byte budget of resident adapters (default: 512)
       --kv-cache-mb N              KV cache budget over all sequences (default: 256)
+      --context-length N           positions per sequence, prompt + generated (default: 0 = the model's)
       --threads N                  BLAS threads, or auto (default: auto = cores)
       --max-upload-mb N            largest adapter upload (default: 256)
       --drain-timeout-s S          on SIGTERM, how long in-flight requests may finish (default: 30)

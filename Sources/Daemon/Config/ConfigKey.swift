@@ -10,6 +10,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case maxBatch = "max_batch"
     case maxQueue = "max_queue"
     case kvCacheMB = "kv_cache_mb"
+    case contextLength = "context_length"
     case threads
     case maxUploadMB = "max_upload_mb"
     case uploadBufferMB = "upload_buffer_mb"
@@ -64,6 +65,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .uploadBufferMB: return 1...1_048_576
         case .maxConnections: return 1...1_000_000
         case .bodyMinRateKiB: return 0...1_048_576
+        case .contextLength: return 0...16_777_216
         case .threads: return ConfigKey.threadRange
         default: return 0...0
         }
@@ -89,6 +91,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .maxBatch: return setInt(value, &c.maxBatch)
         case .maxQueue: return setInt(value, &c.maxQueue)
         case .kvCacheMB: return setInt(value, &c.kvCacheMB)
+        case .contextLength: return setInt(value, &c.contextLength)
         case .maxUploadMB: return setInt(value, &c.maxUploadMB)
         case .uploadBufferMB: return setInt(value, &c.uploadBufferMB)
         case .maxConnections: return setInt(value, &c.maxConnections)
@@ -137,6 +140,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .maxBatch: return String(c.maxBatch)
         case .maxQueue: return String(c.maxQueue)
         case .kvCacheMB: return String(c.kvCacheMB)
+        case .contextLength: return String(c.contextLength)
         case .threads: return String(c.threads)
         case .maxUploadMB: return String(c.maxUploadMB)
         case .uploadBufferMB: return String(c.uploadBufferMB)

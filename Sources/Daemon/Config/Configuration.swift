@@ -33,6 +33,10 @@ public struct Configuration: Equatable, Sendable {
     public var maxQueue: Int
     /// `kv_cache_mb`: budget of the key/value cache over all live sequences.
     public var kvCacheMB: Int
+    /// `context_length`: most positions (prompt + generated) of one sequence;
+    /// 0 = the model's `max_position_embeddings` (vLLM's `--max-model-len`,
+    /// llama-server's `--ctx-size`). Larger values are capped at the model's.
+    public var contextLength: Int
     /// `threads`: BLAS/compute threads (`auto` = number of cores).
     public var threads: Int
     /// `max_upload_mb`: largest accepted request body (adapter upload).
@@ -75,6 +79,7 @@ public struct Configuration: Equatable, Sendable {
         maxBatch = 8
         maxQueue = 64
         kvCacheMB = 256
+        contextLength = 0
         threads = Configuration.defaultThreads
         maxUploadMB = 256
         uploadBufferMB = 1024
