@@ -30,6 +30,7 @@ import TestSupport
         idle_timeout_s = 120
         body_timeout_s = 30
         body_min_rate_kib_s = 0
+        context_length = 256
         drain_timeout_s = 0
         max_connections = 4096
         log_level = debug
@@ -54,6 +55,7 @@ import TestSupport
         expected.idleTimeoutSeconds = 120
         expected.bodyTimeoutSeconds = 30
         expected.bodyMinRateKiB = 0
+        expected.contextLength = 256
         expected.drainTimeoutSeconds = 0
         expected.maxConnections = 4096
         expected.logLevel = .debug
