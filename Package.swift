@@ -8,6 +8,7 @@
 //   OrderedJSON → LoRA, Tokenization (order-keeping, byte-exact JSON)
 //   CSQLite → Registry → Daemon        HTTP1 → Daemon
 //   Metrics → Daemon (Prometheus client)  Systemd → lorad (sd_notify, signals)
+//   Daemon → CLI → lorad, Bench (the `lorad-bench` executable; lorad does not link it)
 // Only Kernels imports COpenBLAS; only Registry imports CSQLite; HTTP1 knows
 // nothing about models.
 import PackageDescription
@@ -37,6 +38,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "lorad", targets: ["lorad"]),
+        .executable(name: "lorad-bench", targets: ["Bench"]),
     ],
     targets: [
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
@@ -55,7 +57,11 @@ let package = Package(
         .target(name: "Metrics"),
         .target(name: "Systemd"),
         .target(name: "Daemon", dependencies: ["OrderedJSON", "HTTP1", "Registry", "Serving", "LoRA", "Llama", "Tokenization", "SafeTensors", "Metrics"]),
-        .executableTarget(name: "lorad", dependencies: ["Daemon", "HTTP1", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels", "Systemd"]),
+        // Argument parsing, subcommand dispatch and output shared by both executables.
+        .target(name: "CLI", dependencies: ["Daemon"]),
+        .executableTarget(name: "lorad", dependencies: ["CLI", "Daemon", "Registry", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels", "Systemd"]),
+        // `lorad-bench`: the benchmarks, kept out of the daemon binary.
+        .executableTarget(name: "Bench", dependencies: ["CLI", "Daemon", "HTTP1", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels"]),
 
         // Test-only helper: locates the repository's fixtures from #filePath so
         // tests run from a fresh clone without ../shared.

@@ -3,7 +3,7 @@
 #   wrk -t2 -c64 -d10s --latency on a trivial route over loopback, keep-alive.
 # Needs: apt-get install -y wrk nginx. Release build.
 #
-# The lorad side is `lorad bench-http` (the HTTP1 server alone on GET /).
+# The lorad side is `lorad-bench http` (the HTTP1 server alone on GET /).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,8 +45,8 @@ CONF
 nginx -c "$work/nginx.conf" -p "$work"
 
 # lorad
-swift build -c release --product lorad >&2
-.build/release/lorad bench-http --listen "$LORAD_ADDR" >"$work/lorad.log" 2>&1 &
+swift build -c release --product lorad-bench >&2
+.build/release/lorad-bench http --listen "$LORAD_ADDR" >"$work/lorad.log" 2>&1 &
 pids+=($!)
 
 wait_for() {

@@ -1,3 +1,4 @@
+import CLI
 import Daemon
 
 /// `lorad check-config`: parses a configuration file (and flags) exactly as

@@ -1,3 +1,4 @@
+import CLI
 import Daemon
 import Dispatch
 import Foundation

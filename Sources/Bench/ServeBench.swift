@@ -1,3 +1,4 @@
+import CLI
 import Daemon
 import Foundation
 import Kernels
@@ -6,7 +7,7 @@ import LoRA
 import Serving
 import Synchronization
 
-/// `lorad bench-serve`: the daemon end to end over HTTP, in-process on
+/// `lorad-bench serve`: the daemon end to end over HTTP, in-process on
 /// 127.0.0.1:0 with a temporary registry and the synthesized 135M-shaped model.
 ///
 /// 1. Upload → first completion for a new r=8 q,v adapter, excluding the
@@ -17,7 +18,7 @@ import Synchronization
 ///    the engine in the same session. Target ratio ≥ 0.9.
 enum ServeBench {
     static let usage = """
-    usage: lorad bench-serve [--threads N] [--tokens N] [--rounds N]
+    usage: lorad-bench serve [--threads N] [--tokens N] [--rounds N]
       --threads N   OpenBLAS threads (default: 2)
       --tokens N    tokens generated per client in the throughput runs (default: 64)
       --rounds N    timed rounds of each measurement; the best is reported (default: 3)

@@ -1,3 +1,5 @@
+import CLI
+
 /// Collects benchmark rows and prints them as a Markdown table, so a run's
 /// output can be pasted into BENCHMARKS.md as it is.
 struct BenchReport {
@@ -15,10 +17,3 @@ struct BenchReport {
         return s
     }
 }
-
-func format(_ x: Double, _ digits: Int = 1) -> String {
-    let p = Double(pow10(digits))
-    return String((x * p).rounded() / p)
-}
-
-private func pow10(_ n: Int) -> Int { n <= 0 ? 1 : 10 * pow10(n - 1) }

@@ -1,10 +1,11 @@
+import CLI
 import Daemon
 import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `lorad bench-serve`, part 3: `POST /adapters/NAME/merge` of the 135M-shaped
+/// `lorad-bench serve`, part 3: `POST /adapters/NAME/merge` of the 135M-shaped
 /// model to a local client that discards the body as it arrives, reporting
 /// MB/s and the daemon's peak extra resident memory while it answers.
 ///

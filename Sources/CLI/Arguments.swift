@@ -1,15 +1,15 @@
 /// Command-line options of one subcommand: `--key value`, `--key=value`,
 /// repeatable options, and boolean `--flag`s. Unknown options are an error
 /// (a typo must not silently fall back to a default).
-struct Arguments {
-    private(set) var positional: [String] = []
+public struct Arguments {
+    public private(set) var positional: [String] = []
     private var options: [String: [String]] = [:]
     private var flags: Set<String> = []
 
     /// - Parameters:
     ///   - valued: options that take a value (without the leading `--`)
     ///   - booleans: options that take none
-    init<S: Sequence>(_ args: S, valued: Set<String>, booleans: Set<String> = []) throws where S.Element == String {
+    public init<S: Sequence>(_ args: S, valued: Set<String>, booleans: Set<String> = []) throws where S.Element == String {
         var it = args.makeIterator()
         while let arg = it.next() {
             guard arg.hasPrefix("--"), arg.count > 2 else {
@@ -33,11 +33,11 @@ struct Arguments {
         }
     }
 
-    func value(_ key: String) -> String? { options[key]?.last }
-    func values(_ key: String) -> [String] { options[key] ?? [] }
-    func flag(_ key: String) -> Bool { flags.contains(key) }
+    public func value(_ key: String) -> String? { options[key]?.last }
+    public func values(_ key: String) -> [String] { options[key] ?? [] }
+    public func flag(_ key: String) -> Bool { flags.contains(key) }
 
-    func int(_ key: String, default fallback: Int, range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
+    public func int(_ key: String, default fallback: Int, range: ClosedRange<Int> = Int.min...Int.max) throws -> Int {
         guard let s = value(key) else { return fallback }
         guard let v = Int(s), range.contains(v) else {
             throw UsageError.badValue(option: key, value: s, expected: "an integer in \(range.lowerBound)...\(range.upperBound)")
@@ -45,7 +45,7 @@ struct Arguments {
         return v
     }
 
-    func float(_ key: String, default fallback: Float, range: ClosedRange<Float> = -Float.greatestFiniteMagnitude...Float.greatestFiniteMagnitude) throws -> Float {
+    public func float(_ key: String, default fallback: Float, range: ClosedRange<Float> = -Float.greatestFiniteMagnitude...Float.greatestFiniteMagnitude) throws -> Float {
         guard let s = value(key) else { return fallback }
         guard let v = Float(s), v.isFinite, range.contains(v) else {
             throw UsageError.badValue(option: key, value: s, expected: "a number in \(range.lowerBound)...\(range.upperBound)")
@@ -53,7 +53,7 @@ struct Arguments {
         return v
     }
 
-    func uint64(_ key: String) throws -> UInt64? {
+    public func uint64(_ key: String) throws -> UInt64? {
         guard let s = value(key) else { return nil }
         guard let v = UInt64(s) else { throw UsageError.badValue(option: key, value: s, expected: "a non-negative integer") }
         return v
@@ -61,14 +61,14 @@ struct Arguments {
 }
 
 /// A mistake on the command line; printed with the subcommand's usage.
-enum UsageError: Error, CustomStringConvertible {
+public enum UsageError: Error, CustomStringConvertible {
     case missingValue(option: String)
     case unknownOption(option: String)
     case badValue(option: String, value: String, expected: String)
     case unknownCommand(String)
     case missing(String)
 
-    var description: String {
+    public var description: String {
         switch self {
         case .missingValue(let o): return "option --\(o) needs a value"
         case .unknownOption(let o): return "unknown option --\(o)"

@@ -1,12 +1,13 @@
+import CLI
 import Dispatch
 import Foundation
 import HTTP1
 
-/// `lorad bench-http`: the HTTP1 server alone on a trivial route, for
+/// `lorad-bench http`: the HTTP1 server alone on a trivial route, for
 /// `scripts/bench-http.sh` (wrk against it and against nginx in one run).
 enum HTTPBenchCommand {
     static let usage = """
-    usage: lorad bench-http [--listen ADDR] [--seconds N]
+    usage: lorad-bench http [--listen ADDR] [--seconds N]
       --listen ADDR   where to listen (default: 127.0.0.1:18080)
       --seconds N     stop after N seconds (default: run until SIGINT/SIGTERM)
     GET / answers 200 "Hello, World!" (text/plain), as the nginx side does.
@@ -21,7 +22,7 @@ enum HTTPBenchCommand {
             try await response.send(.ok, headers: ["Content-Type": "text/plain"], body: body)
         }
         let address = try server.listen(a.value("listen") ?? "127.0.0.1:18080")
-        FileHandleOutput.stdout("lorad: bench-http listening on http://\(address)\n")
+        FileHandleOutput.stdout("lorad-bench: http listening on http://\(address)\n")
         let stop = DispatchSemaphore(value: 0)
         signal(SIGINT, SIG_IGN)
         signal(SIGTERM, SIG_IGN)

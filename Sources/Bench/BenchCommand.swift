@@ -1,3 +1,4 @@
+import CLI
 import Foundation
 import Kernels
 import Llama
@@ -5,12 +6,12 @@ import LoRA
 import Serving
 import Tokenization
 
-/// `lorad bench`: synthesizes a SmolLM-135M-shaped F32 model, loads it through
+/// `lorad-bench model`: synthesizes a SmolLM-135M-shaped F32 model, loads it through
 /// the normal path and reports, in one run, the machine's ceilings and the
 /// engine's speed as ratios against them (BENCHMARKS.md records the output).
 enum BenchCommand {
     static let usage = """
-    usage: lorad bench [--threads N] [--steps N] [--keep DIR]
+    usage: lorad-bench model [--threads N] [--steps N] [--keep DIR]
       --threads N   OpenBLAS threads and bandwidth-probe workers (default: 2)
       --steps N     decode steps per timing (default: 32)
       --keep DIR    write the synthetic model to DIR and keep it (default: a temp dir, removed)

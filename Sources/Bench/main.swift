@@ -1,0 +1,24 @@
+// lorad-bench: the project's benchmarks, a separate executable so the daemon
+// binary carries none of them (nor their HTTP client). Build it with
+// `swift build -c release --product lorad-bench`; BENCHMARKS.md records its
+// output.
+import CLI
+
+let usage = """
+usage: lorad-bench <command> [options]
+
+commands:
+  model   a synthesized SmolLM-135M-shaped model: decode, prefill, LoRA and
+          engine speed as ratios against this machine's bandwidth and sgemm peak
+  serve   the daemon over HTTP (upload latency, HTTP vs engine throughput, merge download)
+  http    the HTTP/1.1 server alone on a trivial route (for scripts/bench-http.sh)
+  help    this text
+
+Run `lorad-bench <command> --help` for a command's options.
+"""
+
+Subcommands(program: "lorad-bench", usage: usage, commands: [
+    "model": (BenchCommand.usage, BenchCommand.run),
+    "serve": (ServeBench.usage, ServeBench.run),
+    "http": (HTTPBenchCommand.usage, HTTPBenchCommand.run),
+]).main()
