@@ -3,13 +3,13 @@
 // SQLite come in as system libraries through module maps (Sources/C*).
 //
 // Dependency flow is one-way (see README "Layout"):
-//   COpenBLAS → Kernels → LoRA → Llama → (Serving) → Daemon → lorad
+//   COpenBLAS, CKernels → Kernels → LoRA → Llama → (Serving) → Daemon → lorad
 //   SafeTensors → LoRA, Llama          Tokenization → Llama users
 //   OrderedJSON → LoRA, Tokenization (order-keeping, byte-exact JSON)
 //   CSQLite → Registry → Daemon        HTTP1 → Daemon
 //   Metrics → Daemon (Prometheus client)  Systemd → lorad (sd_notify, signals)
 //   Daemon → CLI → lorad, Bench (the `lorad-bench` executable; lorad does not link it)
-// Only Kernels imports COpenBLAS; only Registry imports CSQLite; HTTP1 knows
+// Only Kernels imports COpenBLAS and CKernels; only Registry imports CSQLite; HTTP1 knows
 // nothing about models.
 import PackageDescription
 
@@ -45,7 +45,12 @@ let package = Package(
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "CPUHints", path: "Sources/CPUHints"),
 
-        .target(name: "Kernels", dependencies: ["COpenBLAS", "CPUHints"], swiftSettings: optimizedEvenInDebug + kernelCodegen),
+        // Our own C: the x86-64 SIMD kernels, one function per instruction
+        // set (per-function target attributes) so AVX2 and AVX-512 live in
+        // one binary and KernelPath picks at start-up. -O2 even in debug for
+        // the same reason as `optimizedEvenInDebug`.
+        .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
+        .target(name: "Kernels", dependencies: ["COpenBLAS", "CPUHints", "CKernels"], swiftSettings: optimizedEvenInDebug + kernelCodegen),
         .target(name: "SafeTensors", dependencies: ["OrderedJSON"]),
         .target(name: "OrderedJSON"),
         .target(name: "Tokenization", dependencies: ["OrderedJSON"]),
@@ -66,7 +71,7 @@ let package = Package(
         // Test-only helper: locates the repository's fixtures from #filePath so
         // tests run from a fresh clone without ../shared.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "SafeTensors", "TestSupport"]),
         .testTarget(name: "OrderedJSONTests", dependencies: ["OrderedJSON"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),

@@ -1,0 +1,85 @@
+// lorad_gemv_avx512 and lorad_widen_avx512 (compiled against intrinsics.h)
+// against a Double reference: every format, 1–32 input rows, odd sizes,
+// unaligned W and x, outputs split in two ranges as the thread pool does.
+#include "c_kernels.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t state = 1;
+static float uniform(void) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (float)((state >> 40) / (double)(1 << 24) * 2 - 1);
+}
+static uint16_t to_bf16(float f) {   // round to nearest even
+    uint32_t b;
+    memcpy(&b, &f, 4);
+    return (uint16_t)((b + 0x7FFF + ((b >> 16) & 1)) >> 16);
+}
+static uint16_t to_f16(float f) { return _cvtss_sh(f, 0); }
+static float widen(int format, const char *p) {
+    uint16_t h;
+    uint32_t b;
+    float f;
+    if (format == LORAD_FORMAT_F32) { memcpy(&f, p, 4); return f; }
+    memcpy(&h, p, 2);
+    if (format == LORAD_FORMAT_F16) return _cvtsh_ss(h);
+    b = (uint32_t)h << 16;
+    memcpy(&f, &b, 4);
+    return f;
+}
+
+int main(void) {
+    const int ns[] = {1, 7, 15, 16, 17, 33, 77, 300, 577}, outs[] = {1, 2, 3, 5, 8, 13, 257};
+    long cases = 0, bad = 0;
+    for (int format = 0; format < 3; format++)
+    for (int rows = 1; rows <= 32; rows++)
+    for (int a = 0; a < 9; a++)
+    for (int b = 0; b < 7; b++) {
+        const int n = ns[a], out = outs[b], es = format == LORAD_FORMAT_F32 ? 4 : 2;
+        if (rows > 5 && rows % 4 != 1 && rows != 32 && (a + b) % 3) continue;
+        char *wb = malloc((size_t)out * n * es + 64), *w = wb + es;
+        float *xb = malloc(((size_t)rows * n + 1) * 4), *x = xb + 1;
+        float *y = malloc((size_t)rows * out * 4);
+        for (int i = 0; i < out * n; i++) {
+            const float v = uniform();
+            if (format == LORAD_FORMAT_F32) memcpy(w + 4 * i, &v, 4);
+            else { const uint16_t h = format == LORAD_FORMAT_BF16 ? to_bf16(v) : to_f16(v); memcpy(w + 2 * i, &h, 2); }
+        }
+        for (int i = 0; i < rows * n; i++) x[i] = 3 * uniform();
+        for (int i = 0; i < rows * out; i++) y[i] = NAN;
+        lorad_gemv_avx512(format, rows, 0, out / 2, n, w, x, y, out);
+        lorad_gemv_avx512(format, rows, out / 2, out, n, w, x, y, out);
+        for (int r = 0; r < rows; r++)
+        for (int o = 0; o < out; o++) {
+            double s = 0, m = 0;
+            for (int i = 0; i < n; i++) {
+                const double p = (double)widen(format, w + ((size_t)o * n + i) * es) * x[r * n + i];
+                s += p; m += fabs(p);
+            }
+            const double error = fabs(y[r * out + o] - s);
+            cases++;
+            if (!(error <= 8 * 1.2e-7 * m * sqrt(n) + 1e-30)) {
+                if (bad++ < 10) printf("gemv format %d rows %d out %d n %d: y[%d][%d] = %g, expected %g\n",
+                                       format, rows, out, n, r, o, y[r * out + o], s);
+            }
+        }
+        free(wb); free(xb); free(y);
+    }
+    for (int format = 1; format < 3; format++) {   // every bit pattern, a misaligned tail
+        static uint16_t src[65536 + 3];
+        static float dst[65536 + 3];
+        for (int i = 0; i < 65539; i++) src[i] = (uint16_t)i;
+        lorad_widen_avx512(format, src, dst, 65539);
+        for (int i = 0; i < 65539; i++) {
+            const float e = widen(format, (const char *)&src[i]);
+            cases++;
+            if (isnan(e) ? !isnan(dst[i]) : memcmp(&e, &dst[i], 4) != 0) {
+                if (bad++ < 10) printf("widen format %d: pattern %04x gave %g, expected %g\n", format, i, dst[i], e);
+            }
+        }
+    }
+    printf("%ld passed, %ld failed\n", cases - bad, bad);
+    return bad != 0;
+}
