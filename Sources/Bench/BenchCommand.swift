@@ -11,26 +11,40 @@ import Tokenization
 /// engine's speed as ratios against them (BENCHMARKS.md records the output).
 enum BenchCommand {
     static let usage = """
-    usage: lorad-bench model [--threads N] [--steps N] [--keep DIR]
-      --threads N   OpenBLAS threads and bandwidth-probe workers (default: 2)
+    usage: lorad-bench model [--threads N] [--steps N] [--keep DIR] [--kernels]
+      --threads N   compute threads: OpenBLAS's and lorad's own (default: 2)
       --steps N     decode steps per timing (default: 32)
       --keep DIR    write the synthetic model to DIR and keep it (default: a temp dir, removed)
+      --kernels     machine probes and kernel rows only (no model)
     """
 
     static func run(_ args: [String]) throws {
-        let a = try Arguments(args, valued: ["threads", "steps", "keep"])
+        let a = try Arguments(args, valued: ["threads", "steps", "keep"], booleans: ["kernels"])
         let threads = try a.int("threads", default: 2, range: 1...256)
         let steps = try a.int("steps", default: 32, range: 4...10_000)
         Compute.setThreads(threads)
         var report = BenchReport()
 
         // Machine ceilings, measured now, under the same load as the rest.
-        let bandwidth = MachineProbe.readBandwidth(threads: threads)
-        report.add("read bandwidth (\(threads) threads)", "\(format(bandwidth / 1e9, 2)) GB/s", "STREAM-style sum of 1 GiB")
+        report.add("kernel path", KernelPath.summary)
+        let bandwidth = MachineProbe.readBandwidth(pool: .shared, pages: .small)
+        report.add("read bandwidth (\(threads) threads)", "\(format(bandwidth / 1e9, 2)) GB/s",
+                   "the bound: 1 GiB on 4 KiB pages like the weights, summed by the kernels' threads and codegen")
+        let huge = MachineProbe.readBandwidth(pool: .shared, pages: .huge)
+        report.add("read bandwidth, 2 MiB pages", "\(format(huge / 1e9, 2)) GB/s", "\(format(huge / bandwidth, 2)) of the bound (MADV_HUGEPAGE)")
+        let dispatch = MachineProbe.dispatchReadBandwidth(threads: threads)
+        report.add("read bandwidth, previous probe", "\(format(dispatch / 1e9, 2)) GB/s", "\(format(dispatch / bandwidth, 2)) of the bound (Dispatch threads, SSE2 codegen)")
         let peak = MachineProbe.sgemmGFLOPS(m: 2048, n: 2048, k: 2048)
         report.add("sgemm peak 2048³", "\(format(peak)) GFLOP/s")
         let peak128 = MachineProbe.sgemmGFLOPS(m: 128, n: 1536, k: 576)
         report.add("sgemm 128×1536×576", "\(format(peak128)) GFLOP/s", "the prefill shape")
+        let kernels = KernelBench(pool: .shared)
+        kernels.decodeRows(report: &report)
+        kernels.prefillRows(report: &report)
+        if a.flag("kernels") {
+            print(report.markdown)
+            return
+        }
 
         // The model, through the normal loading path.
         let folder: URL

@@ -1,13 +1,57 @@
 import Dispatch
+import Foundation
 import Kernels
 
 /// Measures this machine's ceilings in the same run as the model benchmarks,
 /// so every reported ratio compares numbers taken under the same load
-/// (these machines are shared and noisy; PERF-NOTES.md).
+/// (these machines are shared and noisy).
 enum MachineProbe {
-    /// STREAM-style read bandwidth in bytes/s: `threads` workers each sum their
-    /// slice of a buffer far larger than the caches; best of `repeats`.
-    static func readBandwidth(bytes: Int = 1 << 30, threads: Int, repeats: Int = 5) -> Double {
+    /// Which pages a probe buffer sits on.
+    enum Pages {
+        /// 4 KiB pages: what the weights get (their allocations are not
+        /// advised, and Linux's default transparent-huge-page mode is
+        /// `madvise`). The bound `lorad bench` divides by.
+        case small
+        /// 2 MiB pages where the kernel grants them (`MADV_HUGEPAGE`): fewer
+        /// TLB misses — a faster read on some machines, and one way two
+        /// probes of the same machine disagree.
+        case huge
+    }
+
+    /// Read bandwidth in bytes/s: the pool's threads (the decode threads)
+    /// each sum their slice of a 1 GiB buffer with `ReadProbe.sum`; best of
+    /// `repeats`. Every page is written before timing: reading memory never
+    /// written maps the kernel's shared zero page, and such a "read" of
+    /// 1 GiB comes from one cached 4 KiB page (measured: 50–130 GB/s here).
+    static func readBandwidth(bytes: Int = 1 << 30, pool: ComputePool, pages: Pages, repeats: Int = 5) -> Double {
+        guard let region = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              region != MAP_FAILED else { return 0 }
+        defer { munmap(region, bytes) }
+        if pages == .huge { _ = madvise(region, bytes, MADV_HUGEPAGE) }
+        memset(region, 1, bytes)   // 0x01010101: a normal float, every page faulted in
+        let count = bytes / MemoryLayout<Float>.size
+        let source = UnsafePointer(region.bindMemory(to: Float.self, capacity: count))
+        let parts = pool.threadCount
+        let sink = UnsafeMutablePointer<Float>.allocate(capacity: parts)
+        defer { sink.deallocate() }
+        // Each part reads its own slice and writes its own sink slot.
+        nonisolated(unsafe) let (p, results) = (source, sink)
+        var best = 0.0
+        for _ in 0..<repeats {
+            let start = ContinuousClock.now
+            pool.run(parts: parts) { part in
+                let lo = count * part / parts, hi = count * (part + 1) / parts
+                results[part] = ReadProbe.sum(p + lo, count: hi - lo)
+            }
+            best = max(best, Double(bytes) / (ContinuousClock.now - start).seconds)
+        }
+        return best
+    }
+
+    /// The probe `lorad bench` used before (kept for comparison): Dispatch
+    /// threads summing SIMD16 vectors in the `lorad` target, which is built
+    /// for baseline x86-64 (SSE2), not the kernels' AVX2.
+    static func dispatchReadBandwidth(bytes: Int = 1 << 30, threads: Int, repeats: Int = 5) -> Double {
         let count = bytes / MemoryLayout<Float>.size
         let buffer = UnsafeMutablePointer<Float>.allocate(capacity: count)
         defer { buffer.deallocate() }
