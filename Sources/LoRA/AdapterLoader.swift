@@ -179,6 +179,15 @@ public enum AdapterLoader {
         return values
     }
 
+    /// Refuses adapter weights whose first bytes already declare a header
+    /// larger than any adapter for `base` can need, so an upload is stopped
+    /// before the rest of its body is buffered.
+    public static func checkWeightsPrefix(_ prefix: Data, base: [LinearID: LinearShape]) throws {
+        do { try headerLimits(base: base).checkDeclaredHeader(prefix, file: weightsFileName) } catch {
+            throw weightsError(error)
+        }
+    }
+
     /// A header beyond the adapter limits is an incompatible adapter; any
     /// other safetensors problem is an unreadable file.
     static func weightsError(_ error: any Error) -> AdapterError {

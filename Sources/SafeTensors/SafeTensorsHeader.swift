@@ -23,11 +23,9 @@ struct SafeTensorsHeader {
     init(buffer: UnsafeRawBufferPointer, file: String, limits: SafeTensorsLimits) throws {
         let size = buffer.count
         guard size >= 8, let base = buffer.baseAddress else { throw SafeTensorsError.truncated(file: file, size: size) }
+        try limits.checkDeclaredHeader(buffer, file: file)
         var n: UInt64 = 0
         for i in 0..<8 { n |= UInt64(buffer[i]) << (8 * UInt64(i)) }
-        guard n <= UInt64(limits.maxHeaderBytes) else {
-            throw SafeTensorsError.headerTooLarge(file: file, headerLength: n, limit: limits.maxHeaderBytes)
-        }
         guard UInt64(size - 8) >= n else {
             throw SafeTensorsError.headerLengthPastEOF(file: file, headerLength: n, fileSize: size)
         }

@@ -23,6 +23,18 @@ public struct SafeTensorsLimits: Sendable, Equatable {
     /// Room for `__metadata__` (PEFT writes `{"format": "pt"}`) and padding.
     public static let metadataBytes = 64 * 1024
 
+    /// Checks the header length a file declares in its first 8 bytes (u64
+    /// little-endian), so a stream can be refused before the rest arrives.
+    /// Fewer than 8 bytes pass (nothing is declared yet).
+    public func checkDeclaredHeader<Bytes: Collection>(_ prefix: Bytes, file: String) throws(SafeTensorsError)
+        where Bytes.Element == UInt8 {
+        guard prefix.count >= 8 else { return }
+        let n = prefix.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard n <= UInt64(maxHeaderBytes) else {
+            throw .headerTooLarge(file: file, headerLength: n, limit: maxHeaderBytes)
+        }
+    }
+
     /// Limits for a file that may hold at most `tensors` entries, e.g. an
     /// adapter for a base model with L targetable linears needs at most
     /// 3·L (lora_A, lora_B, DoRA's magnitude vector).

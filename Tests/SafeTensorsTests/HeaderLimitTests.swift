@@ -64,4 +64,15 @@ import Testing
         #expect(small.maxTensors == 10 && large.maxTensors == 1000)
         #expect(large.maxHeaderBytes - small.maxHeaderBytes == 990 * SafeTensorsLimits.bytesPerEntry)
     }
+
+    @Test func theDeclaredHeaderLengthIsCheckedFromTheFirstEightBytes() throws {
+        let limits = SafeTensorsLimits.atMost(tensors: 4)
+        let ok = (0..<8).map { UInt8(truncatingIfNeeded: UInt64(limits.maxHeaderBytes) >> (8 * UInt64($0))) }
+        #expect(throws: Never.self) { try limits.checkDeclaredHeader(ok, file: "x") }
+        #expect(throws: Never.self) { try limits.checkDeclaredHeader([0xFF, 0xFF, 0xFF], file: "x") }   // not declared yet
+        let bomb = (0..<8).map { UInt8(truncatingIfNeeded: UInt64(90_000_000) >> (8 * UInt64($0))) }
+        #expect(throws: SafeTensorsError.headerTooLarge(file: "x", headerLength: 90_000_000, limit: limits.maxHeaderBytes)) {
+            try limits.checkDeclaredHeader(bomb + [1, 2, 3], file: "x")
+        }
+    }
 }

@@ -57,7 +57,10 @@ struct AdapterUploadHandler {
                 config = try await Self.collect(part, limit: Self.maxConfigBytes, claim: claim)
             case "weights":
                 guard weights == nil else { throw APIError.badRequest("multipart field `weights` appears twice") }
-                weights = try await Self.collect(part, limit: service.maxUploadBytes, claim: claim)
+                let base = service.baseShapes
+                weights = try await Self.collect(part, limit: service.maxUploadBytes, claim: claim) { prefix in
+                    try AdapterLoader.checkWeightsPrefix(prefix, base: base)
+                }
             default:
                 throw APIError.badRequest("unexpected multipart field `\(part.name)`: expected `name`, `config` "
                     + "(adapter_config.json) and `weights` (adapter_model.safetensors)")
@@ -102,8 +105,12 @@ struct AdapterUploadHandler {
     /// A part's content into one buffer that grows with the bytes received
     /// (Data grows geometrically, by `realloc`), refusing more than `limit`
     /// bytes (413); every piece is claimed from the upload budget first (503).
-    static func collect(_ part: MultipartPart, limit: Int, claim: UploadBudget.Claim) async throws -> Data {
+    /// `inspectPrefix` sees the first 8 bytes once they are in (a safetensors
+    /// header length) and may refuse the part before the rest is read.
+    static func collect(_ part: MultipartPart, limit: Int, claim: UploadBudget.Claim,
+                        inspectPrefix: ((Data) throws -> Void)? = nil) async throws -> Data {
         var data = Data()
+        var inspected = inspectPrefix == nil
         while let piece = try await part.read() {
             guard data.count + piece.count <= limit else {
                 throw HTTPError(.contentTooLarge, "multipart field `\(part.name)` exceeds its limit of \(limit) bytes",
@@ -111,6 +118,10 @@ struct AdapterUploadHandler {
             }
             try claim.add(piece.count)
             data.append(contentsOf: piece)
+            if !inspected, data.count >= 8 {
+                inspected = true
+                try inspectPrefix?(data.prefix(8))
+            }
         }
         return data
     }
