@@ -17,7 +17,10 @@ import TestSupport
             + "Content-Type: application/octet-stream\r\n\r\n"
         let head = "POST /adapters HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=\(boundary)\r\n"
             + "Content-Length: \(announced)\r\n\r\n"
-        return Array((head + parts).utf8) + [UInt8](repeating: 0x41, count: weightBytes)
+        // The weights start like a safetensors file (a 1 KiB header length),
+        // so the handler keeps reading instead of refusing the prefix.
+        let prefix = (0..<8).map { UInt8(truncatingIfNeeded: 1024 >> (8 * $0)) }
+        return Array((head + parts).utf8) + prefix + [UInt8](repeating: 0x41, count: max(0, weightBytes - 8))
     }
 
     /// `lorad_upload_buffered_bytes` from `/metrics` (nil when absent).
