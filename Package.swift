@@ -7,6 +7,7 @@
 //   SafeTensors → LoRA, Llama          Tokenization → Llama users
 //   OrderedJSON → LoRA, Tokenization (order-keeping, byte-exact JSON)
 //   CSQLite → Registry → Daemon        HTTP1 → Daemon
+//   AdapterNaming → Registry, Serving (the one rule for an adapter's name)
 //   Metrics → Daemon (Prometheus client)  Systemd → lorad (sd_notify, signals)
 //   Daemon → CLI → lorad, Bench (the `lorad-bench` executable; lorad does not link it)
 // Only Kernels imports COpenBLAS and CKernels; only Registry imports CSQLite; HTTP1 knows
@@ -56,15 +57,16 @@ let package = Package(
         .target(name: "Tokenization", dependencies: ["OrderedJSON"]),
         .target(name: "LoRA", dependencies: ["Kernels", "SafeTensors", "OrderedJSON"], swiftSettings: optimizedEvenInDebug),
         .target(name: "Llama", dependencies: ["Kernels", "SafeTensors", "LoRA", "Tokenization"], swiftSettings: optimizedEvenInDebug),
-        .target(name: "Serving", dependencies: ["Llama", "LoRA", "Tokenization"]),
-        .target(name: "Registry", dependencies: ["CSQLite"]),
+        .target(name: "AdapterNaming"),
+        .target(name: "Serving", dependencies: ["Llama", "LoRA", "Tokenization", "AdapterNaming"]),
+        .target(name: "Registry", dependencies: ["CSQLite", "AdapterNaming"]),
         .target(name: "HTTP1"),
         .target(name: "Metrics"),
         .target(name: "Systemd"),
         .target(name: "Daemon", dependencies: ["OrderedJSON", "HTTP1", "Registry", "Serving", "LoRA", "Llama", "Tokenization", "SafeTensors", "Metrics"]),
         // Argument parsing, subcommand dispatch and output shared by both executables.
         .target(name: "CLI", dependencies: ["Daemon"]),
-        .executableTarget(name: "lorad", dependencies: ["CLI", "Daemon", "Registry", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels", "Systemd"]),
+        .executableTarget(name: "lorad", dependencies: ["AdapterNaming", "CLI", "Daemon", "Registry", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels", "Systemd"]),
         // `lorad-bench`: the benchmarks, kept out of the daemon binary.
         .executableTarget(name: "Bench", dependencies: ["CLI", "Daemon", "HTTP1", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels"]),
 
@@ -78,7 +80,8 @@ let package = Package(
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "Llama", "SafeTensors", "TestSupport"]),
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "Tokenization", "SafeTensors", "TestSupport"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "LoRA", "Llama", "Tokenization", "TestSupport"]),
-        .testTarget(name: "RegistryTests", dependencies: ["Registry", "TestSupport"]),
+        .testTarget(name: "AdapterNamingTests", dependencies: ["AdapterNaming"]),
+        .testTarget(name: "RegistryTests", dependencies: ["Registry", "AdapterNaming", "TestSupport"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "TestSupport"]),

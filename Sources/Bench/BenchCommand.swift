@@ -115,10 +115,10 @@ enum BenchCommand {
         var payloads: [String: AdapterPayload] = [:]
         for i in 0..<16 {
             let files = try SyntheticModel.peftFiles(config: c, kinds: [.q, .v], rank: 8, seed: UInt64(100 + i))
-            payloads["qv8-\(i)"] = AdapterPayload(name: "qv8-\(i)", configJSON: files.config, weights: files.weights, contentHash: "qv8-\(i)")
+            payloads["qv8-\(i)"] = AdapterPayload(name: "qv8-\(i)", configJSON: files.config, weights: files.weights)
         }
         let all = try SyntheticModel.peftFiles(config: c, kinds: LinearKind.allCases, rank: 16, seed: 200)
-        payloads["all16"] = AdapterPayload(name: "all16", configJSON: all.config, weights: all.weights, contentHash: "all16")
+        payloads["all16"] = AdapterPayload(name: "all16", configJSON: all.config, weights: all.weights)
 
         // Cold load: bytes → validated F32 adapter, best of 5.
         for name in ["qv8-0", "all16"] {

@@ -12,7 +12,6 @@ struct EngineBench {
     /// Adapters held in memory as PEFT files (the registry's payload form).
     struct MemorySource: AdapterSource {
         let payloads: [String: AdapterPayload]
-        func contentHash(of name: String) throws -> String? { payloads[name]?.contentHash }
         func payload(of name: String) throws -> AdapterPayload {
             guard let p = payloads[name] else { throw AdapterSourceError.unknownAdapter(name) }
             return p

@@ -3,9 +3,8 @@ import Registry
 import Serving
 
 /// The engine's adapter source over the SQLite registry: the payload is the
-/// stored config text and safetensors bytes, the version hash is the row's
-/// sha256 plus its generation (so a replace with identical bytes is still a
-/// new version).
+/// stored config text and safetensors bytes. The cache asks only on a miss;
+/// the handlers that delete or replace an adapter invalidate its cached copy.
 ///
 /// Adapters found incompatible with the loaded base at start-up are refused
 /// here (`AdapterCompatibility`), so they are never silently served.
@@ -18,11 +17,6 @@ public struct RegistryAdapterSource: AdapterSource {
         self.compatibility = compatibility
     }
 
-    public func contentHash(of name: String) throws -> String? {
-        guard let record = try registry.record(named: name) else { return nil }
-        return "\(record.sha256)#\(record.generation)"
-    }
-
     public func payload(of name: String) throws -> AdapterPayload {
         let stored: (configJSON: Data, weights: Data, sha256: String, generation: Int64)
         do { stored = try registry.load(named: name) } catch RegistryError.notFound {
@@ -31,7 +25,6 @@ public struct RegistryAdapterSource: AdapterSource {
         if let problem = compatibility.problem(name: name, sha256: stored.sha256) {
             throw AdapterUnavailable(name: name, reason: problem)
         }
-        return AdapterPayload(name: name, configJSON: stored.configJSON, weights: stored.weights,
-                              contentHash: "\(stored.sha256)#\(stored.generation)")
+        return AdapterPayload(name: name, configJSON: stored.configJSON, weights: stored.weights)
     }
 }

@@ -3,7 +3,7 @@
 /// fills the derived fields; the registry stores them as given so listing
 /// adapters never has to re-parse configs.
 public struct NewAdapter: Sendable, Equatable {
-    /// Unique name, `[A-Za-z0-9._-]{1,64}` (see `AdapterRegistry.validateName`).
+    /// Unique name (`AdapterName`: 1–64 of `A-Z a-z 0-9 . _ -`, the first a letter or digit).
     public var name: String
     /// The original `adapter_config.json` text, stored verbatim.
     public var configJSON: String

@@ -8,7 +8,7 @@ import CSQLite
 /// `alreadyExists` 409, `notFound` 404, `weightsTooLarge` 413,
 /// `weightsSizeMismatch` / `checksumMismatch` 400, everything else 500.
 public enum RegistryError: Error, CustomStringConvertible, Sendable, Equatable {
-    /// The adapter name breaks `[A-Za-z0-9._-]{1,64}` (or is "." / "..").
+    /// The adapter name breaks `AdapterName`'s rule; `reason` says which part.
     case invalidName(String, reason: String)
     /// An adapter with this name exists and `replace` was not requested.
     case alreadyExists(String)

@@ -5,31 +5,36 @@ import LoRA
 /// and converted to F32 by `loader`, kept in an LRU bounded by bytes (not by
 /// count: a rank-64 all-linear adapter weighs hundreds of rank-8 q,v ones).
 ///
-/// Requests take a *lease*. A leased adapter is never evicted, and because a
-/// lease holds the `LoRAAdapter` itself, deleting or replacing the name
-/// (`invalidate`) never changes or frees what a running sequence uses: the
-/// next request simply loads the new version.
-public final class AdapterCache: @unchecked Sendable { // all mutable state is guarded by `condition`
+/// Entries are keyed by name alone: a hit asks the source nothing (for the
+/// daemon, no SQLite). Whoever deletes or replaces an adapter in the source
+/// calls `invalidate`; a lease holds the `LoRAAdapter` itself, so that never
+/// changes or frees what a running sequence uses, and the next request loads
+/// the new version. A load that overlaps an `invalidate` of its name is
+/// discarded and done again, so the version read before the change can never
+/// become the resident one after it.
+///
+/// Requests take a *lease*. A leased adapter is never evicted.
+///
+/// `@unchecked Sendable`: all mutable state is guarded by `condition` (an
+/// NSCondition, not a Mutex: first requests wait on it for a load in flight).
+public final class AdapterCache: @unchecked Sendable {
     public typealias Loader = @Sendable (AdapterPayload) throws -> LoRAAdapter
 
     private final class Entry {
         let adapter: LoRAAdapter
-        let contentHash: String
         var leases = 0
         var lastUse: UInt64 = 0
-        init(adapter: LoRAAdapter, contentHash: String) {
-            self.adapter = adapter
-            self.contentHash = contentHash
-        }
+        init(adapter: LoRAAdapter) { self.adapter = adapter }
     }
 
     private let source: AdapterSource
     private let loader: Loader
     private let condition = NSCondition()
     private var entries: [String: Entry] = [:]
-    /// Names whose load is in flight: concurrent first requests wait for it
-    /// instead of loading the same adapter twice.
-    private var loading: Set<String> = []
+    /// Names whose load is in flight (concurrent first requests wait for it
+    /// instead of loading the same adapter twice), and whether the name was
+    /// invalidated since that load began (then its result is stale).
+    private var loading: [String: Bool] = [:]
     private var clock: UInt64 = 0
     private var counters = AdapterCacheStats()
     public let budgetBytes: Int
@@ -66,46 +71,56 @@ public final class AdapterCache: @unchecked Sendable { // all mutable state is g
                 condition.unlock()
                 return entry.adapter
             }
-            if loading.contains(name) {
+            if loading[name] != nil {
                 condition.wait()
                 continue
             }
-            loading.insert(name)
-            counters.misses += 1
+            loading[name] = false
             break
         }
         condition.unlock()
 
-        // Load outside the lock: parsing and converting weights takes
-        // milliseconds and other names must stay servable meanwhile.
-        let start = ContinuousClock.now
-        let result = Result { () throws -> (LoRAAdapter, String) in
-            let payload = try source.payload(of: name)
-            return (try loader(payload), payload.contentHash)
-        }
-        let elapsed = ContinuousClock.now - start
+        while true {
+            // Load outside the lock: parsing and converting weights takes
+            // milliseconds and other names must stay servable meanwhile.
+            let start = ContinuousClock.now
+            let result = Result { () throws -> LoRAAdapter in try loader(try source.payload(of: name)) }
+            let elapsed = ContinuousClock.now - start
 
-        condition.lock()
-        defer {
-            loading.remove(name)
-            condition.broadcast()
-            condition.unlock()
-        }
-        switch result {
-        case .failure(let error):
-            counters.loadFailures += 1
-            throw error
-        case .success(let (adapter, hash)):
-            counters.loads += 1
-            counters.loadSeconds += elapsed.seconds
-            let entry = Entry(adapter: adapter, contentHash: hash)
-            entry.leases = 1
-            clock += 1
-            entry.lastUse = clock
-            entries[name] = entry
-            counters.residentBytes += adapter.byteCount
-            evictIfNeeded()
-            return adapter
+            condition.lock()
+            if loading[name] == true {
+                // Deleted or replaced while loading: what was read may be the
+                // old version (or the old absence). Read again.
+                loading[name] = false
+                condition.unlock()
+                continue
+            }
+            defer {
+                loading[name] = nil
+                condition.broadcast()
+                condition.unlock()
+            }
+            switch result {
+            case .failure(AdapterSourceError.unknownAdapter(let unknown)) where unknown == name:
+                // Not a cache miss: nothing by that name to load.
+                throw AdapterSourceError.unknownAdapter(name)
+            case .failure(let error):
+                counters.misses += 1
+                counters.loadFailures += 1
+                throw error
+            case .success(let adapter):
+                counters.misses += 1
+                counters.loads += 1
+                counters.loadSeconds += elapsed.seconds
+                let entry = Entry(adapter: adapter)
+                entry.leases = 1
+                clock += 1
+                entry.lastUse = clock
+                entries[name] = entry
+                counters.residentBytes += adapter.byteCount
+                evictIfNeeded()
+                return adapter
+            }
         }
     }
 
@@ -120,13 +135,15 @@ public final class AdapterCache: @unchecked Sendable { // all mutable state is g
     }
 
     /// Drops `name` from the cache (after delete or replace). Running leases
-    /// keep their copy; new leases load the current version.
+    /// keep their copy; new leases load the current version, and a load in
+    /// flight is done again (see the type's comment).
     public func invalidate(_ name: String) {
         condition.lock()
         defer { condition.unlock() }
         if let entry = entries.removeValue(forKey: name) {
             counters.residentBytes -= entry.adapter.byteCount
         }
+        if loading[name] != nil { loading[name] = true }
     }
 
     /// Least recently used first, never a leased one. Over budget with every
@@ -169,7 +186,10 @@ public final class AdapterCache: @unchecked Sendable { // all mutable state is g
 
 /// Counters for /metrics and the benchmark.
 public struct AdapterCacheStats: Sendable, Equatable {
+    /// Leases served from memory.
     public var hits = 0
+    /// Leases that went to the source for an adapter it holds (a name it
+    /// does not hold is neither a hit nor a miss), whether or not it loaded.
     public var misses = 0
     public var loads = 0
     public var loadFailures = 0

@@ -1,3 +1,5 @@
+import AdapterNaming
+
 /// A request's adapter selection: `NAME`, `NAME:0.5`, or `a:0.7,b:0.3`
 /// (DESIGN.md "HTTP API"; llama.cpp's per-request `lora` list with scales).
 ///
@@ -26,8 +28,8 @@ public struct AdapterSpec: Sendable, Hashable, CustomStringConvertible {
     /// per targeted projection and step).
     public static let maxTerms = 16
 
-    /// Parses `a`, `a:0.5`, `a:0.7,b:0.3`. Names follow the registry rule
-    /// `[A-Za-z0-9._-]{1,64}`; weights are finite numbers within ±`maxWeight`;
+    /// Parses `a`, `a:0.5`, `a:0.7,b:0.3`. Names follow `AdapterName`'s rule
+    /// (the registry's); weights are finite numbers within ±`maxWeight`;
     /// a name may appear once; at most `maxTerms` adapters.
     public init(parsing text: String) throws {
         var terms: [Term] = []
@@ -38,7 +40,7 @@ public struct AdapterSpec: Sendable, Hashable, CustomStringConvertible {
             let part = raw.trimmingCharacters(in: " \t")
             let pieces = part.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(pieces[0])
-            guard Self.isValidName(name) else { throw AdapterSpecError.invalidName(name, spec: text) }
+            guard AdapterName.brokenRule(name) == nil else { throw AdapterSpecError.invalidName(name, spec: text) }
             var weight: Float = 1
             if pieces.count == 2 {
                 guard let w = Float(pieces[1]), w.isFinite else {
@@ -53,16 +55,6 @@ public struct AdapterSpec: Sendable, Hashable, CustomStringConvertible {
             terms.append(Term(name: name, weight: weight))
         }
         self.terms = terms
-    }
-
-    /// `[A-Za-z0-9._-]{1,64}`, and not `.` or `..` (names become URL path
-    /// segments and file names).
-    public static func isValidName(_ name: String) -> Bool {
-        guard (1...64).contains(name.utf8.count), name != ".", name != ".." else { return false }
-        return name.utf8.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
-                || c == 0x2E || c == 0x5F || c == 0x2D
-        }
     }
 
     public var isBase: Bool { terms.isEmpty }
@@ -82,7 +74,7 @@ public enum AdapterSpecError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .invalidName(n, spec):
-            return "adapter spec '\(spec)': '\(n)' is not a valid adapter name ([A-Za-z0-9._-], 1–64 characters)"
+            return "adapter spec '\(spec)': '\(n)' is not a valid adapter name: \(AdapterName.brokenRule(n) ?? "")"
         case let .invalidWeight(w, n, spec):
             return "adapter spec '\(spec)': weight '\(w)' of '\(n)' is not a finite number"
         case let .weightOutOfRange(w, n, spec):

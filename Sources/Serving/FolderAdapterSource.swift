@@ -14,15 +14,6 @@ public struct FolderAdapterSource: AdapterSource {
         return url
     }
 
-    /// Size and modification time identify a version well enough offline.
-    public func contentHash(of name: String) throws -> String? {
-        let weights = try folder(name).appendingPathComponent("adapter_model.safetensors")
-        let attributes = try? FileManager.default.attributesOfItem(atPath: weights.path)
-        let size = attributes?[.size] as? Int ?? -1
-        let modified = (attributes?[.modificationDate] as? Date)?.timeIntervalSince1970 ?? 0
-        return "\(weights.path):\(size):\(modified)"
-    }
-
     public func payload(of name: String) throws -> AdapterPayload {
         let url = try folder(name)
         let config = url.appendingPathComponent("adapter_config.json")
@@ -34,19 +25,6 @@ public struct FolderAdapterSource: AdapterSource {
         do { weightData = try Data(contentsOf: weights, options: .alwaysMapped) } catch {
             throw AdapterSourceError.unreadable(name: name, path: weights.path)
         }
-        return AdapterPayload(name: name, configJSON: configData, weights: weightData,
-                              contentHash: try contentHash(of: name) ?? url.path)
-    }
-}
-
-public enum AdapterSourceError: Error, CustomStringConvertible, Equatable {
-    case unknownAdapter(String)
-    case unreadable(name: String, path: String)
-
-    public var description: String {
-        switch self {
-        case .unknownAdapter(let n): return "unknown adapter '\(n)'"
-        case let .unreadable(n, p): return "adapter '\(n)': cannot read \(p)"
-        }
+        return AdapterPayload(name: name, configJSON: configData, weights: weightData)
     }
 }

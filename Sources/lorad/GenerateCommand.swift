@@ -1,3 +1,4 @@
+import AdapterNaming
 import CLI
 import Foundation
 import Kernels
@@ -57,7 +58,7 @@ enum GenerateCommand {
             let (path, weight) = AdapterArgument.split(raw)
             let url = URL(fileURLWithPath: path)
             var name = url.lastPathComponent
-            if !AdapterSpec.isValidName(name) || folders[name] != nil { name = "adapter\(terms.count)" }
+            if AdapterName.brokenRule(name) != nil || folders[name] != nil { name = "adapter\(terms.count)" }
             folders[name] = url
             terms.append(.init(name: name, weight: weight))
         }

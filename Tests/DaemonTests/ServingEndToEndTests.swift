@@ -188,6 +188,10 @@ import TestSupport
         #expect(unknown.errorMessage?.contains("adapter") == true)
         let unknownAdapter = try Curl.postJSON(daemon.baseURL + "/v1/completions?adapter=nope", ["prompt": "x"])
         #expect(unknownAdapter.status == 404)
+        // A name that breaks the naming rule is a bad request, and says which rule.
+        let badName = try Curl.postJSON(daemon.baseURL + "/v1/completions?adapter=.hidden", ["prompt": "x"])
+        #expect(badName.status == 400)
+        #expect(badName.errorMessage?.contains("start with a letter or digit") == true, "\(badName.text)")
         #expect(try Curl.get(daemon.baseURL + "/adapters/nope").status == 404)
         // The server's own errors use the same shape.
         let noRoute = try Curl.get(daemon.baseURL + "/v2/nothing")

@@ -47,6 +47,15 @@ import TestSupport
         Case(label: "name ../x", status: 400, mentions: ["../x", "'/'"]) { base, _ in
             try Curl.upload(base, name: "../x", config: config, weights: weights)
         },
+        Case(label: "name .hidden", status: 400, mentions: [".hidden", "start with a letter or digit"]) { base, _ in
+            try Curl.upload(base, name: ".hidden", config: config, weights: weights)
+        },
+        Case(label: "name -", status: 400, mentions: ["'-'", "start with a letter or digit"]) { base, _ in
+            try Curl.upload(base, name: "-", config: config, weights: weights)
+        },
+        Case(label: "name ...", status: 400, mentions: ["...", "start with a letter or digit"]) { base, _ in
+            try Curl.upload(base, name: "...", config: config, weights: weights)
+        },
         Case(label: "name too long", status: 400, mentions: ["65 characters", "64"]) { base, _ in
             try Curl.upload(base, name: String(repeating: "a", count: 65), config: config, weights: weights)
         },

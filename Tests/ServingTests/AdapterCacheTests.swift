@@ -18,20 +18,18 @@ final class CountingSource: AdapterSource {
         self.delay = delay
     }
 
-    func contentHash(of name: String) throws -> String? { sizes[name].map { "h\($0)" } }
-
     func payload(of name: String) throws -> AdapterPayload {
         fetches.withLock { $0[name, default: 0] += 1 }
         if delay > .zero { Thread.sleep(forTimeInterval: Double(delay.components.seconds) + Double(delay.components.attoseconds) * 1e-18) }
-        guard let n = sizes[name] else { throw TestError.unknown(name) }
+        guard let n = sizes[name] else { throw AdapterSourceError.unknownAdapter(name) }
         if failing.contains(name) { throw TestError.broken(name) }
-        return AdapterPayload(name: name, configJSON: Data("\(n)".utf8), weights: Data(), contentHash: "h\(n)")
+        return AdapterPayload(name: name, configJSON: Data("\(n)".utf8), weights: Data())
     }
 
     func fetchCount(_ name: String) -> Int { fetches.withLock { $0[name] ?? 0 } }
 }
 
-enum TestError: Error, Equatable { case unknown(String), broken(String) }
+enum TestError: Error, Equatable { case broken(String) }
 
 /// Builds an adapter of exactly 4·n resident bytes: rank 1, in = n − 2, out = 1
 /// (A: n − 2 floats, B and its transposed copy: 1 float each).
@@ -104,9 +102,60 @@ let syntheticLoader: AdapterCache.Loader = { payload in
         let cache = AdapterCache(source: source, budgetBytes: 1 << 20, loader: syntheticLoader)
         #expect(throws: TestError.broken("bad")) { try cache.lease(AdapterSpec(parsing: "a,bad")) }
         #expect(cache.leaseCount("a") == 0, "the lease on a taken before the failure is released")
-        #expect(throws: TestError.unknown("zzz")) { try cache.lease(AdapterSpec(parsing: "zzz")) }
-        #expect(cache.stats.loadFailures == 2)
+        #expect(cache.stats.loadFailures == 1)
+        #expect(cache.stats.misses == 2)
+        // A name the source does not hold: its error, and neither a miss nor a failure.
+        #expect(throws: AdapterSourceError.unknownAdapter("zzz")) { try cache.lease(AdapterSpec(parsing: "a,zzz")) }
+        #expect(cache.leaseCount("a") == 0)
+        #expect(cache.stats.loadFailures == 1)
+        #expect(cache.stats.misses == 2)
+        #expect(source.fetchCount("zzz") == 1)
     }
+
+    /// A delete or replace that lands while the adapter is being read must not
+    /// leave the version read before it resident: the load is done again.
+    @Test func anInvalidationDuringALoadReadsTheNewVersion() throws {
+        let source = ChangingSource()
+        let cache = AdapterCache(source: source, budgetBytes: 1 << 20, loader: syntheticLoader)
+        let first = Mutex<AdapterLease?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            first.withLock { $0 = try? cache.lease(AdapterSpec(parsing: "a")) }
+            done.signal()
+        }
+        source.firstReadStarted.wait()        // version 1 has been read…
+        source.replace(size: 20)              // …the source changes…
+        cache.invalidate("a")                 // …and the cache is told, all before the read returns
+        source.finishFirstRead.signal()
+        done.wait()
+        let lease = try #require(first.withLock { $0 })
+        #expect(lease.uses[0].adapter.modules.values.first?.a.count == 18, "the request gets the new version")
+        let next = try cache.lease(AdapterSpec(parsing: "a"))
+        #expect(next.uses[0].adapter === lease.uses[0].adapter, "and the new version is the resident one")
+        #expect(source.reads == 2)
+        #expect(cache.stats.loads == 1)
+    }
+}
+
+/// One adapter "a" whose size (its version) can change; the first read
+/// pauses after reading until the test lets it return.
+final class ChangingSource: AdapterSource {
+    private let state = Mutex((size: 10, reads: 0))
+    let firstReadStarted = DispatchSemaphore(value: 0)
+    let finishFirstRead = DispatchSemaphore(value: 0)
+
+    func payload(of name: String) throws -> AdapterPayload {
+        guard name == "a" else { throw AdapterSourceError.unknownAdapter(name) }
+        let (size, reads) = state.withLock { s -> (Int, Int) in s.reads += 1; return (s.size, s.reads) }
+        if reads == 1 {
+            firstReadStarted.signal()
+            finishFirstRead.wait()
+        }
+        return AdapterPayload(name: name, configJSON: Data("\(size)".utf8), weights: Data())
+    }
+
+    func replace(size: Int) { state.withLock { $0.size = size } }
+    var reads: Int { state.withLock { $0.reads } }
 }
 
 @Suite struct AdapterSpecTests {
@@ -124,5 +173,17 @@ let syntheticLoader: AdapterCache.Loader = { payload in
         #expect(throws: AdapterSpecError.invalidWeight("", name: "a", spec: "a:")) { try AdapterSpec(parsing: "a:") }
         #expect(throws: AdapterSpecError.duplicate("a", spec: "a,a:2")) { try AdapterSpec(parsing: "a,a:2") }
         #expect(throws: AdapterSpecError.self) { try AdapterSpec(parsing: String(repeating: "x", count: 65)) }
+    }
+
+    /// Spec names follow the registry's rule (`AdapterName`): a name that
+    /// starts with anything but a letter or digit is refused, and the message
+    /// says so.
+    @Test func specNamesFollowTheSharedNamingRule() throws {
+        for name in [".hidden", "-", "...", "_x"] {
+            let error = try #require(throws: AdapterSpecError.self) { try AdapterSpec(parsing: "a:0.5,\(name)") }
+            #expect(error == .invalidName(name, spec: "a:0.5,\(name)"))
+            #expect(error.description.contains("must start with a letter or digit"), "\(error)")
+        }
+        #expect(try AdapterSpec(parsing: "x..:0.5,9lives").terms.map(\.name) == ["x..", "9lives"])
     }
 }

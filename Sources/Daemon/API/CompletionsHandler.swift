@@ -24,28 +24,37 @@ struct CompletionsHandler {
     func handle(_ request: HTTPRequest, _ response: HTTPResponse) async throws -> Outcome {
         try service.auth.requireInference(request)
         let body = try CompletionRequest(json: try await request.jsonBody())
-        let adapterQuery = request.query("adapter")
-        let (spec, modelName) = try await BlockingWork.run { [self] in try resolveAdapter(query: adapterQuery, body: body) }
-
-        let promptTokens: [Int]
-        switch body.prompt {
-        case .text(let text): promptTokens = service.tokenizer.encode(text)
-        case .tokens(let ids): promptTokens = ids
-        }
-        let generation = GenerationRequest(
-            promptTokens: promptTokens, adapters: spec,
-            sampling: SamplingParameters(temperature: Float(body.temperature), topK: body.topK,
-                                         topP: Float(body.topP), seed: body.seed),
-            maxTokens: body.maxTokens, stop: body.stop, logprobs: body.logprobs)
+        let choice = try chooseAdapter(query: request.query("adapter"), body: body)
+        let sampling = SamplingParameters(temperature: Float(body.temperature), topK: body.topK,
+                                          topP: Float(body.topP), seed: body.seed)
 
         let events = GenerationEventQueue()
-        // `submit` may load an adapter cold (file read + validation).
+        // Off the event loop: tokenizing the prompt, and `submit`, whose
+        // adapter cache may load an adapter cold (a registry read and
+        // validation). A resident adapter is served without asking the
+        // registry; an unknown name comes back from it as `unknownAdapter`.
         let engine = service.engine
-        let handle = try await BlockingWork.run { try engine.submit(generation) { event in events.push(event) } }
+        let handle: GenerationHandle, promptTokenCount: Int
+        do {
+            (handle, promptTokenCount) = try await BlockingWork.run { [body] in
+                let promptTokens: [Int]
+                switch body.prompt {
+                case .text(let text): promptTokens = engine.tokenizer.encode(text)
+                case .tokens(let ids): promptTokens = ids
+                }
+                let generation = GenerationRequest(
+                    promptTokens: promptTokens, adapters: choice.spec, sampling: sampling,
+                    maxTokens: body.maxTokens, stop: body.stop, logprobs: body.logprobs)
+                return (try engine.submit(generation) { event in events.push(event) }, promptTokens.count)
+            }
+        } catch AdapterSourceError.unknownAdapter(let name) {
+            throw choice.namedByModel ? unknownModel(choice.text) : APIError.notFound(
+                "no adapter named '\(name)' (GET /adapters lists them; upload one with POST /adapters)")
+        }
         response.onCancel { handle.cancel() }
 
-        let meta = ResponseMeta(id: "cmpl-" + Self.randomID(), created: Int(Date().timeIntervalSince1970), model: modelName)
-        var outcome = Outcome(adapter: spec.isBase ? nil : spec.description, promptTokens: promptTokens.count)
+        let meta = ResponseMeta(id: "cmpl-" + Self.randomID(), created: Int(Date().timeIntervalSince1970), model: choice.modelName)
+        var outcome = Outcome(adapter: choice.spec.isBase ? nil : choice.spec.description, promptTokens: promptTokenCount)
         var result: GenerationResult?
         do {
             result = body.stream
@@ -77,22 +86,34 @@ struct CompletionsHandler {
         let model: String
     }
 
+    /// The adapters a request names, parsed but not looked up (the engine's
+    /// adapter cache does that).
+    struct AdapterChoice: Sendable {
+        let spec: AdapterSpec
+        /// The `model` of the response: the request's `model`, else the spec text.
+        let modelName: String
+        /// The spec text as the request gave it.
+        let text: String
+        /// Named through `"model"` (OpenAI style) rather than `?adapter=` or
+        /// `"adapter"`: an unknown name is then an unknown model.
+        let namedByModel: Bool
+    }
+
     /// `?adapter=`, then `"adapter"`, then a `"model"` that names adapters;
-    /// absent or the base model's id means the base. Every named adapter must
-    /// be registered (404 otherwise, with how to name one).
-    func resolveAdapter(query: String?, body: CompletionRequest) throws -> (AdapterSpec, String) {
+    /// absent or the base model's id means the base. A malformed spec is 400,
+    /// or 404 for a `"model"` (an unknown model, with how to name one).
+    func chooseAdapter(query: String?, body: CompletionRequest) throws -> AdapterChoice {
         let chosen = query ?? body.adapter ?? body.model.flatMap { $0 == service.modelID ? nil : $0 }
-        guard let text = chosen, !text.isEmpty, text != service.modelID else { return (.base, service.modelID) }
+        guard let text = chosen, !text.isEmpty, text != service.modelID else {
+            return AdapterChoice(spec: .base, modelName: service.modelID, text: "", namedByModel: false)
+        }
+        let namedByModel = query == nil && body.adapter == nil
         let spec: AdapterSpec
         do { spec = try AdapterSpec(parsing: text) } catch {
-            if query == nil && body.adapter == nil { throw unknownModel(text) }
+            if namedByModel { throw unknownModel(text) }
             throw error
         }
-        for term in spec.terms where try service.registry.record(named: term.name) == nil {
-            throw query == nil && body.adapter == nil ? unknownModel(text) : APIError.notFound(
-                "no adapter named '\(term.name)' (GET /adapters lists them; upload one with POST /adapters)")
-        }
-        return (spec, body.model ?? text)
+        return AdapterChoice(spec: spec, modelName: body.model ?? text, text: text, namedByModel: namedByModel)
     }
 
     private func unknownModel(_ name: String) -> HTTPError {
