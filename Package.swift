@@ -63,7 +63,7 @@ let package = Package(
         .target(name: "HTTP1"),
         .target(name: "Metrics"),
         .target(name: "Systemd"),
-        .target(name: "Daemon", dependencies: ["OrderedJSON", "HTTP1", "Registry", "Serving", "LoRA", "Llama", "Tokenization", "SafeTensors", "Metrics"]),
+        .target(name: "Daemon", dependencies: ["Kernels", "OrderedJSON", "HTTP1", "Registry", "Serving", "LoRA", "Llama", "Tokenization", "SafeTensors", "Metrics"]),
         // Argument parsing, subcommand dispatch and output shared by both executables.
         .target(name: "CLI", dependencies: ["Daemon"]),
         .executableTarget(name: "lorad", dependencies: ["AdapterNaming", "CLI", "Daemon", "Registry", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels", "Systemd"]),
@@ -79,14 +79,14 @@ let package = Package(
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "Llama", "SafeTensors", "TestSupport"]),
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "Tokenization", "SafeTensors", "TestSupport"]),
-        .testTarget(name: "ServingTests", dependencies: ["Serving", "LoRA", "Llama", "Tokenization", "TestSupport"]),
+        .testTarget(name: "ServingTests", dependencies: ["Kernels", "Serving", "LoRA", "Llama", "Tokenization", "TestSupport"]),
         .testTarget(name: "AdapterNamingTests", dependencies: ["AdapterNaming"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "AdapterNaming", "TestSupport"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "TestSupport"]),
         .testTarget(name: "CLITests", dependencies: ["Llama", "LoRA", "SafeTensors", "Tokenization", "TestSupport"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "OrderedJSON", "SafeTensors", "LoRA", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Kernels", "OrderedJSON", "SafeTensors", "LoRA", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

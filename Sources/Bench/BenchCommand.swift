@@ -101,6 +101,12 @@ enum BenchCommand {
             report.add("sample one token, \(label)", "\(format(micros)) µs", "\(format(micros / stepMicros * 100, 2)) % of a 1-stream decode step")
         }
 
+        // The same model resident in BF16 and in F16.
+        try SixteenBitBench.run(folder: folder, steps: steps,
+                                baseline: .init(bandwidth: bandwidth, residentBytes: model.weights.residentBytes,
+                                                decode: base, prefill: pre.tokensPerSecond, batch8Distinct: many8),
+                                report: &report)
+
         try engineSections(model: model, folder: folder, base: base, bound: bound, steps: steps, report: &report)
         print(report.markdown)
     }

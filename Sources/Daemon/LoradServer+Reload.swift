@@ -16,6 +16,7 @@ extension LoradServer {
         (.kvCacheMB, { $0.kvCacheMB != $1.kvCacheMB }),
         (.contextLength, { $0.contextLength != $1.contextLength }),
         (.threads, { $0.threads != $1.threads }),
+        (.weightsDType, { $0.weightsDType != $1.weightsDType }),
         (.maxUploadMB, { $0.maxUploadMB != $1.maxUploadMB }),
         (.uploadBufferMB, { $0.uploadBufferMB != $1.uploadBufferMB }),
         (.headerTimeoutSeconds, { $0.headerTimeoutSeconds != $1.headerTimeoutSeconds }),

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import HTTP1
 import Llama
 import LoRA
@@ -83,10 +84,13 @@ public final class LoradServer: Sendable {
     public func load(heartbeat: (@Sendable () -> Void)? = nil, heartbeatInterval: Double? = nil) throws -> LoadedModel {
         let folder = URL(fileURLWithPath: configuration.model).standardizedFileURL
         let start = ContinuousClock.now
-        let model = try LlamaModel.load(folder: folder)
+        let model = try LlamaModel.load(folder: folder, weightsFormat: configuration.weightsDType)
         let tokenizer = try Tokenizer(folder: folder)
         let modelID = folder.lastPathComponent
         logger.info("model loaded", ["model": modelID, "path": folder.path, "layers": String(model.config.numHiddenLayers),
+                                     "weights_dtype": model.weights.format.rawValue,
+                                     "resident_bytes": String(model.weights.residentBytes),
+                                     "kernels": KernelPath.summary,
                                      "seconds": String(format: "%.2f", (ContinuousClock.now - start).seconds)])
 
         let registry = try AdapterRegistry(path: configuration.registry)

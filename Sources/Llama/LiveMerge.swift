@@ -5,16 +5,22 @@ import LoRA
 /// PEFT `merge_and_unload` arithmetic) and takes them back out bit for bit.
 ///
 /// The originals of every projection touched are copied once before the
-/// first write, and `restore()` copies them back, so un-merging is exact
-/// rather than a subtraction that would leave rounding residue.
+/// first write — their resident bytes, whatever the format — and `restore()`
+/// copies them back, so un-merging is exact rather than a subtraction that
+/// would leave rounding residue.
+///
+/// Over 16-bit weights the sum is computed in F32 on the widened W0 and
+/// rounded to the resident format (to nearest even) once: each merged
+/// element is within half a unit in the last place of the format (2⁻⁹
+/// relative for BF16, 2⁻¹² for F16) of the F32 merge.
 ///
 /// Owned by the engine thread and used only between forward steps: the
 /// weights are shared with every forward pass, so nothing may run a forward
 /// on this model while `fold` or `restore` runs. Deliberately not Sendable.
 public final class LiveMerge {
     public let weights: LlamaWeights
-    /// Original W0 of every modified projection: (out, in) each.
-    private var originals: [LinearID: [Float]] = [:]
+    /// Original W0 of every modified projection, its resident bytes: (out, in) each.
+    private var originals: [LinearID: [UInt8]] = [:]
 
     public init(weights: LlamaWeights) {
         self.weights = weights
@@ -56,26 +62,43 @@ public final class LiveMerge {
             }
         }
         for id in modified {
-            guard let view = weights.linear(id),
-                  !VectorMath.allFinite(view.pointer, count: view.shape.outFeatures * view.shape.inFeatures) else { continue }
+            guard let view = weights.linear(id), !Self.allFinite(view) else { continue }
             restore()
             throw LlamaError.nonFiniteMerge(tensor: id.weightName)
         }
     }
 
-    /// Runs `body` on a projection's W0 in place, saving the original first.
+    /// Runs `body` on a projection's W0 as F32, saving the original first:
+    /// in place for F32 weights; for 16-bit ones on a widened copy that is
+    /// then rounded back into the resident format.
     /// body: (pointer to (out, in) row-major, shape).
     public func modify(_ id: LinearID, _ body: (UnsafeMutablePointer<Float>, LinearShape) -> Void) {
         guard let view = weights.linear(id) else { return }
-        if originals[id] == nil { originals[id] = view.values }
-        body(view.pointer, view.shape)
+        if originals[id] == nil {
+            originals[id] = Array(UnsafeRawBufferPointer(start: view.raw, count: view.byteCount))
+        }
+        if view.format == .f32 {
+            body(view.pointer, view.shape)
+            return
+        }
+        var values = view.values
+        values.withUnsafeMutableBufferPointer { body($0.baseAddress!, view.shape) }
+        view.buffer.store(values, at: view.rowOffset * view.shape.inFeatures)
+    }
+
+    /// Whether every resident element of `view` is finite (a 16-bit one
+    /// read widened: rounding to F16 turns sums past 65504 into infinities).
+    private static func allFinite(_ view: LinearWeight) -> Bool {
+        let count = view.shape.outFeatures * view.shape.inFeatures
+        if view.format == .f32 { return VectorMath.allFinite(view.pointer, count: count) }
+        return view.values.withUnsafeBufferPointer { VectorMath.allFinite($0.baseAddress!, count: count) }
     }
 
     /// Puts every modified projection back to its original W0, bit for bit.
     public func restore() {
-        for (id, values) in originals {
-            guard let view = weights.linear(id) else { continue }
-            values.withUnsafeBufferPointer { view.pointer.update(from: $0.baseAddress!, count: values.count) }
+        for (id, bytes) in originals {
+            guard let view = weights.linear(id), bytes.count == view.byteCount else { continue }
+            bytes.withUnsafeBytes { view.raw.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
         }
         originals.removeAll()
     }

@@ -36,17 +36,18 @@ extension LlamaModel {
 
         for (seq, length) in newLengths { seq.reserve(positions: length) }
         let segments = AttentionSegments(batch, heads: c.numAttentionHeads)
-        workspace.reserve(rows: n, scores: segments.scoreScratch, config: c)
+        workspace.reserve(rows: n, scores: segments.scoreScratch, config: c, format: weights.format)
         let ws = workspace
         let x = ws.x.pointer, normed = ws.normed.pointer, qkv = ws.qkv.pointer
         let attention = ws.attention.pointer, projected = ws.projected.pointer
         let gateUp = ws.gateUp.pointer, activated = ws.activated.pointer
         let useLoRA = !lora.isEmpty
-        let pool = Self.pool(forRows: n)
+        let pool = self.pool(forRows: n)
+        let panel = ws.panel.pointer
 
-        // Embedding lookup: x[i] = embed_tokens[token_i]  (n, H)
+        // Embedding lookup: x[i] = embed_tokens[token_i] widened  (n, H)
         for (i, row) in batch.enumerated() {
-            (x + i * h).update(from: weights.embedTokens.pointer + row.token * h, count: h)
+            weights.embedTokens.widen(from: row.token * h, count: h, into: x + i * h)
         }
         // RoPE angles of each row's position: (n, headDim/2) each.
         for (i, row) in batch.enumerated() {
@@ -57,7 +58,7 @@ extension LlamaModel {
             // --- attention block ---
             RMSNorm.apply(rows: n, count: h, x: x, weight: layer.inputNorm.pointer, eps: c.rmsNormEps, out: normed)
             // qkv = normed · [Wq; Wk; Wv]ᵀ : (n, F)
-            project(rows: n, weight: layer.qkv.pointer, out: f, in: h, x: normed, y: qkv, pool: pool)
+            project(rows: n, weight: layer.qkv, out: f, in: h, x: normed, y: qkv, pool: pool, panel: panel)
             if useLoRA {
                 for kind in Self.attentionInputs {
                     lora.apply(to: LinearID(layer: l, kind: kind), input: normed, inputStride: h,
@@ -85,7 +86,7 @@ extension LlamaModel {
             // a prefill row sees the earlier rows of its own chunk.
             attend(batch, segments: segments, layer: l, qkv: qkv, out: attention, scores: ws.scores.pointer, pool: pool)
             // projected = attention · Woᵀ : (n, H)
-            project(rows: n, weight: layer.o.pointer, out: h, in: qDim, x: attention, y: projected, pool: pool)
+            project(rows: n, weight: layer.o, out: h, in: qDim, x: attention, y: projected, pool: pool, panel: panel)
             if useLoRA {
                 lora.apply(to: LinearID(layer: l, kind: .o), input: attention, inputStride: qDim,
                            output: projected, outputStride: h, scratch: ws.lora, pool: pool)
@@ -96,7 +97,7 @@ extension LlamaModel {
             // --- MLP block ---
             RMSNorm.apply(rows: n, count: h, x: x, weight: layer.postNorm.pointer, eps: c.rmsNormEps, out: normed)
             // gateUp = normed · [Wgate; Wup]ᵀ : (n, 2·I)
-            project(rows: n, weight: layer.gateUp.pointer, out: 2 * inter, in: h, x: normed, y: gateUp, pool: pool)
+            project(rows: n, weight: layer.gateUp, out: 2 * inter, in: h, x: normed, y: gateUp, pool: pool, panel: panel)
             if useLoRA {
                 for kind in Self.mlpInputs {
                     lora.apply(to: LinearID(layer: l, kind: kind), input: normed, inputStride: h,
@@ -107,7 +108,7 @@ extension LlamaModel {
             addBias(layer.gateUpBias, rows: n, width: 2 * inter, to: gateUp)
             swiglu(rows: n, gateUp: gateUp, out: activated, pool: pool)
             // projected = activated · Wdownᵀ : (n, H)
-            project(rows: n, weight: layer.down.pointer, out: h, in: inter, x: activated, y: projected, pool: pool)
+            project(rows: n, weight: layer.down, out: h, in: inter, x: activated, y: projected, pool: pool, panel: panel)
             if useLoRA {
                 lora.apply(to: LinearID(layer: l, kind: .down), input: activated, inputStride: inter,
                            output: projected, outputStride: h, scratch: ws.lora, pool: pool)
@@ -127,8 +128,8 @@ extension LlamaModel {
         let values = [Float](unsafeUninitializedCapacity: wanted.count * vocab) { buffer, count in
             if !wanted.isEmpty {
                 // logits = normed · lm_headᵀ : (wanted, vocab)
-                project(rows: wanted.count, weight: weights.lmHead.pointer, out: vocab, in: h,
-                        x: normed, y: buffer.baseAddress!, pool: Self.pool(forRows: wanted.count))
+                project(rows: wanted.count, weight: weights.lmHead, out: vocab, in: h,
+                        x: normed, y: buffer.baseAddress!, pool: self.pool(forRows: wanted.count), panel: panel)
             }
             count = wanted.count * vocab
         }
@@ -140,31 +141,43 @@ extension LlamaModel {
     static let mlpInputs: [LinearKind] = [.gate, .up]
 
     /// Which threads run a step's own kernels (projections, attention,
-    /// SwiGLU, the per-row low-rank path). One row and prefill-sized batches
-    /// run on OpenBLAS (gemv, sgemm) and its own threads, everything else of
-    /// the step inline: waking our pool between OpenBLAS calls made the two
-    /// pools' idle polling fight over the cores (single-stream decode 10–12 %
-    /// slower, measured A/B in one process). 2…`BatchedGEMV.maxRows` rows:
-    /// our kernel on our pool, and OpenBLAS's threads stay asleep.
-    static func pool(forRows n: Int) -> ComputePool {
-        n >= 2 && n <= BatchedGEMV.maxRows ? .shared : .serial
+    /// SwiGLU, the per-row low-rank path). Prefill-sized batches, and one
+    /// row of an F32 model, run on OpenBLAS (sgemm, gemv) and its own
+    /// threads, everything else of the step inline: waking our pool between
+    /// OpenBLAS calls made the two pools' idle polling fight over the cores
+    /// (single-stream decode 10–12 % slower, measured A/B in one process).
+    /// Otherwise (2…`BatchedGEMV.maxRows` rows, or one row over 16-bit
+    /// weights, which OpenBLAS cannot read) our kernel on our pool, and
+    /// OpenBLAS's threads stay asleep.
+    func pool(forRows n: Int) -> ComputePool {
+        usesOwnKernel(rows: n) ? .shared : .serial
     }
 
-    /// y = x · Wᵀ for `rows` rows: gemv for one row (sgemm with m = 1 is 4×
-    /// slower, PERF-NOTES.md); up to `BatchedGEMV.maxRows` rows (batched
-    /// decode) our kernel streams W once for all of them — sgemm packs all
-    /// of W first; sgemm for larger batches (prefill), compute-bound and
-    /// fastest there.
-    /// W: (out, in); x: (rows, in); y: (rows, out).
+    /// Whether a step of `n` rows multiplies with `BatchedGEMV`.
     @inline(__always)
-    func project(rows: Int, weight: UnsafePointer<Float>, out: Int, in inFeatures: Int,
-                 x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, pool: ComputePool) {
-        if rows == 1 {
-            BLAS.gemv(out: out, in: inFeatures, w: weight, x: x, y: y)
-        } else if rows <= BatchedGEMV.maxRows {
-            BatchedGEMV.multiply(rows: rows, out: out, in: inFeatures, w: weight, x: x, y: y, pool: pool)
+    func usesOwnKernel(rows n: Int) -> Bool {
+        n <= BatchedGEMV.maxRows && (n >= 2 || weights.format != .f32)
+    }
+
+    /// y = x · Wᵀ for `rows` rows. One row of F32: OpenBLAS's gemv (sgemm
+    /// with m = 1 is 4× slower); up to `BatchedGEMV.maxRows` rows, or one
+    /// row of 16-bit weights: our kernel streams W once for all of them,
+    /// widening 16-bit weights in registers — sgemm packs all of W first;
+    /// larger batches (prefill): sgemm, compute-bound and fastest there,
+    /// over W itself or, for 16-bit W, panels widened into `panel`.
+    /// W: (out, in) in W's format; x: (rows, in); y: (rows, out).
+    @inline(__always)
+    func project(rows: Int, weight: WeightBuffer, out: Int, in inFeatures: Int,
+                 x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>, pool: ComputePool,
+                 panel: UnsafeMutablePointer<Float>) {
+        if usesOwnKernel(rows: rows) {
+            BatchedGEMV.multiply(rows: rows, out: out, in: inFeatures, w: weight.raw, format: weight.format,
+                                 x: x, y: y, pool: pool)
+        } else if rows == 1 {
+            BLAS.gemv(out: out, in: inFeatures, w: weight.pointer, x: x, y: y)
         } else {
-            BLAS.gemmABt(m: rows, n: out, k: inFeatures, a: x, b: weight, c: y)
+            WidenedGEMM.multiply(rows: rows, out: out, in: inFeatures, w: weight.raw, format: weight.format,
+                                 x: x, y: y, panel: panel)
         }
     }
 

@@ -1,17 +1,21 @@
 import Foundation
+import Kernels
 import SafeTensors
 
 extension LlamaWeights {
     /// Loads and shape-checks every weight of `config` from a checkpoint
-    /// (single file or sharded), converting F32/F16/BF16 to F32 exactly.
+    /// (single file or sharded). The matrices are kept in `format` — nil
+    /// keeps the checkpoint's own (`checkpointFormat`) — converting with
+    /// round-to-nearest-even where `format` is narrower; norms and biases
+    /// are read into F32.
     ///
     /// - Parameter progress: called after each tensor with (bytes read so far,
     ///   bytes of all checkpoint files), for a progress line on large models.
-    public convenience init(config: LlamaConfig, checkpoint: Checkpoint,
+    public convenience init(config: LlamaConfig, checkpoint: Checkpoint, format: WeightFormat? = nil,
                             progress: ((_ loaded: Int, _ total: Int) -> Void)? = nil) throws {
         let total = checkpoint.files.reduce(0) { $0 + $1.byteCount }
         var loaded = 0
-        try self.init(config: config) { name in
+        try self.init(config: config, format: format ?? Self.checkpointFormat(checkpoint)) { name in
             guard let info = checkpoint.info(name) else { return nil }
             defer {
                 loaded += info.byteCount
@@ -30,12 +34,28 @@ extension LlamaWeights {
     }
 }
 
+extension LlamaWeights {
+    /// The format a checkpoint's matrices are stored in, read from its first
+    /// projection (`model.layers.0.self_attn.q_proj.weight`): BF16 and F16
+    /// stay 16-bit, anything else (F32, F64) is served as F32.
+    public static func checkpointFormat(_ checkpoint: Checkpoint) -> WeightFormat {
+        switch checkpoint.info("model.layers.0.self_attn.q_proj.weight")?.dtype {
+        case .bf16: return .bf16
+        case .f16: return .f16
+        default: return .f32
+        }
+    }
+}
+
 extension LlamaModel {
     /// Loads a Hugging Face model folder: config.json (+ generation_config.json)
-    /// and model.safetensors or its sharded index.
-    public static func load(folder: URL, progress: ((_ loaded: Int, _ total: Int) -> Void)? = nil) throws -> LlamaModel {
+    /// and model.safetensors or its sharded index; `weightsFormat` as in
+    /// `LlamaWeights(config:checkpoint:format:)` (nil: the checkpoint's own).
+    public static func load(folder: URL, weightsFormat: WeightFormat? = nil,
+                            progress: ((_ loaded: Int, _ total: Int) -> Void)? = nil) throws -> LlamaModel {
         let config = try LlamaConfig(folder: folder)
         let checkpoint = try Checkpoint(folder: folder)
-        return LlamaModel(weights: try LlamaWeights(config: config, checkpoint: checkpoint, progress: progress))
+        return LlamaModel(weights: try LlamaWeights(config: config, checkpoint: checkpoint, format: weightsFormat,
+                                                    progress: progress))
     }
 }

@@ -4,7 +4,7 @@ extension LlamaWeights {
     public func checksum() -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         func mix(_ buffer: WeightBuffer) {
-            let bytes = UnsafeRawBufferPointer(start: buffer.pointer, count: buffer.byteCount)
+            let bytes = UnsafeRawBufferPointer(start: buffer.raw, count: buffer.byteCount)
             for b in bytes {
                 hash ^= UInt64(b)
                 hash &*= 0x100_0000_01b3

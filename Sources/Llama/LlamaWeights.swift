@@ -1,13 +1,21 @@
+import Kernels
 import LoRA
 
-/// The frozen base weights of a Llama-shaped model (any `ModelFamily`), converted to F32 and
-/// copied into process memory (PERF-NOTES: copied weights beat mmap by 5–17 %),
-/// in the fused layout of `LlamaLayerWeights`.
+/// The frozen base weights of a Llama-shaped model (any `ModelFamily`),
+/// copied into process memory (copied weights beat mmap by 5–17 %), in the
+/// fused layout of `LlamaLayerWeights`.
+///
+/// The matrices (embeddings, projections, lm_head) are resident in `format`:
+/// F32, or BF16/F16 (half the bytes, so half the memory and half the
+/// traffic of a decode step, which streams every matrix once). Norms and
+/// biases stay F32 whatever the format.
 ///
 /// Immutable after init and shared by reference; a live merge (later) rewrites
 /// projection rows in place from the engine thread only, see `WeightBuffer`.
 public final class LlamaWeights: Sendable {
     public let config: LlamaConfig
+    /// The element format of the matrices (norms and biases are F32).
+    public let format: WeightFormat
     /// model.embed_tokens.weight: (vocab, H)
     public let embedTokens: WeightBuffer
     public let layers: [LlamaLayerWeights]
@@ -21,8 +29,13 @@ public final class LlamaWeights: Sendable {
     /// `model.layers.0.self_attn.q_proj.weight`). `tensor` returns nil for a
     /// name it does not have. Every shape is checked against the config.
     ///
+    /// The matrices are stored in `format`, rounding to nearest even where it
+    /// is narrower than the tensor (a BF16 or F16 tensor stored in its own
+    /// format round-trips exactly: its F32 values are representable); norms
+    /// and biases are stored as F32 holding values rounded the same way.
+    ///
     /// This is also how in-memory models (benchmarks, tests) are built.
-    public init(config: LlamaConfig, tensor: (String) throws -> TensorValues?) throws {
+    public init(config: LlamaConfig, format: WeightFormat = .f32, tensor: (String) throws -> TensorValues?) throws {
         let h = config.hiddenSize, q = config.queryDim, kv = config.keyValueDim
         let inter = config.intermediateSize, vocab = config.vocabSize
 
@@ -37,10 +50,20 @@ public final class LlamaWeights: Sendable {
                 throw LlamaError.unreadableTensor(tensor: name,
                     reason: "holds \(t.values.count) values, its shape \(shape) needs \(n)")
             }
-            t.values.withUnsafeBufferPointer { (buffer.pointer + offset).update(from: $0.baseAddress!, count: n) }
+            // Norms and biases stay F32 but hold the values the model's
+            // format gives them, as `model.to(dtype)` rounds every parameter:
+            // an F32 checkpoint served as BF16 is the BF16 checkpoint.
+            buffer.store(buffer.format == format ? t.values : format.rounded(t.values), at: offset)
         }
+        /// An F32 vector (norms).
         func single(_ name: String, _ shape: [Int]) throws -> WeightBuffer {
             let b = WeightBuffer(count: shape.reduce(1, *))
+            try load(name, shape, into: b)
+            return b
+        }
+        /// A matrix in `format`.
+        func matrix(_ name: String, _ shape: [Int]) throws -> WeightBuffer {
+            let b = WeightBuffer(count: shape.reduce(1, *), format: format)
             try load(name, shape, into: b)
             return b
         }
@@ -75,16 +98,16 @@ public final class LlamaWeights: Sendable {
             return nil
         }
 
-        embedTokens = try single("model.embed_tokens.weight", [vocab, h])
+        embedTokens = try matrix("model.embed_tokens.weight", [vocab, h])
         var layers: [LlamaLayerWeights] = []
         layers.reserveCapacity(config.numHiddenLayers)
         for l in 0..<config.numHiddenLayers {
             let p = "model.layers.\(l)."
-            let qkv = WeightBuffer(count: (q + 2 * kv) * h)
+            let qkv = WeightBuffer(count: (q + 2 * kv) * h, format: format)
             try load(p + "self_attn.q_proj.weight", [q, h], into: qkv)
             try load(p + "self_attn.k_proj.weight", [kv, h], into: qkv, at: q * h)
             try load(p + "self_attn.v_proj.weight", [kv, h], into: qkv, at: (q + kv) * h)
-            let gateUp = WeightBuffer(count: 2 * inter * h)
+            let gateUp = WeightBuffer(count: 2 * inter * h, format: format)
             try load(p + "mlp.gate_proj.weight", [inter, h], into: gateUp)
             try load(p + "mlp.up_proj.weight", [inter, h], into: gateUp, at: inter * h)
             layers.append(LlamaLayerWeights(
@@ -93,20 +116,21 @@ public final class LlamaWeights: Sendable {
                 qkvBias: try biases(layer: l, [.q, .k, .v], width: q + 2 * kv),
                 queryNorm: try headNorm(layer: l, "q_norm"),
                 keyNorm: try headNorm(layer: l, "k_norm"),
-                o: try single(p + "self_attn.o_proj.weight", [h, q]),
+                o: try matrix(p + "self_attn.o_proj.weight", [h, q]),
                 oBias: try biases(layer: l, [.o], width: h),
                 postNorm: try single(p + "post_attention_layernorm.weight", [h]),
                 gateUp: gateUp,
                 gateUpBias: try biases(layer: l, [.gate, .up], width: 2 * inter),
-                down: try single(p + "mlp.down_proj.weight", [h, inter]),
+                down: try matrix(p + "mlp.down_proj.weight", [h, inter]),
                 downBias: try biases(layer: l, [.down], width: h)))
         }
         self.layers = layers
         norm = try single("model.norm.weight", [h])
         // transformers ties lm_head to embed_tokens when tie_word_embeddings is
         // set, ignoring any saved lm_head.weight (PreTrainedModel.tie_weights).
-        lmHead = config.tieWordEmbeddings ? embedTokens : try single("lm_head.weight", [vocab, h])
+        lmHead = config.tieWordEmbeddings ? embedTokens : try matrix("lm_head.weight", [vocab, h])
         self.config = config
+        self.format = format
     }
 
     /// Every linear LoRA can target → its (out, in) shape, for adapter validation.
@@ -159,13 +183,20 @@ public final class LlamaWeights: Sendable {
                             shape: Self.shape(of: id.kind, config))
     }
 
-    /// Bytes of F32 weights read per decoded token (every matrix, bias and
-    /// norm once; embeddings are one row, the lm_head is whole): the
+    /// Bytes of weights read per decoded token, as resident (every matrix,
+    /// bias and norm once; embeddings are one row, the lm_head is whole): the
     /// numerator of the bandwidth bound tokens/s = bandwidth ÷ this.
     public var bytesReadPerToken: Int {
-        var n = lmHead.count + norm.count
-        for l in layers { n += l.buffers.reduce(0) { $0 + $1.count } }
-        return n * MemoryLayout<Float>.stride
+        var n = lmHead.byteCount + norm.byteCount
+        for l in layers { n += l.buffers.reduce(0) { $0 + $1.byteCount } }
+        return n
+    }
+
+    /// Bytes of every weight buffer held (a tied lm_head counted once).
+    public var residentBytes: Int {
+        var n = embedTokens.byteCount + norm.byteCount + (lmHead === embedTokens ? 0 : lmHead.byteCount)
+        for l in layers { n += l.buffers.reduce(0) { $0 + $1.byteCount } }
+        return n
     }
 
     /// A projection's bias (out values), or nil when it has none.

@@ -1,3 +1,4 @@
+import Kernels
 import LoRA
 
 /// Scratch buffers for forward passes, grown to the largest batch seen and
@@ -30,6 +31,9 @@ public final class Workspace {
     private(set) var sin = Buffer()
     /// (rows of one sequence, positions) attention scores of one head
     private(set) var scores = Buffer()
+    /// (panel rows, max in) 16-bit weight rows widened for prefill's sgemm
+    /// (`WidenedGEMM`); unused by an F32 model
+    private(set) var panel = Buffer()
 
     /// Low-rank path scratch (gather, x·Aᵀ, ·Bᵀ).
     public let lora = LoRAScratch()
@@ -37,8 +41,9 @@ public final class Workspace {
     public init() {}
 
     /// Makes every buffer big enough for `rows` rows and `scores` floats of
-    /// attention scores under `config`.
-    func reserve(rows: Int, scores scoreCount: Int, config: LlamaConfig) {
+    /// attention scores under `config`, with a widening panel for weights
+    /// in `format` when prefill needs one.
+    func reserve(rows: Int, scores scoreCount: Int, config: LlamaConfig, format: WeightFormat) {
         if rows > rowCapacity || sized != config {
             let r = max(rows, rowCapacity)
             let h = config.hiddenSize, q = config.queryDim, kv = config.keyValueDim
@@ -56,6 +61,10 @@ public final class Workspace {
             sized = config
         }
         scores.reserve(scoreCount)
+        if format != .f32 && rows > BatchedGEMV.maxRows {
+            let widest = max(config.hiddenSize, config.queryDim, config.intermediateSize)
+            panel.reserve(WidenedGEMM.panelCapacity(inFeatures: widest))
+        }
     }
 
     /// A growable raw F32 buffer (contents are scratch: not kept on growth).

@@ -1,5 +1,6 @@
 import Testing
 import Foundation
+import Kernels
 import TestSupport
 @testable import Daemon
 
@@ -31,6 +32,7 @@ import TestSupport
         body_timeout_s = 30
         body_min_rate_kib_s = 0
         context_length = 256
+        weights_dtype = bf16
         drain_timeout_s = 0
         max_connections = 4096
         log_level = debug
@@ -56,6 +58,7 @@ import TestSupport
         expected.bodyTimeoutSeconds = 30
         expected.bodyMinRateKiB = 0
         expected.contextLength = 256
+        expected.weightsDType = .bf16
         expected.drainTimeoutSeconds = 0
         expected.maxConnections = 4096
         expected.logLevel = .debug

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TestSupport
 @testable import Daemon
@@ -39,5 +40,48 @@ import TestSupport
         }
         #expect(throws: (any Error).self) { try service.registry.count() }
         #expect(try Curl.get(base + "/health").status == 0, "nothing listens any more")
+    }
+
+    /// `weights_dtype` decides how the base is resident; `/health`, the base
+    /// entry of `/v1/models` (and the start-up log) say which and how many bytes.
+    @Test func weightsDTypeDecidesTheResidentFormatThatHealthAndModelsReport() async throws {
+        var reported: [String: (dtype: String, bytes: Int)] = [:]
+        for dtype in ["auto", "bf16", "f16"] {
+            let dir = try Fixtures.temporaryDirectory("lorad-server-dtype")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            var configuration = Configuration()
+            configuration.model = Fixtures.tinyLlama.path
+            configuration.registry = dir.appendingPathComponent("registry.sqlite").path
+            configuration.listen = [try #require(ListenAddress(parsing: "127.0.0.1:0"))]
+            try configuration.apply(overrides: ["weights-dtype": [dtype]])
+            let lines = Mutex<[String]>([])
+            let server = try LoradServer(configuration: configuration,
+                                         logger: Logger(level: .info, style: .plain) { line in lines.withLock { $0.append(line) } })
+            let address = try #require(try server.bind().first)
+            _ = try server.load()
+            let health = try Curl.get("http://\(address)/health").json()
+            let models = try #require(try Curl.get("http://\(address)/v1/models").json()["data"] as? [[String: Any]])
+            let dtypeReported = try #require(health["weights_dtype"] as? String)
+            let bytes = try #require(health["resident_bytes"] as? Int)
+            #expect(models.first?["weights_dtype"] as? String == dtypeReported)
+            #expect(models.first?["resident_bytes"] as? Int == bytes)
+            #expect(models.dropFirst().allSatisfy { $0["weights_dtype"] == nil })
+            let loaded = lines.withLock { $0.first { $0.contains("model loaded") } } ?? ""
+            #expect(loaded.contains("weights_dtype=\(dtypeReported)") && loaded.contains("resident_bytes=\(bytes)"), "\(loaded)")
+            reported[dtype] = (dtypeReported, bytes)
+            await server.shutdown()
+        }
+        #expect(reported["auto"]?.dtype == "f32")   // tiny-llama is an F32 checkpoint
+        #expect(reported["bf16"]?.dtype == "bf16")
+        #expect(reported["f16"]?.dtype == "f16")
+        let f32 = Double(reported["auto"]?.bytes ?? 0), bf16 = Double(reported["bf16"]?.bytes ?? 0)
+        #expect(bf16 > 0 && bf16 <= 0.52 * f32, "BF16 \(bf16) bytes against F32 \(f32)")
+        #expect(reported["f16"]?.bytes == reported["bf16"]?.bytes)
+    }
+
+    @Test func anUnknownWeightsDTypeIsRefusedNamingTheKey() throws {
+        var configuration = Configuration()
+        #expect(throws: ConfigError.self) { try configuration.apply(overrides: ["weights-dtype": ["fp8"]]) }
+        #expect(configuration.weightsDType == nil)
     }
 }

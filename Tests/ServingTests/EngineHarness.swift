@@ -9,6 +9,8 @@ import TestSupport
 /// The fixture model, tokenizer and adapters, loaded once for all engine tests.
 enum EngineHarness {
     static let model = Result { try LlamaModel.load(folder: Fixtures.tinyLlama) }
+    /// tiny-llama-bf16, its matrices resident in BF16 (the checkpoint's dtype).
+    static let bf16Model = Result { try LlamaModel.load(folder: Fixtures.tinyLlamaBF16) }
     static let tokenizer = Result { try Tokenizer(folder: Fixtures.tinyLlama) }
     static let references = Result { try References.load() }
 
@@ -26,9 +28,9 @@ enum EngineHarness {
     }
 
     static func engine(_ configuration: EngineConfiguration = EngineConfiguration(),
-                       budget: Int = 64 << 20, loads: LoadCounter? = nil) throws -> Engine {
+                       budget: Int = 64 << 20, loads: LoadCounter? = nil, model: LlamaModel? = nil) throws -> Engine {
         let cache = AdapterCache(source: source, budgetBytes: budget, loader: try loader(counting: loads))
-        return Engine(model: try model.get(), tokenizer: try tokenizer.get(), adapters: cache,
+        return Engine(model: try model ?? self.model.get(), tokenizer: try tokenizer.get(), adapters: cache,
                       configuration: configuration)
     }
 }

@@ -8,6 +8,10 @@ enum HealthHandler {
     struct Body: Codable, Sendable, Equatable {
         var status: String
         var model: String?
+        /// How the base model's matrices are resident (`f32`, `bf16`, `f16`)
+        /// and the bytes all its weights take.
+        var weights_dtype: String?
+        var resident_bytes: Int?
         var adapters: Int?
         var queued: Int?
         var running: Int?
@@ -26,7 +30,10 @@ enum HealthHandler {
             // A SQLite read: off the event loop, like every registry call.
             let registry = service.registry
             let adapters = try? await BlockingWork.run { try registry.count() }
+            let weights = service.engine.model.weights
             try await response.sendAPI(.ok, Body(status: "ok", model: service.modelID,
+                                                 weights_dtype: weights.format.rawValue,
+                                                 resident_bytes: weights.residentBytes,
                                                  adapters: adapters,
                                                  queued: stats.queued, running: stats.running,
                                                  merged: service.engine.liveMerged?.description))

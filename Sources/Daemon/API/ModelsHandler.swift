@@ -13,6 +13,10 @@ struct ModelsHandler {
         var owned_by = "lorad"
         var root: String
         var parent: String?
+        /// The base model only: how its matrices are resident and the bytes
+        /// its weights take (absent on adapters).
+        var weights_dtype: String? = nil
+        var resident_bytes: Int? = nil
 
         func encode(to encoder: any Encoder) throws {
             var c = encoder.container(keyedBy: CodingKeys.self)
@@ -22,12 +26,16 @@ struct ModelsHandler {
             try c.encode(owned_by, forKey: .owned_by)
             try c.encode(root, forKey: .root)
             try c.encode(parent, forKey: .parent)
+            try c.encodeIfPresent(weights_dtype, forKey: .weights_dtype)
+            try c.encodeIfPresent(resident_bytes, forKey: .resident_bytes)
         }
     }
 
     func list(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
         try service.auth.requireInference(request)
-        var models = [Model(id: service.modelID, created: service.created, root: service.modelID, parent: nil)]
+        let weights = service.engine.model.weights
+        var models = [Model(id: service.modelID, created: service.created, root: service.modelID, parent: nil,
+                            weights_dtype: weights.format.rawValue, resident_bytes: weights.residentBytes)]
         let registry = service.registry
         for record in try await BlockingWork.run({ try registry.list() }) {
             models.append(Model(id: record.name, created: Int(record.createdAt.timeIntervalSince1970),

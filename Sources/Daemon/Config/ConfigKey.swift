@@ -1,3 +1,5 @@
+import Kernels
+
 /// The configuration keys: one table drives file parsing, command-line flags
 /// (`flagName`), rendering and the error messages' "expected …" text.
 public enum ConfigKey: String, CaseIterable, Sendable {
@@ -12,6 +14,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case kvCacheMB = "kv_cache_mb"
     case contextLength = "context_length"
     case threads
+    case weightsDType = "weights_dtype"
     case maxUploadMB = "max_upload_mb"
     case uploadBufferMB = "upload_buffer_mb"
     case headerTimeoutSeconds = "header_timeout_s"
@@ -39,6 +42,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .model, .registry: return "a non-empty path"
         case .adminTokenFile, .inferenceTokenFile: return "a path, or nothing to disable"
         case .threads: return "'auto' or an integer in \(ConfigKey.threadRange)"
+        case .weightsDType: return "auto, " + WeightFormat.allCases.map(\.rawValue).joined(separator: ", ")
         case .logLevel: return LogLevel.allCases.map(\.rawValue).joined(separator: ", ")
         case .logFormat: return LogFormat.allCases.map(\.rawValue).joined(separator: ", ")
         case .headerTimeoutSeconds, .idleTimeoutSeconds, .bodyTimeoutSeconds:
@@ -98,6 +102,10 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .threads:
             if value == "auto" { c.threads = Configuration.defaultThreads; return true }
             return setInt(value, &c.threads)
+        case .weightsDType:
+            if value == "auto" { c.weightsDType = nil; return true }
+            guard let format = WeightFormat(rawValue: value) else { return false }
+            c.weightsDType = format
         case .headerTimeoutSeconds: return setSeconds(value, &c.headerTimeoutSeconds, allowZero: false)
         case .idleTimeoutSeconds: return setSeconds(value, &c.idleTimeoutSeconds, allowZero: false)
         case .bodyTimeoutSeconds: return setSeconds(value, &c.bodyTimeoutSeconds, allowZero: false)
@@ -142,6 +150,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .kvCacheMB: return String(c.kvCacheMB)
         case .contextLength: return String(c.contextLength)
         case .threads: return String(c.threads)
+        case .weightsDType: return c.weightsDType?.rawValue ?? "auto"
         case .maxUploadMB: return String(c.maxUploadMB)
         case .uploadBufferMB: return String(c.uploadBufferMB)
         case .headerTimeoutSeconds: return ConfigKey.seconds(c.headerTimeoutSeconds)

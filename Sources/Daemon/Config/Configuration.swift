@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// Every setting of `lorad serve`, with its default.
 ///
@@ -39,6 +40,10 @@ public struct Configuration: Equatable, Sendable {
     public var contextLength: Int
     /// `threads`: BLAS/compute threads (`auto` = number of cores).
     public var threads: Int
+    /// `weights_dtype`: how the base model's matrices are held in memory;
+    /// nil (`auto`) keeps the checkpoint's dtype (a BF16 checkpoint stays
+    /// BF16), `f32`/`bf16`/`f16` convert at load (round to nearest even).
+    public var weightsDType: WeightFormat?
     /// `max_upload_mb`: largest accepted request body (adapter upload).
     public var maxUploadMB: Int
     /// `upload_buffer_mb`: bytes all in-flight uploads may buffer together
@@ -81,6 +86,7 @@ public struct Configuration: Equatable, Sendable {
         kvCacheMB = 256
         contextLength = 0
         threads = Configuration.defaultThreads
+        weightsDType = nil
         maxUploadMB = 256
         uploadBufferMB = 1024
         headerTimeoutSeconds = 10

@@ -1,0 +1,46 @@
+import CLI
+import Foundation
+import Kernels
+import Llama
+import LoRA
+
+/// The 16-bit rows of `lorad bench`: the same synthetic model loaded with
+/// its matrices resident in BF16 and in F16 (converted at load, as
+/// `weights_dtype` does), each row against its own bound — the bandwidth
+/// divided by the bytes a 16-bit decode step streams — and against F32.
+enum SixteenBitBench {
+    /// F32 results of the same run to compare against.
+    struct Baseline {
+        let bandwidth: Double
+        let residentBytes: Int
+        let decode: Double, prefill: Double, batch8Distinct: Double
+    }
+
+    static func run(folder: URL, steps: Int, baseline: Baseline, report: inout BenchReport) throws {
+        for weights in [WeightFormat.bf16, .f16] {
+            let name = weights.rawValue.uppercased()
+            let model = try LlamaModel.load(folder: folder, weightsFormat: weights)
+            let resident = model.weights.residentBytes
+            report.add("\(name): resident weight bytes", "\(format(Double(resident) / 1e6)) MB",
+                       "\(format(Double(resident) / Double(baseline.residentBytes), 3)) of F32's")
+            let bytes = Double(model.weights.bytesReadPerToken)
+            let bound = baseline.bandwidth / bytes
+            let bench = ModelBench(model: model)
+            let single = try bench.decodeTokensPerSecond(mixes: [[]], steps: steps)
+            report.add("\(name): decode, 1 stream, base", "\(format(single)) tok/s",
+                       "\(format(single / bound, 2)) of its bound (\(format(bound)) tok/s = bandwidth ÷ \(format(bytes / 1e6)) MB); effective \(format(single * bytes / 1e9, 1)) GB/s; \(format(single / baseline.decode, 2))× F32")
+            let pre = try bench.prefill(tokens: 128)
+            report.add("\(name): prefill 128 tokens", "\(format(pre.tokensPerSecond)) tok/s",
+                       "\(format(pre.tokensPerSecond / baseline.prefill, 2))× F32")
+            let c = model.config
+            let distinct = (0..<8).map { SyntheticModel.adapter(name: "qv8-\($0)", config: c, kinds: [.q, .v], rank: 8, seed: UInt64(10 + $0)) }
+            let one8 = try bench.decodeTokensPerSecond(mixes: Array(repeating: [AdapterUse(distinct[0])], count: 8), steps: steps)
+            let many8 = try bench.decodeTokensPerSecond(mixes: distinct.map { [AdapterUse($0)] }, steps: steps)
+            report.add("\(name): decode, batch 8, 8 distinct q,v r=8 adapters", "\(format(many8)) tok/s",
+                       "\(format(many8 / single, 2))× its single stream; \(format(many8 / one8, 3)) of one adapter (\(format(one8)) tok/s); \(format(many8 / baseline.batch8Distinct, 2))× F32")
+            let long8 = try bench.decodeTokensPerSecond(mixes: distinct.map { [AdapterUse($0)] }, steps: steps, repeats: 1, promptLength: 1024)
+            report.add("\(name): decode, batch 8, 8 distinct adapters, from position 1024", "\(format(long8)) tok/s",
+                       "\(format(long8 / many8, 3)) of the same from position 8")
+        }
+    }
+}
