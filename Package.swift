@@ -5,7 +5,7 @@
 // Dependency flow is one-way (see README "Layout"):
 //   COpenBLAS, CKernels → Kernels → LoRA → Llama → (Serving) → Daemon → lorad
 //   SafeTensors → LoRA, Llama          Tokenization → Llama users
-//   OrderedJSON → LoRA, Tokenization (order-keeping, byte-exact JSON)
+//   OrderedJSON → SafeTensors, LoRA, Llama, Tokenization, Registry, Daemon (the one JSON reader)
 //   CSQLite → Registry → Daemon        HTTP1 → Daemon
 //   AdapterNaming → Registry, Serving (the one rule for an adapter's name)
 //   Metrics → Daemon (Prometheus client)  Systemd → lorad (sd_notify, signals)
@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "Llama", dependencies: ["Kernels", "SafeTensors", "LoRA", "Tokenization"], swiftSettings: optimizedEvenInDebug),
         .target(name: "AdapterNaming"),
         .target(name: "Serving", dependencies: ["Llama", "LoRA", "Tokenization", "AdapterNaming"]),
-        .target(name: "Registry", dependencies: ["CSQLite", "AdapterNaming"]),
+        .target(name: "Registry", dependencies: ["CSQLite", "AdapterNaming", "OrderedJSON"]),
         .target(name: "HTTP1"),
         .target(name: "Metrics"),
         .target(name: "Systemd"),
@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "OrderedJSONTests", dependencies: ["OrderedJSON"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
-        .testTarget(name: "LoRATests", dependencies: ["LoRA", "Llama", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "LoRATests", dependencies: ["LoRA", "OrderedJSON", "Llama", "SafeTensors", "TestSupport"]),
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "Tokenization", "SafeTensors", "TestSupport"]),
         .testTarget(name: "ServingTests", dependencies: ["Kernels", "Serving", "LoRA", "Llama", "Tokenization", "TestSupport"]),
         .testTarget(name: "AdapterNamingTests", dependencies: ["AdapterNaming"]),

@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 import SafeTensors
 
 /// What goes beside merged weights so the result is a complete Hugging Face
@@ -20,21 +21,24 @@ public enum MergedFolder {
     }
 
     /// config.json with its dtype field (`torch_dtype` in transformers 4.x,
-    /// `dtype` in 5.x) set to `dtype`'s PyTorch name.
+    /// `dtype` in 5.x) set to `dtype`'s PyTorch name; every other member keeps
+    /// its place and value. Written as transformers writes config.json
+    /// (`json.dumps(indent=2)` plus a newline). A file that is not a JSON
+    /// object is passed through unchanged.
     public static func configJSON(_ data: Data, dtype: DType) throws -> Data {
-        guard var json = try JSONSerialization.jsonObject(with: data) as? [String: Any] else { return data }
-        let name: String
+        guard case .object(var members)? = try? JSONValue.parse(data) else { return data }
+        let name: JSONValue
         switch dtype {
-        case .bf16: name = "bfloat16"
-        case .f16: name = "float16"
-        default: name = "float32"
+        case .bf16: name = .string("bfloat16")
+        case .f16: name = .string("float16")
+        default: name = .string("float32")
         }
         var wrote = false
-        for key in ["torch_dtype", "dtype"] where json[key] != nil {
-            json[key] = name
+        for i in members.indices where members[i].key == "torch_dtype" || members[i].key == "dtype" {
+            members[i].value = name
             wrote = true
         }
-        if !wrote { json["torch_dtype"] = name }
-        return try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+        if !wrote { members.append((key: "torch_dtype", value: name)) }
+        return Data((JSONValue.object(members).serialized(indent: 2) + "\n").utf8)
     }
 }

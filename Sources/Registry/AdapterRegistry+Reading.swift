@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 extension AdapterRegistry {
     /// Columns for `AdapterRecord`, in `decodeRecord`'s order.
@@ -207,25 +208,25 @@ extension AdapterRegistry {
     /// row never makes a whole listing fail.
     static func decodeRecord(_ row: SQLiteStatement) throws -> AdapterRecord {
         let name = row.text(1) ?? ""
-        let decoder = JSONDecoder()
         var defects: [String] = []
-        func json<T: Decodable>(_ column: Int32, _ field: String, empty: T) -> T {
+        /// A JSON array of `T` (ranks as integers, module names as strings).
+        func list<T>(_ column: Int32, _ field: String, _ element: (JSONValue) -> T?) -> [T] {
             let text = row.text(column) ?? ""
-            do {
-                return try decoder.decode(T.self, from: Data(text.utf8))
-            } catch {
-                defects.append("\(field) column is not valid JSON: \(RegistryError.quote(text))")
-                return empty
+            if case .array(let items)? = try? JSONValue.parse(Array(text.utf8)) {
+                let values = items.compactMap(element)
+                if values.count == items.count { return values }
             }
+            defects.append("\(field) column is not a JSON list of the right type: \(RegistryError.quote(text))")
+            return []
         }
         func finite(_ column: Int32, _ field: String) -> Double? {
             guard let value = row.optionalDouble(column) else { return nil }
             guard value.isFinite else { defects.append("stored \(field) \(value) is not finite"); return nil }
             return value
         }
-        let ranks: [Int] = json(4, "ranks", empty: [])
+        let ranks = list(4, "ranks") { v -> Int? in if case .integer(let n) = v { return n } else { return nil } }
         let alpha = finite(5, "alpha"), scale = finite(6, "scale")
-        let modules: [String] = json(7, "target_modules", empty: [])
+        let modules = list(7, "target_modules", \.stringValue)
         return AdapterRecord(
             id: row.int64(0), name: name, sha256: row.text(2) ?? "", byteSize: row.int64(3),
             ranks: ranks, alpha: alpha, scale: scale, targetModules: modules, baseModelId: row.text(8),

@@ -1,5 +1,6 @@
 import Foundation
 import LoRA
+import OrderedJSON
 import SafeTensors
 import Testing
 import TestSupport
@@ -129,5 +130,24 @@ import TestSupport
         // Untouched tensors are the original BF16 bytes.
         let norm = "model.norm.weight"
         #expect(try plan.bytes(norm) == (try base.withRawBytes(norm) { [UInt8]($0) }))
+    }
+}
+
+@Suite struct MergedConfigTests {
+    @Test func onlyTheDtypeOfConfigJSONChangesAndEveryOtherMemberKeepsItsPlace() throws {
+        let original = try Data(contentsOf: Fixtures.tinyLlama.appendingPathComponent("config.json"))
+        let rewritten = try MergedFolder.configJSON(original, dtype: .bf16)
+        guard case .object(let before) = try JSONValue.parse(original),
+              case .object(let after) = try JSONValue.parse(rewritten) else { Issue.record("not objects"); return }
+        #expect(before.map(\.key) == after.map(\.key))
+        for (b, a) in zip(before, after) {
+            if b.key == "dtype" || b.key == "torch_dtype" { #expect(a.value == .string("bfloat16")) } else { #expect(a.value == b.value, "\(b.key)") }
+        }
+        #expect(rewritten.last == UInt8(ascii: "\n"))
+    }
+
+    @Test func aConfigWithoutADtypeGetsTorchDtype() throws {
+        let rewritten = try MergedFolder.configJSON(Data(#"{"a": 1}"#.utf8), dtype: .f16)
+        #expect(try JSONValue.parse(rewritten)["torch_dtype"] == .string("float16"))
     }
 }

@@ -95,3 +95,20 @@ import Testing
         #expect(throws: Never.self) { _ = try JSONValue.parse(Array(text.utf8), options: .strict) }
     }
 }
+
+@Suite struct WritingTests {
+    @Test func writingThenParsingGivesTheSameValue() throws {
+        let text = #"{"b": [1, 2.5, -0.0, 1e-05, "x\n\"y", null, true], "a": {"nested": {}, "list": []}, "é": 1e300}"#
+        let value = try JSONValue.parse(Array(text.utf8))
+        for indent in [0, 2] {
+            #expect(try JSONValue.parse(Array(value.serialized(indent: indent).utf8)) == value)
+        }
+    }
+
+    @Test func indentedOutputIsLaidOutAsPythonJSONDumpsWritesIt() throws {
+        let value = try JSONValue.parse(Array(#"{"a": [1, 2], "b": {}, "c": "d"}"#.utf8))
+        // json.dumps({"a": [1, 2], "b": {}, "c": "d"}, indent=2)
+        #expect(value.serialized(indent: 2) == "{\n  \"a\": [\n    1,\n    2\n  ],\n  \"b\": {},\n  \"c\": \"d\"\n}")
+        #expect(value.serialized() == #"{"a": [1, 2], "b": {}, "c": "d"}"#)
+    }
+}
