@@ -1,5 +1,10 @@
 /// Incremental decoder of the chunked transfer coding (RFC 9112 §7.1),
 /// driven by `HTTPRequestDecoder` over its input buffer.
+///
+/// Every framing line — chunk-size lines, the CRLF after chunk data, trailer
+/// lines and the final empty line — must end in CRLF, as §7.1 spells them;
+/// a bare LF is a 400. (§2.2's leniency for bare LF is a MAY; in framing it is
+/// what request smuggling between parsers that disagree feeds on.)
 struct ChunkedDecoder: Sendable, Equatable {
     enum State: Sendable, Equatable {
         case size
@@ -35,6 +40,7 @@ struct ChunkedDecoder: Sendable, Equatable {
                 if lf - readIndex > limits.maxChunkLineBytes + 1 {
                     throw HTTPParseError(.chunkLineTooLong, .badRequest, "chunk-size line longer than \(limits.maxChunkLineBytes) bytes")
                 }
+                try Self.requireCR(buffer, readIndex, lf, "chunk-size line")
                 let line = try LineScanner.line(buffer, readIndex, lf)
                 readIndex = lf + 1
                 scanned = 0
@@ -49,17 +55,18 @@ struct ChunkedDecoder: Sendable, Equatable {
                 state = remaining == n ? .dataEnd : .data(remaining: remaining - n)
                 return .data(slice)
             case .dataEnd:
-                // chunk-data is followed by CRLF (we also accept a bare LF, §2.2).
+                // chunk-data is followed by CRLF.
                 guard readIndex < buffer.count else { return nil }
-                if buffer[readIndex] == 0x0A {
-                    readIndex += 1
-                } else if buffer[readIndex] == 0x0D {
+                switch buffer[readIndex] {
+                case 0x0D:
                     guard readIndex + 1 < buffer.count else { return nil }
                     guard buffer[readIndex + 1] == 0x0A else {
                         throw .bad(.badChunk, "chunk data is not followed by CRLF")
                     }
                     readIndex += 2
-                } else {
+                case 0x0A:
+                    throw .bad(.badChunk, "chunk data is followed by a bare LF; chunked framing needs CRLF (RFC 9112 §7.1)")
+                default:
                     throw .bad(.badChunk, "chunk data is longer than its declared size")
                 }
                 state = .size
@@ -75,6 +82,7 @@ struct ChunkedDecoder: Sendable, Equatable {
                 if trailerBytes > limits.maxHeaderBytes {
                     throw HTTPParseError(.headersTooLarge, .requestHeaderFieldsTooLarge, "trailer section larger than \(limits.maxHeaderBytes) bytes")
                 }
+                try Self.requireCR(buffer, readIndex, lf, "trailer line")
                 let line = try LineScanner.line(buffer, readIndex, lf)
                 readIndex = lf + 1
                 scanned = 0
@@ -89,6 +97,13 @@ struct ChunkedDecoder: Sendable, Equatable {
             case .done:
                 return nil
             }
+        }
+    }
+
+    /// The line `buffer[start...lf]` ends in CRLF, not a bare LF.
+    private static func requireCR(_ buffer: [UInt8], _ start: Int, _ lf: Int, _ what: String) throws(HTTPParseError) {
+        guard lf > start, buffer[lf - 1] == 0x0D else {
+            throw .bad(.badChunk, "\(what) ends in a bare LF; chunked framing needs CRLF (RFC 9112 §7.1)")
         }
     }
 

@@ -84,6 +84,26 @@ import Testing
         #expect(o.error?.kind == kind)
     }
 
+    static let chunkedHead = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+    @Test(arguments: [
+        "3\nabc\r\n0\r\n\r\n",              // chunk-size line
+        "3;ext=1\nabc\r\n0\r\n\r\n",        // chunk-size line with an extension
+        "3\r\nabc\n0\r\n\r\n",              // after chunk data
+        "3\r\nabc\r\n0\n\r\n",              // last-chunk line
+        "3\r\nabc\r\n0\r\nX-Sum: 1\n\r\n", // trailer line
+        "3\r\nabc\r\n0\r\n\n",              // the empty line ending the trailers
+    ])
+    func bareLFInChunkedFramingIsA400(body: String) {
+        let o = decode(Self.chunkedHead + body)
+        #expect(o.error?.status.code == 400)
+        #expect(o.error?.kind == .badChunk)
+        #expect(o.error?.message.contains("CRLF") == true)
+        // The same body with CRLF everywhere decodes.
+        let fixed = body.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n")
+        #expect(decode(Self.chunkedHead + fixed).error == nil)
+    }
+
     @Test func oversizedPartsHitTheirLimits() {
         var limits = HTTPLimits()
         limits.maxRequestLineBytes = 100
