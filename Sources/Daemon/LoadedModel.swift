@@ -22,6 +22,8 @@ public final class LoadedModel: Sendable {
     public let maxUploadBytes: Int
     /// What all in-flight uploads may buffer together (`upload_buffer_mb`).
     public let uploadBudget: UploadBudget
+    /// Merge downloads in progress (`max_merge_downloads`).
+    public let mergeDownloads: ConcurrencyCap
     /// The base's linears and their (out, in) shapes, for validating uploads.
     public let baseShapes: [LinearID: LinearShape]
     /// Serialises live-merge changes with adapter deletes and replaces, so
@@ -33,7 +35,7 @@ public final class LoadedModel: Sendable {
     public var tokenizer: Tokenizer { engine.tokenizer }
 
     public init(modelID: String, engine: Engine, registry: AdapterRegistry, compatibility: AdapterCompatibility,
-                auth: Auth, logger: Logger, maxUploadBytes: Int, uploadBufferBytes: Int) {
+                auth: Auth, logger: Logger, maxUploadBytes: Int, uploadBufferBytes: Int, maxMergeDownloads: Int) {
         self.modelID = modelID
         self.created = Int(Date().timeIntervalSince1970)
         self.engine = engine
@@ -43,6 +45,7 @@ public final class LoadedModel: Sendable {
         self.logger = logger
         self.maxUploadBytes = maxUploadBytes
         self.uploadBudget = UploadBudget(limitBytes: uploadBufferBytes)
+        self.mergeDownloads = ConcurrencyCap(limit: maxMergeDownloads)
         self.baseShapes = engine.model.weights.linearShapes
     }
 }

@@ -19,6 +19,7 @@ extension LoradServer {
         (.weightsDType, { $0.weightsDType != $1.weightsDType }),
         (.maxUploadMB, { $0.maxUploadMB != $1.maxUploadMB }),
         (.uploadBufferMB, { $0.uploadBufferMB != $1.uploadBufferMB }),
+        (.maxMergeDownloads, { $0.maxMergeDownloads != $1.maxMergeDownloads }),
         (.headerTimeoutSeconds, { $0.headerTimeoutSeconds != $1.headerTimeoutSeconds }),
         (.idleTimeoutSeconds, { $0.idleTimeoutSeconds != $1.idleTimeoutSeconds }),
         (.bodyTimeoutSeconds, { $0.bodyTimeoutSeconds != $1.bodyTimeoutSeconds }),

@@ -119,7 +119,8 @@ public final class LoradServer: Sendable {
                             heartbeat: heartbeat)
         let service = LoadedModel(modelID: modelID, engine: engine, registry: registry, compatibility: compatibility,
                                   auth: auth, logger: logger, maxUploadBytes: configuration.maxUploadMB << 20,
-                                  uploadBufferBytes: configuration.uploadBufferMB << 20)
+                                  uploadBufferBytes: configuration.uploadBufferMB << 20,
+                                  maxMergeDownloads: configuration.maxMergeDownloads)
         let started = phase.withLock { p -> Bool in
             if case .draining = p { return false }   // a signal arrived while loading
             p = .serving(service)

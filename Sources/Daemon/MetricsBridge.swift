@@ -37,6 +37,7 @@ final class MetricsBridge: Sendable {
             switch error.type {
             case "overloaded": return "queue_full"
             case UploadBudget.errorType: return "upload_buffer_full"
+            case MergeHandler.busyErrorType: return "merge_downloads_full"
             default: return "unavailable"
             }
         case 413: return "too_large"
@@ -54,6 +55,7 @@ final class MetricsBridge: Sendable {
             let cache = service.cache.stats
             metrics.queueDepth.set(Double(engine.queued))
             metrics.uploadBufferedBytes.set(Double(service.uploadBudget.usedBytes))
+            metrics.mergeDownloads.set(Double(service.mergeDownloads.current))
             metrics.activeSequences.set(Double(engine.running))
             metrics.kvCacheBytes.set(Double(engine.kvReservedBytes))
             let merged = service.engine.liveMerged?.description

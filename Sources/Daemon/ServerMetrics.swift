@@ -24,6 +24,8 @@ public struct ServerMetrics: Sendable {
     public let rejectedRequests: CounterMetric        // {reason}
     /// Bytes buffered by adapter uploads in progress (`upload_buffer_mb` caps it).
     public let uploadBufferedBytes: GaugeMetric
+    /// Merge downloads in progress (`max_merge_downloads` caps it).
+    public let mergeDownloads: GaugeMetric
 
     /// Completion requests by adapter.
     public let completions: CounterMetric             // {adapter}
@@ -72,6 +74,7 @@ public struct ServerMetrics: Sendable {
                                                 labels: ["reason"])
         uploadBufferedBytes = try registry.gauge("lorad_upload_buffered_bytes",
                                                  help: "Bytes buffered by adapter uploads in progress.")
+        mergeDownloads = try registry.gauge("lorad_merge_downloads", help: "Merge downloads in progress.")
         completions = try registry.counter("lorad_completions", help: "Completion requests by adapter.", labels: ["adapter"])
         promptTokens = try registry.counter("lorad_prompt_tokens", help: "Prompt tokens processed, by adapter.", labels: ["adapter"])
         completionTokens = try registry.counter("lorad_completion_tokens", help: "Tokens generated, by adapter.", labels: ["adapter"])

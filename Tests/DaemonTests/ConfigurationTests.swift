@@ -27,6 +27,7 @@ import TestSupport
         threads = 3
         max_upload_mb = 50
         upload_buffer_mb = 100
+        max_merge_downloads = 2
         header_timeout_s = 2.5
         idle_timeout_s = 120
         body_timeout_s = 30
@@ -53,6 +54,7 @@ import TestSupport
         expected.threads = 3
         expected.maxUploadMB = 50
         expected.uploadBufferMB = 100
+        expected.maxMergeDownloads = 2
         expected.headerTimeoutSeconds = 2.5
         expected.idleTimeoutSeconds = 120
         expected.bodyTimeoutSeconds = 30

@@ -20,12 +20,24 @@ struct MergeHandler {
     /// The base model folder the engine's weights were loaded from.
     let modelFolder: URL
 
+    /// The `type` of the 503 a download past `max_merge_downloads` gets.
+    static let busyErrorType = "merge_downloads_full"
+
     /// Returns the adapter spec merged (for the access log).
     func download(_ request: HTTPRequest, _ response: HTTPResponse) async throws -> String {
         try service.auth.requireAdmin(request)
         let name = request.parameter("name") ?? ""
         let spec = try Self.spec(name: name, query: request.query("adapter"))
         let dtype = try Self.dtype(request.query("dtype"))
+        // Each download in progress holds merged chunks, a lease and a
+        // thread's worth of work, however slowly its client reads.
+        let downloads = service.mergeDownloads
+        guard downloads.tryEnter() else {
+            throw HTTPError(.serviceUnavailable,
+                            "\(downloads.limit) merge downloads are already in progress (max_merge_downloads); retry shortly",
+                            headers: ["Retry-After": "5"], type: Self.busyErrorType)
+        }
+        defer { downloads.leave() }
         let cache = service.cache
         let lease = try await BlockingWork.run { try cache.lease(spec) }
         let folder = modelFolder

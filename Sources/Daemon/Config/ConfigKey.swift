@@ -17,6 +17,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case weightsDType = "weights_dtype"
     case maxUploadMB = "max_upload_mb"
     case uploadBufferMB = "upload_buffer_mb"
+    case maxMergeDownloads = "max_merge_downloads"
     case headerTimeoutSeconds = "header_timeout_s"
     case idleTimeoutSeconds = "idle_timeout_s"
     case bodyTimeoutSeconds = "body_timeout_s"
@@ -67,6 +68,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .maxQueue: return 1...1_000_000
         case .maxUploadMB: return 1...65_536
         case .uploadBufferMB: return 1...1_048_576
+        case .maxMergeDownloads: return 1...1024
         case .maxConnections: return 1...1_000_000
         case .bodyMinRateKiB: return 0...1_048_576
         case .contextLength: return 0...16_777_216
@@ -98,6 +100,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .contextLength: return setInt(value, &c.contextLength)
         case .maxUploadMB: return setInt(value, &c.maxUploadMB)
         case .uploadBufferMB: return setInt(value, &c.uploadBufferMB)
+        case .maxMergeDownloads: return setInt(value, &c.maxMergeDownloads)
         case .maxConnections: return setInt(value, &c.maxConnections)
         case .threads:
             if value == "auto" { c.threads = Configuration.defaultThreads; return true }
@@ -153,6 +156,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .weightsDType: return c.weightsDType?.rawValue ?? "auto"
         case .maxUploadMB: return String(c.maxUploadMB)
         case .uploadBufferMB: return String(c.uploadBufferMB)
+        case .maxMergeDownloads: return String(c.maxMergeDownloads)
         case .headerTimeoutSeconds: return ConfigKey.seconds(c.headerTimeoutSeconds)
         case .idleTimeoutSeconds: return ConfigKey.seconds(c.idleTimeoutSeconds)
         case .bodyTimeoutSeconds: return ConfigKey.seconds(c.bodyTimeoutSeconds)

@@ -49,6 +49,9 @@ public struct Configuration: Equatable, Sendable {
     /// `upload_buffer_mb`: bytes all in-flight uploads may buffer together
     /// (503 + Retry-After beyond).
     public var uploadBufferMB: Int
+    /// `max_merge_downloads`: merge downloads (`POST /adapters/NAME/merge`)
+    /// in progress at once (503 + Retry-After beyond).
+    public var maxMergeDownloads: Int
     /// `header_timeout_s`: time allowed to send a complete request head.
     public var headerTimeoutSeconds: Double
     /// `idle_timeout_s`: keep-alive connections idle this long are closed.
@@ -89,6 +92,7 @@ public struct Configuration: Equatable, Sendable {
         weightsDType = nil
         maxUploadMB = 256
         uploadBufferMB = 1024
+        maxMergeDownloads = 4
         headerTimeoutSeconds = 10
         idleTimeoutSeconds = 60
         bodyTimeoutSeconds = 60
