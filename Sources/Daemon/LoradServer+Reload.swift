@@ -15,6 +15,7 @@ extension LoradServer {
         (.maxQueue, { $0.maxQueue != $1.maxQueue }),
         (.kvCacheMB, { $0.kvCacheMB != $1.kvCacheMB }),
         (.contextLength, { $0.contextLength != $1.contextLength }),
+        (.adapterCacheOvercommitPct, { $0.adapterCacheOvercommitPct != $1.adapterCacheOvercommitPct }),
         (.threads, { $0.threads != $1.threads }),
         (.weightsDType, { $0.weightsDType != $1.weightsDType }),
         (.maxUploadMB, { $0.maxUploadMB != $1.maxUploadMB }),

@@ -38,6 +38,7 @@ final class MetricsBridge: Sendable {
             case "overloaded": return "queue_full"
             case UploadBudget.errorType: return "upload_buffer_full"
             case MergeHandler.busyErrorType: return "merge_downloads_full"
+            case "adapter_cache_full": return "adapter_cache_full"
             default: return "unavailable"
             }
         case 413: return "too_large"
@@ -60,6 +61,8 @@ final class MetricsBridge: Sendable {
             metrics.kvCacheBytes.set(Double(engine.kvReservedBytes))
             let merged = service.engine.liveMerged?.description
             metrics.adapterCacheBytes.set(Double(cache.residentBytes))
+            metrics.adapterInUseBytes.set(Double(cache.inUseBytes))
+            metrics.adapterCacheOverBudgetBytes.set(Double(max(0, cache.heldBytes - service.cache.budgetBytes)))
             metrics.residentAdapters.set(Double(service.cache.residentNames.count))
             last.withLock { previous in
                 let before = previous.cache

@@ -56,6 +56,8 @@ public struct ServerMetrics: Sendable {
     public let adapterCacheEvictions: CounterMetric
     /// Bytes and count of resident adapters.
     public let adapterCacheBytes: GaugeMetric
+    public let adapterInUseBytes: GaugeMetric
+    public let adapterCacheOverBudgetBytes: GaugeMetric
     public let residentAdapters: GaugeMetric
     /// Time to load (read, validate, decode) a non-resident adapter.
     public let adapterSwapSeconds: HistogramMetric
@@ -93,6 +95,10 @@ public struct ServerMetrics: Sendable {
         adapterCacheMisses = try registry.counter("lorad_adapter_cache_misses", help: "Adapter lookups that loaded from the registry.")
         adapterCacheEvictions = try registry.counter("lorad_adapter_cache_evictions", help: "Resident adapters evicted for space.")
         adapterCacheBytes = try registry.gauge("lorad_adapter_cache_bytes", help: "Bytes of resident adapters.")
+        adapterInUseBytes = try registry.gauge("lorad_adapter_in_use_bytes",
+                                               help: "Bytes of the adapters running and queued requests hold (never evicted).")
+        adapterCacheOverBudgetBytes = try registry.gauge("lorad_adapter_cache_over_budget_bytes",
+            help: "Bytes of adapters in memory beyond adapter_cache_mb (leased adapters make the budget a soft cap).")
         residentAdapters = try registry.gauge("lorad_resident_adapters", help: "Adapters resident in memory.")
         adapterSwapSeconds = try registry.histogram("lorad_adapter_swap_seconds",
                                                     help: "Seconds to load a non-resident adapter.")

@@ -13,7 +13,13 @@ import LoRA
 /// discarded and done again, so the version read before the change can never
 /// become the resident one after it.
 ///
-/// Requests take a *lease*. A leased adapter is never evicted.
+/// Requests take a *lease*. A leased adapter is never evicted, so the byte
+/// budget is a soft cap: adapters in use by running or queued requests stay
+/// in memory even past it (and a deleted or replaced version stays until its
+/// last lease ends). `overcommitBytes` bounds that: a lease that would need
+/// an adapter not yet in use while the adapters in use already hold more
+/// than budget + overcommit is refused (`AdapterCacheOvercommitted`, a 503
+/// for the daemon) instead of growing memory without bound.
 ///
 /// `@unchecked Sendable`: all mutable state is guarded by `condition` (an
 /// NSCondition, not a Mutex: first requests wait on it for a load in flight).
@@ -37,12 +43,49 @@ public final class AdapterCache: @unchecked Sendable {
     private var loading: [String: Bool] = [:]
     private var clock: UInt64 = 0
     private var counters = AdapterCacheStats()
+    /// Every adapter object some lease holds (resident or already
+    /// invalidated) → its bytes and number of leases.
+    private var inUse: [ObjectIdentifier: (bytes: Int, leases: Int)] = [:]
     public let budgetBytes: Int
+    /// How far past `budgetBytes` the adapters in use may go before new
+    /// ones are refused.
+    public let overcommitBytes: Int
 
-    public init(source: AdapterSource, budgetBytes: Int, loader: @escaping Loader) {
+    public init(source: AdapterSource, budgetBytes: Int, overcommitBytes: Int = .max, loader: @escaping Loader) {
         self.source = source
         self.budgetBytes = budgetBytes
+        self.overcommitBytes = overcommitBytes
         self.loader = loader
+    }
+
+    /// Counts a lease of `adapter`, refusing one that would bring a new
+    /// adapter into use past budget + overcommit. Called with the lock held.
+    private func take(_ adapter: LoRAAdapter) throws {
+        let id = ObjectIdentifier(adapter)
+        if let held = inUse[id] {
+            inUse[id] = (held.bytes, held.leases + 1)
+        } else {
+            let limit = budgetBytes > Int.max - overcommitBytes ? Int.max : budgetBytes + overcommitBytes
+            guard counters.inUseBytes + adapter.byteCount <= limit || inUse.isEmpty else {
+                counters.overcommitRefusals += 1
+                throw AdapterCacheOvercommitted(inUseBytes: counters.inUseBytes, adapterBytes: adapter.byteCount,
+                                                limitBytes: limit)
+            }
+            inUse[id] = (adapter.byteCount, 1)
+            counters.inUseBytes += adapter.byteCount
+        }
+    }
+
+    /// Ends one lease of `adapter`. Called with the lock held.
+    private func drop(_ adapter: LoRAAdapter) {
+        let id = ObjectIdentifier(adapter)
+        guard let held = inUse[id] else { return }
+        if held.leases > 1 {
+            inUse[id] = (held.bytes, held.leases - 1)
+        } else {
+            inUse[id] = nil
+            counters.inUseBytes -= held.bytes
+        }
     }
 
     /// Leases every adapter a spec names (loading as needed). On failure no
@@ -64,6 +107,7 @@ public final class AdapterCache: @unchecked Sendable {
         condition.lock()
         while true {
             if let entry = entries[name] {
+                do { try take(entry.adapter) } catch { condition.unlock(); throw error }
                 entry.leases += 1
                 clock += 1
                 entry.lastUse = clock
@@ -113,11 +157,13 @@ public final class AdapterCache: @unchecked Sendable {
                 counters.loads += 1
                 counters.loadSeconds += elapsed.seconds
                 let entry = Entry(adapter: adapter)
-                entry.leases = 1
                 clock += 1
                 entry.lastUse = clock
                 entries[name] = entry
                 counters.residentBytes += adapter.byteCount
+                // Loaded either way (the next request may fit); leased only within the overcommit.
+                do { try take(adapter) } catch { evictIfNeeded(); throw error }
+                entry.leases = 1
                 evictIfNeeded()
                 return adapter
             }
@@ -127,6 +173,7 @@ public final class AdapterCache: @unchecked Sendable {
     fileprivate func release(_ name: String, _ adapter: LoRAAdapter) {
         condition.lock()
         defer { condition.unlock() }
+        drop(adapter)
         // The entry may have been invalidated (deleted/replaced) meanwhile;
         // then this lease was the last holder and ARC frees the old version.
         guard let entry = entries[name], entry.adapter === adapter else { return }
@@ -180,7 +227,11 @@ public final class AdapterCache: @unchecked Sendable {
     public var stats: AdapterCacheStats {
         condition.lock()
         defer { condition.unlock() }
-        return counters
+        var stats = counters
+        // Resident bytes plus what leases keep alive after a delete/replace.
+        let resident = Set(entries.values.map { ObjectIdentifier($0.adapter) })
+        stats.heldBytes = counters.residentBytes + inUse.filter { !resident.contains($0.key) }.reduce(0) { $0 + $1.value.bytes }
+        return stats
     }
 }
 
@@ -195,6 +246,16 @@ public struct AdapterCacheStats: Sendable, Equatable {
     public var loadFailures = 0
     public var evictions = 0
     public var residentBytes = 0
+    /// Bytes of the distinct adapters leases hold now, resident or already
+    /// deleted/replaced; past `budgetBytes` the cache is over its soft cap.
+    public var inUseBytes = 0
+    /// Bytes of adapters in memory: resident ones plus deleted or replaced
+    /// versions that running requests still hold. `heldBytes - budgetBytes`
+    /// (when positive) is how far the soft cap is exceeded.
+    public var heldBytes = 0
+    /// Leases refused because they would take the adapters in use past
+    /// budget + overcommit.
+    public var overcommitRefusals = 0
     /// Total seconds spent loading (payload read + validation + conversion).
     public var loadSeconds = 0.0
 }

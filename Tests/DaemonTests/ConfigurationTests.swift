@@ -33,6 +33,7 @@ import TestSupport
         body_timeout_s = 30
         body_min_rate_kib_s = 0
         context_length = 256
+        adapter_cache_overcommit_pct = 50
         weights_dtype = bf16
         drain_timeout_s = 0
         max_connections = 4096
@@ -60,6 +61,7 @@ import TestSupport
         expected.bodyTimeoutSeconds = 30
         expected.bodyMinRateKiB = 0
         expected.contextLength = 256
+        expected.adapterCacheOvercommitPct = 50
         expected.weightsDType = .bf16
         expected.drainTimeoutSeconds = 0
         expected.maxConnections = 4096

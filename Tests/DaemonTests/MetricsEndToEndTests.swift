@@ -78,11 +78,14 @@ import TestSupport
         #expect(before.samples.keys.allSatisfy { !$0.hasPrefix("lorad_live_merged{") }, "no merge series before PUT /merged")
         #expect(after.samples[Self.key("lorad_resident_adapters")] == 1)
         #expect((after.samples[Self.key("lorad_adapter_cache_bytes")] ?? 0) > 0)
+        // The live merge's lease keeps its adapter in use, well within the default budget.
+        #expect((after.samples[Self.key("lorad_adapter_in_use_bytes")] ?? 0) > 0)
+        #expect(after.samples[Self.key("lorad_adapter_cache_over_budget_bytes")] == 0)
         #expect(delta("lorad_adapter_cache_misses_total") + delta("lorad_adapter_cache_hits_total") >= 3)
 
         for family in ["lorad_kv_cache_bytes", "lorad_queue_depth", "lorad_adapter_cache_evictions",
                        "lorad_adapter_swap_seconds", "process_resident_memory_bytes", "lorad_uptime_seconds",
-                       "lorad_build_info", "lorad_open_connections"] {
+                       "lorad_build_info", "lorad_open_connections", "lorad_adapter_in_use_bytes"] {
             #expect(after.families.contains(family), "\(family) missing")
         }
         #expect((after.samples[Self.key("process_resident_memory_bytes")] ?? 0) > 0)

@@ -187,3 +187,53 @@ final class ChangingSource: AdapterSource {
         #expect(try AdapterSpec(parsing: "x..:0.5,9lives").terms.map(\.name) == ["x..", "9lives"])
     }
 }
+
+/// The byte budget is a soft cap (leased adapters are never evicted); the
+/// overcommit bounds how far adapters in use may take it.
+@Suite struct AdapterCacheOvercommitTests {
+    /// Each synthetic adapter of size 100 weighs 400 bytes.
+    func cache(overcommit: Int) -> AdapterCache {
+        AdapterCache(source: CountingSource(sizes: ["a": 100, "b": 100, "c": 100]), budgetBytes: 400,
+                     overcommitBytes: overcommit, loader: syntheticLoader)
+    }
+
+    @Test func aNewAdapterPastBudgetPlusOvercommitIsRefusedUntilALeaseEnds() throws {
+        let cache = cache(overcommit: 400)   // two adapters in use at most
+        var a: AdapterLease? = try cache.lease(AdapterSpec(parsing: "a"))
+        let b = try cache.lease(AdapterSpec(parsing: "b"))
+        #expect(cache.stats.inUseBytes == 800)
+        #expect(cache.stats.heldBytes == 800, "both leased: resident past the 400-byte budget")
+        #expect(throws: AdapterCacheOvercommitted(inUseBytes: 800, adapterBytes: 400, limitBytes: 800)) {
+            try cache.lease(AdapterSpec(parsing: "c"))
+        }
+        #expect(cache.stats.overcommitRefusals == 1)
+        // Another lease of an adapter already in use costs nothing more.
+        #expect(throws: Never.self) { _ = try cache.lease(AdapterSpec(parsing: "b:0.5")) }
+        a = nil
+        #expect(cache.stats.inUseBytes == 400)
+        let c = try cache.lease(AdapterSpec(parsing: "c"))
+        #expect(cache.stats.inUseBytes == 800)
+        _ = (a, b, c)
+    }
+
+    @Test func aRefusedCombinationKeepsNoLease() throws {
+        let cache = cache(overcommit: 0)   // one adapter in use at most
+        #expect(throws: AdapterCacheOvercommitted.self) { try cache.lease(AdapterSpec(parsing: "a,b")) }
+        #expect(cache.stats.inUseBytes == 0)
+        #expect(cache.leaseCount("a") == 0)
+    }
+
+    @Test func aDeletedVersionHeldByARequestCountsAsHeldButNotResident() throws {
+        let cache = cache(overcommit: .max)
+        var old: AdapterLease? = try cache.lease(AdapterSpec(parsing: "a"))
+        cache.invalidate("a")
+        let new = try cache.lease(AdapterSpec(parsing: "a"))
+        #expect(cache.stats.residentBytes == 400)
+        #expect(cache.stats.inUseBytes == 800)
+        #expect(cache.stats.heldBytes == 800)
+        old = nil
+        #expect(cache.stats.inUseBytes == 400)
+        #expect(cache.stats.heldBytes == 400, "the old version is freed with its last lease")
+        _ = (old, new)
+    }
+}

@@ -57,6 +57,8 @@ public enum APIError {
         case let e as GenerationFailure:
             if case .nonFiniteLogits = e { return HTTPError(.unprocessableContent, e.description, type: "incompatible_adapter") }
             return internalError(e.description)
+        case let e as AdapterCacheOvercommitted:
+            return HTTPError(.serviceUnavailable, e.description, headers: ["Retry-After": "1"], type: "adapter_cache_full")
         case let e as JSONAccessError:
             return badRequest(e.description)
         case let e as LlamaError:

@@ -9,6 +9,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case adminTokenFile = "admin_token_file"
     case inferenceTokenFile = "inference_token_file"
     case adapterCacheMB = "adapter_cache_mb"
+    case adapterCacheOvercommitPct = "adapter_cache_overcommit_pct"
     case maxBatch = "max_batch"
     case maxQueue = "max_queue"
     case kvCacheMB = "kv_cache_mb"
@@ -72,6 +73,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .maxConnections: return 1...1_000_000
         case .bodyMinRateKiB: return 0...1_048_576
         case .contextLength: return 0...16_777_216
+        case .adapterCacheOvercommitPct: return 0...10_000
         case .threads: return ConfigKey.threadRange
         default: return 0...0
         }
@@ -98,6 +100,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .maxQueue: return setInt(value, &c.maxQueue)
         case .kvCacheMB: return setInt(value, &c.kvCacheMB)
         case .contextLength: return setInt(value, &c.contextLength)
+        case .adapterCacheOvercommitPct: return setInt(value, &c.adapterCacheOvercommitPct)
         case .maxUploadMB: return setInt(value, &c.maxUploadMB)
         case .uploadBufferMB: return setInt(value, &c.uploadBufferMB)
         case .maxMergeDownloads: return setInt(value, &c.maxMergeDownloads)
@@ -152,6 +155,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .maxQueue: return String(c.maxQueue)
         case .kvCacheMB: return String(c.kvCacheMB)
         case .contextLength: return String(c.contextLength)
+        case .adapterCacheOvercommitPct: return String(c.adapterCacheOvercommitPct)
         case .threads: return String(c.threads)
         case .weightsDType: return c.weightsDType?.rawValue ?? "auto"
         case .maxUploadMB: return String(c.maxUploadMB)

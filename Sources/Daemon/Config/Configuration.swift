@@ -28,6 +28,10 @@ public struct Configuration: Equatable, Sendable {
     public var inferenceTokenFile: String?
     /// `adapter_cache_mb`: byte budget of resident (decoded F32) adapters.
     public var adapterCacheMB: Int
+    /// `adapter_cache_overcommit_pct`: how far (in % of `adapter_cache_mb`)
+    /// adapters in use by requests may exceed the budget (leased adapters are
+    /// never evicted); a request needing another adapter beyond it gets 503.
+    public var adapterCacheOvercommitPct: Int
     /// `max_batch`: sequences per decode step.
     public var maxBatch: Int
     /// `max_queue`: waiting requests before 503 + Retry-After.
@@ -84,6 +88,7 @@ public struct Configuration: Equatable, Sendable {
         adminTokenFile = nil
         inferenceTokenFile = nil
         adapterCacheMB = 512
+        adapterCacheOvercommitPct = 100
         maxBatch = 8
         maxQueue = 64
         kvCacheMB = 256
