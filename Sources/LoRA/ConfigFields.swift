@@ -29,7 +29,7 @@ struct ConfigFields {
         case let v?:
             // An integral float (`8.0`) is accepted as rank 8: PEFT does not type-check LoraConfig fields.
             if let n = v.doubleValue, n == n.rounded(), n >= 1, n <= Double(LoRAConfig.maxRank) { return Int(n) }
-            throw AdapterError.invalidField(field: key, value: v.brief, expected: "a positive integer")
+            throw AdapterError.invalidField(field: key, value: v.brief, expected: "an integer in 1...\(LoRAConfig.maxRank)")
         }
     }
 

@@ -142,7 +142,7 @@ public struct LoRAConfig: Sendable {
         for (key, value) in try fields.object("rank_pattern") {
             guard let n = value.doubleValue, n == n.rounded(), n >= 1, n <= Double(Self.maxRank) else {
                 throw AdapterError.invalidField(field: "rank_pattern[\"\(key)\"]", value: value.brief,
-                                                expected: "a positive integer rank")
+                                                expected: "an integer rank in 1...\(Self.maxRank)")
             }
             ranks.append(PatternEntry(key: key, value: Int(n)))
             compiled.rankKeys.append(try Self.checked("(.*\\.)?(\(key))", field: "rank_pattern", pattern: key))

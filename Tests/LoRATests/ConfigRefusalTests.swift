@@ -101,6 +101,9 @@ import Testing
         try refused(["r": "eight"], naming: ["'r'", "eight"])
         try refused(["r": 0], naming: ["'r'"])
         try refused(["r": 2.5], naming: ["'r'"])
+        // 2^62 is an integer, just far out of range: the message says so.
+        try refused(["r": 4_611_686_018_427_387_904 as Int], naming: ["'r'", "1...65536"])
+        try refused(["rank_pattern": ["q_proj": 1 << 40]], naming: ["rank_pattern", "1...65536"])
         try refused(["lora_alpha": "x"], naming: ["lora_alpha"])
         try refused(["use_rslora": "yes"], naming: ["use_rslora"])
         try refused(["target_modules": 7], naming: ["target_modules"])
