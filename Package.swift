@@ -4,7 +4,7 @@
 //
 // Dependency flow is one-way (see README "Layout"):
 //   COpenBLAS, CKernels → Kernels → LoRA → Llama → (Serving) → Daemon → lorad
-//   SafeTensors → LoRA, Llama          Tokenization → Llama users
+//   SafeTensors → LoRA, Llama          Tokenization → Serving
 //   OrderedJSON → SafeTensors, LoRA, Llama, Tokenization, Registry, Daemon (the one JSON reader)
 //   CSQLite → Registry → Daemon        HTTP1 → Daemon
 //   AdapterNaming → Registry, Serving (the one rule for an adapter's name)
@@ -12,6 +12,10 @@
 //   Daemon → CLI → lorad, Bench (the `lorad-bench` executable; lorad does not link it)
 // Only Kernels imports COpenBLAS and CKernels; only Registry imports CSQLite; HTTP1 knows
 // nothing about models.
+//
+// Linux only: HTTP1's event loops are epoll and its sockets Glibc (Systemd
+// and the process metrics read Linux interfaces too), so no other platform
+// is declared.
 import PackageDescription
 
 /// The numeric hot paths (SIMD loops in Kernels, LoRA and Llama) are compiled
@@ -36,7 +40,6 @@ let kernelCodegen: [SwiftSetting] = []
 
 let package = Package(
     name: "lorad",
-    platforms: [.macOS(.v13)],
     products: [
         .executable(name: "lorad", targets: ["lorad"]),
         .executable(name: "lorad-bench", targets: ["Bench"]),
@@ -56,7 +59,7 @@ let package = Package(
         .target(name: "OrderedJSON"),
         .target(name: "Tokenization", dependencies: ["OrderedJSON"]),
         .target(name: "LoRA", dependencies: ["Kernels", "SafeTensors", "OrderedJSON"], swiftSettings: optimizedEvenInDebug),
-        .target(name: "Llama", dependencies: ["Kernels", "SafeTensors", "LoRA", "Tokenization"], swiftSettings: optimizedEvenInDebug),
+        .target(name: "Llama", dependencies: ["Kernels", "SafeTensors", "LoRA"], swiftSettings: optimizedEvenInDebug),
         .target(name: "AdapterNaming"),
         .target(name: "Serving", dependencies: ["Llama", "LoRA", "Tokenization", "AdapterNaming"]),
         .target(name: "Registry", dependencies: ["CSQLite", "AdapterNaming", "OrderedJSON"]),
@@ -71,22 +74,22 @@ let package = Package(
         .executableTarget(name: "Bench", dependencies: ["CLI", "Daemon", "HTTP1", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels"]),
 
         // Test-only helper: locates the repository's fixtures from #filePath so
-        // tests run from a fresh clone without ../shared.
+        // tests run from a fresh clone with nothing outside the repository.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "SafeTensors"]),
         .testTarget(name: "OrderedJSONTests", dependencies: ["OrderedJSON"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "OrderedJSON", "Llama", "SafeTensors", "TestSupport"]),
-        .testTarget(name: "LlamaTests", dependencies: ["Llama", "Tokenization", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "LlamaTests", dependencies: ["Llama", "SafeTensors", "TestSupport", "Kernels", "LoRA"]),
         .testTarget(name: "ServingTests", dependencies: ["Kernels", "Serving", "LoRA", "Llama", "Tokenization", "TestSupport"]),
         .testTarget(name: "AdapterNamingTests", dependencies: ["AdapterNaming"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "AdapterNaming", "TestSupport"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["Llama", "LoRA", "SafeTensors", "Tokenization", "TestSupport"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Kernels", "OrderedJSON", "SafeTensors", "LoRA", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["Llama", "LoRA", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Kernels", "OrderedJSON", "SafeTensors", "LoRA", "TestSupport", "HTTP1", "Registry", "Serving"]),
     ],
     swiftLanguageModes: [.v6]
 )

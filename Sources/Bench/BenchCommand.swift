@@ -111,7 +111,7 @@ enum BenchCommand {
         print(report.markdown)
     }
 
-    /// Issue 5 / 7 measurements through the engine: cold load and cache hits,
+    /// Measurements through the engine: cold load and cache hits,
     /// aggregate decode at several concurrencies (one adapter vs distinct
     /// ones), time to first token under load, live merge vs base.
     static func engineSections(model: LlamaModel, folder: URL, base: Double, bound: Double, steps: Int,

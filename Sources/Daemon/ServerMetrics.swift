@@ -1,6 +1,7 @@
+import Foundation
 import Metrics
 
-/// The metric families `GET /metrics` promises (DESIGN "HTTP API"):
+/// The metric families `GET /metrics` exposes (README "Operations" lists them):
 /// requests, tokens, queue depth, batch size, adapter cache
 /// hits/misses/evictions, swap time, latency histograms — registered once,
 /// handed to the HTTP handlers and the engine.
@@ -62,7 +63,8 @@ public struct ServerMetrics: Sendable {
     /// Time to load (read, validate, decode) a non-resident adapter.
     public let adapterSwapSeconds: HistogramMetric
 
-    /// Registers every family (plus `ProcessMetrics`) in `registry`.
+    /// Registers every family (plus `ProcessMetrics`, lorad's uptime and
+    /// `lorad_build_info{…} 1`, labelled from `buildInfo`) in `registry`.
     public init(registry: MetricsRegistry = MetricsRegistry(), adapterSeriesLimit: Int = 20,
                 buildInfo: [String: String] = [:]) throws(MetricsError) {
         self.registry = registry
@@ -104,7 +106,17 @@ public struct ServerMetrics: Sendable {
                                                     help: "Seconds to load a non-resident adapter.")
         for counter in [completions, promptTokens, completionTokens] { adapters.attach(counter, label: "adapter") }
         adapters.attach(timeToFirstToken, label: "adapter")
-        try ProcessMetrics.register(in: registry, buildInfo: buildInfo)
+        let start = Date()
+        try ProcessMetrics.register(in: registry, startTime: start)
+        try registry.computed("lorad_uptime_seconds", help: "Seconds since lorad started.") {
+            [([], max(0, Date().timeIntervalSince1970 - start.timeIntervalSince1970))]
+        }
+        let keys = buildInfo.keys.sorted()
+        let values = keys.map { buildInfo[$0] ?? "" }
+        try registry.computed("lorad_build_info", help: "Always 1; the labels describe the running build.",
+                              labels: keys) {
+            [(values, 1)]
+        }
     }
 
     /// The `adapter` label for a request: `base` without an adapter, else the

@@ -49,7 +49,7 @@ public enum BLAS {
     /// y = alpha · W · x + beta · y
     /// W: (out, in) row-major; x: (in); y: (out). One row of decode: gemv
     /// streams W once at the memory limit, sgemm with m = 1 is 4× slower
-    /// (PERF-NOTES.md).
+    /// (6 GFLOP/s on 2 vCPUs, measured with OpenBLAS 0.3.21).
     @inline(__always)
     public static func gemv(
         out: Int, in inFeatures: Int,

@@ -4,8 +4,9 @@
 public enum Compute {
     /// Sizes both pools to `n` threads (at least 1). Call once, before any
     /// compute, from configuration: two thread pools on two cores collapse
-    /// throughput, so the engine thread is the only caller of either and
-    /// uses one of them at a time.
+    /// throughput (2-thread OpenBLAS beside another busy thread fell to a
+    /// fraction of its 1-thread speed), so the engine thread is the only
+    /// caller of either and uses one of them at a time.
     public static func setThreads(_ n: Int) {
         let threads = max(1, n)
         BLAS.setThreadCount(threads)

@@ -2,16 +2,19 @@ import Kernels
 import LoRA
 
 /// The frozen base weights of a Llama-shaped model (any `ModelFamily`),
-/// copied into process memory (copied weights beat mmap by 5–17 %), in the
-/// fused layout of `LlamaLayerWeights`.
+/// copied into process memory (peer engines ran 5–17 % faster from copied
+/// weights than straight from an mmapped file), in the fused layout of
+/// `LlamaLayerWeights`.
 ///
 /// The matrices (embeddings, projections, lm_head) are resident in `format`:
 /// F32, or BF16/F16 (half the bytes, so half the memory and half the
 /// traffic of a decode step, which streams every matrix once). Norms and
 /// biases stay F32 whatever the format.
 ///
-/// Immutable after init and shared by reference; a live merge (later) rewrites
-/// projection rows in place from the engine thread only, see `WeightBuffer`.
+/// Shared by reference and read-only to every request. The one writer is a
+/// live merge (`LiveMerge`, `PUT /merged`): it folds an adapter mix into the
+/// projection rows in place and later copies W0 back bit for bit, from the
+/// engine thread only and between two steps, see `WeightBuffer`.
 public final class LlamaWeights: Sendable {
     public let config: LlamaConfig
     /// The element format of the matrices (norms and biases are F32).

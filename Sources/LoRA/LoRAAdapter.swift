@@ -1,8 +1,10 @@
 /// A validated, immutable adapter: the low-rank pairs of every linear it targets.
 ///
 /// Immutable so one instance can be shared by every sequence and thread that
-/// uses it; the base model is never touched (llama.cpp's `llama_adapter_lora`
-/// is likewise data passed into the forward pass).
+/// uses it. Applying it per request leaves the base weights untouched (it is
+/// data passed into the forward pass, like llama.cpp's `llama_adapter_lora`);
+/// only a live merge (`LiveMerge`, `PUT /merged`) adds its delta into the
+/// base weights, and that merge restores W0 exactly when undone.
 public final class LoRAAdapter: Sendable {
     /// The name it is served under (registry name, or folder name offline).
     public let name: String

@@ -1,10 +1,10 @@
-import Foundation
+import Synchronization
 
 /// One metric name with all its labelled series; the storage behind the
 /// `CounterMetric` / `GaugeMetric` / `HistogramMetric` handles.
 ///
-/// `@unchecked Sendable`: every mutable field is read and written under `lock`.
-final class MetricFamily: @unchecked Sendable {
+/// The series live in a `Mutex`; everything else is immutable.
+final class MetricFamily: Sendable {
     let name: String          // the exposed name (`…_total` for counters)
     let help: String
     let type: MetricType
@@ -13,9 +13,11 @@ final class MetricFamily: @unchecked Sendable {
     /// Computed at scrape time instead of stored (process metrics).
     let collect: (@Sendable () -> [(labels: [String], value: Double)])?
 
-    private let lock = NSLock()
-    private var scalars: [[String]: Double] = [:]
-    private var histograms: [[String]: HistogramSnapshot] = [:]
+    private struct Series {
+        var scalars: [[String]: Double] = [:]
+        var histograms: [[String]: HistogramSnapshot] = [:]
+    }
+    private let series = Mutex(Series())
 
     init(name: String, help: String, type: MetricType, labelNames: [String], bounds: [Double] = [],
          collect: (@Sendable () -> [(labels: [String], value: Double)])? = nil) {
@@ -39,30 +41,25 @@ final class MetricFamily: @unchecked Sendable {
 
     func add(_ delta: Double, labels: [String]) {
         guard valid(labels) else { return }
-        lock.lock(); defer { lock.unlock() }
-        scalars[labels, default: 0] += delta
+        series.withLock { $0.scalars[labels, default: 0] += delta }
     }
 
     func set(_ value: Double, labels: [String]) {
         guard valid(labels) else { return }
-        lock.lock(); defer { lock.unlock() }
-        scalars[labels] = value
+        series.withLock { $0.scalars[labels] = value }
     }
 
     func observe(_ value: Double, labels: [String]) {
         guard valid(labels) else { return }
-        lock.lock(); defer { lock.unlock() }
-        histograms[labels, default: HistogramSnapshot(bounds: bounds)].observe(value)
+        series.withLock { $0.histograms[labels, default: HistogramSnapshot(bounds: bounds)].observe(value) }
     }
 
     func scalar(labels: [String]) -> Double {
-        lock.lock(); defer { lock.unlock() }
-        return scalars[labels] ?? 0
+        series.withLock { $0.scalars[labels] ?? 0 }
     }
 
     func histogram(labels: [String]) -> HistogramSnapshot {
-        lock.lock(); defer { lock.unlock() }
-        return histograms[labels] ?? HistogramSnapshot(bounds: bounds)
+        series.withLock { $0.histograms[labels] } ?? HistogramSnapshot(bounds: bounds)
     }
 
     /// Removes series whose label at `index` is `value`. With `foldInto`,
@@ -71,21 +68,22 @@ final class MetricFamily: @unchecked Sendable {
     /// series itself) never goes down.
     func removeSeries(labelIndex index: Int, value: String, foldInto other: String?) {
         guard index < labelNames.count else { return }
-        lock.lock(); defer { lock.unlock() }
-        for key in Array(scalars.keys) where key[index] == value {
-            let removed = scalars.removeValue(forKey: key) ?? 0
-            if let other, type == .counter {
-                var target = key
-                target[index] = other
-                scalars[target, default: 0] += removed
+        series.withLock { s in
+            for key in Array(s.scalars.keys) where key[index] == value {
+                let removed = s.scalars.removeValue(forKey: key) ?? 0
+                if let other, type == .counter {
+                    var target = key
+                    target[index] = other
+                    s.scalars[target, default: 0] += removed
+                }
             }
-        }
-        for key in Array(histograms.keys) where key[index] == value {
-            guard let removed = histograms.removeValue(forKey: key) else { continue }
-            if let other {
-                var target = key
-                target[index] = other
-                histograms[target, default: HistogramSnapshot(bounds: bounds)].merge(removed)
+            for key in Array(s.histograms.keys) where key[index] == value {
+                guard let removed = s.histograms.removeValue(forKey: key) else { continue }
+                if let other {
+                    var target = key
+                    target[index] = other
+                    s.histograms[target, default: HistogramSnapshot(bounds: bounds)].merge(removed)
+                }
             }
         }
     }
@@ -96,7 +94,7 @@ final class MetricFamily: @unchecked Sendable {
         if let collect {
             return (collect().map { ($0.labels, $0.value) }.filter { $0.0.count == labelNames.count }, [])
         }
-        lock.lock(); defer { lock.unlock() }
+        let (scalars, histograms) = series.withLock { ($0.scalars, $0.histograms) }
         let s = scalars.map { ($0.key, $0.value) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
         let h = histograms.map { ($0.key, $0.value) }.sorted { $0.0.lexicographicallyPrecedes($1.0) }
         return (s, h)

@@ -1,4 +1,4 @@
-import Foundation
+import Synchronization
 
 /// A small Prometheus registry: counters, gauges, histograms with label sets,
 /// rendered in the text exposition format 0.0.4 for `GET /metrics`.
@@ -7,14 +7,12 @@ import Foundation
 /// identical definition), keep the returned handles, and update them from any
 /// thread. Series appear on first use and are listed sorted by label values.
 ///
-/// `@unchecked Sendable`: `families` is read and written under `lock`; each
-/// family guards its own series.
-public final class MetricsRegistry: @unchecked Sendable {
+/// `families` lives in a `Mutex`; each family guards its own series.
+public final class MetricsRegistry: Sendable {
     /// The `Content-Type` of `exposition()`.
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    private let lock = NSLock()
-    private var families: [MetricFamily] = []
+    private let families = Mutex<[MetricFamily]>([])
 
     public init() {}
 
@@ -58,17 +56,18 @@ public final class MetricsRegistry: @unchecked Sendable {
         for label in family.labelNames where !MetricsRegistry.isLabelName(label) {
             throw .invalidLabelName(metric: family.name, label: label)
         }
-        lock.lock(); defer { lock.unlock() }
-        if let existing = families.first(where: { $0.name == family.name || MetricsRegistry.clash($0, family) }) {
-            guard existing.name == family.name, existing.type == family.type, existing.help == family.help,
-                  existing.labelNames == family.labelNames, existing.bounds == family.bounds,
-                  existing.collect == nil, family.collect == nil else {
-                throw .conflictingRegistration(family.name)
+        return try families.withLock { (families) throws(MetricsError) -> MetricFamily in
+            if let existing = families.first(where: { $0.name == family.name || MetricsRegistry.clash($0, family) }) {
+                guard existing.name == family.name, existing.type == family.type, existing.help == family.help,
+                      existing.labelNames == family.labelNames, existing.bounds == family.bounds,
+                      existing.collect == nil, family.collect == nil else {
+                    throw .conflictingRegistration(family.name)
+                }
+                return existing
             }
-            return existing
+            families.append(family)
+            return family
         }
-        families.append(family)
-        return family
     }
 
     /// A histogram `x` owns `x_bucket`, `x_sum`, `x_count`: no other family may use them.
@@ -81,8 +80,7 @@ public final class MetricsRegistry: @unchecked Sendable {
 
     /// The registered families, in registration order.
     var allFamilies: [MetricFamily] {
-        lock.lock(); defer { lock.unlock() }
-        return families
+        families.withLock { $0 }
     }
 
     static func isMetricName(_ s: String) -> Bool {

@@ -6,15 +6,12 @@ import Darwin
 #endif
 
 /// The standard process metrics (the names Prometheus client libraries use,
-/// so stock dashboards work) plus lorad's uptime and build info, all read at
-/// scrape time from /proc and getrusage.
+/// so stock dashboards work), read at scrape time from /proc and getrusage.
 public enum ProcessMetrics {
     /// Registers `process_resident_memory_bytes`, `process_virtual_memory_bytes`,
-    /// `process_open_fds`, `process_max_fds`, `process_cpu_seconds_total`,
-    /// `process_start_time_seconds`, `lorad_uptime_seconds` and
-    /// `lorad_build_info{…} 1` (labels from `buildInfo`, e.g. version, commit).
-    public static func register(in registry: MetricsRegistry, buildInfo: [String: String] = [:],
-                                startTime: Date = Date()) throws(MetricsError) {
+    /// `process_open_fds`, `process_max_fds`, `process_cpu_seconds_total` and
+    /// `process_start_time_seconds` (`startTime`).
+    public static func register(in registry: MetricsRegistry, startTime: Date = Date()) throws(MetricsError) {
         let start = startTime.timeIntervalSince1970
         try registry.computed("process_resident_memory_bytes", help: "Resident set size in bytes.") {
             residentMemoryBytes().map { [([], Double($0))] } ?? []
@@ -36,15 +33,6 @@ public enum ProcessMetrics {
         }
         try registry.computed("process_start_time_seconds", help: "Start time of the process since unix epoch in seconds.") {
             [([], start)]
-        }
-        try registry.computed("lorad_uptime_seconds", help: "Seconds since lorad started.") {
-            [([], max(0, Date().timeIntervalSince1970 - start))]
-        }
-        let keys = buildInfo.keys.sorted()
-        let values = keys.map { buildInfo[$0] ?? "" }
-        try registry.computed("lorad_build_info", help: "Always 1; the labels describe the running build.",
-                              labels: keys) {
-            [(values, 1)]
         }
     }
 

@@ -1,4 +1,4 @@
-import Foundation
+import Synchronization
 
 /// Bounds the cardinality of one label (the adapter name): at most `limit`
 /// values get series of their own, every other value is reported as `other`.
@@ -14,16 +14,18 @@ import Foundation
 /// the counts of non-admitted values are forgotten (memory stays bounded even
 /// if clients invent adapter names).
 ///
-/// `@unchecked Sendable`: all mutable state is guarded by `lock`.
-public final class TopLabelValues: @unchecked Sendable {
+/// All mutable state lives in one `Mutex`.
+public final class TopLabelValues: Sendable {
     public let limit: Int
     /// The value standing for every non-admitted one.
     public let other: String
 
-    private let lock = NSLock()
-    private var uses: [String: UInt64] = [:]
-    private var admitted: Set<String> = []
-    private var attached: [(family: MetricFamily, index: Int)] = []
+    private struct State {
+        var uses: [String: UInt64] = [:]
+        var admitted: Set<String> = []
+        var attached: [(family: MetricFamily, index: Int)] = []
+    }
+    private let state = Mutex(State())
     private let trackingCap: Int
 
     public init(limit: Int, other: String = "other") {
@@ -40,49 +42,49 @@ public final class TopLabelValues: @unchecked Sendable {
 
     private func attach(_ family: MetricFamily, label: String) {
         guard let index = family.labelNames.firstIndex(of: label) else { return }
-        lock.lock(); defer { lock.unlock() }
-        attached.append((family, index))
+        state.withLock { $0.attached.append((family, index)) }
     }
 
     /// Records one use of `value` and returns the label value to record it
     /// under: `value` itself, or `other`.
     public func label(for value: String) -> String {
-        lock.lock(); defer { lock.unlock() }
         if value == other { return other }
-        if uses.count >= trackingCap, uses[value] == nil {
-            uses = uses.filter { admitted.contains($0.key) }
-        }
-        let count = (uses[value] ?? 0) + 1
-        uses[value] = count
-        if admitted.contains(value) { return value }
-        if admitted.count < limit {
-            admitted.insert(value)
+        return state.withLock { s in
+            if s.uses.count >= trackingCap, s.uses[value] == nil {
+                s.uses = s.uses.filter { s.admitted.contains($0.key) }
+            }
+            let count = (s.uses[value] ?? 0) + 1
+            s.uses[value] = count
+            if s.admitted.contains(value) { return value }
+            if s.admitted.count < limit {
+                s.admitted.insert(value)
+                return value
+            }
+            guard let weakest = s.admitted.min(by: { (s.uses[$0] ?? 0, $0) < (s.uses[$1] ?? 0, $1) }),
+                  count > (s.uses[weakest] ?? 0) else { return other }
+            s.admitted.remove(weakest)
+            s.admitted.insert(value)
+            for (family, index) in s.attached {
+                family.removeSeries(labelIndex: index, value: weakest, foldInto: other)
+            }
             return value
         }
-        guard let weakest = admitted.min(by: { (uses[$0] ?? 0, $0) < (uses[$1] ?? 0, $1) }),
-              count > (uses[weakest] ?? 0) else { return other }
-        admitted.remove(weakest)
-        admitted.insert(value)
-        for (family, index) in attached {
-            family.removeSeries(labelIndex: index, value: weakest, foldInto: other)
-        }
-        return value
     }
 
     /// Frees `value`'s slot (its adapter was deleted): its series are folded
     /// into `other` like a displaced value's, and its count is forgotten.
     public func forget(_ value: String) {
-        lock.lock(); defer { lock.unlock() }
-        uses[value] = nil
-        guard admitted.remove(value) != nil else { return }
-        for (family, index) in attached {
-            family.removeSeries(labelIndex: index, value: value, foldInto: other)
+        state.withLock { s in
+            s.uses[value] = nil
+            guard s.admitted.remove(value) != nil else { return }
+            for (family, index) in s.attached {
+                family.removeSeries(labelIndex: index, value: value, foldInto: other)
+            }
         }
     }
 
     /// The values that currently have series of their own.
     public var admittedValues: Set<String> {
-        lock.lock(); defer { lock.unlock() }
-        return admitted
+        state.withLock { $0.admitted }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
+import Synchronization
 
-/// The SQLite store of uploaded LoRA adapters (issue 6): per adapter the
+/// The SQLite store of uploaded LoRA adapters: per adapter the
 /// original `adapter_config.json`, the safetensors bytes, their sha256 and
 /// the derived metadata the daemon lists.
 ///
@@ -27,18 +28,17 @@ import Foundation
 /// the safetensors header (`readWeights(named:range:)`), and reports the
 /// failures as incompatible; rows are never dropped or altered here.
 public final class AdapterRegistry: @unchecked Sendable {
-    // @unchecked Sendable: the writer connection and `isClosed` are only
-    // touched under `writerLock`; the reader pool is itself thread-safe.
+    // @unchecked Sendable: the writer connection (not Sendable) is only used
+    // while holding `writerClosed`; the reader pool is itself thread-safe.
 
     /// The database file.
     public let path: String
     public let options: Options
 
     private let writer: SQLiteConnection
-    private let writerLock = NSLock()
     private let readers: SQLiteReaderPool
-    /// Guarded by `writerLock`.
-    private var isClosed = false
+    /// Whether `close()` ran; held while the writer is used.
+    private let writerClosed = Mutex(false)
 
     /// Opens (creating if needed) the registry at `path`, configures the
     /// writer and a first reader, and migrates the schema forward.
@@ -80,10 +80,10 @@ public final class AdapterRegistry: @unchecked Sendable {
     /// main file). Later calls throw `RegistryError.closed`.
     public func close() {
         readers.close()
-        writerLock.lock()
-        isClosed = true
-        writer.close()
-        writerLock.unlock()
+        writerClosed.withLock { isClosed in
+            isClosed = true
+            writer.close()
+        }
     }
 
     // MARK: Confinement
@@ -93,13 +93,13 @@ public final class AdapterRegistry: @unchecked Sendable {
     /// source's own) pass through unchanged.
     @discardableResult
     func withWriter<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        writerLock.lock()
-        defer { writerLock.unlock() }
-        guard !isClosed else { throw RegistryError.closed(path: path) }
-        do {
-            return try body(writer)
-        } catch {
-            throw Self.mapped(error, path: path)
+        try writerClosed.withLock { isClosed in
+            guard !isClosed else { throw RegistryError.closed(path: path) }
+            do {
+                return try body(writer)
+            } catch {
+                throw Self.mapped(error, path: path)
+            }
         }
     }
 

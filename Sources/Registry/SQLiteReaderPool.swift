@@ -1,4 +1,4 @@
-import Foundation
+import Synchronization
 
 /// Read-only connections handed out one caller at a time.
 ///
@@ -8,13 +8,11 @@ import Foundation
 /// and a chunk callback that read the registry again would deadlock. Here a
 /// caller that finds no idle connection simply opens another (WAL allows
 /// any number of readers), so reads never wait on each other.
-final class SQLiteReaderPool: @unchecked Sendable {
-    // @unchecked Sendable: `idle` and `isClosed` are only touched under `lock`,
-    // and a connection is used by exactly one caller between checkout and checkin.
-
-    private let lock = NSLock()
-    private var idle: [SQLiteConnection] = []
-    private var isClosed = false
+///
+/// A connection is used by exactly one caller between checkout and checkin.
+final class SQLiteReaderPool: Sendable {
+    private typealias State = (idle: [SQLiteConnection], isClosed: Bool)
+    private let state: Mutex<State>
     /// Connections kept open when returned; extra ones are closed.
     private let maxIdle: Int
     private let open: @Sendable () throws -> SQLiteConnection
@@ -23,7 +21,7 @@ final class SQLiteReaderPool: @unchecked Sendable {
         self.maxIdle = max(1, maxIdle)
         self.open = open
         // Open one now so configuration problems surface at start, not on the first read.
-        idle.append(try open())
+        state = Mutex(([try open()], false))
     }
 
     /// Runs `body` on a connection nobody else is using.
@@ -36,27 +34,21 @@ final class SQLiteReaderPool: @unchecked Sendable {
 
     /// Closes idle connections now and busy ones as they come back.
     func close() {
-        lock.lock()
-        isClosed = true
-        let closing = idle
-        idle.removeAll()
-        lock.unlock()
-        for connection in closing { connection.close() }
+        state.withLock { s in
+            s.isClosed = true
+            for connection in s.idle { connection.close() }
+            s.idle.removeAll()
+        }
     }
 
     struct PoolClosed: Error {}
 
     private func checkout() throws -> SQLiteConnection {
-        lock.lock()
-        if isClosed {
-            lock.unlock()
-            throw PoolClosed()
+        let idle: SQLiteConnection? = try state.withLock { (s: inout sending State) throws(PoolClosed) -> sending SQLiteConnection? in
+            if s.isClosed { throw PoolClosed() }
+            return s.idle.popLast()
         }
-        if let connection = idle.popLast() {
-            lock.unlock()
-            return connection
-        }
-        lock.unlock()
+        if let idle { return idle }
         return try open()
     }
 
@@ -67,13 +59,11 @@ final class SQLiteReaderPool: @unchecked Sendable {
             connection.close()
             return
         }
-        lock.lock()
-        if !isClosed && idle.count < maxIdle {
-            idle.append(connection)
-            lock.unlock()
-        } else {
-            lock.unlock()
-            connection.close()
+        let kept = state.withLock { s in
+            guard !s.isClosed && s.idle.count < maxIdle else { return false }
+            s.idle.append(connection)
+            return true
         }
+        if !kept { connection.close() }
     }
 }

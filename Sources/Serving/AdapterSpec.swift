@@ -1,7 +1,7 @@
 import AdapterNaming
 
 /// A request's adapter selection: `NAME`, `NAME:0.5`, or `a:0.7,b:0.3`
-/// (DESIGN.md "HTTP API"; llama.cpp's per-request `lora` list with scales).
+/// (like llama.cpp's per-request `lora` list with scales).
 ///
 /// The weight multiplies the adapter's own alpha/r scale. An empty spec means
 /// the base model alone.

@@ -1,7 +1,7 @@
 import Llama
 import LoRA
 
-// Live merge (DESIGN.md `PUT /merged`): one adapter mix is folded into the
+// Live merge (`PUT /merged`): one adapter mix is folded into the
 // in-memory base so its requests run at base speed. Every other request stays
 // exact because the folded delta is taken back out through its low-rank path:
 // a row's effective mix is (its own adapters) − (the merged ones).

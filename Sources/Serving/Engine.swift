@@ -12,8 +12,9 @@ import Tokenization
 /// thread. The engine thread is the only thread that starts compute: a
 /// step runs either on OpenBLAS (one row, prefill) or on the compute pool
 /// (batched decode, `ComputePool.shared`), never both, and both are sized
-/// by the one `threads` setting, so nothing oversubscribes the cores
-/// (PERF-NOTES.md).
+/// by the one `threads` setting, so nothing oversubscribes the cores (two
+/// pools on two cores collapse throughput: 2-thread OpenBLAS beside another
+/// busy thread fell to a fraction of its 1-thread speed).
 public final class Engine: @unchecked Sendable { // mutable state is guarded by `condition`; `running`/`workspace` are engine-thread only
     public let model: LlamaModel
     public let tokenizer: Tokenizer

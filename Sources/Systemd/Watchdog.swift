@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -16,14 +17,11 @@ import Darwin
 /// most `interval/2 + interval` = ¾ of the timeout apart when the caller keeps
 /// its side of the contract. A hung loop stops petting, which is the point:
 /// never pet from a timer that runs regardless of the loop.
-///
-/// `@unchecked Sendable`: the only mutable state, `lastPing`, is guarded by `lock`.
-public final class Watchdog: @unchecked Sendable {
+public final class Watchdog: Sendable {
     /// Half the watchdog timeout, as sd_watchdog_enabled(3) recommends.
     public let interval: Duration
     private let notifier: SdNotify
-    private let lock = NSLock()
-    private var lastPing: UInt64?  // CLOCK_MONOTONIC µs
+    private let lastPing = Mutex<UInt64?>(nil)  // CLOCK_MONOTONIC µs
 
     /// A watchdog when systemd asked for one, else nil.
     public convenience init?(environment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -61,11 +59,11 @@ public final class Watchdog: @unchecked Sendable {
         let now = SdNotify.monotonicMicroseconds()
         let (seconds, attoseconds) = interval.components
         let halfMicros = (UInt64(max(0, seconds)) * 1_000_000 + UInt64(max(0, attoseconds)) / 1_000_000_000_000) / 2
-        lock.lock()
-        defer { lock.unlock() }
-        if let last = lastPing, now &- last < halfMicros { return false }
-        try notifier.watchdog()
-        lastPing = now
-        return true
+        return try lastPing.withLock { (lastPing) throws(SdNotifyError) -> Bool in
+            if let last = lastPing, now &- last < halfMicros { return false }
+            try notifier.watchdog()
+            lastPing = now
+            return true
+        }
     }
 }

@@ -1,11 +1,8 @@
-import Foundation
+import Synchronization
 
 /// Word → ids cache shared by every caller of one tokenizer.
-///
-/// `@unchecked Sendable`: the dictionary is only touched under `lock`.
-final class BPECache: @unchecked Sendable {
-    private var entries: [ExactString: [Int]] = [:]
-    private let lock = NSLock()
+final class BPECache: Sendable {
+    private let entries = Mutex<[ExactString: [Int]]>([:])
     /// Like tokenizers' BPE cache (capacity 10 000), stop inserting when full
     /// instead of evicting: prompts repeat a small working set of words.
     private let capacity: Int
@@ -13,14 +10,12 @@ final class BPECache: @unchecked Sendable {
     init(capacity: Int = 10_000) { self.capacity = capacity }
 
     func get(_ key: ExactString) -> [Int]? {
-        lock.lock()
-        defer { lock.unlock() }
-        return entries[key]
+        entries.withLock { $0[key] }
     }
 
     func set(_ key: ExactString, _ value: [Int]) {
-        lock.lock()
-        defer { lock.unlock() }
-        if entries.count < capacity { entries[key] = value }
+        entries.withLock { entries in
+            if entries.count < capacity { entries[key] = value }
+        }
     }
 }

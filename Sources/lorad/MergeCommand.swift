@@ -44,7 +44,8 @@ enum MergeCommand {
         FileHandleOutput.stderr("lorad: wrote \(outURL.appendingPathComponent("model.safetensors").path) (\(try plan.outputByteCount()) bytes)\n")
     }
 
-    /// The folder layout both `lorad merge` and tests use.
+    /// Writes the folder: model.safetensors (complete or not at all) and the
+    /// companion files `MergedFolder.companionFiles` names, as the base has them.
     static func write(plan: MergePlan, modelFolder: URL, to out: URL) throws {
         let fm = FileManager.default
         try fm.createDirectory(at: out, withIntermediateDirectories: true)

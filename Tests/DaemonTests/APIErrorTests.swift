@@ -6,7 +6,8 @@ import Serving
 import Testing
 @testable import Daemon
 
-/// Every error kind maps to DESIGN.md's status and renders in its JSON shape.
+/// Every error kind maps to its documented status (`APIError`) and renders in
+/// the `{"error": …}` shape.
 struct APIErrorTests {
     @Test func errorsMapToTheStatusesTheContractNames() {
         let cases: [(any Error, Int)] = [

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 import Foundation
 #if canImport(Glibc)
@@ -8,11 +9,10 @@ import TestSupport
 
 @Suite struct LoggerTests {
     /// Lines a logger wrote, collected across threads.
-    final class Lines: @unchecked Sendable {  // guarded by `lock`
-        private let lock = NSLock()
-        private var lines: [String] = []
-        func add(_ s: String) { lock.lock(); lines.append(s); lock.unlock() }
-        var all: [String] { lock.lock(); defer { lock.unlock() }; return lines }
+    final class Lines: Sendable {
+        private let lines = Mutex<[String]>([])
+        func add(_ s: String) { lines.withLock { $0.append(s) } }
+        var all: [String] { lines.withLock { $0 } }
     }
 
     /// 2026-11-29T12:17:26.123Z

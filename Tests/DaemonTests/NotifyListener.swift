@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestSupport
 #if canImport(Glibc)
 import Glibc
@@ -9,8 +10,8 @@ import Glibc
 /// probes the daemon the way systemd's dependants would (`GET /health`),
 /// before the test thread sees anything.
 ///
-/// `@unchecked Sendable`: `messages`, `readyProbe` are guarded by `lock`;
-/// `receiver` is used only by the listening thread after `init`.
+/// `@unchecked Sendable`: `receiver` (not Sendable) is used only by the
+/// listening thread after `init`; everything else that changes is in `state`.
 final class NotifyListener: @unchecked Sendable {
     struct ReadyProbe {
         /// The daemon's stdout at the moment READY=1 was received.
@@ -21,10 +22,7 @@ final class NotifyListener: @unchecked Sendable {
 
     let receiver: DatagramReceiver
     private let directory: URL
-    private let lock = NSLock()
-    private var messages: [String] = []
-    private var readyProbe: ReadyProbe?
-    private var stopped = false
+    private let state = Mutex<(messages: [String], readyProbe: ReadyProbe?, stopped: Bool)>(([], nil, false))
 
     var address: String { receiver.address }
 
@@ -38,14 +36,13 @@ final class NotifyListener: @unchecked Sendable {
 
     private func listen() {
         while true {
-            lock.lock(); let done = stopped; lock.unlock()
-            if done { return }
+            if state.withLock({ $0.stopped }) { return }
             guard let message = receiver.receive() else { continue }   // 10 s receive timeout: poll `stopped`
             if message.split(separator: "\n").contains("READY=1"), snapshot().readyProbe == nil {
                 let probe = probeNow()
-                lock.lock(); readyProbe = probe; lock.unlock()
+                state.withLock { $0.readyProbe = probe }
             }
-            lock.lock(); messages.append(message); lock.unlock()
+            state.withLock { $0.messages.append(message) }
         }
     }
 
@@ -62,8 +59,7 @@ final class NotifyListener: @unchecked Sendable {
     }
 
     func snapshot() -> (messages: [String], readyProbe: ReadyProbe?) {
-        lock.lock(); defer { lock.unlock() }
-        return (messages, readyProbe)
+        state.withLock { ($0.messages, $0.readyProbe) }
     }
 
     /// Waits (≤ `seconds`) until `predicate` holds for the messages so far; returns them.
@@ -80,7 +76,7 @@ final class NotifyListener: @unchecked Sendable {
 
     /// Stops the thread at its next receive timeout (the socket closes with the receiver).
     func stop() {
-        lock.lock(); stopped = true; lock.unlock()
+        state.withLock { $0.stopped = true }
     }
 
     /// Messages whose lines include `line` exactly.

@@ -13,7 +13,7 @@ import TestSupport
                    "needs python3 with prometheus_client (pip install prometheus_client)"))
     func theServerMetricsParseWithBoundedAdapterSeries() throws {
         let python = try #require(ExternalTool.pythonWithPrometheusClient())
-        let metrics = try ServerMetrics(adapterSeriesLimit: 3, buildInfo: ["version": "test"])
+        let metrics = try ServerMetrics(adapterSeriesLimit: 3, buildInfo: ["version": "test", "commit": "abc123"])
         for i in 0..<10 {
             let label = metrics.adapterLabel("adapter-\(i % 6)")
             metrics.completions.increment(labels: [label])
@@ -33,5 +33,12 @@ import TestSupport
         #expect(completions.samples.compactMap { Double($0.value) }.reduce(0, +) == 11)
         let tokens = try #require(families.first { $0.name == "lorad_completion_tokens" })
         #expect(tokens.samples.compactMap { Double($0.value) }.reduce(0, +) == 50)
+        // lorad's own process-level families, beside the standard process_* ones.
+        let byName = Dictionary(families.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(byName["lorad_uptime_seconds"]?.samples.first.flatMap { Double($0.value) }.map { $0 >= 0 } == true)
+        #expect(byName["process_resident_memory_bytes"] != nil)
+        let build = try #require(byName["lorad_build_info"]?.samples.first)
+        #expect(build.labels == ["commit": "abc123", "version": "test"])
+        #expect(Double(build.value) == 1)
     }
 }

@@ -1,10 +1,8 @@
-import Foundation
+import Synchronization
 
 /// Collects failure messages from concurrent closures.
-final class FailureLog: @unchecked Sendable {
-    // @unchecked Sendable: `items` is only touched under `lock`.
-    private let lock = NSLock()
-    private var items: [String] = []
-    func add(_ message: String) { lock.lock(); items.append(message); lock.unlock() }
-    var messages: [String] { lock.lock(); defer { lock.unlock() }; return items }
+final class FailureLog: Sendable {
+    private let items = Mutex<[String]>([])
+    func add(_ message: String) { items.withLock { $0.append(message) } }
+    var messages: [String] { items.withLock { $0 } }
 }

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 import Foundation
 #if canImport(Glibc)
@@ -7,12 +8,11 @@ import Glibc
 
 @Suite(.serialized) struct SignalWatcherTests {
     /// Collects delivered signal numbers across threads.
-    final class Deliveries: @unchecked Sendable {  // guarded by `lock`
-        private let lock = NSLock()
-        private var numbers: [Int32] = []
+    final class Deliveries: Sendable {
+        private let numbers = Mutex<[Int32]>([])
         let semaphore = DispatchSemaphore(value: 0)
-        func add(_ n: Int32) { lock.lock(); numbers.append(n); lock.unlock(); semaphore.signal() }
-        var all: [Int32] { lock.lock(); defer { lock.unlock() }; return numbers }
+        func add(_ n: Int32) { numbers.withLock { $0.append(n) }; semaphore.signal() }
+        var all: [Int32] { numbers.withLock { $0 } }
     }
 
     @Test func aSignalIsDeliveredAsACallback() throws {

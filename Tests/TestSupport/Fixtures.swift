@@ -3,7 +3,7 @@ import Foundation
 /// Paths to the repository's copies of the shared golden fixtures.
 ///
 /// Everything is resolved from this file's location so `swift test` works on a
-/// fresh clone, from any working directory, without `../shared`.
+/// fresh clone, from any working directory, with nothing outside the repository.
 public enum Fixtures {
     /// The repository root (…/Tests/TestSupport/Fixtures.swift → …/).
     public static let repoRoot: URL = URL(fileURLWithPath: #filePath)

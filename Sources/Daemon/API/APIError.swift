@@ -7,10 +7,10 @@ import Registry
 import Serving
 
 /// The API's error vocabulary: every failure a handler meets becomes an
-/// `HTTPError` whose body the server renders as DESIGN.md's
+/// `HTTPError` whose body the server renders as
 /// `{"error": {"message", "type", "code"}}` (see `APIErrorBody`).
 ///
-/// Status mapping (DESIGN.md "HTTP API"):
+/// Status mapping:
 /// - 400 `invalid_request_error`: malformed JSON / parameters, bad adapter
 ///   names, malformed adapter config JSON, unreadable (e.g. truncated) safetensors.
 /// - 401/403 `authentication_error` / `permission_error`.
@@ -112,7 +112,7 @@ public enum APIError {
         }
     }
 
-    /// The server-wide renderer: every error body in the DESIGN.md shape.
+    /// The server-wide renderer: every error body in the `APIErrorBody` shape.
     public static let renderer: HTTPErrorRenderer = { error in
         ("application/json", Array(APIErrorBody(error).json.utf8))
     }

@@ -1,8 +1,8 @@
 import Foundation
 import HTTP1
 
-/// `{"error": {"message": "...", "type": "...", "code": N}}` (DESIGN.md, and
-/// the shape OpenAI clients parse).
+/// `{"error": {"message": "...", "type": "...", "code": N}}`: the shape
+/// OpenAI clients parse, for every error lorad answers.
 public struct APIErrorBody: Codable, Sendable, Equatable {
     public struct Detail: Codable, Sendable, Equatable {
         public var message: String

@@ -3,7 +3,7 @@ import HTTP1
 import Serving
 
 /// `GET /merged`, `PUT /merged {"adapter": "NAME"}`, `DELETE /merged`: live
-/// merge (DESIGN.md "HTTP API"). The engine folds the mix into the in-memory
+/// merge. The engine folds the mix into the in-memory
 /// base between two steps (`Engine.liveMerge`), so no request sees a
 /// half-merged model; other requests stay exact through the low-rank path,
 /// and DELETE restores W0 bit for bit.

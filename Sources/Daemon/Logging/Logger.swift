@@ -19,15 +19,15 @@ import Darwin
 /// names, sizes, counts, statuses and durations (`access` takes only those,
 /// and drops the query string of the path).
 ///
-/// `@unchecked Sendable`: only for `lock` (NSLock is thread-safe); the sink is
-/// called under it so lines from different threads never interleave.
-public final class Logger: @unchecked Sendable {
+/// The sink is called under `writing`, so lines from different threads
+/// never interleave.
+public final class Logger: Sendable {
     /// The least severe level written (SIGHUP may change it: `setLevel`).
     public var level: LogLevel { currentLevel.withLock { $0 } }
     private let currentLevel: Mutex<LogLevel>
     public let style: LogStyle
     private let sink: @Sendable (String) -> Void
-    private let lock = NSLock()
+    private let writing = Mutex(())
 
     /// A logger on stderr (or another descriptor `fd`, which it does not
     /// own); the style comes from `format` and the environment (`LogStyle.detect`).
@@ -57,8 +57,7 @@ public final class Logger: @unchecked Sendable {
     public func log(_ level: LogLevel, _ message: String, fields: [(String, String)] = [], date: Date = Date()) {
         guard isEnabled(level) else { return }
         let line = Logger.format(style: style, level: level, message: message, fields: fields, date: date)
-        lock.lock(); defer { lock.unlock() }
-        sink(line)
+        writing.withLock { _ in sink(line) }
     }
 
     public func debug(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.debug, message, fields: fields.map { ($0.key, $0.value) }) }
