@@ -46,7 +46,6 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
     private var openSources = 2
     private let timeouts: ConnectionTimeouts
 
-    private static let readChunk = 64 * 1024
 
     init(id: Int, socket: Socket, remote: SocketAddress, loop: EventLoop, context: ServerContext) {
         let queue = DispatchQueue(label: "lorad.http.connection", target: loop.queue)
@@ -115,37 +114,13 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
         case .lingering: return discardLingering()
         case .closing, .closed: return pauseReading()
         }
-        var gotEOF = false
-        readLoop: while true {
-            if decoder.bufferedByteCount + (exchange?.bufferedBodyBytes ?? 0) >= limits.readBufferHighWater {
-                pauseReading()
-                break
-            }
-            let result = withUnsafeTemporaryAllocation(byteCount: Self.readChunk, alignment: 16) { buffer -> Result<Socket.ReadResult, SocketError> in
-                do throws(SocketError) {
-                    let r = try socket.read(into: buffer)
-                    if case .bytes(let n) = r { decoder.append(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
-                    return .success(r)
-                } catch {
-                    return .failure(error)
-                }
-            }
-            switch result {
-            case .success(.bytes(let n)):
-                timeouts.lastRead = Self.now()
-                if n < Self.readChunk { break readLoop }
-            case .success(.wouldBlock):
-                break readLoop
-            case .success(.endOfFile):
-                gotEOF = true
-                break readLoop
-            case .failure:
-                return abort(.clientDisconnected)
-            }
-        }
+        let (stop, gotBytes) = input.read(socket, into: &decoder, alongside: exchange?.bufferedBodyBytes ?? 0,
+                                          highWater: limits.readBufferHighWater)
+        if stop == .failed { return abort(.clientDisconnected) }
+        if gotBytes { timeouts.lastRead = Self.now() }
         if exchange == nil, timeouts.headStartedAt == nil, !decoder.isIdle { timeouts.headStartedAt = Self.now() }
         process()
-        if gotEOF { peerClosed() }
+        if stop == .endOfFile { peerClosed() }
     }
 
     /// The peer sent FIN. With no exchange in progress there is nothing to
@@ -383,16 +358,7 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
     }
 
     private func discardLingering() {
-        while true {
-            let r = withUnsafeTemporaryAllocation(byteCount: 16 * 1024, alignment: 16) { buffer in
-                try? socket.read(into: buffer)
-            }
-            switch r {
-            case .bytes?: continue
-            case .wouldBlock?: return
-            case .endOfFile?, nil: return closeNow()
-            }
-        }
+        if input.discardAll(socket) { closeNow() }
     }
 
     /// The client is gone or the server gives up: cancel the handler and close.
