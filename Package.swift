@@ -88,8 +88,9 @@ let package = Package(
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "TestSupport"]),
-        .testTarget(name: "CLITests", dependencies: ["Llama", "LoRA", "SafeTensors", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Kernels", "OrderedJSON", "SafeTensors", "LoRA", "TestSupport", "HTTP1", "Registry", "Serving"]),
+        // Every test that runs the built `lorad` binary (`LoradBinary`, `LoradProcess`).
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Llama", "LoRA", "Registry", "SafeTensors"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -20,7 +20,9 @@ public enum ExternalTool {
     }
 
     /// Runs to completion; stdin is written from a file so no pipe can fill up.
-    public static func run(_ executable: String, _ arguments: [String], stdin: String? = nil) throws -> Result {
+    /// `environment` nil: the test process's own.
+    public static func run(_ executable: String, _ arguments: [String], stdin: String? = nil,
+                           environment: [String: String]? = nil) throws -> Result {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-tool-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -32,6 +34,7 @@ public enum ExternalTool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let environment { process.environment = environment }
         process.standardInput = try FileHandle(forReadingFrom: inURL)
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = try FileHandle(forWritingTo: errURL)

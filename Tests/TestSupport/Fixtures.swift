@@ -46,35 +46,3 @@ public enum Fixtures {
         return url
     }
 }
-
-/// The `lorad` executable built next to the test bundle (`swift test` builds
-/// every product of the package, so end-to-end tests run the real binary).
-public enum LoradBinary {
-    public static var url: URL {
-        // /proc/self/exe is …/.build/<triple>/<config>/lorad-PackageTests.xctest (Linux).
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        return exe.deletingLastPathComponent().appendingPathComponent("lorad")
-    }
-
-    /// Runs `lorad args…` to completion; returns (exit status, stdout, stderr).
-    @discardableResult
-    public static func run(_ args: [String], environment: [String: String]? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
-        let p = Process()
-        p.executableURL = url
-        p.arguments = args
-        if let environment { p.environment = environment }
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        // Read both pipes to the end before waiting: a full pipe would block the child.
-        let group = DispatchGroup()
-        nonisolated(unsafe) var outData = Data(), errData = Data()
-        group.enter()
-        DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-        errData = err.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
-    }
-}

@@ -154,7 +154,7 @@ import TestSupport
         let list = try Curl.get(daemon.baseURL + "/adapters")
         #expect(list.status == 200)
         #expect(!list.text.contains("huge-alpha"))
-        let offline = try ExternalTool.run(try LoradProcess.binary().path, ["adapters", "list", "--registry", daemon.registry.path, "--json"])
+        let offline = try ExternalTool.run(try LoradBinary.url().path, ["adapters", "list", "--registry", daemon.registry.path, "--json"])
         #expect(offline.status == 0, "\(offline.stderr)")
     }
 

@@ -42,7 +42,7 @@ import TestSupport
 
         // `lorad adapters list` reads the same rows offline (next to the running daemon).
         let stored = try ServingEndToEndTests.listing(daemon)
-        let offline = try ExternalTool.run(try LoradProcess.binary().path, ["adapters", "list", "--json", "--registry", daemon.registry.path])
+        let offline = try ExternalTool.run(try LoradBinary.url().path, ["adapters", "list", "--json", "--registry", daemon.registry.path])
         #expect(offline.status == 0, "\(offline.stderr)")
         var rows: [String: String] = [:]
         for line in offline.stdout.split(separator: "\n") {
@@ -50,7 +50,7 @@ import TestSupport
             rows[row["name"] as? String ?? "?"] = row["sha256"] as? String
         }
         #expect(rows == stored)
-        let table = try ExternalTool.run(try LoradProcess.binary().path, ["adapters", "list", "--registry", daemon.registry.path])
+        let table = try ExternalTool.run(try LoradBinary.url().path, ["adapters", "list", "--registry", daemon.registry.path])
         #expect(table.stdout.split(separator: "\n").count == 3, "header + 2 rows: \(table.stdout)")
     }
 }

@@ -2,13 +2,13 @@ import Foundation
 
 /// HTTP through the `curl` command line, exactly as a user would call the
 /// daemon (real multipart from `-F`, real SSE reading with `-N`).
-enum Curl {
-    struct Response: Sendable {
-        var status: Int
-        var body: Data
-        var text: String { String(decoding: body, as: UTF8.self) }
+public enum Curl {
+    public struct Response: Sendable {
+        public var status: Int
+        public var body: Data
+        public var text: String { String(decoding: body, as: UTF8.self) }
 
-        func json() throws -> [String: Any] {
+        public func json() throws -> [String: Any] {
             guard let object = try JSONSerialization.jsonObject(with: body) as? [String: Any] else {
                 throw CurlError.notJSONObject(text)
             }
@@ -16,29 +16,29 @@ enum Curl {
         }
 
         /// `error.message` of an error body.
-        var errorMessage: String? { ((try? json())?["error"] as? [String: Any])?["message"] as? String }
-        var errorCode: Int? { ((try? json())?["error"] as? [String: Any])?["code"] as? Int }
+        public var errorMessage: String? { ((try? json())?["error"] as? [String: Any])?["message"] as? String }
+        public var errorCode: Int? { ((try? json())?["error"] as? [String: Any])?["code"] as? Int }
     }
 
     /// A started curl whose output is collected in a file (for concurrent or
     /// long-running requests).
-    final class Running: @unchecked Sendable { // used from one test at a time
-        let process: Process
-        let bodyURL: URL
-        let statusURL: URL
-        let directory: URL
+    public final class Running: @unchecked Sendable { // used from one test at a time
+        public let process: Process
+        public let bodyURL: URL
+        public let statusURL: URL
+        public let directory: URL
 
-        init(process: Process, bodyURL: URL, statusURL: URL, directory: URL) {
+        public init(process: Process, bodyURL: URL, statusURL: URL, directory: URL) {
             self.process = process
             self.bodyURL = bodyURL
             self.statusURL = statusURL
             self.directory = directory
         }
 
-        var isRunning: Bool { process.isRunning }
-        var bodySoFar: String { (try? String(contentsOf: bodyURL, encoding: .utf8)) ?? "" }
+        public var isRunning: Bool { process.isRunning }
+        public var bodySoFar: String { (try? String(contentsOf: bodyURL, encoding: .utf8)) ?? "" }
 
-        func wait() -> Response {
+        public func wait() -> Response {
             process.waitUntilExit()
             let body = (try? Data(contentsOf: bodyURL)) ?? Data()
             let status = Int(((try? String(contentsOf: statusURL, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
@@ -48,7 +48,7 @@ enum Curl {
 
         /// SIGKILL: the test process may hand SIGTERM down as ignored
         /// (dispositions set to SIG_IGN are inherited across exec).
-        func terminate() {
+        public func terminate() {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
 
@@ -56,7 +56,7 @@ enum Curl {
     }
 
     /// Starts `curl` with `arguments` (the URL included); `--max-time` bounds it.
-    static func start(_ arguments: [String], maxSeconds: Int = 120) throws -> Running {
+    public static func start(_ arguments: [String], maxSeconds: Int = 120) throws -> Running {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-curl-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let body = dir.appendingPathComponent("body"), status = dir.appendingPathComponent("status")
@@ -72,31 +72,31 @@ enum Curl {
         return Running(process: process, bodyURL: body, statusURL: status, directory: dir)
     }
 
-    static func run(_ arguments: [String], maxSeconds: Int = 120) throws -> Response {
+    public static func run(_ arguments: [String], maxSeconds: Int = 120) throws -> Response {
         try start(arguments, maxSeconds: maxSeconds).wait()
     }
 
-    static func get(_ url: String, headers: [String] = []) throws -> Response {
+    public static func get(_ url: String, headers: [String] = []) throws -> Response {
         try run(headers.flatMap { ["-H", $0] } + [url])
     }
 
-    static func delete(_ url: String, headers: [String] = []) throws -> Response {
+    public static func delete(_ url: String, headers: [String] = []) throws -> Response {
         try run(["-X", "DELETE"] + headers.flatMap { ["-H", $0] } + [url])
     }
 
     /// POSTs `json` (an object serialised with JSONSerialization).
-    static func postJSON(_ url: String, _ json: [String: Any], headers: [String] = []) throws -> Response {
+    public static func postJSON(_ url: String, _ json: [String: Any], headers: [String] = []) throws -> Response {
         try startJSON(url, json, headers: headers).wait()
     }
 
-    static func startJSON(_ url: String, _ json: [String: Any], headers: [String] = []) throws -> Running {
+    public static func startJSON(_ url: String, _ json: [String: Any], headers: [String] = []) throws -> Running {
         let data = try JSONSerialization.data(withJSONObject: json)
         return try start(["-H", "Content-Type: application/json", "--data-binary", String(decoding: data, as: UTF8.self)]
                          + headers.flatMap { ["-H", $0] } + [url])
     }
 
     /// `curl -F name=NAME -F config=@… -F weights=@…` (any field may be left out or replaced).
-    static func upload(_ base: String, name: String?, config: URL?, weights: URL?, replace: Bool = false,
+    public static func upload(_ base: String, name: String?, config: URL?, weights: URL?, replace: Bool = false,
                        headers: [String] = [], extra: [String] = []) throws -> Response {
         var args: [String] = []
         if let name { args += ["-F", "name=\(name)"] }
@@ -107,7 +107,7 @@ enum Curl {
     }
 
     /// The text of an SSE completion stream (`data:` chunks up to `[DONE]`), or nil if malformed.
-    static func streamedText(_ body: String) -> (text: String, finish: String?, done: Bool)? {
+    public static func streamedText(_ body: String) -> (text: String, finish: String?, done: Bool)? {
         var text = ""
         var finish: String?
         var done = false
@@ -124,9 +124,9 @@ enum Curl {
     }
 }
 
-enum CurlError: Error, CustomStringConvertible {
+public enum CurlError: Error, CustomStringConvertible {
     case notJSONObject(String)
-    var description: String {
+    public var description: String {
         switch self { case .notJSONObject(let t): return "not a JSON object: \(t.prefix(300))" }
     }
 }

@@ -15,22 +15,6 @@ final class LoradProcess: @unchecked Sendable { // `process` is only used from t
     private(set) var port: Int = 0
     var baseURL: String { "http://127.0.0.1:\(port)" }
 
-    /// `.build/<triple>/debug/lorad`: the sibling of the running test bundle.
-    static func binary() throws -> URL {
-        let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
-        var dir = exe.deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = dir.appendingPathComponent("lorad")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        let fallback = Fixtures.repoRoot.appendingPathComponent(".build/debug/lorad")
-        guard FileManager.default.isExecutableFile(atPath: fallback.path) else {
-            throw LoradProcessError.noBinary(searchedFrom: exe.path)
-        }
-        return fallback
-    }
-
     /// Starts `lorad serve --listen 127.0.0.1:0 --registry <dir>/registry.sqlite <extra>` and
     /// waits (≤ 60 s) for its `listening on` line. `logLevel` nil leaves
     /// `--log-level` out (so a `--config` file's `log_level` counts).
@@ -51,12 +35,12 @@ final class LoradProcess: @unchecked Sendable { // `process` is only used from t
                          "--model", Fixtures.tinyLlama.path, "--threads", "1"]
             + (logLevel.map { ["--log-level", $0] } ?? []) + extra
         if ulimits.isEmpty {
-            process.executableURL = try Self.binary()
+            process.executableURL = try LoradBinary.url()
             process.arguments = arguments
         } else {
             let script = ulimits.map { "ulimit \($0) || exit 97; " }.joined() + "exec \"$0\" \"$@\""
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", script, try Self.binary().path] + arguments
+            process.arguments = ["-c", script, try LoradBinary.url().path] + arguments
         }
         process.currentDirectoryURL = dir
         var env = ProcessInfo.processInfo.environment
@@ -127,13 +111,11 @@ final class LoradProcess: @unchecked Sendable { // `process` is only used from t
 }
 
 enum LoradProcessError: Error, CustomStringConvertible {
-    case noBinary(searchedFrom: String)
     case exited(status: Int32, stderr: String)
     case timeout(stderr: String)
 
     var description: String {
         switch self {
-        case .noBinary(let from): return "no lorad binary next to \(from) (run `swift build` first)"
         case let .exited(status, stderr): return "lorad exited with \(status) before listening:\n\(stderr)"
         case .timeout(let stderr): return "lorad did not print its listening line within 60 s:\n\(stderr)"
         }
