@@ -93,9 +93,13 @@ extension AdapterRegistry {
     @discardableResult
     public func delete(named name: String) throws -> Bool {
         try withWriter { db in
-            try db.transaction(.immediate) {
-                try db.run("DELETE FROM adapters WHERE name = ?", [.text(name)]) > 0
+            let deleted = try db.transaction(.immediate) {
+                let deleted = try db.run("DELETE FROM adapters WHERE name = ?", [.text(name)]) > 0
+                PausePoint.deleteBeforeCommit.reach()
+                return deleted
             }
+            PausePoint.deleteAfterCommit.reach()
+            return deleted
         }
     }
 

@@ -85,8 +85,22 @@ import TestSupport
         }
     }
 
-    @Test func killDuringADeleteLeavesTheAdapterWholeOrGone() throws {
-        let daemon = try LoradProcess()
+    /// Where a DELETE is frozen (the daemon's `LORAD_TEST_PAUSE_AT`) before
+    /// the kill, and whether the adapter must survive it.
+    struct DeleteKill: Sendable, CustomStringConvertible {
+        let pausePoint: String
+        let survives: Bool
+        var description: String { pausePoint }
+    }
+
+    /// The kill lands inside the DELETE's transaction (the row deleted, not
+    /// committed): the adapter is whole after the restart. Or it lands after
+    /// the commit but before the answer: the adapter is gone. Either way the
+    /// file passes integrity_check and every other adapter is intact.
+    @Test(arguments: [DeleteKill(pausePoint: "registry-delete-before-commit", survives: true),
+                      DeleteKill(pausePoint: "registry-delete-after-commit", survives: false)])
+    func killDuringADeleteLeavesTheAdapterWholeOrGone(_ kill: DeleteKill) throws {
+        let daemon = try LoradProcess(environment: ["LORAD_TEST_PAUSE_AT": kill.pausePoint])
         defer { daemon.cleanUp() }
         let before = try Self.acknowledged(daemon)
         let big = try Self.bigAdapter(in: daemon.directory)
@@ -95,13 +109,18 @@ import TestSupport
         let sha = try #require(try stored.json()["sha256"] as? String)
 
         let deleting = try Curl.start(["-X", "DELETE", daemon.baseURL + "/adapters/victim"])
-        Thread.sleep(forTimeInterval: 0.005)
+        // A bound for a pause that never comes, not a speed limit.
+        let deadline = Date().addingTimeInterval(60)
+        while !daemon.stderr.contains("lorad: paused at \(kill.pausePoint)") && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        try #require(daemon.stderr.contains("lorad: paused at \(kill.pausePoint)"), "the DELETE never reached the pause point")
         daemon.kill9()
-        let response = deleting.wait()
-        if response.status == 200 {
-            try Self.checkAfterRestart(daemon.directory, acknowledged: before, absent: ["victim"])
+        #expect(deleting.wait().status != 200, "killed before it could answer")
+        if kill.survives {
+            try Self.checkAfterRestart(daemon.directory, acknowledged: before.merging(["victim": sha]) { $1 }, absent: [])
         } else {
-            try Self.checkAfterRestart(daemon.directory, acknowledged: before, absent: [], eitherIntactOrAbsent: ["victim": sha])
+            try Self.checkAfterRestart(daemon.directory, acknowledged: before, absent: ["victim"])
         }
     }
 }

@@ -27,6 +27,18 @@ enum EngineHarness {
         }
     }
 
+    /// Polls `condition` until it holds; false if it still does not after
+    /// `deadline` (a bound for a state that never comes, not a speed limit).
+    static func waitUntil(deadline: Duration = .seconds(60), _ condition: () -> Bool) -> Bool {
+        let clock = ContinuousClock()
+        let end = clock.now + deadline
+        while !condition() {
+            if clock.now >= end { return false }
+            Thread.sleep(forTimeInterval: 0.001)
+        }
+        return true
+    }
+
     static func engine(_ configuration: EngineConfiguration = EngineConfiguration(),
                        budget: Int = 64 << 20, loads: LoadCounter? = nil, model: LlamaModel? = nil) throws -> Engine {
         let cache = AdapterCache(source: source, budgetBytes: budget, loader: try loader(counting: loads))

@@ -101,7 +101,8 @@ private func referenceVariant(for spec: String) -> String? {
         let long = GenerationRequest(promptTokens: prompt, maxTokens: 200)
         let first = Collector()
         _ = try engine.submit(long, onEvent: first.handler)
-        Thread.sleep(forTimeInterval: 0.05)   // let it be admitted
+        // Admitted: it has left the queue (the engine thread moves it to the batch).
+        #expect(EngineHarness.waitUntil { engine.stats.queued == 0 }, "the first request was never admitted")
         let queued = [Collector(), Collector()]
         for c in queued { _ = try engine.submit(GenerationRequest(promptTokens: prompt, maxTokens: 4), onEvent: c.handler) }
         #expect(throws: EngineError.overloaded(queued: 2, retryAfterSeconds: 1)) {
