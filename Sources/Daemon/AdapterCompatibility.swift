@@ -18,13 +18,14 @@ public final class AdapterCompatibility: Sendable {
     /// Validates every stored adapter against `base`; returns the incompatible
     /// ones (name → reason), which are also remembered.
     @discardableResult
-    public func revalidate(registry: AdapterRegistry, base: [LinearID: LinearShape]) throws -> [String: String] {
+    public func revalidate(registry: AdapterRegistry, base: [LinearID: LinearShape],
+                           identity: BaseModelIdentity? = nil) throws -> [String: String] {
         var found: [String: (String, String)] = [:]
         for record in try registry.list() {
             do {
                 let stored = try registry.load(named: record.name)
                 _ = try AdapterLoader.load(name: record.name, configJSON: stored.configJSON,
-                                           safetensors: stored.weights, base: base)
+                                           safetensors: stored.weights, base: base, identity: identity)
             } catch RegistryError.notFound {
                 continue   // deleted meanwhile
             } catch {

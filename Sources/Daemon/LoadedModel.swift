@@ -30,6 +30,8 @@ public final class LoadedModel: Sendable {
     /// after any interleaving either the adapter's current version is what is
     /// merged or nothing of it is.
     let adapterChanges = AsyncSerialLock()
+    /// The base's family and names, for refusing adapters trained on another family.
+    public let baseIdentity: BaseModelIdentity
 
     public var cache: AdapterCache { engine.adapters }
     public var tokenizer: Tokenizer { engine.tokenizer }
@@ -47,5 +49,6 @@ public final class LoadedModel: Sendable {
         self.uploadBudget = UploadBudget(limitBytes: uploadBufferBytes)
         self.mergeDownloads = ConcurrencyCap(limit: maxMergeDownloads)
         self.baseShapes = engine.model.weights.linearShapes
+        self.baseIdentity = engine.model.config.baseIdentity(names: [modelID])
     }
 }

@@ -87,16 +87,23 @@ public final class LoradServer: Sendable {
         let model = try LlamaModel.load(folder: folder, weightsFormat: configuration.weightsDType)
         let tokenizer = try Tokenizer(folder: folder)
         let modelID = folder.lastPathComponent
-        logger.info("model loaded", ["model": modelID, "path": folder.path, "layers": String(model.config.numHiddenLayers),
+        logger.info("model loaded", ["model": modelID, "path": folder.path, "family": model.config.modelType,
+                                     "layers": String(model.config.numHiddenLayers),
+                                     "context": String(model.config.maxPositionEmbeddings),
                                      "weights_dtype": model.weights.format.rawValue,
                                      "resident_bytes": String(model.weights.residentBytes),
                                      "kernels": KernelPath.summary,
                                      "seconds": String(format: "%.2f", (ContinuousClock.now - start).seconds)])
+        if let window = model.config.contextCappedBySlidingWindow {
+            logger.notice("context capped at the model's sliding_window, inside which sliding attention is full attention",
+                          ["sliding_window": String(window)])
+        }
 
         let registry = try AdapterRegistry(path: configuration.registry)
         let compatibility = AdapterCompatibility()
         let shapes = model.weights.linearShapes
-        let incompatible = try compatibility.revalidate(registry: registry, base: shapes)
+        let identity = model.config.baseIdentity(names: [modelID])
+        let incompatible = try compatibility.revalidate(registry: registry, base: shapes, identity: identity)
         for (name, reason) in incompatible.sorted(by: { $0.key < $1.key }) {
             logger.warning("stored adapter is incompatible with the loaded base model; it will not be served",
                            ["adapter": name, "reason": reason])
@@ -115,7 +122,7 @@ public final class LoradServer: Sendable {
         let cache = AdapterCache(source: RegistryAdapterSource(registry: registry, compatibility: compatibility),
                                  budgetBytes: configuration.adapterCacheMB << 20,
                                  overcommitBytes: (configuration.adapterCacheMB << 20) / 100 * configuration.adapterCacheOvercommitPct,
-                                 loader: AdapterCache.validatingLoader(base: shapes))
+                                 loader: AdapterCache.validatingLoader(base: shapes, identity: identity))
         let engine = Engine(model: model, tokenizer: tokenizer, adapters: cache, configuration: engineConfiguration,
                             heartbeat: heartbeat)
         let service = LoadedModel(modelID: modelID, engine: engine, registry: registry, compatibility: compatibility,

@@ -82,7 +82,8 @@ extension LlamaConfig {
             vocabSize: try keys.requiredInt("vocab_size"),
             bosTokenID: try keys.intOrList("bos_token_id")?.first,
             eosTokenIDs: eos,
-            dtype: try keys.string("dtype") ?? keys.string("torch_dtype"))
+            dtype: try keys.string("dtype") ?? keys.string("torch_dtype"),
+            nameOrPath: try keys.string("_name_or_path"))
     }
 
     /// The family named by `model_type` (which is what `AutoConfig` goes by)

@@ -45,6 +45,9 @@ public struct LlamaConfig: Sendable, Equatable {
     public var eosTokenIDs: [Int]
     /// The checkpoint's declared dtype (`torch_dtype` in 4.x, `dtype` in 5.x), if any.
     public var dtype: String?
+    /// `_name_or_path` (transformers 4.x records the hub id or folder the
+    /// model was loaded from), if any.
+    public var nameOrPath: String?
 
     /// Memberwise, for models built in memory (benchmarks, tests). Validates
     /// the same invariants as decoding.
@@ -55,7 +58,8 @@ public struct LlamaConfig: Sendable, Equatable {
                 ropeScaling: RoPEScaling = .none, maxPositionEmbeddings: Int = 2048,
                 contextCappedBySlidingWindow: Int? = nil,
                 tieWordEmbeddings: Bool = false, vocabSize: Int,
-                bosTokenID: Int? = nil, eosTokenIDs: [Int] = [], dtype: String? = nil) throws {
+                bosTokenID: Int? = nil, eosTokenIDs: [Int] = [], dtype: String? = nil,
+                nameOrPath: String? = nil) throws {
         self.family = family
         self.biases = biases ?? family.fixedBiases
         self.hiddenSize = hiddenSize
@@ -74,6 +78,7 @@ public struct LlamaConfig: Sendable, Equatable {
         self.bosTokenID = bosTokenID
         self.eosTokenIDs = eosTokenIDs
         self.dtype = dtype
+        self.nameOrPath = nameOrPath
         try validate()
     }
 

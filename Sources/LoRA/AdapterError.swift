@@ -11,6 +11,8 @@ public enum AdapterError: Error, CustomStringConvertible, Sendable, Equatable {
     case invalidField(field: String, value: String, expected: String)
     /// A field asks for something lorad does not implement (DoRA, bias, modules_to_save, …).
     case unsupportedFeature(field: String, value: String, reason: String)
+    /// `base_model_name_or_path` names a model of another family than the served base.
+    case wrongBaseModel(declared: String, reason: String)
     /// `peft_type` is not `LORA`.
     case unsupportedPeftType(String)
     /// A regular expression in the config does not compile.
@@ -65,6 +67,8 @@ public enum AdapterError: Error, CustomStringConvertible, Sendable, Equatable {
             return "adapter_config.json: field '\(field)' is \(value), expected \(expected)"
         case let .unsupportedFeature(field, value, reason):
             return "adapter_config.json: '\(field)': \(value) is not supported: \(reason)"
+        case let .wrongBaseModel(declared, reason):
+            return "adapter_config.json: 'base_model_name_or_path' \"\(declared)\" \(reason)"
         case .unsupportedPeftType(let type):
             return "adapter_config.json: 'peft_type' is \"\(type)\"; only \"LORA\" adapters are supported"
         case let .invalidRegex(field, pattern, reason):

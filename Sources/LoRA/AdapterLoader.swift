@@ -5,7 +5,8 @@ import SafeTensors
 /// building anything, so a bad upload is refused whole with an error that
 /// names the field or tensor at fault (`AdapterError`).
 ///
-/// Checks, in order: the config (see `LoRAConfig`); every tensor name is a
+/// Checks, in order: the config (see `LoRAConfig`); the declared base's
+/// family, when the base's identity is given (`BaseModelIdentity`); every tensor name is a
 /// LoRA factor of a linear this base model has and the config selects; every
 /// A has its B and the reverse; A is (r, in) and B is (out, r) for the base's
 /// (out, in) with r the config's (pattern-resolved) rank; dtype F32/F16/BF16;
@@ -20,7 +21,10 @@ public enum AdapterLoader {
     /// - Parameters:
     ///   - name: the name the adapter is served under.
     ///   - base: every linear of the base model with its (out, in) shape.
-    public static func load(name: String, folder: URL, base: [LinearID: LinearShape]) throws -> LoadedAdapter {
+    ///   - identity: the base's family and names, when known: an adapter whose
+    ///     `base_model_name_or_path` names another family is refused.
+    public static func load(name: String, folder: URL, base: [LinearID: LinearShape],
+                            identity: BaseModelIdentity? = nil) throws -> LoadedAdapter {
         let configURL = folder.appendingPathComponent(configFileName)
         let weightsURL = folder.appendingPathComponent(weightsFileName)
         guard let configData = FileManager.default.contents(atPath: configURL.path) else {
@@ -38,23 +42,27 @@ public enum AdapterLoader {
         do { weights = try SafeTensorsFile(contentsOf: weightsURL, limits: headerLimits(base: base)) } catch {
             throw weightsError(error)
         }
-        return try load(name: name, config: config, weights: weights, base: base)
+        return try load(name: name, config: config, weights: weights, base: base, identity: identity)
     }
 
     /// Loads an adapter from the two uploaded files' bytes.
     public static func load(name: String, configJSON: Data, safetensors: Data,
-                            base: [LinearID: LinearShape]) throws -> LoadedAdapter {
+                            base: [LinearID: LinearShape], identity: BaseModelIdentity? = nil) throws -> LoadedAdapter {
         let config = try LoRAConfig(json: configJSON)
         let weights: SafeTensorsFile
         do { weights = try SafeTensorsFile(data: safetensors, name: weightsFileName, limits: headerLimits(base: base)) } catch {
             throw weightsError(error)
         }
-        return try load(name: name, config: config, weights: weights, base: base)
+        return try load(name: name, config: config, weights: weights, base: base, identity: identity)
     }
 
     /// Validates `weights` against `config` and `base`, then converts to F32.
     public static func load(name: String, config: LoRAConfig, weights: SafeTensorsFile,
-                            base: [LinearID: LinearShape]) throws -> LoadedAdapter {
+                            base: [LinearID: LinearShape], identity: BaseModelIdentity? = nil) throws -> LoadedAdapter {
+        if let identity, let declared = config.baseModelNameOrPath,
+           let reason = identity.mismatch(declaredBase: declared) {
+            throw AdapterError.wrongBaseModel(declared: declared, reason: reason)
+        }
         let pairs = try validate(config: config, weights: weights, base: base)
 
         // Only now read values: every name, shape and dtype is known to be right.

@@ -51,7 +51,9 @@ public struct LoRAConfig: Sendable {
     /// `layers_pattern` normalised to a list; nil = "any `name.N.` segment".
     public let layersPattern: [String]?
     public let excludeModules: ExcludeModules?
-    /// Recorded only (the registry shows it); the real compatibility check is the tensor shapes.
+    /// The base the adapter was trained on: shown by the registry, and
+    /// checked against the served base's family (`BaseModelIdentity`); the
+    /// tensor shapes are checked regardless.
     public let baseModelNameOrPath: String?
     public let taskType: String?
     public let peftVersion: String?

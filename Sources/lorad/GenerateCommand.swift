@@ -64,7 +64,7 @@ enum GenerateCommand {
         }
         let shapes = model.weights.linearShapes
         let cache = AdapterCache(source: FolderAdapterSource(folders: folders), budgetBytes: Int.max,
-                                 loader: AdapterCache.validatingLoader(base: shapes))
+                                 loader: AdapterCache.validatingLoader(base: shapes, identity: model.config.baseIdentity(names: [folder.lastPathComponent])))
         let engine = Engine(model: model, tokenizer: tokenizer, adapters: cache)
         defer { engine.shutdown() }
 

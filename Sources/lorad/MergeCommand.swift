@@ -1,6 +1,7 @@
 import CLI
 import Foundation
 import Kernels
+import Llama
 import LoRA
 import SafeTensors
 
@@ -31,11 +32,15 @@ enum MergeCommand {
 
         let checkpoint = try Checkpoint(folder: modelFolder)
         let shapes = AdapterLoader.linearShapes(of: checkpoint)
+        // The merge itself needs only tensor names and shapes, so a config
+        // lorad cannot serve still merges; when it decodes, an adapter made
+        // for another family is refused as the daemon would.
+        let identity = (try? LlamaConfig(folder: modelFolder))?.baseIdentity(names: [modelFolder.lastPathComponent])
         var uses: [AdapterUse] = []
         for raw in a.values("adapter") {
             let (path, weight) = AdapterArgument.split(raw)
             let folder = URL(fileURLWithPath: path)
-            let loaded = try AdapterLoader.load(name: folder.lastPathComponent, folder: folder, base: shapes)
+            let loaded = try AdapterLoader.load(name: folder.lastPathComponent, folder: folder, base: shapes, identity: identity)
             uses.append(AdapterUse(loaded.adapter, weight: weight))
         }
         let plan = try MergePlan(base: checkpoint, adapters: uses, outputDType: dtype)

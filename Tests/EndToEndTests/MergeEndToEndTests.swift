@@ -11,12 +11,15 @@ import TestSupport
 @Suite(.serialized) struct MergeEndToEndTests {
     static let admin = "Authorization: Bearer merge-admin"
 
-    static func daemon(_ extra: [String] = []) throws -> LoradProcess {
+    /// A daemon with an admin token serving `model`, with `adapters` (fixture folders) uploaded.
+    static func daemon(_ extra: [String] = [], model: URL = Fixtures.tinyLlama,
+                       adapters: [String] = Fixtures.adapterNames) throws -> LoradProcess {
         let dir = try Fixtures.temporaryDirectory("lorad-merge-e2e")
         let token = dir.appendingPathComponent("admin.token")
         try Data("merge-admin\n".utf8).write(to: token)
-        let daemon = try LoradProcess(directory: dir, arguments: ["--admin-token-file", token.path, "--max-batch", "16"] + extra)
-        for name in Fixtures.adapterNames {
+        let daemon = try LoradProcess(directory: dir, arguments: ["--admin-token-file", token.path, "--max-batch", "16",
+                                                                  "--model", model.path] + extra)
+        for name in adapters {
             let folder = Fixtures.adapter(name)
             let r = try Curl.upload(daemon.baseURL, name: name,
                                     config: folder.appendingPathComponent("adapter_config.json"),

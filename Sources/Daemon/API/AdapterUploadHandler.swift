@@ -75,9 +75,9 @@ struct AdapterUploadHandler {
             throw APIError.badRequest("invalid adapter: adapter_config.json (field `config`) is not UTF-8 text")
         }
 
-        let base = service.baseShapes
+        let base = service.baseShapes, identity = service.baseIdentity
         let info = try await BlockingWork.run { [config, weights] in
-            try AdapterLoader.load(name: name, configJSON: config, safetensors: weights, base: base).info
+            try AdapterLoader.load(name: name, configJSON: config, safetensors: weights, base: base, identity: identity).info
         }
         let scales = info.scales
         let new = NewAdapter(name: name, configJSON: configText, ranks: info.ranks, alpha: info.loraAlpha,
