@@ -6,12 +6,16 @@ import LoRA
 import Serving
 import Tokenization
 
-/// `lorad-bench model`: synthesizes a SmolLM-135M-shaped F32 model, loads it through
+/// `lorad-bench model`: synthesizes a model of a real checkpoint's shape
+/// (SmolLM-135M, Qwen2.5-0.5B or Qwen3-0.6B: `--family`), loads it through
 /// the normal path and reports, in one run, the machine's ceilings and the
 /// engine's speed as ratios against them (BENCHMARKS.md records the output).
 enum BenchCommand {
     static let usage = """
-    usage: lorad-bench model [--threads N] [--steps N] [--keep DIR] [--kernels]
+    usage: lorad-bench model [--family llama|qwen2|qwen3] [--threads N] [--steps N] [--keep DIR] [--kernels]
+      --family F    the synthesized model: llama = SmolLM-135M (default), qwen2 = Qwen2.5-0.5B
+                    (q/k/v biases), qwen3 = Qwen3-0.6B (q/k norms, head_dim 128); a family other
+                    than llama is also timed against the llama model, F32 and BF16, alternating
       --threads N   compute threads: OpenBLAS's and lorad's own (default: 2)
       --steps N     decode steps per timing (default: 32)
       --keep DIR    write the synthetic model to DIR and keep it (default: a temp dir, removed)
@@ -19,9 +23,13 @@ enum BenchCommand {
     """
 
     static func run(_ args: [String]) throws {
-        let a = try Arguments(args, valued: ["threads", "steps", "keep"], booleans: ["kernels"])
+        let a = try Arguments(args, valued: ["threads", "steps", "keep", "family"], booleans: ["kernels"])
         let threads = try a.int("threads", default: 2, range: 1...256)
         let steps = try a.int("steps", default: 32, range: 4...10_000)
+        let familyName = a.value("family") ?? "llama"
+        guard let family = SyntheticModel.Family(rawValue: familyName) else {
+            throw UsageError.badValue(option: "family", value: familyName, expected: "llama, qwen2 or qwen3")
+        }
         Compute.setThreads(threads)
         var report = BenchReport()
 
@@ -53,18 +61,23 @@ enum BenchCommand {
         }
         defer { if a.value("keep") == nil { try? FileManager.default.removeItem(at: folder) } }
         var start = ContinuousClock.now
-        try SyntheticModel.write(to: folder, tokenizerFrom: ModelLocator.defaultModel())
+        try SyntheticModel.write(to: folder, family: family, tokenizerFrom: ModelLocator.defaultModel())
         report.add("synthesize + write model", "\(format((ContinuousClock.now - start).seconds, 2)) s")
         start = ContinuousClock.now
         let model = try LlamaModel.load(folder: folder)
-        report.add("load model", "\(format((ContinuousClock.now - start).seconds, 2)) s")
+        report.add("load model", "\(format((ContinuousClock.now - start).seconds, 2)) s",
+                   "\(family.label) shape, \(model.config.family), F32")
         let bytes = model.weights.bytesReadPerToken
         let bound = bandwidth / Double(bytes)
         report.add("weights read per token", "\(format(Double(bytes) / 1e6)) MB", "bound = bandwidth ÷ this = \(format(bound)) tok/s")
 
         let bench = ModelBench(model: model)
         let base = try bench.decodeTokensPerSecond(mixes: [[]], steps: steps)
-        report.add("decode, 1 stream, base", "\(format(base)) tok/s", "\(format(base / bound, 2)) of bandwidth bound")
+        report.add("decode, 1 stream, base", "\(format(base)) tok/s",
+                   "\(format(base / bound, 2)) of bandwidth bound = \(format(base * Double(bytes) / 1e9, 2)) GB/s of weights streamed")
+        if family != .llama {
+            try FamilyComparison.run(model: model, folder: folder, label: family.label, steps: steps, report: &report)
+        }
 
         let pre = try bench.prefill(tokens: 128)
         report.add("prefill 128 tokens", "\(format(pre.tokensPerSecond)) tok/s", "\(format(pre.gflops)) GFLOP/s = \(format(pre.gflops / peak, 2)) of sgemm peak, \(format(pre.gflops / peak128, 2)) of sgemm at the prefill shape")

@@ -3,26 +3,72 @@ import Llama
 import LoRA
 import SafeTensors
 
-/// A SmolLM-135M-shaped model with seeded random weights, written as a real
-/// Hugging Face folder so the benchmark loads it through the normal path
-/// (config decoding, safetensors mmap, validation, fusion).
+/// A model of a real small checkpoint's shape (`Family`) with seeded random
+/// weights, written as a real Hugging Face folder so the benchmark loads it
+/// through the normal path (config decoding, safetensors mmap, validation,
+/// fusion) — every tensor the family has, biases and q/k norms included.
 enum SyntheticModel {
-    /// SmolLM-135M's shape (HuggingFaceTB/SmolLM-135M config.json).
-    static let configJSON = """
-    {
-      "architectures": ["LlamaForCausalLM"], "model_type": "llama",
-      "hidden_size": 576, "intermediate_size": 1536, "num_hidden_layers": 30,
-      "num_attention_heads": 9, "num_key_value_heads": 3, "head_dim": 64,
-      "vocab_size": 49152, "max_position_embeddings": 2048, "rms_norm_eps": 1e-05,
-      "rope_theta": 10000.0, "tie_word_embeddings": true, "hidden_act": "silu",
-      "bos_token_id": 0, "eos_token_id": 0, "torch_dtype": "float32"
-    }
-    """
+    /// The shapes `lorad-bench model --family` synthesizes.
+    enum Family: String, CaseIterable {
+        case llama, qwen2, qwen3
 
-    /// Writes config.json + model.safetensors into `folder`, plus the
+        /// The checkpoint whose shape it copies.
+        var label: String {
+            switch self {
+            case .llama: return "SmolLM-135M"
+            case .qwen2: return "Qwen2.5-0.5B"
+            case .qwen3: return "Qwen3-0.6B"
+            }
+        }
+
+        /// The config.json of that checkpoint (HuggingFaceTB/SmolLM-135M,
+        /// Qwen/Qwen2.5-0.5B, Qwen/Qwen3-0.6B), dtype F32.
+        var configJSON: String {
+            switch self {
+            case .llama:
+                return """
+                {
+                  "architectures": ["LlamaForCausalLM"], "model_type": "llama",
+                  "hidden_size": 576, "intermediate_size": 1536, "num_hidden_layers": 30,
+                  "num_attention_heads": 9, "num_key_value_heads": 3, "head_dim": 64,
+                  "vocab_size": 49152, "max_position_embeddings": 2048, "rms_norm_eps": 1e-05,
+                  "rope_theta": 10000.0, "tie_word_embeddings": true, "hidden_act": "silu",
+                  "bos_token_id": 0, "eos_token_id": 0, "torch_dtype": "float32"
+                }
+                """
+            case .qwen2:
+                return """
+                {
+                  "architectures": ["Qwen2ForCausalLM"], "model_type": "qwen2",
+                  "hidden_size": 896, "intermediate_size": 4864, "num_hidden_layers": 24,
+                  "num_attention_heads": 14, "num_key_value_heads": 2,
+                  "vocab_size": 151936, "max_position_embeddings": 32768, "rms_norm_eps": 1e-06,
+                  "rope_theta": 1000000.0, "tie_word_embeddings": true, "hidden_act": "silu",
+                  "use_sliding_window": false, "sliding_window": 32768, "max_window_layers": 24,
+                  "bos_token_id": 151643, "eos_token_id": 151643, "torch_dtype": "float32"
+                }
+                """
+            case .qwen3:
+                return """
+                {
+                  "architectures": ["Qwen3ForCausalLM"], "model_type": "qwen3",
+                  "hidden_size": 1024, "intermediate_size": 3072, "num_hidden_layers": 28,
+                  "num_attention_heads": 16, "num_key_value_heads": 8, "head_dim": 128,
+                  "vocab_size": 151936, "max_position_embeddings": 40960, "rms_norm_eps": 1e-06,
+                  "rope_theta": 1000000.0, "tie_word_embeddings": true, "hidden_act": "silu",
+                  "attention_bias": false, "use_sliding_window": false, "sliding_window": null,
+                  "max_window_layers": 28, "bos_token_id": 151643, "eos_token_id": 151645,
+                  "torch_dtype": "float32"
+                }
+                """
+            }
+        }
+    }
+
+    /// Writes config.json + model.safetensors (F32) into `folder`, plus the
     /// tokenizer files of `tokenizerFrom` (the engine detokenizes what it
     /// generates; ids past that vocabulary decode to nothing).
-    static func write(to folder: URL, tokenizerFrom: URL?, seed: UInt64 = 42) throws {
+    static func write(to folder: URL, family: Family = .llama, tokenizerFrom: URL?, seed: UInt64 = 42) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         if let source = tokenizerFrom {
             for name in ["tokenizer.json", "tokenizer_config.json"] {
@@ -32,27 +78,44 @@ enum SyntheticModel {
                 }
             }
         }
-        try Data(configJSON.utf8).write(to: folder.appendingPathComponent("config.json"))
-        let config = try LlamaConfig(json: Data(configJSON.utf8))
-        let h = config.hiddenSize
-        var entries: [SafeTensorsWriter.Entry] = [.init(name: "model.embed_tokens.weight", dtype: .f32, shape: [config.vocabSize, h])]
-        for l in 0..<config.numHiddenLayers {
-            let p = "model.layers.\(l)."
-            entries.append(.init(name: p + "input_layernorm.weight", dtype: .f32, shape: [h]))
-            entries.append(.init(name: p + "post_attention_layernorm.weight", dtype: .f32, shape: [h]))
-            for kind in LinearKind.allCases {
-                let s = LlamaWeights.shape(of: kind, config)
-                entries.append(.init(name: LinearID(layer: l, kind: kind).weightName, dtype: .f32, shape: [s.outFeatures, s.inFeatures]))
-            }
-        }
-        entries.append(.init(name: "model.norm.weight", dtype: .f32, shape: [h]))
+        try Data(family.configJSON.utf8).write(to: folder.appendingPathComponent("config.json"))
+        let config = try LlamaConfig(json: Data(family.configJSON.utf8))
+        let entries = tensorShapes(config).map { SafeTensorsWriter.Entry(name: $0.name, dtype: .f32, shape: $0.shape) }
         var rng = SplitMix64(seed: seed)
         try SafeTensorsWriter(entries: entries, metadata: ["format": "pt"]).write(to: folder.appendingPathComponent("model.safetensors")) { e in
-            let isNorm = e.shape.count == 1
-            // Norm weights near 1, matrices ~U(-0.05, 0.05): activations stay finite over 30 layers.
-            let values = (0..<e.elementCount).map { _ in isNorm ? 1 + rng.uniform(0.1) : rng.uniform(0.05) }
+            let values: [Float]
+            if e.name.hasSuffix("norm.weight") {
+                values = (0..<e.elementCount).map { _ in 1 + rng.uniform(0.1) }   // layer and q/k norms near 1
+            } else {
+                // Matrices and biases ~U(-0.05, 0.05): activations stay finite over 30 layers.
+                values = (0..<e.elementCount).map { _ in rng.uniform(0.05) }
+            }
             return try SafeTensorsWriter.encode(values, as: .f32)
         }
+    }
+
+    /// Every checkpoint tensor of `config` with its shape, in the order written:
+    /// the family's biases and q/k norms included, lm_head only when untied.
+    static func tensorShapes(_ config: LlamaConfig) -> [(name: String, shape: [Int])] {
+        let h = config.hiddenSize
+        var out: [(name: String, shape: [Int])] = [("model.embed_tokens.weight", [config.vocabSize, h])]
+        for l in 0..<config.numHiddenLayers {
+            let p = "model.layers.\(l)."
+            out.append((p + "input_layernorm.weight", [h]))
+            out.append((p + "post_attention_layernorm.weight", [h]))
+            if config.hasQueryKeyNorm {
+                out.append((p + "self_attn.q_norm.weight", [config.headDim]))
+                out.append((p + "self_attn.k_norm.weight", [config.headDim]))
+            }
+            for kind in LinearKind.allCases {
+                let s = LlamaWeights.shape(of: kind, config), id = LinearID(layer: l, kind: kind)
+                out.append((id.weightName, [s.outFeatures, s.inFeatures]))
+                if config.biases.contains(kind) { out.append((id.modulePath + ".bias", [s.outFeatures])) }
+            }
+        }
+        out.append(("model.norm.weight", [h]))
+        if !config.tieWordEmbeddings { out.append(("lm_head.weight", [config.vocabSize, h])) }
+        return out
     }
 
     /// A random adapter on `kinds` with rank `rank` for every layer (non-zero B,

@@ -8,8 +8,9 @@ let usage = """
 usage: lorad-bench <command> [options]
 
 commands:
-  model   a synthesized SmolLM-135M-shaped model: decode, prefill, LoRA and
-          engine speed as ratios against this machine's bandwidth and sgemm peak
+  model   a synthesized SmolLM-135M-shaped model (or Qwen2.5-0.5B / Qwen3-0.6B with
+          --family): decode, prefill, LoRA and engine speed as ratios against this
+          machine's bandwidth and sgemm peak
   serve   the daemon over HTTP (upload latency, HTTP vs engine throughput, merge download)
   http    the HTTP/1.1 server alone on a trivial route (for scripts/bench-http.sh)
   help    this text
