@@ -12,6 +12,7 @@ extension LoradServer {
         (.registry, { $0.registry != $1.registry }),
         (.adapterCacheMB, { $0.adapterCacheMB != $1.adapterCacheMB }),
         (.maxBatch, { $0.maxBatch != $1.maxBatch }),
+        (.maxLoras, { $0.maxLoras != $1.maxLoras }),
         (.maxQueue, { $0.maxQueue != $1.maxQueue }),
         (.kvCacheMB, { $0.kvCacheMB != $1.kvCacheMB }),
         (.contextLength, { $0.contextLength != $1.contextLength }),

@@ -113,6 +113,7 @@ public final class LoradServer: Sendable {
 
         var engineConfiguration = EngineConfiguration()
         engineConfiguration.maxBatch = configuration.maxBatch
+        engineConfiguration.maxLoras = configuration.maxLoras
         engineConfiguration.maxQueue = configuration.maxQueue
         engineConfiguration.kvCacheBytes = configuration.kvCacheMB << 20
         if configuration.contextLength > 0 { engineConfiguration.contextLength = configuration.contextLength }

@@ -64,6 +64,8 @@ final class MetricsBridge: Sendable {
             metrics.adapterInUseBytes.set(Double(cache.inUseBytes))
             metrics.adapterCacheOverBudgetBytes.set(Double(max(0, cache.heldBytes - service.cache.budgetBytes)))
             metrics.residentAdapters.set(Double(service.cache.residentNames.count))
+            metrics.modelServer.update(engine: engine, configuration: service.engine.configuration,
+                                       kvBytesPerPosition: service.engine.kvBytesPerPosition)
             last.withLock { previous in
                 let before = previous.cache
                 metrics.adapterCacheHits.increment(by: Double(max(0, cache.hits - (before?.hits ?? 0))))

@@ -63,6 +63,9 @@ public struct ServerMetrics: Sendable {
     /// Time to load (read, validate, decode) a non-resident adapter.
     public let adapterSwapSeconds: HistogramMetric
 
+    /// The same engine state under vLLM's names, for the endpoint picker.
+    public let modelServer: ModelServerMetrics
+
     /// Registers every family (plus `ProcessMetrics`, lorad's uptime and
     /// `lorad_build_info{…} 1`, labelled from `buildInfo`) in `registry`.
     public init(registry: MetricsRegistry = MetricsRegistry(), adapterSeriesLimit: Int = 20,
@@ -104,6 +107,7 @@ public struct ServerMetrics: Sendable {
         residentAdapters = try registry.gauge("lorad_resident_adapters", help: "Adapters resident in memory.")
         adapterSwapSeconds = try registry.histogram("lorad_adapter_swap_seconds",
                                                     help: "Seconds to load a non-resident adapter.")
+        modelServer = try ModelServerMetrics(registry: registry)
         for counter in [completions, promptTokens, completionTokens] { adapters.attach(counter, label: "adapter") }
         adapters.attach(timeToFirstToken, label: "adapter")
         let start = Date()

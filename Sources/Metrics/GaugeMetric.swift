@@ -6,6 +6,11 @@ public struct GaugeMetric: Sendable {
 
     public func set(_ value: Double, labels: [String] = []) { family.set(value, labels: labels) }
 
+    /// Replaces every series with this one: for an info-style gauge whose
+    /// labels describe the current state, so a scraper that takes the first
+    /// (or the newest) series can only see the current one.
+    public func setOnly(_ value: Double, labels: [String]) { family.replaceAll(value, labels: labels) }
+
     /// Adds `delta` (negative to decrease).
     public func add(_ delta: Double, labels: [String] = []) { family.add(delta, labels: labels) }
 

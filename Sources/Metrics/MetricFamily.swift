@@ -49,6 +49,12 @@ final class MetricFamily: Sendable {
         series.withLock { $0.scalars[labels] = value }
     }
 
+    /// Leaves exactly one series: `labels` with `value`.
+    func replaceAll(_ value: Double, labels: [String]) {
+        guard valid(labels) else { return }
+        series.withLock { $0.scalars = [labels: value] }
+    }
+
     func observe(_ value: Double, labels: [String]) {
         guard valid(labels) else { return }
         series.withLock { $0.histograms[labels, default: HistogramSnapshot(bounds: bounds)].observe(value) }

@@ -4,7 +4,7 @@ import Tokenization
 
 /// Engine-side state of one request from admission to finish. Touched only
 /// by the engine thread.
-final class ActiveSequence {
+final class ActiveSequence: AdmissionCandidate {
     let handle: GenerationHandle
     let request: GenerationRequest
     let onEvent: @Sendable (GenerationEvent) -> Void
@@ -12,6 +12,8 @@ final class ActiveSequence {
     /// evicted or freed under it, whatever happens to their names.
     let lease: AdapterLease
     let uses: [AdapterUse]
+    /// The distinct adapter names of the request (what `max_loras` counts).
+    let adapterNames: Set<String>
     let state: SequenceState
     let stopTokenIDs: Set<Int>
     /// Positions reserved against the KV budget (prompt + max new tokens, clamped).
@@ -39,6 +41,7 @@ final class ActiveSequence {
         self.onEvent = onEvent
         self.lease = lease
         self.uses = lease.uses
+        self.adapterNames = Set(request.adapters.terms.map(\.name))
         self.state = state
         self.stopTokenIDs = stopTokenIDs
         self.reservedBytes = reservedBytes
@@ -47,6 +50,8 @@ final class ActiveSequence {
         decoder = tokenizer.makeStreamingDecoder(skipSpecialTokens: request.skipSpecialTokens)
         stopMatcher = StopMatcher(stops: request.stop)
     }
+
+    var admissionID: UInt64 { handle.id }
 
     var isPrefilling: Bool { prefilled < request.promptTokens.count }
 

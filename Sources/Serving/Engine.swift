@@ -34,6 +34,10 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
     private var finishedLoop = false
     private var counters = EngineStats()
     private var nextID: UInt64 = 0
+    /// Queued requests per adapter name (the keys are `waiting_lora_adapters`).
+    private var waitingAdapterCounts: [String: Int] = [:]
+    /// FIFO admission under max_batch, the KV budget and max_loras.
+    private var admission: AdmissionPolicy
 
     /// What is live-merged, as the API reports it (read under the lock).
     private var publishedMerge: AdapterSpec?
@@ -54,6 +58,9 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
         self.heartbeat = heartbeat
         contextLength = min(configuration.contextLength ?? model.config.maxPositionEmbeddings,
                             model.config.maxPositionEmbeddings)
+        admission = AdmissionPolicy(maxBatch: configuration.maxBatch, kvBudgetBytes: configuration.kvCacheBytes,
+                                    maxLoras: configuration.maxLoras)
+        counters.adaptersChangedAt = Date().timeIntervalSince1970
         let thread = Thread { [unowned self] in self.loop() }
         thread.name = "lorad-engine"
         thread.stackSize = 8 << 20
@@ -96,6 +103,11 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
         if let n = request.logprobs, !(0...20).contains(n) {
             throw EngineError.invalidParameter(name: "logprobs", reason: "must be between 0 and 20")
         }
+        // A request over max_loras could never be admitted.
+        let distinctAdapters = Set(request.adapters.terms.map(\.name)).count
+        guard distinctAdapters <= configuration.maxLoras else {
+            throw EngineError.tooManyAdapters(count: distinctAdapters, maxLoras: configuration.maxLoras)
+        }
         // max_tokens is an upper bound, clamped to what the context leaves
         // (no arithmetic on the untrusted value: Int.max must not overflow).
         let positions = request.promptTokens.count + min(request.maxTokens, contextLength - request.promptTokens.count)
@@ -131,6 +143,7 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
             reservedBytes: reserved, tokenizer: tokenizer, submitted: .now)
         waiting.append(sequence)
         counters.queued = waiting.count
+        countWaiting(sequence.adapterNames, by: 1)
         condition.signal()
         return handle
     }
@@ -210,37 +223,71 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
             if !running.isEmpty { step() }
             // Keep the gauges true after the last sequence leaves too.
             let runningNow = running.count, reservedNow = running.reduce(0) { $0 + $1.reservedBytes }
-            record {
-                $0.running = runningNow
-                $0.kvReservedBytes = reservedNow
-            }
+            let adaptersNow = Set(running.flatMap(\.adapterNames))
+            condition.lock()
+            counters.running = runningNow
+            counters.kvReservedBytes = reservedNow
+            publishAdapters(running: adaptersNow)
+            condition.unlock()
         }
     }
 
-    /// FIFO admission while batch slots and KV budget allow: the head of the
-    /// queue is never overtaken, so no request starves. Called with the lock held.
+    /// Admission (`AdmissionPolicy`: FIFO under slots, KV and max_loras,
+    /// never starving the head). Called with the lock held.
     private func admit() {
         if cancelEverything {
             for s in waiting { s.handle.cancel() }
             for s in running { s.handle.cancel() }
         }
-        var reserved = running.reduce(0) { $0 + $1.reservedBytes }
-        while let head = waiting.first {
-            if head.handle.isCancelled {
-                waiting.removeFirst()
-                counters.cancelled += 1
-                head.onEvent(.finished(head.result(.cancelled)))
-                continue
+        for head in waiting where head.handle.isCancelled {
+            counters.cancelled += 1
+            countWaiting(head.adapterNames, by: -1)
+            head.onEvent(.finished(head.result(.cancelled)))
+        }
+        waiting.removeAll { $0.handle.isCancelled }
+        var batch = BatchOccupancy()
+        for s in running { batch.add(adapters: s.adapterNames, reservedBytes: s.reservedBytes) }
+        let chosen = admission.select(waiting, into: &batch)
+        if !chosen.isEmpty {
+            for i in chosen {
+                running.append(waiting[i])
+                countWaiting(waiting[i].adapterNames, by: -1)
             }
-            guard running.count < configuration.maxBatch,
-                  reserved + head.reservedBytes <= configuration.kvCacheBytes else { break }
-            waiting.removeFirst()
-            reserved += head.reservedBytes
-            running.append(head)
+            let taken = Set(chosen)
+            waiting = waiting.enumerated().filter { !taken.contains($0.offset) }.map(\.element)
         }
         counters.queued = waiting.count
         counters.running = running.count
-        counters.kvReservedBytes = reserved
+        counters.kvReservedBytes = batch.reservedBytes
+        publishAdapters(running: batch.adapterSequences.keys)
+    }
+
+    /// Adds `delta` to the queued count of each name. Called with the lock held.
+    private func countWaiting(_ names: Set<String>, by delta: Int) {
+        guard !names.isEmpty else { return }
+        var changed = false
+        for name in names {
+            let n = waitingAdapterCounts[name, default: 0] + delta
+            if n <= 0 {
+                changed = changed || waitingAdapterCounts.removeValue(forKey: name) != nil
+            } else {
+                changed = changed || waitingAdapterCounts[name] == nil
+                waitingAdapterCounts[name] = n
+            }
+        }
+        if changed {
+            counters.waitingAdapters = waitingAdapterCounts.keys.sorted()
+            counters.adaptersChangedAt = Date().timeIntervalSince1970
+        }
+    }
+
+    /// Publishes the running adapters (vLLM's `running_lora_adapters`) and
+    /// stamps the time when the set changed. Called with the lock held.
+    private func publishAdapters(running names: some Collection<String>) {
+        let current = Set(names)
+        guard current != Set(counters.runningAdapters) else { return }
+        counters.runningAdapters = current.sorted()
+        counters.adaptersChangedAt = Date().timeIntervalSince1970
     }
 
     func record(_ update: (inout EngineStats) -> Void) {

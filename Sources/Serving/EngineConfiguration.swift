@@ -6,6 +6,9 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// Requests waiting for a batch slot; one more is refused as overloaded
     /// (HTTP 503 + Retry-After) instead of queueing without bound.
     public var maxQueue: Int = 64
+    /// Distinct adapters the running batch may use at once (vLLM's
+    /// `--max-loras`); a request that would bring one more waits in the queue.
+    public var maxLoras: Int = 32
     /// Bytes of KV cache the running sequences may reserve together. A
     /// request reserves prompt + max_tokens positions (clamped to the
     /// context) when admitted, so admitted work can never run out of memory.

@@ -8,6 +8,8 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     case invalidParameter(name: String, reason: String)
     /// Even alone, the request's KV cache would not fit the configured budget.
     case exceedsKVBudget(bytes: Int, budget: Int)
+    /// The request combines more distinct adapters than may run in one batch.
+    case tooManyAdapters(count: Int, maxLoras: Int)
     case shuttingDown
 
     public var description: String {
@@ -24,6 +26,8 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
             return "invalid '\(name)': \(reason)"
         case let .exceedsKVBudget(bytes, budget):
             return "the request needs \(bytes) bytes of KV cache, more than the configured budget of \(budget) (lower max_tokens)"
+        case let .tooManyAdapters(count, maxLoras):
+            return "the request combines \(count) adapters, more than the \(maxLoras) this server runs in one batch (max_loras)"
         case .shuttingDown:
             return "the server is shutting down"
         }

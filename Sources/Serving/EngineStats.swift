@@ -11,6 +11,12 @@ public struct EngineStats: Sendable, Equatable {
     public var rejectedOverloaded = 0
     /// KV bytes reserved by running sequences.
     public var kvReservedBytes = 0
+    /// Distinct adapters of the running sequences, sorted.
+    public var runningAdapters: [String] = []
+    /// Distinct adapters of the queued requests, sorted.
+    public var waitingAdapters: [String] = []
+    /// Unix time (seconds) when either list last changed.
+    public var adaptersChangedAt: Double = 0
     /// Sequences per step: count of steps by batch size (index = rows of decode + prefill sequences).
     public var batchSizeCounts: [Int: Int] = [:]
 }

@@ -22,6 +22,7 @@ import TestSupport
         inference_token_file = /etc/lorad/inference.token
         adapter_cache_mb = 1024
         max_batch = 16
+        max_loras = 4
         max_queue = 100
         kv_cache_mb = 2048
         threads = 3
@@ -50,6 +51,7 @@ import TestSupport
         expected.inferenceTokenFile = "/etc/lorad/inference.token"
         expected.adapterCacheMB = 1024
         expected.maxBatch = 16
+        expected.maxLoras = 4
         expected.maxQueue = 100
         expected.kvCacheMB = 2048
         expected.threads = 3

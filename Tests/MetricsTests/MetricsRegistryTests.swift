@@ -33,6 +33,20 @@ import Foundation
         """)
     }
 
+    @Test func setOnlyLeavesExactlyOneSeriesOfAnInfoGauge() throws {
+        let registry = MetricsRegistry()
+        let info = try registry.gauge("t:info", help: "State.", labels: ["running", "waiting"])
+        info.set(1, labels: ["a", ""])
+        info.set(2, labels: ["b", "c"])
+        info.setOnly(1_700_000_000.5, labels: ["a,b", "c"])
+        #expect(registry.exposition() == """
+        # HELP t:info State.
+        # TYPE t:info gauge
+        t:info{running="a,b",waiting="c"} 1700000000.5
+
+        """)
+    }
+
     @Test func labelValuesEscapeBackslashQuoteAndNewline() {
         #expect(MetricsRegistry.escapeLabelValue("a\\b\"c\nd") == #"a\\b\"c\nd"#)
         #expect(MetricsRegistry.escapeLabelValue("plain-ü") == "plain-ü")

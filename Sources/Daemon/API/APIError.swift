@@ -82,7 +82,7 @@ public enum APIError {
             return HTTPError(.serviceUnavailable, error.description, headers: ["Retry-After": String(retry)], type: "overloaded")
         case .shuttingDown:
             return unavailable(error.description)
-        case .emptyPrompt, .promptTooLong, .invalidToken, .invalidParameter, .exceedsKVBudget:
+        case .emptyPrompt, .promptTooLong, .invalidToken, .invalidParameter, .exceedsKVBudget, .tooManyAdapters:
             return badRequest(error.description)
         }
     }

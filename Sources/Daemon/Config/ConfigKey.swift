@@ -11,6 +11,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case adapterCacheMB = "adapter_cache_mb"
     case adapterCacheOvercommitPct = "adapter_cache_overcommit_pct"
     case maxBatch = "max_batch"
+    case maxLoras = "max_loras"
     case maxQueue = "max_queue"
     case kvCacheMB = "kv_cache_mb"
     case contextLength = "context_length"
@@ -66,6 +67,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         switch self {
         case .adapterCacheMB, .kvCacheMB: return 1...1_048_576
         case .maxBatch: return 1...1024
+        case .maxLoras: return 1...1024
         case .maxQueue: return 1...1_000_000
         case .maxUploadMB: return 1...65_536
         case .uploadBufferMB: return 1...1_048_576
@@ -97,6 +99,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .inferenceTokenFile: c.inferenceTokenFile = value.isEmpty ? nil : value
         case .adapterCacheMB: return setInt(value, &c.adapterCacheMB)
         case .maxBatch: return setInt(value, &c.maxBatch)
+        case .maxLoras: return setInt(value, &c.maxLoras)
         case .maxQueue: return setInt(value, &c.maxQueue)
         case .kvCacheMB: return setInt(value, &c.kvCacheMB)
         case .contextLength: return setInt(value, &c.contextLength)
@@ -152,6 +155,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .inferenceTokenFile: return c.inferenceTokenFile ?? ""
         case .adapterCacheMB: return String(c.adapterCacheMB)
         case .maxBatch: return String(c.maxBatch)
+        case .maxLoras: return String(c.maxLoras)
         case .maxQueue: return String(c.maxQueue)
         case .kvCacheMB: return String(c.kvCacheMB)
         case .contextLength: return String(c.contextLength)

@@ -34,6 +34,10 @@ public struct Configuration: Equatable, Sendable {
     public var adapterCacheOvercommitPct: Int
     /// `max_batch`: sequences per decode step.
     public var maxBatch: Int
+    /// `max_loras`: distinct adapters the running batch may use at once
+    /// (vLLM's `--max-loras`, reported as `max_lora` in `/metrics`); a request
+    /// that would bring one more waits in the queue.
+    public var maxLoras: Int
     /// `max_queue`: waiting requests before 503 + Retry-After.
     public var maxQueue: Int
     /// `kv_cache_mb`: budget of the key/value cache over all live sequences.
@@ -90,6 +94,7 @@ public struct Configuration: Equatable, Sendable {
         adapterCacheMB = 512
         adapterCacheOvercommitPct = 100
         maxBatch = 8
+        maxLoras = 32
         maxQueue = 64
         kvCacheMB = 256
         contextLength = 0

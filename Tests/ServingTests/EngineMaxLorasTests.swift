@@ -1,0 +1,83 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Serving
+
+/// `max_loras` in the real engine: which requests run, which wait, what the
+/// engine reports for vLLM's `lora_requests_info`, and that waiting changes
+/// no output.
+@Suite(.serialized) struct EngineMaxLorasTests {
+    /// Blocks the engine thread (between steps, or inside a token event)
+    /// until the test lets it go, so the test sees one admission decision.
+    final class Gate: Sendable {
+        private let entered = DispatchSemaphore(value: 0)
+        private let release = DispatchSemaphore(value: 0)
+        func hold() {
+            entered.signal()
+            release.wait()
+        }
+        func waitUntilHeld() { entered.wait() }
+        func open() { release.signal() }
+    }
+
+    static func request(_ adapter: String?, maxTokens: Int) throws -> GenerationRequest {
+        let prompt = try EngineHarness.references.get().prompts[0].input_ids
+        return GenerationRequest(promptTokens: prompt, adapters: try adapter.map { try AdapterSpec(parsing: $0) } ?? .base,
+                                 maxTokens: maxTokens)
+    }
+
+    /// Queue a, b, a, c, a, b with max_loras 2: a, b, a run; c waits for one
+    /// of them to drain and reserves b (one sequence, against a's two), so the
+    /// fifth request (a) goes ahead of it and the sixth (b) does not.
+    @Test func aRequestOverMaxLorasWaitsWhileRequestsForRunningAdaptersGoAhead() throws {
+        var config = EngineConfiguration()
+        config.maxBatch = 6
+        config.maxLoras = 2
+        let engine = try EngineHarness.engine(config)
+        defer { engine.shutdown() }
+        let (a, b, c) = ("python-qv-r8", "upper-all-r4", "rslora-qkvo-r16")
+        let order = [a, b, a, c, a, b]
+        let alone = try order.map { try engine.run(try Self.request($0, maxTokens: 12)).tokenIDs }
+        let before = engine.stats.adaptersChangedAt
+
+        // Hold the engine between two steps while all six are queued, so one
+        // admission pass sees them together.
+        let pause = Gate(), firstToken = Gate()
+        DispatchQueue.global().async { _ = try? engine.betweenSteps { pause.hold() } }
+        pause.waitUntilHeld()
+        var collectors: [Collector] = []
+        for (i, name) in order.enumerated() {
+            let c = i == 0 ? Collector(onToken: { n in if n == 1 { firstToken.hold() } }) : Collector()
+            collectors.append(c)
+            _ = try engine.submit(try Self.request(name, maxTokens: 12), onEvent: c.handler)
+        }
+        pause.open()
+        firstToken.waitUntilHeld()
+        let during = engine.stats
+        firstToken.open()
+
+        #expect(during.running == 4)
+        #expect(during.queued == 2)
+        #expect(during.runningAdapters == [a, b].sorted())
+        #expect(during.waitingAdapters == [b, c].sorted())
+        #expect(during.adaptersChangedAt > before)
+        #expect(abs(during.adaptersChangedAt - Date().timeIntervalSince1970) < 60)
+        for (i, collector) in collectors.enumerated() {
+            #expect(collector.wait().tokenIDs == alone[i], "request \(i) on \(order[i])")
+        }
+        let after = engine.stats
+        #expect(after.runningAdapters.isEmpty && after.waitingAdapters.isEmpty)
+        #expect(after.adaptersChangedAt >= during.adaptersChangedAt)
+    }
+
+    @Test func aRequestCombiningMoreAdaptersThanMaxLorasIsRefused() throws {
+        var config = EngineConfiguration()
+        config.maxLoras = 1
+        let engine = try EngineHarness.engine(config)
+        defer { engine.shutdown() }
+        #expect(throws: EngineError.tooManyAdapters(count: 2, maxLoras: 1)) {
+            _ = try engine.submit(try Self.request("python-qv-r8:0.5,upper-all-r4:0.5", maxTokens: 2), onEvent: { _ in })
+        }
+        #expect(try engine.run(try Self.request("python-qv-r8", maxTokens: 2)).completionTokens == 2)
+    }
+}
