@@ -268,11 +268,13 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
         var changed = false
         for name in names {
             let n = waitingAdapterCounts[name, default: 0] + delta
+            // The update comes first: `changed || …` would skip it once true.
             if n <= 0 {
-                changed = changed || waitingAdapterCounts.removeValue(forKey: name) != nil
+                let removed = waitingAdapterCounts.removeValue(forKey: name) != nil
+                changed = changed || removed
             } else {
-                changed = changed || waitingAdapterCounts[name] == nil
-                waitingAdapterCounts[name] = n
+                let added = waitingAdapterCounts.updateValue(n, forKey: name) == nil
+                changed = changed || added
             }
         }
         if changed {

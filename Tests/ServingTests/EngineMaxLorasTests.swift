@@ -70,6 +70,26 @@ import TestSupport
         #expect(after.adaptersChangedAt >= during.adaptersChangedAt)
     }
 
+    /// A queued request combining two adapters lists both as waiting, and
+    /// neither once it is admitted (each name is counted down, not only the first).
+    @Test func aQueuedRequestCombiningTwoAdaptersLeavesTheWaitingListWhenAdmitted() throws {
+        let engine = try EngineHarness.engine(EngineConfiguration())
+        defer { engine.shutdown() }
+        let (a, b) = ("python-qv-r8", "upper-all-r4")
+        let pause = Gate()
+        DispatchQueue.global().async { _ = try? engine.betweenSteps { pause.hold() } }
+        pause.waitUntilHeld()
+        let collector = Collector()
+        _ = try engine.submit(try Self.request("\(a):0.5,\(b):0.5", maxTokens: 2), onEvent: collector.handler)
+        let queued = engine.stats
+        pause.open()
+        #expect(collector.wait().completionTokens == 2)
+        #expect(queued.waitingAdapters == [a, b].sorted())
+        let after = engine.stats
+        #expect(after.waitingAdapters.isEmpty)
+        #expect(after.runningAdapters.isEmpty)
+    }
+
     @Test func aRequestCombiningMoreAdaptersThanMaxLorasIsRefused() throws {
         var config = EngineConfiguration()
         config.maxLoras = 1
