@@ -3,48 +3,67 @@
 /// positions 0..<count, softmax, out = scores·V — transformers'
 /// `eager_attention_forward` for one row, with `repeat_kv`'s sharing.
 ///
-/// The attention hot loop of batched decode. Head dimensions that are a
-/// multiple of 64 (SmolLM and TinyLlama 64, Llama 2/3 and Mistral 128) go 64
-/// columns at a time with the query chunk — and, for the value pass, the 64
-/// output accumulators — held in eight SIMD8 registers, so each position
-/// costs 8 loads and 8 FMAs per pass; other sizes use the generic dot / axpy
-/// loops, one head at a time.
+/// The attention hot loop of batched decode. The cache holds each KV head's
+/// positions contiguously, (count, headDim), in F32 or a 16-bit format that
+/// is widened in registers (exact) with F32 accumulation, so both passes
+/// read K and V as one sequential stream. Head dimensions that are a
+/// multiple of 64 (SmolLM and TinyLlama 64, Llama 2/3 and Mistral 128) go
+/// 64 columns at a time with the query chunk — and, for the value pass, the
+/// 64 output accumulators — held in eight SIMD8 registers, so each position
+/// costs 8 loads and 8 FMAs per pass; other sizes use generic dot / axpy
+/// loops over 8 lanes and a scalar tail.
 public enum DecodeAttention {
+    /// Positions per block: 64 positions of a 64-wide head are 16 KiB of
+    /// F32 K or V (8 KiB 16-bit), which every head of the group uses while
+    /// they sit in L1.
+    static let block = 64
+
     /// The `heads` query heads that share one key/value head (grouped-query
     /// attention; 1 for plain multi-head attention), the cache read once
-    /// for all of them: positions go in blocks of 64 (16 KiB of K or V for a
-    /// 64-wide head) that every head of the group uses while they sit in L1.
-    /// A separate pass per head streamed the cache `heads` times; at 1024
-    /// positions, 8 sequences' F32 caches are ~380 MB a step, as much traffic
-    /// as the weights.
+    /// for all of them, a block of positions at a time. A separate pass per
+    /// head streamed the cache `heads` times; at 1024 positions, 8
+    /// sequences' F32 caches are ~380 MB a step, as much traffic as the
+    /// weights.
     /// - q: (heads, headDim) consecutive rotated queries; out: (heads, headDim)
-    /// - keys, values: position 0 of this KV head's K / V columns; position t
-    ///   is `stride` floats further (the cache's kvHeads·headDim row width)
+    /// - keys, values: this KV head's cache, (count, headDim) in `format`
     /// - scores: heads × count floats of scratch
-    public static func group(q: UnsafePointer<Float>, heads: Int, keys: UnsafePointer<Float>,
-                             values: UnsafePointer<Float>, stride: Int, count: Int, headDim: Int, scale: Float,
+    public static func group(q: UnsafePointer<Float>, heads: Int, keys: UnsafeRawPointer, values: UnsafeRawPointer,
+                             format: WeightFormat, count: Int, headDim: Int, scale: Float,
                              scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
-        guard headDim % 64 == 0 else {
-            for h in 0..<heads {
-                let qh = q + h * headDim, s = scores + h * count, o = out + h * headDim
-                for t in 0..<count { s[t] = VectorMath.dot(qh, keys + t * stride, count: headDim) * scale }
-                Softmax.inPlace(s, count: count)
-                o.update(repeating: 0, count: headDim)
-                for t in 0..<count { VectorMath.axpy(s[t], values + t * stride, into: o, count: headDim) }
-            }
-            return
+        switch format {
+        case .f32:
+            group(F32Elements.self, q: q, heads: heads, keys: keys, values: values, count: count, headDim: headDim,
+                  scale: scale, scores: scores, out: out)
+        case .bf16:
+            group(BF16Elements.self, q: q, heads: heads, keys: keys, values: values, count: count, headDim: headDim,
+                  scale: scale, scores: scores, out: out)
+        case .f16:
+            group(F16Elements.self, q: q, heads: heads, keys: keys, values: values, count: count, headDim: headDim,
+                  scale: scale, scores: scores, out: out)
         }
-        let rowBytes = stride &* 4, chunks = headDim / 64, block = 64
+    }
+
+    @inline(__always)
+    private static func group<E: WeightElements>(_: E.Type, q: UnsafePointer<Float>, heads: Int,
+                                                 keys: UnsafeRawPointer, values: UnsafeRawPointer, count: Int,
+                                                 headDim: Int, scale: Float, scores: UnsafeMutablePointer<Float>,
+                                                 out: UnsafeMutablePointer<Float>) {
+        let rowBytes = headDim &* E.byteSize, chunks = headDim % 64 == 0 ? headDim / 64 : 0
+        // Scores: s[h][t] = q_h · k_t
         var t0 = 0
         while t0 < count {
-            let t1 = min(t0 + block, count)
+            let t1 = min(t0 &+ block, count)
             for h in 0..<heads {
-                let s = scores + h * count
+                let qh = q + h &* headDim, s = scores + h &* count
+                if chunks == 0 {
+                    for t in t0..<t1 { s[t] = dot(E.self, qh, keys + t &* rowBytes, count: headDim) }
+                    continue
+                }
                 for chunk in 0..<chunks {
-                    let q8 = Chunk(UnsafeRawPointer(q + h * headDim + chunk * 64))
-                    let k = UnsafeRawPointer(keys + chunk * 64)
+                    let q8 = Chunk(UnsafeRawPointer(qh + chunk &* 64))
+                    let k = keys + chunk &* 64 &* E.byteSize
                     for t in t0..<t1 {
-                        let partial = q8.dot(k + t &* rowBytes)
+                        let partial = q8.dot(E.self, k + t &* rowBytes)
                         s[t] = chunk == 0 ? partial : s[t] + partial
                     }
                 }
@@ -52,21 +71,26 @@ public enum DecodeAttention {
             t0 = t1
         }
         for h in 0..<heads {
-            let s = scores + h * count
+            let s = scores + h &* count
             for t in 0..<count { s[t] *= scale }
             Softmax.inPlace(s, count: count)
         }
-        out.update(repeating: 0, count: heads * headDim)
+        // Values: out_h = Σ_t s[h][t] · v_t
+        out.update(repeating: 0, count: heads &* headDim)
         t0 = 0
         while t0 < count {
-            let t1 = min(t0 + block, count)
+            let t1 = min(t0 &+ block, count)
             for h in 0..<heads {
-                let s = scores + h * count
+                let s = scores + h &* count, oh = out + h &* headDim
+                if chunks == 0 {
+                    for t in t0..<t1 { axpy(E.self, s[t], values + t &* rowBytes, into: oh, count: headDim) }
+                    continue
+                }
                 for chunk in 0..<chunks {
-                    let o = UnsafeMutableRawPointer(out + h * headDim + chunk * 64)
+                    let o = UnsafeMutableRawPointer(oh + chunk &* 64)
                     var acc = Chunk(UnsafeRawPointer(o))
-                    let v = UnsafeRawPointer(values + chunk * 64)
-                    for t in t0..<t1 { acc.add(s[t], times: v + t &* rowBytes) }
+                    let v = values + chunk &* 64 &* E.byteSize
+                    for t in t0..<t1 { acc.add(E.self, s[t], times: v + t &* rowBytes) }
                     acc.store(to: o)
                 }
             }
@@ -74,35 +98,71 @@ public enum DecodeAttention {
         }
     }
 
+    /// Σ q[i] · k[i] for i < n; k holds `E` elements.
+    @inline(__always)
+    private static func dot<E: WeightElements>(_: E.Type, _ q: UnsafePointer<Float>, _ k: UnsafeRawPointer,
+                                               count n: Int) -> Float {
+        let qr = UnsafeRawPointer(q)
+        var acc = SIMD8<Float>()
+        var i = 0
+        while i &+ 8 <= n {
+            acc.multiplyAdd(qr.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self), E.load8(k, i &* E.byteSize))
+            i &+= 8
+        }
+        var sum = acc.sum()
+        while i < n { sum += q[i] * E.load1(k, i); i &+= 1 }
+        return sum
+    }
+
+    /// o[i] += w · v[i] for i < n; v holds `E` elements.
+    @inline(__always)
+    private static func axpy<E: WeightElements>(_: E.Type, _ w: Float, _ v: UnsafeRawPointer,
+                                                into o: UnsafeMutablePointer<Float>, count n: Int) {
+        let raw = UnsafeMutableRawPointer(o), ws = SIMD8<Float>(repeating: w)
+        var i = 0
+        while i &+ 8 <= n {
+            var acc = raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+            acc.multiplyAdd(ws, E.load8(v, i &* E.byteSize))
+            raw.storeBytes(of: acc, toByteOffset: i &* 4, as: SIMD8<Float>.self)
+            i &+= 8
+        }
+        while i < n { o[i] += w * E.load1(v, i); i &+= 1 }
+    }
+
     /// 64 floats as eight SIMD8 lanes (kept in registers by the optimizer).
     private struct Chunk {
         var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
         var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
 
+        /// 64 F32 values at p.
         @inline(__always)
         init(_ p: UnsafeRawPointer) {
-            a0 = load(p, 0); a1 = load(p, 32); a2 = load(p, 64); a3 = load(p, 96)
-            a4 = load(p, 128); a5 = load(p, 160); a6 = load(p, 192); a7 = load(p, 224)
+            a0 = F32Elements.load8(p, 0); a1 = F32Elements.load8(p, 32)
+            a2 = F32Elements.load8(p, 64); a3 = F32Elements.load8(p, 96)
+            a4 = F32Elements.load8(p, 128); a5 = F32Elements.load8(p, 160)
+            a6 = F32Elements.load8(p, 192); a7 = F32Elements.load8(p, 224)
         }
 
-        /// Σ self · p[0..<64], two partial sums to halve the dependency chain.
+        /// Σ self · p[0..<64] (p holds `E` elements), two partial sums to
+        /// halve the dependency chain.
         @inline(__always)
-        func dot(_ p: UnsafeRawPointer) -> Float {
-            var s = a0 * load(p, 0), u = a1 * load(p, 32)
-            s.multiplyAdd(a2, load(p, 64)); u.multiplyAdd(a3, load(p, 96))
-            s.multiplyAdd(a4, load(p, 128)); u.multiplyAdd(a5, load(p, 160))
-            s.multiplyAdd(a6, load(p, 192)); u.multiplyAdd(a7, load(p, 224))
+        func dot<E: WeightElements>(_: E.Type, _ p: UnsafeRawPointer) -> Float {
+            let b = 8 &* E.byteSize
+            var s = a0 * E.load8(p, 0), u = a1 * E.load8(p, b)
+            s.multiplyAdd(a2, E.load8(p, 2 &* b)); u.multiplyAdd(a3, E.load8(p, 3 &* b))
+            s.multiplyAdd(a4, E.load8(p, 4 &* b)); u.multiplyAdd(a5, E.load8(p, 5 &* b))
+            s.multiplyAdd(a6, E.load8(p, 6 &* b)); u.multiplyAdd(a7, E.load8(p, 7 &* b))
             return (s + u).sum()
         }
 
-        /// self += w · p[0..<64]
+        /// self += w · p[0..<64] (p holds `E` elements)
         @inline(__always)
-        mutating func add(_ w: Float, times p: UnsafeRawPointer) {
-            let s = SIMD8<Float>(repeating: w)
-            a0.multiplyAdd(s, load(p, 0)); a1.multiplyAdd(s, load(p, 32))
-            a2.multiplyAdd(s, load(p, 64)); a3.multiplyAdd(s, load(p, 96))
-            a4.multiplyAdd(s, load(p, 128)); a5.multiplyAdd(s, load(p, 160))
-            a6.multiplyAdd(s, load(p, 192)); a7.multiplyAdd(s, load(p, 224))
+        mutating func add<E: WeightElements>(_: E.Type, _ w: Float, times p: UnsafeRawPointer) {
+            let s = SIMD8<Float>(repeating: w), b = 8 &* E.byteSize
+            a0.multiplyAdd(s, E.load8(p, 0)); a1.multiplyAdd(s, E.load8(p, b))
+            a2.multiplyAdd(s, E.load8(p, 2 &* b)); a3.multiplyAdd(s, E.load8(p, 3 &* b))
+            a4.multiplyAdd(s, E.load8(p, 4 &* b)); a5.multiplyAdd(s, E.load8(p, 5 &* b))
+            a6.multiplyAdd(s, E.load8(p, 6 &* b)); a7.multiplyAdd(s, E.load8(p, 7 &* b))
         }
 
         @inline(__always)
@@ -115,11 +175,6 @@ public enum DecodeAttention {
             p.storeBytes(of: a5, toByteOffset: 160, as: SIMD8<Float>.self)
             p.storeBytes(of: a6, toByteOffset: 192, as: SIMD8<Float>.self)
             p.storeBytes(of: a7, toByteOffset: 224, as: SIMD8<Float>.self)
-        }
-
-        @inline(__always)
-        private func load(_ p: UnsafeRawPointer, _ byte: Int) -> SIMD8<Float> {
-            p.loadUnaligned(fromByteOffset: byte, as: SIMD8<Float>.self)
         }
     }
 }

@@ -48,9 +48,8 @@ extension LlamaModel {
         let seq = r.sequence
         let firstHead = kvHead * group
         DecodeAttention.group(q: qkv + i * f + firstHead * hd, heads: group,
-                              keys: seq.key(layer: layer, position: 0) + kvHead * hd,
-                              values: seq.value(layer: layer, position: 0) + kvHead * hd,
-                              stride: seq.rowWidth, count: r.position + 1, headDim: hd, scale: attentionScale,
+                              keys: seq.keys(layer: layer, head: kvHead), values: seq.values(layer: layer, head: kvHead),
+                              format: seq.format, count: r.position + 1, headDim: hd, scale: attentionScale,
                               scores: scores, out: out + i * qDim + firstHead * hd)
     }
 
@@ -59,28 +58,31 @@ extension LlamaModel {
     private func attendRun(_ batch: [ForwardRow], rows: Range<Int>, layer: Int, qkv: UnsafePointer<Float>,
                            out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>) {
         let c = config
-        let hd = c.headDim, qDim = c.queryDim, kvDim = c.keyValueDim, f = qDim + 2 * kvDim
+        let hd = c.headDim, qDim = c.queryDim, f = qDim + 2 * c.keyValueDim
         let group = c.numAttentionHeads / c.numKeyValueHeads
         let seq = batch[rows.lowerBound].sequence
-        let keys = seq.key(layer: layer, position: 0), values = seq.value(layer: layer, position: 0)
         let m = rows.count, first = rows.lowerBound
         let length = batch[rows.upperBound - 1].position + 1   // L
-        for head in 0..<c.numAttentionHeads {
-            let kvOffset = (head / group) * hd
-            // S = scale · Q (m, hd; row stride F) · K (L, hd; row stride KV)ᵀ : (m, L)
-            BLAS.gemmABt(m: m, n: length, k: hd, alpha: attentionScale,
-                         a: qkv + first * f + head * hd, lda: f,
-                         b: keys + kvOffset, ldb: kvDim, c: scores, ldc: length)
-            for r in 0..<m {
-                let visible = batch[first + r].position + 1
-                let s = scores + r * length
-                Softmax.inPlace(s, count: visible)
-                (s + visible).update(repeating: 0, count: length - visible)   // causal mask
+        for kvHead in 0..<c.numKeyValueHeads {
+            // This KV head's cache: (L, hd) each, contiguous.
+            let keys = seq.keys(layer: layer, head: kvHead).assumingMemoryBound(to: Float.self)
+            let values = seq.values(layer: layer, head: kvHead).assumingMemoryBound(to: Float.self)
+            for head in (kvHead * group)..<((kvHead + 1) * group) {
+                // S = scale · Q (m, hd; row stride F) · K (L, hd)ᵀ : (m, L)
+                BLAS.gemmABt(m: m, n: length, k: hd, alpha: attentionScale,
+                             a: qkv + first * f + head * hd, lda: f,
+                             b: keys, ldb: hd, c: scores, ldc: length)
+                for r in 0..<m {
+                    let visible = batch[first + r].position + 1
+                    let s = scores + r * length
+                    Softmax.inPlace(s, count: visible)
+                    (s + visible).update(repeating: 0, count: length - visible)   // causal mask
+                }
+                // O = S (m, L) · V (L, hd) : (m, hd) into out rows (stride Q)
+                BLAS.gemmAB(m: m, n: hd, k: length, a: scores, lda: length,
+                            b: values, ldb: hd,
+                            c: out + first * qDim + head * hd, ldc: qDim)
             }
-            // O = S (m, L) · V (L, hd; row stride KV) : (m, hd) into out rows (stride Q)
-            BLAS.gemmAB(m: m, n: hd, k: length, a: scores, lda: length,
-                        b: values + kvOffset, ldb: kvDim,
-                        c: out + first * qDim + head * hd, ldc: qDim)
         }
     }
 }

@@ -79,8 +79,7 @@ extension LlamaModel {
                 }
                 rope.rotate(q, heads: c.numAttentionHeads, cos: cosRow, sin: sinRow)
                 rope.rotate(k, heads: c.numKeyValueHeads, cos: cosRow, sin: sinRow)
-                row.sequence.key(layer: l, position: row.position).update(from: k, count: kvDim)
-                row.sequence.value(layer: l, position: row.position).update(from: v, count: kvDim)
+                row.sequence.store(layer: l, position: row.position, keys: k, values: v)
             }
             // Every row's K/V of this layer is cached before any row attends, so
             // a prefill row sees the earlier rows of its own chunk.

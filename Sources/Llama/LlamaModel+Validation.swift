@@ -31,7 +31,7 @@ extension LlamaModel {
         var order: [SequenceState] = []
         for (i, row) in batch.enumerated() {
             let seq = row.sequence
-            guard seq.layerCount == c.numHiddenLayers, seq.rowWidth == c.keyValueDim else {
+            guard seq.layerCount == c.numHiddenLayers, seq.kvHeads == c.numKeyValueHeads, seq.headDim == c.headDim else {
                 throw LlamaError.invalidBatch("row \(i): its sequence was made for a different model")
             }
             guard row.token >= 0, row.token < c.vocabSize else {

@@ -1,5 +1,13 @@
-/// One sequence's KV cache: per layer, K and V for every position so far,
-/// each (positions, kvHeads · headDim) row-major.
+import Kernels
+
+/// One sequence's KV cache: per layer and key/value head, K and V of every
+/// position so far, each (positions, headDim) row-major in `format`.
+///
+/// Why per head: decode attention reads one KV head's keys (then values) for
+/// all positions; with each head's positions contiguous that is one
+/// sequential stream, where a (positions, kvHeads · headDim) layout made it
+/// read headDim values out of every kvHeads · headDim row — a strided walk
+/// that ran at a fraction of the machine's read bandwidth at long contexts.
 ///
 /// Storage grows by doubling up to `capacity`, so a short request does not
 /// pay for max_position_embeddings (SmolLM: 2048 positions × 30 layers ×
@@ -12,23 +20,27 @@ public final class SequenceState: @unchecked Sendable {
     public let capacity: Int
     /// Positions already in the cache (the next token's position).
     public private(set) var length: Int = 0
+    /// How K and V elements are stored.
+    public let format: WeightFormat
 
     let layerCount: Int
-    /// kvHeads · headDim: the row width of K and V.
-    let rowWidth: Int
+    let kvHeads: Int
+    let headDim: Int
     /// Positions the buffers can hold now (≤ capacity).
     private(set) var allocated: Int = 0
-    /// Per layer: (allocated, rowWidth)
-    private(set) var keys: [UnsafeMutablePointer<Float>] = []
-    /// Per layer: (allocated, rowWidth)
-    private(set) var values: [UnsafeMutablePointer<Float>] = []
+    /// Per layer: (kvHeads, allocated, headDim) in `format`
+    private var keys: [UnsafeMutableRawPointer] = []
+    /// Per layer: (kvHeads, allocated, headDim) in `format`
+    private var values: [UnsafeMutableRawPointer] = []
 
-    /// A fresh, empty sequence for `config`. `capacity` caps the context below
-    /// `max_position_embeddings` (a server limit); it can never exceed it.
+    /// A fresh, empty sequence for `config`. `capacity` caps the context
+    /// below `max_position_embeddings` (a server limit); it can never exceed it.
     public init(config: LlamaConfig, capacity: Int? = nil) {
         self.capacity = max(1, min(capacity ?? config.maxPositionEmbeddings, config.maxPositionEmbeddings))
+        format = .f32
         layerCount = config.numHiddenLayers
-        rowWidth = config.keyValueDim
+        kvHeads = config.numKeyValueHeads
+        headDim = config.headDim
     }
 
     deinit {
@@ -41,8 +53,17 @@ public final class SequenceState: @unchecked Sendable {
         length = max(0, min(length, newLength))
     }
 
+    /// Bytes one position takes in every layer (K and V) for `config` with
+    /// elements in `format`: what admission reserves per position.
+    public static func bytesPerPosition(config: LlamaConfig, format: WeightFormat) -> Int {
+        2 * config.numHiddenLayers * config.keyValueDim * format.byteSize
+    }
+
     /// Bytes of cache allocated now.
-    public var byteCount: Int { 2 * layerCount * allocated * rowWidth * MemoryLayout<Float>.stride }
+    public var byteCount: Int { 2 * layerCount * kvHeads * allocated * headDim * format.byteSize }
+
+    /// Elements between one KV head's position 0 and the next head's.
+    var headStride: Int { allocated * headDim }
 
     /// Makes room for `positions` positions (caller checked ≤ capacity).
     func reserve(positions: Int) {
@@ -50,11 +71,17 @@ public final class SequenceState: @unchecked Sendable {
         var newAllocated = max(allocated, 16)
         while newAllocated < positions { newAllocated *= 2 }
         newAllocated = min(newAllocated, capacity)
-        func grow(_ old: [UnsafeMutablePointer<Float>]) -> [UnsafeMutablePointer<Float>] {
+        let element = format.byteSize, oldAllocated = allocated, kept = length * headDim * element
+        func grow(_ old: [UnsafeMutableRawPointer]) -> [UnsafeMutableRawPointer] {
             (0..<layerCount).map { l in
-                let p = UnsafeMutablePointer<Float>.allocate(capacity: newAllocated * rowWidth)
+                let p = UnsafeMutableRawPointer.allocate(byteCount: kvHeads * newAllocated * headDim * element,
+                                                         alignment: 64)
                 if l < old.count {
-                    p.update(from: old[l], count: length * rowWidth)
+                    // Each head's positions move to its new, longer slot.
+                    for h in 0..<kvHeads {
+                        (p + h * newAllocated * headDim * element)
+                            .copyMemory(from: old[l] + h * oldAllocated * headDim * element, byteCount: kept)
+                    }
                     old[l].deallocate()
                 }
                 return p
@@ -65,13 +92,24 @@ public final class SequenceState: @unchecked Sendable {
         allocated = newAllocated
     }
 
-    /// K row of `position` in `layer`: (rowWidth)
+    /// Position 0 of KV head `head`'s keys in `layer`: (allocated, headDim) in `format`.
     @inline(__always)
-    func key(layer: Int, position: Int) -> UnsafeMutablePointer<Float> { keys[layer] + position * rowWidth }
+    func keys(layer: Int, head: Int) -> UnsafeMutableRawPointer { keys[layer] + head * headStride * format.byteSize }
 
-    /// V row of `position` in `layer`: (rowWidth)
+    /// Position 0 of KV head `head`'s values in `layer`: (allocated, headDim) in `format`.
     @inline(__always)
-    func value(layer: Int, position: Int) -> UnsafeMutablePointer<Float> { values[layer] + position * rowWidth }
+    func values(layer: Int, head: Int) -> UnsafeMutableRawPointer { values[layer] + head * headStride * format.byteSize }
+
+    /// Caches one position's rotated keys and values in `layer`, rounding to
+    /// nearest even when the cache is 16-bit.
+    /// - k, v: (kvHeads, headDim) F32, as the k and v projections lay them out
+    func store(layer: Int, position: Int, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>) {
+        let offset = position * headDim * format.byteSize
+        for h in 0..<kvHeads {
+            format.narrow(k + h * headDim, count: headDim, into: keys(layer: layer, head: h) + offset)
+            format.narrow(v + h * headDim, count: headDim, into: values(layer: layer, head: h) + offset)
+        }
+    }
 
     /// Called by the forward pass after every layer has written `newLength` positions.
     func commit(length newLength: Int) { length = newLength }

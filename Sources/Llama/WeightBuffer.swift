@@ -52,16 +52,7 @@ public final class WeightBuffer: @unchecked Sendable {
     /// even for a 16-bit buffer (PyTorch's `.to(torch.bfloat16)` / `.half()`).
     public func store(_ values: UnsafeBufferPointer<Float>, at offset: Int) {
         guard let base = values.baseAddress, !values.isEmpty else { return }
-        switch format {
-        case .f32:
-            raw.assumingMemoryBound(to: Float.self).advanced(by: offset).update(from: base, count: values.count)
-        case .bf16:
-            let out = address(of: offset).assumingMemoryBound(to: UInt16.self)
-            for i in 0..<values.count { out[i] = FloatConversion.floatToBF16(values[i]) }
-        case .f16:
-            let out = address(of: offset).assumingMemoryBound(to: UInt16.self)
-            for i in 0..<values.count { out[i] = FloatConversion.floatToF16(values[i]) }
-        }
+        format.narrow(base, count: values.count, into: address(of: offset))
     }
 
     public func store(_ values: [Float], at offset: Int) {

@@ -12,4 +12,21 @@ extension WeightFormat {
         case .f16: return values.map { FloatConversion.f16ToFloat(FloatConversion.floatToF16($0)) }
         }
     }
+
+    /// dst[0 ..< count] ← src[0 ..< count] in this format, rounded to nearest
+    /// even when 16-bit (PyTorch's `.to(torch.bfloat16)` / `.half()`).
+    /// dst: count · byteSize bytes.
+    @inline(__always)
+    func narrow(_ src: UnsafePointer<Float>, count: Int, into dst: UnsafeMutableRawPointer) {
+        switch self {
+        case .f32:
+            dst.assumingMemoryBound(to: Float.self).update(from: src, count: count)
+        case .bf16:
+            let out = dst.assumingMemoryBound(to: UInt16.self)
+            for i in 0..<count { out[i] = FloatConversion.floatToBF16(src[i]) }
+        case .f16:
+            let out = dst.assumingMemoryBound(to: UInt16.self)
+            for i in 0..<count { out[i] = FloatConversion.floatToF16(src[i]) }
+        }
+    }
 }
