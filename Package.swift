@@ -59,7 +59,7 @@ let package = Package(
         .target(name: "OrderedJSON"),
         .target(name: "Tokenization", dependencies: ["OrderedJSON"]),
         .target(name: "LoRA", dependencies: ["Kernels", "SafeTensors", "OrderedJSON"], swiftSettings: optimizedEvenInDebug),
-        .target(name: "Llama", dependencies: ["Kernels", "SafeTensors", "LoRA"], swiftSettings: optimizedEvenInDebug),
+        .target(name: "Llama", dependencies: ["Kernels", "SafeTensors", "LoRA", "OrderedJSON"], swiftSettings: optimizedEvenInDebug),
         .target(name: "AdapterNaming"),
         .target(name: "Serving", dependencies: ["Llama", "LoRA", "Tokenization", "AdapterNaming"]),
         .target(name: "Registry", dependencies: ["CSQLite", "AdapterNaming", "OrderedJSON"]),

@@ -1,4 +1,5 @@
 import Foundation
+import OrderedJSON
 
 extension LlamaConfig {
     /// Reads `config.json` and, if present, `generation_config.json` from a
@@ -24,8 +25,12 @@ extension LlamaConfig {
     /// transformers 4.x (top-level `rope_theta`, `rope_scaling`, `torch_dtype`)
     /// and 5.x (`rope_parameters: {rope_theta, rope_type, …}`, `dtype`).
     public init(json data: Data, file: String = "config.json") throws {
-        let dict = try Self.object(data, file: file)
-        let keys = JSONKeys(dict)
+        do { try self.init(keys: try Self.object(data, file: file)) } catch let error as JSONAccessError {
+            throw LlamaError(error)
+        }
+    }
+
+    private init(keys: JSONNode) throws {
         let family = try Self.family(keys)
 
         if let act = try keys.string("hidden_act"), act != "silu" {
@@ -43,21 +48,23 @@ extension LlamaConfig {
         // RoPE: 5.x nests theta and type in rope_parameters; 4.x has top-level
         // rope_theta and an optional rope_scaling dict.
         var theta = try keys.double("rope_theta")
-        var ropeDict: [String: Any]? = nil
-        if let params = try keys.object("rope_parameters") {
-            ropeDict = params
-            if let t = try JSONKeys(params, prefix: "rope_parameters.").double("rope_theta") { theta = t }
+        var ropeNode: JSONNode? = nil
+        if let params = keys.optional("rope_parameters") {
+            _ = try params.members()
+            ropeNode = params
+            if let t = try params.double("rope_theta") { theta = t }
         }
-        if let scaling = try keys.object("rope_scaling") {
-            ropeDict = scaling
+        if let scaling = keys.optional("rope_scaling") {
+            _ = try scaling.members()
+            ropeNode = scaling
         }
-        let scaling = try Self.ropeScaling(ropeDict)
+        let scaling = try Self.ropeScaling(ropeNode)
 
-        let heads = try keys.requiredInt("num_attention_heads")
-        let hidden = try keys.requiredInt("hidden_size")
-        let layers = try keys.requiredInt("num_hidden_layers")
+        let heads = try keys.dimension("num_attention_heads")
+        let hidden = try keys.dimension("hidden_size")
+        let layers = try keys.dimension("num_hidden_layers")
         try Self.checkLayerTypes(keys, layers: layers)
-        let declaredPositions = try keys.int("max_position_embeddings") ?? family.defaultMaxPositionEmbeddings
+        let declaredPositions = try keys.optionalDimension("max_position_embeddings") ?? family.defaultMaxPositionEmbeddings
         let window = try Self.bindingWindow(keys, family: family, positions: declaredPositions)
         let eos = try keys.intOrList("eos_token_id") ?? []
 
@@ -65,21 +72,21 @@ extension LlamaConfig {
             family: family,
             biases: biases,
             hiddenSize: hidden,
-            intermediateSize: try keys.requiredInt("intermediate_size"),
+            intermediateSize: try keys.dimension("intermediate_size"),
             numHiddenLayers: layers,
             numAttentionHeads: heads,
             // An explicit null means "derive it", as the config classes do
             // (`if num_key_value_heads is None`); an absent key takes the class default.
-            numKeyValueHeads: try keys.int("num_key_value_heads")
+            numKeyValueHeads: try keys.optionalDimension("num_key_value_heads")
                 ?? (keys.isNull("num_key_value_heads") ? heads : family.defaultKeyValueHeads),
-            headDim: try keys.int("head_dim") ?? (keys.isNull("head_dim") ? nil : family.defaultHeadDim),
+            headDim: try keys.optionalDimension("head_dim") ?? (keys.isNull("head_dim") ? nil : family.defaultHeadDim),
             rmsNormEps: Float(try keys.double("rms_norm_eps") ?? ModelFamily.defaultRMSNormEps),
             ropeTheta: theta ?? ModelFamily.defaultRopeTheta,
             ropeScaling: scaling,
             maxPositionEmbeddings: window ?? declaredPositions,
             contextCappedBySlidingWindow: window,
             tieWordEmbeddings: try keys.bool("tie_word_embeddings") ?? false,
-            vocabSize: try keys.requiredInt("vocab_size"),
+            vocabSize: try keys.dimension("vocab_size"),
             bosTokenID: try keys.intOrList("bos_token_id")?.first,
             eosTokenIDs: eos,
             dtype: try keys.string("dtype") ?? keys.string("torch_dtype"),
@@ -89,7 +96,7 @@ extension LlamaConfig {
     /// The family named by `model_type` (which is what `AutoConfig` goes by)
     /// and, when present, agreed with by every entry of `architectures`. With
     /// no `model_type`, a single known architecture decides.
-    private static func family(_ keys: JSONKeys) throws -> ModelFamily {
+    private static func family(_ keys: JSONNode) throws -> ModelFamily {
         let architectures = try keys.stringList("architectures") ?? []
         for arch in architectures where ModelFamily.named(architecture: arch) == nil {
             throw LlamaError.unsupportedArchitecture("architectures [\"\(arch)\"]")
@@ -115,7 +122,7 @@ extension LlamaConfig {
     /// computes "full_attention" layers, and "sliding_attention" ones only
     /// while the family's sliding window is off or never binds (checked by
     /// `bindingWindow`). Any other layer type is another architecture.
-    private static func checkLayerTypes(_ keys: JSONKeys, layers: Int) throws {
+    private static func checkLayerTypes(_ keys: JSONNode, layers: Int) throws {
         guard let types = try keys.stringList("layer_types") else { return }
         guard types.count == layers else {
             throw LlamaError.invalidValue(key: "layer_types",
@@ -129,7 +136,7 @@ extension LlamaConfig {
     /// The sliding window that must cap the served context, per the family's
     /// rule; nil when none binds within `positions`. Refuses a window lorad
     /// does not compute, naming the key.
-    private static func bindingWindow(_ keys: JSONKeys, family: ModelFamily, positions: Int) throws -> Int? {
+    private static func bindingWindow(_ keys: JSONNode, family: ModelFamily, positions: Int) throws -> Int? {
         switch family.slidingWindow {
         case .none:
             return nil
@@ -154,9 +161,14 @@ extension LlamaConfig {
     /// generation_config.json's `eos_token_id` (int or list) replaces the
     /// config's, as `GenerationConfig` does in `generate`.
     public mutating func applyGenerationConfig(json data: Data, file: String = "generation_config.json") throws {
-        let keys = JSONKeys(try Self.object(data, file: file), prefix: "generation_config.")
-        let eos = try keys.intOrList("eos_token_id")
-        let bos = try keys.intOrList("bos_token_id")?.first
+        let keys = JSONNode(try Self.object(data, file: file).value, path: "generation_config")
+        let eos: [Int]?, bos: Int?
+        do {
+            eos = try keys.intOrList("eos_token_id")
+            bos = try keys.intOrList("bos_token_id")?.first
+        } catch let error as JSONAccessError {
+            throw LlamaError(error)
+        }
         for id in (eos ?? []) + (bos.map { [$0] } ?? []) where id < 0 || id >= vocabSize {
             throw LlamaError.invalidValue(key: "generation_config.eos_token_id/bos_token_id",
                 reason: "id \(id) is outside the vocabulary (vocab_size \(vocabSize))")
@@ -165,22 +177,26 @@ extension LlamaConfig {
         if let bos { bosTokenID = bos }
     }
 
-    private static func object(_ data: Data, file: String) throws -> [String: Any] {
-        let parsed: Any
-        do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
-            throw LlamaError.unreadableConfig(file: file, reason: "not valid JSON")
+    /// The document's root object. Python's json writes NaN/Infinity for
+    /// non-finite floats, so they parse here (and are then refused by the
+    /// fields that need finite numbers, by name). A repeated key is refused:
+    /// Python's json keeps the last occurrence, other readers the first, and
+    /// the served model must not depend on which.
+    private static func object(_ data: Data, file: String) throws -> JSONNode {
+        let parsed: JSONValue
+        do { parsed = try JSONValue.parse(data, options: JSONParseOptions(maxDepth: 64, allowNonFiniteNumbers: true, rejectDuplicateKeys: true)) } catch {
+            throw LlamaError.unreadableConfig(file: file, reason: "not valid JSON (\(error))")
         }
-        guard let dict = parsed as? [String: Any] else {
+        guard case .object = parsed else {
             throw LlamaError.unreadableConfig(file: file, reason: "top level is not a JSON object")
         }
-        return dict
+        return JSONNode(parsed)
     }
 
     /// `rope_type` (or the 4.x spelling `type`): default, or llama3; anything
     /// else changes the model and is refused by name.
-    private static func ropeScaling(_ dict: [String: Any]?) throws -> RoPEScaling {
-        guard let dict else { return .none }
-        let keys = JSONKeys(dict, prefix: "rope_scaling.")
+    private static func ropeScaling(_ keys: JSONNode?) throws -> RoPEScaling {
+        guard let keys else { return .none }
         let type = try keys.string("rope_type") ?? keys.string("type") ?? "default"
         switch type {
         case "default":
@@ -189,12 +205,12 @@ extension LlamaConfig {
             guard let factor = try keys.double("factor"),
                   let low = try keys.double("low_freq_factor"),
                   let high = try keys.double("high_freq_factor"),
-                  let original = try keys.int("original_max_position_embeddings") else {
-                throw LlamaError.invalidValue(key: "rope_scaling",
+                  let original = try keys.optionalDimension("original_max_position_embeddings") else {
+                throw LlamaError.invalidValue(key: keys.path,
                     reason: "llama3 needs factor, low_freq_factor, high_freq_factor and original_max_position_embeddings")
             }
             guard factor > 0, high > low, original > 0 else {
-                throw LlamaError.invalidValue(key: "rope_scaling", reason: "llama3 parameters out of range")
+                throw LlamaError.invalidValue(key: keys.path, reason: "llama3 parameters out of range")
             }
             return .llama3(factor: factor, lowFrequencyFactor: low, highFrequencyFactor: high,
                            originalMaxPositionEmbeddings: original)

@@ -141,6 +141,49 @@ import TestSupport
         #expect(throws: LlamaError.self) { try decode("{not json") }
     }
 
+    /// Every wrong value is reported by its path in the document, nested keys
+    /// included, so the message points at the line to fix.
+    @Test func mistypedValuesAreNamedByTheirPath() throws {
+        #expect(throws: LlamaError.invalidValue(key: "hidden_size", reason: #"must be an integer, got "576""#)) {
+            try decode(v5.replacingOccurrences(of: #""hidden_size": 576"#, with: #""hidden_size": "576""#))
+        }
+        #expect(throws: LlamaError.invalidValue(key: "rope_parameters.rope_theta", reason: #"must be a finite number, got "1e5""#)) {
+            try decode(v5.replacingOccurrences(of: #""rope_theta": 100000.0"#, with: #""rope_theta": "1e5""#))
+        }
+        #expect(throws: LlamaError.invalidValue(key: "eos_token_id[1]", reason: #"must be an integer, got "7""#)) {
+            try decode(v4.replacingOccurrences(of: #""eos_token_id": [2, 7]"#, with: #""eos_token_id": [2, "7"]"#))
+        }
+    }
+
+    /// Dimensions are bounded before any product of them is formed: a config
+    /// announcing a 2^40-wide model is refused by name instead of trapping
+    /// (or allocating) later.
+    @Test(arguments: ["hidden_size", "intermediate_size", "num_hidden_layers", "vocab_size"])
+    func absurdDimensionsAreRefusedByName(key: String) throws {
+        let json = try #require(try? JSONSerialization.jsonObject(with: Data(v5.utf8)) as? [String: Any])
+        var edited = json
+        edited[key] = 1 << 40
+        let data = try JSONSerialization.data(withJSONObject: edited)
+        do {
+            _ = try LlamaConfig(json: data)
+            Issue.record("a \(key) of 2^40 was accepted")
+        } catch let LlamaError.invalidValue(named, _) {
+            #expect(named == key)
+        }
+    }
+
+    /// A key written twice is ambiguous (Python's json keeps the last, other
+    /// readers the first); the config is refused naming the key.
+    @Test func aDuplicateKeyIsRefusedByName() throws {
+        let json = v5.replacingOccurrences(of: #""hidden_size": 576,"#, with: #""hidden_size": 576, "hidden_size": 640,"#)
+        do {
+            _ = try decode(json)
+            Issue.record("a duplicated hidden_size was accepted")
+        } catch let LlamaError.unreadableConfig(_, reason) {
+            #expect(reason.contains("hidden_size"))
+        }
+    }
+
     /// Llama 3.1/3.2's rope_scaling, checked against the values transformers'
     /// `_compute_llama3_parameters` gives for head_dim 64, theta 500000,
     /// factor 32, low 1, high 4, original 8192 (computed once with the
