@@ -5,7 +5,7 @@
 // Dependency flow is one-way (see README "Layout"):
 //   COpenBLAS, CKernels → Kernels → LoRA → Llama → (Serving) → Daemon → lorad
 //   SafeTensors → LoRA, Llama          Tokenization → Serving
-//   OrderedJSON → SafeTensors, LoRA, Llama, Tokenization, Registry, Daemon (the one JSON reader)
+//   OrderedJSON → SafeTensors, LoRA, Llama, Tokenization, Registry, Daemon, ChatTemplate (the one JSON reader)
 //   CSQLite → Registry → Daemon        HTTP1 → Daemon
 //   AdapterNaming → Registry, Serving (the one rule for an adapter's name)
 //   Metrics → Daemon (Prometheus client)  Systemd → lorad (sd_notify, signals)
@@ -58,6 +58,7 @@ let package = Package(
         .target(name: "SafeTensors", dependencies: ["OrderedJSON"]),
         .target(name: "OrderedJSON"),
         .target(name: "Tokenization", dependencies: ["OrderedJSON"]),
+        .target(name: "ChatTemplate", dependencies: ["OrderedJSON"]),
         .target(name: "LoRA", dependencies: ["Kernels", "SafeTensors", "OrderedJSON"], swiftSettings: optimizedEvenInDebug),
         .target(name: "Llama", dependencies: ["Kernels", "SafeTensors", "LoRA", "OrderedJSON"], swiftSettings: optimizedEvenInDebug),
         .target(name: "AdapterNaming"),
@@ -78,6 +79,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "SafeTensors"]),
         .testTarget(name: "OrderedJSONTests", dependencies: ["OrderedJSON"]),
+        .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate", "OrderedJSON", "TestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "OrderedJSON", "Llama", "SafeTensors", "TestSupport"]),
