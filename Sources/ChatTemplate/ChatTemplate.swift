@@ -28,6 +28,7 @@ public struct ChatTemplate: Sendable {
         var lexer = Lexer(source: source)
         var parser = Parser(tokens: try lexer.tokenize(), maxDepth: limits.maxParseDepth)
         body = try parser.parseTemplate()
+        try FilterNameCheck().check(body)
         var names = NameCollector()
         names.visit(body)
         referencedVariables = names.loaded

@@ -6,6 +6,7 @@ enum Conversions {
     /// separators allowed), then as a float ("42.23" → 42), else `default`.
     static func toInt(_ value: Value, default fallback: Value, base: Value) throws -> Value {
         switch value {
+        case .undefined(let u): throw u.error
         case .bool(let b): return .int(b ? 1 : 0)
         case .int: return value
         case .float(let d):
@@ -60,8 +61,9 @@ enum Conversions {
         return Double(cleaned)
     }
 
-    static func toFloat(_ value: Value) -> Value? {
+    static func toFloat(_ value: Value) throws -> Value? {
         switch value {
+        case .undefined(let u): throw u.error
         case .bool(let b): return .float(b ? 1 : 0)
         case .int(let i): return .float(Double(i))
         case .float: return value

@@ -7,7 +7,7 @@ struct NameCollector {
 
     mutating func visit(_ node: Node) {
         switch node {
-        case .text, .breakLoop, .continueLoop: break
+        case .text, .breakLoop, .continueLoop, .needsLoader: break
         case .output(let e, _): visit(e)
         case .conditional(let branches, let otherwise):
             for b in branches { visit(b.test); visit(b.body) }

@@ -23,6 +23,9 @@ indirect enum Node: Sendable {
     case scope([Node])
     case breakLoop(SourceLocation)
     case continueLoop(SourceLocation)
+    /// `include`, `import`, `from`, `extends`: they parse, but a chat
+    /// template has no loader, so running one fails (as in transformers).
+    case needsLoader(tag: String, SourceLocation)
 }
 
 /// What `set`, `for` and `with` assign to.

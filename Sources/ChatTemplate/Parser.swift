@@ -168,7 +168,11 @@ struct Parser {
             advance()
             return [tag == "break" ? .breakLoop(token.location) : .continueLoop(token.location)]
         case "extends", "include", "import", "from":
-            throw fail("'\(tag)' is not supported: a chat template cannot load other templates", at: token)
+            advance()
+            _ = try parseExpression()
+            // The rest (`as name`, `import a, b`, `ignore missing`, `with context`) only matters with a loader.
+            while current.kind != .blockEnd && current.kind != .eof { advance() }
+            return [.needsLoader(tag: tag, token.location)]
         default:
             throw fail("Encountered unknown tag '\(tag)'.", at: token)
         }

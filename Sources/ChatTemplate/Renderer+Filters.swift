@@ -9,7 +9,12 @@ extension Renderer {
         do { return try runFilter(f.name, value, args) } catch let error as TemplateError { throw error.located(f.location) }
     }
 
-    static func hasFilter(_ name: String) -> Bool { filterNames.contains(name) }
+    /// Whether jinja2 has a filter of this name (for `is filter` and the parse-time check).
+    static func hasFilter(_ name: String) -> Bool { filterNames.contains(name) || unsupportedFilters.contains(name) }
+
+    /// jinja2 filters this engine does not implement: they parse, and fail
+    /// when used (none is meaningful in a chat prompt; `random` cannot be reproduced).
+    static let unsupportedFilters: Set<String> = ["filesizeformat", "pprint", "random", "urlencode", "urlize", "wordwrap", "xmlattr"]
 
     private static let filterNames: Set<String> = [
         "abs", "attr", "batch", "capitalize", "center", "count", "d", "default", "dictsort", "e", "escape", "first",
@@ -28,6 +33,8 @@ extension Renderer {
         case "length", "count":
             try args.none(name)
             return .int(try length(value))
+        case _ where Renderer.unsupportedFilters.contains(name):
+            throw TemplateError(.type, "the '\(name)' filter is not supported in chat templates")
         case "string":
             try args.none(name)
             if case .string = value { return value }
@@ -61,7 +68,7 @@ extension Renderer {
             return try Conversions.toInt(value, default: slots[0] ?? .int(0), base: slots[1] ?? .int(10))
         case "float":
             let slots = try args.bind(name, ["default"])
-            return Conversions.toFloat(value) ?? (slots[0] ?? .float(0))
+            return try Conversions.toFloat(value) ?? (slots[0] ?? .float(0))
         case "round":
             let slots = try args.bind(name, ["precision", "method"])
             return try Conversions.round(value, precision: slots[0] ?? .int(0), method: slots[1] ?? .string("common"))
@@ -125,7 +132,6 @@ extension Renderer {
         case .list(let items), .tuple(let items): return items.count
         case .dict(let d): return d.count
         case .view(let v): return v.dict.count
-        case .namespace(let ns): return ns.attributes.count
         case .undefined: return 0
         case .loop(let loop): return try loop.length()
         default: throw TemplateError(.type, "object of type '\(value.typeName)' has no len()")

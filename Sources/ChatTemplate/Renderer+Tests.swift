@@ -34,7 +34,7 @@ extension Renderer {
         case "mapping": if case .dict = value { return true } else { return false }
         case "iterable":
             switch value {
-            case .list, .tuple, .dict, .string, .undefined, .loop: return true
+            case .list, .tuple, .dict, .string, .undefined, .loop, .iterator, .view: return true
             default: return false
             }
         case "sequence":
@@ -44,7 +44,7 @@ extension Renderer {
             }
         case "callable":
             switch value {
-            case .macro, .builtin, .method, .loop: return true
+            case .macro, .builtin, .method, .loop, .undefined: return true
             default: return false
             }
         case "odd", "even":
@@ -74,15 +74,15 @@ extension Renderer {
             default: return false
             }
         case "lower", "upper":
-            guard case .string(let s) = value else { return false }
+            // jinja2 tests `str(value)`, so `{'a': 1} is lower` holds.
+            let s = try value.str()
             return name == "lower" ? Methods.isLower(s) : Methods.isUpper(s)
         case "escaped": return false
-        case "filter":
-            guard case .string(let n) = try argument() else { return false }
-            return Renderer.hasFilter(n)
-        case "test":
-            guard case .string(let n) = try argument() else { return false }
-            return Renderer.hasTest(n)
+        case "filter", "test":
+            // The value is the name asked about: `'upper' is filter`.
+            try args.none(name)
+            guard case .string(let n) = value else { return false }
+            return name == "filter" ? Renderer.hasFilter(n) : Renderer.hasTest(n)
         default:
             throw TemplateError(.type, "No test named '\(name)'.")
         }

@@ -153,6 +153,8 @@ final class Renderer {
                 return .breakLoop
             case .continueLoop:
                 return .continueLoop
+            case .needsLoader(let tag, let location):
+                throw TemplateError(.type, "no loader for this environment specified ('\(tag)' needs one)", at: location)
             }
             return .normal
         }
