@@ -8,6 +8,9 @@ struct JSONDump {
     var ensureASCII = false
     /// The indent unit, or nil for one line.
     var indent: String? = nil
+    /// Raised when a container needs indenting (Python builds the indent
+    /// string lazily, so a bad `indent` only fails on lists and dicts).
+    var indentError: TemplateError? = nil
     var itemSeparator = ", "
     var keySeparator = ": "
     var sortKeys = false
@@ -31,10 +34,10 @@ struct JSONDump {
             out += "["
             for (i, item) in items.enumerated() {
                 if i > 0 { out += itemSeparator }
-                newline(&out, level + 1)
+                try newline(&out, level + 1)
                 try write(item, &out, level: level + 1)
             }
-            newline(&out, level)
+            try newline(&out, level)
             out += "]"
         case .dict(let d):
             guard !d.isEmpty else { out += "{}"; return }
@@ -44,19 +47,20 @@ struct JSONDump {
             out += "{"
             for (i, (k, value)) in pairs.enumerated() {
                 if i > 0 { out += itemSeparator }
-                newline(&out, level + 1)
+                try newline(&out, level + 1)
                 quote(k, &out)
                 out += keySeparator
                 try write(value, &out, level: level + 1)
             }
-            newline(&out, level)
+            try newline(&out, level)
             out += "}"
         default:
             throw TemplateError(.type, "Object of type \(v.typeName) is not JSON serializable")
         }
     }
 
-    private func newline(_ out: inout String, _ level: Int) {
+    private func newline(_ out: inout String, _ level: Int) throws {
+        if let indentError { throw indentError }
         guard let indent else { return }
         out += "\n"
         for _ in 0..<level { out += indent }

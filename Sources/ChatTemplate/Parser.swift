@@ -270,6 +270,8 @@ struct Parser {
                 defaults.append(try parseExpression())
             } else if defaults.contains(where: { $0 != nil }) {
                 throw fail("non-default argument follows default argument")
+            } else if names.last == "caller" {
+                throw fail("When defining macros or call blocks the special \"caller\" argument must be omitted or be given a default.")
             } else {
                 defaults.append(nil)
             }

@@ -94,16 +94,16 @@ extension Renderer {
     /// slice rules: negative indexes count from the end, bounds clamp, a
     /// negative step walks backwards, step 0 is an error).
     func slice(_ object: Value, _ start: Value?, _ stop: Value?, _ step: Value?) throws -> Value {
+        // jinja2 compiles a slice to Python's own subscript, so errors propagate (no Undefined fallback).
         if case .undefined(let u) = object { throw u.error }
-        func index(_ v: Value?) -> Int?? {
-            guard let v, !v.isNone else { return .some(nil) }
-            guard v.isIntegerLike, case .int(let i) = v.numericValue else { return nil }
-            return .some(i)
+        func index(_ v: Value?) throws -> Int? {
+            guard let v, !v.isNone else { return nil }
+            guard v.isIntegerLike, case .int(let i) = v.numericValue else {
+                throw TemplateError(.type, "slice indices must be integers or None or have an __index__ method")
+            }
+            return i
         }
-        guard let a = index(start), let b = index(stop), let c = index(step) else {
-            return .missing("slice indices must be integers or None")
-        }
-        let stride = c ?? 1
+        let a = try index(start), b = try index(stop), stride = try index(step) ?? 1
         guard stride != 0 else { throw TemplateError(.value, "slice step cannot be zero") }
         switch object {
         case .list(let items):
@@ -116,8 +116,10 @@ extension Renderer {
             var out = ""
             out.unicodeScalars.append(contentsOf: picked)
             return .string(out)
+        case .dict:
+            throw TemplateError(.type, "unhashable type: 'slice'")
         default:
-            return .missing("'\(Renderer.objectDescription(object))' is not sliceable")
+            throw TemplateError(.type, "'\(object.typeName)' object is not subscriptable")
         }
     }
 

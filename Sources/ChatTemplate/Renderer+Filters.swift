@@ -149,7 +149,9 @@ extension Renderer {
         case .string(let s): dump.indent = s
         case let v where v.isIntegerLike:
             if case .int(let n) = v.numericValue { dump.indent = String(repeating: " ", count: max(0, min(n, 1000))) }
-        default: throw TemplateError(.type, "indent must be an int or a string")
+        case let v:
+            dump.indent = ""
+            dump.indentError = TemplateError(.type, "can't multiply sequence by non-int of type '\(v.typeName)'")
         }
         if dump.indent != nil { dump.itemSeparator = "," }
         if let separators = slots[2], !separators.isNone {

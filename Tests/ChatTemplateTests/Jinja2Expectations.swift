@@ -50,6 +50,34 @@ enum Jinja2Expectations {
         }
     }()
 
+    /// The feature cases whose name starts with `prefix`.
+    static func features(_ prefix: String) -> [Case] { features.filter { $0.name.hasPrefix(prefix) } }
+
+    /// Renders a feature case and compares with jinja2's result.
+    static func checkFeature(_ c: Case) {
+        check(c, Result { () throws(TemplateError) in try ChatTemplate(source: c.template).render(c.variables, date: date) })
+    }
+
+    /// `strftime_now` was pinned to this day when the expectations were made.
+    static let date = TemplateDate(year: 2026, month: 7, day: 26)
+
+    /// Our output equals jinja2's, or we fail where it failed with the
+    /// corresponding error (and `raise_exception`'s exact message).
+    static func check(_ c: Case, _ result: Result<String, TemplateError>) {
+        switch (result, c.expected) {
+        case (.success(let output), let expected?):
+            #expect(output == expected)
+        case (.failure(let error), let expected?):
+            Issue.record("jinja2 rendered \(expected.debugDescription); we failed: \(error)")
+        case (.success(let output), nil):
+            Issue.record("jinja2 failed with \(c.errorType ?? "?"): \(c.error ?? ""); we rendered \(output.debugDescription)")
+        case (.failure(let error), nil):
+            let type = c.errorType ?? "?"
+            #expect(matches(error.kind, pythonError: type), "jinja2: \(type): \(c.error ?? ""); we: \(error)")
+            if type == "raise_exception" { #expect(error.message == c.error) }
+        }
+    }
+
     /// Whether our error kind is the one jinja2's exception class corresponds to.
     static func matches(_ kind: TemplateError.Kind, pythonError type: String) -> Bool {
         switch type {

@@ -304,6 +304,67 @@ def cases():
     for i, t in enumerate(misc):
         add(f"misc-{i}", t, {"messages": MSGS, "tools": TOOLS, "x": {"k": 1}})
 
+
+    # tojson byte-exactness: json.dumps(ensure_ascii=False) with Python's separators.
+    nested = {"z": 1, "a": [1, 2.5, None, True, False, "s"], "m": {"é": "ü", "k": {"deep": [[], {}]}},
+              "esc": "quote\" back\\ nl\n cr\r tab\t bs\b ff\f nul\u0000 us\u001f del\u007f ls\u2028 emoji😀",
+              "num": [0, -0.0, 1e-05, 1e16, 123456789012, 3.14, -2.5e-10, 1e300]}
+    tojson = ["{{ v|tojson }}", "{{ v|tojson(indent=2) }}", "{{ v|tojson(indent=0) }}", "{{ v|tojson(indent='\t') }}",
+              "{{ v|tojson(sort_keys=true) }}", "{{ v|tojson(ensure_ascii=true) }}", "{{ v|tojson(separators=(',', ':')) }}",
+              "{{ v|tojson(indent=2, separators=(', ', ': ')) }}", "{{ v.esc|tojson }}", "{{ v.num|tojson }}",
+              "{{ v.m|tojson(indent=3) }}", "{{ [v.a, v.m]|tojson }}", "{{ v|tojson(indent=-1) }}", "{{ v|tojson(true) }}",
+              "{{ v.a|tojson(indent=1)|length }}", "{{ (v|tojson)[0:20] }}", "{{ v|dictsort|tojson }}"]
+    for i, t in enumerate(tojson):
+        add(f"tojson-{i}", t, {"v": nested})
+    add("tojson-tools-qwen-style", "{% for tool in tools %}\n{{ tool | tojson }}{% endfor %}", {"tools": TOOLS})
+    add("tojson-key-order-from-context", "{{ d|tojson }}", {"d": {"b": 1, "a": 2, "c": {"y": 1, "x": 2}}})
+    add("tojson-duplicate-free-update", "{{ dict(d, a=9)|tojson }}", {"d": {"b": 1, "a": 2}})
+    for i, t in enumerate(["{{ d|tojson }}", "{{ [1]|map('string')|tojson }}", "{{ 'x'|tojson(indent=1.5) }}"]):
+        add(f"tojson-error-{i}", t, {"d": {"k": range(0)} if False else {"k": 1}})
+
+    # Slicing with steps and negative indexes on lists, tuples and strings.
+    seqs = {"l": [0, 1, 2, 3, 4, 5, 6], "s": "abcdefg", "t": [10, 20, 30]}
+    bounds = [None, 0, 1, 3, -1, -3, 7, 10, -10]
+    steps = [None, 1, 2, -1, -2, 3]
+    k = 0
+    for name in ("l", "s"):
+        for a, b, st in itertools.product(bounds[:6], bounds[:6], steps):
+            expr = f"{name}[{'' if a is None else a}:{'' if b is None else b}{'' if st is None else ':' + str(st)}]"
+            add(f"slice-{k}", "{{ " + expr + " }}", seqs)
+            k += 1
+    for i, t in enumerate(["{{ l[-1] }} {{ l[-7] }} {{ l[-8] }}|", "{{ s[-1] }}{{ s[-7] }}", "{{ t[::-1] }}", "{{ l[::0] }}",
+                           "{{ l[1.0:] }}|", "{{ l['a':] }}|", "{{ l[true:] }}", "{{ s[1:][::-1][0] }}", "{{ (l|list)[2:4] }}",
+                           "{{ messages[-2:]|map(attribute='role')|join(',') }}", "{{ l[10:20] }}", "{{ s[::-3] }}"]):
+        add(f"slice-misc-{i}", t, {**seqs, "messages": MSGS})
+
+    # More loop, scope and macro semantics.
+    more = [
+        "{% for x in xs %}{% set ns = namespace(v=x) %}{{ ns.v }}{% endfor %}",
+        "{% set ns = namespace(items=[]) %}{% for x in [1, 2] %}{% set ns.items = ns.items + [x] %}{% endfor %}{{ ns.items }}",
+        "{% macro add(ns) %}{% set ns.n = ns.n + 1 %}{% endmacro %}{% set ns = namespace(n=0) %}{{ add(ns) }}{{ add(ns) }}{{ ns.n }}",
+        "{% for x in {'a': 1, 'b': 2} if x != 'a' %}{{ x }}{% endfor %}",
+        "{% for x in [1, 2, 3] %}{{ loop.changed(x // 2, 'k') }}{% endfor %}",
+        "{% for x in xs %}{% for y in xs %}{{ loop.depth }}{% endfor %}{% endfor %}",
+        "{% for i in range(3) %}{% if i == 1 %}{% continue %}{% endif %}{{ i }}{% else %}never{% endfor %}",
+        "{% for x in xs %}{% set last = loop.last %}{% if last %}L{% endif %}{% endfor %}",
+        "{% set x = 'outer' %}{% macro m(x) %}{{ x }}{% endmacro %}{{ m('arg') }}{{ x }}",
+        "{% macro m() %}{{ caller() }}{% endmacro %}{{ m() }}",
+        "{% macro m(caller) %}{{ caller }}{% endmacro %}{{ m(1) }}",
+        "{% macro outer() %}{% macro inner() %}i{% endmacro %}{{ inner() }}o{% endmacro %}{{ outer() }}{{ inner is defined }}",
+        "{% for m in messages %}{% if m.role == 'user' %}{% set ns_local = m.content %}{% endif %}{% endfor %}[{{ ns_local }}]",
+        "{% set xs2 = xs|reverse %}{{ xs2|list }}{{ xs2|list }}", "{% set it = {'a': 1}.items() %}{{ it|list }}{{ it|list }}",
+        "{{ xs|select('ne', 'b')|list|length }}", "{{ xs|map('upper')|join }}{{ xs|map('upper')|list|length }}",
+        "{% for a in xs %}{% for b in xs if b != a %}{{ a }}{{ b }}{% if not loop.last %},{% endif %}{% endfor %};{% endfor %}",
+        "{% for x in xs %}{{ loop.nextitem }}{% endfor %}", "{{ xs[0] if xs|length > 5 }}|{{ xs|length > 1 and xs[1] }}",
+        "{% set ns = namespace(a=1) %}{% with %}{% set ns.a = 2 %}{% endwith %}{{ ns.a }}",
+        "{%- for message in messages -%}{%- if loop.index0 == 0 and message.role == 'system' -%}{%- set sys = message -%}{%- endif -%}{%- endfor -%}[{{ sys }}]",
+        "{% for x in xs recursive %}{{ x }}{% endfor %}", "{{ messages|rejectattr('role', 'in', ['system', 'tool'])|map(attribute='content')|join('|') }}",
+        "{{ messages|selectattr('content', 'string')|list|length }}", "{% for x in xs|batch(2) %}{{ x }}{% endfor %}",
+        "{{ (xs|join(','))|replace(',', ' & ') }}", "{{ messages|map(attribute='nope')|list }}", "{{ messages|map(attribute='nope', default='-')|join }}",
+    ]
+    for i, t in enumerate(more):
+        add(f"loop-more-{i}", t, {"xs": ["a", "b", "c"], "messages": MSGS})
+
     c.extend(whitespace_matrix())
     return c
 
