@@ -21,6 +21,8 @@ import PackageDescription
 /// The numeric hot paths (SIMD loops in Kernels, LoRA and Llama) are compiled
 /// with -O even in debug builds: unoptimised SIMD code is ~50× slower, which
 /// would make the fidelity tests (hundreds of forward passes) take minutes.
+/// ChatTemplate too: its tests render thousands of templates, and its
+/// stack guard expects release-sized frames.
 let optimizedEvenInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 /// Kernels' SIMD8 loops (BatchedGEMV) need AVX2 + FMA to beat the memory
@@ -48,6 +50,7 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite"),
         .systemLibrary(name: "CPUHints", path: "Sources/CPUHints"),
+        .systemLibrary(name: "CThreadStack", path: "Sources/CThreadStack"),
 
         // Our own C: the x86-64 SIMD kernels, one function per instruction
         // set (per-function target attributes) so AVX2 and AVX-512 live in
@@ -58,7 +61,7 @@ let package = Package(
         .target(name: "SafeTensors", dependencies: ["OrderedJSON"]),
         .target(name: "OrderedJSON"),
         .target(name: "Tokenization", dependencies: ["OrderedJSON"]),
-        .target(name: "ChatTemplate", dependencies: ["OrderedJSON"]),
+        .target(name: "ChatTemplate", dependencies: ["OrderedJSON", "CThreadStack"], swiftSettings: optimizedEvenInDebug),
         .target(name: "LoRA", dependencies: ["Kernels", "SafeTensors", "OrderedJSON"], swiftSettings: optimizedEvenInDebug),
         .target(name: "Llama", dependencies: ["Kernels", "SafeTensors", "LoRA", "OrderedJSON"], swiftSettings: optimizedEvenInDebug),
         .target(name: "AdapterNaming"),

@@ -80,6 +80,6 @@ enum BraceFormat {
         default: throw TemplateError(.value, "Unknown conversion specifier \(conversion!)")
         }
         let resolvedSpec = spec.contains("{") ? try render(spec, args, r, &auto, depth: depth + 1) : String(spec)
-        return try FormatSpec(resolvedSpec).apply(value)
+        return try FormatSpec(resolvedSpec, maxWidth: r.limits.maxOutputBytes).apply(value)
     }
 }

@@ -13,7 +13,8 @@ struct FormatSpec {
     var precision: Int? = nil
     var type: Character? = nil
 
-    init(_ spec: String) throws {
+    /// - Parameter maxWidth: the widest field allowed (the renderer's string bound).
+    init(_ spec: String, maxWidth: Int = Int.max) throws {
         let chars = Array(spec)
         var i = 0
         if chars.count >= 2, "<>=^".contains(chars[1]) {
@@ -26,7 +27,7 @@ struct FormatSpec {
         if i < chars.count, chars[i] == "0" { zeroPad = true; i += 1 }
         var digits = ""
         while i < chars.count, chars[i].isASCII, chars[i].isNumber { digits.append(chars[i]); i += 1 }
-        width = Int(digits) ?? 0
+        width = digits.isEmpty ? 0 : (Int(digits) ?? Int.max)
         if i < chars.count, chars[i] == "," || chars[i] == "_" { grouping = chars[i]; i += 1 }
         if i < chars.count, chars[i] == "." {
             i += 1
@@ -37,6 +38,9 @@ struct FormatSpec {
         }
         if i < chars.count { type = chars[i]; i += 1 }
         guard i == chars.count else { throw TemplateError(.value, "Invalid format specifier '\(spec)'") }
+        guard width <= maxWidth else {
+            throw TemplateError(.limit(.outputBytes), "a field of width \(width) exceeds the limit of \(maxWidth) bytes")
+        }
     }
 
     /// `format(value, spec)`.

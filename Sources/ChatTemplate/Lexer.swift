@@ -116,7 +116,16 @@ struct Lexer {
     /// Length of the Python whitespace run starting at `i`.
     private func whitespaceRun(at i: Int) -> Int {
         var j = i
-        while j < src.count, let (scalar, width) = scalar(at: j), PyString.isSpace(scalar) { j += width }
+        while j < src.count {
+            let b = src[j]
+            if b < 0x80 {
+                guard PyString.isSpace(Unicode.Scalar(b)) else { break }
+                j += 1
+            } else {
+                guard let (scalar, width) = scalar(at: j), PyString.isSpace(scalar) else { break }
+                j += width
+            }
+        }
         return j - i
     }
 
@@ -127,9 +136,13 @@ struct Lexer {
         return (s, UTF8.width(s))
     }
 
-    private func hasPrefix(_ s: String, at i: Int) -> Bool {
-        let p = Array(s.utf8)
-        return i + p.count <= src.count && src[i..<(i + p.count)].elementsEqual(p)
+    private func hasPrefix(_ s: StaticString, at i: Int) -> Bool {
+        let n = s.utf8CodeUnitCount
+        guard i + n <= src.count else { return false }
+        return s.withUTF8Buffer { p in
+            for k in 0..<n where src[i + k] != p[k] { return false }
+            return true
+        }
     }
 
     private mutating func location(_ offset: Int) -> SourceLocation { tracker.location(at: offset) }

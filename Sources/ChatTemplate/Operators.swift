@@ -65,7 +65,7 @@ enum Operators {
         case .string(let s):
             let (bytes, overflow) = s.utf8.count.multipliedReportingOverflow(by: times)
             try r.reserveString(bytes: overflow ? Int.max : bytes)
-            return .string(String(repeating: s, count: times))
+            return .string(PyString.repeated(s, times))
         case .list(let items), .tuple(let items):
             let (slots, overflow) = items.count.multipliedReportingOverflow(by: times)
             try r.reserve(bytes: overflow ? Int.max : slots * 16)

@@ -36,13 +36,16 @@ extension Parser {
     }
 
     private mutating func parseConditional() throws(TemplateError) -> Expr {
-        try enter()
-        defer { leave() }
         var location = current.location
         var expr = try parseOr()
         while skipName("if") {
             let test = try parseOr()
-            let otherwise = skipName("else") ? try parseConditional() : nil
+            var otherwise: Expr? = nil
+            if skipName("else") {
+                try enter()
+                defer { leave() }
+                otherwise = try parseConditional()
+            }
             expr = .conditional(test: test, then: expr, otherwise: otherwise, location)
             location = current.location
         }

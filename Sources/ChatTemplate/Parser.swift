@@ -10,6 +10,7 @@ struct Parser {
     private var tagStack: [String] = []
     /// How many `for` bodies enclose the current point in this macro (for `break`/`continue`).
     private var loopDepth = 0
+    private let stack = StackGuard()
 
     init(tokens: [Token], maxDepth: Int) {
         self.tokens = tokens
@@ -66,7 +67,7 @@ struct Parser {
     /// Counts one level of nesting; callers decrement with `leave()`.
     mutating func enter() throws(TemplateError) {
         depth += 1
-        if depth > maxDepth {
+        if depth > maxDepth || !stack.hasRoom() {
             throw TemplateError(.limit(.parseDepth), "template nests deeper than \(maxDepth) levels", at: current.location)
         }
     }

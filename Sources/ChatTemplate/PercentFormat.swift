@@ -40,7 +40,7 @@ enum PercentFormat {
                 }
                 var digits = ""
                 while i < chars.count, chars[i].isASCII, chars[i].isNumber { digits.append(chars[i]); i += 1 }
-                return Int(digits)
+                return digits.isEmpty ? nil : (Int(digits) ?? Int.max)
             }
             var width = try number() ?? 0
             if width < 0 { flags.insert("-"); width = -width }
@@ -59,6 +59,9 @@ enum PercentFormat {
                 usedMapping = true
             } else {
                 value = try take()
+            }
+            guard width <= r.limits.maxOutputBytes else {
+                throw TemplateError(.limit(.outputBytes), "a field of width \(width) exceeds the limit of \(r.limits.maxOutputBytes) bytes")
             }
             out += try convert(value, conversion, flags: flags, width: width, precision: precision)
             try r.reserveString(bytes: out.utf8.count)

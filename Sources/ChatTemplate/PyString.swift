@@ -90,6 +90,18 @@ enum PyString {
         s.utf8.count >= suffix.utf8.count && s.utf8.reversed().starts(with: suffix.utf8.reversed())
     }
 
+    /// `s * n` (n ≥ 0), built by doubling copies of the bytes.
+    static func repeated(_ s: String, _ times: Int) -> String {
+        let unit = Array(s.utf8)
+        guard times > 0, !unit.isEmpty else { return "" }
+        var bytes = [UInt8]()
+        bytes.reserveCapacity(unit.count * times)
+        bytes.append(contentsOf: unit)
+        while bytes.count * 2 <= unit.count * times { bytes.append(contentsOf: bytes) }
+        bytes.append(contentsOf: bytes[0..<(unit.count * times - bytes.count)])
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// `s.count(sub)`: non-overlapping occurrences.
     static func count(_ s: String, _ sub: String) -> Int {
         let h = Array(s.utf8), n = Array(sub.utf8)

@@ -188,9 +188,12 @@ extension Renderer {
         case .string(let w): unit = w
         default:
             guard case .int(let n) = width.numericValue else { throw TemplateError(.type, "indent width must be an int or a string") }
+            try reserveString(bytes: max(0, n))
             unit = String(repeating: " ", count: max(0, n))
         }
-        try reserveString(bytes: s.utf8.count * (1 + unit.utf8.count))
+        let lineCount = s.utf8.reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+        let (extra, overflow) = lineCount.multipliedReportingOverflow(by: unit.utf8.count)
+        try reserveString(bytes: overflow ? Int.max : s.utf8.count + extra)
         let lines = PyString.splitLines(s + "\n", keepEnds: false)
         var rv: String
         if blank {

@@ -9,6 +9,7 @@ final class Renderer {
     private var depth = 0
     private var callDepth = 0
     private var allocated = 0
+    private let stack = StackGuard()
 
     init(limits: TemplateLimits, date: TemplateDate) {
         self.limits = limits
@@ -61,16 +62,22 @@ final class Renderer {
         return .list(items)
     }
 
-    /// Runs `body` one evaluator level deeper (a stack guard).
+    /// One evaluator level deeper; refused beyond `maxEvaluationDepth` or
+    /// when the thread's stack is nearly used up. Pair with `leave()`.
     @inline(__always)
-    func nested<T>(_ body: () throws -> T) throws -> T {
+    func enter() throws {
         depth += 1
-        defer { depth -= 1 }
-        if depth > limits.maxEvaluationDepth {
-            throw TemplateError(.limit(.evaluationDepth), "evaluation nested deeper than \(limits.maxEvaluationDepth) levels")
+        if depth > limits.maxEvaluationDepth || !stack.hasRoom() {
+            let reached = depth
+            depth -= 1
+            throw TemplateError(.limit(.evaluationDepth), reached > limits.maxEvaluationDepth
+                ? "evaluation nested deeper than \(limits.maxEvaluationDepth) levels"
+                : "evaluation nested too deeply for this thread's stack (at \(reached) levels)")
         }
-        return try body()
     }
+
+    @inline(__always)
+    func leave() { depth -= 1 }
 
     /// Runs `body` as a macro or recursive-loop call.
     func asCall<T>(_ body: () throws -> T) throws -> T {
@@ -107,57 +114,85 @@ final class Renderer {
         return .normal
     }
 
+    // Each statement kind is its own function so that the frame of this
+    // recursive dispatcher stays small (the stack guard counts on it).
     private func exec(_ node: Node, _ scope: Scope, _ out: inout String) throws -> Flow {
         try charge()
-        return try nested {
-            switch node {
-            case .text(let s):
-                try emit(s, into: &out)
-            case .output(let e, let location):
-                do { try emit(try eval(e, scope).str(), into: &out) } catch let error as TemplateError { throw error.located(location) }
-            case .conditional(let branches, let otherwise):
-                for branch in branches where try eval(branch.test, scope).isTruthy {
-                    return try exec(branch.body, scope, &out)
-                }
-                return try exec(otherwise, scope, &out)
-            case .forLoop(let loop):
-                try runLoop(loop, scope, &out, iterable: nil, depth0: 0)
-            case .assign(let target, let e, let location):
-                do { try assign(target, try eval(e, scope), scope) } catch let error as TemplateError { throw error.located(location) }
-            case .assignBlock(let target, let filters, let body, let location):
-                do {
-                    var value = Value.string(try capture(body, Scope(parent: scope)))
-                    for f in filters { value = try applyFilter(f, to: value, scope) }
-                    try assign(target, value, scope)
-                } catch let error as TemplateError { throw error.located(location) }
-            case .macro(let definition):
-                scope.set(definition.name, .macro(Macro(definition, closure: scope)))
-            case .callBlock(let block):
-                let caller = Macro(block.caller, closure: scope)
-                guard case .call(let callee, let args, let location) = block.call else { return .normal }
-                do {
-                    let result = try call(callee, args, scope, extraKeyword: ("caller", .macro(caller)))
-                    try emit(try result.str(), into: &out)
-                } catch let error as TemplateError { throw error.located(location) }
-            case .filterBlock(let filters, let body):
-                var value = Value.string(try capture(body, Scope(parent: scope)))
-                for f in filters { value = try applyFilter(f, to: value, scope) }
-                try emit(try value.str(), into: &out)
-            case .with(let assignments, let body):
-                let inner = Scope(parent: scope)
-                for a in assignments { try assign(a.target, try eval(a.value, scope), inner) }
-                return try exec(body, inner, &out)
-            case .scope(let body):
-                return try exec(body, Scope(parent: scope), &out)
-            case .breakLoop:
-                return .breakLoop
-            case .continueLoop:
-                return .continueLoop
-            case .needsLoader(let tag, let location):
-                throw TemplateError(.type, "no loader for this environment specified ('\(tag)' needs one)", at: location)
+        try enter()
+        defer { leave() }
+        switch node {
+        case .text(let s):
+            try emit(s, into: &out)
+        case .output(let e, let location):
+            try execOutput(e, location, scope, &out)
+        case .conditional(let branches, let otherwise):
+            for branch in branches where try eval(branch.test, scope).isTruthy {
+                return try exec(branch.body, scope, &out)
             }
-            return .normal
+            return try exec(otherwise, scope, &out)
+        case .forLoop(let loop):
+            try runLoop(loop, scope, &out, iterable: nil, depth0: 0)
+        case .assign(let target, let e, let location):
+            try execAssign(target, e, location, scope)
+        case .assignBlock(let target, let filters, let body, let location):
+            try execAssignBlock(target, filters, body, location, scope)
+        case .macro(let definition):
+            scope.set(definition.name, .macro(Macro(definition, closure: scope)))
+        case .callBlock(let block):
+            try execCallBlock(block, scope, &out)
+        case .filterBlock(let filters, let body):
+            try execFilterBlock(filters, body, scope, &out)
+        case .with(let assignments, let body):
+            let inner = Scope(parent: scope)
+            for a in assignments { try assign(a.target, try eval(a.value, scope), inner) }
+            return try exec(body, inner, &out)
+        case .scope(let body):
+            return try exec(body, Scope(parent: scope), &out)
+        case .breakLoop:
+            return .breakLoop
+        case .continueLoop:
+            return .continueLoop
+        case .needsLoader(let tag, let location):
+            throw TemplateError(.type, "no loader for this environment specified ('\(tag)' needs one)", at: location)
         }
+        return .normal
+    }
+
+    @inline(never)
+    private func execOutput(_ e: Expr, _ location: SourceLocation, _ scope: Scope, _ out: inout String) throws {
+        do { try emit(try eval(e, scope).str(), into: &out) } catch let error as TemplateError { throw error.located(location) }
+    }
+
+    @inline(never)
+    private func execAssign(_ target: AssignTarget, _ e: Expr, _ location: SourceLocation, _ scope: Scope) throws {
+        do { try assign(target, try eval(e, scope), scope) } catch let error as TemplateError { throw error.located(location) }
+    }
+
+    @inline(never)
+    private func execAssignBlock(_ target: AssignTarget, _ filters: [FilterCall], _ body: [Node],
+                                 _ location: SourceLocation, _ scope: Scope) throws {
+        do {
+            var value = Value.string(try capture(body, Scope(parent: scope)))
+            for f in filters { value = try applyFilter(f, to: value, scope) }
+            try assign(target, value, scope)
+        } catch let error as TemplateError { throw error.located(location) }
+    }
+
+    @inline(never)
+    private func execCallBlock(_ block: CallBlock, _ scope: Scope, _ out: inout String) throws {
+        let caller = Macro(block.caller, closure: scope)
+        guard case .call(let callee, let args, let location) = block.call else { return }
+        do {
+            let result = try call(callee, args, scope, extraKeyword: ("caller", .macro(caller)))
+            try emit(try result.str(), into: &out)
+        } catch let error as TemplateError { throw error.located(location) }
+    }
+
+    @inline(never)
+    private func execFilterBlock(_ filters: [FilterCall], _ body: [Node], _ scope: Scope, _ out: inout String) throws {
+        var value = Value.string(try capture(body, Scope(parent: scope)))
+        for f in filters { value = try applyFilter(f, to: value, scope) }
+        try emit(try value.str(), into: &out)
     }
 
     /// Renders `body` into a string of its own (block `set`, `{% filter %}`, macro bodies).

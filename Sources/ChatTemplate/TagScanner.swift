@@ -4,9 +4,8 @@ struct TagScanner {
     let src: [UInt8]
     var pos: Int
 
-    private static let operators = ["**", "//", "==", "!=", ">=", "<=",
-                                    "+", "-", "/", "*", "%", "~", "[", "]", "(", ")", "{", "}",
-                                    ">", "<", "=", ".", ":", "|", ",", ";"]
+    private static let twoByteOperators: Set<String> = ["**", "//", "==", "!=", ">=", "<="]
+    private static let oneByteOperators = Set("+-/*%~[](){}><=.:|,;".utf8)
 
     /// The token at `pos` and where it ends, or nil if no rule matches.
     mutating func next() throws(TemplateError) -> (Token.Kind, Int)? {
@@ -24,17 +23,19 @@ struct TagScanner {
                 throw TemplateError(.syntax, error.message)
             }
         }
-        for op in TagScanner.operators where hasPrefix(op) { return (.op(op), pos + op.utf8.count) }
+        // Longest operator first, as jinja2's operator regex is sorted by length.
+        if pos + 1 < src.count {
+            let two = String(decoding: src[pos...(pos + 1)], as: UTF8.self)
+            if TagScanner.twoByteOperators.contains(two) { return (.op(two), pos + 2) }
+        }
+        if TagScanner.oneByteOperators.contains(src[pos]) {
+            return (.op(String(decoding: src[pos...pos], as: UTF8.self)), pos + 1)
+        }
         return nil
     }
 
     private func byte(_ i: Int) -> UInt8? { i < src.count ? src[i] : nil }
     private func isDigit(_ i: Int) -> Bool { byte(i).map { $0 >= 48 && $0 <= 57 } ?? false }
-
-    private func hasPrefix(_ s: String) -> Bool {
-        let p = Array(s.utf8)
-        return pos + p.count <= src.count && src[pos..<(pos + p.count)].elementsEqual(p)
-    }
 
     /// `(\d+_)*\d+` from `i`: digits with single underscores between them.
     private func digitGroups(from i: Int) -> Int? {
@@ -109,6 +110,15 @@ struct TagScanner {
         var j = pos
         var first = true
         while j < src.count {
+            let b = src[j]
+            if b < 0x80 {
+                // ASCII: letters, `_`, and digits after the first character.
+                let letter = (b | 0x20) >= 97 && (b | 0x20) <= 122 || b == 95
+                guard letter || (!first && b >= 48 && b <= 57) else { break }
+                first = false
+                j += 1
+                continue
+            }
             var it = src[j...].makeIterator()
             var decoder = UTF8()
             guard case .scalarValue(let s) = decoder.decode(&it) else { break }

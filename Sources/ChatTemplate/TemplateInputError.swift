@@ -3,5 +3,10 @@ public struct TemplateInputError: Error, Sendable, Equatable, CustomStringConver
     public let member: String
     public let expected: String
 
+    public init(member: String, expected: String) {
+        self.member = member
+        self.expected = expected
+    }
+
     public var description: String { "'\(member)' must be \(expected)" }
 }
