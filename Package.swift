@@ -73,7 +73,7 @@ let package = Package(
         .target(name: "Daemon", dependencies: ["Kernels", "OrderedJSON", "HTTP1", "Registry", "Serving", "LoRA", "Llama", "Tokenization", "SafeTensors", "Metrics"]),
         // Argument parsing, subcommand dispatch and output shared by both executables.
         .target(name: "CLI", dependencies: ["Daemon"]),
-        .executableTarget(name: "lorad", dependencies: ["AdapterNaming", "CLI", "Daemon", "Registry", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels", "Systemd"]),
+        .executableTarget(name: "lorad", dependencies: ["AdapterNaming", "CLI", "Daemon", "Registry", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels", "Systemd", "ChatTemplate", "OrderedJSON"]),
         // `lorad-bench`: the benchmarks, kept out of the daemon binary.
         .executableTarget(name: "Bench", dependencies: ["CLI", "Daemon", "HTTP1", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels"]),
 
@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "TestSupport"]),
         .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Kernels", "OrderedJSON", "SafeTensors", "LoRA", "TestSupport", "HTTP1", "Registry", "Serving"]),
         // Every test that runs the built `lorad` binary (`LoradBinary`, `LoradProcess`).
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Llama", "LoRA", "Registry", "SafeTensors"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Llama", "LoRA", "Registry", "SafeTensors", "OrderedJSON"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -12,6 +12,7 @@ commands:
   adapters   list the registry's adapters (`lorad adapters list`)
   check-config  validate a configuration file without starting
   merge      fold LoRA adapters into the base weights and write a model folder
+  template   render a chat template with a conversation (`lorad template render`)
   help       this text
 
 Run `lorad <command> --help` for a command's options.
@@ -23,4 +24,5 @@ Subcommands(program: "lorad", usage: usage, commands: [
     "check-config": (CheckConfigCommand.usage, CheckConfigCommand.run),
     "serve": (ServeCommand.usage, ServeCommand.run),
     "adapters": (AdaptersCommand.usage, AdaptersCommand.run),
+    "template": (TemplateCommand.usage, TemplateCommand.run),
 ]).main()
