@@ -75,7 +75,7 @@ let package = Package(
         .target(name: "CLI", dependencies: ["Daemon"]),
         .executableTarget(name: "lorad", dependencies: ["AdapterNaming", "CLI", "Daemon", "Registry", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels", "Systemd", "ChatTemplate", "OrderedJSON"]),
         // `lorad-bench`: the benchmarks, kept out of the daemon binary.
-        .executableTarget(name: "Bench", dependencies: ["CLI", "Daemon", "HTTP1", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels"]),
+        .executableTarget(name: "Bench", dependencies: ["CLI", "Daemon", "HTTP1", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels", "ChatTemplate", "OrderedJSON"]),
 
         // Test-only helper: locates the repository's fixtures from #filePath so
         // tests run from a fresh clone with nothing outside the repository.

@@ -13,6 +13,7 @@ commands:
           machine's bandwidth and sgemm peak
   serve   the daemon over HTTP (upload latency, HTTP vs engine throughput, merge download)
   http    the HTTP/1.1 server alone on a trivial route (for scripts/bench-http.sh)
+  template  chat-template rendering: parse once, render a 10-message conversation with tools
   help    this text
 
 Run `lorad-bench <command> --help` for a command's options.
@@ -22,4 +23,5 @@ Subcommands(program: "lorad-bench", usage: usage, commands: [
     "model": (BenchCommand.usage, BenchCommand.run),
     "serve": (ServeBench.usage, ServeBench.run),
     "http": (HTTPBenchCommand.usage, HTTPBenchCommand.run),
+    "template": (TemplateBench.usage, TemplateBench.run),
 ]).main()

@@ -11,7 +11,8 @@
 #include <stdint.h>
 
 /// The lowest address of the calling thread's stack (stacks grow down on
-/// every platform lorad runs on), or 0 if it cannot be determined.
+/// every platform lorad runs on), or 0 if it cannot be determined. Costly
+/// for the main thread (glibc reads /proc/self/maps): callers cache it.
 static inline uintptr_t lorad_thread_stack_low(void) {
 #if defined(__APPLE__)
     pthread_t self = pthread_self();
@@ -20,10 +21,12 @@ static inline uintptr_t lorad_thread_stack_low(void) {
     pthread_attr_t attributes;
     void *address = 0;
     size_t size = 0;
-    if (pthread_getattr_np(pthread_self(), &attributes) != 0) return 0;
-    int ok = pthread_attr_getstack(&attributes, &address, &size) == 0;
-    pthread_attr_destroy(&attributes);
-    return ok ? (uintptr_t)address : 0;
+    uintptr_t low = 0;
+    if (pthread_getattr_np(pthread_self(), &attributes) == 0) {
+        if (pthread_attr_getstack(&attributes, &address, &size) == 0) low = (uintptr_t)address;
+        pthread_attr_destroy(&attributes);
+    }
+    return low;
 #endif
 }
 

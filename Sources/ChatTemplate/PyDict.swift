@@ -14,6 +14,29 @@ struct PyDict: Sendable {
 
     init() {}
 
+    /// A dict of these pairs in order; a repeated key keeps its first
+    /// position and its last value. Keys must be hashable.
+    init(_ pairs: [(Value, Value)]) {
+        // JSON objects almost never repeat a key: build directly, and fall
+        // back to insertion one by one only when a repeat is found.
+        keys = pairs.map(\.0)
+        values = pairs.map(\.1)
+        var repeated = false
+        if keys.count > PyDict.indexThreshold {
+            var built: [DictKey: Int] = [:]
+            for (i, k) in keys.enumerated() where built.updateValue(i, forKey: DictKey(unchecked: k)) != nil { repeated = true }
+            index = repeated ? nil : built
+        } else {
+            outer: for i in keys.indices {
+                for j in 0..<i where Value.keyEqual(keys[i], keys[j]) { repeated = true; break outer }
+            }
+        }
+        if repeated {
+            self = PyDict()
+            for (k, v) in pairs { set(k, v) }
+        }
+    }
+
     var count: Int { keys.count }
     var isEmpty: Bool { keys.isEmpty }
 

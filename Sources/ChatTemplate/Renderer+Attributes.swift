@@ -33,6 +33,14 @@ extension Renderer {
     /// later), a namespace attribute, a loop property; nil if it has none.
     private func attribute(_ object: Value, _ name: String) throws -> Value? {
         switch object {
+        case .dict:
+            // The hot case (`message.role`): most names are not dict methods.
+            switch name {
+            case "keys", "values", "items", "get", "copy": return .method(receiver: object, name: name)
+            case "clear", "pop", "popitem", "setdefault", "update":
+                return .undefined(Undefined(hint: "access to attribute '\(name)' of 'dict' object is unsafe.", unsafe: true))
+            default: return nil
+            }
         case .namespace(let ns):
             return ns[name]
         case .loop(let loop):

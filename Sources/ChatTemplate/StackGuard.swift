@@ -1,4 +1,17 @@
 import CThreadStack
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Per-thread cache of the stack's low end (asking costs a read of
+/// /proc/self/maps on the main thread; a thread's stack never moves).
+private let stackLowKey: pthread_key_t = {
+    var key = pthread_key_t()
+    pthread_key_create(&key, nil)
+    return key
+}()
 
 /// Knows where the current thread's stack ends, so the recursive parser and
 /// evaluator stop with an error before they overflow it, whatever thread
@@ -13,7 +26,14 @@ struct StackGuard {
     private static let margin: UInt = 128 * 1024
 
     init() {
-        let low = UInt(lorad_thread_stack_low())
+        // Stored as low + 1, so that "asked, unknown" (1) differs from "not asked yet" (nil).
+        var low: UInt
+        if let stored = pthread_getspecific(stackLowKey) {
+            low = UInt(bitPattern: stored) - 1
+        } else {
+            low = UInt(lorad_thread_stack_low())
+            pthread_setspecific(stackLowKey, UnsafeRawPointer(bitPattern: low + 1))
+        }
         floor = low == 0 ? 0 : low + StackGuard.margin
     }
 

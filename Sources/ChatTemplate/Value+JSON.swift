@@ -14,9 +14,7 @@ extension Value {
         case .string(let s): self = .string(s)
         case .array(let items): self = .list(items.map(Value.init(json:)))
         case .object(let members):
-            var d = PyDict()
-            for (k, v) in members { d.set(.string(k), Value(json: v)) }
-            self = .dict(d)
+            self = .dict(PyDict(members.map { (Value.string($0.key), Value(json: $0.value)) }))
         }
     }
 }
