@@ -26,7 +26,7 @@ import TestSupport
         let dir = try Fixtures.temporaryDirectory("lorad-template")
         defer { try? FileManager.default.removeItem(at: dir) }
         let context = dir.appendingPathComponent("case.json")
-        try JSONText.write(golden).write(to: context, atomically: true, encoding: .utf8)
+        try golden.serialized().write(to: context, atomically: true, encoding: .utf8)
         let template = Self.corpus.appendingPathComponent(try #require(golden["template_file"]?.stringValue))
         var args = ["template", "render", "--template", template.path, "--context", context.path]
         if let now { args += ["--now", now] }
