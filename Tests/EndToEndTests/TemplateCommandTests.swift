@@ -22,7 +22,7 @@ import TestSupport
         })
     }
 
-    private func render(_ golden: JSONValue, now: String? = "2026-07-26") throws -> (status: Int32, stdout: String, stderr: String) {
+    private func render(_ golden: JSONValue, now: String? = "2026-07-26") throws -> ExternalTool.Result {
         let dir = try Fixtures.temporaryDirectory("lorad-template")
         defer { try? FileManager.default.removeItem(at: dir) }
         let context = dir.appendingPathComponent("case.json")
