@@ -6,13 +6,10 @@ import TestSupport
 /// lorad's own metric families read back by the Prometheus Python client's
 /// parser (`PrometheusReferenceParser`).
 @Suite struct ServerMetricsParserTests {
-    typealias ParsedFamily = PrometheusReferenceParser.ParsedFamily
-    static let script = PrometheusReferenceParser.script
-
-    @Test(.enabled(if: ExternalTool.pythonWithPrometheusClient() != nil,
+    @Test(.enabled(if: PrometheusReferenceParser.python != nil,
                    "needs python3 with prometheus_client (pip install prometheus_client)"))
     func theServerMetricsParseWithBoundedAdapterSeries() throws {
-        let python = try #require(ExternalTool.pythonWithPrometheusClient())
+        let python = try #require(PrometheusReferenceParser.python)
         let metrics = try ServerMetrics(adapterSeriesLimit: 3, buildInfo: ["version": "test", "commit": "abc123"])
         for i in 0..<10 {
             let label = metrics.adapterLabel("adapter-\(i % 6)")
@@ -23,9 +20,7 @@ import TestSupport
         metrics.completions.increment(labels: [metrics.adapterLabel(nil)])
         metrics.httpRequests.increment(labels: ["/v1/completions", "POST", "200"])
         metrics.batchSize.observe(3)
-        let result = try ExternalTool.run(python, ["-c", Self.script], stdin: metrics.registry.exposition())
-        #expect(result.status == 0, "\(result.stderr)")
-        let families = try JSONDecoder().decode([ParsedFamily].self, from: Data(result.stdout.utf8))
+        let families = try PrometheusReferenceParser.parse(metrics.registry.exposition(), python: python)
         let completions = try #require(families.first { $0.name == "lorad_completions" })
         let labels = Set(completions.samples.compactMap { $0.labels["adapter"] })
         #expect(labels.count <= 3 + 2)   // three adapters, "other", "base"

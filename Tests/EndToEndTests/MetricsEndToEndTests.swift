@@ -16,9 +16,7 @@ import TestSupport
     static func scrape(_ daemon: LoradProcess, python: String) throws -> (samples: Samples, families: Set<String>) {
         let text = try Curl.get(daemon.baseURL + "/metrics")
         try #require(text.status == 200)
-        let result = try ExternalTool.run(python, ["-c", PrometheusReferenceParser.script], stdin: text.text)
-        try #require(result.status == 0, "prometheus_client rejected /metrics: \(result.stderr)")
-        let families = try JSONDecoder().decode([PrometheusReferenceParser.ParsedFamily].self, from: Data(result.stdout.utf8))
+        let families = try PrometheusReferenceParser.parse(text.text, python: python)
         var samples: Samples = [:]
         for family in families {
             for sample in family.samples { samples[key(sample.name, sample.labels)] = Double(sample.value) }
@@ -26,10 +24,10 @@ import TestSupport
         return (samples, Set(families.map(\.name)))
     }
 
-    @Test(.enabled(if: ExternalTool.pythonWithPrometheusClient() != nil,
+    @Test(.enabled(if: PrometheusReferenceParser.python != nil,
                    "needs python3 with prometheus_client (pip install prometheus_client)"))
     func countersMoveByTheRequestsMadeAndTheStrictParserAcceptsEverything() throws {
-        let python = try #require(ExternalTool.pythonWithPrometheusClient())
+        let python = try #require(PrometheusReferenceParser.python)
         let daemon = try LoradProcess()
         defer { daemon.cleanUp() }
         let adapter = "python-qv-r8"

@@ -23,9 +23,7 @@ import TestSupport
     }
 
     static func parse(_ text: String, python: String) throws -> [String: Family] {
-        let result = try ExternalTool.run(python, ["-c", PrometheusReferenceParser.script], stdin: text)
-        try #require(result.status == 0, "prometheus_client rejected /metrics: \(result.stderr)")
-        let parsed = try JSONDecoder().decode([PrometheusReferenceParser.ParsedFamily].self, from: Data(result.stdout.utf8))
+        let parsed = try PrometheusReferenceParser.parse(text, python: python)
         var families: [String: Family] = [:]
         for f in parsed {
             families[f.name] = Family(type: f.type, samples: f.samples.map { ($0.labels, Double($0.value) ?? .nan) })
@@ -55,10 +53,10 @@ import TestSupport
         return (sample.labels["max_lora"] ?? "", names("running_lora_adapters"), names("waiting_lora_adapters"), sample.value)
     }
 
-    @Test(.enabled(if: ExternalTool.pythonWithPrometheusClient() != nil,
+    @Test(.enabled(if: PrometheusReferenceParser.python != nil,
                    "needs python3 with prometheus_client (pip install prometheus_client)"))
     func runningAndWaitingAdaptersQueueAndKVCacheAreReportedUnderVLLMNames() throws {
-        let python = try #require(ExternalTool.pythonWithPrometheusClient())
+        let python = try #require(PrometheusReferenceParser.python)
         let daemon = try LoradProcess(arguments: ["--max-batch", "4", "--max-loras", "2"])
         defer { daemon.cleanUp() }
         let (a, b, c) = ("adapter-a", "adapter-b", "adapter-c")

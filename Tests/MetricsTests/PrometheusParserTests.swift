@@ -6,13 +6,10 @@ import TestSupport
 /// Cross-checks the exposition with the reference parser of the Prometheus
 /// Python client (`PrometheusReferenceParser`).
 @Suite struct PrometheusParserTests {
-    typealias ParsedFamily = PrometheusReferenceParser.ParsedFamily
-    static let script = PrometheusReferenceParser.script
-
-    @Test(.enabled(if: ExternalTool.pythonWithPrometheusClient() != nil,
+    @Test(.enabled(if: PrometheusReferenceParser.python != nil,
                    "needs python3 with prometheus_client (pip install prometheus_client)"))
     func theReferenceParserReadsBackEverySample() throws {
-        let python = try #require(ExternalTool.pythonWithPrometheusClient())
+        let python = try #require(PrometheusReferenceParser.python)
         let registry = MetricsRegistry()
         let requests = try registry.counter("lorad_requests", help: "Requests by endpoint.", labels: ["endpoint", "adapter"])
         let queue = try registry.gauge("lorad_queue_depth", help: "Requests waiting.")
@@ -25,9 +22,7 @@ import TestSupport
         let observations = [0.0005, 0.003, 0.003, 0.2, 1.5, 100]
         for v in observations { latency.observe(v, labels: [tricky]) }
 
-        let result = try ExternalTool.run(python, ["-c", Self.script], stdin: registry.exposition())
-        #expect(result.status == 0, "\(result.stderr)")
-        let families = try JSONDecoder().decode([ParsedFamily].self, from: Data(result.stdout.utf8))
+        let families = try PrometheusReferenceParser.parse(registry.exposition(), python: python)
         let byName = Dictionary(families.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
 
         let counter = try #require(byName["lorad_requests"])

@@ -44,11 +44,4 @@ public enum ExternalTool {
                       stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
                       stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
     }
-
-    /// python3 with `prometheus_client`, or nil when either is missing.
-    public static func pythonWithPrometheusClient() -> String? {
-        guard let python = find("python3"),
-              let probe = try? run(python, ["-c", "import prometheus_client"]), probe.status == 0 else { return nil }
-        return python
-    }
 }

@@ -28,4 +28,24 @@ public enum PrometheusReferenceParser {
                     "samples": [{"name": s.name, "labels": s.labels, "value": repr(s.value)} for s in f.samples]})
     print(json.dumps(out))
     """
+
+    /// python3 with `prometheus_client`, or nil when either is missing.
+    public static let python: String? = {
+        guard let python = ExternalTool.find("python3"),
+              let probe = try? ExternalTool.run(python, ["-c", "import prometheus_client"]), probe.status == 0 else { return nil }
+        return python
+    }()
+
+    /// The families the reference parser reads from `text`.
+    /// - Throws: `Rejected` (with the parser's stderr) when it refuses the text.
+    public static func parse(_ text: String, python: String) throws -> [ParsedFamily] {
+        let result = try ExternalTool.run(python, ["-c", script], stdin: text)
+        guard result.status == 0 else { throw Rejected(stderr: result.stderr) }
+        return try JSONDecoder().decode([ParsedFamily].self, from: Data(result.stdout.utf8))
+    }
+
+    public struct Rejected: Error, CustomStringConvertible {
+        public let stderr: String
+        public var description: String { "prometheus_client rejected the exposition: \(stderr)" }
+    }
 }
