@@ -130,7 +130,6 @@ enum BenchCommand {
     static func engineSections(model: LlamaModel, folder: URL, base: Double, bound: Double, steps: Int,
                                report: inout BenchReport) throws {
         let c = model.config
-        let shapes = model.weights.linearShapes
         var payloads: [String: AdapterPayload] = [:]
         for i in 0..<16 {
             let files = try SyntheticModel.peftFiles(config: c, kinds: [.q, .v], rank: 8, seed: UInt64(100 + i))
@@ -145,14 +144,14 @@ enum BenchCommand {
             var best = Double.infinity
             for _ in 0..<5 {
                 let start = ContinuousClock.now
-                _ = try AdapterLoader.load(name: name, configJSON: p.configJSON, safetensors: p.weights, base: shapes)
+                _ = try AdapterLoader.load(name: name, configJSON: p.configJSON, safetensors: p.weights, base: model.weights)
                 best = min(best, (ContinuousClock.now - start).seconds)
             }
             report.add("cold load \(name) (\(p.weights.count / 1024) KiB)", "\(format(best * 1000, 2)) ms", "bytes → validated resident F32")
         }
 
         let cache = AdapterCache(source: EngineBench.MemorySource(payloads: payloads), budgetBytes: 1 << 30,
-                                 loader: AdapterCache.validatingLoader(base: shapes))
+                                 loader: AdapterCache.validatingLoader(base: model.weights))
         let spec = try AdapterSpec(parsing: "qv8-0")
         _ = try cache.lease(spec)   // resident
         let hits = 10_000

@@ -7,7 +7,8 @@ import LoRA
 /// The originals of every projection touched are copied once before the
 /// first write — their resident bytes, whatever the format — and `restore()`
 /// copies them back, so un-merging is exact rather than a subtraction that
-/// would leave rounding residue.
+/// would leave rounding residue. They are kept in `weights.unmerged`, so an
+/// adapter load can read W0 (DoRA factors) while a merge is in place.
 ///
 /// Over 16-bit weights the sum is computed in F32 on the widened W0 and
 /// rounded to the resident format (to nearest even) once: each merged
@@ -19,22 +20,24 @@ import LoRA
 /// on this model while `fold` or `restore` runs. Deliberately not Sendable.
 public final class LiveMerge {
     public let weights: LlamaWeights
-    /// Original W0 of every modified projection, its resident bytes: (out, in) each.
-    private var originals: [LinearID: [UInt8]] = [:]
 
     public init(weights: LlamaWeights) {
         self.weights = weights
     }
 
     /// Projections whose W0 currently differs from the checkpoint.
-    public var modified: [LinearID] { originals.keys.sorted() }
+    public var modified: [LinearID] { weights.unmerged.modified }
 
     /// W0 ← W0 + Σ use.weight · module.scale · B·A for every linear the
-    /// adapters target. Throws before changing anything if a module does not
-    /// fit this model, and throws after restoring every original if a merged
-    /// weight is not finite (checked, not assumed: validation bounds scales
-    /// and factors, but a mix of several adapters could still overflow).
+    /// adapters target; a DoRA adapter (alone, weight 1) also scales the rows
+    /// by its factor: W0 ← g ⊙ (W0 + s·B·A) (`LoRAMerge.addDelta`). Throws
+    /// before changing anything if a module does not fit this model or the
+    /// mix cannot be live-merged exactly (`LoRAMerge.checkLiveMergeable`),
+    /// and throws after restoring every original if a merged weight is not
+    /// finite (checked, not assumed: validation bounds scales and factors,
+    /// but a mix of several adapters could still overflow).
     public func fold(_ uses: [AdapterUse]) throws {
+        try LoRAMerge.checkLiveMergeable(uses)
         for use in uses {
             for (id, module) in use.adapter.modules {
                 guard let shape = weights.linear(id)?.shape else {
@@ -48,16 +51,11 @@ public final class LiveMerge {
             }
         }
         for use in uses where use.weight != 0 {
-            for (id, module) in use.adapter.modules.sorted(by: { $0.key < $1.key }) {
-                modify(id) { w, shape in
-                    module.b.withUnsafeBufferPointer { b in
-                        module.a.withUnsafeBufferPointer { a in
-                            // W (out, in) += alpha · B (out, r) · A (r, in)
-                            BLAS.gemmAB(m: shape.outFeatures, n: shape.inFeatures, k: module.rank,
-                                        alpha: use.weight * module.scale, a: b.baseAddress!,
-                                        b: a.baseAddress!, beta: 1, c: w)
-                        }
-                    }
+            for id in use.adapter.modules.keys.sorted() {
+                try modify(id) { w, shape in
+                    // W (out, in) += weight · s · B (out, r) · A (r, in), then × g per row for DoRA.
+                    try LoRAMerge.addDelta(into: UnsafeMutableBufferPointer(start: w, count: shape.outFeatures * shape.inFeatures),
+                                           adapters: [use], id: id)
                 }
             }
         }
@@ -70,20 +68,23 @@ public final class LiveMerge {
 
     /// Runs `body` on a projection's W0 as F32, saving the original first:
     /// in place for F32 weights; for 16-bit ones on a widened copy that is
-    /// then rounded back into the resident format.
+    /// then rounded back into the resident format. Holds `weights.unmerged`'s
+    /// lock meanwhile, so no adapter load reads the projection half-written.
     /// body: (pointer to (out, in) row-major, shape).
-    public func modify(_ id: LinearID, _ body: (UnsafeMutablePointer<Float>, LinearShape) -> Void) {
+    public func modify(_ id: LinearID, _ body: (UnsafeMutablePointer<Float>, LinearShape) throws -> Void) rethrows {
         guard let view = weights.linear(id) else { return }
-        if originals[id] == nil {
-            originals[id] = Array(UnsafeRawBufferPointer(start: view.raw, count: view.byteCount))
+        try weights.unmerged.withLock { originals in
+            if originals[id] == nil {
+                originals[id] = Array(UnsafeRawBufferPointer(start: view.raw, count: view.byteCount))
+            }
+            if view.format == .f32 {
+                try body(view.pointer, view.shape)
+                return
+            }
+            var values = view.values
+            try values.withUnsafeMutableBufferPointer { try body($0.baseAddress!, view.shape) }
+            view.buffer.store(values, at: view.rowOffset * view.shape.inFeatures)
         }
-        if view.format == .f32 {
-            body(view.pointer, view.shape)
-            return
-        }
-        var values = view.values
-        values.withUnsafeMutableBufferPointer { body($0.baseAddress!, view.shape) }
-        view.buffer.store(values, at: view.rowOffset * view.shape.inFeatures)
     }
 
     /// Whether every resident element of `view` is finite (a 16-bit one
@@ -96,10 +97,12 @@ public final class LiveMerge {
 
     /// Puts every modified projection back to its original W0, bit for bit.
     public func restore() {
-        for (id, bytes) in originals {
-            guard let view = weights.linear(id), bytes.count == view.byteCount else { continue }
-            bytes.withUnsafeBytes { view.raw.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+        weights.unmerged.withLock { originals in
+            for (id, bytes) in originals {
+                guard let view = weights.linear(id), bytes.count == view.byteCount else { continue }
+                bytes.withUnsafeBytes { view.raw.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
+            }
+            originals.removeAll()
         }
-        originals.removeAll()
     }
 }

@@ -9,6 +9,7 @@ extension LlamaModel {
         guard lora.isEmpty || lora.rowCount == batch.count else {
             throw LlamaError.invalidBatch("LoRA plan has \(lora.rowCount) rows, the batch \(batch.count)")
         }
+        if let problem = lora.problem { throw LlamaError.invalidBatch(problem) }
         let c = config
         // An adapter for another model would make the low-rank path read and
         // write out of bounds; loading validates this too, but the forward

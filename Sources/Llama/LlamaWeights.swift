@@ -27,6 +27,8 @@ public final class LlamaWeights: Sendable {
     /// lm_head.weight: (vocab, H) — the same buffer as `embedTokens` when
     /// `tie_word_embeddings` is true.
     public let lmHead: WeightBuffer
+    /// What a live merge changed, and the lock it writes under.
+    public let unmerged = UnmergedWeights()
 
     /// Builds the weights from named tensors (checkpoint tensor names such as
     /// `model.layers.0.self_attn.q_proj.weight`). `tensor` returns nil for a

@@ -9,7 +9,7 @@ public enum AdapterError: Error, CustomStringConvertible, Sendable, Equatable {
     case missingField(String)
     /// A field has the wrong JSON type or an impossible value.
     case invalidField(field: String, value: String, expected: String)
-    /// A field asks for something lorad does not implement (DoRA, bias, modules_to_save, …).
+    /// A field asks for something lorad does not implement (bias, modules_to_save, …).
     case unsupportedFeature(field: String, value: String, reason: String)
     /// `base_model_name_or_path` names a model of another family than the served base.
     case wrongBaseModel(declared: String, reason: String)
@@ -53,6 +53,18 @@ public enum AdapterError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The file holds no LoRA module at all.
     case noModules(reason: String)
 
+    // MARK: DoRA
+    /// `use_dora` is true but a module with `lora_A`/`lora_B` has no magnitude vector.
+    case missingMagnitude(module: String, tensor: String)
+    /// A row of W0 + s·B·A is zero, so DoRA's factor m / ‖·‖ is not finite there.
+    case doraZeroNorm(module: String, row: Int, scale: Float)
+    /// DoRA needs the base's W0 values and the base at hand has only shapes.
+    case baseWeightsUnavailable(module: String)
+    /// A request mixes a DoRA adapter with other adapters.
+    case doraCombination(adapters: [String])
+    /// A DoRA adapter whose factor is 0 in some row cannot be live-merged exactly.
+    case doraNotInvertible(adapter: String, module: String, row: Int)
+
     // MARK: merge
     /// A base tensor's shape or size is not what the adapter was validated against.
     case baseMismatch(tensor: String, reason: String)
@@ -87,7 +99,7 @@ public enum AdapterError: Error, CustomStringConvertible, Sendable, Equatable {
                 + "which this base model does not have (maybe wrong base model?)"
         case .embeddingLoRA(let tensor):
             return "adapter_model.safetensors: tensor '\(tensor)' adapts the embedding or output head "
-                + "(embed_tokens/lm_head); LoRA on those is not supported"
+                + "(embed_tokens/lm_head); LoRA and DoRA on those are not supported"
         case let .untargetedModule(tensor, module):
             return "adapter_model.safetensors: tensor '\(tensor)' is for module '\(module)', "
                 + "which the config's target_modules do not select"
@@ -110,6 +122,19 @@ public enum AdapterError: Error, CustomStringConvertible, Sendable, Equatable {
                 + "a scale must be finite and within ±\(LoRAConfig.maxScale) (check lora_alpha / alpha_pattern)"
         case .noModules(let reason):
             return "adapter has no LoRA modules: \(reason)"
+        case let .missingMagnitude(module, tensor):
+            return "adapter_model.safetensors: use_dora is true, but module '\(module)' has no DoRA magnitude vector '\(tensor)'"
+        case let .doraZeroNorm(module, row, scale):
+            return "DoRA: row \(row) of W0 + s·B·A for module '\(module)' (s = \(scale)) is zero, so its factor "
+                + "lora_magnitude_vector / norm is not finite (PEFT would compute inf or NaN there)"
+        case .baseWeightsUnavailable(let module):
+            return "DoRA: the factor of module '\(module)' needs the base model's weights, and only its shapes are known here"
+        case .doraCombination(let adapters):
+            return "adapter mix \(adapters.joined(separator: ",")): a DoRA adapter cannot be combined with other adapters "
+                + "(PEFT defines no such combination; add_weighted_adapter refuses DoRA); use it alone, optionally weighted as NAME:w"
+        case let .doraNotInvertible(adapter, module, row):
+            return "DoRA adapter '\(adapter)' cannot be live-merged: its factor is 0 in row \(row) of '\(module)', so the merged "
+                + "weights g ⊙ (W0 + s·B·A) lose W0 there and other requests could not be served exactly"
         case let .baseMismatch(tensor, reason):
             return "base tensor '\(tensor)': \(reason)"
         }

@@ -14,11 +14,13 @@ public struct AdapterInfo: Sendable, Equatable {
     public let r: Int
     public let loraAlpha: Double
     public let useRSLoRA: Bool
+    /// `use_dora`: every module also has a magnitude vector (`DoRAFactors`).
+    public let useDoRA: Bool
     /// `target_modules` as written: the names, the regex, or `all-linear`.
     public let targetModules: LoRAConfig.TargetModules
     /// The distinct projection names actually adapted (e.g. `["q_proj", "v_proj"]`), in layer order.
     public let adaptedKinds: [String]
-    /// Number of LoRA parameters (Σ r·(in + out)).
+    /// Number of LoRA parameters (Σ r·(in + out), plus Σ out magnitudes for DoRA).
     public let parameterCount: Int
     /// Bytes of the resident F32 copy (the adapter cache's budget unit).
     public let parameterBytes: Int

@@ -6,12 +6,18 @@ import SafeTensors
 /// names the field or tensor at fault (`AdapterError`).
 ///
 /// Checks, in order: the config (see `LoRAConfig`); the declared base's
-/// family, when the base's identity is given (`BaseModelIdentity`); every tensor name is a
-/// LoRA factor of a linear this base model has and the config selects; every
-/// A has its B and the reverse; A is (r, in) and B is (out, r) for the base's
-/// (out, in) with r the config's (pattern-resolved) rank; dtype F32/F16/BF16;
-/// no NaN/Inf; at least one module. Modules the config selects but the file
-/// lacks are simply not adapted (PEFT would leave them at B = 0, a zero delta).
+/// family, when the base's identity is given (`BaseModelIdentity`); every
+/// tensor name is a LoRA factor (or DoRA magnitude vector) of a linear this
+/// base model has and the config selects; every A has its B and the reverse;
+/// A is (r, in) and B is (out, r) for the base's (out, in) with r the config's
+/// (pattern-resolved) rank; with `use_dora`, every adapted module has a
+/// magnitude vector of shape (out) and nothing else has one, without it no
+/// magnitude vector at all; dtype F32/F16/BF16; no NaN/Inf; at least one
+/// module. Modules the config selects but the file lacks are simply not
+/// adapted (PEFT would leave them at B = 0, a zero delta; a DoRA module so
+/// initialised has m = ‖W0‖, g = 1). A DoRA adapter's factors are then
+/// computed against `base`'s W0 (`DoRAFactors`), which refuses a row whose
+/// norm is zero.
 public enum AdapterLoader {
     /// File names PEFT's `save_pretrained` writes (peft/utils/constants.py).
     public static let configFileName = "adapter_config.json"
@@ -20,10 +26,11 @@ public enum AdapterLoader {
     /// Loads `adapter_config.json` + `adapter_model.safetensors` from a folder.
     /// - Parameters:
     ///   - name: the name the adapter is served under.
-    ///   - base: every linear of the base model with its (out, in) shape.
+    ///   - base: the base model's linears: their (out, in) shapes, and their
+    ///     values for a DoRA adapter.
     ///   - identity: the base's family and names, when known: an adapter whose
     ///     `base_model_name_or_path` names another family is refused.
-    public static func load(name: String, folder: URL, base: [LinearID: LinearShape],
+    public static func load(name: String, folder: URL, base: some BaseLinears,
                             identity: BaseModelIdentity? = nil) throws -> LoadedAdapter {
         let configURL = folder.appendingPathComponent(configFileName)
         let weightsURL = folder.appendingPathComponent(weightsFileName)
@@ -47,7 +54,7 @@ public enum AdapterLoader {
 
     /// Loads an adapter from the two uploaded files' bytes.
     public static func load(name: String, configJSON: Data, safetensors: Data,
-                            base: [LinearID: LinearShape], identity: BaseModelIdentity? = nil) throws -> LoadedAdapter {
+                            base: some BaseLinears, identity: BaseModelIdentity? = nil) throws -> LoadedAdapter {
         let config = try LoRAConfig(json: configJSON)
         let weights: SafeTensorsFile
         do { weights = try SafeTensorsFile(data: safetensors, name: weightsFileName, limits: headerLimits(base: base)) } catch {
@@ -56,14 +63,15 @@ public enum AdapterLoader {
         return try load(name: name, config: config, weights: weights, base: base, identity: identity)
     }
 
-    /// Validates `weights` against `config` and `base`, then converts to F32.
+    /// Validates `weights` against `config` and `base`, then converts to F32
+    /// (and computes DoRA factors against `base`).
     public static func load(name: String, config: LoRAConfig, weights: SafeTensorsFile,
-                            base: [LinearID: LinearShape], identity: BaseModelIdentity? = nil) throws -> LoadedAdapter {
+                            base: some BaseLinears, identity: BaseModelIdentity? = nil) throws -> LoadedAdapter {
         if let identity, let declared = config.baseModelNameOrPath,
            let reason = identity.mismatch(declaredBase: declared) {
             throw AdapterError.wrongBaseModel(declared: declared, reason: reason)
         }
-        let pairs = try validate(config: config, weights: weights, base: base)
+        let pairs = try validate(config: config, weights: weights, base: base.linearShapes)
 
         // Only now read values: every name, shape and dtype is known to be right.
         var modules: [LinearID: LoRAModule] = [:]
@@ -73,8 +81,16 @@ public enum AdapterLoader {
             let a = try finiteFloats(pair.a, in: weights)  // (r, in)
             let b = try finiteFloats(pair.b, in: weights)  // (out, r)
             let scale = LoRAConfig.scale(rank: pair.rank, alpha: pair.alpha, rsLoRA: config.useRSLoRA)
-            modules[pair.id] = LoRAModule(rank: pair.rank, inFeatures: pair.shape.inFeatures,
-                                          outFeatures: pair.shape.outFeatures, scale: scale, a: a, b: b)
+            var module = LoRAModule(rank: pair.rank, inFeatures: pair.shape.inFeatures,
+                                    outFeatures: pair.shape.outFeatures, scale: scale, a: a, b: b)
+            if let magnitudeName = pair.magnitude {
+                let m = try finiteFloats(magnitudeName, in: weights)  // (out)
+                let g = try DoRAFactors.compute(module: module, magnitude: m, scale: scale, id: pair.id, base: base)
+                module = LoRAModule(rank: pair.rank, inFeatures: pair.shape.inFeatures, outFeatures: pair.shape.outFeatures,
+                                    scale: scale, a: a, b: b, magnitude: m, doraFactor: g)
+                parameterCount += m.count
+            }
+            modules[pair.id] = module
             infos.append(AdapterInfo.Module(id: pair.id, rank: pair.rank, alpha: pair.alpha, scale: scale))
             parameterCount += a.count + b.count
         }
@@ -82,10 +98,11 @@ public enum AdapterLoader {
         for kind in LinearKind.allCases where pairs.contains(where: { $0.id.kind == kind }) { kinds.append(kind.rawValue) }
         let info = AdapterInfo(
             modules: infos, r: config.r, loraAlpha: config.loraAlpha, useRSLoRA: config.useRSLoRA,
-            targetModules: config.targetModules, adaptedKinds: kinds,
+            useDoRA: config.useDoRA, targetModules: config.targetModules, adaptedKinds: kinds,
             parameterCount: parameterCount, parameterBytes: parameterCount * MemoryLayout<Float>.size,
             baseModelNameOrPath: config.baseModelNameOrPath, peftVersion: config.peftVersion)
-        return LoadedAdapter(adapter: LoRAAdapter(name: name, modules: modules), info: info, config: config)
+        let weighting = config.useDoRA ? DoRAWeighting(base: base) : nil
+        return LoadedAdapter(adapter: LoRAAdapter(name: name, modules: modules, weighting: weighting), info: info, config: config)
     }
 
     /// One validated module: its tensors and the rank/alpha the config gives it.
@@ -93,6 +110,8 @@ public enum AdapterLoader {
         let id: LinearID
         let a: String
         let b: String
+        /// The DoRA magnitude vector's tensor name (`use_dora` only).
+        let magnitude: String?
         let shape: LinearShape
         let rank: Int
         let alpha: Double
@@ -104,6 +123,7 @@ public enum AdapterLoader {
         let matcher = PatternMatcher(config)
         var aNames: [LinearID: String] = [:]
         var bNames: [LinearID: String] = [:]
+        var magnitudeNames: [LinearID: String] = [:]
         // Tensors in data-offset order, so the first bad one reported is stable.
         for info in weights.tensors {
             let (module, factor) = try { let t = try AdapterTensorName.parse(info.name); return (t.module, t.factor) }()
@@ -116,13 +136,20 @@ public enum AdapterLoader {
             guard [.f32, .f16, .bf16].contains(info.dtype) else {
                 throw AdapterError.unsupportedDType(tensor: info.name, dtype: info.dtype.rawValue)
             }
-            // With and without the base_model.model. prefix, two names can denote one factor.
-            if let other = factor == .a ? aNames[id] : bNames[id] {
-                throw AdapterError.unexpectedTensor(tensor: info.name, reason: "duplicates '\(other)'")
+            if factor == .magnitude, !config.useDoRA {
+                throw AdapterError.unexpectedTensor(
+                    tensor: info.name, reason: "a DoRA magnitude vector, but adapter_config.json does not set use_dora")
             }
+            // With and without the base_model.model. prefix (or a magnitude's
+            // `.weight` suffix), two names can denote one tensor.
+            let seen: String?
             switch factor {
-            case .a: aNames[id] = info.name
-            case .b: bNames[id] = info.name
+            case .a: seen = aNames[id]; aNames[id] = info.name
+            case .b: seen = bNames[id]; bNames[id] = info.name
+            case .magnitude: seen = magnitudeNames[id]; magnitudeNames[id] = info.name
+            }
+            if let other = seen {
+                throw AdapterError.unexpectedTensor(tensor: info.name, reason: "duplicates '\(other)'")
             }
         }
         for (id, a) in aNames where bNames[id] == nil {
@@ -130,6 +157,14 @@ public enum AdapterLoader {
         }
         for (id, b) in bNames where aNames[id] == nil {
             throw AdapterError.missingPair(present: b, missing: partner(of: b, from: "lora_B", to: "lora_A"))
+        }
+        for id in magnitudeNames.keys.sorted() where aNames[id] == nil {
+            let m = magnitudeNames[id] ?? ""
+            throw AdapterError.missingPair(present: m, missing: AdapterTensorName.peftPrefix + id.modulePath + ".lora_A.weight")
+        }
+        if config.useDoRA, let id = aNames.keys.sorted().first(where: { magnitudeNames[$0] == nil }) {
+            throw AdapterError.missingMagnitude(
+                module: id.modulePath, tensor: AdapterTensorName.peftPrefix + id.modulePath + ".lora_magnitude_vector")
         }
         guard !aNames.isEmpty else {
             throw AdapterError.noModules(reason: "adapter_model.safetensors holds no lora_A/lora_B tensors")
@@ -163,7 +198,13 @@ public enum AdapterLoader {
             guard bInfo.shape[1] == rank else {
                 throw AdapterError.rankMismatch(tensor: bName, found: bInfo.shape[1], configured: rank, module: module)
             }
-            pairs.append(ValidPair(id: id, a: aName, b: bName, shape: shape, rank: rank, alpha: alpha))
+            // lora_magnitude_vector: (out) — DoraLinearLayer.update_layer keeps one norm per output row.
+            let magnitude = magnitudeNames[id]
+            if let magnitude, let mInfo = weights.info(magnitude), mInfo.shape != [out] {
+                throw AdapterError.shapeMismatch(tensor: magnitude, found: mInfo.shape, expected: [out],
+                                                 reason: "lora_magnitude_vector is (out); base '\(module)' is (out, in) = \(shape)")
+            }
+            pairs.append(ValidPair(id: id, a: aName, b: bName, magnitude: magnitude, shape: shape, rank: rank, alpha: alpha))
         }
         return pairs
     }

@@ -7,6 +7,14 @@ import Kernels
 /// once for the whole batch; for each distinct adapter, take the rows that
 /// use it, run the two skinny matmuls x·Aᵀ then ·Bᵀ, and accumulate
 /// weight·scale·delta into those rows. B·A is never materialised.
+///
+/// DoRA (`DoRAFactors`): a row whose adapter is DoRA (weight 1) gets its
+/// low-rank term like any other, then its slice of the output multiplied by
+/// the module's factor g — so y = g ⊙ (W0·x + s·B·A·x), before any bias the
+/// caller adds. Weight −1 on a DoRA adapter is the inverse, for rows that
+/// must not see a live-merged DoRA adapter whose W' = g ⊙ (W0 + s·B·A) the
+/// base matmul used: y ← y / g − s·B·A·x gives back W0·x. Per row, the
+/// division comes first, then every additive term, then the multiplication.
 public struct LoRABatchPlan: Sendable {
     /// One distinct adapter and the rows (with per-row weights) that use it.
     public struct Group: Sendable {
@@ -20,6 +28,14 @@ public struct LoRABatchPlan: Sendable {
     /// Rows served by small groups (≤ `perRowLimit` rows: decode), each with
     /// its (group index, weight) uses, in group order.
     let perRowUses: [(row: Int, uses: [(group: Int, weight: Float)])]
+    /// Rows whose output is divided by a DoRA group's factor before the
+    /// additive terms (weight −1), and multiplied by one after them (weight 1).
+    let doraUndo: [(row: Int, group: Int)]
+    let doraApply: [(row: Int, group: Int)]
+    /// Why the mixes cannot be applied (a DoRA weight other than ±1, or two
+    /// DoRA terms of one direction on a row); the forward pass refuses the
+    /// batch with it. Nil for a valid plan.
+    public let problem: String?
 
     /// - Parameter mixes: per batch row, the adapters it uses (empty = base only).
     public init(rows mixes: [[AdapterUse]]) {
@@ -44,15 +60,42 @@ public struct LoRABatchPlan: Sendable {
         for (g, group) in groups.enumerated() where group.rows.count <= Self.perRowLimit {
             for (row, weight) in zip(group.rows, group.weights) { uses[row, default: []].append((g, weight)) }
         }
+        var undo: [Int: Int] = [:], apply: [Int: Int] = [:]
+        var problem: String?
+        for (g, group) in groups.enumerated() where group.adapter.isDoRA {
+            if let id = group.adapter.missingFactor {
+                problem = problem ?? "DoRA adapter \(group.adapter.name): module \(id) has no factor (LoRAAdapter.dora computes it)"
+            }
+            for (row, weight) in zip(group.rows, group.weights) {
+                let previous: Int?
+                switch weight {
+                case 1: previous = apply.updateValue(g, forKey: row)
+                case -1: previous = undo.updateValue(g, forKey: row)
+                default:
+                    problem = problem ?? "row \(row): DoRA adapter \(group.adapter.name) has weight \(weight); "
+                        + "a weighted DoRA use must be resolved first (AdapterUse.resolve)"
+                    continue
+                }
+                if let previous {
+                    problem = problem ?? "row \(row): two DoRA adapters (\(groups[previous].adapter.name), "
+                        + "\(group.adapter.name)) with weight \(weight)"
+                }
+            }
+        }
         self.groups = groups
         perRowUses = uses.keys.sorted().map { ($0, uses[$0]!) }
+        doraUndo = undo.keys.sorted().map { ($0, undo[$0]!) }
+        doraApply = apply.keys.sorted().map { ($0, apply[$0]!) }
+        self.problem = problem
         rowCount = mixes.count
     }
 
     /// True when no row uses any adapter: the forward pass can skip this path.
     public var isEmpty: Bool { groups.isEmpty }
 
-    /// y[row] += Σ_adapters weight · scale · B·(A·x[row]) for linear `id`.
+    /// y[row] += Σ_adapters weight · scale · B·(A·x[row]) for linear `id`,
+    /// with DoRA rows divided by (weight −1) or multiplied by (weight 1) the
+    /// module's factor around it.
     ///
     /// - x: (rowCount, in) with row stride `inputStride`
     /// - y: (rowCount, out) with row stride `outputStride`; must not overlap x
@@ -68,6 +111,27 @@ public struct LoRABatchPlan: Sendable {
                       input x: UnsafePointer<Float>, inputStride: Int,
                       output y: UnsafeMutablePointer<Float>, outputStride: Int,
                       scratch: LoRAScratch, pool: ComputePool = .shared) {
+        // DoRA undo: y ← y / g (its −s·B·A·x follows with the additive terms).
+        for (row, g) in doraUndo {
+            guard let factor = groups[g].adapter.modules[id]?.doraFactor else { continue }
+            let yr = y + row * outputStride
+            for j in factor.indices { yr[j] /= factor[j] }
+        }
+        addLowRank(to: id, input: x, inputStride: inputStride, output: y, outputStride: outputStride,
+                   scratch: scratch, pool: pool)
+        // DoRA: y ← g ⊙ y, after every additive term of the row.
+        for (row, g) in doraApply {
+            guard let factor = groups[g].adapter.modules[id]?.doraFactor else { continue }
+            let yr = y + row * outputStride
+            for j in factor.indices { yr[j] *= factor[j] }
+        }
+    }
+
+    /// The additive part of `apply`: y[row] += Σ weight · scale · B·(A·x[row]).
+    private func addLowRank(to id: LinearID,
+                            input x: UnsafePointer<Float>, inputStride: Int,
+                            output y: UnsafeMutablePointer<Float>, outputStride: Int,
+                            scratch: LoRAScratch, pool: ComputePool) {
         for group in groups where group.rows.count > Self.perRowLimit {
             guard let module = group.adapter.modules[id] else { continue }
             let rows = group.rows

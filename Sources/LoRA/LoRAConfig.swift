@@ -5,7 +5,7 @@ import OrderedJSON
 ///
 /// Field meanings follow `peft.tuners.lora.config.LoraConfig` (PEFT 0.21).
 /// Anything that would make lorad serve a different model than PEFT does
-/// (DoRA, biases, modules_to_save, LoRA variants, embedding targets, …) is
+/// (biases, modules_to_save, LoRA variants other than DoRA, embedding targets, …) is
 /// refused with an `AdapterError` naming the field; unknown extra fields are
 /// ignored because PEFT adds fields every release. Matching rules live in
 /// `LoRAConfig+Matching.swift`.
@@ -43,6 +43,9 @@ public struct LoRAConfig: Sendable {
     public let loraAlpha: Double
     /// `use_rslora`: scale = alpha/√r instead of alpha/r.
     public let useRSLoRA: Bool
+    /// `use_dora`: weight-decomposed LoRA, every adapted module also carries a
+    /// magnitude vector (`DoRAFactors` has the formula).
+    public let useDoRA: Bool
     public let targetModules: TargetModules
     public let rankPattern: [PatternEntry<Int>]
     public let alphaPattern: [PatternEntry<Double>]
@@ -101,6 +104,7 @@ public struct LoRAConfig: Sendable {
         r = try fields.positiveInt("r") ?? 8
         loraAlpha = try fields.finiteNumber("lora_alpha") ?? 8
         useRSLoRA = try fields.bool("use_rslora") ?? false
+        useDoRA = try fields.bool("use_dora") ?? false
         baseModelNameOrPath = try fields.string("base_model_name_or_path")
         taskType = try fields.string("task_type")
         peftVersion = try fields.string("peft_version")
@@ -259,7 +263,6 @@ public struct LoRAConfig: Sendable {
                 throw AdapterError.unsupportedFeature(field: field, value: v.brief, reason: reason)
             }
         }
-        try refuse("use_dora", "DoRA (weight-decomposed LoRA) rescales each output column")
         try refuse("modules_to_save", "the adapter replaces whole modules, not only low-rank deltas")
         if let bias = fields["bias"], !bias.isNull, bias != .string("none") {
             throw AdapterError.unsupportedFeature(field: "bias", value: bias.brief,

@@ -8,7 +8,8 @@ import SafeTensors
 ///
 /// The output has the checkpoint's tensor names, shapes and dtypes (so
 /// transformers loads it with the base `config.json`). Untouched tensors are
-/// copied byte for byte; merged ones are computed in F32 (W0 + Σ w·s·B·A) and
+/// copied byte for byte; merged ones are computed in F32 (W0 + Σ w·s·B·A, or
+/// for a DoRA adapter g ⊙ (W0 + w·s·B·A), `LoRAMerge.mergedWeight`) and
 /// rounded back to the tensor's dtype (F16/BF16 round to nearest even).
 public struct MergePlan: Sendable {
     public let base: Checkpoint
@@ -20,8 +21,10 @@ public struct MergePlan: Sendable {
     private let merged: [String: LinearID]
 
     /// - Throws: `AdapterError.baseMismatch` if an adapted linear is absent from the
-    ///   checkpoint, has another shape, or is not floating point.
+    ///   checkpoint, has another shape, or is not floating point;
+    ///   `.doraCombination` for a DoRA adapter mixed with others.
     public init(base: Checkpoint, adapters: [AdapterUse], outputDType: DType? = nil) throws {
+        try AdapterUse.checkCombination(adapters)
         if let outputDType, ![.f32, .f16, .bf16].contains(outputDType) {
             throw AdapterError.baseMismatch(tensor: "*", reason: "cannot write merged weights as \(outputDType.rawValue) (F32, F16 or BF16)")
         }

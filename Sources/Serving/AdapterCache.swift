@@ -88,7 +88,10 @@ public final class AdapterCache: @unchecked Sendable {
         }
     }
 
-    /// Leases every adapter a spec names (loading as needed). On failure no
+    /// Leases every adapter a spec names (loading as needed) and resolves the
+    /// mix (`AdapterUse.resolve`: a weighted DoRA adapter gets its factors for
+    /// that weight, computed here on the caller's thread and cached with the
+    /// adapter; a DoRA adapter in a combination is refused). On failure no
     /// lease is kept.
     public func lease(_ spec: AdapterSpec) throws -> AdapterLease {
         var taken: [(String, LoRAAdapter, Float)] = []
@@ -96,11 +99,12 @@ public final class AdapterCache: @unchecked Sendable {
             for term in spec.terms {
                 taken.append((term.name, try acquire(term.name), term.weight))
             }
+            let uses = try AdapterUse.resolve(taken.map { AdapterUse($0.1, weight: $0.2) })
+            return AdapterLease(cache: self, held: taken, uses: uses)
         } catch {
             for (name, adapter, _) in taken { release(name, adapter) }
             throw error
         }
-        return AdapterLease(cache: self, held: taken)
     }
 
     private func acquire(_ name: String) throws -> LoRAAdapter {
@@ -265,14 +269,14 @@ public struct AdapterCacheStats: Sendable, Equatable {
 public final class AdapterLease: Sendable {
     private let cache: AdapterCache
     private let held: [(String, LoRAAdapter, Float)]
+    /// The per-row mix the forward pass takes (resolved: `AdapterUse.resolve`).
+    public let uses: [AdapterUse]
 
-    fileprivate init(cache: AdapterCache, held: [(String, LoRAAdapter, Float)]) {
+    fileprivate init(cache: AdapterCache, held: [(String, LoRAAdapter, Float)], uses: [AdapterUse]) {
         self.cache = cache
         self.held = held
+        self.uses = uses
     }
-
-    /// The per-row mix the forward pass takes.
-    public var uses: [AdapterUse] { held.map { AdapterUse($0.1, weight: $0.2) } }
 
     deinit {
         for (name, adapter, _) in held { cache.release(name, adapter) }

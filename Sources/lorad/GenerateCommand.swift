@@ -62,9 +62,8 @@ enum GenerateCommand {
             folders[name] = url
             terms.append(.init(name: name, weight: weight))
         }
-        let shapes = model.weights.linearShapes
         let cache = AdapterCache(source: FolderAdapterSource(folders: folders), budgetBytes: Int.max,
-                                 loader: AdapterCache.validatingLoader(base: shapes, identity: model.config.baseIdentity(names: [folder.lastPathComponent])))
+                                 loader: AdapterCache.validatingLoader(base: model.weights, identity: model.config.baseIdentity(names: [folder.lastPathComponent])))
         let engine = Engine(model: model, tokenizer: tokenizer, adapters: cache)
         defer { engine.shutdown() }
 

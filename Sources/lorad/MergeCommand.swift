@@ -5,7 +5,8 @@ import Llama
 import LoRA
 import SafeTensors
 
-/// `lorad merge`: folds adapters into the base weights (W0 + Σ w·s·B·A) and
+/// `lorad merge`: folds adapters into the base weights (W0 + Σ w·s·B·A, or
+/// g ⊙ (W0 + w·s·B·A) for a DoRA adapter) and
 /// writes a complete Hugging Face model folder — model.safetensors with the
 /// base checkpoint's tensor names, config.json, generation config and
 /// tokenizer files — loadable by transformers and by lorad itself.
@@ -31,7 +32,9 @@ enum MergeCommand {
         Compute.setThreads(try a.int("threads", default: 2, range: 1...256))
 
         let checkpoint = try Checkpoint(folder: modelFolder)
-        let shapes = AdapterLoader.linearShapes(of: checkpoint)
+        // The checkpoint's own W0 (what is merged into) for DoRA factors at load;
+        // the merge itself recomputes them from the merged rows.
+        let base = CheckpointLinears(checkpoint)
         // The merge itself needs only tensor names and shapes, so a config
         // lorad cannot serve still merges; when it decodes, an adapter made
         // for another family is refused as the daemon would.
@@ -40,7 +43,7 @@ enum MergeCommand {
         for raw in a.values("adapter") {
             let (path, weight) = AdapterArgument.split(raw)
             let folder = URL(fileURLWithPath: path)
-            let loaded = try AdapterLoader.load(name: folder.lastPathComponent, folder: folder, base: shapes, identity: identity)
+            let loaded = try AdapterLoader.load(name: folder.lastPathComponent, folder: folder, base: base, identity: identity)
             uses.append(AdapterUse(loaded.adapter, weight: weight))
         }
         let plan = try MergePlan(base: checkpoint, adapters: uses, outputDType: dtype)

@@ -8,15 +8,23 @@ import TestSupport
 /// `lorad merge` run as a user runs it: the folder it writes matches PEFT's
 /// `merge_and_unload()` output and generates the merged reference text.
 @Suite struct MergeCommandTests {
-    @Test func mergedFolderMatchesPEFTMergeAndGeneratesTheMergedReference() throws {
+    /// (adapter, PEFT's merged folder of it, its references file and variant).
+    static let merges: [(String, URL, URL, String)] = [
+        ("python-qv-r8", Fixtures.mergedPythonQV, Fixtures.references, "merged-python-qv-r8"),
+        ("dora-qv-r8", Fixtures.mergedDoRAQV, Fixtures.doraReferences, "merged-dora-qv-r8"),
+    ]
+
+    @Test(arguments: 0..<2)
+    func mergedFolderMatchesPEFTMergeAndGeneratesTheMergedReference(_ index: Int) throws {
+        let (adapter, merged, references, variant) = Self.merges[index]
         let out = try Fixtures.temporaryDirectory("lorad-merge")
         defer { try? FileManager.default.removeItem(at: out) }
         let r = try LoradBinary.run(["merge", "--model", Fixtures.tinyLlama.path,
-                                     "--adapter", Fixtures.adapter("python-qv-r8").path, "--out", out.path])
+                                     "--adapter", Fixtures.adapter(adapter).path, "--out", out.path])
         #expect(r.status == 0, "stderr: \(r.stderr)")
 
         let ours = try Checkpoint(folder: out)
-        let peft = try Checkpoint(folder: Fixtures.mergedPythonQV)
+        let peft = try Checkpoint(folder: merged)
         #expect(ours.tensorNames == peft.tensorNames)
         var maxDiff: Float = 0
         for name in peft.tensorNames {
@@ -25,19 +33,29 @@ import TestSupport
             let a = try ours.floats(name), b = try peft.floats(name)
             for (x, y) in zip(a, b) { maxDiff = max(maxDiff, abs(x - y)) }
         }
-        #expect(maxDiff <= 1e-5, "max abs diff \(maxDiff)")
+        #expect(maxDiff <= 1e-5, "\(adapter): max abs diff \(maxDiff)")
         for file in ["config.json", "tokenizer.json", "tokenizer_config.json", "generation_config.json"] {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file) copied")
         }
 
         // The merged folder loads as a base model and reproduces transformers'
         // greedy output of the merged model for every prompt.
-        let refs = try References.load()
+        let refs = try References.load(references)
         let model = try LlamaModel.load(folder: out)
         for prompt in refs.prompts {
-            let expected = try #require(refs.result("merged-python-qv-r8", prompt.name))
+            let expected = try #require(refs.result(variant, prompt.name))
             #expect(try greedy(model, prompt.input_ids, count: expected.generated_ids.count).tokens == expected.generated_ids, "prompt \(prompt.name)")
         }
+    }
+
+    @Test func aDoRAAdapterInACombinedMergeIsRefused() throws {
+        let out = try Fixtures.temporaryDirectory("lorad-merge-dora-mix")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try LoradBinary.run(["merge", "--model", Fixtures.tinyLlama.path, "--adapter", Fixtures.adapter("dora-qv-r8").path,
+                                     "--adapter", Fixtures.adapter("python-qv-r8").path + ":0.5", "--out", out.path])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("DoRA") && r.stderr.contains("dora-qv-r8"), "stderr: \(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("model.safetensors").path))
     }
 
     @Test func bf16MergeRoundsTheF32MergeToNearestEven() throws {

@@ -66,6 +66,22 @@ private let bf16Model = Result { try LlamaModel.load(folder: Fixtures.tinyLlamaB
         }
     }
 
+    /// PEFT's `merge_and_unload()` of a DoRA adapter (W' = g ⊙ (W0 + s·B·A))
+    /// is a plain Llama folder too: every prompt, logits within 1e-4.
+    @Test func mergedDoRACheckpointMatchesItsReference() throws {
+        let refs = try References.load(Fixtures.doraReferences)
+        let model = try LlamaModel.load(folder: Fixtures.mergedDoRAQV)
+        let variant = try #require(refs.variant("merged-dora-qv-r8"))
+        for prompt in refs.prompts {
+            let expected = try #require(variant.results.first { $0.prompt == prompt.name })
+            let (logits, generated) = try greedy(model, prompt: prompt.input_ids,
+                                                 maxNew: refs.generation.max_new_tokens, eos: refs.generation.eos_token_id)
+            let diff = maxAbsDiff(logits, expected.last_logits)
+            #expect(diff <= 1e-4, "\(prompt.name): max abs diff \(diff)")
+            #expect(generated == expected.generated_ids, "\(prompt.name)")
+        }
+    }
+
     /// make_fixtures.py ran the bf16 variant in bfloat16 arithmetic
     /// (`from_pretrained(dtype=torch.bfloat16)`), while lorad upcasts the
     /// same bf16 weights exactly and computes in F32 — so the two runs are not

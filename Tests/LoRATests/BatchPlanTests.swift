@@ -1,5 +1,7 @@
+import Llama
 @testable import LoRA
 import Testing
+import TestSupport
 
 /// `LoRABatchPlan.apply` against a naive per-row triple loop (the second computation).
 @Suite struct BatchPlanTests {
@@ -13,11 +15,17 @@ import Testing
         rs = try LoRATestSupport.load("rslora-qkvo-r16").adapter
     }
 
-    /// y[row] += Σ w·s·B·(A·x[row]), in double, one row at a time.
+    /// y[row] += Σ w·s·B·(A·x[row]), in double, one row at a time; a DoRA
+    /// use at weight −1 divides the row by g first, one at weight 1 multiplies
+    /// it by g after every term.
     static func naive(_ mixes: [[AdapterUse]], id: LinearID, x: [Float], inStride: Int,
                       y: [Float], outStride: Int) -> [Float] {
         var out = y
         for (row, mix) in mixes.enumerated() {
+            for use in mix where use.weight == -1 {
+                guard let g = use.adapter.modules[id]?.doraFactor else { continue }
+                for o in g.indices { out[row * outStride + o] = Float(Double(out[row * outStride + o]) / Double(g[o])) }
+            }
             for use in mix {
                 guard let m = use.adapter.modules[id] else { continue }
                 var low = [Double](repeating: 0, count: m.rank)
@@ -29,6 +37,10 @@ import Testing
                     for k in 0..<m.rank { d += Double(m.b[o * m.rank + k]) * low[k] }
                     out[row * outStride + o] += Float(Double(use.weight) * Double(m.scale) * d)
                 }
+            }
+            for use in mix where use.weight == 1 {
+                guard let g = use.adapter.modules[id]?.doraFactor else { continue }
+                for o in g.indices { out[row * outStride + o] = Float(Double(out[row * outStride + o]) * Double(g[o])) }
             }
         }
         return out
@@ -127,5 +139,49 @@ import Testing
         let (base, _) = Self.run([[]], id: id)
         let sum = zip(zip(a, b), base).map { $0.0 + $0.1 - $1 }
         #expect(Self.maxAbsDiff(both, sum) <= 1e-5)
+    }
+
+    /// DoRA rows (apply: weight 1; undo a live-merged DoRA adapter: weight −1)
+    /// next to plain ones, on the per-row path and on the sgemm path.
+    @Test func doraRowsAreDividedAndScaledAroundTheirLowRankTerms() throws {
+        let base = try AdapterFidelityTests.model.get().weights
+        let dora = try AdapterLoader.load(name: "dora-qv-r8", folder: Fixtures.adapter("dora-qv-r8"), base: base).adapter
+        let id = LinearID(layer: 1, kind: .v)
+        let small: [[AdapterUse]] = [
+            [], [AdapterUse(dora)], [AdapterUse(python)], [AdapterUse(dora, weight: -1)],
+            [AdapterUse(dora, weight: -1), AdapterUse(python, weight: 0.5)],   // undo a merge, then a plain mix
+            [AdapterUse(dora), AdapterUse(rs, weight: -0.5)],                  // a plain merge undone, then DoRA
+        ]
+        let (ours, naive) = Self.run(small, id: id)
+        #expect(Self.maxAbsDiff(ours, naive) <= 1e-5)
+        let long = LoRABatchPlan.perRowLimit + 8
+        let large = Array(repeating: [AdapterUse(dora)], count: long) + Array(repeating: [AdapterUse(dora, weight: -1)], count: long)
+            + (0..<long).map { $0 % 3 == 0 ? [AdapterUse(dora)] : [AdapterUse(dora, weight: -1), AdapterUse(upper)] }
+        let (bigOurs, bigNaive) = Self.run(large, id: id, seed: 11)
+        #expect(Self.maxAbsDiff(bigOurs, bigNaive) <= 1e-5)
+        // Undo then apply gives back the input (W0·x is recovered exactly up to rounding).
+        let (roundTrip, _) = Self.run([[AdapterUse(dora, weight: -1)]], id: id)
+        let applied = LoRABatchPlan(rows: [[AdapterUse(dora)]])
+        var y = roundTrip
+        let shape = LoRATestSupport.tinyLlamaShapes[id]!
+        let x = LoRATestSupport.values(shape.inFeatures + 3, seed: 1)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeMutableBufferPointer { yp in
+                applied.apply(to: id, input: xp.baseAddress!, inputStride: shape.inFeatures + 3,
+                              output: yp.baseAddress!, outputStride: shape.outFeatures + 5, scratch: LoRAScratch())
+            }
+        }
+        let (_, original) = Self.run([[]], id: id)
+        #expect(Self.maxAbsDiff(y, original) <= 1e-5)
+        #expect(Self.maxAbsDiff(roundTrip, original) > 1e-3)
+    }
+
+    @Test func twoDoRATermsOfOneDirectionOnARowAreAProblem() throws {
+        let base = try AdapterFidelityTests.model.get().weights
+        let a = try AdapterLoader.load(name: "a", folder: Fixtures.adapter("dora-qv-r8"), base: base).adapter
+        let b = try AdapterLoader.load(name: "b", folder: Fixtures.adapter("dora-qv-r8"), base: base).adapter
+        #expect(LoRABatchPlan(rows: [[AdapterUse(a), AdapterUse(b)]]).problem?.contains("two DoRA") == true)
+        #expect(LoRABatchPlan(rows: [[AdapterUse(a, weight: 2)]]).problem?.contains("weight 2") == true)
+        #expect(LoRABatchPlan(rows: [[AdapterUse(a), AdapterUse(b, weight: -1)]]).problem == nil)
     }
 }

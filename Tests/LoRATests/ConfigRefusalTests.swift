@@ -20,7 +20,11 @@ import Testing
         #expect(config.peftVersion == "0.21.2")
     }
 
-    @Test func doraIsRefused() throws { try refused(["use_dora": true], naming: ["use_dora", "DoRA"]) }
+    @Test func useDoRAIsReadNotRefused() throws {
+        #expect(try LoRAConfig(json: LoRATestSupport.config(setting: ["use_dora": true])).useDoRA)
+        #expect(try LoRAConfig(json: LoRATestSupport.configData("python-qv-r8")).useDoRA == false)
+        try refused(["use_dora": "yes"], naming: ["use_dora", "true or false"])
+    }
 
     @Test func modulesToSaveIsRefused() throws {
         try refused(["modules_to_save": ["lm_head"]], naming: ["modules_to_save"])

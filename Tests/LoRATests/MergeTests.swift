@@ -131,6 +131,43 @@ import TestSupport
         let norm = "model.norm.weight"
         #expect(try plan.bytes(norm) == (try base.withRawBytes(norm) { [UInt8]($0) }))
     }
+
+    /// W' = (m / ‖V‖) ⊙ V with V = W0 + w·s·B·A, in double: the merge of a
+    /// DoRA adapter (at weight 1 and reweighted) against that formula.
+    @Test(arguments: [Float(1), 0.5])
+    func doraMergeEqualsTheNormalisedSumInDouble(weight: Float) throws {
+        let base = try Checkpoint(folder: Fixtures.tinyLlama)
+        let dora = try AdapterLoader.load(name: "dora", folder: Fixtures.adapter("dora-all-r4-rslora"), base: CheckpointLinears(base)).adapter
+        for id in [LinearID(layer: 0, kind: .q), LinearID(layer: 1, kind: .down), LinearID(layer: 3, kind: .up)] {
+            let w0 = try base.floats(id.weightName)
+            let m = try #require(dora.modules[id])
+            let magnitude = try #require(m.magnitude)
+            let v = Self.naiveMerge(w0, [AdapterUse(dora, weight: weight)], id).map(Double.init)
+            var naive = [Float](repeating: 0, count: v.count)
+            for o in 0..<m.outFeatures {
+                let row = v[(o * m.inFeatures)..<((o + 1) * m.inFeatures)]
+                let g = Double(magnitude[o]) / row.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                for i in 0..<m.inFeatures { naive[o * m.inFeatures + i] = Float(g * v[o * m.inFeatures + i]) }
+            }
+            let ours = try LoRAMerge.mergedWeight(base: w0, adapters: [AdapterUse(dora, weight: weight)], id: id)
+            #expect(Self.maxAbsDiff(ours, naive) <= 1e-6, "\(id)")
+            #expect(Self.maxAbsDiff(ours, Self.naiveMerge(w0, [AdapterUse(dora, weight: weight)], id)) > 1e-3, "\(id): g is applied")
+        }
+    }
+
+    @Test func doraMergePlanReproducesPeftMergedModel() throws {
+        let base = try Checkpoint(folder: Fixtures.tinyLlama)
+        let reference = try Checkpoint(folder: Fixtures.mergedDoRAQV)
+        let dora = try AdapterLoader.load(name: "dora-qv-r8", folder: Fixtures.adapter("dora-qv-r8"), base: CheckpointLinears(base)).adapter
+        let plan = try MergePlan(base: base, adapters: [AdapterUse(dora)])
+        for name in plan.tensorNames where plan.isMerged(name) {
+            #expect(Self.maxAbsDiff(try plan.floats(name), try reference.floats(name)) <= 1e-5, "\(name)")
+        }
+        let python = try LoRATestSupport.load("python-qv-r8").adapter
+        expectAdapterError(["dora-qv-r8", "python-qv-r8"]) {
+            _ = try MergePlan(base: base, adapters: [AdapterUse(dora), AdapterUse(python)])
+        }
+    }
 }
 
 @Suite struct MergedConfigTests {

@@ -14,16 +14,19 @@ enum EngineHarness {
     static let tokenizer = Result { try Tokenizer(folder: Fixtures.tinyLlama) }
     static let references = Result { try References.load() }
 
-    static let source = FolderAdapterSource(folders: Dictionary(uniqueKeysWithValues:
-        Fixtures.adapterNames.map { ($0, Fixtures.adapter($0)) }))
+    static let doraReferences = Result { try References.load(Fixtures.doraReferences) }
 
-    /// Validates against the fixture model's linears and converts to F32.
-    static func loader(counting loads: LoadCounter? = nil) throws -> AdapterCache.Loader {
-        let shapes = try model.get().weights.linearShapes
+    static let source = FolderAdapterSource(folders: Dictionary(uniqueKeysWithValues:
+        (Fixtures.adapterNames + Fixtures.doraAdapterNames).map { ($0, Fixtures.adapter($0)) }))
+
+    /// Validates against the fixture model's linears (DoRA factors against
+    /// `base`'s weights, by default the shared model's) and converts to F32.
+    static func loader(counting loads: LoadCounter? = nil, base: LlamaWeights? = nil) throws -> AdapterCache.Loader {
+        let weights = try base ?? model.get().weights
         return { payload in
             loads?.record(payload.name)
             return try AdapterLoader.load(name: payload.name, configJSON: payload.configJSON,
-                                          safetensors: payload.weights, base: shapes).adapter
+                                          safetensors: payload.weights, base: weights).adapter
         }
     }
 

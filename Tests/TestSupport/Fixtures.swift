@@ -28,15 +28,20 @@ public enum Fixtures {
     public static let tinyQwen2BF16 = directory.appendingPathComponent("tiny-qwen2-bf16")
     public static let tinyQwen3 = directory.appendingPathComponent("tiny-qwen3")
     public static let mergedQwen2PythonQV = directory.appendingPathComponent("merged/qwen2-python-qv-r8")
+    /// DoRA (PEFT `use_dora`): references of both DoRA adapters and their merged model.
+    public static let doraReferences = directory.appendingPathComponent("references-dora.json")
+    public static let mergedDoRAQV = directory.appendingPathComponent("merged/dora-qv-r8")
 
     public static func adapter(_ name: String) -> URL {
         directory.appendingPathComponent("adapters").appendingPathComponent(name)
     }
 
-    /// Every adapter folder of tiny-llama in the fixtures.
+    /// Every plain LoRA adapter folder of tiny-llama in the fixtures.
     public static let adapterNames = ["python-qv-r8", "upper-all-r4", "rslora-qkvo-r16"]
     /// The adapters of tiny-qwen2 and tiny-qwen3.
     public static let qwenAdapterNames = ["qwen2-python-qv-r8", "qwen2-upper-all-r4", "qwen3-python-qkvo-r8"]
+    /// Every DoRA adapter folder (of tiny-llama) in the fixtures.
+    public static let doraAdapterNames = ["dora-qv-r8", "dora-all-r4-rslora"]
 
     /// A fresh, empty temporary directory for one test.
     public static func temporaryDirectory(_ label: String = "lorad-test") throws -> URL {

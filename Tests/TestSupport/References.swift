@@ -1,8 +1,8 @@
 import Foundation
 
 /// The parts of Tests/Fixtures/references.json (written by make_fixtures.py
-/// from transformers + PEFT) and of references-qwen.json (same layout) that
-/// tests compare against.
+/// from transformers + PEFT) and of references-qwen.json and
+/// references-dora.json (same layout) that tests compare against.
 public struct References: Decodable, Sendable {
     public struct Prompt: Decodable, Sendable {
         public let name: String
@@ -17,6 +17,16 @@ public struct References: Decodable, Sendable {
         public let generated_text: String
         public let stopped_at_eos: Bool
     }
+    /// One adapted module as PEFT built it (adapter variants only).
+    public struct Module: Decodable, Sendable {
+        public let r: Int
+        public let scaling: Double
+        public let use_dora: Bool?
+        public let magnitude_vector: String?
+        /// DoRA, first module of layer 0 only: ‖W0 + s·B·A‖ per row and m / that, as PEFT's forward computes them (F32).
+        public let dora_weight_norm: [Float]?
+        public let dora_factor: [Float]?
+    }
     public struct Variant: Decodable, Sendable {
         public let name: String
         public let dtype: String
@@ -25,6 +35,8 @@ public struct References: Decodable, Sendable {
         /// and, for adapter variants, the adapter folder.
         public let model_dir: String?
         public let adapter_dir: String?
+        /// Module path → module, for adapter variants.
+        public let modules: [String: Module]?
     }
     public struct Generation: Decodable, Sendable {
         public let max_new_tokens: Int
