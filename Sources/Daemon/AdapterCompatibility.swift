@@ -18,7 +18,7 @@ public final class AdapterCompatibility: Sendable {
     /// Validates every stored adapter against `base`; returns the incompatible
     /// ones (name → reason), which are also remembered.
     @discardableResult
-    public func revalidate(registry: AdapterRegistry, base: [LinearID: LinearShape],
+    public func revalidate(registry: AdapterRegistry, base: some BaseLinears,
                            identity: BaseModelIdentity? = nil) throws -> [String: String] {
         var found: [String: (String, String)] = [:]
         for record in try registry.list() {

@@ -24,8 +24,11 @@ public final class LoadedModel: Sendable {
     public let uploadBudget: UploadBudget
     /// Merge downloads in progress (`max_merge_downloads`).
     public let mergeDownloads: ConcurrencyCap
-    /// The base's linears and their (out, in) shapes, for validating uploads.
+    /// The base's linears and their (out, in) shapes (an upload's header check).
     public let baseShapes: [LinearID: LinearShape]
+    /// The base's resident linears, for validating uploads (DoRA factors are
+    /// computed against them, as the engine's loads compute them).
+    public var base: LlamaWeights { engine.model.weights }
     /// Serialises live-merge changes with adapter deletes and replaces, so
     /// after any interleaving either the adapter's current version is what is
     /// merged or nothing of it is.

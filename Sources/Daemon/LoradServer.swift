@@ -101,9 +101,8 @@ public final class LoradServer: Sendable {
 
         let registry = try AdapterRegistry(path: configuration.registry)
         let compatibility = AdapterCompatibility()
-        let shapes = model.weights.linearShapes
         let identity = model.config.baseIdentity(names: [modelID])
-        let incompatible = try compatibility.revalidate(registry: registry, base: shapes, identity: identity)
+        let incompatible = try compatibility.revalidate(registry: registry, base: model.weights, identity: identity)
         for (name, reason) in incompatible.sorted(by: { $0.key < $1.key }) {
             logger.warning("stored adapter is incompatible with the loaded base model; it will not be served",
                            ["adapter": name, "reason": reason])
@@ -123,7 +122,7 @@ public final class LoradServer: Sendable {
         let cache = AdapterCache(source: RegistryAdapterSource(registry: registry, compatibility: compatibility),
                                  budgetBytes: configuration.adapterCacheMB << 20,
                                  overcommitBytes: (configuration.adapterCacheMB << 20) / 100 * configuration.adapterCacheOvercommitPct,
-                                 loader: AdapterCache.validatingLoader(base: shapes, identity: identity))
+                                 loader: AdapterCache.validatingLoader(base: model.weights, identity: identity))
         let engine = Engine(model: model, tokenizer: tokenizer, adapters: cache, configuration: engineConfiguration,
                             heartbeat: heartbeat)
         let service = LoadedModel(modelID: modelID, engine: engine, registry: registry, compatibility: compatibility,

@@ -13,6 +13,8 @@ public struct AdapterRecord: Sendable, Equatable, Hashable {
     public let alpha: Double?
     public let scale: Double?
     public let targetModules: [String]
+    /// Whether it is a DoRA adapter (PEFT `use_dora`).
+    public let dora: Bool
     public let baseModelId: String?
     /// When this version was stored (millisecond precision).
     public let createdAt: Date
@@ -28,7 +30,7 @@ public struct AdapterRecord: Sendable, Equatable, Hashable {
 
     /// Memberwise; the registry builds records from its rows.
     public init(id: Int64, name: String, sha256: String, byteSize: Int64, ranks: [Int],
-                alpha: Double?, scale: Double?, targetModules: [String], baseModelId: String?,
+                alpha: Double?, scale: Double?, targetModules: [String], dora: Bool = false, baseModelId: String?,
                 createdAt: Date, generation: Int64, defect: String? = nil) {
         self.id = id
         self.name = name
@@ -38,6 +40,7 @@ public struct AdapterRecord: Sendable, Equatable, Hashable {
         self.alpha = alpha
         self.scale = scale
         self.targetModules = targetModules
+        self.dora = dora
         self.baseModelId = baseModelId
         self.createdAt = createdAt
         self.generation = generation

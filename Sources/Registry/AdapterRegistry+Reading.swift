@@ -4,7 +4,7 @@ import OrderedJSON
 extension AdapterRegistry {
     /// Columns for `AdapterRecord`, in `decodeRecord`'s order.
     static let recordColumns = """
-        id, name, sha256, byte_size, ranks, alpha, scale, target_modules, base_model_id, created_at, generation
+        id, name, sha256, byte_size, ranks, alpha, scale, target_modules, base_model_id, created_at, generation, dora
         """
 
     /// Metadata of one adapter (no weights), or nil.
@@ -229,7 +229,7 @@ extension AdapterRegistry {
         let modules = list(7, "target_modules", \.stringValue)
         return AdapterRecord(
             id: row.int64(0), name: name, sha256: row.text(2) ?? "", byteSize: row.int64(3),
-            ranks: ranks, alpha: alpha, scale: scale, targetModules: modules, baseModelId: row.text(8),
+            ranks: ranks, alpha: alpha, scale: scale, targetModules: modules, dora: row.int64(11) != 0, baseModelId: row.text(8),
             createdAt: Date(timeIntervalSince1970: Double(row.int64(9)) / 1000), generation: row.int64(10),
             defect: defects.isEmpty ? nil : defects.joined(separator: "; "))
     }

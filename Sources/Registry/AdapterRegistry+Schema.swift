@@ -40,6 +40,13 @@ extension AdapterRegistry {
                 PRAGMA application_id = \(applicationID);
                 """)
         },
+        SQLiteMigration(summary: "v2: adapters.dora") { db in
+            // Whether the adapter is DoRA (PEFT use_dora). Rows stored before
+            // this step cannot be: lorad refused DoRA adapters until then.
+            try db.execute("""
+                ALTER TABLE adapters ADD COLUMN dora INTEGER NOT NULL DEFAULT 0 CHECK (dora IN (0, 1));
+                """)
+        },
     ]
 
     /// The newest schema version this build writes.

@@ -57,13 +57,13 @@ extension AdapterRegistry {
                 // before COMMIT.
                 try db.run("""
                     INSERT INTO adapters (name, config_json, sha256, byte_size, ranks, alpha, scale,
-                                          target_modules, base_model_id, created_at, generation)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          target_modules, base_model_id, created_at, generation, dora)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, [
                         .text(name), .text(adapter.configJSON), .text(String(repeating: "0", count: 64)),
                         .integer(byteCount), .text(ranksJSON), .optionalReal(adapter.alpha),
                         .optionalReal(adapter.scale), .text(modulesJSON), .optionalText(adapter.baseModelId),
-                        .integer(createdMs), .integer(generation),
+                        .integer(createdMs), .integer(generation), .integer(adapter.dora ? 1 : 0),
                     ])
                 let id = db.lastInsertRowID
                 try db.run("INSERT INTO adapter_blobs (adapter_id, weights) VALUES (?, ?)",
@@ -76,7 +76,7 @@ extension AdapterRegistry {
                 return AdapterRecord(
                     id: id, name: name, sha256: sha, byteSize: byteCount, ranks: adapter.ranks,
                     alpha: adapter.alpha, scale: adapter.scale, targetModules: adapter.targetModules,
-                    baseModelId: adapter.baseModelId,
+                    dora: adapter.dora, baseModelId: adapter.baseModelId,
                     createdAt: Date(timeIntervalSince1970: Double(createdMs) / 1000), generation: generation)
             }
         }

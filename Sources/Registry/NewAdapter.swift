@@ -15,6 +15,8 @@ public struct NewAdapter: Sendable, Equatable {
     public var scale: Double?
     /// Resolved target module names (e.g. ["q_proj", "v_proj"]).
     public var targetModules: [String]
+    /// Whether it is a DoRA adapter (PEFT `use_dora`).
+    public var dora: Bool
     /// The base model the adapter was validated against.
     public var baseModelId: String?
     /// If set (64 hex digits), the upload is refused unless the weights hash to it.
@@ -22,7 +24,7 @@ public struct NewAdapter: Sendable, Equatable {
 
     /// Memberwise; derived fields default to empty / unknown.
     public init(name: String, configJSON: String, ranks: [Int] = [], alpha: Double? = nil,
-                scale: Double? = nil, targetModules: [String] = [], baseModelId: String? = nil,
+                scale: Double? = nil, targetModules: [String] = [], dora: Bool = false, baseModelId: String? = nil,
                 expectedSHA256: String? = nil) {
         self.name = name
         self.configJSON = configJSON
@@ -30,6 +32,7 @@ public struct NewAdapter: Sendable, Equatable {
         self.alpha = alpha
         self.scale = scale
         self.targetModules = targetModules
+        self.dora = dora
         self.baseModelId = baseModelId
         self.expectedSHA256 = expectedSHA256
     }

@@ -30,17 +30,17 @@ enum AdaptersCommand {
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             for r in records {
                 let row = Row(name: r.name, ranks: r.ranks, alpha: r.alpha, scale: r.scale, target_modules: r.targetModules,
-                              bytes: r.byteSize, sha256: r.sha256, base_model_id: r.baseModelId,
+                              dora: r.dora, bytes: r.byteSize, sha256: r.sha256, base_model_id: r.baseModelId,
                               created: Int(r.createdAt.timeIntervalSince1970), defect: r.defect)
                 FileHandleOutput.stdout(String(decoding: try encoder.encode(row), as: UTF8.self) + "\n")
             }
             return
         }
-        var lines = [["NAME", "RANKS", "ALPHA", "TARGETS", "BYTES", "SHA256", "BASE", "CREATED"]]
+        var lines = [["NAME", "RANKS", "ALPHA", "TARGETS", "DORA", "BYTES", "SHA256", "BASE", "CREATED"]]
         let formatter = ISO8601DateFormatter()
         for r in records {
             lines.append([r.name, r.ranks.map(String.init).joined(separator: ","), r.alpha.map { String($0) } ?? "-",
-                          r.targetModules.joined(separator: ","), String(r.byteSize), String(r.sha256.prefix(12)),
+                          r.targetModules.joined(separator: ","), r.dora ? "yes" : "no", String(r.byteSize), String(r.sha256.prefix(12)),
                           r.baseModelId ?? "-", formatter.string(from: r.createdAt)]
                          + (r.defect.map { ["DAMAGED: " + $0] } ?? []))
         }
@@ -57,6 +57,7 @@ enum AdaptersCommand {
         var alpha: Double?
         var scale: Double?
         var target_modules: [String]
+        var dora: Bool
         var bytes: Int64
         var sha256: String
         var base_model_id: String?

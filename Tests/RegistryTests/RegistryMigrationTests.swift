@@ -28,15 +28,41 @@ import TestSupport
         #expect(try normal.withReader { try $0.pragmaInt("query_only") } == 1)
     }
 
-    @Test func versionOneFileReopensWithItsData() throws {
+    @Test func aCurrentFileReopensWithItsData() throws {
         let (registry, url) = try RegistryTestSupport.freshRegistry()
         let a = try RegistryTestSupport.fixture("python-qv-r8")
         let record = try registry.insert(a.newAdapter(), weights: a.weights)
+        var dora = try RegistryTestSupport.fixture("dora-qv-r8").newAdapter()
+        dora.dora = true
+        let doraRecord = try registry.insert(dora, weights: a.weights)
         registry.close()
         let reopened = try AdapterRegistry(url: url)
         #expect(try reopened.record(named: a.folder) == record)
+        #expect(try reopened.record(named: "dora-qv-r8") == doraRecord)
+        #expect(doraRecord.dora && !record.dora)
         #expect(try reopened.readWeights(named: a.folder) == a.weights)
-        #expect(try reopened.withReader { try $0.userVersion } == 1)
+        #expect(try reopened.withReader { try $0.userVersion } == AdapterRegistry.schemaVersion)
+    }
+
+    /// A file written by the version-1 schema (before DoRA) gains the `dora`
+    /// column with every stored adapter marked plain, and keeps its data.
+    @Test func aVersionOneFileMigratesToTheDoRAColumn() throws {
+        let url = try Fixtures.temporaryDirectory("lorad-registry").appendingPathComponent("v1.sqlite3")
+        do {
+            let db = try SQLiteConnection(path: url.path)
+            try db.migrate(Array(AdapterRegistry.migrations.prefix(1)))
+            try db.execute("""
+                UPDATE registry_meta SET value = 1 WHERE key = 'last_generation';
+                INSERT INTO adapters (name, config_json, sha256, byte_size, created_at, generation)
+                    VALUES ('old', '{}', '\(String(repeating: "a", count: 64))', 0, 0, 1);
+                INSERT INTO adapter_blobs (adapter_id, weights) SELECT id, x'' FROM adapters;
+                """)
+            #expect(try db.userVersion == 1)
+        }
+        let registry = try AdapterRegistry(url: url)
+        #expect(try registry.withReader { try $0.userVersion } == 2)
+        let record = try #require(try registry.record(named: "old"))
+        #expect(record.dora == false && record.generation == 1)
     }
 
     @Test func newerSchemaVersionIsRefused() throws {

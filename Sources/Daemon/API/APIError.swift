@@ -19,7 +19,9 @@ import Serving
 /// - 413, 415: from the HTTP layer (body or part too large, not multipart).
 /// - 422 `incompatible_adapter`: a well-formed adapter this base or this server
 ///   cannot serve (shapes, unknown or untargeted modules, rank mismatch,
-///   DoRA, `modules_to_save`, bias, embedding LoRA, non-finite values).
+///   `modules_to_save`, bias, embedding LoRA, non-finite values, a DoRA row
+///   of norm zero, a DoRA adapter that cannot be live-merged exactly).
+///   A DoRA adapter in a combination is a 400: the request asks for something undefined.
 /// - 503 `overloaded` (+ `Retry-After`) or `unavailable` (loading, draining).
 /// - 500 `internal_error`: a bug or a storage failure.
 public enum APIError {
@@ -91,6 +93,8 @@ public enum APIError {
         switch error {
         case .invalidConfigJSON, .missingField, .invalidField, .invalidRegex, .missingFile, .unreadableWeights:
             return HTTPError(.badRequest, "invalid adapter: \(error)", type: "invalid_request_error")
+        case .doraCombination:
+            return badRequest(error.description)
         default:
             return HTTPError(.unprocessableContent, "adapter incompatible with this server or base model: \(error)",
                              type: "incompatible_adapter")

@@ -11,6 +11,8 @@ public struct AdapterResource: Codable, Sendable, Equatable {
     public var alpha: Double?
     public var scale: Double?
     public var target_modules: [String]
+    /// A DoRA adapter (PEFT `use_dora`): per-row factor on top of its low-rank term.
+    public var dora: Bool
     /// Size of the stored safetensors file.
     public var bytes: Int64
     public var sha256: String
@@ -37,6 +39,7 @@ public struct AdapterResource: Codable, Sendable, Equatable {
         alpha = record.alpha
         scale = record.scale
         target_modules = record.targetModules
+        dora = record.dora
         bytes = record.byteSize
         sha256 = record.sha256
         created = Int(record.createdAt.timeIntervalSince1970)
@@ -60,6 +63,7 @@ public struct AdapterResource: Codable, Sendable, Equatable {
         try c.encode(alpha, forKey: .alpha)
         try c.encode(scale, forKey: .scale)
         try c.encode(target_modules, forKey: .target_modules)
+        try c.encode(dora, forKey: .dora)
         try c.encode(bytes, forKey: .bytes)
         try c.encode(sha256, forKey: .sha256)
         try c.encode(created, forKey: .created)

@@ -75,14 +75,14 @@ struct AdapterUploadHandler {
             throw APIError.badRequest("invalid adapter: adapter_config.json (field `config`) is not UTF-8 text")
         }
 
-        let base = service.baseShapes, identity = service.baseIdentity
+        let base = service.base, identity = service.baseIdentity
         let info = try await BlockingWork.run { [config, weights] in
             try AdapterLoader.load(name: name, configJSON: config, safetensors: weights, base: base, identity: identity).info
         }
         let scales = info.scales
         let new = NewAdapter(name: name, configJSON: configText, ranks: info.ranks, alpha: info.loraAlpha,
                              scale: scales.count == 1 ? Double(scales[0]) : nil,
-                             targetModules: info.adaptedKinds, baseModelId: service.modelID)
+                             targetModules: info.adaptedKinds, dora: info.useDoRA, baseModelId: service.modelID)
         let registry = service.registry
         let (record, running) = try await service.adapterChanges.run { [service] in
             if replace { try await LiveMergeHandler.unmergeIfMerged(name, service: service) }
