@@ -56,8 +56,10 @@ public enum AdapterError: Error, CustomStringConvertible, Sendable, Equatable {
     // MARK: DoRA
     /// `use_dora` is true but a module with `lora_A`/`lora_B` has no magnitude vector.
     case missingMagnitude(module: String, tensor: String)
-    /// A row of W0 + s·B·A is zero, so DoRA's factor m / ‖·‖ is not finite there.
+    /// A row of W0 + s·B·A is zero (or its norm overflows), so DoRA's factor m / ‖·‖ is not finite there.
     case doraZeroNorm(module: String, row: Int, scale: Float)
+    /// `NAME:w` for a DoRA adapter whose scale w·s would leave ±`LoRAConfig.maxScale`.
+    case doraWeightOutOfRange(adapter: String, weight: Float, module: String, scale: Double)
     /// DoRA needs the base's W0 values and the base at hand has only shapes.
     case baseWeightsUnavailable(module: String)
     /// A request mixes a DoRA adapter with other adapters.
@@ -125,8 +127,11 @@ public enum AdapterError: Error, CustomStringConvertible, Sendable, Equatable {
         case let .missingMagnitude(module, tensor):
             return "adapter_model.safetensors: use_dora is true, but module '\(module)' has no DoRA magnitude vector '\(tensor)'"
         case let .doraZeroNorm(module, row, scale):
-            return "DoRA: row \(row) of W0 + s·B·A for module '\(module)' (s = \(scale)) is zero, so its factor "
-                + "lora_magnitude_vector / norm is not finite (PEFT would compute inf or NaN there)"
+            return "DoRA: row \(row) of W0 + s·B·A for module '\(module)' (s = \(scale)) has a zero or overflowing norm, "
+                + "so its factor lora_magnitude_vector / norm is not finite (PEFT would compute inf or NaN there)"
+        case let .doraWeightOutOfRange(adapter, weight, module, scale):
+            return "DoRA adapter '\(adapter)' at weight \(weight): module '\(module)' would get the scale \(scale); "
+                + "a scale must be within ±\(LoRAConfig.maxScale)"
         case .baseWeightsUnavailable(let module):
             return "DoRA: the factor of module '\(module)' needs the base model's weights, and only its shapes are known here"
         case .doraCombination(let adapters):

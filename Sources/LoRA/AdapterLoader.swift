@@ -46,7 +46,7 @@ public enum AdapterLoader {
         }
         let config = try LoRAConfig(json: configData)
         let weights: SafeTensorsFile
-        do { weights = try SafeTensorsFile(contentsOf: weightsURL, limits: headerLimits(base: base)) } catch {
+        do { weights = try SafeTensorsFile(contentsOf: weightsURL, limits: headerLimits(base: base.linearShapes)) } catch {
             throw weightsError(error)
         }
         return try load(name: name, config: config, weights: weights, base: base, identity: identity)
@@ -57,7 +57,7 @@ public enum AdapterLoader {
                             base: some BaseLinears, identity: BaseModelIdentity? = nil) throws -> LoadedAdapter {
         let config = try LoRAConfig(json: configJSON)
         let weights: SafeTensorsFile
-        do { weights = try SafeTensorsFile(data: safetensors, name: weightsFileName, limits: headerLimits(base: base)) } catch {
+        do { weights = try SafeTensorsFile(data: safetensors, name: weightsFileName, limits: headerLimits(base: base.linearShapes)) } catch {
             throw weightsError(error)
         }
         return try load(name: name, config: config, weights: weights, base: base, identity: identity)

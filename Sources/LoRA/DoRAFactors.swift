@@ -53,7 +53,7 @@ public enum DoRAFactors {
         var g = [Float](repeating: 0, count: magnitude.count)
         for o in g.indices {
             let value = Float(Double(magnitude[o]) / squaredNorms[o].squareRoot())
-            guard squaredNorms[o] > 0, value.isFinite else {
+            guard squaredNorms[o] > 0, squaredNorms[o].isFinite, value.isFinite else {
                 throw AdapterError.doraZeroNorm(module: id.modulePath, row: o, scale: scale)
             }
             g[o] = value

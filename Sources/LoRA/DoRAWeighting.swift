@@ -37,6 +37,10 @@ final class DoRAWeighting: Sendable {
         for (id, module) in parent.modules {
             guard let m = module.magnitude else { modules[id] = module; continue }
             let scale = weight * module.scale
+            guard scale.isFinite, Double(scale).magnitude <= LoRAConfig.maxScale else {
+                throw AdapterError.doraWeightOutOfRange(adapter: parent.name, weight: weight, module: id.modulePath,
+                                                        scale: Double(weight) * Double(module.scale))
+            }
             let g = try DoRAFactors.compute(module: module, magnitude: m, scale: scale, id: id, base: base)
             modules[id] = module.rescaled(scale, doraFactor: g)
         }

@@ -118,6 +118,8 @@ import TestSupport
         #expect(half.modules[id]?.doraFactor != adapter.modules[id]?.doraFactor)
         for i in 0..<(DoRAWeighting.capacity + 4) { _ = try adapter.weighted(Float(i) / 10 + 2) }
         #expect(adapter.weighting?.cachedWeights == DoRAWeighting.capacity)
+        // A weight that takes the scale beyond the config bound is refused like such a config.
+        expectAdapterError(["dora-qv-r8", "1000000.0", "scale"]) { _ = try adapter.weighted(1e6) }
         // A plain LoRA adapter keeps its weight in the use instead.
         let python = try AdapterFidelityTests.adapter("python-qv-r8")
         #expect(try python.weighted(0.5) === python)
