@@ -4,7 +4,9 @@ import LoRA
 // Live merge (`PUT /merged`): one adapter mix is folded into the
 // in-memory base so its requests run at base speed. Every other request stays
 // exact because the folded delta is taken back out through its low-rank path:
-// a row's effective mix is (its own adapters) − (the merged ones).
+// a row's effective mix is (its own adapters) − (the merged ones). For a
+// merged DoRA adapter, weight −1 is its inverse, y / g − s·B·A·x
+// (`LoRABatchPlan`), so the same subtraction covers it.
 extension Engine {
     /// Folds `spec` into the base weights between two steps (replacing any
     /// previous live merge). Loading the adapters happens on the caller's thread.
