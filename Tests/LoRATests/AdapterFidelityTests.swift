@@ -59,9 +59,11 @@ import TestSupport
     /// Row i runs `mixes[i]` on reference prompt i: all prompts prefilled in
     /// one batch (each prompt's rows share the sgemm path), then one decode
     /// step (the per-row path); every row's logits must equal that row run
-    /// alone (1e-5). Returns the solo prefill logits.
+    /// alone (1e-5; the decode step within `decodeTolerance`: the batched
+    /// decode kernel sums in another order than the one-row path, which
+    /// alone moves a base row by ~5e-6). Returns the solo prefill logits.
     @discardableResult
-    static func expectEveryRowEqualsItsSoloRun(_ mixes: [[AdapterUse]]) throws -> [[Float]] {
+    static func expectEveryRowEqualsItsSoloRun(_ mixes: [[AdapterUse]], decodeTolerance: Float = 1e-5) throws -> [[Float]] {
         let model = try Self.model.get()
         let refs = try Self.references.get()
         let prompts = (0..<mixes.count).map { refs.prompts[$0 % refs.prompts.count].input_ids }
@@ -97,7 +99,7 @@ import TestSupport
             let expected = try #require(try model.forward(solo, lora: LoRABatchPlan(rows: Array(repeating: mixes[i], count: solo.count)), workspace: Workspace())[solo.count - 1])
             let got = try #require(stepped[i])
             let diff = zip(got, expected).map { abs($0 - $1) }.max() ?? .infinity
-            #expect(diff <= 1e-5, "decode row \(i): max abs diff \(diff)")
+            #expect(diff <= decodeTolerance, "decode row \(i): max abs diff \(diff)")
         }
         return alone
     }

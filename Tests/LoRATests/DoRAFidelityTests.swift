@@ -76,9 +76,12 @@ import TestSupport
         let python = try AdapterFidelityTests.adapter("python-qv-r8")
         let qv = try Self.dora("dora-qv-r8").adapter
         let all = try Self.dora("dora-all-r4-rslora").adapter
+        // Decode within 5e-5: all-linear DoRA after the 300-token prompt
+        // (row 5) carries the kernels' summation-order difference through
+        // every scaled projection; measured 1.4e-5 there, 4.8e-6 on the base row.
         let alone = try AdapterFidelityTests.expectEveryRowEqualsItsSoloRun(
             [[], [AdapterUse(python)], [AdapterUse(qv)], [AdapterUse(all)], [AdapterUse(qv)],
-             AdapterUse.resolve([AdapterUse(all, weight: 0.5)])])
+             AdapterUse.resolve([AdapterUse(all, weight: 0.5)])], decodeTolerance: 5e-5)
         // The weighted row really is another adapter than the unweighted one.
         #expect(Self.maxAbsDiff(alone[3], alone[5]) > 1e-3)
     }
