@@ -57,7 +57,7 @@ struct AdapterUploadHandler {
                 config = try await Self.collect(part, limit: Self.maxConfigBytes, claim: claim)
             case "weights":
                 guard weights == nil else { throw APIError.badRequest("multipart field `weights` appears twice") }
-                let base = service.base.linearShapes
+                let base = service.baseShapes
                 weights = try await Self.collect(part, limit: service.maxUploadBytes, claim: claim) { prefix in
                     try AdapterLoader.checkWeightsPrefix(prefix, base: base)
                 }
