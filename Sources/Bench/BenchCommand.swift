@@ -12,7 +12,7 @@ import Tokenization
 /// engine's speed as ratios against them (BENCHMARKS.md records the output).
 enum BenchCommand {
     static let usage = """
-    usage: lorad-bench model [--family llama|qwen2|qwen3] [--threads N] [--steps N] [--keep DIR] [--kernels]
+    usage: lorad-bench model [--family llama|qwen2|qwen3] [--threads N] [--steps N] [--keep DIR] [--kernels] [--dora]
       --family F    the synthesized model: llama = SmolLM-135M (default), qwen2 = Qwen2.5-0.5B
                     (q/k/v biases), qwen3 = Qwen3-0.6B (q/k norms, head_dim 128); a family other
                     than llama is also timed against the llama model, F32 and BF16, alternating
@@ -20,10 +20,11 @@ enum BenchCommand {
       --steps N     decode steps per timing (default: 32)
       --keep DIR    write the synthetic model to DIR and keep it (default: a temp dir, removed)
       --kernels     machine probes and kernel rows only (no model)
+      --dora        machine probes, then the model's DoRA-vs-LoRA rows only
     """
 
     static func run(_ args: [String]) throws {
-        let a = try Arguments(args, valued: ["threads", "steps", "keep", "family"], booleans: ["kernels"])
+        let a = try Arguments(args, valued: ["threads", "steps", "keep", "family"], booleans: ["kernels", "dora"])
         let threads = try a.int("threads", default: 2, range: 1...256)
         let steps = try a.int("steps", default: 32, range: 4...10_000)
         let familyName = a.value("family") ?? "llama"
@@ -46,9 +47,11 @@ enum BenchCommand {
         report.add("sgemm peak 2048³", "\(format(peak)) GFLOP/s")
         let peak128 = MachineProbe.sgemmGFLOPS(m: 128, n: 1536, k: 576)
         report.add("sgemm 128×1536×576", "\(format(peak128)) GFLOP/s", "the prefill shape")
-        let kernels = KernelBench(pool: .shared)
-        kernels.decodeRows(report: &report)
-        kernels.prefillRows(report: &report)
+        if !a.flag("dora") {
+            let kernels = KernelBench(pool: .shared)
+            kernels.decodeRows(report: &report)
+            kernels.prefillRows(report: &report)
+        }
         if a.flag("kernels") {
             print(report.markdown)
             return
@@ -70,6 +73,12 @@ enum BenchCommand {
         let bytes = model.weights.bytesReadPerToken
         let bound = bandwidth / Double(bytes)
         report.add("weights read per token", "\(format(Double(bytes) / 1e6)) MB", "bound = bandwidth ÷ this = \(format(bound)) tok/s")
+
+        if a.flag("dora") {
+            try DoRABench.run(model: model, steps: steps, report: &report)
+            print(report.markdown)
+            return
+        }
 
         let bench = ModelBench(model: model)
         let base = try bench.decodeTokensPerSecond(mixes: [[]], steps: steps)
@@ -103,6 +112,8 @@ enum BenchCommand {
         // while the weight traffic stays the same.
         let long8 = try bench.decodeTokensPerSecond(mixes: distinct.map { [AdapterUse($0)] }, steps: steps, repeats: 1, promptLength: 1024)
         report.add("decode, batch 8, 8 distinct adapters, from position 1024", "\(format(long8)) tok/s", "\(format(long8 / many8, 3)) of the same from position 8")
+
+        try DoRABench.run(model: model, steps: steps, report: &report)
 
         // Per-sequence engine work each step: picking the next token.
         let stepMicros = 1e6 / base

@@ -135,9 +135,28 @@ enum SyntheticModel {
         return LoRAAdapter(name: name, modules: modules)
     }
 
+    /// The same adapter made DoRA: the same A and B (same seed), plus a
+    /// magnitude vector per module near the synthetic base's row norms
+    /// (≈ 0.7), so every factor is near 1 as in a trained adapter; the
+    /// factors are computed against `base` as a load would.
+    static func doraAdapter(name: String, config: LlamaConfig, kinds: [LinearKind], rank: Int, seed: UInt64,
+                            base: LlamaWeights) throws -> LoRAAdapter {
+        let plain = adapter(name: name, config: config, kinds: kinds, rank: rank, seed: seed)
+        var rng = SplitMix64(seed: seed ^ 0xD0_0A)
+        var modules: [LinearID: LoRAModule] = [:]
+        for id in plain.modules.keys.sorted() {
+            guard let m = plain.modules[id] else { continue }
+            modules[id] = LoRAModule(rank: m.rank, inFeatures: m.inFeatures, outFeatures: m.outFeatures, scale: m.scale,
+                                     a: m.a, b: m.b, magnitude: (0..<m.outFeatures).map { _ in 0.7 + rng.uniform(0.1) })
+        }
+        return try LoRAAdapter.dora(name: name, modules: modules, base: base)
+    }
+
     /// The same kind of adapter as PEFT's two files (config JSON + safetensors
-    /// bytes), for measuring the cold load path.
-    static func peftFiles(config: LlamaConfig, kinds: [LinearKind], rank: Int, seed: UInt64) throws -> (config: Data, weights: Data) {
+    /// bytes), for measuring the cold load path; with `dora`, PEFT's DoRA
+    /// layout (`use_dora` and a `lora_magnitude_vector` per module).
+    static func peftFiles(config: LlamaConfig, kinds: [LinearKind], rank: Int, seed: UInt64,
+                          dora: Bool = false) throws -> (config: Data, weights: Data) {
         var rng = SplitMix64(seed: seed)
         var tensors: [(name: String, dtype: DType, shape: [Int], values: [Float])] = []
         for l in 0..<config.numHiddenLayers {
@@ -146,6 +165,9 @@ enum SyntheticModel {
                 let path = "base_model.model." + LinearID(layer: l, kind: kind).modulePath
                 tensors.append((path + ".lora_A.weight", .f32, [rank, s.inFeatures], (0..<(rank * s.inFeatures)).map { _ in rng.uniform(0.05) }))
                 tensors.append((path + ".lora_B.weight", .f32, [s.outFeatures, rank], (0..<(s.outFeatures * rank)).map { _ in rng.uniform(0.05) }))
+                if dora {
+                    tensors.append((path + ".lora_magnitude_vector", .f32, [s.outFeatures], (0..<s.outFeatures).map { _ in 0.7 + rng.uniform(0.1) }))
+                }
             }
         }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-bench-adapter-\(UUID().uuidString)")
@@ -156,7 +178,7 @@ enum SyntheticModel {
         let targets = kinds.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
         let json = """
         {"peft_type": "LORA", "r": \(rank), "lora_alpha": \(2 * rank), "target_modules": [\(targets)],
-         "bias": "none", "use_dora": false, "use_rslora": false, "fan_in_fan_out": false, "lora_dropout": 0.0}
+         "bias": "none", "use_dora": \(dora), "use_rslora": false, "fan_in_fan_out": false, "lora_dropout": 0.0}
         """
         return (Data(json.utf8), try Data(contentsOf: file))
     }
