@@ -12,6 +12,8 @@ import LoRA
 /// a DoRA factor is always taken against the checkpoint's W0.
 ///
 /// `@unchecked Sendable`: `originals` is only read or written with `lock` held.
+/// (An NSLock, not a `Mutex`: the lock is held around a caller's closure
+/// whose result need not be Sendable, which `Mutex.withLock` refuses.)
 public final class UnmergedWeights: @unchecked Sendable {
     private let lock = NSLock()
     /// (out, in) each, the resident bytes (F32 or 16-bit): W0 of every
