@@ -73,9 +73,9 @@ public final class LoradServer: Sendable {
         try configuration.listen.map { try http.listen($0.description) }
     }
 
-    /// Loads the model and tokenizer, opens the registry, re-validates every
-    /// stored adapter against this base (incompatible ones are logged and
-    /// flagged, never served), starts the engine, and begins serving.
+    /// Loads the model and tokenizer, opens the registry (adapters are
+    /// validated against this base on first use, not here: start-up time does
+    /// not grow with the registry), starts the engine, and begins serving.
     /// - Parameters:
     ///   - heartbeat: called from the engine loop (systemd watchdog).
     ///   - heartbeatInterval: the longest the idle engine goes without calling
@@ -100,15 +100,17 @@ public final class LoradServer: Sendable {
         }
 
         let registry = try AdapterRegistry(path: configuration.registry)
-        let compatibility = AdapterCompatibility()
+        let shapes = model.weights.linearShapes
         let identity = model.config.baseIdentity(names: [modelID])
-        let incompatible = try compatibility.revalidate(registry: registry, base: model.weights, identity: identity)
-        for (name, reason) in incompatible.sorted(by: { $0.key < $1.key }) {
-            logger.warning("stored adapter is incompatible with the loaded base model; it will not be served",
-                           ["adapter": name, "reason": reason])
-        }
+        // Nothing is revalidated here: each adapter is checked on first use
+        // unless the registry holds its outcome against this very base.
+        let fingerprint = AdapterCompatibility.fingerprint(
+            configJSON: (try? Data(contentsOf: folder.appendingPathComponent("config.json"))) ?? Data(),
+            shapes: shapes, identity: identity)
+        let compatibility = AdapterCompatibility(registry: registry, base: model.weights, identity: identity,
+                                                 baseFingerprint: fingerprint)
         logger.info("registry opened", ["path": configuration.registry, "adapters": String(try registry.count()),
-                                        "incompatible": String(incompatible.count)])
+                                        "unchecked": String(try registry.uncheckedCount(baseFingerprint: fingerprint))])
 
         var engineConfiguration = EngineConfiguration()
         engineConfiguration.maxBatch = configuration.maxBatch
@@ -122,7 +124,7 @@ public final class LoradServer: Sendable {
         let cache = AdapterCache(source: RegistryAdapterSource(registry: registry, compatibility: compatibility),
                                  budgetBytes: configuration.adapterCacheMB << 20,
                                  overcommitBytes: (configuration.adapterCacheMB << 20) / 100 * configuration.adapterCacheOvercommitPct,
-                                 loader: AdapterCache.validatingLoader(base: model.weights, identity: identity))
+                                 loader: compatibility.checkingLoader(AdapterCache.validatingLoader(base: model.weights, identity: identity)))
         let engine = Engine(model: model, tokenizer: tokenizer, adapters: cache, configuration: engineConfiguration,
                             heartbeat: heartbeat)
         let service = LoadedModel(modelID: modelID, engine: engine, registry: registry, compatibility: compatibility,
@@ -153,6 +155,7 @@ public final class LoradServer: Sendable {
         if case .serving(let service) = previous {
             // Every connection is closed: whatever still runs has no reader.
             service.engine.shutdown(drain: false)
+            service.compatibility.flush()
             service.registry.close()
         }
     }

@@ -3,11 +3,14 @@ import Registry
 import Serving
 
 /// The engine's adapter source over the SQLite registry: the payload is the
-/// stored config text and safetensors bytes. The cache asks only on a miss;
-/// the handlers that delete or replace an adapter invalidate its cached copy.
+/// stored config text and safetensors bytes, tagged with their generation.
+/// The cache asks only on a miss; the handlers that delete or replace an
+/// adapter invalidate its cached copy.
 ///
-/// Adapters found incompatible with the loaded base at start-up are refused
-/// here (`AdapterCompatibility`), so they are never silently served.
+/// A version already known to fail validation against the loaded base
+/// (`AdapterCompatibility`) is refused here, before its weights are read,
+/// so it is never silently served; an unchecked one is checked by the
+/// cache's loader (`AdapterCompatibility.checkingLoader`).
 public struct RegistryAdapterSource: AdapterSource {
     public let registry: AdapterRegistry
     public let compatibility: AdapterCompatibility
@@ -18,13 +21,15 @@ public struct RegistryAdapterSource: AdapterSource {
     }
 
     public func payload(of name: String) throws -> AdapterPayload {
+        if let record = try registry.record(named: name),
+           let problem = compatibility.knownProblem(name: name, generation: record.generation) {
+            throw AdapterUnavailable(name: name, reason: problem)
+        }
         let stored: (configJSON: Data, weights: Data, sha256: String, generation: Int64)
         do { stored = try registry.load(named: name) } catch RegistryError.notFound {
             throw AdapterSourceError.unknownAdapter(name)
         }
-        if let problem = compatibility.problem(name: name, sha256: stored.sha256) {
-            throw AdapterUnavailable(name: name, reason: problem)
-        }
-        return AdapterPayload(name: name, configJSON: stored.configJSON, weights: stored.weights)
+        return AdapterPayload(name: name, configJSON: stored.configJSON, weights: stored.weights,
+                              version: stored.generation)
     }
 }

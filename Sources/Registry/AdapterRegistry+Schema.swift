@@ -47,6 +47,7 @@ extension AdapterRegistry {
                 ALTER TABLE adapters ADD COLUMN dora INTEGER NOT NULL DEFAULT 0 CHECK (dora IN (0, 1));
                 """)
         },
+        SQLiteMigration(summary: "v3: adapter_checks", apply: createAdapterChecks),
     ]
 
     /// The newest schema version this build writes.

@@ -22,11 +22,12 @@ import Synchronization
 /// commit, so an acknowledged upload also survives power loss (NORMAL would
 /// survive process death only); uploads are rare, so one fsync each is cheap.
 ///
-/// ## Re-validation at start
-/// The registry does not know models. On start the daemon re-validates each
-/// row against the loaded base model from `list()`, `readConfig(named:)` and
-/// the safetensors header (`readWeights(named:range:)`), and reports the
-/// failures as incompatible; rows are never dropped or altered here.
+/// ## Validation against a base
+/// The registry does not know models. The daemon checks each row against the
+/// loaded base on first use and keeps the outcome here (`storeCheck`,
+/// `adapter_checks`) with an opaque fingerprint of that base, so a restart
+/// on the same base checks nothing again; rows are never dropped or altered
+/// for failing.
 public final class AdapterRegistry: @unchecked Sendable {
     // @unchecked Sendable: the writer connection (not Sendable) is only used
     // while holding `writerClosed`; the reader pool is itself thread-safe.

@@ -8,11 +8,16 @@ public struct AdapterPayload: Sendable {
     public let configJSON: Data
     /// `adapter_model.safetensors`
     public let weights: Data
+    /// Which stored version this is, when the source keeps versions (the
+    /// registry's generation), so what is learnt while loading it (that it
+    /// fails validation) can be kept for that version only.
+    public let version: Int64?
 
-    public init(name: String, configJSON: Data, weights: Data) {
+    public init(name: String, configJSON: Data, weights: Data, version: Int64? = nil) {
         self.name = name
         self.configJSON = configJSON
         self.weights = weights
+        self.version = version
     }
 }
 

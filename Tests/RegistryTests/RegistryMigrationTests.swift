@@ -12,7 +12,7 @@ import TestSupport
         #expect(try db.pragmaInt("application_id") == AdapterRegistry.applicationID)
         #expect(try db.pragmaText("journal_mode") == "wal")
         let tables = try db.query("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name") { $0.text(0) ?? "" }
-        #expect(tables == ["adapter_blobs", "adapters", "registry_meta"])
+        #expect(tables == ["adapter_blobs", "adapter_checks", "adapters", "registry_meta"])
     }
 
     @Test func connectionsRunWithTheDocumentedSettings() throws {
@@ -60,9 +60,11 @@ import TestSupport
             #expect(try db.userVersion == 1)
         }
         let registry = try AdapterRegistry(url: url)
-        #expect(try registry.withReader { try $0.userVersion } == 2)
+        #expect(try registry.withReader { try $0.userVersion } == AdapterRegistry.schemaVersion)
         let record = try #require(try registry.record(named: "old"))
         #expect(record.dora == false && record.generation == 1)
+        // Later steps start empty: nothing is checked yet.
+        #expect(try registry.check(named: "old") == nil)
     }
 
     @Test func newerSchemaVersionIsRefused() throws {

@@ -24,15 +24,16 @@ public struct AdapterResource: Codable, Sendable, Equatable {
     public var resident: Bool
     /// Running or queued requests holding the resident copy.
     public var in_flight: Int
-    /// False when start-up validation against the loaded base failed; the
-    /// adapter is then refused (422) until replaced or deleted.
-    public var compatible: Bool
+    /// False when validation against the loaded base failed (the adapter
+    /// is then refused, 422, until replaced or deleted); null when it has
+    /// not been checked against this base yet (it is on first use).
+    public var compatible: Bool?
     public var incompatibility: String?
     /// Only in a replace's response: requests that were running with the
     /// previous version (they finish with it).
     public var previous_in_flight: Int?
 
-    public init(record: AdapterRecord, service: LoadedModel) {
+    public init(record: AdapterRecord, service: LoadedModel, status: AdapterCompatibility.Status) {
         id = record.name
         name = record.name
         ranks = record.ranks
@@ -49,9 +50,18 @@ public struct AdapterResource: Codable, Sendable, Equatable {
         base_model_id = record.baseModelId
         resident = service.cache.isResident(record.name)
         in_flight = service.cache.leaseCount(record.name)
-        incompatibility = record.defect.map { "stored metadata is damaged: \($0)" }
-            ?? service.compatibility.problem(name: record.name, sha256: record.sha256)
-        compatible = incompatibility == nil
+        switch (record.defect, status) {
+        case (let defect?, _):
+            incompatibility = "stored metadata is damaged: \(defect)"
+            compatible = false
+        case (nil, .incompatible(let reason)):
+            incompatibility = reason
+            compatible = false
+        case (nil, .compatible):
+            compatible = true
+        case (nil, .unchecked):
+            compatible = nil
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {

@@ -1,4 +1,4 @@
-/// A registered adapter that must not be served (it failed start-up validation).
+/// A registered adapter that must not be served (it failed validation against the loaded base).
 public struct AdapterUnavailable: Error, CustomStringConvertible {
     public let name: String
     public let reason: String

@@ -90,12 +90,13 @@ struct AdapterUploadHandler {
             // New requests load the version just committed; running ones keep theirs.
             let running = service.cache.leaseCount(name)
             service.cache.invalidate(name)
-            service.compatibility.clear(name)
+            // Validated just above, against this base.
+            service.compatibility.remember(name: name, generation: record.generation, problem: nil)
             return (record, running)
         }
         service.logger.info(replace ? "adapter stored (replace)" : "adapter stored",
                             ["adapter": name, "bytes": String(record.byteSize), "sha256": record.sha256])
-        var resource = AdapterResource(record: record, service: service)
+        var resource = AdapterResource(record: record, service: service, status: .compatible)
         if replace { resource.previous_in_flight = running }
         try await response.sendAPI(.created, resource,
                                    headers: ["Location": "/adapters/\(name)"])

@@ -7,11 +7,24 @@ import Registry
 struct AdaptersHandler {
     let service: LoadedModel
 
+    /// Ordered by name; `?limit=N&after=NAME` pages (`has_more`, `last_id`
+    /// give the next `after`), without `limit` everything after `after`.
+    /// `compatible` is the stored outcome (null: not checked yet).
     func list(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
         try service.auth.requireInference(request)
-        let registry = service.registry
-        let items = try await BlockingWork.run { try registry.list() }.map { AdapterResource(record: $0, service: service) }
-        try await response.sendAPI(.ok, ListEnvelope(data: items))
+        let query = try PageQuery(request)
+        let registry = service.registry, compatibility = service.compatibility
+        let (records, hasMore, checks) = try await BlockingWork.run {
+            let page = try registry.page(after: query.after, limit: query.limit ?? PageQuery.unlimited)
+            guard let first = page.records.first?.name, let last = page.records.last?.name else {
+                return (page.records, page.hasMore, [String: AdapterCheck]())
+            }
+            return (page.records, page.hasMore, try registry.checks(from: first, through: last))
+        }
+        let items = records.map {
+            AdapterResource(record: $0, service: service, status: compatibility.status(of: $0, stored: checks[$0.name]))
+        }
+        try await response.sendAPI(.ok, PageEnvelope(data: items, hasMore: hasMore, id: \.id))
     }
 
     func get(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
@@ -19,8 +32,13 @@ struct AdaptersHandler {
         let name = request.parameter("name") ?? ""
         try AdapterRegistry.validateName(name)
         let registry = service.registry
-        guard let record = try await BlockingWork.run({ try registry.record(named: name) }) else { throw RegistryError.notFound(name) }
-        try await response.sendAPI(.ok, AdapterResource(record: record, service: service))
+        let compatibility = service.compatibility
+        let found = try await BlockingWork.run { () -> (AdapterRecord, AdapterCompatibility.Status)? in
+            guard let record = try registry.record(named: name) else { return nil }
+            return (record, try compatibility.checkedStatus(of: record))
+        }
+        guard let (record, status) = found else { throw RegistryError.notFound(name) }
+        try await response.sendAPI(.ok, AdapterResource(record: record, service: service, status: status))
     }
 
     /// Requests already running with the adapter keep their leased copy and
@@ -38,7 +56,7 @@ struct AdaptersHandler {
             // Requests holding the deleted version now; they finish with it.
             let running = service.cache.leaseCount(name)
             service.cache.invalidate(name)
-            service.compatibility.clear(name)
+            service.compatibility.forget(name)
             return running
         }
         service.logger.info("adapter deleted", ["adapter": name])

@@ -31,16 +31,27 @@ struct ModelsHandler {
         }
     }
 
+    /// The base model first, then the adapters by name; `?limit=N&after=ID`
+    /// pages as `GET /adapters` does (`after` = the base's id starts at the
+    /// first adapter).
     func list(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
         try service.auth.requireInference(request)
-        let weights = service.engine.model.weights
-        var models = [Model(id: service.modelID, created: service.created, root: service.modelID, parent: nil,
-                            weights_dtype: weights.format.rawValue, resident_bytes: weights.residentBytes)]
+        let query = try PageQuery(request)
+        var models: [Model] = []
+        if query.after == nil {
+            let weights = service.engine.model.weights
+            models.append(Model(id: service.modelID, created: service.created, root: service.modelID, parent: nil,
+                                weights_dtype: weights.format.rawValue, resident_bytes: weights.residentBytes))
+        }
+        let after = query.after == service.modelID ? nil : query.after
+        let room = (query.limit ?? PageQuery.unlimited) - models.count
         let registry = service.registry
-        for record in try await BlockingWork.run({ try registry.list() }) {
+        let page = room > 0 ? try await BlockingWork.run { try registry.page(after: after, limit: room) }
+                            : (records: [], hasMore: try await BlockingWork.run { try registry.count() } > 0)
+        for record in page.records {
             models.append(Model(id: record.name, created: Int(record.createdAt.timeIntervalSince1970),
                                 root: service.modelID, parent: service.modelID))
         }
-        try await response.sendAPI(.ok, ListEnvelope(data: models))
+        try await response.sendAPI(.ok, PageEnvelope(data: models, hasMore: page.hasMore, id: \.id))
     }
 }
