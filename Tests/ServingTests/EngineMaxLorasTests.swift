@@ -20,6 +20,19 @@ import TestSupport
         func open() { release.signal() }
     }
 
+    /// The engine's counters once its loop has retired the last sequence: a
+    /// request's finished event reaches its caller before the loop publishes
+    /// the batch without it, so wait for that (10 s deadline, then as is).
+    static func idleStats(_ engine: Engine) -> EngineStats {
+        let deadline = Date().addingTimeInterval(10)
+        var stats = engine.stats
+        while stats.running > 0 || stats.queued > 0 || !stats.runningAdapters.isEmpty, Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.005)
+            stats = engine.stats
+        }
+        return stats
+    }
+
     static func request(_ adapter: String?, maxTokens: Int) throws -> GenerationRequest {
         let prompt = try EngineHarness.references.get().prompts[0].input_ids
         return GenerationRequest(promptTokens: prompt, adapters: try adapter.map { try AdapterSpec(parsing: $0) } ?? .base,
@@ -65,7 +78,7 @@ import TestSupport
         for (i, collector) in collectors.enumerated() {
             #expect(collector.wait().tokenIDs == alone[i], "request \(i) on \(order[i])")
         }
-        let after = engine.stats
+        let after = Self.idleStats(engine)
         #expect(after.runningAdapters.isEmpty && after.waitingAdapters.isEmpty)
         #expect(after.adaptersChangedAt >= during.adaptersChangedAt)
     }
@@ -85,7 +98,7 @@ import TestSupport
         pause.open()
         #expect(collector.wait().completionTokens == 2)
         #expect(queued.waitingAdapters == [a, b].sorted())
-        let after = engine.stats
+        let after = Self.idleStats(engine)
         #expect(after.waitingAdapters.isEmpty)
         #expect(after.runningAdapters.isEmpty)
     }
