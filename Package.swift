@@ -9,6 +9,7 @@
 //   CSQLite → Registry → Daemon        HTTP1 → Daemon
 //   AdapterNaming → Registry, Serving (the one rule for an adapter's name)
 //   Metrics → Daemon (Prometheus client)  Systemd → lorad (sd_notify, signals)
+//   CThreadStack → ChatTemplate → Daemon (chat templates: our own Jinja)
 //   Daemon → CLI → lorad, Bench (the `lorad-bench` executable; lorad does not link it)
 // Only Kernels imports COpenBLAS and CKernels; only Registry imports CSQLite; HTTP1 knows
 // nothing about models.
@@ -70,7 +71,7 @@ let package = Package(
         .target(name: "HTTP1"),
         .target(name: "Metrics"),
         .target(name: "Systemd"),
-        .target(name: "Daemon", dependencies: ["Kernels", "OrderedJSON", "HTTP1", "Registry", "Serving", "LoRA", "Llama", "Tokenization", "SafeTensors", "Metrics"]),
+        .target(name: "Daemon", dependencies: ["Kernels", "OrderedJSON", "ChatTemplate", "HTTP1", "Registry", "Serving", "LoRA", "Llama", "Tokenization", "SafeTensors", "Metrics"]),
         // Argument parsing, subcommand dispatch and output shared by both executables.
         .target(name: "CLI", dependencies: ["Daemon"]),
         .executableTarget(name: "lorad", dependencies: ["AdapterNaming", "CLI", "Daemon", "Registry", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels", "Systemd", "ChatTemplate", "OrderedJSON"]),

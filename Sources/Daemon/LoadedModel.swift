@@ -35,12 +35,15 @@ public final class LoadedModel: Sendable {
     let adapterChanges = AsyncSerialLock()
     /// The base's family and names, for refusing adapters trained on another family.
     public let baseIdentity: BaseModelIdentity
+    /// Chat templates, tool-call format and turn-ending ids (`/v1/chat/completions`).
+    public let chat: ChatSupport
 
     public var cache: AdapterCache { engine.adapters }
     public var tokenizer: Tokenizer { engine.tokenizer }
 
     public init(modelID: String, engine: Engine, registry: AdapterRegistry, compatibility: AdapterCompatibility,
-                auth: Auth, logger: Logger, maxUploadBytes: Int, uploadBufferBytes: Int, maxMergeDownloads: Int) {
+                auth: Auth, logger: Logger, maxUploadBytes: Int, uploadBufferBytes: Int, maxMergeDownloads: Int,
+                chat: ChatSupport = .none) {
         self.modelID = modelID
         self.created = Int(Date().timeIntervalSince1970)
         self.engine = engine
@@ -53,5 +56,6 @@ public final class LoadedModel: Sendable {
         self.mergeDownloads = ConcurrencyCap(limit: maxMergeDownloads)
         self.baseShapes = engine.model.weights.linearShapes
         self.baseIdentity = engine.model.config.baseIdentity(names: [modelID])
+        self.chat = chat
     }
 }

@@ -29,6 +29,8 @@ extension LoradServer {
         (.drainTimeoutSeconds, { $0.drainTimeoutSeconds != $1.drainTimeoutSeconds }),
         (.maxConnections, { $0.maxConnections != $1.maxConnections }),
         (.logFormat, { $0.logFormat != $1.logFormat }),
+        (.chatTemplate, { $0.chatTemplate != $1.chatTemplate }),
+        (.toolCallParser, { $0.toolCallParser != $1.toolCallParser }),
     ]
 
     /// SIGHUP: applies what can change safely while serving and reports the rest.

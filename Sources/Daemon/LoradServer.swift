@@ -130,7 +130,8 @@ public final class LoradServer: Sendable {
         let service = LoadedModel(modelID: modelID, engine: engine, registry: registry, compatibility: compatibility,
                                   auth: auth, logger: logger, maxUploadBytes: configuration.maxUploadMB << 20,
                                   uploadBufferBytes: configuration.uploadBufferMB << 20,
-                                  maxMergeDownloads: configuration.maxMergeDownloads)
+                                  maxMergeDownloads: configuration.maxMergeDownloads,
+                                  chat: try loadChat(folder: folder, model: model, tokenizer: tokenizer))
         let started = phase.withLock { p -> Bool in
             if case .draining = p { return false }   // a signal arrived while loading
             p = .serving(service)
@@ -177,6 +178,7 @@ public final class LoradServer: Sendable {
             return AccessInfo(status: 200, adapter: outcome.adapter, promptTokens: outcome.promptTokens,
                               completionTokens: outcome.completionTokens)
         }
+        registerChatRoutes()
         route(.GET, "/v1/models") { service, request, response in
             try await ModelsHandler(service: service).list(request, response)
             return AccessInfo(status: 200)

@@ -40,6 +40,8 @@ import TestSupport
         max_connections = 4096
         log_level = debug
         log_format = json
+        chat_template = /etc/lorad/chat.jinja
+        tool_call_parser = hermes
         """)
         let c = try Configuration.load(file: path)
         var expected = Configuration()
@@ -69,6 +71,8 @@ import TestSupport
         expected.maxConnections = 4096
         expected.logLevel = .debug
         expected.logFormat = .json
+        expected.chatTemplate = "/etc/lorad/chat.jinja"
+        expected.toolCallParser = .format(.hermes)
         #expect(c == expected)
         // The file set every key: none may still hold its default.
         let defaults = Configuration()

@@ -63,6 +63,8 @@ public enum APIError {
             return HTTPError(.serviceUnavailable, e.description, headers: ["Retry-After": "1"], type: "adapter_cache_full")
         case let e as JSONAccessError:
             return badRequest(e.description)
+        case let e as ChatPromptError:
+            return badRequest(e.description)
         case let e as LlamaError:
             if case .nonFiniteMerge = e { return HTTPError(.unprocessableContent, e.description, type: "incompatible_adapter") }
             return internalError(e.description)

@@ -1,5 +1,6 @@
 import Foundation
 import HTTP1
+import OrderedJSON
 
 /// One JSON style for every API body: compact, `/` unescaped, keys in a
 /// stable order so bodies are diffable.
@@ -19,5 +20,12 @@ extension HTTPResponse {
     /// `sendJSON` with the API's encoder.
     func sendAPI<T: Encodable>(_ status: HTTPStatus = .ok, _ value: T, headers: HTTPHeaders = HTTPHeaders()) async throws {
         try await sendJSON(status, value, headers: headers, encoder: JSONOutput.encoder())
+    }
+}
+
+extension HTTPResponse {
+    /// An ordered JSON document (members in the order built) as the body.
+    func sendJSON(_ status: HTTPStatus = .ok, _ value: JSONValue) async throws {
+        try await send(status, headers: ["Content-Type": "application/json"], text: value.serialized())
     }
 }

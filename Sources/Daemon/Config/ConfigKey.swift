@@ -28,6 +28,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case maxConnections = "max_connections"
     case logLevel = "log_level"
     case logFormat = "log_format"
+    case chatTemplate = "chat_template"
+    case toolCallParser = "tool_call_parser"
 
     /// The command-line spelling: the key with `-` for `_` (`--max-batch 8`).
     public var flagName: String { rawValue.replacingUnderscores() }
@@ -44,6 +46,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .listen: return "a comma-separated list of host:port or [ipv6]:port addresses"
         case .model, .registry: return "a non-empty path"
         case .adminTokenFile, .inferenceTokenFile: return "a path, or nothing to disable"
+        case .chatTemplate: return "a path to a .jinja file, or nothing for the model's own template"
+        case .toolCallParser: return ToolCallParserSetting.spellings.joined(separator: ", ")
         case .threads: return "'auto' or an integer in \(ConfigKey.threadRange)"
         case .weightsDType: return "auto, " + WeightFormat.allCases.map(\.rawValue).joined(separator: ", ")
         case .logLevel: return LogLevel.allCases.map(\.rawValue).joined(separator: ", ")
@@ -97,6 +101,10 @@ public enum ConfigKey: String, CaseIterable, Sendable {
             c.registry = value
         case .adminTokenFile: c.adminTokenFile = value.isEmpty ? nil : value
         case .inferenceTokenFile: c.inferenceTokenFile = value.isEmpty ? nil : value
+        case .chatTemplate: c.chatTemplate = value.isEmpty ? nil : value
+        case .toolCallParser:
+            guard let setting = ToolCallParserSetting(rawValue: value) else { return false }
+            c.toolCallParser = setting
         case .adapterCacheMB: return setInt(value, &c.adapterCacheMB)
         case .maxBatch: return setInt(value, &c.maxBatch)
         case .maxLoras: return setInt(value, &c.maxLoras)
@@ -153,6 +161,8 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .registry: return c.registry
         case .adminTokenFile: return c.adminTokenFile ?? ""
         case .inferenceTokenFile: return c.inferenceTokenFile ?? ""
+        case .chatTemplate: return c.chatTemplate ?? ""
+        case .toolCallParser: return c.toolCallParser.rawValue
         case .adapterCacheMB: return String(c.adapterCacheMB)
         case .maxBatch: return String(c.maxBatch)
         case .maxLoras: return String(c.maxLoras)

@@ -77,6 +77,12 @@ public struct Configuration: Equatable, Sendable {
     public var maxConnections: Int
     /// `log_level`: the least severe level written.
     public var logLevel: LogLevel
+    /// `chat_template`: a `.jinja` file that replaces the model's own chat
+    /// template (tokenizer_config.json / chat_template.jinja); nil = the model's.
+    public var chatTemplate: String?
+    /// `tool_call_parser`: how tool calls are read from chat output
+    /// (`auto`: from the template's text; `hermes`, `llama3_json`, `none`).
+    public var toolCallParser: ToolCallParserSetting
     /// `log_format`: `text` (journald-aware) or `json`.
     public var logFormat: LogFormat
 
@@ -111,6 +117,8 @@ public struct Configuration: Equatable, Sendable {
         maxConnections = 1024
         logLevel = .info
         logFormat = .text
+        chatTemplate = nil
+        toolCallParser = .auto
     }
 
     /// `threads = auto`: one per online core (`sysconf(_SC_NPROCESSORS_ONLN)`

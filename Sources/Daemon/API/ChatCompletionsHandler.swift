@@ -1,0 +1,142 @@
+import Foundation
+import HTTP1
+import OrderedJSON
+import Serving
+
+/// `POST /v1/chat/completions`: parse → pick the adapter (exactly as
+/// completions) → render the conversation with the chat template → submit
+/// `n` sequences to the engine together → answer with OpenAI's
+/// `chat.completion`, or stream `chat.completion.chunk`s (each choice's
+/// `role` first, then its content and tool calls, then its finish reason;
+/// with `stream_options.include_usage` a last chunk with the usage and no
+/// choices) ending in `data: [DONE]`.
+///
+/// The rendered prompt is tokenized without adding special tokens again, as
+/// transformers' `apply_chat_template(tokenize=True)` does (the template
+/// writes BOS itself when the model wants one). Choice i samples with
+/// `seed + i`, so with a seed every choice equals the solo request with its seed.
+struct ChatCompletionsHandler {
+    let service: LoadedModel
+    let metrics: MetricsBridge
+
+    func handle(_ request: HTTPRequest, _ response: HTTPResponse) async throws -> CompletionsHandler.Outcome {
+        try service.auth.requireInference(request)
+        let body = try ChatRequest(json: try await request.jsonBody())
+        let context = InferenceContext(service: service, metrics: metrics)
+        let choice = try context.chooseAdapter(query: request.query("adapter"), fields: body.fields)
+        let templates = try await ChatTemplates(service: service).templates(for: choice)
+        let format = body.toolChoice == .auto && body.prompt.hasTools
+            ? service.chat.toolCallParser.format(for: templates.sources) : nil
+        let prompt = body.prompt
+        let tokenizer = service.tokenizer, specialTokens = service.chat.model.specialTokens
+        let stopIDs = service.chat.stopTokenIDs
+        let submission = try await context.submit(choice) { [body] in
+            let text = try prompt.render(templates, specialTokens: specialTokens)
+            let tokens = tokenizer.encode(text, addSpecialTokens: false)
+            return (0..<body.n).map { i in
+                GenerationRequest(promptTokens: tokens, adapters: choice.spec, sampling: body.fields.sampling(seedOffset: i),
+                                  maxTokens: body.maxTokens ?? Int.max, stop: body.stop,
+                                  stopTokenIDs: stopIDs.isEmpty ? nil : stopIDs, logprobs: body.topLogprobs)
+            }
+        }
+        response.onCancel { submission.cancel() }
+
+        let meta = ChatCompletionBody.Meta(id: "chatcmpl-" + InferenceContext.randomID(),
+                                           created: Int(Date().timeIntervalSince1970), model: choice.modelName)
+        let adapter = choice.spec.isBase ? nil : choice.spec.description
+        var outputs = (0..<body.n).map { _ in ChatChoiceOutput(format: format, logprobs: body.topLogprobs != nil) }
+        let results: [GenerationResult?]
+        do {
+            results = body.stream
+                ? try await stream(submission, meta: meta, outputs: &outputs, includeUsage: body.includeUsage, to: response)
+                : try await respond(submission, meta: meta, outputs: &outputs, to: response)
+        } catch {
+            submission.cancel()
+            context.record(await submission.events.finals(), adapter: adapter)
+            throw error
+        }
+        context.record(results, adapter: adapter)
+        if results.contains(where: { $0?.finishReason == .cancelled }) { throw HTTPConnectionError.clientDisconnected }
+        return CompletionsHandler.Outcome(adapter: adapter, promptTokens: submission.promptTokens,
+                                          completionTokens: results.reduce(0) { $0 + ($1?.completionTokens ?? 0) },
+                                          timeToFirstToken: results.compactMap { $0?.timeToFirstToken }.min())
+    }
+
+    private func respond(_ submission: InferenceContext.Submission, meta: ChatCompletionBody.Meta,
+                         outputs: inout [ChatChoiceOutput], to response: HTTPResponse) async throws -> [GenerationResult?] {
+        var results = [GenerationResult?](repeating: nil, count: outputs.count)
+        while let (i, event) = await submission.events.next() {
+            switch event {
+            case .token(let token):
+                _ = outputs[i].take(token, tokenizer: service.tokenizer)
+            case .finished(let result):
+                results[i] = result
+                // Cancelled: the client is gone, nobody to answer.
+                if result.finishReason == .cancelled { return results }
+                if result.finishReason == .error { throw APIError.map(result.error ?? .engine("generation failed")) }
+                _ = outputs[i].finish()
+            }
+        }
+        let finished = results.compactMap { $0 }
+        let choices = outputs.indices.map { i in
+            ChatCompletionBody.choice(index: i, message: outputs[i].message,
+                                      logprobs: outputs[i].reportsLogprobs ? outputs[i].allLogprobs : nil,
+                                      finishReason: results[i].flatMap(outputs[i].finishReason))
+        }
+        try await response.sendJSON(.ok, ChatCompletionBody.completion(meta, choices: choices, usage: Self.usage(submission, finished)))
+        return results
+    }
+
+    /// Usage over all choices: the prompt once, every choice's tokens.
+    static func usage(_ submission: InferenceContext.Submission, _ results: [GenerationResult]) -> JSONValue {
+        ChatCompletionBody.usage(prompt: submission.promptTokens, completion: results.reduce(0) { $0 + $1.completionTokens })
+    }
+
+    private func stream(_ submission: InferenceContext.Submission, meta: ChatCompletionBody.Meta,
+                        outputs: inout [ChatChoiceOutput], includeUsage: Bool,
+                        to response: HTTPResponse) async throws -> [GenerationResult?] {
+        let sse = try await response.startEventStream()
+        let usageSlot: JSONValue? = includeUsage ? .null : nil
+        func send(_ choices: [JSONValue], usage: JSONValue? = nil) async throws {
+            try await sse.send(data: ChatCompletionBody.chunk(meta, choices: choices, usage: usage ?? usageSlot).serialized())
+        }
+        var results = [GenerationResult?](repeating: nil, count: outputs.count)
+        do {
+            for i in outputs.indices {
+                try await send([ChatCompletionBody.deltaChoice(index: i, delta: [("role", .string("assistant")), ("content", .string(""))],
+                                                               logprobs: nil, finishReason: nil)])
+            }
+            while let (i, event) = await submission.events.next() {
+                switch event {
+                case .token(let token):
+                    for delta in outputs[i].take(token, tokenizer: service.tokenizer) {
+                        try await send([ChatCompletionBody.deltaChoice(index: i, delta: delta, logprobs: outputs[i].takeLogprobs(),
+                                                                       finishReason: nil)])
+                    }
+                case .finished(let result):
+                    results[i] = result
+                    if result.finishReason == .cancelled { return results }   // the client is gone
+                    if let error = result.error, result.finishReason == .error {
+                        try await sse.finish(with: error)
+                        return results
+                    }
+                    for delta in outputs[i].finish() {
+                        try await send([ChatCompletionBody.deltaChoice(index: i, delta: delta, logprobs: outputs[i].takeLogprobs(),
+                                                                       finishReason: nil)])
+                    }
+                    try await send([ChatCompletionBody.deltaChoice(index: i, delta: [], logprobs: outputs[i].takeLogprobs(),
+                                                                   finishReason: outputs[i].finishReason(result))])
+                }
+            }
+            if includeUsage { try await send([], usage: Self.usage(submission, results.compactMap { $0 })) }
+            try await sse.finishWithDone()
+            return results
+        } catch let error as HTTPConnectionError {
+            throw error   // nobody to tell
+        } catch {
+            // The caller cancels the generation.
+            try await sse.finish(with: error)
+            throw error
+        }
+    }
+}

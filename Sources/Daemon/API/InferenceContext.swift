@@ -1,0 +1,101 @@
+import Foundation
+import HTTP1
+import Serving
+
+/// What the generating endpoints (`/v1/completions`, `/v1/chat/completions`)
+/// share: the adapter a request names, submitting its sequences to the engine
+/// off the event loop, and accounting for what they generated.
+struct InferenceContext {
+    let service: LoadedModel
+    let metrics: MetricsBridge
+
+    /// `?adapter=`, then `"adapter"`, then a `"model"` that names adapters;
+    /// absent or the base model's id means the base. A malformed spec is 400,
+    /// or 404 for a `"model"` (an unknown model, with how to name one).
+    func chooseAdapter(query: String?, fields: GenerationFields) throws -> AdapterChoice {
+        let chosen = query ?? fields.adapter ?? fields.model.flatMap { $0 == service.modelID ? nil : $0 }
+        guard let text = chosen, !text.isEmpty, text != service.modelID else {
+            return AdapterChoice(spec: .base, modelName: service.modelID, text: "", namedByModel: false)
+        }
+        let namedByModel = query == nil && fields.adapter == nil
+        let spec: AdapterSpec
+        do { spec = try AdapterSpec(parsing: text) } catch {
+            if namedByModel { throw unknownModel(text) }
+            throw error
+        }
+        return AdapterChoice(spec: spec, modelName: fields.model ?? text, text: text, namedByModel: namedByModel)
+    }
+
+    /// An adapter the registry does not know, as the request named it.
+    func unknownAdapter(_ name: String, choice: AdapterChoice) -> HTTPError {
+        choice.namedByModel ? unknownModel(choice.text) : APIError.notFound(
+            "no adapter named '\(name)' (GET /adapters lists them; upload one with POST /adapters)")
+    }
+
+    func unknownModel(_ name: String) -> HTTPError {
+        APIError.notFound("model '\(name)' does not exist: use the base model '\(service.modelID)', or the name of a "
+            + "registered adapter (GET /v1/models lists them), or pick adapters with `?adapter=NAME`, "
+            + "`\"adapter\": \"NAME\"` or `NAME:0.5,OTHER:0.5`")
+    }
+
+    /// Sequences running for one request; `events` carries all of them.
+    struct Submission {
+        let handles: [GenerationHandle]
+        let events: GenerationEventQueue
+        let promptTokens: Int
+
+        func cancel() { for h in handles { h.cancel() } }
+    }
+
+    /// Builds the requests (tokenizing happens here) and submits them, off
+    /// the event loop: `submit`'s adapter cache may load an adapter cold (a
+    /// registry read and validation). A resident adapter is served without
+    /// asking the registry; an unknown name comes back from it as
+    /// `unknownAdapter`. The requests of one submission enter the engine
+    /// together, so they share its batches; if one is refused, those already
+    /// queued are cancelled.
+    func submit(_ choice: AdapterChoice,
+                _ build: @escaping @Sendable () throws -> [GenerationRequest]) async throws -> Submission {
+        let engine = service.engine
+        do {
+            return try await BlockingWork.run {
+                let requests = try build()
+                let events = GenerationEventQueue(choices: requests.count)
+                var handles: [GenerationHandle] = []
+                do {
+                    for (i, request) in requests.enumerated() {
+                        handles.append(try engine.submit(request) { event in events.push(event, choice: i) })
+                    }
+                } catch {
+                    for h in handles { h.cancel() }
+                    throw error
+                }
+                return Submission(handles: handles, events: events, promptTokens: requests.first?.promptTokens.count ?? 0)
+            }
+        } catch AdapterSourceError.unknownAdapter(let name) {
+            throw unknownAdapter(name, choice: choice)
+        }
+    }
+
+    /// Counts what the sequences generated in the metrics.
+    func record(_ results: [GenerationResult?], adapter: String?) {
+        for result in results {
+            guard let result else { continue }
+            metrics.completion(adapter: adapter, promptTokens: result.promptTokens,
+                               completionTokens: result.completionTokens, timeToFirstToken: result.timeToFirstToken)
+        }
+    }
+
+    static func finishReason(_ result: GenerationResult) -> String? {
+        switch result.finishReason {
+        case .stop: return "stop"
+        case .length: return "length"
+        case .cancelled, .error: return nil
+        }
+    }
+
+    static func randomID() -> String {
+        var g = SystemRandomNumberGenerator()
+        return (0..<3).map { _ in String(g.next() as UInt32, radix: 16) }.joined()
+    }
+}

@@ -1,0 +1,97 @@
+import OrderedJSON
+
+/// An OpenAI `messages` list made into what a chat template reads, as
+/// transformers' callers (vLLM's `parse_chat_messages`, `apply_chat_template`) do:
+/// - keys whose value is null are dropped (`apply_chat_template`), so
+///   `message.content is defined` means there is content;
+/// - content given as a list of `{"type": "text", "text": …}` parts becomes
+///   one string, the parts joined by "\n" (vLLM's "string" content format:
+///   every template accepts a string);
+/// - an assistant's `tool_calls[].function.arguments` JSON string is parsed
+///   into an object (templates iterate `arguments.items()` or `tojson` it);
+/// - a reasoning field (`reasoning_content`, `reasoning` or `thinking`) is
+///   also given under `reasoning_content` and `thinking` (transformers 5).
+/// Other members (`name`, `tool_call_id`, …) are passed through unchanged.
+enum ChatMessages {
+    static let roles: Set<String> = ["system", "developer", "user", "assistant", "tool"]
+
+    /// - Throws: `JSONAccessError` naming the message and member at fault.
+    static func templateMessages(_ node: JSONNode) throws -> JSONValue {
+        let items = try node.array()
+        guard !items.isEmpty else { throw node.mismatch("at least one message") }
+        return .array(try items.map(message))
+    }
+
+    static func message(_ node: JSONNode) throws -> JSONValue {
+        let members = try node.members()
+        let role = try node.required("role").string()
+        guard roles.contains(role) else {
+            throw JSONAccessError(path: node.path(of: "role"), expected: "one of " + roles.sorted().joined(separator: ", "),
+                                  found: JSONString.quoted(role))
+        }
+        var out: JSONValue.Members = []
+        var reasoning: JSONValue?
+        for (key, child) in members where !child.value.isNull {
+            switch key {
+            case "content":
+                out.append((key, try content(child)))
+            case "tool_calls":
+                guard role == "assistant" else { throw child.mismatch("no tool_calls (only assistant messages carry them)") }
+                out.append((key, .array(try child.array().map(toolCall))))
+            case "reasoning_content", "reasoning", "thinking":
+                _ = try child.string()
+                reasoning = reasoning ?? child.value
+                out.append((key, child.value))
+            default:
+                out.append((key, child.value))
+            }
+        }
+        if let reasoning {
+            for alias in ["reasoning_content", "thinking"] where !out.contains(where: { $0.key == alias }) {
+                out.append((alias, reasoning))
+            }
+        }
+        return .object(out)
+    }
+
+    /// A string, or a list of text parts joined by "\n".
+    static func content(_ node: JSONNode) throws -> JSONValue {
+        if case .string = node.value { return node.value }
+        guard case .array = node.value else { throw node.mismatch("a string or a list of {\"type\": \"text\"} parts") }
+        var texts: [String] = []
+        for part in try node.array() {
+            let type = try part.required("type").string()
+            guard type == "text" else {
+                throw JSONAccessError(path: part.path(of: "type"), expected: "\"text\" (only text content is supported)",
+                                      found: JSONString.quoted(type))
+            }
+            texts.append(try part.required("text").string())
+        }
+        return .string(texts.joined(separator: "\n"))
+    }
+
+    /// `{"id", "type": "function", "function": {"name", "arguments"}}` with
+    /// `arguments` parsed from its JSON string (an object given as such is kept).
+    static func toolCall(_ node: JSONNode) throws -> JSONValue {
+        guard case .object(let members) = node.value else { throw node.mismatch("a tool call object") }
+        let function = try node.required("function")
+        _ = try function.required("name").string()
+        let arguments = try function.required("arguments")
+        var parsed = arguments.value
+        if case .string(let text) = arguments.value {
+            do { parsed = try JSONValue.parse(Array(text.utf8)) } catch {
+                throw arguments.mismatch("a JSON string holding an object (\(error))")
+            }
+        }
+        guard case .object = parsed else { throw arguments.mismatch("a JSON object (as a string)") }
+        var fn: JSONValue.Members = []
+        for (key, value) in try function.members().map({ ($0.key, $0.node.value) }) where !value.isNull {
+            fn.append((key, key == "arguments" ? parsed : value))
+        }
+        var out: JSONValue.Members = []
+        for (key, value) in members where !value.isNull {
+            out.append((key, key == "function" ? .object(fn) : value))
+        }
+        return .object(out)
+    }
+}
