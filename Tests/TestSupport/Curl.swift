@@ -84,13 +84,14 @@ public enum Curl {
         try run(["-X", "DELETE"] + headers.flatMap { ["-H", $0] } + [url])
     }
 
-    /// POSTs `json` (an object serialised with JSONSerialization).
+    /// POSTs `json` (an object serialised with JSONSerialization, keys sorted
+    /// so the bytes sent do not depend on the dictionary's hash order).
     public static func postJSON(_ url: String, _ json: [String: Any], headers: [String] = []) throws -> Response {
         try startJSON(url, json, headers: headers).wait()
     }
 
     public static func startJSON(_ url: String, _ json: [String: Any], headers: [String] = []) throws -> Running {
-        let data = try JSONSerialization.data(withJSONObject: json)
+        let data = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
         return try start(["-H", "Content-Type: application/json", "--data-binary", String(decoding: data, as: UTF8.self)]
                          + headers.flatMap { ["-H", $0] } + [url])
     }

@@ -28,9 +28,12 @@ env.globals["raise_exception"] = raise_exception
 env.globals["strftime_now"] = lambda fmt: datetime.now().strftime(fmt)
 
 SMOL = "../chat-templates/templates/HuggingFaceTB-SmolLM2-135M-Instruct.jinja"
-HERMES = "../chat-templates/templates/NousResearch-Hermes-3-Llama-3.1-8B-tool_use.jinja"
-TOOLS = [{"type": "function", "function": {"name": "get_weather", "description": "Weather of a city",
-          "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]
+QWEN = "../chat-templates/templates/Qwen-Qwen2.5-7B-Instruct.jinja"
+# Keys in sorted order: the tests send requests with sorted keys, and the
+# template prints the tools with tojson in the order given.
+TOOLS = [{"function": {"description": "Weather of a city", "name": "get_weather",
+                       "parameters": {"properties": {"city": {"type": "string"}}, "required": ["city"], "type": "object"}},
+          "type": "function"}]
 
 conversations = [
     {"name": "smollm2", "template": SMOL, "tools": None,
@@ -38,7 +41,7 @@ conversations = [
                   {"role": "user", "content": "What does the license say about copies?"},
                   {"role": "assistant", "content": "It says: Everyone is permitted to copy"},
                   {"role": "user", "content": "And about warranty? Ünïcode too."}]},
-    {"name": "hermes-tools", "template": HERMES, "tools": TOOLS,
+    {"name": "qwen-tools", "template": QWEN, "tools": TOOLS,
      "messages": [{"role": "user", "content": "Weather in Paris?"},
                   {"role": "assistant", "content": None, "tool_calls": [{"id": "call_1", "type": "function", "function": {
                       "name": "get_weather", "arguments": {"city": "Paris"}}}]},
