@@ -37,6 +37,8 @@ public final class LoadedModel: Sendable {
     public let baseIdentity: BaseModelIdentity
     /// Chat templates, tool-call format and turn-ending ids (`/v1/chat/completions`).
     public let chat: ChatSupport
+    /// Adapters' own chat templates, parsed once per stored version.
+    let adapterTemplates = AdapterChatTemplates()
 
     public var cache: AdapterCache { engine.adapters }
     public var tokenizer: Tokenizer { engine.tokenizer }

@@ -188,7 +188,7 @@ public final class LoradServer: Sendable {
             return AccessInfo(status: 200)
         }
         // The multipart framing adds a few KB around the files.
-        route(.POST, "/adapters", maxBodyBytes: maxUpload + AdapterUploadHandler.maxConfigBytes + 64 * 1024) { service, request, response in
+        route(.POST, "/adapters", maxBodyBytes: maxUpload + AdapterUploadHandler.maxConfigBytes + AdapterUploadHandler.maxChatTemplateBytes + 64 * 1024) { service, request, response in
             let name = try await AdapterUploadHandler(service: service).upload(request, response)
             return AccessInfo(status: 201, adapter: name)
         }

@@ -29,6 +29,16 @@ extension AdapterRegistry {
         }
     }
 
+    /// The adapter's own chat template with the version it belongs to
+    /// (`generation`, for caching a parsed copy), or nil when no adapter has
+    /// that name. `template` is nil when it was uploaded without one.
+    public func chatTemplate(named name: String) throws -> (generation: Int64, template: String?)? {
+        try withReader { db in
+            try db.queryFirst("SELECT generation, chat_template FROM adapters WHERE name = ?", [.text(name)],
+                              row: { ($0.int64(0), $0.text(1)) })
+        }
+    }
+
     /// The stored `adapter_config.json` text.
     /// - Throws: `RegistryError.notFound`.
     public func readConfig(named name: String) throws -> String {

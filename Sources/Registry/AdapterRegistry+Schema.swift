@@ -48,6 +48,12 @@ extension AdapterRegistry {
                 """)
         },
         SQLiteMigration(summary: "v3: adapter_checks", apply: createAdapterChecks),
+        SQLiteMigration(summary: "v4: adapters.chat_template") { db in
+            // The adapter's own Jinja chat template (uploaded with it), or
+            // NULL to render with the base model's. Last in the row, so
+            // reading the metadata columns never walks a long template.
+            try db.execute("ALTER TABLE adapters ADD COLUMN chat_template TEXT;")
+        },
     ]
 
     /// The newest schema version this build writes.

@@ -57,13 +57,14 @@ extension AdapterRegistry {
                 // before COMMIT.
                 try db.run("""
                     INSERT INTO adapters (name, config_json, sha256, byte_size, ranks, alpha, scale,
-                                          target_modules, base_model_id, created_at, generation, dora)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          target_modules, base_model_id, created_at, generation, dora, chat_template)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """, [
                         .text(name), .text(adapter.configJSON), .text(String(repeating: "0", count: 64)),
                         .integer(byteCount), .text(ranksJSON), .optionalReal(adapter.alpha),
                         .optionalReal(adapter.scale), .text(modulesJSON), .optionalText(adapter.baseModelId),
                         .integer(createdMs), .integer(generation), .integer(adapter.dora ? 1 : 0),
+                        .optionalText(adapter.chatTemplate),
                     ])
                 let id = db.lastInsertRowID
                 try db.run("INSERT INTO adapter_blobs (adapter_id, weights) VALUES (?, ?)",

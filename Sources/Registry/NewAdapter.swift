@@ -17,6 +17,8 @@ public struct NewAdapter: Sendable, Equatable {
     public var targetModules: [String]
     /// Whether it is a DoRA adapter (PEFT `use_dora`).
     public var dora: Bool
+    /// The adapter's own Jinja chat template (validated by the caller), or nil.
+    public var chatTemplate: String?
     /// The base model the adapter was validated against.
     public var baseModelId: String?
     /// If set (64 hex digits), the upload is refused unless the weights hash to it.
@@ -33,6 +35,7 @@ public struct NewAdapter: Sendable, Equatable {
         self.scale = scale
         self.targetModules = targetModules
         self.dora = dora
+        chatTemplate = nil
         self.baseModelId = baseModelId
         self.expectedSHA256 = expectedSHA256
     }

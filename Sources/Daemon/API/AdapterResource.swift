@@ -32,6 +32,9 @@ public struct AdapterResource: Codable, Sendable, Equatable {
     /// Only in a replace's response: requests that were running with the
     /// previous version (they finish with it).
     public var previous_in_flight: Int?
+    /// Only in `GET /adapters/NAME`: the adapter's own chat template, or
+    /// null when it renders with the base model's (`.some(nil)`).
+    public var chat_template: String??
 
     public init(record: AdapterRecord, service: LoadedModel, status: AdapterCompatibility.Status) {
         id = record.name
@@ -84,5 +87,6 @@ public struct AdapterResource: Codable, Sendable, Equatable {
         try c.encode(compatible, forKey: .compatible)
         try c.encode(incompatibility, forKey: .incompatibility)
         try c.encodeIfPresent(previous_in_flight, forKey: .previous_in_flight)
+        if let template = chat_template { try c.encode(template, forKey: .chat_template) }   // explicit null
     }
 }

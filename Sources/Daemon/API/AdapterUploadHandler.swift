@@ -6,7 +6,10 @@ import Registry
 /// `POST /adapters[?replace=true]`: a `multipart/form-data` body with fields
 /// `name`, `config` (adapter_config.json) and `weights`
 /// (adapter_model.safetensors), exactly what
-/// `curl -F name=x -F config=@adapter_config.json -F weights=@adapter_model.safetensors` sends.
+/// `curl -F name=x -F config=@adapter_config.json -F weights=@adapter_model.safetensors` sends,
+/// and optionally `chat_template` (a `.jinja` file: the adapter's own chat
+/// template, checked by rendering a one-message conversation before anything
+/// is stored; 422 when it fails).
 ///
 /// The adapter is validated against the base model (`AdapterLoader`, the same
 /// code the engine loads with) before anything is written; the registry
@@ -26,6 +29,7 @@ struct AdapterUploadHandler {
     /// Small fields are bounded well below the upload limit.
     static let maxNameFieldBytes = 256
     static let maxConfigBytes = 1 << 20
+    static let maxChatTemplateBytes = 1 << 20
 
     func upload(_ request: HTTPRequest, _ response: HTTPResponse) async throws -> String? {
         try service.auth.requireAdmin(request)
@@ -37,6 +41,7 @@ struct AdapterUploadHandler {
         var name: String?
         var config: Data?
         var weights: Data?
+        var chatTemplate: Data?
         while let part = try await form.nextPart() {
             switch part.name {
             case "name":
@@ -61,9 +66,12 @@ struct AdapterUploadHandler {
                 weights = try await Self.collect(part, limit: service.maxUploadBytes, claim: claim) { prefix in
                     try AdapterLoader.checkWeightsPrefix(prefix, base: base)
                 }
+            case "chat_template":
+                guard chatTemplate == nil else { throw APIError.badRequest("multipart field `chat_template` appears twice") }
+                chatTemplate = try await Self.collect(part, limit: Self.maxChatTemplateBytes, claim: claim)
             default:
                 throw APIError.badRequest("unexpected multipart field `\(part.name)`: expected `name`, `config` "
-                    + "(adapter_config.json) and `weights` (adapter_model.safetensors)")
+                    + "(adapter_config.json), `weights` (adapter_model.safetensors) and optionally `chat_template`")
             }
         }
         let missing = [("name", name == nil), ("config", config == nil), ("weights", weights == nil)].filter(\.1).map { "`\($0.0)`" }
@@ -75,14 +83,26 @@ struct AdapterUploadHandler {
             throw APIError.badRequest("invalid adapter: adapter_config.json (field `config`) is not UTF-8 text")
         }
 
+        let templateText = try chatTemplate.map { data -> String in
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw HTTPError(.unprocessableContent, "invalid chat_template: not UTF-8 text", type: "invalid_chat_template")
+            }
+            return text
+        }
+        if let templateText {
+            let tokens = service.chat.model.specialTokens
+            _ = try await BlockingWork.run { try AdapterChatTemplates.validate(templateText, specialTokens: tokens) }
+        }
         let base = service.base, identity = service.baseIdentity
         let info = try await BlockingWork.run { [config, weights] in
             try AdapterLoader.load(name: name, configJSON: config, safetensors: weights, base: base, identity: identity).info
         }
         let scales = info.scales
-        let new = NewAdapter(name: name, configJSON: configText, ranks: info.ranks, alpha: info.loraAlpha,
-                             scale: scales.count == 1 ? Double(scales[0]) : nil,
-                             targetModules: info.adaptedKinds, dora: info.useDoRA, baseModelId: service.modelID)
+        var adapter = NewAdapter(name: name, configJSON: configText, ranks: info.ranks, alpha: info.loraAlpha,
+                                 scale: scales.count == 1 ? Double(scales[0]) : nil,
+                                 targetModules: info.adaptedKinds, dora: info.useDoRA, baseModelId: service.modelID)
+        adapter.chatTemplate = templateText
+        let new = adapter
         let registry = service.registry
         let (record, running) = try await service.adapterChanges.run { [service] in
             if replace { try await LiveMergeHandler.unmergeIfMerged(name, service: service) }

@@ -33,12 +33,14 @@ struct AdaptersHandler {
         try AdapterRegistry.validateName(name)
         let registry = service.registry
         let compatibility = service.compatibility
-        let found = try await BlockingWork.run { () -> (AdapterRecord, AdapterCompatibility.Status)? in
+        let found = try await BlockingWork.run { () -> (AdapterRecord, AdapterCompatibility.Status, String?)? in
             guard let record = try registry.record(named: name) else { return nil }
-            return (record, try compatibility.checkedStatus(of: record))
+            return (record, try compatibility.checkedStatus(of: record), try registry.chatTemplate(named: name)?.template)
         }
-        guard let (record, status) = found else { throw RegistryError.notFound(name) }
-        try await response.sendAPI(.ok, AdapterResource(record: record, service: service, status: status))
+        guard let (record, status, template) = found else { throw RegistryError.notFound(name) }
+        var resource = AdapterResource(record: record, service: service, status: status)
+        resource.chat_template = .some(template)
+        try await response.sendAPI(.ok, resource)
     }
 
     /// Requests already running with the adapter keep their leased copy and
