@@ -32,31 +32,11 @@ enum ServeBench {
         Compute.setThreads(threads)
         var report = BenchReport()
 
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-bench-serve-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let folder = dir.appendingPathComponent("smollm-135m-synthetic")
-        // The synthetic checkpoint borrows the demo model's tokenizer (its ids
-        // are < 2048, valid in the 49152 vocabulary); EOS moves to an id greedy
-        // decoding of random weights will not stop on early.
-        guard let demo = ModelLocator.defaultModel() else { throw UsageError.missing("the bundled models/tiny-llama (for its tokenizer)") }
-        try SyntheticModel.write(to: folder, tokenizerFrom: demo)
-        let configURL = folder.appendingPathComponent("config.json")
-        let configText = try String(contentsOf: configURL, encoding: .utf8).replacingOccurrences(of: "\"eos_token_id\": 0", with: "\"eos_token_id\": 49151")
-        try Data(configText.utf8).write(to: configURL)
-
-        var configuration = Configuration()
-        configuration.model = folder.path
-        configuration.registry = dir.appendingPathComponent("registry.sqlite").path
-        configuration.listen = [ListenAddress(family: .ipv4, host: "127.0.0.1", port: 0)]
-        configuration.maxBatch = 8
-        configuration.threads = threads
-        configuration.maxUploadMB = 1024
-        let server = try LoradServer(configuration: configuration, logger: Logger(level: .warning, format: .text))
-        guard let address = try server.bind().first else { throw UsageError.missing("a listen address") }
-        let service = try server.load()
-        let client = BenchHTTPClient(port: address.port)
+        let daemon = try BenchDaemon.start(label: "serve", threads: threads)
+        defer { daemon.stop() }
+        let service = daemon.service, client = daemon.client, folder = daemon.folder
         let modelConfig = service.engine.model.config
-        report.add("model", "SmolLM-135M shape, F32, \(modelConfig.numHiddenLayers) layers", "in-process daemon on \(address)")
+        report.add("model", "SmolLM-135M shape, F32, \(modelConfig.numHiddenLayers) layers", "in-process daemon on \(daemon.address)")
 
         // 1. Upload → first completion.
         let prompt = "The licensee may copy and distribute the software, provided that"
@@ -122,14 +102,8 @@ enum ServeBench {
         report.add("8 clients × 8 adapters, HTTP streaming", "\(format(bestHTTP)) tok/s",
                    "\(format(bestHTTP / bestDirect, 3)) of direct (target ≥ 0.9: \(bestHTTP / bestDirect >= 0.9 ? "met" : "NOT met"))")
 
-        try MergeDownloadBench.run(port: address.port, adapter: names[0], modelBytes: (try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("model.safetensors").path)[.size] as? Int) ?? 1, rounds: rounds, into: &report)
+        try MergeDownloadBench.run(port: client.port, adapter: names[0], modelBytes: (try FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("model.safetensors").path)[.size] as? Int) ?? 1, rounds: rounds, into: &report)
 
-        let done = DispatchSemaphore(value: 0)
-        Task {
-            await server.shutdown()
-            done.signal()
-        }
-        done.wait()
         print(report.markdown)
     }
 

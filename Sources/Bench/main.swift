@@ -24,4 +24,5 @@ Subcommands(program: "lorad-bench", usage: usage, commands: [
     "serve": (ServeBench.usage, ServeBench.run),
     "http": (HTTPBenchCommand.usage, HTTPBenchCommand.run),
     "template": (TemplateBench.usage, TemplateBench.run),
+    "chat": (ChatBench.usage, ChatBench.run),
 ]).main()

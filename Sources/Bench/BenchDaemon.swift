@@ -1,0 +1,54 @@
+import CLI
+import Daemon
+import Foundation
+
+/// The in-process daemon the HTTP benchmarks run against: the synthesized
+/// SmolLM-135M-shaped model in a temporary folder, a temporary registry,
+/// 127.0.0.1:0.
+struct BenchDaemon {
+    let directory: URL
+    let folder: URL
+    let server: LoradServer
+    let service: LoadedModel
+    let client: BenchHTTPClient
+    let address: String
+
+    /// `adjust` sets further configuration keys (e.g. `chat_template`).
+    static func start(label: String, threads: Int, adjust: (inout Configuration, URL) throws -> Void = { _, _ in }) throws -> BenchDaemon {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-bench-\(label)-\(UUID().uuidString)")
+        let folder = dir.appendingPathComponent("smollm-135m-synthetic")
+        // The synthetic checkpoint borrows the demo model's tokenizer (its ids
+        // are < 2048, valid in the 49152 vocabulary); EOS moves to an id greedy
+        // decoding of random weights will not stop on early.
+        guard let demo = ModelLocator.defaultModel() else { throw UsageError.missing("the bundled models/tiny-llama (for its tokenizer)") }
+        try SyntheticModel.write(to: folder, tokenizerFrom: demo)
+        let configURL = folder.appendingPathComponent("config.json")
+        let configText = try String(contentsOf: configURL, encoding: .utf8).replacingOccurrences(of: "\"eos_token_id\": 0", with: "\"eos_token_id\": 49151")
+        try Data(configText.utf8).write(to: configURL)
+
+        var configuration = Configuration()
+        configuration.model = folder.path
+        configuration.registry = dir.appendingPathComponent("registry.sqlite").path
+        configuration.listen = [ListenAddress(family: .ipv4, host: "127.0.0.1", port: 0)]
+        configuration.maxBatch = 8
+        configuration.threads = threads
+        configuration.maxUploadMB = 1024
+        try adjust(&configuration, dir)
+        let server = try LoradServer(configuration: configuration, logger: Logger(level: .warning, format: .text))
+        guard let address = try server.bind().first else { throw UsageError.missing("a listen address") }
+        let service = try server.load()
+        return BenchDaemon(directory: dir, folder: folder, server: server, service: service,
+                           client: BenchHTTPClient(port: address.port), address: "\(address)")
+    }
+
+    /// Drains and stops the server, removes the temporary folder.
+    func stop() {
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            await server.shutdown()
+            done.signal()
+        }
+        done.wait()
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
