@@ -93,16 +93,22 @@ public struct LoRAConfig: Sendable {
     }
 
     init(root: JSONValue) throws {
-        let fields = ConfigFields(root)
+        do { try self.init(fields: JSONNode(root)) } catch let error as JSONAccessError {
+            throw error.expected == "present" ? AdapterError.missingField(error.path)
+                : AdapterError.invalidField(field: error.path, value: error.found, expected: error.expected)
+        }
+    }
 
+    private init(fields: JSONNode) throws {
         // peft_type picks the PEFT config class (PeftConfig.from_pretrained); we only do LORA.
         guard let peftType = try fields.string("peft_type") else { throw AdapterError.missingField("peft_type") }
         guard peftType == "LORA" else { throw AdapterError.unsupportedPeftType(peftType) }
 
         try Self.refuseUnsupported(fields)
 
-        r = try fields.positiveInt("r") ?? 8
-        loraAlpha = try fields.finiteNumber("lora_alpha") ?? 8
+        // An integral float (`8.0`) is accepted as rank 8: PEFT does not type-check LoraConfig fields.
+        r = try fields.int("r", in: 1...Self.maxRank) ?? 8
+        loraAlpha = try fields.double("lora_alpha") ?? 8
         useRSLoRA = try fields.bool("use_rslora") ?? false
         useDoRA = try fields.bool("use_dora") ?? false
         baseModelNameOrPath = try fields.string("base_model_name_or_path")
@@ -113,8 +119,9 @@ public struct LoRAConfig: Sendable {
 
         // target_modules: null means PEFT's per-architecture default, for llama
         // ["q_proj", "v_proj"] (utils/constants.py TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING).
-        switch fields["target_modules"] {
-        case nil, .null?:
+        let targets = fields.optional("target_modules")
+        switch targets?.value {
+        case nil:
             targetModules = .names(["q_proj", "v_proj"])
         case .string(let s)?:
             if s.lowercased() == "all-linear" {
@@ -123,71 +130,61 @@ public struct LoRAConfig: Sendable {
                 targetModules = .regex(s)
                 compiled.target = try Self.checked(s, field: "target_modules")
             }
-        case .array(let items)?:
-            targetModules = .names(try ConfigFields.strings(items, field: "target_modules"))
+        case .array?:
+            targetModules = .names(try Self.strings(targets))
         case let other?:
             throw AdapterError.invalidField(field: "target_modules", value: other.brief,
                                             expected: "a list of module names, a regex string, or \"all-linear\"")
         }
 
-        switch fields["exclude_modules"] {
-        case nil, .null?:
+        let excludes = fields.optional("exclude_modules")
+        switch excludes?.value {
+        case nil:
             excludeModules = nil
         case .string(let s)?:
             excludeModules = .regex(s)
             compiled.exclude = try Self.checked(s, field: "exclude_modules")
-        case .array(let items)?:
-            excludeModules = .names(try ConfigFields.strings(items, field: "exclude_modules"))
+        case .array?:
+            excludeModules = .names(try Self.strings(excludes))
         case let other?:
             throw AdapterError.invalidField(field: "exclude_modules", value: other.brief,
                                             expected: "a list of module names or a regex string")
         }
 
         // rank_pattern / alpha_pattern: get_pattern_key matches re.match(rf"(.*\.)?({key})$", name).
+        // Keys are module paths with dots, so the error path brackets them.
         var ranks: [PatternEntry<Int>] = []
-        for (key, value) in try fields.object("rank_pattern") {
-            guard let n = value.doubleValue, n == n.rounded(), n >= 1, n <= Double(Self.maxRank) else {
-                throw AdapterError.invalidField(field: "rank_pattern[\"\(key)\"]", value: value.brief,
-                                                expected: "an integer rank in 1...\(Self.maxRank)")
-            }
-            ranks.append(PatternEntry(key: key, value: Int(n)))
+        for (key, node) in try Self.members(fields, "rank_pattern") {
+            ranks.append(PatternEntry(key: key, value: try node.int(in: 1...Self.maxRank)))
             compiled.rankKeys.append(try Self.checked("(.*\\.)?(\(key))", field: "rank_pattern", pattern: key))
         }
         rankPattern = ranks
         var alphas: [PatternEntry<Double>] = []
-        for (key, value) in try fields.object("alpha_pattern") {
-            guard let n = value.doubleValue, n.isFinite else {
-                throw AdapterError.invalidField(field: "alpha_pattern[\"\(key)\"]", value: value.brief,
-                                                expected: "a finite number")
-            }
-            alphas.append(PatternEntry(key: key, value: n))
+        for (key, node) in try Self.members(fields, "alpha_pattern") {
+            alphas.append(PatternEntry(key: key, value: try node.double()))
             compiled.alphaKeys.append(try Self.checked("(.*\\.)?(\(key))", field: "alpha_pattern", pattern: key))
         }
         alphaPattern = alphas
 
         // layers_to_transform: int or list of ints (LoraConfig field doc).
-        switch fields["layers_to_transform"] {
-        case nil, .null?:
+        let layers = fields.optional("layers_to_transform")
+        switch layers?.value {
+        case nil:
             layersToTransform = nil
-        case let v? where ConfigFields.layerIndex(v) != nil:
-            layersToTransform = ConfigFields.layerIndex(v).map { [$0] }
-        case .array(let items)?:
-            layersToTransform = try items.map { item in
-                guard let n = ConfigFields.layerIndex(item) else {
-                    throw AdapterError.invalidField(field: "layers_to_transform", value: item.brief,
-                                                    expected: "non-negative integer layer indices")
-                }
-                return n
-            }
+        case .array?:
+            layersToTransform = try layers?.array().map { try $0.int(in: Self.layerIndices) }
+        case .integer?, .float?:
+            layersToTransform = try layers.map { node in [try node.int(in: Self.layerIndices)] }
         case let other?:
             throw AdapterError.invalidField(field: "layers_to_transform", value: other.brief,
                                             expected: "an integer or a list of integers")
         }
 
-        switch fields["layers_pattern"] {
-        case nil, .null?: layersPattern = nil
+        let pattern = fields.optional("layers_pattern")
+        switch pattern?.value {
+        case nil: layersPattern = nil
         case .string(let s)?: layersPattern = [s]
-        case .array(let items)?: layersPattern = try ConfigFields.strings(items, field: "layers_pattern")
+        case .array?: layersPattern = try Self.strings(pattern)
         case let other?:
             throw AdapterError.invalidField(field: "layers_pattern", value: other.brief,
                                             expected: "a string or a list of strings")
@@ -196,12 +193,12 @@ public struct LoRAConfig: Sendable {
         // The same consistency rules LoraConfig.__post_init__ enforces.
         switch targetModules {
         case .regex, .allLinear:
-            if let layers = fields["layers_to_transform"], !layers.isNull {
-                throw AdapterError.invalidField(field: "layers_to_transform", value: layers.brief,
+            if let layers {
+                throw AdapterError.invalidField(field: "layers_to_transform", value: layers.value.brief,
                                                 expected: "null when target_modules is a string (PEFT refuses this)")
             }
-            if let pattern = fields["layers_pattern"], !pattern.isNull {
-                throw AdapterError.invalidField(field: "layers_pattern", value: pattern.brief,
+            if let pattern {
+                throw AdapterError.invalidField(field: "layers_pattern", value: pattern.value.brief,
                                                 expected: "null when target_modules is a string (PEFT refuses this)")
             }
         case .names: break
@@ -234,6 +231,23 @@ public struct LoRAConfig: Sendable {
     /// Upper bound on a rank: far above any real adapter, low enough that r·in cannot overflow.
     static let maxRank = 1 << 16
 
+    /// Layer indices a config may name: far above any real model's depth.
+    static let layerIndices = 0...999_999_999
+
+    /// A list of strings (`target_modules`, `exclude_modules`, `layers_pattern`).
+    private static func strings(_ node: JSONNode?) throws -> [String] {
+        try node?.array().map { try $0.string() } ?? []
+    }
+
+    /// The members of the object `key` (absent or null: none), each with a
+    /// path that brackets the key, since pattern keys contain dots.
+    private static func members(_ fields: JSONNode, _ key: String) throws -> [(key: String, node: JSONNode)] {
+        guard let node = fields.optional(key) else { return [] }
+        return try node.members().map { member in
+            (member.key, JSONNode(member.node.value, path: "\(key)[\"\(member.key)\"]"))
+        }
+    }
+
     /// Upper bound on |scale| (alpha/r, or alpha/√r with rsLoRA) of any
     /// module: real adapters use 0.1…64; 10,000 leaves room for anything
     /// trained while keeping s·B·A far from F32 overflow (3.4e38) for factors
@@ -257,14 +271,14 @@ public struct LoRAConfig: Sendable {
     }
 
     /// Fields whose non-default value changes the forward pass in a way lorad does not implement.
-    private static func refuseUnsupported(_ fields: ConfigFields) throws {
+    private static func refuseUnsupported(_ fields: JSONNode) throws {
         func refuse(_ field: String, _ reason: String) throws {
-            if let v = fields[field], v.isTruthy {
+            if let v = fields.value[field], v.isTruthy {
                 throw AdapterError.unsupportedFeature(field: field, value: v.brief, reason: reason)
             }
         }
         try refuse("modules_to_save", "the adapter replaces whole modules, not only low-rank deltas")
-        if let bias = fields["bias"], !bias.isNull, bias != .string("none") {
+        if let bias = fields.value["bias"], !bias.isNull, bias != .string("none") {
             throw AdapterError.unsupportedFeature(field: "bias", value: bias.brief,
                                                   reason: "only \"none\" is supported (the adapter would change biases)")
         }

@@ -116,6 +116,18 @@ import Testing
         try refused(["layers_to_transform": ["a"]], naming: ["layers_to_transform"])
     }
 
+    /// Elements of lists and members of pattern objects are named by their
+    /// path, pattern keys in brackets since module paths contain dots.
+    @Test func nestedValuesAreNamedByTheirPath() throws {
+        try refused(["target_modules": ["q_proj", 3]], naming: ["target_modules[1]", "a string"])
+        try refused(["layers_to_transform": [0, -1]], naming: ["layers_to_transform[1]", "0...999999999"])
+        try refused(["layers_pattern": ["layers", false]], naming: ["layers_pattern[1]"])
+        try refused(["rank_pattern": ["model.layers.0.self_attn.q_proj": 0]],
+                    naming: [#"rank_pattern["model.layers.0.self_attn.q_proj"]"#, "1...65536"])
+        try refused(["alpha_pattern": ["v_proj": "big"]], naming: [#"alpha_pattern["v_proj"]"#, "finite number"])
+        try refused(["rank_pattern": [1, 2]], naming: ["rank_pattern", "an object"])
+    }
+
     @Test func layersToTransformWithAStringTargetIsRefusedAsPeftDoes() throws {
         // LoraConfig.__post_init__: "`layers_to_transform` cannot be used when `target_modules` is a str."
         try refused(["target_modules": ".*q_proj", "layers_to_transform": [0]], naming: ["layers_to_transform"])
