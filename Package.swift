@@ -66,7 +66,7 @@ let package = Package(
         .target(name: "LoRA", dependencies: ["Kernels", "SafeTensors", "OrderedJSON"], swiftSettings: optimizedEvenInDebug),
         .target(name: "Llama", dependencies: ["Kernels", "SafeTensors", "LoRA", "OrderedJSON"], swiftSettings: optimizedEvenInDebug),
         .target(name: "AdapterNaming"),
-        .target(name: "Serving", dependencies: ["Llama", "LoRA", "Tokenization", "AdapterNaming"]),
+        .target(name: "Serving", dependencies: ["Kernels", "Llama", "LoRA", "Tokenization", "AdapterNaming"]),
         .target(name: "Registry", dependencies: ["CSQLite", "AdapterNaming", "OrderedJSON"]),
         .target(name: "HTTP1"),
         .target(name: "Metrics"),

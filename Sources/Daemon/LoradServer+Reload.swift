@@ -19,6 +19,7 @@ extension LoradServer {
         (.adapterCacheOvercommitPct, { $0.adapterCacheOvercommitPct != $1.adapterCacheOvercommitPct }),
         (.threads, { $0.threads != $1.threads }),
         (.weightsDType, { $0.weightsDType != $1.weightsDType }),
+        (.kvDType, { $0.kvDType != $1.kvDType }),
         (.maxUploadMB, { $0.maxUploadMB != $1.maxUploadMB }),
         (.uploadBufferMB, { $0.uploadBufferMB != $1.uploadBufferMB }),
         (.maxMergeDownloads, { $0.maxMergeDownloads != $1.maxMergeDownloads }),

@@ -92,6 +92,9 @@ public final class LoradServer: Sendable {
                                      "context": String(model.config.maxPositionEmbeddings),
                                      "weights_dtype": model.weights.format.rawValue,
                                      "resident_bytes": String(model.weights.residentBytes),
+                                     "kv_dtype": configuration.kvDType.rawValue,
+                                     "kv_bytes_per_token": String(SequenceState.bytesPerPosition(
+                                         config: model.config, format: configuration.kvDType)),
                                      "kernels": KernelPath.summary,
                                      "seconds": String(format: "%.2f", (ContinuousClock.now - start).seconds)])
         if let window = model.config.contextCappedBySlidingWindow {
@@ -117,6 +120,7 @@ public final class LoradServer: Sendable {
         engineConfiguration.maxLoras = configuration.maxLoras
         engineConfiguration.maxQueue = configuration.maxQueue
         engineConfiguration.kvCacheBytes = configuration.kvCacheMB << 20
+        engineConfiguration.kvFormat = configuration.kvDType
         if configuration.contextLength > 0 { engineConfiguration.contextLength = configuration.contextLength }
         if let heartbeatInterval, heartbeatInterval > 0 {
             engineConfiguration.idleHeartbeatSeconds = min(engineConfiguration.idleHeartbeatSeconds, heartbeatInterval)

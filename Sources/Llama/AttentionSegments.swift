@@ -12,8 +12,12 @@ struct AttentionSegments {
     /// query head), or (run length) × (its sequence length) for the largest
     /// prefill run.
     let scoreScratch: Int
+    /// F32 scratch `attend` needs to widen one KV head's keys and values
+    /// for sgemm, in floats: 2 × (sequence length) × headDim for the
+    /// longest prefill run over a 16-bit cache; 0 when every run is F32.
+    let widenScratch: Int
 
-    init(_ batch: [ForwardRow], heads: Int) {
+    init(_ batch: [ForwardRow], heads: Int, headDim: Int) {
         var singles: [Int] = [], runs: [Range<Int>] = []
         var start = 0
         while start < batch.count {
@@ -27,5 +31,9 @@ struct AttentionSegments {
         longestSingle = singles.reduce(0) { max($0, batch[$1].position + 1) }
         let forRuns = runs.reduce(0) { max($0, $1.count * (batch[$1.upperBound - 1].position + 1)) }
         scoreScratch = max(singles.count * heads * longestSingle, forRuns)
+        widenScratch = runs.reduce(0) { longest, run in
+            let seq = batch[run.lowerBound].sequence
+            return seq.format == .f32 ? longest : max(longest, 2 * (batch[run.upperBound - 1].position + 1) * headDim)
+        }
     }
 }

@@ -15,8 +15,10 @@ extension LlamaModel {
     /// - out: (n, Q)
     /// - segments: `AttentionSegments(batch)`, computed once per step
     /// - scores: `segments.scoreScratch` floats
+    /// - widened: `segments.widenScratch` floats
     func attend(_ batch: [ForwardRow], segments: AttentionSegments, layer: Int, qkv: UnsafePointer<Float>,
-                out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>, pool: ComputePool) {
+                out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>,
+                widened: UnsafeMutablePointer<Float>, pool: ComputePool) {
         let singles = segments.singles
         if !singles.isEmpty {
             // Decode rows: every (row, key/value head) pair is independent —
@@ -34,7 +36,7 @@ extension LlamaModel {
             }
         }
         for rows in segments.runs {
-            attendRun(batch, rows: rows, layer: layer, qkv: qkv, out: out, scores: scores)
+            attendRun(batch, rows: rows, layer: layer, qkv: qkv, out: out, scores: scores, widened: widened)
         }
     }
 
@@ -55,8 +57,12 @@ extension LlamaModel {
 
     /// m consecutive rows of one sequence at positions p0 ..< p0 + m: per
     /// head S = Q·Kᵀ·scale (m, L), causal softmax per row, O = S·V (m, hd).
+    /// A 16-bit cache is widened (exactly) a KV head at a time into
+    /// `widened` for sgemm, so prefill sees the very K/V values decode
+    /// reads: the chunk's own rows included, as rounded when cached.
     private func attendRun(_ batch: [ForwardRow], rows: Range<Int>, layer: Int, qkv: UnsafePointer<Float>,
-                           out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>) {
+                           out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>,
+                           widened: UnsafeMutablePointer<Float>) {
         let c = config
         let hd = c.headDim, qDim = c.queryDim, f = qDim + 2 * c.keyValueDim
         let group = c.numAttentionHeads / c.numKeyValueHeads
@@ -64,9 +70,19 @@ extension LlamaModel {
         let m = rows.count, first = rows.lowerBound
         let length = batch[rows.upperBound - 1].position + 1   // L
         for kvHead in 0..<c.numKeyValueHeads {
-            // This KV head's cache: (L, hd) each, contiguous.
-            let keys = seq.keys(layer: layer, head: kvHead).assumingMemoryBound(to: Float.self)
-            let values = seq.values(layer: layer, head: kvHead).assumingMemoryBound(to: Float.self)
+            // This KV head's cache as F32: (L, hd) each, contiguous.
+            let keys: UnsafePointer<Float>, values: UnsafePointer<Float>
+            if seq.format == .f32 {
+                keys = UnsafePointer(seq.keys(layer: layer, head: kvHead).assumingMemoryBound(to: Float.self))
+                values = UnsafePointer(seq.values(layer: layer, head: kvHead).assumingMemoryBound(to: Float.self))
+            } else {
+                Widening.toFloat(seq.keys(layer: layer, head: kvHead), format: seq.format, into: widened,
+                                 count: length * hd)
+                Widening.toFloat(seq.values(layer: layer, head: kvHead), format: seq.format,
+                                 into: widened + length * hd, count: length * hd)
+                keys = UnsafePointer(widened)
+                values = UnsafePointer(widened + length * hd)
+            }
             for head in (kvHead * group)..<((kvHead + 1) * group) {
                 // S = scale · Q (m, hd; row stride F) · K (L, hd)ᵀ : (m, L)
                 BLAS.gemmABt(m: m, n: length, k: hd, alpha: attentionScale,

@@ -35,8 +35,9 @@ extension LlamaModel {
         let inter = c.intermediateSize, f = qDim + 2 * kvDim, half = c.headDim / 2
 
         for (seq, length) in newLengths { seq.reserve(positions: length) }
-        let segments = AttentionSegments(batch, heads: c.numAttentionHeads)
-        workspace.reserve(rows: n, scores: segments.scoreScratch, config: c, format: weights.format)
+        let segments = AttentionSegments(batch, heads: c.numAttentionHeads, headDim: c.headDim)
+        workspace.reserve(rows: n, scores: segments.scoreScratch, widenedKV: segments.widenScratch, config: c,
+                          format: weights.format)
         let ws = workspace
         let x = ws.x.pointer, normed = ws.normed.pointer, qkv = ws.qkv.pointer
         let attention = ws.attention.pointer, projected = ws.projected.pointer
@@ -83,7 +84,8 @@ extension LlamaModel {
             }
             // Every row's K/V of this layer is cached before any row attends, so
             // a prefill row sees the earlier rows of its own chunk.
-            attend(batch, segments: segments, layer: l, qkv: qkv, out: attention, scores: ws.scores.pointer, pool: pool)
+            attend(batch, segments: segments, layer: l, qkv: qkv, out: attention, scores: ws.scores.pointer,
+                   widened: ws.widenedKV.pointer, pool: pool)
             // projected = attention · Woᵀ : (n, H)
             project(rows: n, weight: layer.o, out: h, in: qDim, x: attention, y: projected, pool: pool, panel: panel)
             if useLoRA {

@@ -20,8 +20,9 @@ public final class LlamaModel: Sendable {
         attentionScale = 1 / Float(weights.config.headDim).squareRoot()
     }
 
-    /// A new empty sequence for this model (capacity ≤ max_position_embeddings).
-    public func makeSequence(capacity: Int? = nil) -> SequenceState {
-        SequenceState(config: config, capacity: capacity)
+    /// A new empty sequence for this model (capacity ≤ max_position_embeddings),
+    /// its K and V cached in `kvFormat`.
+    public func makeSequence(capacity: Int? = nil, kvFormat: WeightFormat = .f32) -> SequenceState {
+        SequenceState(config: config, capacity: capacity, format: kvFormat)
     }
 }

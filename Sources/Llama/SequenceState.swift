@@ -34,10 +34,13 @@ public final class SequenceState: @unchecked Sendable {
     private var values: [UnsafeMutableRawPointer] = []
 
     /// A fresh, empty sequence for `config`. `capacity` caps the context
-    /// below `max_position_embeddings` (a server limit); it can never exceed it.
-    public init(config: LlamaConfig, capacity: Int? = nil) {
+    /// below `max_position_embeddings` (a server limit); it can never exceed
+    /// it. `format` is how K and V are stored: F32 keeps them exactly as
+    /// computed; BF16 or F16 halve the cache and the bytes decode attention
+    /// reads, rounding each value to nearest even when it is cached.
+    public init(config: LlamaConfig, capacity: Int? = nil, format: WeightFormat = .f32) {
         self.capacity = max(1, min(capacity ?? config.maxPositionEmbeddings, config.maxPositionEmbeddings))
-        format = .f32
+        self.format = format
         layerCount = config.numHiddenLayers
         kvHeads = config.numKeyValueHeads
         headDim = config.headDim
@@ -54,7 +57,8 @@ public final class SequenceState: @unchecked Sendable {
     }
 
     /// Bytes one position takes in every layer (K and V) for `config` with
-    /// elements in `format`: what admission reserves per position.
+    /// elements in `format`: the one count of what a cached position costs,
+    /// which admission reserves per position and the KV usage reports use.
     public static func bytesPerPosition(config: LlamaConfig, format: WeightFormat) -> Int {
         2 * config.numHiddenLayers * config.keyValueDim * format.byteSize
     }

@@ -31,6 +31,9 @@ public final class Workspace {
     private(set) var sin = Buffer()
     /// (rows of one sequence, positions) attention scores of one head
     private(set) var scores = Buffer()
+    /// (2, positions, headDim) one KV head's keys ; values widened from a
+    /// 16-bit cache for prefill attention's sgemm; unused over F32 caches
+    private(set) var widenedKV = Buffer()
     /// (panel rows, max in) 16-bit weight rows widened for prefill's sgemm
     /// (`WidenedGEMM`); unused by an F32 model
     private(set) var panel = Buffer()
@@ -40,10 +43,12 @@ public final class Workspace {
 
     public init() {}
 
-    /// Makes every buffer big enough for `rows` rows and `scores` floats of
-    /// attention scores under `config`, with a widening panel for weights
-    /// in `format` when prefill needs one.
-    func reserve(rows: Int, scores scoreCount: Int, config: LlamaConfig, format: WeightFormat) {
+    /// Makes every buffer big enough for `rows` rows, `scores` floats of
+    /// attention scores and `widenedKV` floats of widened cache under
+    /// `config`, with a widening panel for weights in `format` when prefill
+    /// needs one.
+    func reserve(rows: Int, scores scoreCount: Int, widenedKV widenCount: Int, config: LlamaConfig,
+                 format: WeightFormat) {
         if rows > rowCapacity || sized != config {
             let r = max(rows, rowCapacity)
             let h = config.hiddenSize, q = config.queryDim, kv = config.keyValueDim
@@ -61,6 +66,7 @@ public final class Workspace {
             sized = config
         }
         scores.reserve(scoreCount)
+        widenedKV.reserve(widenCount)
         if format != .f32 && rows > BatchedGEMV.maxRows {
             let widest = max(config.hiddenSize, config.queryDim, config.intermediateSize)
             panel.reserve(WidenedGEMM.panelCapacity(inFeatures: widest))

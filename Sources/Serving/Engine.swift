@@ -68,9 +68,10 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
         thread.start()
     }
 
-    /// Bytes of KV cache one position takes in every layer (K and V).
+    /// Bytes of KV cache one position takes in every layer (K and V) in
+    /// the configured `kvFormat`: what admission reserves per position.
     public var kvBytesPerPosition: Int {
-        2 * model.config.numHiddenLayers * model.config.keyValueDim * MemoryLayout<Float>.stride
+        SequenceState.bytesPerPosition(config: model.config, format: configuration.kvFormat)
     }
 
     /// Validates and queues a request. Adapters are leased (loaded if needed)
@@ -139,7 +140,7 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
         let handle = GenerationHandle(id: nextID)
         let sequence = ActiveSequence(
             handle: handle, request: request, onEvent: onEvent, lease: lease,
-            state: model.makeSequence(capacity: positions), stopTokenIDs: stopIDs,
+            state: model.makeSequence(capacity: positions, kvFormat: configuration.kvFormat), stopTokenIDs: stopIDs,
             reservedBytes: reserved, tokenizer: tokenizer, submitted: .now)
         waiting.append(sequence)
         counters.queued = waiting.count

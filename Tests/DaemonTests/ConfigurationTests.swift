@@ -36,6 +36,7 @@ import TestSupport
         context_length = 256
         adapter_cache_overcommit_pct = 50
         weights_dtype = bf16
+        kv_dtype = bf16
         drain_timeout_s = 0
         max_connections = 4096
         log_level = debug
@@ -67,6 +68,7 @@ import TestSupport
         expected.contextLength = 256
         expected.adapterCacheOvercommitPct = 50
         expected.weightsDType = .bf16
+        expected.kvDType = .bf16
         expected.drainTimeoutSeconds = 0
         expected.maxConnections = 4096
         expected.logLevel = .debug

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 @testable import Llama
 import LoRA
 
@@ -182,8 +183,8 @@ extension LlamaModel {
     /// Prefills `tokens` into a fresh sequence in one chunk; returns the
     /// sequence and the logits of every row.
     func prefill(_ tokens: [Int], chunks: [Int]? = nil, lora: [AdapterUse] = [],
-                 workspace: Workspace = Workspace()) throws -> (SequenceState, [[Float]]) {
-        let seq = makeSequence()
+                 workspace: Workspace = Workspace(), kvFormat: WeightFormat = .f32) throws -> (SequenceState, [[Float]]) {
+        let seq = makeSequence(kvFormat: kvFormat)
         var all: [[Float]] = []
         var start = 0
         for size in chunks ?? [tokens.count] {

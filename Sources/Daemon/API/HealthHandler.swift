@@ -12,6 +12,10 @@ enum HealthHandler {
         /// and the bytes all its weights take.
         var weights_dtype: String?
         var resident_bytes: Int?
+        /// How cached keys and values are held (`kv_dtype`) and the bytes one
+        /// token's position costs in every layer: what `kv_cache_mb` is spent in.
+        var kv_dtype: String?
+        var kv_bytes_per_token: Int?
         var adapters: Int?
         var queued: Int?
         var running: Int?
@@ -34,6 +38,8 @@ enum HealthHandler {
             try await response.sendAPI(.ok, Body(status: "ok", model: service.modelID,
                                                  weights_dtype: weights.format.rawValue,
                                                  resident_bytes: weights.residentBytes,
+                                                 kv_dtype: service.engine.configuration.kvFormat.rawValue,
+                                                 kv_bytes_per_token: service.engine.kvBytesPerPosition,
                                                  adapters: adapters,
                                                  queued: stats.queued, running: stats.running,
                                                  merged: service.engine.liveMerged?.description))

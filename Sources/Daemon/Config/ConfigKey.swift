@@ -17,6 +17,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case contextLength = "context_length"
     case threads
     case weightsDType = "weights_dtype"
+    case kvDType = "kv_dtype"
     case maxUploadMB = "max_upload_mb"
     case uploadBufferMB = "upload_buffer_mb"
     case maxMergeDownloads = "max_merge_downloads"
@@ -50,6 +51,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .toolCallParser: return ToolCallParserSetting.spellings.joined(separator: ", ")
         case .threads: return "'auto' or an integer in \(ConfigKey.threadRange)"
         case .weightsDType: return "auto, " + WeightFormat.allCases.map(\.rawValue).joined(separator: ", ")
+        case .kvDType: return WeightFormat.allCases.map(\.rawValue).joined(separator: ", ")
         case .logLevel: return LogLevel.allCases.map(\.rawValue).joined(separator: ", ")
         case .logFormat: return LogFormat.allCases.map(\.rawValue).joined(separator: ", ")
         case .headerTimeoutSeconds, .idleTimeoutSeconds, .bodyTimeoutSeconds:
@@ -123,6 +125,9 @@ public enum ConfigKey: String, CaseIterable, Sendable {
             if value == "auto" { c.weightsDType = nil; return true }
             guard let format = WeightFormat(rawValue: value) else { return false }
             c.weightsDType = format
+        case .kvDType:
+            guard let format = WeightFormat(rawValue: value) else { return false }
+            c.kvDType = format
         case .headerTimeoutSeconds: return setSeconds(value, &c.headerTimeoutSeconds, allowZero: false)
         case .idleTimeoutSeconds: return setSeconds(value, &c.idleTimeoutSeconds, allowZero: false)
         case .bodyTimeoutSeconds: return setSeconds(value, &c.bodyTimeoutSeconds, allowZero: false)
@@ -172,6 +177,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .adapterCacheOvercommitPct: return String(c.adapterCacheOvercommitPct)
         case .threads: return String(c.threads)
         case .weightsDType: return c.weightsDType?.rawValue ?? "auto"
+        case .kvDType: return c.kvDType.rawValue
         case .maxUploadMB: return String(c.maxUploadMB)
         case .uploadBufferMB: return String(c.uploadBufferMB)
         case .maxMergeDownloads: return String(c.maxMergeDownloads)
