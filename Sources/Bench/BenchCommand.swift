@@ -108,10 +108,6 @@ enum BenchCommand {
         report.add("decode, batch 8, one q,v r=8 adapter", "\(format(one8)) tok/s", "\(format(one8 / base8, 3)) of batch-8 base")
         let many8 = try bench.decodeTokensPerSecond(mixes: distinct.map { [AdapterUse($0)] }, steps: steps)
         report.add("decode, batch 8, 8 distinct q,v r=8 adapters", "\(format(many8)) tok/s", "\(format(many8 / one8, 3)) of one adapter")
-        // Long contexts: attention over the cache grows with the position
-        // while the weight traffic stays the same.
-        let long8 = try bench.decodeTokensPerSecond(mixes: distinct.map { [AdapterUse($0)] }, steps: steps, repeats: 1, promptLength: 1024)
-        report.add("decode, batch 8, 8 distinct adapters, from position 1024", "\(format(long8)) tok/s", "\(format(long8 / many8, 3)) of the same from position 8")
 
         try DoRABench.run(model: model, steps: steps, report: &report)
 
@@ -130,6 +126,11 @@ enum BenchCommand {
                                 baseline: .init(bandwidth: bandwidth, residentBytes: model.weights.residentBytes,
                                                 decode: base, prefill: pre.tokensPerSecond, batch8Distinct: many8),
                                 report: &report)
+
+        // Long contexts, per weight and KV cache format: attention over the
+        // cache grows with the position while the weight traffic stays the same.
+        try LongContextBench.run(models: [("F32", model), ("BF16", try LlamaModel.load(folder: folder, weightsFormat: .bf16))],
+                                 steps: steps, bandwidth: bandwidth, report: &report)
 
         try engineSections(model: model, folder: folder, base: base, bound: bound, steps: steps, report: &report)
         print(report.markdown)

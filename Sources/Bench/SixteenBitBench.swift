@@ -38,9 +38,6 @@ enum SixteenBitBench {
             let many8 = try bench.decodeTokensPerSecond(mixes: distinct.map { [AdapterUse($0)] }, steps: steps)
             report.add("\(name): decode, batch 8, 8 distinct q,v r=8 adapters", "\(format(many8)) tok/s",
                        "\(format(many8 / single, 2))× its single stream; \(format(many8 / one8, 3)) of one adapter (\(format(one8)) tok/s); \(format(many8 / baseline.batch8Distinct, 2))× F32")
-            let long8 = try bench.decodeTokensPerSecond(mixes: distinct.map { [AdapterUse($0)] }, steps: steps, repeats: 1, promptLength: 1024)
-            report.add("\(name): decode, batch 8, 8 distinct adapters, from position 1024", "\(format(long8)) tok/s",
-                       "\(format(long8 / many8, 3)) of the same from position 8")
         }
     }
 }
