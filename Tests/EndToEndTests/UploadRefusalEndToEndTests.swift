@@ -30,7 +30,7 @@ import TestSupport
         Case(label: "invalid JSON config", status: 400, mentions: ["adapter_config.json", "JSON"]) { base, dir in
             try Curl.upload(base, name: "bad-json", config: try AdapterFiles.write("{\"r\": 8, ", "c.json", in: dir), weights: weights)
         },
-        Case(label: "DoRA config", status: 422, mentions: ["use_dora"]) { base, dir in
+        Case(label: "DoRA config without magnitude vectors", status: 422, mentions: ["use_dora", "lora_magnitude_vector"]) { base, dir in
             let text = try AdapterFiles.fixtureConfig(replacing: "use_dora", with: "true")
             return try Curl.upload(base, name: "dora", config: try AdapterFiles.write(text, "c.json", in: dir), weights: weights)
         },
