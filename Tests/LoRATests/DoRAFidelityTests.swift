@@ -69,6 +69,38 @@ import TestSupport
         #expect(Float(variant.modules?[id.modulePath]?.scaling ?? 0) == module.scale)
     }
 
+    /// Against a BF16 base, g is taken from the 16-bit W0 the model multiplies
+    /// by (widened exactly), not from some F32 original: every module's factor
+    /// equals m / ‖W0_bf16 + s·B·A‖ summed in double from the BF16 checkpoint
+    /// (1e-6 relative), and differs from the factor against the F32 base.
+    @Test func factorsAgainstABF16BaseAreTakenFromItsSixteenBitWeights() throws {
+        let bf16 = try LlamaModel.load(folder: Fixtures.tinyLlamaBF16)
+        let checkpoint = try Checkpoint(folder: Fixtures.tinyLlamaBF16)
+        let name = "dora-all-r4-rslora"
+        let onBF16 = try AdapterLoader.load(name: name, folder: Fixtures.adapter(name), base: bf16.weights).adapter
+        let onF32 = try Self.dora(name).adapter
+        var worst = 0.0, apart: Float = 0
+        for (id, m) in onBF16.modules {
+            let (g, magnitude) = (try #require(m.doraFactor), try #require(m.magnitude))
+            let w0 = try checkpoint.floats(id.weightName)   // (out, in), BF16 widened
+            for o in 0..<m.outFeatures {
+                var sum = 0.0
+                for i in 0..<m.inFeatures {
+                    var delta = 0.0
+                    for k in 0..<m.rank { delta += Double(m.b[o * m.rank + k]) * Double(m.a[k * m.inFeatures + i]) }
+                    let v = Double(w0[o * m.inFeatures + i]) + Double(m.scale) * delta
+                    sum += v * v
+                }
+                let expected = Double(magnitude[o]) / sum.squareRoot()
+                worst = max(worst, abs(Double(g[o]) - expected) / abs(expected))
+            }
+            apart = max(apart, Self.maxAbsDiff(g, try #require(onF32.modules[id]?.doraFactor)))
+        }
+        #expect(onBF16.modules.count == 28)
+        #expect(worst <= 1e-6, "max relative difference \(worst)")
+        #expect(apart > 1e-4, "the BF16 base's factors should differ from the F32 base's (max |Δ| \(apart))")
+    }
+
     /// One batch: base, plain LoRA, both DoRA adapters, a DoRA adapter on two
     /// rows and a weighted DoRA use; each row's logits equal that row run
     /// alone, in prefill and in a decode step.
