@@ -13,6 +13,10 @@ import TestSupport
 @Suite(.serialized) struct DoRAEndToEndTests {
     static let adapters = ["python-qv-r8"] + Fixtures.doraAdapterNames
     static let admin = MergeEndToEndTests.admin
+    /// The references are F32 runs, and dora-qv-r8 on the `newlines` prompt
+    /// reaches a step whose top two logits are 9.5e-5 apart: the default F16
+    /// KV cache rounds across that tie, so these daemons cache in F32.
+    static let f32Cache = ["--kv-dtype", "f32"]
 
     /// (adapter or nil for the base, its references file's variant, that file).
     static func variants() throws -> [(adapter: String?, variant: String, refs: References)] {
@@ -45,7 +49,7 @@ import TestSupport
     }
 
     @Test func doraAdaptersUploadShowDoRAAndServeTheirReferencesInMixedBatches() throws {
-        let daemon = try MergeEndToEndTests.daemon(adapters: Self.adapters)
+        let daemon = try MergeEndToEndTests.daemon(Self.f32Cache, adapters: Self.adapters)
         defer { daemon.cleanUp() }
         for name in Self.adapters {
             let meta = try Curl.get(daemon.baseURL + "/adapters/" + name).json()
@@ -77,7 +81,7 @@ import TestSupport
 
         // Restart on the same registry: the dora flag comes back from SQLite.
         #expect(daemon.stop() == 0)
-        let again = try LoradProcess(directory: daemon.directory)
+        let again = try LoradProcess(directory: daemon.directory, arguments: Self.f32Cache)
         defer { again.kill9() }
         for name in Self.adapters {
             #expect(try Curl.get(again.baseURL + "/adapters/" + name).json()["dora"] as? Bool == name.hasPrefix("dora"), "\(name) after restart")
@@ -93,7 +97,7 @@ import TestSupport
     /// 1e-5 and `lorad merge` byte for byte; `NAME:w` served unmerged gives the
     /// same text as the merge at that weight served as a base model.
     @Test func doraMergeDownloadMatchesPEFTAndTheCLIAndWeightedServingMatchesItsMerge() throws {
-        let daemon = try MergeEndToEndTests.daemon(adapters: Self.adapters)
+        let daemon = try MergeEndToEndTests.daemon(Self.f32Cache, adapters: Self.adapters)
         defer { daemon.cleanUp() }
         let dl = try MergeEndToEndTests.download(daemon, "/adapters/dora-qv-r8/merge")
         try #require(dl.status == 200, "\(String(decoding: dl.body.prefix(300), as: UTF8.self))")
@@ -123,7 +127,7 @@ import TestSupport
         for file in ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"] {
             try FileManager.default.copyItem(at: Fixtures.tinyLlama.appendingPathComponent(file), to: folder.appendingPathComponent(file))
         }
-        let merged = try LoradProcess(arguments: ["--model", folder.path])
+        let merged = try LoradProcess(arguments: ["--model", folder.path] + Self.f32Cache)
         defer { merged.cleanUp() }
         let refs = try References.load(Fixtures.doraReferences)
         let unmerged = try MergeEndToEndTests.greedyTexts(daemon, variant: "dora-qv-r8:0.5", refs: refs)
@@ -140,7 +144,7 @@ import TestSupport
     /// An adapter with a zero factor somewhere is refused with 422 naming the
     /// module and row, and nothing changes.
     @Test func liveMergedDoRAKeepsEveryVariantExactAndAZeroFactorIsRefused() throws {
-        let daemon = try MergeEndToEndTests.daemon(adapters: Self.adapters)
+        let daemon = try MergeEndToEndTests.daemon(Self.f32Cache, adapters: Self.adapters)
         defer { daemon.cleanUp() }
         let original = try MergeEndToEndTests.merged(daemon)
         let put = try MergeEndToEndTests.putMerged(daemon, "dora-qv-r8")
