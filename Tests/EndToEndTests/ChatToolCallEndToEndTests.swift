@@ -69,6 +69,30 @@ import TestSupport
         #expect(try ChatEndToEndTests.contents(ChatEndToEndTests.chat(off, Self.request(conversation))) == [raw])
     }
 
+    /// Chat stops at the tokenizer's eos as well as at generation_config.json's
+    /// ids: a copy of the model whose tokenizer calls `</tool_call>` its eos
+    /// (generation_config.json still says `<|end_of_text|>`) ends the chat
+    /// turn before it, while completions (the model's ids only) run on.
+    @Test func chatStopsAtTheTokenizersEosToo() throws {
+        let conversation = try ChatEndToEndTests.conversation("qwen-tools")
+        let copy = try Fixtures.temporaryDirectory("tool-caller").appendingPathComponent("tool-caller")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: Self.model), to: copy)
+        let config = copy.appendingPathComponent("tokenizer_config.json")
+        let text = try String(contentsOf: config, encoding: .utf8).replacingOccurrences(of: "\"<|end_of_text|>\"", with: "\"</tool_call>\"")
+        try Data(text.utf8).write(to: config)
+        let daemon = try LoradProcess(arguments: ["--model", copy.path, "--chat-template", Self.qwen])
+        defer { daemon.cleanUp() }
+        let chat = try ChatEndToEndTests.chat(daemon, Self.request(conversation))
+        #expect((chat["usage"] as? [String: Any])?["completion_tokens"] as? Int == 3)   // the stop token counts, as in completions
+        let message = try #require((chat["choices"] as? [[String: Any]])?.first?["message"] as? [String: Any])
+        #expect((message["tool_calls"] as? [[String: Any]])?.first?["function"] as? [String: String] == Self.call,
+                "a call cut before </tool_call> by eos is still a whole call")
+        let ids = try #require(try ChatEndToEndTests.post(daemon, "/tokenize", ["messages": conversation.messages,
+                                                                              "tools": conversation.tools ?? []])["tokens"] as? [Int])
+        let completion = try ServingEndToEndTests.complete(daemon, prompt: "", fields: ["prompt": ids])
+        #expect((completion.json["usage"] as? [String: Any])?["completion_tokens"] as? Int == 4)
+    }
+
     static let clientScript = """
     import json, sys
     import openai

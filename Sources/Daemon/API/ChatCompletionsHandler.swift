@@ -30,12 +30,17 @@ struct ChatCompletionsHandler {
         let prompt = body.prompt
         let tokenizer = service.tokenizer, specialTokens = service.chat.model.specialTokens
         let stopIDs = service.chat.stopTokenIDs
+        let engine = service.engine
         let submission = try await context.submit(choice) { [body] in
             let text = try prompt.render(templates, specialTokens: specialTokens)
             let tokens = tokenizer.encode(text, addSpecialTokens: false)
+            // Without max_tokens: as many as the context and the
+            // KV budget leave for this prompt (vLLM: max_model_len − prompt).
+            let fits = min(engine.contextLength, engine.configuration.kvCacheBytes / max(1, engine.kvBytesPerPosition))
+            let maxTokens = body.maxTokens ?? max(1, fits - tokens.count)
             return (0..<body.n).map { i in
                 GenerationRequest(promptTokens: tokens, adapters: choice.spec, sampling: body.fields.sampling(seedOffset: i),
-                                  maxTokens: body.maxTokens ?? Int.max, stop: body.stop,
+                                  maxTokens: maxTokens, stop: body.stop,
                                   stopTokenIDs: stopIDs.isEmpty ? nil : stopIDs, logprobs: body.topLogprobs)
             }
         }
