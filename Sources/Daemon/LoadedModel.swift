@@ -39,13 +39,15 @@ public final class LoadedModel: Sendable {
     public let chat: ChatSupport
     /// Adapters' own chat templates, parsed once per stored version.
     let adapterTemplates = AdapterChatTemplates()
+    /// `adapter_dirs`: the only folders adapters are read from.
+    public let adapterDirectories: AdapterDirectories
 
     public var cache: AdapterCache { engine.adapters }
     public var tokenizer: Tokenizer { engine.tokenizer }
 
     public init(modelID: String, engine: Engine, registry: AdapterRegistry, compatibility: AdapterCompatibility,
                 auth: Auth, logger: Logger, maxUploadBytes: Int, uploadBufferBytes: Int, maxMergeDownloads: Int,
-                chat: ChatSupport = .none) {
+                chat: ChatSupport = .none, adapterDirectories: AdapterDirectories = AdapterDirectories([])) {
         self.modelID = modelID
         self.created = Int(Date().timeIntervalSince1970)
         self.engine = engine
@@ -59,5 +61,6 @@ public final class LoadedModel: Sendable {
         self.baseShapes = engine.model.weights.linearShapes
         self.baseIdentity = engine.model.config.baseIdentity(names: [modelID])
         self.chat = chat
+        self.adapterDirectories = adapterDirectories
     }
 }

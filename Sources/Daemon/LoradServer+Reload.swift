@@ -10,6 +10,7 @@ extension LoradServer {
         (.listen, { $0.listen != $1.listen }),
         (.model, { $0.model != $1.model }),
         (.registry, { $0.registry != $1.registry }),
+        (.adapterDirs, { $0.adapterDirs != $1.adapterDirs }),
         (.adapterCacheMB, { $0.adapterCacheMB != $1.adapterCacheMB }),
         (.maxBatch, { $0.maxBatch != $1.maxBatch }),
         (.maxLoras, { $0.maxLoras != $1.maxLoras }),

@@ -125,7 +125,15 @@ public final class LoradServer: Sendable {
         if let heartbeatInterval, heartbeatInterval > 0 {
             engineConfiguration.idleHeartbeatSeconds = min(engineConfiguration.idleHeartbeatSeconds, heartbeatInterval)
         }
-        let cache = AdapterCache(source: RegistryAdapterSource(registry: registry, compatibility: compatibility),
+        let registrySource = RegistryAdapterSource(registry: registry, compatibility: compatibility)
+        let directories = AdapterDirectories(configuration.adapterDirs)
+        for missing in configuration.adapterDirs where AdapterDirectories.realPath(missing) == nil {
+            logger.warning("adapter_dirs folder does not exist; no adapter is read from it", ["path": missing])
+        }
+        let source: any AdapterSource = directories.roots.isEmpty ? registrySource : FolderAdapterResolver(
+            registrySource: registrySource, directories: directories, base: model.weights, identity: identity,
+            modelID: modelID, maxWeightsBytes: configuration.maxUploadMB << 20, logger: logger)
+        let cache = AdapterCache(source: source,
                                  budgetBytes: configuration.adapterCacheMB << 20,
                                  overcommitBytes: (configuration.adapterCacheMB << 20) / 100 * configuration.adapterCacheOvercommitPct,
                                  loader: compatibility.checkingLoader(AdapterCache.validatingLoader(base: model.weights, identity: identity)))
@@ -135,7 +143,8 @@ public final class LoradServer: Sendable {
                                   auth: auth, logger: logger, maxUploadBytes: configuration.maxUploadMB << 20,
                                   uploadBufferBytes: configuration.uploadBufferMB << 20,
                                   maxMergeDownloads: configuration.maxMergeDownloads,
-                                  chat: try loadChat(folder: folder, model: model, tokenizer: tokenizer))
+                                  chat: try loadChat(folder: folder, model: model, tokenizer: tokenizer),
+                                  adapterDirectories: directories)
         let started = phase.withLock { p -> Bool in
             if case .draining = p { return false }   // a signal arrived while loading
             p = .serving(service)
@@ -203,6 +212,14 @@ public final class LoradServer: Sendable {
         route(.DELETE, "/adapters/:name") { service, request, response in
             try await AdaptersHandler(service: service).delete(request, response)
             return AccessInfo(status: 200, adapter: request.parameter("name"))
+        }
+        route(.POST, "/v1/load_lora_adapter") { service, request, response in
+            let name = try await LoRAAdapterManagementHandler(service: service).load(request, response)
+            return AccessInfo(status: 200, adapter: name)
+        }
+        route(.POST, "/v1/unload_lora_adapter") { service, request, response in
+            let name = try await LoRAAdapterManagementHandler(service: service).unload(request, response)
+            return AccessInfo(status: 200, adapter: name)
         }
         registerMergeRoutes()
     }

@@ -18,6 +18,7 @@ import TestSupport
         listen = 0.0.0.0:9000, [::1]:9001
         model = /srv/models/smol
         registry = /var/lib/lorad/r.sqlite
+        adapter_dirs = /srv/adapters, /mnt/shared/adapters
         admin_token_file = /etc/lorad/admin.token
         inference_token_file = /etc/lorad/inference.token
         adapter_cache_mb = 1024
@@ -55,6 +56,7 @@ import TestSupport
         expected.adapterCacheMB = 1024
         expected.maxBatch = 16
         expected.maxLoras = 4
+        expected.adapterDirs = ["/srv/adapters", "/mnt/shared/adapters"]
         expected.maxQueue = 100
         expected.kvCacheMB = 2048
         expected.threads = 3
@@ -103,7 +105,8 @@ import TestSupport
                    "idle_timeout_s = nan", "idle_timeout_s = inf", "drain_timeout_s = -1", "log_level = verbose",
                    "log_format = xml", "listen = 127.0.0.1", "listen = 1.2.3.4:70000", "listen = host:80",
                    "listen = [::1]80", "listen =", "model =", "registry =", "adapter_cache_mb = 1.5",
-                   "max_connections = 99999999999999999999", "body_timeout_s = 0", "body_min_rate_kib_s = -1"]
+                   "max_connections = 99999999999999999999", "body_timeout_s = 0", "body_min_rate_kib_s = -1",
+                   "adapter_dirs = relative/adapters", "adapter_dirs = /srv/a, adapters"]
         for line in bad {
             let path = try write(line + "\n")
             do {

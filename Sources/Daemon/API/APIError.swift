@@ -52,6 +52,8 @@ public enum APIError {
             return map(e)
         case let e as RegistryError:
             return map(e)
+        case let e as AdapterPathError:
+            return e.httpError
         case let e as AdapterUnavailable:
             return HTTPError(.unprocessableContent, e.description, type: "incompatible_adapter")
         case let e as AdapterSpecError:

@@ -79,10 +79,6 @@ struct AdapterUploadHandler {
             throw APIError.badRequest("missing multipart field\(missing.count > 1 ? "s" : "") \(missing.joined(separator: ", ")): "
                 + "send name, config=@adapter_config.json and weights=@adapter_model.safetensors")
         }
-        guard let configText = String(data: config, encoding: .utf8) else {
-            throw APIError.badRequest("invalid adapter: adapter_config.json (field `config`) is not UTF-8 text")
-        }
-
         let templateText = try chatTemplate.map { data -> String in
             guard let text = String(data: data, encoding: .utf8) else {
                 throw HTTPError(.unprocessableContent, "invalid chat_template: not UTF-8 text", type: "invalid_chat_template")
@@ -93,27 +89,8 @@ struct AdapterUploadHandler {
             let tokens = service.chat.model.specialTokens
             _ = try await BlockingWork.run { try AdapterChatTemplates.validate(templateText, specialTokens: tokens) }
         }
-        let base = service.base, identity = service.baseIdentity
-        let info = try await BlockingWork.run { [config, weights] in
-            try AdapterLoader.load(name: name, configJSON: config, safetensors: weights, base: base, identity: identity).info
-        }
-        let scales = info.scales
-        var adapter = NewAdapter(name: name, configJSON: configText, ranks: info.ranks, alpha: info.loraAlpha,
-                                 scale: scales.count == 1 ? Double(scales[0]) : nil,
-                                 targetModules: info.adaptedKinds, dora: info.useDoRA, baseModelId: service.modelID)
-        adapter.chatTemplate = templateText
-        let new = adapter
-        let registry = service.registry
-        let (record, running) = try await service.adapterChanges.run { [service] in
-            if replace { try await LiveMergeHandler.unmergeIfMerged(name, service: service) }
-            let record = try await BlockingWork.run { [weights] in try registry.insert(new, weights: .data(weights), replace: replace) }
-            // New requests load the version just committed; running ones keep theirs.
-            let running = service.cache.leaseCount(name)
-            service.cache.invalidate(name)
-            // Validated just above, against this base.
-            service.compatibility.remember(name: name, generation: record.generation, problem: nil)
-            return (record, running)
-        }
+        let (record, running) = try await AdapterImport.store(name: name, config: config, weights: weights,
+                                                              chatTemplate: templateText, replace: replace, service: service)
         service.logger.info(replace ? "adapter stored (replace)" : "adapter stored",
                             ["adapter": name, "bytes": String(record.byteSize), "sha256": record.sha256])
         var resource = AdapterResource(record: record, service: service, status: .compatible)

@@ -48,6 +48,14 @@ struct AdaptersHandler {
     func delete(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
         try service.auth.requireAdmin(request)
         let name = request.parameter("name") ?? ""
+        let running = try await Self.remove(name, service: service)
+        try await response.sendAPI(.ok, Deleted(id: name, in_flight: running))
+    }
+
+    /// Deletes `name` (taking it out of a live merge first); returns how
+    /// many requests still run with the deleted version.
+    /// - Throws: `RegistryError.invalidName`, `.notFound`.
+    static func remove(_ name: String, service: LoadedModel) async throws -> Int {
         try AdapterRegistry.validateName(name)
         let registry = service.registry
         let running = try await service.adapterChanges.run { [service] in
@@ -62,7 +70,7 @@ struct AdaptersHandler {
             return running
         }
         service.logger.info("adapter deleted", ["adapter": name])
-        try await response.sendAPI(.ok, Deleted(id: name, in_flight: running))
+        return running
     }
 
     struct Deleted: Codable, Sendable, Equatable {

@@ -6,6 +6,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case listen
     case model
     case registry
+    case adapterDirs = "adapter_dirs"
     case adminTokenFile = "admin_token_file"
     case inferenceTokenFile = "inference_token_file"
     case adapterCacheMB = "adapter_cache_mb"
@@ -46,6 +47,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         switch self {
         case .listen: return "a comma-separated list of host:port or [ipv6]:port addresses"
         case .model, .registry: return "a non-empty path"
+        case .adapterDirs: return "a comma-separated list of absolute folder paths, or nothing"
         case .adminTokenFile, .inferenceTokenFile: return "a path, or nothing to disable"
         case .chatTemplate: return "a path to a .jinja file, or nothing for the model's own template"
         case .toolCallParser: return ToolCallParserSetting.spellings.joined(separator: ", ")
@@ -101,6 +103,10 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .registry:
             guard !value.isEmpty else { return false }
             c.registry = value
+        case .adapterDirs:
+            let parts = value.split(separator: ",").map { String($0.trimmingSpaces()) }.filter { !$0.isEmpty }
+            guard parts.allSatisfy({ $0.hasPrefix("/") }) else { return false }
+            c.adapterDirs = parts
         case .adminTokenFile: c.adminTokenFile = value.isEmpty ? nil : value
         case .inferenceTokenFile: c.inferenceTokenFile = value.isEmpty ? nil : value
         case .chatTemplate: c.chatTemplate = value.isEmpty ? nil : value
@@ -164,6 +170,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .listen: return c.listen.map(\.description).joined(separator: ", ")
         case .model: return c.model
         case .registry: return c.registry
+        case .adapterDirs: return c.adapterDirs.joined(separator: ", ")
         case .adminTokenFile: return c.adminTokenFile ?? ""
         case .inferenceTokenFile: return c.inferenceTokenFile ?? ""
         case .chatTemplate: return c.chatTemplate ?? ""

@@ -41,6 +41,13 @@ extension Configuration {
             problems.append(.missingResource(key: ConfigKey.registry.rawValue, path: registry,
                                              detail: "directory \(directory) does not exist"))
         }
+        for folder in adapterDirs {
+            var isFolder: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder) || !isFolder.boolValue {
+                problems.append(.missingResource(key: ConfigKey.adapterDirs.rawValue, path: folder,
+                                                 detail: "not a directory"))
+            }
+        }
         do { _ = try readTokens() } catch { problems.append(error) }
         return problems
     }

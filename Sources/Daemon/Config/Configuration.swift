@@ -34,6 +34,11 @@ public struct Configuration: Equatable, Sendable {
     public var adapterCacheOvercommitPct: Int
     /// `max_batch`: sequences per decode step.
     public var maxBatch: Int
+    /// `adapter_dirs`: folders (absolute paths) adapters may be read from:
+    /// `POST /v1/load_lora_adapter` paths must lie inside one, and a request
+    /// naming an unregistered adapter imports `DIR/NAME` from the first that
+    /// has it. Empty: neither.
+    public var adapterDirs: [String]
     /// `max_loras`: distinct adapters the running batch may use at once
     /// (vLLM's `--max-loras`, reported as `max_lora` in `/metrics`); a request
     /// that would bring one more waits in the queue.
@@ -104,6 +109,7 @@ public struct Configuration: Equatable, Sendable {
         adapterCacheOvercommitPct = 100
         maxBatch = 8
         maxLoras = 32
+        adapterDirs = []
         maxQueue = 64
         kvCacheMB = 256
         contextLength = 0

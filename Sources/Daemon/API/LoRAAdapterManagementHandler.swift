@@ -1,0 +1,55 @@
+import Foundation
+import HTTP1
+import Registry
+
+/// vLLM's adapter-management API, which the Gateway API Inference
+/// Extension's lora-syncer sidecar calls on each replica:
+///
+/// - `POST /v1/load_lora_adapter {"lora_name", "lora_path", "load_inplace"}`
+///   imports the PEFT folder `lora_path` (validated exactly like an upload,
+///   stored in the registry, so it survives a restart); `load_inplace: true`
+///   replaces an adapter of that name like `POST /adapters?replace=true`.
+///   The folder must lie inside one of `adapter_dirs` once resolved with
+///   `realpath` (symlinks and `..` included), otherwise 403.
+/// - `POST /v1/unload_lora_adapter {"lora_name"}` deletes it like
+///   `DELETE /adapters/NAME`.
+///
+/// Both need the admin token. vLLM answers with a line of text; these
+/// answer with JSON (the adapter, or the deletion), with the same statuses.
+struct LoRAAdapterManagementHandler {
+    let service: LoadedModel
+
+    func load(_ request: HTTPRequest, _ response: HTTPResponse) async throws -> String {
+        try service.auth.requireAdmin(request)
+        let body = try await request.jsonBody()
+        let name = try body.required("lora_name").string()
+        let path = try body.required("lora_path").string()
+        let inPlace = try body.bool("load_inplace", default: false)
+        try AdapterRegistry.validateName(name)
+        let directories = service.adapterDirectories, limit = service.maxUploadBytes
+        let files = try await BlockingWork.run { () throws -> (config: Data, weights: Data) in
+            let folder = try directories.resolve(path)
+            return try directories.readAdapter(folder: folder, maxWeightsBytes: limit)
+        }
+        if !inPlace, try await BlockingWork.run({ [service] in try service.registry.record(named: name) }) != nil {
+            throw RegistryError.alreadyExists(name)
+        }
+        let (record, running) = try await AdapterImport.store(name: name, config: files.config, weights: files.weights,
+                                                              replace: inPlace, service: service)
+        service.logger.info(inPlace ? "adapter loaded from folder (in place)" : "adapter loaded from folder",
+                            ["adapter": name, "path": path, "bytes": String(record.byteSize), "sha256": record.sha256])
+        var resource = AdapterResource(record: record, service: service, status: .compatible)
+        if inPlace { resource.previous_in_flight = running }
+        try await response.sendAPI(.ok, resource)
+        return name
+    }
+
+    func unload(_ request: HTTPRequest, _ response: HTTPResponse) async throws -> String {
+        try service.auth.requireAdmin(request)
+        let body = try await request.jsonBody()
+        let name = try body.required("lora_name").string()
+        let running = try await AdaptersHandler.remove(name, service: service)
+        try await response.sendAPI(.ok, AdaptersHandler.Deleted(id: name, in_flight: running))
+        return name
+    }
+}

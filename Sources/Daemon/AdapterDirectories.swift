@@ -1,0 +1,95 @@
+import Foundation
+import Glibc
+
+/// The folders adapters may be read from (`adapter_dirs`), and the only way
+/// the daemon reads an adapter from disk: every path is resolved with
+/// `realpath(3)` (symlinks and `..` followed) and must then lie inside one of
+/// the folders, itself resolved the same way — so a symlink inside a folder
+/// that points outside it is refused like a path outside it.
+public struct AdapterDirectories: Sendable {
+    /// The configured folders, resolved; ones that do not exist are left out.
+    public let roots: [String]
+    /// Largest `adapter_config.json` read (as for uploads).
+    static let maxConfigBytes = 1 << 20
+
+    /// PEFT's file names in an adapter folder.
+    static let configFile = "adapter_config.json"
+    static let weightsFile = "adapter_model.safetensors"
+
+    public init(_ paths: [String]) {
+        roots = paths.compactMap(Self.realPath)
+    }
+
+    /// `realpath(3)`: absolute, no symlinks, no `.` or `..`; nil when a
+    /// component does not exist.
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// Whether the resolved path `real` is one of the folders or inside one.
+    func contains(real: String) -> Bool {
+        roots.contains { root in real == root || real.hasPrefix(root == "/" ? "/" : root + "/") }
+    }
+
+    /// `path` resolved, if it lies inside a folder.
+    /// - Throws: `.noAdapterDirs`; `.outside` (also for a path that does not
+    ///   exist and would not be inside one, so nothing is learnt about paths
+    ///   outside); `.notFound` for a missing path inside one.
+    func resolve(_ path: String) throws(AdapterPathError) -> String {
+        guard !roots.isEmpty else { throw .noAdapterDirs }
+        guard let real = Self.realPath(path) else {
+            // Lexically inside a folder (".." collapsed, no symlinks followed)?
+            let lexical = URL(fileURLWithPath: path).standardizedFileURL.path
+            throw contains(real: lexical) ? .notFound(path: path) : .outside(path: path)
+        }
+        guard contains(real: real) else { throw .outside(path: path) }
+        return real
+    }
+
+    /// Size and modification time of a file, for telling when it changed.
+    struct FileStamp: Equatable, Sendable {
+        var size: Int64
+        var modifiedNanoseconds: Int64
+    }
+
+    /// Both files of the adapter folder `folder`, their stamps, nothing read.
+    /// - Throws: `AdapterPathError` (a file missing, or resolving outside).
+    func stamps(ofFolder folder: String) throws(AdapterPathError) -> [FileStamp] {
+        var stamps: [FileStamp] = []
+        for file in [Self.configFile, Self.weightsFile] {
+            let path = try resolve(folder + "/" + file)
+            var info = stat()
+            guard stat(path, &info) == 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
+            stamps.append(FileStamp(size: Int64(info.st_size),
+                                    modifiedNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)))
+        }
+        return stamps
+    }
+
+    /// Reads the PEFT folder `folder` (already resolved and inside): its
+    /// `adapter_config.json` (at most 1 MiB) and `adapter_model.safetensors`
+    /// (at most `maxWeightsBytes`), each resolved and checked again.
+    func readAdapter(folder: String, maxWeightsBytes: Int) throws(AdapterPathError) -> (config: Data, weights: Data) {
+        (try read(folder + "/" + Self.configFile, limit: Self.maxConfigBytes),
+         try read(folder + "/" + Self.weightsFile, limit: maxWeightsBytes))
+    }
+
+    private func read(_ path: String, limit: Int) throws(AdapterPathError) -> Data {
+        let real = try resolve(path)
+        guard let handle = FileHandle(forReadingAtPath: real) else {
+            throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do {
+            // One byte past the limit tells a file that is too large.
+            data = try handle.read(upToCount: limit + 1) ?? Data()
+        } catch {
+            throw .unreadable(path: path, reason: error.localizedDescription)
+        }
+        guard data.count <= limit else { throw .tooLarge(path: path, limit: limit) }
+        return data
+    }
+}

@@ -1,0 +1,49 @@
+import Foundation
+import LoRA
+import Registry
+
+/// How an adapter enters the registry, whoever brings it (`POST /adapters`,
+/// `POST /v1/load_lora_adapter`, a folder in `adapter_dirs`): validated
+/// against the served base exactly as an upload is, then stored.
+enum AdapterImport {
+    /// Validates PEFT's two files against the base (`AdapterLoader`, the
+    /// code the engine loads with) and describes them for the registry.
+    /// - Throws: 400 for a config that is not UTF-8 text; `AdapterLoader`'s
+    ///   errors (400/422 naming the tensor or key).
+    static func validate(name: String, config: Data, weights: Data, base: some BaseLinears,
+                         identity: BaseModelIdentity?, modelID: String) throws -> NewAdapter {
+        guard let configText = String(data: config, encoding: .utf8) else {
+            throw APIError.badRequest("invalid adapter: adapter_config.json is not UTF-8 text")
+        }
+        let info = try AdapterLoader.load(name: name, configJSON: config, safetensors: weights, base: base,
+                                          identity: identity).info
+        let scales = info.scales
+        return NewAdapter(name: name, configJSON: configText, ranks: info.ranks, alpha: info.loraAlpha,
+                          scale: scales.count == 1 ? Double(scales[0]) : nil,
+                          targetModules: info.adaptedKinds, dora: info.useDoRA, baseModelId: modelID)
+    }
+
+    /// Validates off the event loop, then stores: a replace first takes the
+    /// old version out of a live merge; new requests then load the version
+    /// just committed while running ones keep theirs.
+    /// - Returns: the stored record and how many requests were running with
+    ///   the version it replaced.
+    static func store(name: String, config: Data, weights: Data, chatTemplate: String? = nil, replace: Bool,
+                      service: LoadedModel) async throws -> (record: AdapterRecord, running: Int) {
+        let base = service.base, identity = service.baseIdentity, modelID = service.modelID
+        let new = try await BlockingWork.run {
+            var new = try validate(name: name, config: config, weights: weights, base: base, identity: identity, modelID: modelID)
+            new.chatTemplate = chatTemplate
+            return new
+        }
+        let registry = service.registry
+        return try await service.adapterChanges.run { [service] in
+            if replace { try await LiveMergeHandler.unmergeIfMerged(name, service: service) }
+            let record = try await BlockingWork.run { try registry.insert(new, weights: .data(weights), replace: replace) }
+            let running = service.cache.leaseCount(name)
+            service.cache.invalidate(name)
+            service.compatibility.remember(name: name, generation: record.generation, problem: nil)
+            return (record, running)
+        }
+    }
+}

@@ -1,0 +1,37 @@
+import HTTP1
+
+/// Why a folder or file could not be read as an adapter from `adapter_dirs`.
+public enum AdapterPathError: Error, CustomStringConvertible, Equatable {
+    /// Resolved (symlinks and `..` followed), the path is in no configured folder.
+    case outside(path: String)
+    /// No `adapter_dirs` are configured: no path may be read.
+    case noAdapterDirs
+    case notFound(path: String)
+    case tooLarge(path: String, limit: Int)
+    case unreadable(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .outside(let path):
+            return "'\(path)' is not inside any of the configured adapter_dirs (resolved with realpath)"
+        case .noAdapterDirs:
+            return "no adapter_dirs are configured: this server reads adapters from no folder"
+        case .notFound(let path):
+            return "'\(path)' does not exist"
+        case let .tooLarge(path, limit):
+            return "'\(path)' is larger than \(limit) bytes"
+        case let .unreadable(path, reason):
+            return "cannot read '\(path)': \(reason)"
+        }
+    }
+
+    /// 403 for a path the server must not read, 404, 413, 422.
+    var httpError: HTTPError {
+        switch self {
+        case .outside, .noAdapterDirs: return HTTPError(.forbidden, description, type: "permission_error")
+        case .notFound: return HTTPError(.notFound, description, type: "not_found_error")
+        case .tooLarge: return HTTPError(.contentTooLarge, description, type: "invalid_request_error")
+        case .unreadable: return HTTPError(.unprocessableContent, description, type: "invalid_request_error")
+        }
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Llama
+import LoRA
+import Registry
+import Serving
+import Synchronization
+
+/// The engine's adapter source when `adapter_dirs` are configured: the
+/// registry first; a name it lacks is looked up as `DIR/NAME/adapter_config.json`
+/// in each folder in order, imported on first use (validated exactly like
+/// an upload, then stored in the registry), and served. Many replicas can so
+/// share one read-only volume of adapters.
+///
+/// Single flight: the adapter cache asks its source for a name once at a
+/// time (concurrent first requests wait for that one load), so N concurrent
+/// first requests import once. A folder that fails validation answers 422,
+/// and is not read again until one of its two files changes size or
+/// modification time.
+public final class FolderAdapterResolver: AdapterSource, Sendable {
+    let registrySource: RegistryAdapterSource
+    let directories: AdapterDirectories
+    /// The resident base (DoRA factors are validated against its weights).
+    let base: LlamaWeights
+    let identity: BaseModelIdentity?
+    let modelID: String
+    let maxWeightsBytes: Int
+    let logger: Logger
+    /// Folders that failed validation: name → (their files' stamps, why).
+    private let failures = Mutex<[String: (stamps: [AdapterDirectories.FileStamp], problem: String)]>([:])
+
+    init(registrySource: RegistryAdapterSource, directories: AdapterDirectories, base: LlamaWeights,
+         identity: BaseModelIdentity?, modelID: String, maxWeightsBytes: Int, logger: Logger) {
+        self.registrySource = registrySource
+        self.directories = directories
+        self.base = base
+        self.identity = identity
+        self.modelID = modelID
+        self.maxWeightsBytes = maxWeightsBytes
+        self.logger = logger
+    }
+
+    public func payload(of name: String) throws -> AdapterPayload {
+        do {
+            return try registrySource.payload(of: name)
+        } catch AdapterSourceError.unknownAdapter(let unknown) where unknown == name {
+            guard let folder = locate(name) else { throw AdapterSourceError.unknownAdapter(name) }
+            try importFolder(folder, as: name)
+            return try registrySource.payload(of: name)
+        }
+    }
+
+    /// The first `DIR/NAME` holding an `adapter_config.json` (and resolving
+    /// inside `adapter_dirs`), or nil.
+    func locate(_ name: String) -> String? {
+        // Only a valid adapter name can become a path component here (no
+        // "/", no "..", no leading "."): the engine parsed it as one.
+        guard (try? AdapterRegistry.validateName(name)) != nil else { return nil }
+        for root in directories.roots {
+            let folder = root + "/" + name
+            guard FileManager.default.fileExists(atPath: folder + "/" + AdapterDirectories.configFile),
+                  let real = try? directories.resolve(folder) else { continue }
+            return real
+        }
+        return nil
+    }
+
+    /// Validates and stores the folder as `name`.
+    /// - Throws: `AdapterUnavailable` (422) when it fails validation, now or
+    ///   earlier with the same files; `AdapterPathError` when unreadable.
+    func importFolder(_ folder: String, as name: String) throws {
+        let stamps = try directories.stamps(ofFolder: folder)
+        if let failure = failures.withLock({ $0[name] }), failure.stamps == stamps {
+            throw AdapterUnavailable(name: name, reason: failure.problem)
+        }
+        let files = try directories.readAdapter(folder: folder, maxWeightsBytes: maxWeightsBytes)
+        let new: NewAdapter
+        do {
+            new = try AdapterImport.validate(name: name, config: files.config, weights: files.weights, base: base,
+                                             identity: identity, modelID: modelID)
+        } catch {
+            let problem = String(describing: error)
+            failures.withLock { $0[name] = (stamps, problem) }
+            logger.warning("adapter folder fails validation; not read again until its files change",
+                           ["adapter": name, "path": folder, "reason": problem])
+            throw AdapterUnavailable(name: name, reason: problem)
+        }
+        failures.withLock { _ = $0.removeValue(forKey: name) }
+        do {
+            let record = try registrySource.registry.insert(new, weights: .data(files.weights))
+            registrySource.compatibility.remember(name: name, generation: record.generation, problem: nil)
+            logger.info("adapter imported from folder", ["adapter": name, "path": folder, "sha256": record.sha256])
+        } catch RegistryError.alreadyExists {
+            // Uploaded or loaded meanwhile: serve that one.
+        }
+    }
+}
