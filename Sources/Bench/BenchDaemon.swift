@@ -17,14 +17,7 @@ struct BenchDaemon {
     static func start(label: String, threads: Int, adjust: (inout Configuration, URL) throws -> Void = { _, _ in }) throws -> BenchDaemon {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-bench-\(label)-\(UUID().uuidString)")
         let folder = dir.appendingPathComponent("smollm-135m-synthetic")
-        // The synthetic checkpoint borrows the demo model's tokenizer (its ids
-        // are < 2048, valid in the 49152 vocabulary); EOS moves to an id greedy
-        // decoding of random weights will not stop on early.
-        guard let demo = ModelLocator.defaultModel() else { throw UsageError.missing("the bundled models/tiny-llama (for its tokenizer)") }
-        try SyntheticModel.write(to: folder, tokenizerFrom: demo)
-        let configURL = folder.appendingPathComponent("config.json")
-        let configText = try String(contentsOf: configURL, encoding: .utf8).replacingOccurrences(of: "\"eos_token_id\": 0", with: "\"eos_token_id\": 49151")
-        try Data(configText.utf8).write(to: configURL)
+        try SyntheticModel.writeServable(to: folder)
 
         var configuration = Configuration()
         configuration.model = folder.path

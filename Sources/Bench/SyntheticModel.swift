@@ -154,12 +154,13 @@ enum SyntheticModel {
 
     /// The same kind of adapter as PEFT's two files (config JSON + safetensors
     /// bytes), for measuring the cold load path; with `dora`, PEFT's DoRA
-    /// layout (`use_dora` and a `lora_magnitude_vector` per module).
+    /// layout (`use_dora` and a `lora_magnitude_vector` per module); on
+    /// `layers` only (PEFT's `layers_to_transform`) when given.
     static func peftFiles(config: LlamaConfig, kinds: [LinearKind], rank: Int, seed: UInt64,
-                          dora: Bool = false) throws -> (config: Data, weights: Data) {
+                          dora: Bool = false, layers: [Int]? = nil) throws -> (config: Data, weights: Data) {
         var rng = SplitMix64(seed: seed)
         var tensors: [(name: String, dtype: DType, shape: [Int], values: [Float])] = []
-        for l in 0..<config.numHiddenLayers {
+        for l in layers ?? Array(0..<config.numHiddenLayers) {
             for kind in kinds {
                 let s = LlamaWeights.shape(of: kind, config)
                 let path = "base_model.model." + LinearID(layer: l, kind: kind).modulePath
@@ -178,7 +179,8 @@ enum SyntheticModel {
         let targets = kinds.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
         let json = """
         {"peft_type": "LORA", "r": \(rank), "lora_alpha": \(2 * rank), "target_modules": [\(targets)],
-         "bias": "none", "use_dora": \(dora), "use_rslora": false, "fan_in_fan_out": false, "lora_dropout": 0.0}
+         "bias": "none", "use_dora": \(dora), "use_rslora": false, "fan_in_fan_out": false, "lora_dropout": 0.0\(
+            layers.map { ", \"layers_to_transform\": [\($0.map(String.init).joined(separator: ", "))]" } ?? "")}
         """
         return (Data(json.utf8), try Data(contentsOf: file))
     }

@@ -12,6 +12,8 @@ commands:
           --family): decode, prefill, LoRA and engine speed as ratios against this
           machine's bandwidth and sgemm peak
   serve   the daemon over HTTP (upload latency, HTTP vs engine throughput, merge download)
+  fleet   a replica behind the endpoint picker: start-up, listings and /metrics with
+          10,000 registered adapters, first use from adapter_dirs vs a cold load
   http    the HTTP/1.1 server alone on a trivial route (for scripts/bench-http.sh)
   template  chat-template rendering: parse once, render a 10-message conversation with tools
   help    this text
@@ -22,6 +24,7 @@ Run `lorad-bench <command> --help` for a command's options.
 Subcommands(program: "lorad-bench", usage: usage, commands: [
     "model": (BenchCommand.usage, BenchCommand.run),
     "serve": (ServeBench.usage, ServeBench.run),
+    "fleet": (FleetBench.usage, FleetBench.run),
     "http": (HTTPBenchCommand.usage, HTTPBenchCommand.run),
     "template": (TemplateBench.usage, TemplateBench.run),
     "chat": (ChatBench.usage, ChatBench.run),
