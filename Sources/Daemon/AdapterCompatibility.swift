@@ -111,6 +111,11 @@ public final class AdapterCompatibility: Sendable {
     /// (422), as it would be on every later use.
     public func checkingLoader(_ load: @escaping AdapterCache.Loader) -> AdapterCache.Loader {
         { [self] payload in
+            if let adapter = payload.preloaded {
+                // Validated by whoever built the payload (a folder import).
+                if let version = payload.version { remember(name: payload.name, generation: version, problem: nil) }
+                return adapter
+            }
             do {
                 let adapter = try load(payload)
                 if let version = payload.version { remember(name: payload.name, generation: version, problem: nil) }

@@ -12,15 +12,22 @@ enum AdapterImport {
     ///   errors (400/422 naming the tensor or key).
     static func validate(name: String, config: Data, weights: Data, base: some BaseLinears,
                          identity: BaseModelIdentity?, modelID: String) throws -> NewAdapter {
+        try load(name: name, config: config, weights: weights, base: base, identity: identity, modelID: modelID).new
+    }
+
+    /// `validate`, also returning the adapter as the engine loads it.
+    static func load(name: String, config: Data, weights: Data, base: some BaseLinears,
+                     identity: BaseModelIdentity?, modelID: String) throws -> (new: NewAdapter, adapter: LoRAAdapter) {
         guard let configText = String(data: config, encoding: .utf8) else {
             throw APIError.badRequest("invalid adapter: adapter_config.json is not UTF-8 text")
         }
-        let info = try AdapterLoader.load(name: name, configJSON: config, safetensors: weights, base: base,
-                                          identity: identity).info
+        let loaded = try AdapterLoader.load(name: name, configJSON: config, safetensors: weights, base: base,
+                                            identity: identity)
+        let info = loaded.info
         let scales = info.scales
-        return NewAdapter(name: name, configJSON: configText, ranks: info.ranks, alpha: info.loraAlpha,
+        return (NewAdapter(name: name, configJSON: configText, ranks: info.ranks, alpha: info.loraAlpha,
                           scale: scales.count == 1 ? Double(scales[0]) : nil,
-                          targetModules: info.adaptedKinds, dora: info.useDoRA, baseModelId: modelID)
+                          targetModules: info.adaptedKinds, dora: info.useDoRA, baseModelId: modelID), loaded.adapter)
     }
 
     /// Validates off the event loop, then stores: a replace first takes the

@@ -44,8 +44,7 @@ public final class FolderAdapterResolver: AdapterSource, Sendable {
             return try registrySource.payload(of: name)
         } catch AdapterSourceError.unknownAdapter(let unknown) where unknown == name {
             guard let folder = locate(name) else { throw AdapterSourceError.unknownAdapter(name) }
-            try importFolder(folder, as: name)
-            return try registrySource.payload(of: name)
+            return try importFolder(folder, as: name) ?? registrySource.payload(of: name)
         }
     }
 
@@ -64,19 +63,21 @@ public final class FolderAdapterResolver: AdapterSource, Sendable {
         return nil
     }
 
-    /// Validates and stores the folder as `name`.
+    /// Validates and stores the folder as `name`; returns the stored version
+    /// with the adapter validation loaded (so it is not loaded twice), or nil
+    /// when another version got that name meanwhile (serve that one).
     /// - Throws: `AdapterUnavailable` (422) when it fails validation, now or
     ///   earlier with the same files; `AdapterPathError` when unreadable.
-    func importFolder(_ folder: String, as name: String) throws {
+    func importFolder(_ folder: String, as name: String) throws -> AdapterPayload? {
         let stamps = try directories.stamps(ofFolder: folder)
         if let failure = failures.withLock({ $0[name] }), failure.stamps == stamps {
             throw AdapterUnavailable(name: name, reason: failure.problem)
         }
         let files = try directories.readAdapter(folder: folder, maxWeightsBytes: maxWeightsBytes)
-        let new: NewAdapter
+        let loaded: (new: NewAdapter, adapter: LoRAAdapter)
         do {
-            new = try AdapterImport.validate(name: name, config: files.config, weights: files.weights, base: base,
-                                             identity: identity, modelID: modelID)
+            loaded = try AdapterImport.load(name: name, config: files.config, weights: files.weights, base: base,
+                                            identity: identity, modelID: modelID)
         } catch {
             let problem = String(describing: error)
             failures.withLock { $0[name] = (stamps, problem) }
@@ -86,11 +87,13 @@ public final class FolderAdapterResolver: AdapterSource, Sendable {
         }
         failures.withLock { _ = $0.removeValue(forKey: name) }
         do {
-            let record = try registrySource.registry.insert(new, weights: .data(files.weights))
+            let record = try registrySource.registry.insert(loaded.new, weights: .data(files.weights))
             registrySource.compatibility.remember(name: name, generation: record.generation, problem: nil)
             logger.info("adapter imported from folder", ["adapter": name, "path": folder, "sha256": record.sha256])
+            return AdapterPayload(name: name, configJSON: files.config, weights: files.weights,
+                                  version: record.generation, preloaded: loaded.adapter)
         } catch RegistryError.alreadyExists {
-            // Uploaded or loaded meanwhile: serve that one.
+            return nil   // uploaded or loaded meanwhile
         }
     }
 }

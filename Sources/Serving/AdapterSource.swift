@@ -1,3 +1,4 @@
+import LoRA
 import Foundation
 
 /// The stored form of one adapter, as the registry (or a folder) hands it to
@@ -12,12 +13,17 @@ public struct AdapterPayload: Sendable {
     /// registry's generation), so what is learnt while loading it (that it
     /// fails validation) can be kept for that version only.
     public let version: Int64?
+    /// The adapter already loaded from these files, when the source had to
+    /// validate them anyway (an import): the loader returns it instead of
+    /// loading the same bytes a second time.
+    public let preloaded: LoRAAdapter?
 
-    public init(name: String, configJSON: Data, weights: Data, version: Int64? = nil) {
+    public init(name: String, configJSON: Data, weights: Data, version: Int64? = nil, preloaded: LoRAAdapter? = nil) {
         self.name = name
         self.configJSON = configJSON
         self.weights = weights
         self.version = version
+        self.preloaded = preloaded
     }
 }
 

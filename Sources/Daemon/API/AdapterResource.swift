@@ -47,9 +47,7 @@ public struct AdapterResource: Codable, Sendable, Equatable {
         bytes = record.byteSize
         sha256 = record.sha256
         created = Int(record.createdAt.timeIntervalSince1970)
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        created_at = formatter.string(from: record.createdAt)
+        created_at = Self.timestamp(record.createdAt)
         base_model_id = record.baseModelId
         resident = service.cache.isResident(record.name)
         in_flight = service.cache.leaseCount(record.name)
