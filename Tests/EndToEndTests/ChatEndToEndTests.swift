@@ -141,6 +141,34 @@ import TestSupport
         #expect((0..<3).allSatisfy { streamed[$0]?.roleFirst == true })
     }
 
+    /// Chat logprobs (`logprobs.content[].{token, logprob, bytes, top_logprobs}`)
+    /// carry the numbers completions reports for the same ids, streamed and not.
+    @Test func chatLogprobsEqualCompletionsLogprobs() throws {
+        let conversation = try Self.conversation("smollm2")
+        let daemon = try LoradProcess(arguments: ["--chat-template", Self.smol])
+        defer { daemon.cleanUp() }
+        let ids = try #require(try Self.post(daemon, "/tokenize", ["messages": conversation.messages])["tokens"] as? [Int])
+        let completion = try ServingEndToEndTests.complete(daemon, prompt: "", fields: ["prompt": ids, "logprobs": 2], maxTokens: 8)
+        let reference = try #require((completion.json["choices"] as? [[String: Any]])?.first?["logprobs"] as? [String: Any])
+        let tokens = try #require(reference["tokens"] as? [String])
+        let logprobs = try #require(reference["token_logprobs"] as? [Double])
+        let body: [String: Any] = ["messages": conversation.messages, "max_tokens": 8, "temperature": 0, "logprobs": true, "top_logprobs": 2]
+        let whole = try Self.chat(daemon, body)
+        let entries = try #require(((whole["choices"] as? [[String: Any]])?.first?["logprobs"] as? [String: Any])?["content"] as? [[String: Any]])
+        var streamBody = body
+        streamBody["stream"] = true
+        let events = try Self.events(try Curl.postJSON(daemon.baseURL + "/v1/chat/completions", streamBody).text)
+        let streamed = events.flatMap { e in
+            (e["choices"] as? [[String: Any]] ?? []).flatMap { ($0["logprobs"] as? [String: Any])?["content"] as? [[String: Any]] ?? [] }
+        }
+        for list in [entries, streamed] {
+            #expect(list.map { $0["token"] as? String ?? "?" } == tokens)
+            #expect(list.map { Float($0["logprob"] as? Double ?? 1) } == logprobs.map { Float($0) })   // float32 values
+            #expect(list.allSatisfy { ($0["bytes"] as? [Int]) == Array(($0["token"] as? String ?? "").utf8).map(Int.init) })
+            #expect(list.allSatisfy { ($0["top_logprobs"] as? [Any])?.count == 2 })
+        }
+    }
+
     @Test func tokenizeMatchesTheTokenizerReferences() throws {
         let daemon = try LoradProcess()
         defer { daemon.cleanUp() }
