@@ -5,8 +5,8 @@
 /// The out·in·r multiply-adds of the cross term become one sgemm (W·Aᵀ,
 /// (out, r)), which OpenBLAS runs 4–5× faster than `squared`'s register
 /// tiles (measured at the 1536×576, r = 16 shape: 0.7 ms against 3.2 ms);
-/// A·Aᵀ is (r, r) and the rest is O(out·r²). The three terms are summed in
-/// F64.
+/// A·Aᵀ (r, r) and B·(A·Aᵀ) (out, r) are two more small sgemms, and each row
+/// then sums r products per term in F64.
 ///
 /// Where the terms cancel (the row of W + B·A is much shorter than W's and
 /// B·A's rows), the expansion loses the digits the direct sum keeps, so such
@@ -35,29 +35,33 @@ extension LowRankRowNorms {
         guard rank > 0, out > 0, inFeatures > 0 else { return }
         var cross = [Float](repeating: 0, count: out * rank)   // (out, r): W·Aᵀ
         var gram = [Float](repeating: 0, count: rank * rank)   // (r, r): A·Aᵀ
+        var bGram = [Float](repeating: 0, count: out * rank)   // (out, r): B·(A·Aᵀ)
         cross.withUnsafeMutableBufferPointer { c in
-            if let cp = c.baseAddress { BLAS.gemmABt(m: out, n: rank, k: inFeatures, a: w, b: a, c: cp) }
-        }
-        gram.withUnsafeMutableBufferPointer { g in
-            if let gp = g.baseAddress { BLAS.gemmABt(m: rank, n: rank, k: inFeatures, a: a, b: a, c: gp) }
-        }
-        for o in 0..<out {
-            let bRow = b + o * rank
-            var dot = 0.0, quad = 0.0
-            for k in 0..<rank {
-                let bk = Double(bRow[k])
-                dot += bk * Double(cross[o * rank + k])
-                var gb = 0.0
-                for l in 0..<rank { gb += Double(gram[k * rank + l]) * Double(bRow[l]) }
-                quad += bk * gb
-            }
-            let wSquared = result[o]
-            let sum = wSquared + 2 * dot + quad
-            if !(sum >= cancellationRatio * (wSquared + quad)) {
-                squared(out: 1, in: inFeatures, rank: rank, w: w + o * inFeatures, b: bRow, a: a,
-                        result: result + o, pool: .serial)
-            } else {
-                result[o] = sum
+            gram.withUnsafeMutableBufferPointer { g in
+                bGram.withUnsafeMutableBufferPointer { bg in
+                    guard let cp = c.baseAddress, let gp = g.baseAddress, let bgp = bg.baseAddress else { return }
+                    BLAS.gemmABt(m: out, n: rank, k: inFeatures, a: w, b: a, c: cp)
+                    BLAS.gemmABt(m: rank, n: rank, k: inFeatures, a: a, b: a, c: gp)
+                    BLAS.gemmAB(m: out, n: rank, k: rank, a: b, b: gp, c: bgp)
+                    // Row o: ‖Wₒ‖² + Σₖ Bₒₖ·(2·(W·Aᵀ)ₒₖ + (B·A·Aᵀ)ₒₖ), r terms in F64.
+                    for o in 0..<out {
+                        let bRow = b + o * rank, cRow = cp + o * rank, bgRow = bgp + o * rank
+                        var cross2 = 0.0, quad = 0.0
+                        for k in 0..<rank {
+                            let bk = Double(bRow[k])
+                            cross2 += bk * Double(cRow[k])
+                            quad += bk * Double(bgRow[k])
+                        }
+                        let wSquared = result[o]
+                        let sum = wSquared + 2 * cross2 + quad
+                        if !(sum >= cancellationRatio * (wSquared + quad)) {
+                            squared(out: 1, in: inFeatures, rank: rank, w: w + o * inFeatures, b: bRow, a: a,
+                                    result: result + o, pool: .serial)
+                        } else {
+                            result[o] = sum
+                        }
+                    }
+                }
             }
         }
     }
