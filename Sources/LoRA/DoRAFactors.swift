@@ -15,11 +15,9 @@ import Kernels
 /// loaded, against the W0 the model holds, and applied as a per-row scale of
 /// the module's output slice after its low-rank term (`LoRABatchPlan`).
 public enum DoRAFactors {
-    /// g for one module against `w0` (out, in) row-major: (out). The norms come
-    /// from `LowRankRowNorms.squaredByExpansion` (‖W0ᵢ‖² + 2s·⟨Bᵢ, (W0·Aᵀ)ᵢ⟩ +
-    /// s²·Bᵢ(A·Aᵀ)Bᵢᵀ with W0·Aᵀ one sgemm; W0 + s·B·A never materialised;
-    /// rows where the terms cancel summed directly), the quotient in F64,
-    /// rounded once to F32.
+    /// g for one module against `w0` (out, in) row-major: (out). Computed with
+    /// `LowRankRowNorms` (one pass over W0, W0 + s·B·A never materialised) and
+    /// the quotient in F64, rounded once to F32.
     /// - Throws: `AdapterError.doraZeroNorm` if a row of W0 + s·B·A is zero
     ///   (PEFT's g would be ±inf or NaN there).
     public static func compute(module: LoRAModule, magnitude: [Float], scale: Float, id: LinearID,
@@ -35,7 +33,7 @@ public enum DoRAFactors {
             module.a.withUnsafeBufferPointer { a in
                 squared.withUnsafeMutableBufferPointer { result in
                     guard let sbp = sb.baseAddress, let ap = a.baseAddress, let rp = result.baseAddress else { return }
-                    LowRankRowNorms.squaredByExpansion(out: out, in: inF, rank: r, w: wp, b: sbp, a: ap, result: rp)
+                    LowRankRowNorms.squared(out: out, in: inF, rank: r, w: wp, b: sbp, a: ap, result: rp)
                 }
             }
         }
