@@ -208,6 +208,18 @@ import TestSupport
         }
         let missing = try Curl.postJSON(daemon.baseURL + "/v1/chat/completions", ["model": "no-such", "messages": conversation.messages])
         #expect(missing.status == 404)
+        // The endpoints that only render or count name adapters the same way:
+        // an unknown one is 404 there too, not a rendering with the base's template.
+        for path in ["/tokenize", "/apply-template"] {
+            for body: [String: Any] in [["model": "no-such", "messages": conversation.messages],
+                                        ["adapter": "no-such", "messages": conversation.messages],
+                                        ["adapter": "upper-all-r4,no-such", "prompt": "hi"]] where path == "/tokenize" || body["messages"] != nil {
+                let r = try Curl.postJSON(daemon.baseURL + path, body)
+                #expect(r.status == 404 && r.errorMessage?.contains("no-such") == true, "\(path) \(body.keys.sorted())")
+            }
+            let known = try Curl.postJSON(daemon.baseURL + path + "?adapter=upper-all-r4", ["messages": conversation.messages])
+            #expect(known.status == 200, "\(path)")
+        }
         let format = try Curl.postJSON(daemon.baseURL + "/v1/chat/completions",
                                        ["messages": conversation.messages, "response_format": ["type": "json_object"]])
         #expect(format.status == 400 && format.errorMessage?.contains("response_format.type") == true)

@@ -38,6 +38,21 @@ struct InferenceContext {
             + "`\"adapter\": \"NAME\"` or `NAME:0.5,OTHER:0.5`")
     }
 
+    /// Resolves the adapters `choice` names as a generation would (the cache
+    /// loads them if needed, from the registry or an adapter folder), for the
+    /// endpoints that render or count without generating: an unknown name is
+    /// the same 404, an incompatible adapter the same error, as completions.
+    func requireResolvable(_ choice: AdapterChoice) async throws {
+        guard !choice.spec.isBase else { return }
+        let adapters = service.engine.adapters
+        let spec = choice.spec
+        do {
+            try await BlockingWork.run { _ = try adapters.lease(spec) }
+        } catch AdapterSourceError.unknownAdapter(let name) {
+            throw unknownAdapter(name, choice: choice)
+        }
+    }
+
     /// Sequences running for one request; `events` carries all of them.
     struct Submission {
         let handles: [GenerationHandle]

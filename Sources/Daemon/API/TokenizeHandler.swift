@@ -9,8 +9,8 @@ import OrderedJSON
 /// chat request (special tokens not added again by default, as
 /// `apply_chat_template` does; `add_generation_prompt` defaults to true as
 /// vLLM's does) and answers `{"tokens", "count", "max_model_len"}`.
-/// The adapter is named as for completions; one with its own chat template
-/// renders with it.
+/// The adapter is named as for completions (an unknown one is 404, as
+/// there); one with its own chat template renders with it.
 struct TokenizeHandler {
     let service: LoadedModel
     let metrics: MetricsBridge
@@ -18,13 +18,17 @@ struct TokenizeHandler {
     func tokenize(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
         try service.auth.requireInference(request)
         let body = try await request.jsonBody()
+        let choice = try await resolvedChoice(body, request: request)
+        let tokenizer = service.tokenizer
         let tokens: [Int]
         if body.optional("messages") != nil {
-            let text = try await render(body, request: request, addGenerationPromptByDefault: true)
-            tokens = service.tokenizer.encode(text, addSpecialTokens: try body.bool("add_special_tokens") ?? false)
+            let addSpecial = try body.bool("add_special_tokens") ?? false
+            let render = try await renderer(body, choice: choice)
+            tokens = try await BlockingWork.run { tokenizer.encode(try render(), addSpecialTokens: addSpecial) }
         } else {
             let prompt = try body.required("prompt").string()
-            tokens = service.tokenizer.encode(prompt, addSpecialTokens: try body.bool("add_special_tokens") ?? true)
+            let addSpecial = try body.bool("add_special_tokens") ?? true
+            tokens = try await BlockingWork.run { tokenizer.encode(prompt, addSpecialTokens: addSpecial) }
         }
         try await response.sendJSON(.ok, .object([
             ("tokens", .array(tokens.map(JSONValue.integer))), ("count", .integer(tokens.count)),
@@ -45,15 +49,25 @@ struct TokenizeHandler {
     func applyTemplate(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
         try service.auth.requireInference(request)
         let body = try await request.jsonBody()
-        let text = try await render(body, request: request, addGenerationPromptByDefault: true)
+        let render = try await renderer(body, choice: try await resolvedChoice(body, request: request))
+        let text = try await BlockingWork.run { try render() }
         try await response.sendJSON(.ok, .object([("prompt", .string(text))]))
     }
 
-    private func render(_ body: JSONNode, request: HTTPRequest, addGenerationPromptByDefault: Bool) async throws -> String {
-        let fields = try GenerationFields(json: body)
-        let choice = try InferenceContext(service: service, metrics: metrics).chooseAdapter(query: request.query("adapter"), fields: fields)
+    /// The adapter the request names, resolved as a generation would resolve it.
+    private func resolvedChoice(_ body: JSONNode, request: HTTPRequest) async throws -> AdapterChoice {
+        let context = InferenceContext(service: service, metrics: metrics)
+        let choice = try context.chooseAdapter(query: request.query("adapter"), fields: try GenerationFields(json: body))
+        try await context.requireResolvable(choice)
+        return choice
+    }
+
+    /// The conversation's rendering, to run off the event loop as chat
+    /// completions does (a template may take up to its sandbox limits).
+    private func renderer(_ body: JSONNode, choice: AdapterChoice) async throws -> @Sendable () throws -> String {
         let templates = try await ChatTemplates(service: service).templates(for: choice)
-        let prompt = try ChatPrompt(json: body, addGenerationPromptByDefault: addGenerationPromptByDefault)
-        return try prompt.render(templates, specialTokens: service.chat.model.specialTokens)
+        let prompt = try ChatPrompt(json: body, addGenerationPromptByDefault: true)
+        let specialTokens = service.chat.model.specialTokens
+        return { try prompt.render(templates, specialTokens: specialTokens) }
     }
 }
