@@ -15,13 +15,14 @@ public struct EngineConfiguration: Sendable, Equatable {
     /// request reserves prompt + max_tokens positions (clamped to the
     /// context) when admitted, so admitted work can never run out of memory.
     public var kvCacheBytes: Int = 1 << 30
-    /// How each sequence's cached keys and values are stored. F16 (10
+    /// How each sequence's cached keys and values are stored. F32 (the
+    /// default) is exact: outputs are those transformers computes. F16 (10
     /// mantissa bits) halves the cache and the bytes long-context decode
     /// reads while greedy output stays that of an F32 cache on the test
-    /// models and prompts but at one exact tie (top two logits 1e-4 apart);
-    /// BF16 (7 mantissa bits) keeps F32's range at a coarser rounding that
-    /// breaks near-ties (margins up to 0.02); F32 is exact.
-    public var kvFormat: WeightFormat = .f16
+    /// models and prompts but at one exact tie (top two logits 1e-4 apart),
+    /// and overflows past ±65504; BF16 (7 mantissa bits) keeps F32's range
+    /// at a coarser rounding that breaks near-ties (margins up to 0.02).
+    public var kvFormat: WeightFormat = .f32
     /// Prompt tokens prefilled per step across all sequences. A long prompt is
     /// chunked so running decodes are not stalled for its whole prefill.
     public var maxPrefillTokensPerStep: Int = 128

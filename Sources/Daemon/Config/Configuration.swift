@@ -58,7 +58,7 @@ public struct Configuration: Equatable, Sendable {
     /// BF16), `f32`/`bf16`/`f16` convert at load (round to nearest even).
     public var weightsDType: WeightFormat?
     /// `kv_dtype`: how each sequence's cached keys and values are held:
-    /// `f16` (default), `bf16` or `f32`; see `EngineConfiguration.kvFormat`.
+    /// `f32` (default), `f16` or `bf16`; see `EngineConfiguration.kvFormat`.
     public var kvDType: WeightFormat
     /// `max_upload_mb`: largest accepted request body (adapter upload).
     public var maxUploadMB: Int
@@ -115,7 +115,7 @@ public struct Configuration: Equatable, Sendable {
         contextLength = 0
         threads = Configuration.defaultThreads
         weightsDType = nil
-        kvDType = .f16
+        kvDType = .f32
         maxUploadMB = 256
         uploadBufferMB = 1024
         maxMergeDownloads = 4
