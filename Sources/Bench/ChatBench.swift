@@ -68,9 +68,18 @@ enum ChatBench {
             _ = try timed("/v1/chat/completions", chat)
         }
         var completions: [Double] = [], chats: [Double] = [], ratios: [Double] = []
-        for _ in 0..<pairs {
-            let c = try timed("/v1/completions", completion)
-            let h = try timed("/v1/chat/completions", chat)
+        for pair in 0..<pairs {
+            // Which request of a pair runs first alternates, so whatever a
+            // request leaves behind (caches, sleeping compute threads) does
+            // not always favour the same one.
+            let c: Double, h: Double
+            if pair.isMultiple(of: 2) {
+                c = try timed("/v1/completions", completion)
+                h = try timed("/v1/chat/completions", chat)
+            } else {
+                h = try timed("/v1/chat/completions", chat)
+                c = try timed("/v1/completions", completion)
+            }
             completions.append(c)
             chats.append(h)
             ratios.append(h / c)
