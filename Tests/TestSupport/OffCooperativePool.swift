@@ -13,18 +13,8 @@ import Dispatch
 /// }
 /// ```
 public enum OffCooperativePool {
-    final class QueueExecutor: TaskExecutor {
-        let queue: DispatchQueue
-        init(queue: DispatchQueue) { self.queue = queue }
-        func enqueue(_ job: consuming ExecutorJob) {
-            let unowned = UnownedJob(job)
-            let executor = asUnownedTaskExecutor()
-            queue.async { unowned.runSynchronously(on: executor) }
-        }
-    }
-
     public static func run<T>(_ body: () throws -> T) async throws -> T {
-        let executor = QueueExecutor(queue: DispatchQueue(label: "lorad-test-blocking"))
+        let executor = DispatchQueueExecutor(queue: DispatchQueue(label: "lorad-test-blocking"))
         return try await withTaskExecutorPreference(executor) { try body() }
     }
 }
