@@ -71,7 +71,7 @@ let package = Package(
         .target(name: "HTTP1"),
         .target(name: "Metrics"),
         .target(name: "Systemd"),
-        .target(name: "Daemon", dependencies: ["Kernels", "OrderedJSON", "ChatTemplate", "HTTP1", "Registry", "Serving", "LoRA", "Llama", "Tokenization", "SafeTensors", "Metrics"]),
+        .target(name: "Daemon", dependencies: ["AdapterNaming", "Kernels", "OrderedJSON", "ChatTemplate", "HTTP1", "Registry", "Serving", "LoRA", "Llama", "Tokenization", "SafeTensors", "Metrics"]),
         // Argument parsing, subcommand dispatch and output shared by both executables.
         .target(name: "CLI", dependencies: ["Daemon"]),
         .executableTarget(name: "lorad", dependencies: ["AdapterNaming", "CLI", "Daemon", "Registry", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels", "Systemd", "ChatTemplate", "OrderedJSON"]),
@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "OrderedJSON", "Llama", "SafeTensors", "TestSupport"]),
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "SafeTensors", "TestSupport", "Kernels", "LoRA"]),
         .testTarget(name: "ServingTests", dependencies: ["Kernels", "Serving", "LoRA", "Llama", "Tokenization", "TestSupport"]),
-        .testTarget(name: "AdapterNamingTests", dependencies: ["AdapterNaming"]),
+        .testTarget(name: "AdapterNamingTests", dependencies: ["AdapterNaming", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "AdapterNaming", "TestSupport"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),

@@ -9,6 +9,8 @@ import Glibc
 public struct AdapterDirectories: Sendable {
     /// The configured folders, resolved; ones that do not exist are left out.
     public let roots: [String]
+    /// What the folders are, for refusals ("any of the configured adapter_dirs").
+    let area: String
     /// Largest `adapter_config.json` read (as for uploads).
     static let maxConfigBytes = 1 << 20
 
@@ -16,8 +18,9 @@ public struct AdapterDirectories: Sendable {
     static let configFile = "adapter_config.json"
     static let weightsFile = "adapter_model.safetensors"
 
-    public init(_ paths: [String]) {
+    public init(_ paths: [String], area: String = "any of the configured adapter_dirs") {
         roots = paths.compactMap(Self.realPath)
+        self.area = area
     }
 
     /// `realpath(3)`: absolute, no symlinks, no `.` or `..`; nil when a
@@ -42,9 +45,9 @@ public struct AdapterDirectories: Sendable {
         guard let real = Self.realPath(path) else {
             // Lexically inside a folder (".." collapsed, no symlinks followed)?
             let lexical = URL(fileURLWithPath: path).standardizedFileURL.path
-            throw contains(real: lexical) ? .notFound(path: path) : .outside(path: path)
+            throw contains(real: lexical) ? .notFound(path: path) : .outside(path: path, allowed: area)
         }
-        guard contains(real: real) else { throw .outside(path: path) }
+        guard contains(real: real) else { throw .outside(path: path, allowed: area) }
         return real
     }
 

@@ -1,19 +1,24 @@
 import HTTP1
 
-/// Why a folder or file could not be read as an adapter from `adapter_dirs`.
+/// Why a folder or file could not be read as an adapter from `adapter_dirs`
+/// or the Hugging Face hub cache.
 public enum AdapterPathError: Error, CustomStringConvertible, Equatable {
-    /// Resolved (symlinks and `..` followed), the path is in no configured folder.
-    case outside(path: String)
+    /// Resolved (symlinks and `..` followed), the path is in no allowed
+    /// folder; `allowed` says which (`AdapterDirectories.area`).
+    case outside(path: String, allowed: String)
     /// No `adapter_dirs` are configured: no path may be read.
     case noAdapterDirs
     case notFound(path: String)
+    /// A file the hub cache layout needs holds something else (`refs/main`
+    /// naming no commit).
+    case malformed(path: String, reason: String)
     case tooLarge(path: String, limit: Int)
     case unreadable(path: String, reason: String)
 
     public var description: String {
         switch self {
-        case .outside(let path):
-            return "'\(path)' is not inside any of the configured adapter_dirs (resolved with realpath)"
+        case let .outside(path, allowed):
+            return "'\(path)' is not inside \(allowed) (resolved with realpath)"
         case .noAdapterDirs:
             return "no adapter_dirs are configured: this server reads adapters from no folder"
         case .notFound(let path):
@@ -22,6 +27,8 @@ public enum AdapterPathError: Error, CustomStringConvertible, Equatable {
             return "'\(path)' is larger than \(limit) bytes"
         case let .unreadable(path, reason):
             return "cannot read '\(path)': \(reason)"
+        case let .malformed(path, reason):
+            return "'\(path)' \(reason)"
         }
     }
 
@@ -31,7 +38,7 @@ public enum AdapterPathError: Error, CustomStringConvertible, Equatable {
         case .outside, .noAdapterDirs: return HTTPError(.forbidden, description, type: "permission_error")
         case .notFound: return HTTPError(.notFound, description, type: "not_found_error")
         case .tooLarge: return HTTPError(.contentTooLarge, description, type: "invalid_request_error")
-        case .unreadable: return HTTPError(.unprocessableContent, description, type: "invalid_request_error")
+        case .unreadable, .malformed: return HTTPError(.unprocessableContent, description, type: "invalid_request_error")
         }
     }
 }

@@ -5,13 +5,17 @@ extension LoradServer {
     /// Merge download (`MergeHandler`) and live merge (`LiveMergeHandler`) routes.
     func registerMergeRoutes() {
         let folder = URL(fileURLWithPath: configuration.model).standardizedFileURL
-        route(.POST, "/adapters/:name/merge") { service, request, response in
-            let spec = try await MergeHandler(service: service, modelFolder: folder).download(request, response)
-            return AccessInfo(status: 200, adapter: spec)
+        for pattern in Self.adapterPaths("/merge") {
+            route(.POST, pattern) { service, request, response in
+                let spec = try await MergeHandler(service: service, modelFolder: folder).download(request, response)
+                return AccessInfo(status: 200, adapter: spec)
+            }
         }
-        route(.GET, "/adapters/:name/merge/:file") { service, request, response in
-            try await MergeHandler(service: service, modelFolder: folder).companion(request, response)
-            return AccessInfo(status: 200, adapter: request.parameter("name"))
+        for pattern in Self.adapterPaths("/merge/:file") {
+            route(.GET, pattern) { service, request, response in
+                try await MergeHandler(service: service, modelFolder: folder).companion(request, response)
+                return AccessInfo(status: 200, adapter: request.adapterNameParameter)
+            }
         }
         route(.GET, "/merged") { service, request, response in
             try await LiveMergeHandler(service: service).get(request, response)

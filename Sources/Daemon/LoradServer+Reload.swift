@@ -11,6 +11,7 @@ extension LoradServer {
         (.model, { $0.model != $1.model }),
         (.registry, { $0.registry != $1.registry }),
         (.adapterDirs, { $0.adapterDirs != $1.adapterDirs }),
+        (.hfHubCache, { $0.hfHubCache != $1.hfHubCache }),
         (.adapterCacheMB, { $0.adapterCacheMB != $1.adapterCacheMB }),
         (.maxBatch, { $0.maxBatch != $1.maxBatch }),
         (.maxLoras, { $0.maxLoras != $1.maxLoras }),

@@ -130,9 +130,13 @@ public final class LoradServer: Sendable {
         for missing in configuration.adapterDirs where AdapterDirectories.realPath(missing) == nil {
             logger.warning("adapter_dirs folder does not exist; no adapter is read from it", ["path": missing])
         }
-        let source: any AdapterSource = directories.roots.isEmpty ? registrySource : FolderAdapterResolver(
-            registrySource: registrySource, directories: directories, base: model.weights, identity: identity,
-            modelID: modelID, maxWeightsBytes: configuration.maxUploadMB << 20, logger: logger)
+        let hubCache = configuration.hfHubCache.root(environment: ProcessInfo.processInfo.environment).map(HubCacheLayout.init)
+        if let hubCache {
+            logger.info("hub ids ORG/NAME also resolve from the Hugging Face hub cache", ["hf_hub_cache": hubCache.root])
+        }
+        let source: any AdapterSource = directories.roots.isEmpty && hubCache == nil ? registrySource : FolderAdapterResolver(
+            registrySource: registrySource, directories: directories, hubCache: hubCache, base: model.weights,
+            identity: identity, modelID: modelID, maxWeightsBytes: configuration.maxUploadMB << 20, logger: logger)
         let cache = AdapterCache(source: source,
                                  budgetBytes: configuration.adapterCacheMB << 20,
                                  overcommitBytes: (configuration.adapterCacheMB << 20) / 100 * configuration.adapterCacheOvercommitPct,
@@ -205,13 +209,15 @@ public final class LoradServer: Sendable {
             let name = try await AdapterUploadHandler(service: service).upload(request, response)
             return AccessInfo(status: 201, adapter: name)
         }
-        route(.GET, "/adapters/:name") { service, request, response in
-            try await AdaptersHandler(service: service).get(request, response)
-            return AccessInfo(status: 200, adapter: request.parameter("name"))
-        }
-        route(.DELETE, "/adapters/:name") { service, request, response in
-            try await AdaptersHandler(service: service).delete(request, response)
-            return AccessInfo(status: 200, adapter: request.parameter("name"))
+        for pattern in Self.adapterPaths("") {
+            route(.GET, pattern) { service, request, response in
+                try await AdaptersHandler(service: service).get(request, response)
+                return AccessInfo(status: 200, adapter: request.adapterNameParameter)
+            }
+            route(.DELETE, pattern) { service, request, response in
+                try await AdaptersHandler(service: service).delete(request, response)
+                return AccessInfo(status: 200, adapter: request.adapterNameParameter)
+            }
         }
         route(.POST, "/v1/load_lora_adapter") { service, request, response in
             let name = try await LoRAAdapterManagementHandler(service: service).load(request, response)
@@ -222,6 +228,14 @@ public final class LoradServer: Sendable {
             return AccessInfo(status: 200, adapter: name)
         }
         registerMergeRoutes()
+    }
+
+    /// `/adapters/:name` + `suffix` and `/adapters/:org/:name` + `suffix`:
+    /// an adapter's routes for a plain name or a hub id `ORG/NAME` as two
+    /// segments (`adapterNameParameter` joins them). No route under
+    /// `/adapters/` is ambiguous with them for the same method.
+    static func adapterPaths(_ suffix: String) -> [String] {
+        ["/adapters/:name" + suffix, "/adapters/:org/:name" + suffix]
     }
 
     struct AccessInfo {
@@ -235,8 +249,10 @@ public final class LoradServer: Sendable {
     /// error mapped to the API's status and shape, one access-log line.
     func route(_ method: HTTPMethod, _ pattern: String, maxBodyBytes: Int? = nil,
                        _ body: @escaping @Sendable (LoadedModel, HTTPRequest, HTTPResponse) async throws -> AccessInfo) {
-        // Metrics label by route template, never the raw path (bounded cardinality).
-        let endpoint = pattern.replacingOccurrences(of: ":name", with: "{name}")
+        // Metrics label by route template, never the raw path (bounded
+        // cardinality); both spellings of an adapter's path are one endpoint.
+        let endpoint = pattern.replacingOccurrences(of: ":org/:name", with: "{name}")
+            .replacingOccurrences(of: ":name", with: "{name}")
         http.route(method, pattern, maxBodyBytes: maxBodyBytes) { [self] request, response in
             let start = ContinuousClock.now
             do {

@@ -20,7 +20,8 @@ enum GenerateCommand {
       --top-p P            nucleus sampling (default: 1 = off)
       --seed S             sampling seed (same seed, same output)
       --stop TEXT          stop string, never printed (repeatable)
-      --adapter DIR[:W]    PEFT LoRA adapter folder, optionally weighted (repeatable: deltas add up)
+      --adapter DIR[:W]    PEFT LoRA adapter folder, optionally weighted (repeatable: deltas add up);
+                           a hub id ORG/NAME is read from the hub cache ($HF_HUB_CACHE, …) at refs/main
       --threads N          OpenBLAS threads (default: 2)
     """
 
@@ -56,8 +57,9 @@ enum GenerateCommand {
         var terms: [AdapterSpec.Term] = []
         for raw in a.values("adapter") {
             let (path, weight) = AdapterArgument.split(raw)
-            let url = URL(fileURLWithPath: path)
-            var name = url.lastPathComponent
+            let (url, hubID) = try AdapterArgument.folder(path)
+            // A hub id read from the hub cache keeps its id as its name.
+            var name = hubID ?? url.lastPathComponent
             if AdapterName.brokenRule(name) != nil || folders[name] != nil { name = "adapter\(terms.count)" }
             folders[name] = url
             terms.append(.init(name: name, weight: weight))

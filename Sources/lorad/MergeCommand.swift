@@ -1,4 +1,6 @@
+import AdapterNaming
 import CLI
+import Daemon
 import Foundation
 import Kernels
 import Llama
@@ -14,7 +16,8 @@ enum MergeCommand {
     static let usage = """
     usage: lorad merge --model DIR --adapter DIR[:W] [--adapter DIR[:W] …] --out DIR [--dtype f32|bf16|f16]
       --model DIR          base model folder
-      --adapter DIR[:W]    PEFT LoRA adapter folder, optionally weighted (repeatable: deltas add up)
+      --adapter DIR[:W]    PEFT LoRA adapter folder, optionally weighted (repeatable: deltas add up);
+                           a hub id ORG/NAME is read from the hub cache ($HF_HUB_CACHE, …) at refs/main
       --out DIR            output folder (created; existing files of the same names are replaced)
       --dtype T            dtype of the written weights (default: the base checkpoint's)
     """
@@ -42,7 +45,7 @@ enum MergeCommand {
         var uses: [AdapterUse] = []
         for raw in a.values("adapter") {
             let (path, weight) = AdapterArgument.split(raw)
-            let folder = URL(fileURLWithPath: path)
+            let folder = try AdapterArgument.folder(path).url
             let loaded = try AdapterLoader.load(name: folder.lastPathComponent, folder: folder, base: base, identity: identity)
             uses.append(AdapterUse(loaded.adapter, weight: weight))
         }
@@ -71,8 +74,23 @@ enum MergeCommand {
     }
 }
 
-/// `DIR` or `DIR:WEIGHT` (the weight scales the adapter's own alpha/r).
+/// `DIR` or `DIR:WEIGHT` (the weight scales the adapter's own alpha/r);
+/// `DIR` may be a hub id `ORG/NAME` downloaded with `hf download`.
 enum AdapterArgument {
+    /// The adapter folder `path` names: itself when it exists; else, for a
+    /// hub id `ORG/NAME`, its snapshot at `refs/main` in the Hugging Face hub
+    /// cache (found as `hf_hub_cache = auto` finds it: `$HF_HUB_CACHE`, …);
+    /// else `path` (whose load then fails naming it).
+    /// - Throws: `AdapterPathError` for a hub cache entry that is incomplete
+    ///   or leaves the cache.
+    static func folder(_ path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> (url: URL, hubID: String?) {
+        guard !FileManager.default.fileExists(atPath: path), AdapterName.brokenRule(path) == nil, path.contains("/"),
+              let root = HubCacheSetting.auto.root(environment: environment),
+              let (folder, _) = try HubCacheLayout(root: root).locate(path) else { return (URL(fileURLWithPath: path), nil) }
+        return (URL(fileURLWithPath: folder), path)
+    }
+
     static func split(_ raw: String) -> (path: String, weight: Float) {
         if let colon = raw.lastIndex(of: ":"), let w = Float(raw[raw.index(after: colon)...]), w.isFinite {
             return (String(raw[..<colon]), w)

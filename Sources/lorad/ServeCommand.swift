@@ -15,6 +15,8 @@ enum ServeCommand {
       --model DIR                  Hugging Face model folder (default: the bundled models/tiny-llama)
       --registry FILE              SQLite adapter registry (default: ./lorad.sqlite, or $STATE_DIRECTORY/registry.sqlite)
       --listen ADDR                host:port to listen on, repeatable (default: 127.0.0.1:8080; port 0 = any free port)
+      --adapter-dirs DIR[,DIR]     folders adapters may be read from (DIR/NAME, DIR/ORG/NAME) (default: none)
+      --hf-hub-cache DIR|auto|off  Hugging Face hub cache serving hub ids ORG/NAME (default: auto = $HF_HUB_CACHE, …)
       --admin-token-file FILE      bearer token required for upload/delete/merge (default: none, open)
       --inference-token-file FILE  bearer token required for inference (default: none, open)
       --max-batch N                sequences decoded together (default: 8)

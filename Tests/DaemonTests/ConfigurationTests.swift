@@ -19,6 +19,7 @@ import TestSupport
         model = /srv/models/smol
         registry = /var/lib/lorad/r.sqlite
         adapter_dirs = /srv/adapters, /mnt/shared/adapters
+        hf_hub_cache = /srv/hf/hub
         admin_token_file = /etc/lorad/admin.token
         inference_token_file = /etc/lorad/inference.token
         adapter_cache_mb = 1024
@@ -57,6 +58,7 @@ import TestSupport
         expected.maxBatch = 16
         expected.maxLoras = 4
         expected.adapterDirs = ["/srv/adapters", "/mnt/shared/adapters"]
+        expected.hfHubCache = .path("/srv/hf/hub")
         expected.maxQueue = 100
         expected.kvCacheMB = 2048
         expected.threads = 3
@@ -106,7 +108,8 @@ import TestSupport
                    "log_format = xml", "listen = 127.0.0.1", "listen = 1.2.3.4:70000", "listen = host:80",
                    "listen = [::1]80", "listen =", "model =", "registry =", "adapter_cache_mb = 1.5",
                    "max_connections = 99999999999999999999", "body_timeout_s = 0", "body_min_rate_kib_s = -1",
-                   "adapter_dirs = relative/adapters", "adapter_dirs = /srv/a, adapters"]
+                   "adapter_dirs = relative/adapters", "adapter_dirs = /srv/a, adapters",
+                   "hf_hub_cache = relative/hub", "hf_hub_cache = ", "hf_hub_cache = Auto"]
         for line in bad {
             let path = try write(line + "\n")
             do {
@@ -165,6 +168,20 @@ import TestSupport
         #expect(throws: ConfigError.badFlagValue(flag: "max-queue", value: "x", expected: "an integer in 1...1000000")) {
             try c.apply(overrides: ["max-queue": ["x"]])
         }
+    }
+
+    /// `hf_hub_cache = auto` finds the folder huggingface_hub's
+    /// `constants.py` would, variable by variable in its order of precedence.
+    @Test func hubCacheAutoFollowsHuggingFaceHubsVariables() {
+        let all = ["HF_HUB_CACHE": "/a", "HUGGINGFACE_HUB_CACHE": "/b", "HF_HOME": "/c", "XDG_CACHE_HOME": "/d", "HOME": "/e"]
+        #expect(HubCacheSetting.auto.root(environment: all) == "/a")
+        #expect(HubCacheSetting.auto.root(environment: all.filter { $0.key != "HF_HUB_CACHE" }) == "/b")
+        #expect(HubCacheSetting.auto.root(environment: ["HF_HOME": "/c", "XDG_CACHE_HOME": "/d", "HOME": "/e"]) == "/c/hub")
+        #expect(HubCacheSetting.auto.root(environment: ["XDG_CACHE_HOME": "/d", "HOME": "/e"]) == "/d/huggingface/hub")
+        #expect(HubCacheSetting.auto.root(environment: ["HOME": "/e", "HF_HUB_CACHE": ""]) == "/e/.cache/huggingface/hub")
+        #expect(HubCacheSetting.auto.root(environment: [:]) == nil)
+        #expect(HubCacheSetting.off.root(environment: all) == nil)
+        #expect(HubCacheSetting.path("/srv/hub").root(environment: all) == "/srv/hub")
     }
 
     @Test func threadsAutoMeansOnePerCore() throws {

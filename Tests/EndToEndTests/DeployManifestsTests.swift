@@ -130,7 +130,7 @@ import TestSupport
             let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             values[parts[0]] = parts[1]
         }
-        for key in ["model", "registry", "adapter_dirs", "admin_token_file"] {
+        for key in ["model", "registry", "adapter_dirs", "hf_hub_cache", "admin_token_file"] {
             let path = try #require(values[key], "\(key) in lorad.conf")
             #expect(mounts.contains { path.hasPrefix($0 + "/") || path == $0 }, "\(key) = \(path) is on no volume")
         }

@@ -2,7 +2,8 @@ import Foundation
 import HTTP1
 import Registry
 
-/// `GET /adapters`, `GET /adapters/NAME`, `DELETE /adapters/NAME`
+/// `GET /adapters`, `GET /adapters/NAME`, `DELETE /adapters/NAME` (a hub id
+/// `ORG/NAME` as two path segments or as one with `%2F`)
 /// (uploads: `AdapterUploadHandler`).
 struct AdaptersHandler {
     let service: LoadedModel
@@ -29,7 +30,7 @@ struct AdaptersHandler {
 
     func get(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
         try service.auth.requireInference(request)
-        let name = request.parameter("name") ?? ""
+        let name = request.adapterNameParameter
         try AdapterRegistry.validateName(name)
         let registry = service.registry
         let compatibility = service.compatibility
@@ -47,7 +48,7 @@ struct AdaptersHandler {
     /// finish normally; new requests get 404.
     func delete(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
         try service.auth.requireAdmin(request)
-        let name = request.parameter("name") ?? ""
+        let name = request.adapterNameParameter
         let running = try await Self.remove(name, service: service)
         try await response.sendAPI(.ok, Deleted(id: name, in_flight: running))
     }

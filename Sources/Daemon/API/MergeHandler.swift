@@ -26,7 +26,7 @@ struct MergeHandler {
     /// Returns the adapter spec merged (for the access log).
     func download(_ request: HTTPRequest, _ response: HTTPResponse) async throws -> String {
         try service.auth.requireAdmin(request)
-        let name = request.parameter("name") ?? ""
+        let name = request.adapterNameParameter
         let spec = try Self.spec(name: name, query: request.query("adapter"))
         let dtype = try Self.dtype(request.query("dtype"))
         // Each download in progress holds merged chunks, a lease and a
@@ -74,7 +74,7 @@ struct MergeHandler {
     /// (`MergeCompanionFiles.names`); config.json with its dtype set by `?dtype=`.
     func companion(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
         try service.auth.requireAdmin(request)
-        let name = request.parameter("name") ?? ""
+        let name = request.adapterNameParameter
         let spec = try Self.spec(name: name, query: request.query("adapter"))
         for term in spec.terms where try service.registry.record(named: term.name) == nil {
             throw RegistryError.notFound(term.name)
@@ -105,8 +105,13 @@ struct MergeHandler {
         return dtype
     }
 
-    /// NAME for a file name: spec punctuation (`:`, `,`) becomes `_`.
+    /// NAME for a file name: spec punctuation (`:`, `,`) becomes `_`, and
+    /// a hub id's `/` becomes `--` as in the hub cache's `models--ORG--NAME`
+    /// (unambiguous: a hub id never contains `--`), so `ORG/NAME` downloads
+    /// as `ORG--NAME-merged.safetensors`, never a path.
     static func fileStem(_ name: String) -> String {
-        String(name.map { $0 == ":" || $0 == "," ? "_" : $0 })
+        name.split(separator: "/", omittingEmptySubsequences: false)
+            .map { String($0.map { $0 == ":" || $0 == "," ? "_" : $0 }) }
+            .joined(separator: "--")
     }
 }

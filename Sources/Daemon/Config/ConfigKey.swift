@@ -7,6 +7,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case model
     case registry
     case adapterDirs = "adapter_dirs"
+    case hfHubCache = "hf_hub_cache"
     case adminTokenFile = "admin_token_file"
     case inferenceTokenFile = "inference_token_file"
     case adapterCacheMB = "adapter_cache_mb"
@@ -48,6 +49,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .listen: return "a comma-separated list of host:port or [ipv6]:port addresses"
         case .model, .registry: return "a non-empty path"
         case .adapterDirs: return "a comma-separated list of absolute folder paths, or nothing"
+        case .hfHubCache: return "auto, off, or an absolute folder path"
         case .adminTokenFile, .inferenceTokenFile: return "a path, or nothing to disable"
         case .chatTemplate: return "a path to a .jinja file, or nothing for the model's own template"
         case .toolCallParser: return ToolCallParserSetting.spellings.joined(separator: ", ")
@@ -107,6 +109,9 @@ public enum ConfigKey: String, CaseIterable, Sendable {
             let parts = value.split(separator: ",").map { String($0.trimmingSpaces()) }.filter { !$0.isEmpty }
             guard parts.allSatisfy({ $0.hasPrefix("/") }) else { return false }
             c.adapterDirs = parts
+        case .hfHubCache:
+            guard let setting = HubCacheSetting(spelling: value) else { return false }
+            c.hfHubCache = setting
         case .adminTokenFile: c.adminTokenFile = value.isEmpty ? nil : value
         case .inferenceTokenFile: c.inferenceTokenFile = value.isEmpty ? nil : value
         case .chatTemplate: c.chatTemplate = value.isEmpty ? nil : value
@@ -171,6 +176,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .model: return c.model
         case .registry: return c.registry
         case .adapterDirs: return c.adapterDirs.joined(separator: ", ")
+        case .hfHubCache: return c.hfHubCache.spelling
         case .adminTokenFile: return c.adminTokenFile ?? ""
         case .inferenceTokenFile: return c.inferenceTokenFile ?? ""
         case .chatTemplate: return c.chatTemplate ?? ""

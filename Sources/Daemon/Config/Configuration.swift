@@ -39,6 +39,11 @@ public struct Configuration: Equatable, Sendable {
     /// naming an unregistered adapter imports `DIR/NAME` from the first that
     /// has it. Empty: neither.
     public var adapterDirs: [String]
+    /// `hf_hub_cache`: the Hugging Face hub cache a request naming an
+    /// unregistered hub id `ORG/NAME` imports from
+    /// (`models--ORG--NAME/snapshots/<refs/main>/`); `auto` (default) is
+    /// huggingface_hub's own default folder, `off` none.
+    public var hfHubCache: HubCacheSetting
     /// `max_loras`: distinct adapters the running batch may use at once
     /// (vLLM's `--max-loras`, reported as `max_lora` in `/metrics`); a request
     /// that would bring one more waits in the queue.
@@ -110,6 +115,7 @@ public struct Configuration: Equatable, Sendable {
         maxBatch = 8
         maxLoras = 32
         adapterDirs = []
+        hfHubCache = .auto
         maxQueue = 64
         kvCacheMB = 256
         contextLength = 0

@@ -1,0 +1,68 @@
+import AdapterNaming
+import Foundation
+
+/// The Hugging Face hub cache as `hf download ORG/NAME` lays it out
+/// (huggingface_hub's `file_download.py`: `repo_folder_name`, the refs and
+/// the relative symlinks `_create_symlink` makes):
+///
+/// ```
+/// ROOT/models--ORG--NAME/refs/main                       the commit main points at
+/// ROOT/models--ORG--NAME/snapshots/<commit>/adapter_config.json -> ../../blobs/<hash>
+/// ROOT/models--ORG--NAME/blobs/<hash>
+/// ```
+///
+/// It finds the snapshot folder of a hub id at `refs/main`, as
+/// huggingface_hub's `try_to_load_from_cache(revision="main")` does offline;
+/// reading it is left to `AdapterDirectories` confined to ROOT, so every
+/// file, link targets included, must resolve inside the cache.
+public struct HubCacheLayout: Sendable {
+    /// The configured cache folder (`hf_hub_cache`); it may not exist yet
+    /// (`hf download` creates it), so it is resolved on each lookup.
+    public let root: String
+
+    public init(root: String) { self.root = root }
+
+    /// The most bytes of `refs/main` read (a commit id and a newline).
+    static let maxRefBytes = 256
+
+    /// The snapshot folder of hub id `name` at `refs/main`, and the cache as
+    /// the one folder its files may resolve into; nil for a plain name, a
+    /// cache that does not exist, or one without `models--ORG--NAME`.
+    /// - Throws: `AdapterPathError`: `.notFound` naming `refs/main` or the
+    ///   snapshot folder it points at; `.malformed` for a ref that names no
+    ///   commit; `.outside` (403) for either resolving outside the cache.
+    public func locate(_ name: String) throws(AdapterPathError) -> (folder: String, area: AdapterDirectories)? {
+        guard let hub = (try? AdapterName(name))?.hubID else { return nil }
+        let area = AdapterDirectories([root], area: "the Hugging Face hub cache '\(root)' (hf_hub_cache)")
+        guard let cache = area.roots.first else { return nil }
+        // huggingface_hub's repo_folder_name: "models", ORG and NAME joined
+        // by "--" (which a hub id cannot contain, so the split is unique).
+        let repo = cache + "/models--\(hub.organization)--\(hub.name)"
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: repo, isDirectory: &isFolder), isFolder.boolValue else { return nil }
+        let ref = repo + "/refs/main"
+        let commit = try Self.commit(in: try area.resolve(ref), shownAs: ref)
+        let snapshot = repo + "/snapshots/" + commit
+        return (try area.resolve(snapshot), area)
+    }
+
+    /// The commit id a ref file holds: 40 (SHA-1) or 64 (SHA-256)
+    /// lowercase hex digits, as the Hub's API returns them; whitespace
+    /// around it (a hand-written file's newline) is ignored.
+    static func commit(in path: String, shownAs shown: String) throws(AdapterPathError) -> String {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw .unreadable(path: shown, reason: String(cString: strerror(errno)))
+        }
+        defer { try? handle.close() }
+        let data: Data
+        do { data = try handle.read(upToCount: maxRefBytes + 1) ?? Data() } catch {
+            throw .unreadable(path: shown, reason: error.localizedDescription)
+        }
+        let text = String(decoding: data.prefix(maxRefBytes), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let isHex = text.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
+        guard data.count <= maxRefBytes, text.count == 40 || text.count == 64, isHex else {
+            throw .malformed(path: shown, reason: "names no commit (40 or 64 lowercase hexadecimal digits): '\(text.prefix(80))'")
+        }
+        return text
+    }
+}
