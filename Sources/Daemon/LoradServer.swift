@@ -132,7 +132,10 @@ public final class LoradServer: Sendable {
         }
         let hubCache = configuration.hfHubCache.root(environment: ProcessInfo.processInfo.environment).map(HubCacheLayout.init)
         if let hubCache {
-            logger.info("hub ids ORG/NAME also resolve from the Hugging Face hub cache", ["hf_hub_cache": hubCache.root])
+            let exists = AdapterDirectories.realPath(hubCache.root) != nil
+            logger.info(exists ? "hub ids ORG/NAME also resolve from the Hugging Face hub cache"
+                               : "the Hugging Face hub cache does not exist (yet); hub ids resolve from it once it does",
+                        ["hf_hub_cache": hubCache.root])
         }
         let source: any AdapterSource = directories.roots.isEmpty && hubCache == nil ? registrySource : FolderAdapterResolver(
             registrySource: registrySource, directories: directories, hubCache: hubCache, base: model.weights,

@@ -120,6 +120,13 @@ import TestSupport
             #expect(try Self.output(Self.complete(daemon, model: "fleet/loaded")).text == (try Self.reference("upper-all-r4")))
             #expect(try Curl.postJSON(base + "/v1/unload_lora_adapter", ["lora_name": "fleet/loaded"]).status == 200)
             #expect(try Self.complete(daemon, model: "fleet/loaded").status == 404)
+
+            // A newer download is served once the imported copy is deleted.
+            try tree.download(Self.hubID, commit: Self.fixed, files: try HubCacheTree.adapterFiles(Fixtures.adapter("upper-all-r4")),
+                              blobName: Self.blobName)
+            #expect(try Self.output(Self.complete(daemon, model: Self.hubID)).text == plain.text, "the registry's copy")
+            #expect(try Curl.delete(base + "/adapters/" + Self.hubID).status == 200)
+            #expect(try Self.output(Self.complete(daemon, model: Self.hubID)).text == (try Self.reference("upper-all-r4")))
         }
     }
 
@@ -192,9 +199,19 @@ import TestSupport
             try tree.download(Self.hubID, commit: Self.commit, files: try HubCacheTree.adapterFiles(Fixtures.adapter("python-qv-r8")),
                               blobName: Self.blobName)
             let elsewhere = ["HF_HUB_CACHE": dir.appendingPathComponent("empty").path]
-            let named = try LoradProcess(arguments: ["--hf-hub-cache", tree.root.path], environment: elsewhere)
+            let named = try LoradProcess(arguments: ["--hf-hub-cache", tree.root.path], environment: elsewhere, logLevel: "info")
             defer { named.cleanUp() }
-            #expect(try Self.output(Self.complete(named, model: Self.hubID)).text == (try Self.reference("python-qv-r8")))
+            // Concurrent first requests import once (the resolver's single flight).
+            let refs = try References.load()
+            let runs = try (0..<4).map { _ in
+                try Curl.startJSON(named.baseURL + "/v1/completions",
+                                   ["prompt": refs.prompts[0].text, "max_tokens": 24, "temperature": 0, "model": Self.hubID])
+            }
+            for run in runs {
+                let json = try run.wait().json()
+                #expect((json["choices"] as? [[String: Any]])?.first?["text"] as? String == (try Self.reference("python-qv-r8")))
+            }
+            #expect(ReplicaFleetEndToEndTests.occurrences(of: "adapter imported from folder", in: named.stderr) == 1, "\(named.stderr)")
             let off = try LoradProcess(arguments: ["--hf-hub-cache", "off"], environment: ["HF_HUB_CACHE": tree.root.path])
             defer { off.cleanUp() }
             #expect(try Self.complete(off, model: Self.hubID).status == 404)
