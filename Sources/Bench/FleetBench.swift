@@ -16,7 +16,8 @@ import Registry
 ///    with N registered and R resident adapters (the picker scrapes every
 ///    50 ms; target ≤ 5 ms).
 /// 3. The first completion for an r=8 q,v adapter that is only in
-///    `adapter_dirs` (imported on first use) against one that is registered
+///    `adapter_dirs` (imported on first use; its registry row is written
+///    behind the request, timed separately) against one that is registered
 ///    but not resident (cold load), each minus the same completion warm
 ///    (target: folder ≤ cold + 10 ms).
 enum FleetBench {
@@ -133,6 +134,8 @@ enum FleetBench {
 
         // 3. First use from a folder against a cold load from the registry.
         var folderExtra: [Double] = [], coldExtra: [Double] = [], folderLoad: [Double] = [], coldLoad: [Double] = []
+        var folderStore: [Double] = []
+        let writes = service.folderImports
         for round in 0..<rounds {
             let registered = "cold-\(round)", inFolder = "folder-\(round)"
             let coldFiles = try SyntheticModel.peftFiles(config: modelConfig, kinds: [.q, .v], rank: 8, seed: UInt64(1000 + round))
@@ -149,6 +152,7 @@ enum FleetBench {
             // Alternate which goes first, so drift does not favour one.
             for which in round % 2 == 0 ? [registered, inFolder] : [inFolder, registered] {
                 let loadedBefore = service.cache.stats.loadSeconds
+                let storedBefore = writes?.stats.writeSeconds ?? 0
                 let first = try complete(which)
                 // The cache's own account of the load the first request paid
                 // (for the folder: the import, then the load).
@@ -157,6 +161,10 @@ enum FleetBench {
                 if which == inFolder {
                     folderExtra.append(first - warm)
                     folderLoad.append(load)
+                    // The row written behind the request; waited for here so
+                    // it does not overlap the next measurement.
+                    writes?.drain()
+                    folderStore.append((writes?.stats.writeSeconds ?? 0) - storedBefore)
                 } else {
                     coldExtra.append(first - warm)
                     coldLoad.append(load)
@@ -167,7 +175,9 @@ enum FleetBench {
         report.add("cold load, r=8 q,v adapter registered, not resident", "\(format(median(coldLoad) * 1000, 2)) ms",
                    "registry read + validation + conversion (AdapterCache.stats); median of \(rounds)")
         report.add("first use, r=8 q,v adapter only in adapter_dirs", "\(format(median(folderLoad) * 1000, 2)) ms",
-                   "read + validate + insert (synchronous=FULL) + the cold load; folder − cold = \(format(extra * 1000, 2)) ms (target ≤ 10 ms: \(extra <= 0.010 ? "met" : "NOT met"))")
+                   "read + validate + build, served at once; folder − cold = \(format(extra * 1000, 2)) ms (target ≤ 10 ms: \(extra <= 0.010 ? "met" : "NOT met"))")
+        report.add("its registry row, written behind the request", "\(format(median(folderStore) * 1000, 2)) ms",
+                   "one insert (synchronous=FULL); median of \(rounds), max \(format((folderStore.max() ?? .nan) * 1000, 2)) ms")
         report.add("first completion − warm completion, max_tokens 1", "cold +\(format(median(coldExtra) * 1000, 2)) ms",
                    "folder +\(format(median(folderExtra) * 1000, 2)) ms (whole HTTP round trips; median of \(rounds))")
 

@@ -45,7 +45,12 @@ enum AdapterImport {
         }
         let registry = service.registry
         return try await service.adapterChanges.run { [service] in
-            if replace { try await LiveMergeHandler.unmergeIfMerged(name, service: service) }
+            // A folder import of this name still waiting for its row is
+            // superseded: this version is the one acknowledged, stored and
+            // served (a write of it already begun commits first, and then
+            // this insert sees it: 409, or replaced).
+            let superseded = service.folderImports?.withdraw(name) ?? false
+            if replace || superseded { try await LiveMergeHandler.unmergeIfMerged(name, service: service) }
             let record = try await BlockingWork.run { try registry.insert(new, weights: .data(weights), replace: replace) }
             let running = service.cache.leaseCount(name)
             service.cache.invalidate(name)

@@ -10,12 +10,15 @@ import Synchronization
 /// `DIR/NAME/adapter_config.json` in each folder in order (a hub id
 /// `ORG/NAME` as `DIR/ORG/NAME/`), then, for a hub id, in the Hugging Face
 /// hub cache (`HubCacheLayout`), imported on first use (validated exactly
-/// like an upload, then stored in the registry), and served. Many replicas
-/// can so share one read-only volume of adapters.
+/// like an upload) and served at once, while its registry row is written
+/// behind the request (`FolderImportWrites`: the folder stays its durable
+/// source until then). Many replicas can so share one read-only volume of
+/// adapters.
 ///
 /// Single flight: the adapter cache asks its source for a name once at a
-/// time (concurrent first requests wait for that one load), so N concurrent
-/// first requests import once. A folder that fails validation answers 422,
+/// time (concurrent first requests wait for that one load), and a name
+/// whose row is still being written is served from that pending import, so
+/// N concurrent first requests import once. A folder that fails validation answers 422,
 /// and is not read again until one of its two files changes size or
 /// modification time (in the hub cache: until `refs/main` names a snapshot
 /// whose files differ).
@@ -30,12 +33,16 @@ public final class FolderAdapterResolver: AdapterSource, Sendable {
     let modelID: String
     let maxWeightsBytes: Int
     let logger: Logger
+    /// Imports served before their registry row is written.
+    let writes: FolderImportWrites
     /// Folders that failed validation: name → (their files' stamps, why).
     private let failures = Mutex<[String: (stamps: [AdapterDirectories.FileStamp], problem: String)]>([:])
 
     init(registrySource: RegistryAdapterSource, directories: AdapterDirectories, hubCache: HubCacheLayout? = nil,
-         base: LlamaWeights, identity: BaseModelIdentity?, modelID: String, maxWeightsBytes: Int, logger: Logger) {
+         base: LlamaWeights, identity: BaseModelIdentity?, modelID: String, maxWeightsBytes: Int,
+         writes: FolderImportWrites, logger: Logger) {
         self.registrySource = registrySource
+        self.writes = writes
         self.directories = directories
         self.hubCache = hubCache
         self.base = base
@@ -49,8 +56,11 @@ public final class FolderAdapterResolver: AdapterSource, Sendable {
         do {
             return try registrySource.payload(of: name)
         } catch AdapterSourceError.unknownAdapter(let unknown) where unknown == name {
+            // Asked after the registry: once an upload of this name is
+            // stored, its version wins over an import still pending.
+            if let pending = writes.payload(of: name) { return pending }
             guard let (folder, area) = try locate(name) else { throw AdapterSourceError.unknownAdapter(name) }
-            return try importFolder(folder, as: name, from: area) ?? registrySource.payload(of: name)
+            return try importFolder(folder, as: name, from: area)
         }
     }
 
@@ -72,12 +82,11 @@ public final class FolderAdapterResolver: AdapterSource, Sendable {
         return try hubCache?.locate(name)
     }
 
-    /// Validates and stores the folder as `name`; returns the stored version
-    /// with the adapter validation loaded (so it is not loaded twice), or nil
-    /// when another version got that name meanwhile (serve that one).
+    /// Validates the folder as `name` and queues its registry row; returns
+    /// it with the adapter validation loaded (so it is not loaded twice).
     /// - Throws: `AdapterUnavailable` (422) when it fails validation, now or
     ///   earlier with the same files; `AdapterPathError` when unreadable.
-    func importFolder(_ folder: String, as name: String, from area: AdapterDirectories) throws -> AdapterPayload? {
+    func importFolder(_ folder: String, as name: String, from area: AdapterDirectories) throws -> AdapterPayload {
         let stamps = try area.stamps(ofFolder: folder)
         if let failure = failures.withLock({ $0[name] }), failure.stamps == stamps {
             throw AdapterUnavailable(name: name, reason: failure.problem)
@@ -95,14 +104,12 @@ public final class FolderAdapterResolver: AdapterSource, Sendable {
             throw AdapterUnavailable(name: name, reason: problem)
         }
         failures.withLock { _ = $0.removeValue(forKey: name) }
-        do {
-            let record = try registrySource.registry.insert(loaded.new, weights: .data(files.weights))
-            registrySource.compatibility.remember(name: name, generation: record.generation, problem: nil)
-            logger.info("adapter imported from folder", ["adapter": name, "path": folder, "sha256": record.sha256])
-            return AdapterPayload(name: name, configJSON: files.config, weights: files.weights,
-                                  version: record.generation, preloaded: loaded.adapter)
-        } catch RegistryError.alreadyExists {
-            return nil   // uploaded or loaded meanwhile
-        }
+        // No version yet: the registry's generation exists once the row is
+        // written, and `FolderImportWrites` remembers the check for it then.
+        let payload = AdapterPayload(name: name, configJSON: files.config, weights: files.weights,
+                                     version: nil, preloaded: loaded.adapter)
+        writes.enqueue(loaded.new, payload: payload, folder: folder)
+        logger.info("adapter imported from folder", ["adapter": name, "path": folder, "bytes": String(files.weights.count)])
+        return payload
     }
 }

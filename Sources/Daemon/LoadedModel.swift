@@ -41,13 +41,17 @@ public final class LoadedModel: Sendable {
     let adapterTemplates = AdapterChatTemplates()
     /// `adapter_dirs`: the only folders adapters are read from.
     public let adapterDirectories: AdapterDirectories
+    /// Registry rows of adapters imported from `adapter_dirs`, written behind
+    /// the request that imported them; nil without `adapter_dirs`.
+    public let folderImports: FolderImportWrites?
 
     public var cache: AdapterCache { engine.adapters }
     public var tokenizer: Tokenizer { engine.tokenizer }
 
     public init(modelID: String, engine: Engine, registry: AdapterRegistry, compatibility: AdapterCompatibility,
                 auth: Auth, logger: Logger, maxUploadBytes: Int, uploadBufferBytes: Int, maxMergeDownloads: Int,
-                chat: ChatSupport = .none, adapterDirectories: AdapterDirectories = AdapterDirectories([])) {
+                chat: ChatSupport = .none, adapterDirectories: AdapterDirectories = AdapterDirectories([]),
+                folderImports: FolderImportWrites? = nil) {
         self.modelID = modelID
         self.created = Int(Date().timeIntervalSince1970)
         self.engine = engine
@@ -62,5 +66,6 @@ public final class LoadedModel: Sendable {
         self.baseIdentity = engine.model.config.baseIdentity(names: [modelID])
         self.chat = chat
         self.adapterDirectories = adapterDirectories
+        self.folderImports = folderImports
     }
 }

@@ -137,13 +137,18 @@ public final class LoradServer: Sendable {
                                : "the Hugging Face hub cache does not exist (yet); hub ids resolve from it once it does",
                         ["hf_hub_cache": hubCache.root])
         }
-        let source: any AdapterSource = directories.roots.isEmpty && hubCache == nil ? registrySource : FolderAdapterResolver(
-            registrySource: registrySource, directories: directories, hubCache: hubCache, base: model.weights,
-            identity: identity, modelID: modelID, maxWeightsBytes: configuration.maxUploadMB << 20, logger: logger)
+        let folderImports = directories.roots.isEmpty && hubCache == nil ? nil
+            : FolderImportWrites(registry: registry, compatibility: compatibility, logger: logger)
+        let source: any AdapterSource = folderImports.map {
+            FolderAdapterResolver(registrySource: registrySource, directories: directories, hubCache: hubCache,
+                                  base: model.weights, identity: identity, modelID: modelID,
+                                  maxWeightsBytes: configuration.maxUploadMB << 20, writes: $0, logger: logger)
+        } ?? registrySource
         let cache = AdapterCache(source: source,
                                  budgetBytes: configuration.adapterCacheMB << 20,
                                  overcommitBytes: (configuration.adapterCacheMB << 20) / 100 * configuration.adapterCacheOvercommitPct,
                                  loader: compatibility.checkingLoader(AdapterCache.validatingLoader(base: model.weights, identity: identity)))
+        folderImports?.onSuperseded { [cache] name in cache.invalidate(name) }
         let engine = Engine(model: model, tokenizer: tokenizer, adapters: cache, configuration: engineConfiguration,
                             heartbeat: heartbeat)
         let service = LoadedModel(modelID: modelID, engine: engine, registry: registry, compatibility: compatibility,
@@ -151,7 +156,7 @@ public final class LoradServer: Sendable {
                                   uploadBufferBytes: configuration.uploadBufferMB << 20,
                                   maxMergeDownloads: configuration.maxMergeDownloads,
                                   chat: try loadChat(folder: folder, model: model, tokenizer: tokenizer),
-                                  adapterDirectories: directories)
+                                  adapterDirectories: directories, folderImports: folderImports)
         let started = phase.withLock { p -> Bool in
             if case .draining = p { return false }   // a signal arrived while loading
             p = .serving(service)
@@ -176,6 +181,8 @@ public final class LoradServer: Sendable {
         if case .serving(let service) = previous {
             // Every connection is closed: whatever still runs has no reader.
             service.engine.shutdown(drain: false)
+            // Rows of folder imports first: each remembers its check.
+            service.folderImports?.drain()
             service.compatibility.flush()
             service.registry.close()
         }

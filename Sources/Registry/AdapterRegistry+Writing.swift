@@ -19,11 +19,31 @@ extension AdapterRegistry {
     ///   `.checksumMismatch`, `.sqlite`; or the source's own error.
     @discardableResult
     public func insert(_ adapter: NewAdapter, weights: WeightsSource, replace: Bool = false) throws -> AdapterRecord {
-        try Self.validateName(adapter.name)
+        let write = try Self.preparedInsert(adapter, weights: weights, replace: replace)
+        return try withWriter(write)
+    }
+
+    /// `insert`, unless `stillWanted` says no: then nothing is written and
+    /// the answer is nil. It is asked under the writer lock, just before the
+    /// transaction begins, so no other write of this registry (a delete, an
+    /// upload of the same name) can come between its answer and the commit:
+    /// a write made in the background on a request's behalf can so be called
+    /// off by whoever supersedes it, with no window in which it still lands.
+    public func insert(_ adapter: NewAdapter, weights: WeightsSource, replace: Bool = false,
+                       stillWanted: () -> Bool) throws -> AdapterRecord? {
+        let write = try Self.preparedInsert(adapter, weights: weights, replace: replace)
+        return try withWriter { db in stillWanted() ? try write(db) : nil }
+    }
+
+    /// Checks what can be checked without the database, and returns the
+    /// insert's transaction, to run on the writer connection.
+    private static func preparedInsert(_ adapter: NewAdapter, weights: WeightsSource,
+                                       replace: Bool) throws -> (SQLiteConnection) throws -> AdapterRecord {
+        try validateName(adapter.name)
         let name = adapter.name
-        let expected = try adapter.expectedSHA256.map { try Self.normalizedSHA256($0, name: name) }
-        let ranksJSON = try Self.jsonText(adapter.ranks)
-        let modulesJSON = try Self.jsonText(adapter.targetModules)
+        let expected = try adapter.expectedSHA256.map { try normalizedSHA256($0, name: name) }
+        let ranksJSON = try jsonText(adapter.ranks)
+        let modulesJSON = try jsonText(adapter.targetModules)
         for (field, value) in [("alpha", adapter.alpha), ("scale", adapter.scale)] {
             if let value, !value.isFinite {
                 throw RegistryError.invalidMetadata(name: name, field: field, reason: "\(value) is not finite")
@@ -33,7 +53,7 @@ extension AdapterRegistry {
         guard byteCount >= 0 else {
             throw RegistryError.invalidMetadata(name: name, field: "byte count", reason: "\(byteCount) is negative")
         }
-        return try withWriter { db in
+        return { db in
             let limit = db.maxValueLength
             guard byteCount <= limit else {
                 throw RegistryError.weightsTooLarge(name: name, byteCount: byteCount, limit: limit)
@@ -69,11 +89,12 @@ extension AdapterRegistry {
                 let id = db.lastInsertRowID
                 try db.run("INSERT INTO adapter_blobs (adapter_id, weights) VALUES (?, ?)",
                            [.integer(id), .zeroBlob(byteCount)])
-                let sha = try Self.streamWeights(weights, into: db, rowid: id, name: name)
+                let sha = try streamWeights(weights, into: db, rowid: id, name: name)
                 if let expected, expected != sha {
                     throw RegistryError.checksumMismatch(name: name, expected: expected, actual: sha)
                 }
                 try db.run("UPDATE adapters SET sha256 = ? WHERE id = ?", [.text(sha), .integer(id)])
+                PausePoint.insertBeforeCommit.reach()
                 return AdapterRecord(
                     id: id, name: name, sha256: sha, byteSize: byteCount, ranks: adapter.ranks,
                     alpha: adapter.alpha, scale: adapter.scale, targetModules: adapter.targetModules,

@@ -17,6 +17,10 @@ enum PausePoint: String {
     /// been told.
     case deleteAfterCommit = "registry-delete-after-commit"
 
+    /// `insert`: the row and its blob are written inside the open
+    /// transaction, which is not committed yet (the writer lock is held).
+    case insertBeforeCommit = "registry-insert-before-commit"
+
     static let environmentVariable = "LORAD_TEST_PAUSE_AT"
 
     private static let armed: PausePoint? =

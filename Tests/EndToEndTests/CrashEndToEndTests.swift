@@ -123,4 +123,39 @@ import TestSupport
             try Self.checkAfterRestart(daemon.directory, acknowledged: before, absent: ["victim"])
         }
     }
+
+    /// An adapter resolved from `adapter_dirs` whose registry row is being
+    /// written when the daemon is killed (frozen inside the insert's open
+    /// transaction): the first completion was answered anyway, with the
+    /// transformers + PEFT text; after the restart the registry has no trace
+    /// of the row, passes integrity_check, and the next request imports the
+    /// folder again and answers the same text, then stores the row.
+    @Test func killDuringAFolderImportsRowWriteReimportsItAfterTheRestart() throws {
+        let pause = "registry-insert-before-commit"
+        let home = try Fixtures.temporaryDirectory("lorad-e2e-folder-crash")
+        defer { try? FileManager.default.removeItem(at: home) }
+        let shared = home.appendingPathComponent("shared")
+        try ReplicaFleetEndToEndTests.place("python-qv-r8", as: "from-folder", in: shared)
+        let expected = try ReplicaFleetEndToEndTests.reference("python-qv-r8")
+        let daemon = try LoradProcess(directory: home, arguments: ["--adapter-dirs", shared.path],
+                                      environment: ["LORAD_TEST_PAUSE_AT": pause], logLevel: "info")
+        defer { daemon.cleanUp() }
+        #expect(ReplicaFleetEndToEndTests.text(try ReplicaFleetEndToEndTests.completion(daemon, model: "from-folder").wait()) == expected)
+        #expect(ReplicaFleetEndToEndTests.eventually { daemon.stderr.contains("lorad: paused at \(pause)") },
+                "the row write never reached the pause point")
+        #expect(try Curl.get(daemon.baseURL + "/adapters/from-folder").status == 404, "not committed")
+        daemon.kill9()
+
+        let again = try LoradProcess(directory: home, arguments: ["--adapter-dirs", shared.path], logLevel: "info")
+        defer { again.kill9() }
+        #expect(try Curl.get(again.baseURL + "/adapters/from-folder").status == 404, "the torn row is absent")
+        #expect(ReplicaFleetEndToEndTests.text(try ReplicaFleetEndToEndTests.completion(again, model: "from-folder").wait()) == expected)
+        #expect(ReplicaFleetEndToEndTests.occurrences(of: "adapter imported from folder", in: again.stderr) == 1)
+        #expect(try ReplicaFleetEndToEndTests.eventually { try Curl.get(again.baseURL + "/adapters/from-folder").status == 200 })
+        #expect(again.stop() == 0)
+        let report = try RegistryProbe.check(again.registry)
+        #expect(report.integrity == "ok")
+        #expect(report.corrupt.isEmpty)
+        #expect(report.hashes.keys.sorted() == ["from-folder"])
+    }
 }

@@ -83,7 +83,8 @@ import TestSupport
             // adapter_dirs' DIR/ORG/NAME wins over the hub cache's ORG/NAME.
             #expect(try Self.output(Self.complete(daemon, model: "lorad-test/upper")).text == (try Self.reference("upper-all-r4")))
 
-            // Its resource, two ways; /v1/models; /metrics.
+            // Its resource (stored just behind the first request), two ways; /v1/models; /metrics.
+            #expect(try ReplicaFleetEndToEndTests.eventually { try Curl.get(base + "/adapters/" + Self.hubID).status == 200 })
             for path in ["/adapters/" + Self.hubID, "/adapters/lorad-test%2Fpython-qv-r8"] {
                 let r = try Curl.get(base + path)
                 #expect(r.status == 200, "\(path): \(r.text)")

@@ -52,6 +52,17 @@ import TestSupport
         return try #require(refs.result(fixture, refs.prompts[0].name)).generated_text
     }
 
+    /// Polls `condition` every 10 ms until it holds; false after 30 s (a
+    /// bound for something that never happens, not a speed limit).
+    static func eventually(_ condition: () throws -> Bool) rethrows -> Bool {
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if try condition() { return true }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return try condition()
+    }
+
     static func occurrences(of needle: String, in text: String) -> Int {
         text.components(separatedBy: needle).count - 1
     }
@@ -85,7 +96,8 @@ import TestSupport
                 let runs = try (0..<4).map { _ in try Self.completion(replica, model: "from-folder") }
                 for run in runs { #expect(Self.text(run.wait()) == python) }
                 #expect(Self.occurrences(of: "adapter imported from folder", in: replica.stderr) == 1, "\(replica.stderr)")
-                #expect(try Curl.get(replica.baseURL + "/adapters/from-folder").status == 200)
+                // Its registry row is written behind the answers, then listed.
+                #expect(try Self.eventually { try Curl.get(replica.baseURL + "/adapters/from-folder").status == 200 })
             }
 
             // A folder that fails validation: 422, read once until its files change.

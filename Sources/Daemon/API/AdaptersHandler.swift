@@ -60,10 +60,16 @@ struct AdaptersHandler {
         try AdapterRegistry.validateName(name)
         let registry = service.registry
         let running = try await service.adapterChanges.run { [service] in
-            if try await BlockingWork.run({ try registry.record(named: name) }) != nil {
+            // A folder import served but not stored yet is deleted too: its
+            // row is then never written (or, if its write already began,
+            // written first and deleted here).
+            let withdrawn = service.folderImports?.withdraw(name) ?? false
+            let stored = try await BlockingWork.run { try registry.record(named: name) } != nil
+            if withdrawn || stored {
                 try await LiveMergeHandler.unmergeIfMerged(name, service: service)
             }
-            guard try await BlockingWork.run({ try registry.delete(named: name) }) else { throw RegistryError.notFound(name) }
+            let deleted = try await BlockingWork.run { try registry.delete(named: name) }
+            guard deleted || withdrawn else { throw RegistryError.notFound(name) }
             // Requests holding the deleted version now; they finish with it.
             let running = service.cache.leaseCount(name)
             service.cache.invalidate(name)
