@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs CKernels' AVX-512 kernels on any x86-64 or arm64 machine: compiles
-# gemv_avx512.c against SIMDe's portable AVX-512 intrinsics (Debian package
-# libsimde-dev; scripts/avx512-emulated/intrinsics.h adds the few it lacks)
-# and checks every format, 1–32 rows and odd sizes against a Double
-# reference. For developing on machines without AVX-512; not part of CI
+# gemv_avx512.c and attention_avx512.c against SIMDe's portable AVX-512
+# intrinsics (Debian package libsimde-dev; scripts/avx512-emulated/intrinsics.h
+# adds the few it lacks) and checks every format, 1–32 rows, odd sizes and
+# 1–8 query heads per KV head against a Double reference. For developing on machines without AVX-512; not part of CI
 # (`swift test` runs the real AVX-512 path wherever the CPU has it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,5 +16,6 @@ flags=(-O2 -Wno-psabi -I Sources/CKernels/include -I Sources/CKernels -I scripts
 # falls back to portable code otherwise.
 case "$(uname -m)" in x86_64) flags+=(-mf16c) ;; esac
 clang "${flags[@]}" -DLORAD_INTRINSICS_HEADER='"intrinsics.h"' -c Sources/CKernels/gemv_avx512.c -o "$out/gemv.o"
-clang "${flags[@]}" -DLORAD_INTRINSICS_HEADER='"intrinsics.h"' -include intrinsics.h scripts/avx512-emulated/check.c "$out/gemv.o" -lm -o "$out/check"
+clang "${flags[@]}" -DLORAD_INTRINSICS_HEADER='"intrinsics.h"' -c Sources/CKernels/attention_avx512.c -o "$out/attention.o"
+clang "${flags[@]}" -DLORAD_INTRINSICS_HEADER='"intrinsics.h"' -include intrinsics.h scripts/avx512-emulated/check.c "$out/gemv.o" "$out/attention.o" -lm -o "$out/check"
 "$out/check"

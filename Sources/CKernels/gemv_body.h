@@ -1,5 +1,6 @@
 // The matrix-vector kernels, written once for every vector width. Included by
-// gemv_avx2.c and gemv_avx512.c, which define first:
+// gemv_avx2.c and gemv_avx512.c after their ISA header (isa_avx2.h,
+// isa_avx512.h), which defines:
 //   KERNEL(name)      the name with the instruction set's suffix
 //   TARGET            the per-function target attribute
 //   VF, LANES         the float vector type and its lane count
@@ -21,7 +22,7 @@
 // that every group of 4 input rows uses while the block sits in L1, the
 // groups' accumulators parked in between.
 
-#include "widen_scalar.h"
+#include "widen_vector.h"
 
 #define INLINE static inline __attribute__((always_inline)) TARGET
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -30,14 +31,6 @@
 /// weight rows, 8 input rows of it and the prefetched next block stay well
 /// inside a 32 KiB L1 (BatchedGEMV.blockFloats measured 256 against 512).
 #define BLOCK 256
-
-INLINE ptrdiff_t KERNEL(element_size)(const int format) { return format == LORAD_FORMAT_F32 ? 4 : 2; }
-
-INLINE VF KERNEL(load_w)(const int format, const char *p) {
-    if (format == LORAD_FORMAT_F32) return VLOADF((const float *)p);
-    if (format == LORAD_FORMAT_BF16) return VLOAD_BF16(p);
-    return VLOAD_F16(p);
-}
 
 /// acc[i][j] += W row i · x row j over one vector of columns at element c.
 INLINE void KERNEL(step)(const int format, const int wr, const int xr, VF acc[4][4],
@@ -162,13 +155,6 @@ TARGET void KERNEL(lorad_gemv)(int format, ptrdiff_t rows, ptrdiff_t out_lo, ptr
     case LORAD_FORMAT_F16: KERNEL(run_any)(LORAD_FORMAT_F16, rows, out_lo, out_hi, n, w, x, y, ldy); break;
     default: break;
     }
-}
-
-INLINE void KERNEL(widen)(const int format, const char *src, float *dst, ptrdiff_t count) {
-    const ptrdiff_t es = KERNEL(element_size)(format);
-    ptrdiff_t i = 0;
-    for (; i + LANES <= count; i += LANES) VSTOREF(dst + i, KERNEL(load_w)(format, src + i * es));
-    for (; i < count; i++) dst[i] = lorad_widen_one(format, src + i * es);
 }
 
 TARGET void KERNEL(lorad_widen)(int format, const void *src, float *dst, ptrdiff_t count) {

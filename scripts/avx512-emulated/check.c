@@ -1,6 +1,8 @@
-// lorad_gemv_avx512 and lorad_widen_avx512 (compiled against intrinsics.h)
-// against a Double reference: every format, 1–32 input rows, odd sizes,
-// unaligned W and x, outputs split in two ranges as the thread pool does.
+// lorad_gemv_avx512, lorad_widen_avx512 and lorad_attention_avx512 (compiled
+// against intrinsics.h) against a Double reference: every format, 1–32 input
+// rows, odd sizes, unaligned W and x, outputs split in two ranges as the
+// thread pool does; attention for head sizes with and without tails, 1–8
+// query heads a KV head, lengths across the score tiles and blocks.
 #include "c_kernels.h"
 #include <math.h>
 #include <stdio.h>
@@ -30,6 +32,56 @@ static float widen(int format, const char *p) {
     return f;
 }
 
+static void fill(int format, char *p, int count, float scale) {
+    for (int i = 0; i < count; i++) {
+        const float v = scale * uniform();
+        if (format == LORAD_FORMAT_F32) memcpy(p + 4 * i, &v, 4);
+        else { const uint16_t h = format == LORAD_FORMAT_BF16 ? to_bf16(v) : to_f16(v); memcpy(p + 2 * i, &h, 2); }
+    }
+}
+
+/// Decode attention of every format against softmax(q·Kᵀ·scale)·V in Double.
+static void check_attention(long *cases, long *bad) {
+    const int hds[] = {1, 6, 13, 48, 64, 72, 128, 130}, counts[] = {1, 8, 9, 31, 63, 64, 65, 257, 333};
+    for (int format = 0; format < 3; format++)
+    for (int a = 0; a < 8; a++)
+    for (int b = 0; b < 9; b++)
+    for (int heads = 1; heads <= 8; heads++) {
+        const int hd = hds[a], count = counts[b], es = format == LORAD_FORMAT_F32 ? 4 : 2;
+        if (heads != 3 && (a + b + heads) % 4) continue;
+        char *kb = malloc((size_t)count * hd * es + 4), *vb = malloc((size_t)count * hd * es + 4);
+        char *k = kb + es, *v = vb + es;   // unaligned
+        float *q = malloc((size_t)heads * hd * 4), *s = malloc((size_t)heads * count * 4), *o = malloc((size_t)heads * hd * 4);
+        double *w = malloc((size_t)count * 8);
+        fill(format, k, count * hd, 2);
+        fill(format, v, count * hd, 1);
+        for (int i = 0; i < heads * hd; i++) q[i] = 2 * uniform();
+        for (int i = 0; i < heads * hd; i++) o[i] = NAN;
+        const float scale = 1 / sqrtf((float)hd);
+        lorad_attention_avx512(format, heads, count, hd, scale, q, k, v, s, o);
+        for (int h = 0; h < heads; h++) {
+            double m = -INFINITY, z = 0;
+            for (int t = 0; t < count; t++) {
+                double d = 0;
+                for (int c = 0; c < hd; c++) d += (double)q[h * hd + c] * widen(format, k + ((size_t)t * hd + c) * es);
+                w[t] = d * scale;
+                if (w[t] > m) m = w[t];
+            }
+            for (int t = 0; t < count; t++) { w[t] = exp(w[t] - m); z += w[t]; }
+            for (int c = 0; c < hd; c++) {
+                double e = 0;
+                for (int t = 0; t < count; t++) e += w[t] / z * widen(format, v + ((size_t)t * hd + c) * es);
+                (*cases)++;
+                if (!(fabs(o[h * hd + c] - e) < 2e-6)) {
+                    if ((*bad)++ < 10) printf("attention format %d hd %d count %d heads %d: out[%d][%d] = %g, expected %g\n",
+                                              format, hd, count, heads, h, c, o[h * hd + c], e);
+                }
+            }
+        }
+        free(kb); free(vb); free(q); free(s); free(o); free(w);
+    }
+}
+
 int main(void) {
     const int ns[] = {1, 7, 15, 16, 17, 33, 77, 300, 577}, outs[] = {1, 2, 3, 5, 8, 13, 257};
     long cases = 0, bad = 0;
@@ -42,11 +94,7 @@ int main(void) {
         char *wb = malloc((size_t)out * n * es + 64), *w = wb + es;
         float *xb = malloc(((size_t)rows * n + 1) * 4), *x = xb + 1;
         float *y = malloc((size_t)rows * out * 4);
-        for (int i = 0; i < out * n; i++) {
-            const float v = uniform();
-            if (format == LORAD_FORMAT_F32) memcpy(w + 4 * i, &v, 4);
-            else { const uint16_t h = format == LORAD_FORMAT_BF16 ? to_bf16(v) : to_f16(v); memcpy(w + 2 * i, &h, 2); }
-        }
+        fill(format, w, out * n, 1);
         for (int i = 0; i < rows * n; i++) x[i] = 3 * uniform();
         for (int i = 0; i < rows * out; i++) y[i] = NAN;
         lorad_gemv_avx512(format, rows, 0, out / 2, n, w, x, y, out);
@@ -80,6 +128,7 @@ int main(void) {
             }
         }
     }
+    check_attention(&cases, &bad);
     printf("%ld passed, %ld failed\n", cases - bad, bad);
     return bad != 0;
 }

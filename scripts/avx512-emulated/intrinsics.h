@@ -1,5 +1,5 @@
 // AVX-512 intrinsics in portable C (SIMDe, Debian's libsimde-dev), for
-// running CKernels' gemv_avx512.c on a CPU without AVX-512. The few
+// running CKernels' *_avx512.c kernels on a CPU without AVX-512. The few
 // intrinsics SIMDe 0.7.4 lacks are written out here from their definitions
 // in Intel's Intrinsics Guide.
 #define SIMDE_ENABLE_NATIVE_ALIASES
@@ -45,4 +45,28 @@ static inline float emulated_reduce_add_ps(__m512 a) {
     return s;
 }
 #define _mm512_reduce_add_ps emulated_reduce_add_ps
+#endif
+
+#ifndef _mm512_reduce_max_ps
+/// The largest of 16 lanes; NaN lanes skipped, as the vmaxps tree does.
+static inline float emulated_reduce_max_ps(__m512 a) {
+    float lanes[16], m = -__builtin_inff();
+    memcpy(lanes, &a, sizeof lanes);
+    for (int i = 0; i < 16; i++) if (lanes[i] > m) m = lanes[i];
+    return m;
+}
+#define _mm512_reduce_max_ps emulated_reduce_max_ps
+#endif
+
+#ifndef _mm512_srai_epi32
+/// vpsrad: 16 signed 32-bit lanes shifted right arithmetically.
+static inline __m512i emulated_srai_epi32(__m512i a, int n) {
+    int32_t lanes[16];
+    __m512i r;
+    memcpy(lanes, &a, sizeof lanes);
+    for (int i = 0; i < 16; i++) lanes[i] >>= n;
+    memcpy(&r, lanes, sizeof r);
+    return r;
+}
+#define _mm512_srai_epi32 emulated_srai_epi32
 #endif

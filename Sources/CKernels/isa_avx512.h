@@ -1,0 +1,62 @@
+// The AVX-512 (F, BW, VL) vocabulary of the width-generic kernel bodies: 16
+// lanes a vector, chosen at start-up where cpuid and XCR0 allow
+// (KernelPath). This machine kind has no AVX-512, so
+// scripts/check-avx512-emulated.sh compiles the *_avx512.c files against
+// SIMDe's portable intrinsics and checks them against a scalar reference;
+// LORAD_INTRINSICS_HEADER is that script's hook and is unset in every real
+// build. Included first by each *_avx512.c file.
+#ifndef LORAD_ISA_AVX512_H
+#define LORAD_ISA_AVX512_H
+
+#if defined(LORAD_INTRINSICS_HEADER)
+#include LORAD_INTRINSICS_HEADER
+#define TARGET
+#else
+#include <immintrin.h>
+#define TARGET __attribute__((target("avx512f,avx512bw,avx512vl,fma,f16c")))
+#endif
+
+#define KERNEL(name) name##_avx512
+#define VF __m512
+#define VI __m512i
+#define LANES 16
+#define VZERO() _mm512_setzero_ps()
+#define VSET1(x) _mm512_set1_ps(x)
+#define VFMA(a, b, c) _mm512_fmadd_ps(a, b, c)
+#define VADD(a, b) _mm512_add_ps(a, b)
+#define VSUB(a, b) _mm512_sub_ps(a, b)
+#define VMUL(a, b) _mm512_mul_ps(a, b)
+/// max/min return the second operand when either is NaN (vmaxps/vminps).
+#define VMAX(a, b) _mm512_max_ps(a, b)
+#define VMIN(a, b) _mm512_min_ps(a, b)
+#define VLOADF(p) _mm512_loadu_ps(p)
+#define VSTOREF(p, v) _mm512_storeu_ps(p, v)
+#define VLOAD_BF16(p) \
+    _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i *)(p))), 16))
+#define VLOAD_F16(p) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(p)))
+#define VSUM(v) _mm512_reduce_add_ps(v)
+#define VHMAX(v) _mm512_reduce_max_ps(v)
+/// v where x is not below `low` (NaN counts as not below), else 0.
+#define VZERO_BELOW(v, x, low) _mm512_maskz_mov_ps(_mm512_cmp_ps_mask(x, low, _CMP_NLT_UQ), v)
+#define VI_SET1(x) _mm512_set1_epi32(x)
+#define VI_ADD(a, b) _mm512_add_epi32(a, b)
+#define VI_SUB(a, b) _mm512_sub_epi32(a, b)
+#define VI_SRA(a, n) _mm512_srai_epi32(a, n)
+#define VI_SLL(a, n) _mm512_slli_epi32(a, n)
+#define VAS_INT(v) _mm512_castps_si512(v)
+#define VAS_FLOAT(v) _mm512_castsi512_ps(v)
+/// Eight vectors' horizontal sums into dst[0..<8].
+#define VSUM8(acc, dst) lorad_sum8_avx512(acc, dst)
+
+/// Each vector's two 256-bit halves added, then the eight 8-lane vectors
+/// summed by the AVX2 pairwise-add tree.
+static inline __attribute__((always_inline)) TARGET void lorad_sum8_avx512(const __m512 a[8], float *dst) {
+    __m256 h[8];
+    for (int i = 0; i < 8; i++)
+        h[i] = _mm256_add_ps(_mm512_castps512_ps256(a[i]), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a[i]), 1)));
+    const __m256 u0 = _mm256_hadd_ps(_mm256_hadd_ps(h[0], h[1]), _mm256_hadd_ps(h[2], h[3]));
+    const __m256 u1 = _mm256_hadd_ps(_mm256_hadd_ps(h[4], h[5]), _mm256_hadd_ps(h[6], h[7]));
+    _mm256_storeu_ps(dst, _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20), _mm256_permute2f128_ps(u0, u1, 0x31)));
+}
+
+#endif
