@@ -1,3 +1,5 @@
+import CKernels
+
 /// The query heads of one decode row that share a key/value head attending
 /// over their sequence's cache: per head, scores = q·kᵀ · scale over
 /// positions 0..<count, softmax, out = scores·V — transformers'
@@ -5,176 +7,54 @@
 ///
 /// The attention hot loop of batched decode. The cache holds each KV head's
 /// positions contiguously, (count, headDim), in F32 or a 16-bit format that
-/// is widened in registers (exact) with F32 accumulation, so both passes
-/// read K and V as one sequential stream. Head dimensions that are a
-/// multiple of 64 (SmolLM and TinyLlama 64, Llama 2/3 and Mistral 128) go
-/// 64 columns at a time with the query chunk — and, for the value pass, the
-/// 64 output accumulators — held in eight SIMD8 registers, so each position
-/// costs 8 loads and 8 FMAs per pass; other sizes use generic dot / axpy
-/// loops over 8 lanes and a scalar tail.
+/// is widened exactly with F32 accumulation, so both passes read K and V as
+/// one sequential stream, once for all the heads that share them.
+///
+/// Implementations (`KernelPath`): C intrinsics for AVX2 and AVX-512
+/// (CKernels' attention_body.h: a 16-bit block widened once into L1 by
+/// `vcvtph2ps` or a shift, then read by every head of the group), and the
+/// portable Swift SIMD8 version (`DecodeAttention+Portable.swift`). On
+/// x86-64 the portable path's 16-bit widening (`SIMD8<Float>(SIMD8<Float16>)`,
+/// `SIMD8<UInt32>(truncatingIfNeeded:)`) compiles to calls into the standard
+/// library's generic conversions, one call per 8 elements, which made a
+/// 16-bit cache slower to attend over than an F32 cache twice its size.
 public enum DecodeAttention {
-    /// Positions per block: 64 positions of a 64-wide head are 16 KiB of
-    /// F32 K or V (8 KiB 16-bit), which every head of the group uses while
-    /// they sit in L1.
-    static let block = 64
-
     /// The `heads` query heads that share one key/value head (grouped-query
     /// attention; 1 for plain multi-head attention), the cache read once
-    /// for all of them, a block of positions at a time. A separate pass per
-    /// head streamed the cache `heads` times; at 1024 positions, 8
-    /// sequences' F32 caches are ~380 MB a step, as much traffic as the
-    /// weights.
+    /// for all of them. A separate pass per head streamed the cache `heads`
+    /// times; at 1024 positions, 8 sequences' F32 caches are ~380 MB a
+    /// step, as much traffic as the weights.
     /// - q: (heads, headDim) consecutive rotated queries; out: (heads, headDim)
     /// - keys, values: this KV head's cache, (count, headDim) in `format`
     /// - scores: heads × count floats of scratch
+    /// - path: one of `KernelPath.available` (any other runs the portable path)
     public static func group(q: UnsafePointer<Float>, heads: Int, keys: UnsafeRawPointer, values: UnsafeRawPointer,
                              format: WeightFormat, count: Int, headDim: Int, scale: Float,
-                             scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
-        switch format {
-        case .f32:
-            group(F32Elements.self, q: q, heads: heads, keys: keys, values: values, count: count, headDim: headDim,
-                  scale: scale, scores: scores, out: out)
-        case .bf16:
-            group(BF16Elements.self, q: q, heads: heads, keys: keys, values: values, count: count, headDim: headDim,
-                  scale: scale, scores: scores, out: out)
-        case .f16:
-            group(F16Elements.self, q: q, heads: heads, keys: keys, values: values, count: count, headDim: headDim,
-                  scale: scale, scores: scores, out: out)
-        }
-    }
-
-    @inline(__always)
-    private static func group<E: WeightElements>(_: E.Type, q: UnsafePointer<Float>, heads: Int,
-                                                 keys: UnsafeRawPointer, values: UnsafeRawPointer, count: Int,
-                                                 headDim: Int, scale: Float, scores: UnsafeMutablePointer<Float>,
-                                                 out: UnsafeMutablePointer<Float>) {
-        let rowBytes = headDim &* E.byteSize, chunks = headDim % 64 == 0 ? headDim / 64 : 0
-        // Scores: s[h][t] = q_h · k_t
-        var t0 = 0
-        while t0 < count {
-            let t1 = min(t0 &+ block, count)
-            for h in 0..<heads {
-                let qh = q + h &* headDim, s = scores + h &* count
-                if chunks == 0 {
-                    for t in t0..<t1 { s[t] = dot(E.self, qh, keys + t &* rowBytes, count: headDim) }
-                    continue
-                }
-                for chunk in 0..<chunks {
-                    let q8 = Chunk(UnsafeRawPointer(qh + chunk &* 64))
-                    let k = keys + chunk &* 64 &* E.byteSize
-                    for t in t0..<t1 {
-                        let partial = q8.dot(E.self, k + t &* rowBytes)
-                        s[t] = chunk == 0 ? partial : s[t] + partial
-                    }
-                }
+                             scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
+                             path: KernelPath = KernelPath.active) {
+        guard heads > 0, count > 0, headDim > 0 else { return }
+        // The C kernels widen a block of positions on their stack; a head
+        // wider than that block (no real model's) takes the portable path.
+        let path = KernelPath.available.contains(path) && headDim <= Int(LORAD_ATTENTION_BLOCK_FLOATS) ? path : .portable
+        switch path {
+        #if arch(x86_64)
+        case .avx2:
+            lorad_attention_avx2(format.cValue, heads, count, headDim, scale, q, keys, values, scores, out)
+        case .avx512:
+            lorad_attention_avx512(format.cValue, heads, count, headDim, scale, q, keys, values, scores, out)
+        #endif
+        default:
+            switch format {
+            case .f32:
+                portable(F32Elements.self, q: q, heads: heads, keys: keys, values: values, count: count,
+                         headDim: headDim, scale: scale, scores: scores, out: out)
+            case .bf16:
+                portable(BF16Elements.self, q: q, heads: heads, keys: keys, values: values, count: count,
+                         headDim: headDim, scale: scale, scores: scores, out: out)
+            case .f16:
+                portable(F16Elements.self, q: q, heads: heads, keys: keys, values: values, count: count,
+                         headDim: headDim, scale: scale, scores: scores, out: out)
             }
-            t0 = t1
-        }
-        for h in 0..<heads {
-            let s = scores + h &* count
-            for t in 0..<count { s[t] *= scale }
-            Softmax.inPlace(s, count: count)
-        }
-        // Values: out_h = Σ_t s[h][t] · v_t
-        out.update(repeating: 0, count: heads &* headDim)
-        t0 = 0
-        while t0 < count {
-            let t1 = min(t0 &+ block, count)
-            for h in 0..<heads {
-                let s = scores + h &* count, oh = out + h &* headDim
-                if chunks == 0 {
-                    for t in t0..<t1 { axpy(E.self, s[t], values + t &* rowBytes, into: oh, count: headDim) }
-                    continue
-                }
-                for chunk in 0..<chunks {
-                    let o = UnsafeMutableRawPointer(oh + chunk &* 64)
-                    var acc = Chunk(UnsafeRawPointer(o))
-                    let v = values + chunk &* 64 &* E.byteSize
-                    for t in t0..<t1 { acc.add(E.self, s[t], times: v + t &* rowBytes) }
-                    acc.store(to: o)
-                }
-            }
-            t0 = t1
-        }
-    }
-
-    /// Σ q[i] · k[i] for i < n; k holds `E` elements.
-    @inline(__always)
-    private static func dot<E: WeightElements>(_: E.Type, _ q: UnsafePointer<Float>, _ k: UnsafeRawPointer,
-                                               count n: Int) -> Float {
-        let qr = UnsafeRawPointer(q)
-        var acc = SIMD8<Float>()
-        var i = 0
-        while i &+ 8 <= n {
-            acc.multiplyAdd(qr.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self), E.load8(k, i &* E.byteSize))
-            i &+= 8
-        }
-        var sum = acc.sum()
-        while i < n { sum += q[i] * E.load1(k, i); i &+= 1 }
-        return sum
-    }
-
-    /// o[i] += w · v[i] for i < n; v holds `E` elements.
-    @inline(__always)
-    private static func axpy<E: WeightElements>(_: E.Type, _ w: Float, _ v: UnsafeRawPointer,
-                                                into o: UnsafeMutablePointer<Float>, count n: Int) {
-        let raw = UnsafeMutableRawPointer(o), ws = SIMD8<Float>(repeating: w)
-        var i = 0
-        while i &+ 8 <= n {
-            var acc = raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
-            acc.multiplyAdd(ws, E.load8(v, i &* E.byteSize))
-            raw.storeBytes(of: acc, toByteOffset: i &* 4, as: SIMD8<Float>.self)
-            i &+= 8
-        }
-        while i < n { o[i] += w * E.load1(v, i); i &+= 1 }
-    }
-
-    /// 64 floats as eight SIMD8 lanes (kept in registers by the optimizer).
-    private struct Chunk {
-        var a0 = SIMD8<Float>(), a1 = SIMD8<Float>(), a2 = SIMD8<Float>(), a3 = SIMD8<Float>()
-        var a4 = SIMD8<Float>(), a5 = SIMD8<Float>(), a6 = SIMD8<Float>(), a7 = SIMD8<Float>()
-
-        /// 64 F32 values at p.
-        @inline(__always)
-        init(_ p: UnsafeRawPointer) {
-            a0 = F32Elements.load8(p, 0); a1 = F32Elements.load8(p, 32)
-            a2 = F32Elements.load8(p, 64); a3 = F32Elements.load8(p, 96)
-            a4 = F32Elements.load8(p, 128); a5 = F32Elements.load8(p, 160)
-            a6 = F32Elements.load8(p, 192); a7 = F32Elements.load8(p, 224)
-        }
-
-        /// Σ self · p[0..<64] (p holds `E` elements), two partial sums to
-        /// halve the dependency chain.
-        @inline(__always)
-        func dot<E: WeightElements>(_: E.Type, _ p: UnsafeRawPointer) -> Float {
-            let b = 8 &* E.byteSize
-            var s = a0 * E.load8(p, 0), u = a1 * E.load8(p, b)
-            s.multiplyAdd(a2, E.load8(p, 2 &* b)); u.multiplyAdd(a3, E.load8(p, 3 &* b))
-            s.multiplyAdd(a4, E.load8(p, 4 &* b)); u.multiplyAdd(a5, E.load8(p, 5 &* b))
-            s.multiplyAdd(a6, E.load8(p, 6 &* b)); u.multiplyAdd(a7, E.load8(p, 7 &* b))
-            return (s + u).sum()
-        }
-
-        /// self += w · p[0..<64] (p holds `E` elements)
-        @inline(__always)
-        mutating func add<E: WeightElements>(_: E.Type, _ w: Float, times p: UnsafeRawPointer) {
-            let s = SIMD8<Float>(repeating: w), b = 8 &* E.byteSize
-            a0.multiplyAdd(s, E.load8(p, 0)); a1.multiplyAdd(s, E.load8(p, b))
-            a2.multiplyAdd(s, E.load8(p, 2 &* b)); a3.multiplyAdd(s, E.load8(p, 3 &* b))
-            a4.multiplyAdd(s, E.load8(p, 4 &* b)); a5.multiplyAdd(s, E.load8(p, 5 &* b))
-            a6.multiplyAdd(s, E.load8(p, 6 &* b)); a7.multiplyAdd(s, E.load8(p, 7 &* b))
-        }
-
-        @inline(__always)
-        func store(to p: UnsafeMutableRawPointer) {
-            p.storeBytes(of: a0, toByteOffset: 0, as: SIMD8<Float>.self)
-            p.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
-            p.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
-            p.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
-            p.storeBytes(of: a4, toByteOffset: 128, as: SIMD8<Float>.self)
-            p.storeBytes(of: a5, toByteOffset: 160, as: SIMD8<Float>.self)
-            p.storeBytes(of: a6, toByteOffset: 192, as: SIMD8<Float>.self)
-            p.storeBytes(of: a7, toByteOffset: 224, as: SIMD8<Float>.self)
         }
     }
 }

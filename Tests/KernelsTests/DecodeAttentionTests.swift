@@ -3,19 +3,31 @@ import SafeTensors
 import Testing
 @testable import Kernels
 
+/// `DecodeAttention.group` on every kernel path this CPU runs (the portable
+/// Swift path, and the C kernels for AVX2 and AVX-512 where present),
+/// forced one at a time, against softmax(q·Kᵀ·scale)·V computed in Double
+/// on the values the cache holds.
 @Suite struct DecodeAttentionTests {
     /// softmax(q·Kᵀ·scale)·V in Double, the second computation; k and v are
     /// one KV head's cache, (count, headDim), already widened to F32.
     static func naive(q: ArraySlice<Float>, keys k: [Float], values v: [Float], count: Int, headDim: Int,
                       scale: Float) -> [Float] {
         let q = Array(q)
-        var s = (0..<count).map { t in
-            (0..<headDim).reduce(0.0) { $0 + Double(q[$1]) * Double(k[t * headDim + $1]) } * Double(scale)
+        var s = [Double](repeating: 0, count: count)
+        for t in 0..<count {
+            var dot = 0.0
+            for d in 0..<headDim { dot += Double(q[d]) * Double(k[t * headDim + d]) }
+            s[t] = dot * Double(scale)
         }
         let m = s.max() ?? 0
         s = s.map { Foundation.exp($0 - m) }
         let z = s.reduce(0, +)
-        return (0..<headDim).map { d in Float((0..<count).reduce(0.0) { $0 + s[$1] / z * Double(v[$1 * headDim + d]) }) }
+        var out = [Double](repeating: 0, count: headDim)
+        for t in 0..<count {
+            let w = s[t] / z
+            for d in 0..<headDim { out[d] += w * Double(v[t * headDim + d]) }
+        }
+        return out.map { Float($0) }
     }
 
     /// `values` stored in `format` (rounded to nearest even, as the cache
@@ -34,41 +46,97 @@ import Testing
     }
 
     struct Case: CustomTestStringConvertible, Sendable {
-        let format: WeightFormat, headDim: Int, heads: Int
-        var testDescription: String { "\(format) headDim \(headDim) × \(heads) heads" }
+        let format: WeightFormat, path: KernelPath
+        var testDescription: String { "\(format) cache, \(path) path" }
     }
 
-    /// 64 and 128 take the register-blocked path, 48 and 6 the generic loops
-    /// (6: a scalar tail only); 1, 3 and 5 query heads share the KV head
-    /// (multi-head, and grouped-query groups of odd size); counts end
-    /// inside, at and past the 64-position blocks. F32, BF16 and F16 caches,
-    /// each against the Double computation on the values the cache holds.
+    /// Every cache format on every path this CPU has.
     static let cases: [Case] = WeightFormat.allCases.flatMap { format in
-        [Case(format: format, headDim: 64, heads: 3), Case(format: format, headDim: 128, heads: 1),
-         Case(format: format, headDim: 48, heads: 5), Case(format: format, headDim: 6, heads: 3)]
+        KernelPath.available.map { Case(format: format, path: $0) }
     }
 
-    @Test(arguments: cases)
-    func everyHeadOfTheGroupMatchesTheDoubleComputation(_ c: Case) {
-        var rng = TestRandom(UInt64(31 * c.headDim + c.heads))
-        let hd = c.headDim, heads = c.heads
-        for count in [1, 5, 63, 64, 65, 130, 200] {
-            let q = rng.floats(heads * hd, scale: 2)
-            let (keyBytes, keys) = Self.stored(rng.floats(count * hd, scale: 2), as: c.format)
-            let (valueBytes, values) = Self.stored(rng.floats(count * hd), as: c.format)
-            var scores = [Float](repeating: .nan, count: heads * count), out = [Float](repeating: .nan, count: heads * hd)
-            let scale = 1 / Float(hd).squareRoot()
-            keyBytes.withUnsafeBytes { kp in valueBytes.withUnsafeBytes { vp in
-                DecodeAttention.group(q: q, heads: heads, keys: kp.baseAddress!, values: vp.baseAddress!,
-                                      format: c.format, count: count, headDim: hd, scale: scale,
-                                      scores: &scores, out: &out)
+    /// Runs `group` with q, K, V, scores and out one element past an aligned
+    /// start (no vector load is aligned) and scores/out filled with NaN
+    /// first (the kernel must not read them); returns out.
+    static func attend(_ c: Case, q: [Float], heads: Int, keyBytes: [UInt8], valueBytes: [UInt8], count: Int,
+                       headDim hd: Int, scale: Float) -> [Float] {
+        let es = c.format.byteSize
+        let keys = [UInt8](repeating: 0, count: es) + keyBytes, values = [UInt8](repeating: 0, count: es) + valueBytes
+        let query = [Float.nan] + q
+        var scores = [Float](repeating: .nan, count: 1 + heads * count)
+        var out = [Float](repeating: .nan, count: 1 + heads * hd)
+        keys.withUnsafeBytes { kp in values.withUnsafeBytes { vp in query.withUnsafeBufferPointer { qp in
+            scores.withUnsafeMutableBufferPointer { sp in out.withUnsafeMutableBufferPointer { op in
+                DecodeAttention.group(q: qp.baseAddress! + 1, heads: heads, keys: kp.baseAddress! + es,
+                                      values: vp.baseAddress! + es, format: c.format, count: count, headDim: hd,
+                                      scale: scale, scores: sp.baseAddress! + 1, out: op.baseAddress! + 1, path: c.path)
             } }
+        } } }
+        return Array(out.dropFirst())
+    }
+
+    /// Checks every head of a group of `heads` over caches of each length.
+    static func check(_ c: Case, headDim hd: Int, heads: Int, counts: [Int], seed: UInt64) {
+        var rng = TestRandom(seed)
+        let scale = 1 / Float(hd).squareRoot()
+        for count in counts {
+            let q = rng.floats(heads * hd, scale: 2)
+            let (keyBytes, keys) = stored(rng.floats(count * hd, scale: 2), as: c.format)
+            let (valueBytes, values) = stored(rng.floats(count * hd), as: c.format)
+            let out = attend(c, q: q, heads: heads, keyBytes: keyBytes, valueBytes: valueBytes, count: count,
+                             headDim: hd, scale: scale)
             for h in 0..<heads {
-                let expected = Self.naive(q: q[(h * hd)..<((h + 1) * hd)], keys: keys, values: values,
-                                          count: count, headDim: hd, scale: scale)
+                let expected = naive(q: q[(h * hd)..<((h + 1) * hd)], keys: keys, values: values,
+                                     count: count, headDim: hd, scale: scale)
                 #expect(maxAbsDiff(Array(out[(h * hd)..<((h + 1) * hd)]), expected) < 2e-6,
-                        "\(c.testDescription) count \(count) head \(h)")
+                        "\(c.testDescription) headDim \(hd), \(heads) heads, count \(count), head \(h)")
             }
         }
+    }
+
+    /// Head sizes: 64 and 128 (the portable path's register-blocked
+    /// chunks; whole vectors for the C kernels), 72 and 130 (a chunk plus
+    /// a remainder; 130 has a 2-column tail), 48, 13, 6 and 1 (partial
+    /// vectors and scalar tails only). Lengths end inside, at and past the
+    /// C kernels' 8-position score tiles and their blocks (4096 ÷ head
+    /// size positions: 64 for a 64-wide head, 31 for 130, 315 for 13) and
+    /// the portable path's 64-position blocks.
+    @Test(arguments: cases)
+    func everyHeadSizeAndLengthMatchesTheDoubleComputation(_ c: Case) {
+        for hd in [1, 6, 13, 48, 64, 72, 128, 130] {
+            Self.check(c, headDim: hd, heads: 3, counts: [1, 5, 8, 9, 31, 32, 63, 64, 65, 130, 200, 333],
+                       seed: UInt64(31 * hd))
+        }
+    }
+
+    /// Grouped-query groups of 1 (multi-head) to 8 query heads sharing the
+    /// KV head, each head checked, at a 64-wide head and an odd 13-wide one.
+    @Test(arguments: cases)
+    func everyGroupSizeFromOneToEightMatchesTheDoubleComputation(_ c: Case) {
+        for heads in 1...8 {
+            for hd in [64, 13] {
+                Self.check(c, headDim: hd, heads: heads, counts: [1, 9, 65, 200], seed: UInt64(7 * heads + hd))
+            }
+        }
+    }
+
+    /// A key of +inf makes that position's score +inf: softmax's max is not
+    /// finite, and every path spreads the weight evenly over the positions
+    /// that hold it (`Softmax.inPlace`'s rule), so the output is the mean of
+    /// their values — exactly, in every format.
+    @Test(arguments: cases)
+    func infiniteScoresShareTheWeightEvenly(_ c: Case) {
+        let hd = 20, count = 40, hot = [3, 17, 33]
+        var rng = TestRandom(5)
+        var keys = rng.floats(count * hd)
+        for t in hot { for d in 0..<hd { keys[t * hd + d] = .infinity } }
+        let q = (0..<(2 * hd)).map { Float($0 % 5 + 1) / 4 }   // positive: q·k = +inf at the hot positions
+        let (keyBytes, _) = Self.stored(keys, as: c.format)
+        let (valueBytes, values) = Self.stored(rng.floats(count * hd), as: c.format)
+        let out = Self.attend(c, q: q, heads: 2, keyBytes: keyBytes, valueBytes: valueBytes, count: count,
+                              headDim: hd, scale: 0.25)
+        let mean = (0..<hd).map { d in hot.reduce(Float(0)) { $0 + values[$1 * hd + d] / 3 } }
+        #expect(maxAbsDiff(Array(out[0..<hd]), mean) < 1e-6, "\(c.testDescription) head 0")
+        #expect(maxAbsDiff(Array(out[hd...]), mean) < 1e-6, "\(c.testDescription) head 1")
     }
 }
