@@ -16,9 +16,10 @@ extension LlamaModel {
     /// - segments: `AttentionSegments(batch)`, computed once per step
     /// - scores: `segments.scoreScratch` floats
     /// - widened: `segments.widenScratch` floats
+    /// - path: the decode rows' `DecodeAttention` implementation
     func attend(_ batch: [ForwardRow], segments: AttentionSegments, layer: Int, qkv: UnsafePointer<Float>,
                 out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>,
-                widened: UnsafeMutablePointer<Float>, pool: ComputePool) {
+                widened: UnsafeMutablePointer<Float>, path: KernelPath, pool: ComputePool) {
         let singles = segments.singles
         if !singles.isEmpty {
             // Decode rows: every (row, key/value head) pair is independent —
@@ -32,7 +33,7 @@ extension LlamaModel {
             pool.run(parts: singles.count * kvHeads) { [self] part in
                 let i = singles[part / kvHeads]
                 attendOne(batch[i], row: i, kvHead: part % kvHeads, layer: layer, qkv: qkv, out: out,
-                          scores: scores + part * stride)
+                          scores: scores + part * stride, path: path)
             }
         }
         for rows in segments.runs {
@@ -43,7 +44,7 @@ extension LlamaModel {
     /// One row, the query heads of one key/value head, over positions
     /// 0...position (`DecodeAttention.group`).
     private func attendOne(_ r: ForwardRow, row i: Int, kvHead: Int, layer: Int, qkv: UnsafePointer<Float>,
-                           out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>) {
+                           out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>, path: KernelPath) {
         let c = config
         let hd = c.headDim, qDim = c.queryDim, f = qDim + 2 * c.keyValueDim
         let group = c.numAttentionHeads / c.numKeyValueHeads
@@ -52,7 +53,7 @@ extension LlamaModel {
         DecodeAttention.group(q: qkv + i * f + firstHead * hd, heads: group,
                               keys: seq.keys(layer: layer, head: kvHead), values: seq.values(layer: layer, head: kvHead),
                               format: seq.format, count: r.position + 1, headDim: hd, scale: attentionScale,
-                              scores: scores, out: out + i * qDim + firstHead * hd)
+                              scores: scores, out: out + i * qDim + firstHead * hd, path: path)
     }
 
     /// m consecutive rows of one sequence at positions p0 ..< p0 + m: per

@@ -85,7 +85,7 @@ extension LlamaModel {
             // Every row's K/V of this layer is cached before any row attends, so
             // a prefill row sees the earlier rows of its own chunk.
             attend(batch, segments: segments, layer: l, qkv: qkv, out: attention, scores: ws.scores.pointer,
-                   widened: ws.widenedKV.pointer, pool: pool)
+                   widened: ws.widenedKV.pointer, path: ws.attentionPath, pool: pool)
             // projected = attention · Woᵀ : (n, H)
             project(rows: n, weight: layer.o, out: h, in: qDim, x: attention, y: projected, pool: pool, panel: panel)
             if useLoRA {

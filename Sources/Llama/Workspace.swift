@@ -41,6 +41,11 @@ public final class Workspace {
     /// Low-rank path scratch (gather, x·Aᵀ, ·Bᵀ).
     public let lora = LoRAScratch()
 
+    /// The decode-attention implementation forward passes run
+    /// (`DecodeAttention.group`): the process's kernel path unless a
+    /// caller — a test or the bench comparing paths in one run — sets one.
+    public var attentionPath: KernelPath = KernelPath.active
+
     public init() {}
 
     /// Makes every buffer big enough for `rows` rows, `scores` floats of
