@@ -13,6 +13,7 @@ import Tokenization
 enum BenchCommand {
     static let usage = """
     usage: lorad-bench model [--family llama|qwen2|qwen3] [--threads N] [--steps N] [--keep DIR] [--kernels] [--dora]
+                             [--long-context]
       --family F    the synthesized model: llama = SmolLM-135M (default), qwen2 = Qwen2.5-0.5B
                     (q/k/v biases), qwen3 = Qwen3-0.6B (q/k norms, head_dim 128); a family other
                     than llama is also timed against the llama model, F32 and BF16, alternating
@@ -21,10 +22,12 @@ enum BenchCommand {
       --keep DIR    write the synthetic model to DIR and keep it (default: a temp dir, removed)
       --kernels     machine probes and kernel rows only (no model)
       --dora        machine probes, then the model's DoRA-vs-LoRA rows only
+      --long-context  machine probes, then the long-context rows only (attention alone, then
+                    batch 8 from position 1024 against position 8, F32 and BF16 weights)
     """
 
     static func run(_ args: [String]) throws {
-        let a = try Arguments(args, valued: ["threads", "steps", "keep", "family"], booleans: ["kernels", "dora"])
+        let a = try Arguments(args, valued: ["threads", "steps", "keep", "family"], booleans: ["kernels", "dora", "long-context"])
         let threads = try a.int("threads", default: 2, range: 1...256)
         let steps = try a.int("steps", default: 32, range: 4...10_000)
         let familyName = a.value("family") ?? "llama"
@@ -47,7 +50,7 @@ enum BenchCommand {
         report.add("sgemm peak 2048³", "\(format(peak)) GFLOP/s")
         let peak128 = MachineProbe.sgemmGFLOPS(m: 128, n: 1536, k: 576)
         report.add("sgemm 128×1536×576", "\(format(peak128)) GFLOP/s", "the prefill shape")
-        if !a.flag("dora") {
+        if !a.flag("dora") && !a.flag("long-context") {
             let kernels = KernelBench(pool: .shared)
             kernels.decodeRows(report: &report)
             kernels.prefillRows(report: &report)
@@ -76,6 +79,11 @@ enum BenchCommand {
 
         if a.flag("dora") {
             try DoRABench.run(model: model, steps: steps, report: &report)
+            print(report.markdown)
+            return
+        }
+        if a.flag("long-context") {
+            try LongContextBench.run(model: model, folder: folder, steps: steps, bandwidth: bandwidth, report: &report)
             print(report.markdown)
             return
         }
@@ -129,8 +137,7 @@ enum BenchCommand {
 
         // Long contexts, per weight and KV cache format: attention over the
         // cache grows with the position while the weight traffic stays the same.
-        try LongContextBench.run(models: [("F32", model), ("BF16", try LlamaModel.load(folder: folder, weightsFormat: .bf16))],
-                                 steps: steps, bandwidth: bandwidth, report: &report)
+        try LongContextBench.run(model: model, folder: folder, steps: steps, bandwidth: bandwidth, report: &report)
 
         try engineSections(model: model, folder: folder, base: base, bound: bound, steps: steps, report: &report)
         print(report.markdown)

@@ -3,6 +3,7 @@ import Foundation
 import Kernels
 import Llama
 import LoRA
+import SafeTensors
 
 /// Long-context decode rows of `lorad bench`: 8 sequences with 8 distinct
 /// q,v r=8 adapters decoding from position 1024 against the same from
@@ -12,12 +13,26 @@ import LoRA
 /// SmolLM's shape: 8 × 1024 × 30 layers × 2 × 192 values, 377 MB in F32,
 /// half in 16 bits — as much as the F32 weights), so the ratio says how
 /// close to streaming speed the cache is read.
+///
+/// Where the process's kernel path is not the portable one, every row is
+/// also timed with the portable (Swift) decode attention, alternating with
+/// the chosen path over the same prefilled sequences, and the attention
+/// kernels are timed alone over the same cache shape.
 enum LongContextBench {
     static let position = 1024
 
-    /// - models: the same synthetic model resident in each weight format to time, labelled.
-    static func run(models: [(label: String, model: LlamaModel)], steps: Int, bandwidth: Double,
+    /// The attention implementations compared: the process's, and the
+    /// portable one when that differs.
+    static var paths: [KernelPath] {
+        KernelPath.active == .portable ? [.portable] : [KernelPath.active, .portable]
+    }
+
+    /// The attention rows, then the decode rows of `model` (F32 weights)
+    /// and of the same checkpoint (`folder`) loaded with BF16 weights.
+    static func run(model f32: LlamaModel, folder: URL, steps: Int, bandwidth: Double,
                     report: inout BenchReport) throws {
+        attentionRows(config: f32.config, bandwidth: bandwidth, report: &report)
+        let models = [("F32", f32), ("BF16", try LlamaModel.load(folder: folder, weightsFormat: .bf16))]
         for (label, model) in models {
             let c = model.config
             let bench = ModelBench(model: model)
@@ -27,18 +42,87 @@ enum LongContextBench {
             }
             let weightBytes = Double(model.weights.bytesReadPerToken)
             for kv in WeightFormat.allCases {
-                let short = try bench.decodeTokensPerSecond(mixes: distinct, steps: steps, kvFormat: kv)
+                let short = try bench.decodeTokensPerSecond(mixes: distinct, steps: steps, promptLength: 8,
+                                                            kvFormat: kv, attentionPaths: paths)
                 let long = try bench.decodeTokensPerSecond(mixes: distinct, steps: steps, promptLength: position,
-                                                           kvFormat: kv)
+                                                           kvFormat: kv, attentionPaths: paths)
                 // Bytes one step reads at `position`: the weights once, and
                 // every sequence's cache (its positions × bytes per position).
                 let cacheBytes = Double(distinct.count * (position + steps / 2)
                                         * SequenceState.bytesPerPosition(config: c, format: kv))
-                let stepSeconds = Double(distinct.count) / long
+                let stepSeconds = Double(distinct.count) / long[0]
                 let streamed = (weightBytes + cacheBytes) / stepSeconds
-                report.add("\(label) weights, \(kv.rawValue.uppercased()) KV: decode, batch 8, 8 distinct adapters, from position \(position)",
-                           "\(format(long)) tok/s",
-                           "\(format(long / short, 3)) of the same from position 8 (\(format(short)) tok/s); a step reads \(format(weightBytes / 1e6)) MB of weights + \(format(cacheBytes / 1e6)) MB of KV = \(format(streamed / 1e9, 1)) GB/s, \(format(streamed / bandwidth, 2)) of the read bandwidth")
+                var note = "\(format(long[0] / short[0], 3)) of the same from position 8 (\(format(short[0])) tok/s); a step reads \(format(weightBytes / 1e6)) MB of weights + \(format(cacheBytes / 1e6)) MB of KV = \(format(streamed / 1e9, 1)) GB/s, \(format(streamed / bandwidth, 2)) of the read bandwidth"
+                if paths.count > 1 {
+                    note += "; portable attention, alternating: \(format(long[1])) tok/s, \(format(long[1] / short[1], 3)) of its position 8 (\(format(short[1])) tok/s); \(paths[0].rawValue) ÷ portable at \(position): \(format(long[0] / long[1], 2))×"
+                }
+                report.add("\(label) weights, \(kv.rawValue.uppercased()) KV: decode, batch 8, 8 distinct adapters, from position \(position) (\(paths[0].rawValue) attention)",
+                           "\(format(long[0])) tok/s", note)
+            }
+        }
+    }
+
+    /// Decode attention alone over the long-context rows' cache: 8
+    /// sequences × every layer × every KV head at `position` positions, the
+    /// (sequence, KV head) pairs of a layer spread over the compute pool as
+    /// the forward pass does; one "step" is every layer once. Best of 5
+    /// steps per path, the paths alternating.
+    static func attentionRows(config c: LlamaConfig, bandwidth: Double, report: inout BenchReport) {
+        let sequences = 8, layers = c.numHiddenLayers, kvHeads = c.numKeyValueHeads, hd = c.headDim
+        let group = c.numAttentionHeads / kvHeads, count = position
+        let slices = sequences * layers * kvHeads   // one KV head of one layer of one sequence: (count, hd)
+        let pool = ComputePool.shared
+        // (sequences · kvHeads, group, hd) queries; the same for every layer.
+        let queries = UnsafeMutablePointer<Float>.allocate(capacity: sequences * kvHeads * group * hd)
+        defer { queries.deallocate() }
+        for i in 0..<(sequences * kvHeads * group * hd) { queries[i] = Float((i * 37) % 101) / 101 - 0.5 }
+        // (sequences · kvHeads, group, count) scores, (sequences · kvHeads, group, hd) outputs
+        let scores = UnsafeMutablePointer<Float>.allocate(capacity: sequences * kvHeads * group * count)
+        let out = UnsafeMutablePointer<Float>.allocate(capacity: sequences * kvHeads * group * hd)
+        defer { scores.deallocate(); out.deallocate() }
+        for kv in WeightFormat.allCases {
+            let sliceBytes = count * hd * kv.byteSize
+            // (slices, count, hd) keys and values in `kv`, every slice its own memory region.
+            let keys = UnsafeMutableRawPointer.allocate(byteCount: slices * sliceBytes, alignment: 64)
+            let values = UnsafeMutableRawPointer.allocate(byteCount: slices * sliceBytes, alignment: 64)
+            defer { keys.deallocate(); values.deallocate() }
+            fill(keys, elements: slices * count * hd, format: kv, seed: 1)
+            fill(values, elements: slices * count * hd, format: kv, seed: 2)
+            nonisolated(unsafe) let (q, s, o, k, v) = (queries, scores, out, keys, values)
+            var best = [Double](repeating: .infinity, count: paths.count)
+            for _ in 0..<5 {
+                for (p, path) in paths.enumerated() {
+                    let start = ContinuousClock.now
+                    for layer in 0..<layers {
+                        pool.run(parts: sequences * kvHeads) { part in
+                            let slice = (part / kvHeads * layers + layer) * kvHeads + part % kvHeads
+                            DecodeAttention.group(q: q + part * group * hd, heads: group, keys: k + slice * sliceBytes,
+                                                  values: v + slice * sliceBytes, format: kv, count: count, headDim: hd,
+                                                  scale: 0.125, scores: s + part * group * count,
+                                                  out: o + part * group * hd, path: path)
+                        }
+                    }
+                    best[p] = min(best[p], (ContinuousClock.now - start).seconds)
+                }
+            }
+            let bytes = Double(2 * slices * sliceBytes)
+            var note = "\(format(bytes / 1e6)) MB of K and V: \(format(bytes / best[0] / 1e9, 2)) GB/s = \(format(bytes / best[0] / bandwidth, 2)) of the read bandwidth"
+            if paths.count > 1 {
+                note += "; portable: \(format(best[1] * 1e3, 2)) ms, \(format(bytes / best[1] / 1e9, 2)) GB/s; \(paths[0].rawValue) ÷ portable time \(format(best[0] / best[1], 3))"
+            }
+            report.add("decode attention alone, \(kv.rawValue.uppercased()) KV: 8 sequences × \(layers) layers × \(kvHeads) KV heads (\(group) query heads each) at \(count) positions (\(paths[0].rawValue))",
+                       "\(format(best[0] * 1e3, 2)) ms", note)
+        }
+    }
+
+    /// `elements` values in [-1, 1) stored in `format` at p.
+    static func fill(_ p: UnsafeMutableRawPointer, elements: Int, format: WeightFormat, seed: Int) {
+        for i in 0..<elements {
+            let x = Float((i &* 7919 &+ seed &* 104_729) % 2003) / 1001.5 - 1
+            switch format {
+            case .f32: p.storeBytes(of: x, toByteOffset: i * 4, as: Float.self)
+            case .bf16: p.storeBytes(of: FloatConversion.floatToBF16(x), toByteOffset: i * 2, as: UInt16.self)
+            case .f16: p.storeBytes(of: FloatConversion.floatToF16(x), toByteOffset: i * 2, as: UInt16.self)
             }
         }
     }

@@ -17,6 +17,16 @@ struct ModelBench {
     /// steps is reported.
     func decodeTokensPerSecond(mixes: [[AdapterUse]], steps: Int = 32, repeats: Int = 3, promptLength: Int = 8,
                                kvFormat: WeightFormat = .f32) throws -> Double {
+        try decodeTokensPerSecond(mixes: mixes, steps: steps, repeats: repeats, promptLength: promptLength,
+                                  kvFormat: kvFormat, attentionPaths: [workspace.attentionPath])[0]
+    }
+
+    /// The same for each decode-attention implementation in
+    /// `attentionPaths`, over one prefill: the repeats alternate the paths
+    /// (path 1, path 2, …, three times), so a change of machine load hits
+    /// every path alike. Returns the best tokens/s of each, in order.
+    func decodeTokensPerSecond(mixes: [[AdapterUse]], steps: Int, repeats: Int = 3, promptLength: Int,
+                               kvFormat: WeightFormat, attentionPaths: [KernelPath]) throws -> [Double] {
         let rows = mixes.count
         let vocab = model.config.vocabSize
         let sequences = (0..<rows).map { _ in
@@ -33,23 +43,28 @@ struct ModelBench {
         }
         _ = try model.forward(prefill, lora: LoRABatchPlan(rows: prefillMixes), workspace: workspace)
         let plan = LoRABatchPlan(rows: mixes)
-        var best = 0.0
+        let chosen = workspace.attentionPath
+        defer { workspace.attentionPath = chosen }
+        var best = [Double](repeating: 0, count: attentionPaths.count)
         for _ in 0..<repeats {
-            for seq in sequences { seq.truncate(to: promptLength) }
-            var tokens = (0..<rows).map { ($0 * 7 + 3) % vocab }
-            let start = ContinuousClock.now
-            for s in 0..<steps {
-                let batch = (0..<rows).map { ForwardRow(sequence: sequences[$0], token: tokens[$0], position: promptLength + s) }
-                let logits = try model.forward(batch, lora: plan, workspace: workspace)
-                // Greedy next token: keeps the data dependence a real decode has.
-                for r in 0..<rows {
-                    if let row = logits[r] {
-                        tokens[r] = row.withUnsafeBufferPointer { VectorMath.argmax($0.baseAddress!, count: $0.count) }
+            for (p, path) in attentionPaths.enumerated() {
+                workspace.attentionPath = path
+                for seq in sequences { seq.truncate(to: promptLength) }
+                var tokens = (0..<rows).map { ($0 * 7 + 3) % vocab }
+                let start = ContinuousClock.now
+                for s in 0..<steps {
+                    let batch = (0..<rows).map { ForwardRow(sequence: sequences[$0], token: tokens[$0], position: promptLength + s) }
+                    let logits = try model.forward(batch, lora: plan, workspace: workspace)
+                    // Greedy next token: keeps the data dependence a real decode has.
+                    for r in 0..<rows {
+                        if let row = logits[r] {
+                            tokens[r] = row.withUnsafeBufferPointer { VectorMath.argmax($0.baseAddress!, count: $0.count) }
+                        }
                     }
                 }
+                let seconds = (ContinuousClock.now - start).seconds
+                best[p] = max(best[p], Double(rows * steps) / seconds)
             }
-            let seconds = (ContinuousClock.now - start).seconds
-            best = max(best, Double(rows * steps) / seconds)
         }
         return best
     }
