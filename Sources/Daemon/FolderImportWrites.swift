@@ -3,8 +3,8 @@ import Registry
 import Serving
 import Synchronization
 
-/// The registry rows of adapters imported from `adapter_dirs`, written
-/// behind the first request instead of in front of it.
+/// The registry rows of adapters imported from `adapter_dirs` or the hub
+/// cache, written behind the first request instead of in front of it.
 ///
 /// Why the request need not wait: the folder is where that adapter durably
 /// lives. If the process dies before its row is written nothing is lost —
