@@ -86,8 +86,7 @@ public enum AdapterLoader {
             if let magnitudeName = pair.magnitude {
                 let m = try finiteFloats(magnitudeName, in: weights)  // (out)
                 let g = try DoRAFactors.compute(module: module, magnitude: m, scale: scale, id: pair.id, base: base)
-                module = LoRAModule(rank: pair.rank, inFeatures: pair.shape.inFeatures, outFeatures: pair.shape.outFeatures,
-                                    scale: scale, a: a, b: b, magnitude: m, doraFactor: g)
+                module = module.withDoRA(magnitude: m, factor: g)
                 parameterCount += m.count
             }
             modules[pair.id] = module

@@ -27,13 +27,13 @@ public enum DoRAFactors {
             throw AdapterError.baseMismatch(tensor: id.weightName,
                                             reason: "has \(w0.count) values; the adapter expects (\(out), \(inF))")
         }
-        let scaledB = module.b.map { $0 * scale }   // (out, r): s·B, so the kernel adds (s·B)·A
         var squared = [Double](repeating: 0, count: out)
-        scaledB.withUnsafeBufferPointer { sb in
+        module.b.withUnsafeBufferPointer { b in
             module.a.withUnsafeBufferPointer { a in
                 squared.withUnsafeMutableBufferPointer { result in
-                    guard let sbp = sb.baseAddress, let ap = a.baseAddress, let rp = result.baseAddress else { return }
-                    LowRankRowNorms.squared(out: out, in: inF, rank: r, w: wp, b: sbp, a: ap, result: rp)
+                    guard let bp = b.baseAddress, let ap = a.baseAddress, let rp = result.baseAddress else { return }
+                    // The kernel adds (s·B)·A: each s·B value rounded to F32 once, then the products.
+                    LowRankRowNorms.squared(out: out, in: inF, rank: r, w: wp, b: bp, scale: scale, a: ap, result: rp)
                 }
             }
         }

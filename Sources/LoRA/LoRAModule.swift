@@ -67,6 +67,14 @@ public struct LoRAModule: Sendable {
                    bTransposed: bTransposed, magnitude: magnitude, doraFactor: doraFactor)
     }
 
+    /// This module as a DoRA module with magnitude `m` and factor `g` (both
+    /// (out)); A, B and Bᵀ are shared, not copied.
+    func withDoRA(magnitude m: [Float], factor g: [Float]) -> LoRAModule {
+        precondition(m.count == outFeatures && g.count == outFeatures, "LoRAModule: DoRA vectors are validated before construction")
+        return LoRAModule(rank: rank, inFeatures: inFeatures, outFeatures: outFeatures, scale: scale, a: a, b: b,
+                          bTransposed: bTransposed, magnitude: m, doraFactor: g)
+    }
+
     /// Bytes of F32 held by A, B, Bᵀ and the DoRA vectors (the cache budget counts them all).
     public var byteCount: Int {
         (a.count + 2 * b.count + (magnitude?.count ?? 0) + (doraFactor?.count ?? 0)) * MemoryLayout<Float>.size
