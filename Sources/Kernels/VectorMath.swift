@@ -17,6 +17,12 @@ public enum VectorMath {
         for i in 0..<count { y[i] += alpha * x[i] }
     }
 
+    /// y[i] *= x[i] for i in 0..<count (a per-element scale, DoRA's g ⊙ y).
+    @inline(__always)
+    public static func multiply(_ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int) {
+        for i in 0..<count { y[i] *= x[i] }
+    }
+
     /// Σ a[i]·b[i], F32 accumulation in 16 lanes.
     @inline(__always)
     public static func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {

@@ -26,10 +26,13 @@ public struct LoRABatchPlan: Sendable {
     public let groups: [Group]
     public let rowCount: Int
     /// Rows served by small groups (≤ `perRowLimit` rows: decode), each with
-    /// its (group index, weight) uses, in group order.
-    let perRowUses: [(row: Int, uses: [(group: Int, weight: Float)])]
+    /// its (group index, weight) uses, in group order, and the small DoRA
+    /// group (weight 1) whose factor multiplies the row after them: applied
+    /// in the same pass, while the row is in cache.
+    let perRowUses: [(row: Int, uses: [(group: Int, weight: Float)], dora: Int?)]
     /// Rows whose output is divided by a DoRA group's factor before the
-    /// additive terms (weight −1), and multiplied by one after them (weight 1).
+    /// additive terms (weight −1), and multiplied by one after them (weight 1)
+    /// where that group is too large for the per-row path.
     let doraUndo: [(row: Int, group: Int)]
     let doraApply: [(row: Int, group: Int)]
     /// Why the mixes cannot be applied (a DoRA weight other than ±1, or two
@@ -83,9 +86,10 @@ public struct LoRABatchPlan: Sendable {
             }
         }
         self.groups = groups
-        perRowUses = uses.keys.sorted().map { ($0, uses[$0]!) }
+        let isSmall = { (g: Int) in groups[g].rows.count <= Self.perRowLimit }
+        perRowUses = uses.keys.sorted().map { row in (row, uses[row]!, apply[row].flatMap { isSmall($0) ? $0 : nil }) }
         doraUndo = undo.keys.sorted().map { ($0, undo[$0]!) }
-        doraApply = apply.keys.sorted().map { ($0, apply[$0]!) }
+        doraApply = apply.keys.sorted().compactMap { row in apply[row].flatMap { isSmall($0) ? nil : (row, $0) } }
         self.problem = problem
         rowCount = mixes.count
     }
@@ -119,7 +123,8 @@ public struct LoRABatchPlan: Sendable {
         }
         addLowRank(to: id, input: x, inputStride: inputStride, output: y, outputStride: outputStride,
                    scratch: scratch, pool: pool)
-        // DoRA: y ← g ⊙ y, after every additive term of the row.
+        // DoRA: y ← g ⊙ y, after every additive term of the row (rows of small
+        // groups got it in `applyPerRow`).
         for (row, g) in doraApply {
             guard let factor = groups[g].adapter.modules[id]?.doraFactor else { continue }
             let yr = y + row * outputStride
@@ -183,22 +188,24 @@ public struct LoRABatchPlan: Sendable {
 
     /// Small groups, row by row in our own SIMD loops: low = s·A·x (r dot
     /// products), then y += Σ_k low[k]·Bᵀ[k] (r axpy's over the Bᵀ kept at
-    /// load). A and B are tiny; a BLAS call here would cost more in dispatch
-    /// than the math. Rows are independent — each writes only its own y row,
-    /// even when several adapters (a combination) add into it — so they are
-    /// spread over `pool`'s threads: with 8 distinct adapters this path
+    /// load), then a DoRA row's y ← g ⊙ y. A and B are tiny; a BLAS call
+    /// here would cost more in dispatch than the math. Rows are independent
+    /// — each writes only its own y row, even when several adapters (a
+    /// combination) add into it — so they are spread over `pool`'s threads: with 8 distinct adapters this path
     /// streams 8 adapters' A and B per step, 15 MB for q,v r=8 on SmolLM-135M.
     private func applyPerRow(to id: LinearID, input x: UnsafePointer<Float>, inputStride: Int,
                              output y: UnsafeMutablePointer<Float>, outputStride: Int, pool: ComputePool) {
         let maxRank = groups.reduce(1) { max($0, $1.adapter.modules[id]?.rank ?? 1) }
         nonisolated(unsafe) let (x, y) = (x, y)
         pool.run(parts: perRowUses.count) { part in
-            let (row, uses) = perRowUses[part]
+            let (row, uses, dora) = perRowUses[part]
             let xr = x + row * inputStride, yr = y + row * outputStride
+            var factor: [Float]?   // (out): the row's DoRA factor for this linear
             withUnsafeTemporaryAllocation(of: Float.self, capacity: maxRank) { low in
                 guard let lp = low.baseAddress else { return }
                 for (g, weight) in uses {
                     guard let module = groups[g].adapter.modules[id] else { continue }
+                    if g == dora { factor = module.doraFactor }
                     let r = module.rank, inF = module.inFeatures, outF = module.outFeatures
                     let s = weight * module.scale
                     module.a.withUnsafeBufferPointer { a in
@@ -208,6 +215,10 @@ public struct LoRABatchPlan: Sendable {
                         for k in 0..<r { VectorMath.axpy(lp[k], btp + k * outF, into: yr, count: outF) } // y += Σ_k low[k]·Bᵀ[k] : (out)
                     }}
                 }
+            }
+            factor?.withUnsafeBufferPointer { g in
+                guard let gp = g.baseAddress else { return }
+                VectorMath.multiply(gp, into: yr, count: g.count)   // y ← g ⊙ y : (out)
             }
         }
     }
