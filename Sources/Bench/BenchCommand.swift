@@ -78,7 +78,7 @@ enum BenchCommand {
         report.add("weights read per token", "\(format(Double(bytes) / 1e6)) MB", "bound = bandwidth ÷ this = \(format(bound)) tok/s")
 
         if a.flag("dora") {
-            try DoRABench.run(model: model, steps: steps, report: &report)
+            try DoRABench.run(model: model, steps: steps, sgemmPeak: peak, report: &report)
             print(report.markdown)
             return
         }
@@ -117,7 +117,7 @@ enum BenchCommand {
         let many8 = try bench.decodeTokensPerSecond(mixes: distinct.map { [AdapterUse($0)] }, steps: steps)
         report.add("decode, batch 8, 8 distinct q,v r=8 adapters", "\(format(many8)) tok/s", "\(format(many8 / one8, 3)) of one adapter")
 
-        try DoRABench.run(model: model, steps: steps, report: &report)
+        try DoRABench.run(model: model, steps: steps, sgemmPeak: peak, report: &report)
 
         // Per-sequence engine work each step: picking the next token.
         let stepMicros = 1e6 / base
