@@ -1,23 +1,25 @@
 /// ‖W + s·B·A‖² per row, without forming W + s·B·A: each (out, in) row of
 /// the sum exists only as a tile in registers, is squared and summed there,
 /// and W is read once. This is DoRA's weight norm (PEFT `DoraLinearLayer.get_weight_norm`:
-/// ‖W0 + s·B·A‖ over the input dimension); s multiplies each B value as it
-/// is broadcast (the same F32 products as a pre-scaled copy of B, without
-/// the copy).
+/// ‖W0 + s·B·A‖ over the input dimension).
 ///
 /// Cost: out·in·r multiply-adds (the cross term ⟨W0ᵢ, (B·A)ᵢ⟩ needs them
 /// whatever the order: the diagonal of W·(B·A)ᵀ has no cheaper form for
-/// dense operands) plus one pass over W. Tiles are 4 rows × 16 columns:
-/// 8 accumulators, 4 norm lanes, 2 A vectors and a broadcast fill the 16
-/// AVX2 registers, and per rank step a tile does 8 FMAs for 6 loads, so the
-/// loop is bound by the FMA units rather than by loads. In a release build it
-/// runs at ≈ 0.8 of OpenBLAS sgemm's multiply-add rate per core; W·Aᵀ as an
-/// sgemm per module (the expanded square) measured slower end to end (it
+/// dense operands) plus one pass over W. Tiles are 4 rows × 24 columns: 12
+/// accumulators, 3 A vectors and one s·B vector fill the 16 AVX2 registers
+/// (the 4 norm lanes are touched once per 24 columns, outside the rank
+/// loop). s·B of a tile's 4 rows is packed first as ready-broadcast vectors,
+/// (r, 4) of SIMD8, so a rank step is 7 plain loads for 12 FMAs and no
+/// shuffles. Measured in `lorad-bench model --dora --threads 1`: 1.3× the
+/// multiply-adds per CPU second of 4 × 16 tiles broadcasting from B, about
+/// half OpenBLAS sgemm's per-core rate; W·Aᵀ as an sgemm per module (the
+/// expanded square) was slower end to end (its N = r is skinny, and it
 /// reads W twice: once in the sgemm, once for ‖Wᵢ‖²).
 ///
-/// Precision: each element of W + B·A is formed in F32 (as PEFT forms it);
-/// squares are summed in F32 lanes over at most `flushColumns` columns,
-/// then in F64, so the result is good to a few F32 ulps whatever `in`.
+/// Precision: each element of W + s·B·A is formed in F32 (as PEFT forms
+/// it), s·B rounded to F32 once; squares are summed in F32 lanes over at
+/// most `flushColumns` (+ 23) columns, then in F64, so the result is good to
+/// a few F32 ulps whatever `in`.
 public enum LowRankRowNorms {
     /// Columns summed in F32 lanes before the partial sums move to F64.
     static let flushColumns = 128
@@ -33,57 +35,61 @@ public enum LowRankRowNorms {
                                result: UnsafeMutablePointer<Double>, pool: ComputePool = .shared) {
         let blocks = (out + 3) / 4
         let parts = min(blocks, out * inFeatures * max(1, rank) >= 1 << 16 ? pool.threadCount * 4 : 1)
-        // Each part writes only result[rows of its blocks] and reads w, b, a.
+        // Each part writes only result[rows of its blocks] and its own packing
+        // buffer, and reads w, b, a.
         nonisolated(unsafe) let (w, b, a, result) = (w, b, a, result)
         pool.run(parts: parts) { part in
-            var block = blocks * part / parts
-            let end = blocks * (part + 1) / parts
-            while block < end {
-                let row = block * 4
-                if row + 4 <= out {
-                    fourRows(row, inFeatures: inFeatures, rank: rank, w: w, b: b, scale: scale, a: a, result: result)
-                } else {
-                    for r in row..<out { oneRow(r, inFeatures: inFeatures, rank: rank, w: w, b: b, scale: scale, a: a, result: result) }
+            withUnsafeTemporaryAllocation(of: SIMD8<Float>.self, capacity: 4 * max(rank, 1)) { packed in
+                guard let p = packed.baseAddress else { return }   // (r, 4): s·B of a tile's rows, broadcast
+                var block = blocks * part / parts
+                let end = blocks * (part + 1) / parts
+                while block < end {
+                    let row = block * 4
+                    if row + 4 <= out {
+                        for k in 0..<rank {
+                            for t in 0..<4 { p[4 * k + t] = SIMD8(repeating: scale * b[(row + t) * rank + k]) }
+                        }
+                        fourRows(row, inFeatures: inFeatures, rank: rank, w: w, packed: p, b: b, scale: scale, a: a, result: result)
+                    } else {
+                        for r in row..<out { oneRow(r, inFeatures: inFeatures, rank: rank, w: w, b: b, scale: scale, a: a, result: result) }
+                    }
+                    block += 1
                 }
-                block += 1
             }
         }
     }
 
-    @inline(__always)
-    static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
-        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-    }
-
-    /// Rows `row ..< row + 4`.
-    static func fourRows(_ row: Int, inFeatures: Int, rank: Int, w: UnsafePointer<Float>,
+    /// Rows `row ..< row + 4`, 24 columns per step, the columns past the
+    /// last whole step row by row (`tail`).
+    /// - packed: (r, 4) — s·B[row + t, k] broadcast, at 4·k + t
+    static func fourRows(_ row: Int, inFeatures: Int, rank: Int, w: UnsafePointer<Float>, packed: UnsafePointer<SIMD8<Float>>,
                          b: UnsafePointer<Float>, scale: Float, a: UnsafePointer<Float>, result: UnsafeMutablePointer<Double>) {
         let w0 = w + row * inFeatures, w1 = w0 + inFeatures, w2 = w1 + inFeatures, w3 = w2 + inFeatures
-        let b0 = b + row * rank, b1 = b0 + rank, b2 = b1 + rank, b3 = b2 + rank
         var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0               // F64 row sums
         var n0 = SIMD8<Float>(), n1 = n0, n2 = n0, n3 = n0        // F32 lanes since the last flush
         var sinceFlush = 0
         var j = 0
-        while j + 16 <= inFeatures {
-            var v00 = load(w0 + j), v01 = load(w0 + j + 8)
-            var v10 = load(w1 + j), v11 = load(w1 + j + 8)
-            var v20 = load(w2 + j), v21 = load(w2 + j + 8)
-            var v30 = load(w3 + j), v31 = load(w3 + j + 8)
-            var ak = a + j
-            for k in 0..<rank {
-                let a0 = load(ak), a1 = load(ak + 8)
-                var s = SIMD8<Float>(repeating: scale * b0[k]); v00.multiplyAdd(s, a0); v01.multiplyAdd(s, a1)
-                s = SIMD8<Float>(repeating: scale * b1[k]); v10.multiplyAdd(s, a0); v11.multiplyAdd(s, a1)
-                s = SIMD8<Float>(repeating: scale * b2[k]); v20.multiplyAdd(s, a0); v21.multiplyAdd(s, a1)
-                s = SIMD8<Float>(repeating: scale * b3[k]); v30.multiplyAdd(s, a0); v31.multiplyAdd(s, a1)
+        while j + 24 <= inFeatures {
+            var v00 = load(w0 + j), v01 = load(w0 + j + 8), v02 = load(w0 + j + 16)
+            var v10 = load(w1 + j), v11 = load(w1 + j + 8), v12 = load(w1 + j + 16)
+            var v20 = load(w2 + j), v21 = load(w2 + j + 8), v22 = load(w2 + j + 16)
+            var v30 = load(w3 + j), v31 = load(w3 + j + 8), v32 = load(w3 + j + 16)
+            var ak = a + j, pk = packed
+            for _ in 0..<rank {
+                let a0 = load(ak), a1 = load(ak + 8), a2 = load(ak + 16)
+                var s = pk[0]; v00.multiplyAdd(s, a0); v01.multiplyAdd(s, a1); v02.multiplyAdd(s, a2)
+                s = pk[1]; v10.multiplyAdd(s, a0); v11.multiplyAdd(s, a1); v12.multiplyAdd(s, a2)
+                s = pk[2]; v20.multiplyAdd(s, a0); v21.multiplyAdd(s, a1); v22.multiplyAdd(s, a2)
+                s = pk[3]; v30.multiplyAdd(s, a0); v31.multiplyAdd(s, a1); v32.multiplyAdd(s, a2)
                 ak += inFeatures
+                pk += 4
             }
-            n0.multiplyAdd(v00, v00); n0.multiplyAdd(v01, v01)
-            n1.multiplyAdd(v10, v10); n1.multiplyAdd(v11, v11)
-            n2.multiplyAdd(v20, v20); n2.multiplyAdd(v21, v21)
-            n3.multiplyAdd(v30, v30); n3.multiplyAdd(v31, v31)
-            j += 16
-            sinceFlush += 16
+            n0.multiplyAdd(v00, v00); n0.multiplyAdd(v01, v01); n0.multiplyAdd(v02, v02)
+            n1.multiplyAdd(v10, v10); n1.multiplyAdd(v11, v11); n1.multiplyAdd(v12, v12)
+            n2.multiplyAdd(v20, v20); n2.multiplyAdd(v21, v21); n2.multiplyAdd(v22, v22)
+            n3.multiplyAdd(v30, v30); n3.multiplyAdd(v31, v31); n3.multiplyAdd(v32, v32)
+            j += 24
+            sinceFlush += 24
             if sinceFlush >= flushColumns {
                 s0 += widenedSum(n0); s1 += widenedSum(n1); s2 += widenedSum(n2); s3 += widenedSum(n3)
                 n0 = SIMD8(); n1 = n0; n2 = n0; n3 = n0
@@ -92,12 +98,18 @@ public enum LowRankRowNorms {
         }
         s0 += widenedSum(n0); s1 += widenedSum(n1); s2 += widenedSum(n2); s3 += widenedSum(n3)
         if j < inFeatures {
+            let b0 = b + row * rank
             s0 += tail(w0, b0, scale: scale, from: j, inFeatures: inFeatures, rank: rank, a: a)
-            s1 += tail(w1, b1, scale: scale, from: j, inFeatures: inFeatures, rank: rank, a: a)
-            s2 += tail(w2, b2, scale: scale, from: j, inFeatures: inFeatures, rank: rank, a: a)
-            s3 += tail(w3, b3, scale: scale, from: j, inFeatures: inFeatures, rank: rank, a: a)
+            s1 += tail(w1, b0 + rank, scale: scale, from: j, inFeatures: inFeatures, rank: rank, a: a)
+            s2 += tail(w2, b0 + 2 * rank, scale: scale, from: j, inFeatures: inFeatures, rank: rank, a: a)
+            s3 += tail(w3, b0 + 3 * rank, scale: scale, from: j, inFeatures: inFeatures, rank: rank, a: a)
         }
         result[row] = s0; result[row + 1] = s1; result[row + 2] = s2; result[row + 3] = s3
+    }
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+        UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
     }
 
     /// One row (the last rows of a matrix whose height is not a multiple of 4).

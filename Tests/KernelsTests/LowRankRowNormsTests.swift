@@ -15,10 +15,10 @@ import Testing
         }
     }
 
-    /// Heights around the 4-row tile, widths around the 16- and 8-column
+    /// Heights around the 4-row tile, widths around the 24- and 8-column
     /// blocks and the F64 flush, ranks from 0 (W alone) up; on one thread
     /// and on the shared pool; s = 1 and s = −2.5.
-    @Test(arguments: [(1, 1, 1), (3, 7, 2), (4, 16, 8), (5, 17, 4), (9, 130, 16), (13, 344, 3), (64, 128, 0), (6, 600, 5)])
+    @Test(arguments: [(1, 1, 1), (3, 7, 2), (4, 16, 8), (5, 17, 4), (9, 130, 16), (13, 344, 3), (64, 128, 0), (6, 600, 5), (8, 1536, 16)])
     func squaredRowNormsMatchADoubleReference(_ shape: (Int, Int, Int)) {
         let (out, n, rank) = shape
         var rng = TestRandom(UInt64(out * 1000 + n * 10 + rank))
