@@ -12,7 +12,7 @@
 /// (r, 4) of SIMD8, so a rank step is 7 plain loads for 12 FMAs and no
 /// shuffles. Measured in `lorad-bench model --dora --threads 1`: 1.3× the
 /// multiply-adds per CPU second of 4 × 16 tiles broadcasting from B, about
-/// half OpenBLAS sgemm's per-core rate; W·Aᵀ as an sgemm per module (the
+/// 0.6–0.7 of OpenBLAS sgemm's per-core rate; W·Aᵀ as an sgemm per module (the
 /// expanded square) was slower end to end (its N = r is skinny, and it
 /// reads W twice: once in the sgemm, once for ‖Wᵢ‖²).
 ///
