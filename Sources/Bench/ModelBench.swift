@@ -17,53 +17,61 @@ struct ModelBench {
     /// steps is reported.
     func decodeTokensPerSecond(mixes: [[AdapterUse]], steps: Int = 32, repeats: Int = 3, promptLength: Int = 8,
                                kvFormat: WeightFormat = .f32) throws -> Double {
-        try decodeTokensPerSecond(mixes: mixes, steps: steps, repeats: repeats, promptLength: promptLength,
-                                  kvFormat: kvFormat, attentionPaths: [workspace.attentionPath])[0]
+        try decodeTokensPerSecond(mixes: mixes, steps: steps, repeats: repeats, promptLengths: [promptLength],
+                                  kvFormat: kvFormat, attentionPaths: [workspace.attentionPath])[0][0]
     }
 
-    /// The same for each decode-attention implementation in
-    /// `attentionPaths`, over one prefill: the repeats alternate the paths
-    /// (path 1, path 2, …, three times), so a change of machine load hits
-    /// every path alike. Returns the best tokens/s of each, in order.
-    func decodeTokensPerSecond(mixes: [[AdapterUse]], steps: Int, repeats: Int = 3, promptLength: Int,
-                               kvFormat: WeightFormat, attentionPaths: [KernelPath]) throws -> [Double] {
+    /// The same for each prompt length in `promptLengths` (its own
+    /// sequences, prefilled once) and each decode-attention implementation
+    /// in `attentionPaths`: the repeats alternate every (length, path) pair
+    /// in turn, three times, so a change of machine load hits them alike and
+    /// their ratios hold within the run. Returns the best tokens/s of each,
+    /// [length][path].
+    func decodeTokensPerSecond(mixes: [[AdapterUse]], steps: Int, repeats: Int = 3, promptLengths: [Int],
+                               kvFormat: WeightFormat, attentionPaths: [KernelPath]) throws -> [[Double]] {
         let rows = mixes.count
         let vocab = model.config.vocabSize
-        let sequences = (0..<rows).map { _ in
-            model.makeSequence(capacity: promptLength + steps + 8, kvFormat: kvFormat)
-        }
-        // Prefill each sequence (one batched forward), then decode.
-        var prefill: [ForwardRow] = []
-        var prefillMixes: [[AdapterUse]] = []
-        for (i, seq) in sequences.enumerated() {
-            for p in 0..<promptLength {
-                prefill.append(ForwardRow(sequence: seq, token: (i * 131 + p * 17) % vocab, position: p, needsLogits: p == promptLength - 1))
-                prefillMixes.append(mixes[i])
+        let sets = try promptLengths.map { promptLength in
+            let sequences = (0..<rows).map { _ in
+                model.makeSequence(capacity: promptLength + steps + 8, kvFormat: kvFormat)
             }
+            // Prefill each sequence (one batched forward), then decode.
+            var prefill: [ForwardRow] = []
+            var prefillMixes: [[AdapterUse]] = []
+            for (i, seq) in sequences.enumerated() {
+                for p in 0..<promptLength {
+                    prefill.append(ForwardRow(sequence: seq, token: (i * 131 + p * 17) % vocab, position: p, needsLogits: p == promptLength - 1))
+                    prefillMixes.append(mixes[i])
+                }
+            }
+            _ = try model.forward(prefill, lora: LoRABatchPlan(rows: prefillMixes), workspace: workspace)
+            return sequences
         }
-        _ = try model.forward(prefill, lora: LoRABatchPlan(rows: prefillMixes), workspace: workspace)
         let plan = LoRABatchPlan(rows: mixes)
         let chosen = workspace.attentionPath
         defer { workspace.attentionPath = chosen }
-        var best = [Double](repeating: 0, count: attentionPaths.count)
+        var best = [[Double]](repeating: [Double](repeating: 0, count: attentionPaths.count), count: promptLengths.count)
         for _ in 0..<repeats {
-            for (p, path) in attentionPaths.enumerated() {
-                workspace.attentionPath = path
-                for seq in sequences { seq.truncate(to: promptLength) }
-                var tokens = (0..<rows).map { ($0 * 7 + 3) % vocab }
-                let start = ContinuousClock.now
-                for s in 0..<steps {
-                    let batch = (0..<rows).map { ForwardRow(sequence: sequences[$0], token: tokens[$0], position: promptLength + s) }
-                    let logits = try model.forward(batch, lora: plan, workspace: workspace)
-                    // Greedy next token: keeps the data dependence a real decode has.
-                    for r in 0..<rows {
-                        if let row = logits[r] {
-                            tokens[r] = row.withUnsafeBufferPointer { VectorMath.argmax($0.baseAddress!, count: $0.count) }
+            for (l, promptLength) in promptLengths.enumerated() {
+                for (p, path) in attentionPaths.enumerated() {
+                    workspace.attentionPath = path
+                    let sequences = sets[l]
+                    for seq in sequences { seq.truncate(to: promptLength) }
+                    var tokens = (0..<rows).map { ($0 * 7 + 3) % vocab }
+                    let start = ContinuousClock.now
+                    for s in 0..<steps {
+                        let batch = (0..<rows).map { ForwardRow(sequence: sequences[$0], token: tokens[$0], position: promptLength + s) }
+                        let logits = try model.forward(batch, lora: plan, workspace: workspace)
+                        // Greedy next token: keeps the data dependence a real decode has.
+                        for r in 0..<rows {
+                            if let row = logits[r] {
+                                tokens[r] = row.withUnsafeBufferPointer { VectorMath.argmax($0.baseAddress!, count: $0.count) }
+                            }
                         }
                     }
+                    let seconds = (ContinuousClock.now - start).seconds
+                    best[l][p] = max(best[l][p], Double(rows * steps) / seconds)
                 }
-                let seconds = (ContinuousClock.now - start).seconds
-                best[p] = max(best[p], Double(rows * steps) / seconds)
             }
         }
         return best
