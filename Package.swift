@@ -94,7 +94,7 @@ let package = Package(
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "TestSupport"]),
         .testTarget(name: "SystemdTests", dependencies: ["Systemd", "TestSupport"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Kernels", "OrderedJSON", "SafeTensors", "LoRA", "TestSupport", "HTTP1", "Registry", "Serving"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "Kernels", "Llama", "OrderedJSON", "SafeTensors", "LoRA", "TestSupport", "HTTP1", "Registry", "Serving"]),
         // Every test that runs the built `lorad` binary (`LoradBinary`, `LoradProcess`).
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Llama", "LoRA", "Registry", "SafeTensors", "OrderedJSON"]),
     ],

@@ -31,8 +31,14 @@ public final class AdapterCompatibility: Sendable {
     /// Outcomes learnt by this process: name → (generation, problem). They
     /// are valid before their registry write (which runs on `writes`) lands.
     private let known = Mutex<[String: (generation: Int64, problem: String?)]>([:])
-    /// Registry writes of outcomes, off the request's path and in order.
-    private let writes = DispatchQueue(label: "lorad-adapter-checks")
+    /// Registry writes of outcomes (and of DoRA factors computed on a
+    /// reload), off the request's path and in order.
+    let writes = DispatchQueue(label: "lorad-adapter-checks")
+    /// `factorsFingerprint`, once computed: nil inside until then, and
+    /// `.some(nil)` if the base's values could not be read.
+    private let factorsKey = Mutex<String??>(nil)
+    /// Computes `factorsKey` once (started at init, off the caller's thread).
+    private let factorsKeyQueue = DispatchQueue(label: "lorad-dora-factors-key")
 
     public init(registry: AdapterRegistry, base: LlamaWeights, identity: BaseModelIdentity?,
                 baseFingerprint: String) {
@@ -40,6 +46,28 @@ public final class AdapterCompatibility: Sendable {
         self.base = base
         self.identity = identity
         self.baseFingerprint = baseFingerprint
+        // One pass over every linear's values (hundreds of MB for a small
+        // model): started now, so the first DoRA load rarely waits for it.
+        factorsKeyQueue.async { [self] in _ = computeFactorsKey() }
+    }
+
+    /// The key this base's stored DoRA factors go under
+    /// (`factorsFingerprint(validation:weightsFormat:valuesDigest:)`); nil
+    /// when the base's values cannot be read (then factors are neither
+    /// stored nor reused). Waits for the digest on first use.
+    public var factorsFingerprint: String? {
+        if let known = factorsKey.withLock({ $0 }) { return known }
+        return factorsKeyQueue.sync { computeFactorsKey() }
+    }
+
+    /// Runs on `factorsKeyQueue` only, so the digest is taken once.
+    private func computeFactorsKey() -> String? {
+        if let known = factorsKey.withLock({ $0 }) { return known }
+        let key = (try? Self.valuesDigest(of: base)).map {
+            Self.factorsFingerprint(validation: baseFingerprint, weightsFormat: base.format.rawValue, valuesDigest: $0)
+        }
+        factorsKey.withLock { $0 = .some(key) }
+        return key
     }
 
     /// The status of `record`'s version, given its stored check (nil when
@@ -65,8 +93,11 @@ public final class AdapterCompatibility: Sendable {
         }
         var problem: String?
         do {
-            _ = try AdapterLoader.load(name: record.name, configJSON: stored.configJSON, safetensors: stored.weights,
-                                       base: base, identity: identity)
+            let factors = storedFactors(name: record.name, generation: stored.generation)
+            let loaded = try AdapterLoader.load(name: record.name, configJSON: stored.configJSON,
+                                                safetensors: stored.weights, base: base, identity: identity,
+                                                storedFactors: factors)
+            keepFactors(of: loaded.adapter, name: record.name, generation: stored.generation, stored: factors)
         } catch {
             problem = String(describing: error)
         }
@@ -118,7 +149,10 @@ public final class AdapterCompatibility: Sendable {
             }
             do {
                 let adapter = try load(payload)
-                if let version = payload.version { remember(name: payload.name, generation: version, problem: nil) }
+                if let version = payload.version {
+                    remember(name: payload.name, generation: version, problem: nil)
+                    keepFactors(of: adapter, name: payload.name, generation: version, stored: payload.doraFactors)
+                }
                 return adapter
             } catch {
                 let reason = String(describing: error)

@@ -10,14 +10,20 @@ enum AdapterImport {
     /// code the engine loads with) and describes them for the registry.
     /// - Throws: 400 for a config that is not UTF-8 text; `AdapterLoader`'s
     ///   errors (400/422 naming the tensor or key).
+    /// A DoRA adapter's factors, computed by that validation, go with it
+    /// (`AdapterCompatibility.factorsToStore`) so the registry stores them
+    /// in the adapter's own transaction.
     static func validate(name: String, config: Data, weights: Data, base: some BaseLinears,
-                         identity: BaseModelIdentity?, modelID: String) throws -> NewAdapter {
-        try load(name: name, config: config, weights: weights, base: base, identity: identity, modelID: modelID).new
+                         identity: BaseModelIdentity?, modelID: String,
+                         compatibility: AdapterCompatibility?) throws -> NewAdapter {
+        try load(name: name, config: config, weights: weights, base: base, identity: identity, modelID: modelID,
+                 compatibility: compatibility).new
     }
 
     /// `validate`, also returning the adapter as the engine loads it.
     static func load(name: String, config: Data, weights: Data, base: some BaseLinears,
-                     identity: BaseModelIdentity?, modelID: String) throws -> (new: NewAdapter, adapter: LoRAAdapter) {
+                     identity: BaseModelIdentity?, modelID: String,
+                     compatibility: AdapterCompatibility?) throws -> (new: NewAdapter, adapter: LoRAAdapter) {
         guard let configText = String(data: config, encoding: .utf8) else {
             throw APIError.badRequest("invalid adapter: adapter_config.json is not UTF-8 text")
         }
@@ -25,9 +31,11 @@ enum AdapterImport {
                                             identity: identity)
         let info = loaded.info
         let scales = info.scales
-        return (NewAdapter(name: name, configJSON: configText, ranks: info.ranks, alpha: info.loraAlpha,
-                          scale: scales.count == 1 ? Double(scales[0]) : nil,
-                          targetModules: info.adaptedKinds, dora: info.useDoRA, baseModelId: modelID), loaded.adapter)
+        var new = NewAdapter(name: name, configJSON: configText, ranks: info.ranks, alpha: info.loraAlpha,
+                             scale: scales.count == 1 ? Double(scales[0]) : nil,
+                             targetModules: info.adaptedKinds, dora: info.useDoRA, baseModelId: modelID)
+        new.doraFactors = compatibility?.factorsToStore(of: loaded.adapter)
+        return (new, loaded.adapter)
     }
 
     /// Validates off the event loop, then stores: a replace first takes the
@@ -38,8 +46,10 @@ enum AdapterImport {
     static func store(name: String, config: Data, weights: Data, chatTemplate: String? = nil, replace: Bool,
                       service: LoadedModel) async throws -> (record: AdapterRecord, running: Int) {
         let base = service.base, identity = service.baseIdentity, modelID = service.modelID
+        let compatibility = service.compatibility
         let new = try await BlockingWork.run {
-            var new = try validate(name: name, config: config, weights: weights, base: base, identity: identity, modelID: modelID)
+            var new = try validate(name: name, config: config, weights: weights, base: base, identity: identity,
+                                   modelID: modelID, compatibility: compatibility)
             new.chatTemplate = chatTemplate
             return new
         }

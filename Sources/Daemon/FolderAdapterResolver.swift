@@ -95,7 +95,7 @@ public final class FolderAdapterResolver: AdapterSource, Sendable {
         let loaded: (new: NewAdapter, adapter: LoRAAdapter)
         do {
             loaded = try AdapterImport.load(name: name, config: files.config, weights: files.weights, base: base,
-                                            identity: identity, modelID: modelID)
+                                            identity: identity, modelID: modelID, compatibility: writes.compatibility)
         } catch {
             let problem = String(describing: error)
             failures.withLock { $0[name] = (stamps, problem) }

@@ -3,7 +3,8 @@ import Registry
 import Serving
 
 /// The engine's adapter source over the SQLite registry: the payload is the
-/// stored config text and safetensors bytes, tagged with their generation.
+/// stored config text and safetensors bytes, tagged with their generation,
+/// and a DoRA adapter's stored factors against this base.
 /// The cache asks only on a miss; the handlers that delete or replace an
 /// adapter invalidate its cached copy.
 ///
@@ -29,7 +30,10 @@ public struct RegistryAdapterSource: AdapterSource {
         do { stored = try registry.load(named: name) } catch RegistryError.notFound {
             throw AdapterSourceError.unknownAdapter(name)
         }
+        // A DoRA adapter's factors as computed when it was validated against
+        // this base (the loader checks them and computes any that do not fit).
+        let factors = compatibility.storedFactors(name: name, generation: stored.generation)
         return AdapterPayload(name: name, configJSON: stored.configJSON, weights: stored.weights,
-                              version: stored.generation)
+                              version: stored.generation, doraFactors: factors)
     }
 }

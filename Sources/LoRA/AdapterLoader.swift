@@ -53,20 +53,27 @@ public enum AdapterLoader {
     }
 
     /// Loads an adapter from the two uploaded files' bytes.
+    /// - Parameter storedFactors: DoRA factors kept from an earlier load
+    ///   against this very base (`DoRAFactorTable`): a module's factor is
+    ///   taken from it when it fits (`DoRAFactorTable.factor(for:magnitude:)`),
+    ///   computed otherwise. Everything else is validated as always.
     public static func load(name: String, configJSON: Data, safetensors: Data,
-                            base: some BaseLinears, identity: BaseModelIdentity? = nil) throws -> LoadedAdapter {
+                            base: some BaseLinears, identity: BaseModelIdentity? = nil,
+                            storedFactors: DoRAFactorTable? = nil) throws -> LoadedAdapter {
         let config = try LoRAConfig(json: configJSON)
         let weights: SafeTensorsFile
         do { weights = try SafeTensorsFile(data: safetensors, name: weightsFileName, limits: headerLimits(base: base.linearShapes)) } catch {
             throw weightsError(error)
         }
-        return try load(name: name, config: config, weights: weights, base: base, identity: identity)
+        return try load(name: name, config: config, weights: weights, base: base, identity: identity,
+                        storedFactors: storedFactors)
     }
 
     /// Validates `weights` against `config` and `base`, then converts to F32
     /// (and computes DoRA factors against `base`).
     public static func load(name: String, config: LoRAConfig, weights: SafeTensorsFile,
-                            base: some BaseLinears, identity: BaseModelIdentity? = nil) throws -> LoadedAdapter {
+                            base: some BaseLinears, identity: BaseModelIdentity? = nil,
+                            storedFactors: DoRAFactorTable? = nil) throws -> LoadedAdapter {
         if let identity, let declared = config.baseModelNameOrPath,
            let reason = identity.mismatch(declaredBase: declared) {
             throw AdapterError.wrongBaseModel(declared: declared, reason: reason)
@@ -77,6 +84,7 @@ public enum AdapterLoader {
         var modules: [LinearID: LoRAModule] = [:]
         var infos: [AdapterInfo.Module] = []
         var parameterCount = 0
+        var factorsReused = 0
         for pair in pairs {
             let a = try finiteFloats(pair.a, in: weights)  // (r, in)
             let b = try finiteFloats(pair.b, in: weights)  // (out, r)
@@ -85,7 +93,13 @@ public enum AdapterLoader {
                                     outFeatures: pair.shape.outFeatures, scale: scale, a: a, b: b)
             if let magnitudeName = pair.magnitude {
                 let m = try finiteFloats(magnitudeName, in: weights)  // (out)
-                let g = try DoRAFactors.compute(module: module, magnitude: m, scale: scale, id: pair.id, base: base)
+                let g: [Float]
+                if let stored = storedFactors?.factor(for: pair.id, magnitude: m) {
+                    g = stored
+                    factorsReused += 1
+                } else {
+                    g = try DoRAFactors.compute(module: module, magnitude: m, scale: scale, id: pair.id, base: base)
+                }
                 module = module.withDoRA(magnitude: m, factor: g)
                 parameterCount += m.count
             }
@@ -101,7 +115,8 @@ public enum AdapterLoader {
             parameterCount: parameterCount, parameterBytes: parameterCount * MemoryLayout<Float>.size,
             baseModelNameOrPath: config.baseModelNameOrPath, peftVersion: config.peftVersion)
         let weighting = config.useDoRA ? DoRAWeighting(base: base) : nil
-        return LoadedAdapter(adapter: LoRAAdapter(name: name, modules: modules, weighting: weighting), info: info, config: config)
+        return LoadedAdapter(adapter: LoRAAdapter(name: name, modules: modules, weighting: weighting), info: info,
+                             config: config, factorsReused: factorsReused)
     }
 
     /// One validated module: its tensors and the rank/alpha the config gives it.

@@ -4,4 +4,7 @@ public struct LoadedAdapter: Sendable {
     public let adapter: LoRAAdapter
     public let info: AdapterInfo
     public let config: LoRAConfig
+    /// DoRA modules whose factor came from the stored table handed to the
+    /// loader instead of being computed.
+    public let factorsReused: Int
 }

@@ -54,6 +54,7 @@ extension AdapterRegistry {
             // reading the metadata columns never walks a long template.
             try db.execute("ALTER TABLE adapters ADD COLUMN chat_template TEXT;")
         },
+        SQLiteMigration(summary: "v5: adapter_dora_factors", apply: createDoRAFactors),
     ]
 
     /// The newest schema version this build writes.

@@ -4,7 +4,7 @@ extension AdapterRegistry {
     /// Stores an adapter, streaming its weights into SQLite.
     ///
     /// Everything — the replace's delete, the generation bump, the metadata
-    /// row, the blob and its checksum — is ONE `BEGIN IMMEDIATE` transaction:
+    /// row, the blob and its checksum, a DoRA adapter's factors — is ONE `BEGIN IMMEDIATE` transaction:
     /// if the source throws, the process dies, or any check fails, no trace
     /// of the new adapter remains and a replaced one is still there.
     ///
@@ -89,6 +89,9 @@ extension AdapterRegistry {
                 let id = db.lastInsertRowID
                 try db.run("INSERT INTO adapter_blobs (adapter_id, weights) VALUES (?, ?)",
                            [.integer(id), .zeroBlob(byteCount)])
+                if let factors = adapter.doraFactors {
+                    try writeDoRAFactors(factors, adapterID: id, generation: generation, db: db)
+                }
                 let sha = try streamWeights(weights, into: db, rowid: id, name: name)
                 if let expected, expected != sha {
                     throw RegistryError.checksumMismatch(name: name, expected: expected, actual: sha)

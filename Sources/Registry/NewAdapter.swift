@@ -21,6 +21,9 @@ public struct NewAdapter: Sendable, Equatable {
     public var chatTemplate: String?
     /// The base model the adapter was validated against.
     public var baseModelId: String?
+    /// A DoRA adapter's factors against the base it was validated on,
+    /// stored in the same transaction as the adapter, or nil.
+    public var doraFactors: StoredDoRAFactors?
     /// If set (64 hex digits), the upload is refused unless the weights hash to it.
     public var expectedSHA256: String?
 
@@ -36,6 +39,7 @@ public struct NewAdapter: Sendable, Equatable {
         self.targetModules = targetModules
         self.dora = dora
         chatTemplate = nil
+        doraFactors = nil
         self.baseModelId = baseModelId
         self.expectedSHA256 = expectedSHA256
     }

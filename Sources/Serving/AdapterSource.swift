@@ -17,13 +17,18 @@ public struct AdapterPayload: Sendable {
     /// validate them anyway (an import): the loader returns it instead of
     /// loading the same bytes a second time.
     public let preloaded: LoRAAdapter?
+    /// A DoRA adapter's factors kept from an earlier load against this
+    /// base, which the loader uses where they fit instead of computing them.
+    public let doraFactors: DoRAFactorTable?
 
-    public init(name: String, configJSON: Data, weights: Data, version: Int64? = nil, preloaded: LoRAAdapter? = nil) {
+    public init(name: String, configJSON: Data, weights: Data, version: Int64? = nil, preloaded: LoRAAdapter? = nil,
+                doraFactors: DoRAFactorTable? = nil) {
         self.name = name
         self.configJSON = configJSON
         self.weights = weights
         self.version = version
         self.preloaded = preloaded
+        self.doraFactors = doraFactors
     }
 }
 

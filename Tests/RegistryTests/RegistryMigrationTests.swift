@@ -12,7 +12,7 @@ import TestSupport
         #expect(try db.pragmaInt("application_id") == AdapterRegistry.applicationID)
         #expect(try db.pragmaText("journal_mode") == "wal")
         let tables = try db.query("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name") { $0.text(0) ?? "" }
-        #expect(tables == ["adapter_blobs", "adapter_checks", "adapters", "registry_meta"])
+        #expect(tables == ["adapter_blobs", "adapter_checks", "adapter_dora_factors", "adapters", "registry_meta"])
     }
 
     @Test func connectionsRunWithTheDocumentedSettings() throws {
