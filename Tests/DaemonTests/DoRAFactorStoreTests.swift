@@ -161,4 +161,35 @@ import TestSupport
             #expect(try AdapterCompatibility.valuesDigest(of: Nudged(base: weights, id: id)) != digest, "\(id)")
         }
     }
+
+    /// Through the daemon: an upload's 201 comes after its factors are
+    /// stored (they are there when it answers), and a folder import's
+    /// background row write carries them; both equal a fresh load's.
+    @Test func anUploadAndAFolderImportStoreTheirFactorsWithTheRow() async throws {
+        try await OffCooperativePool.run {
+            let dir = try Fixtures.temporaryDirectory("lorad-dora-factors-daemon")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let shared = dir.appendingPathComponent("shared")
+            try FolderImportWritesTests.place("dora-qv-r8", as: "dora-folder", in: shared)
+            let daemon = try FolderImportWritesTests.Daemon(registry: dir.appendingPathComponent("registry.sqlite"),
+                                                            shared: shared)
+            defer { daemon.stop() }
+            let registry = daemon.service.registry
+            let key = daemon.service.compatibility.factorsFingerprint
+            let base = try Self.f32.get().weights
+
+            let upload = Fixtures.adapter("dora-all-r4-rslora")
+            let r = try Curl.upload(daemon.base, name: "dora-uploaded",
+                                    config: upload.appendingPathComponent("adapter_config.json"),
+                                    weights: upload.appendingPathComponent("adapter_model.safetensors"))
+            #expect(r.status == 201, "\(r.text)")
+            let uploaded = try #require(try registry.record(named: "dora-uploaded"))
+            #expect(try Self.stored(registry, uploaded, key: key) == DoRAFactorTable(try Self.fresh("dora-all-r4-rslora", on: base)))
+
+            #expect(try daemon.complete("dora-folder") != nil)
+            try daemon.writes.drain()
+            let imported = try #require(try registry.record(named: "dora-folder"))
+            #expect(try Self.stored(registry, imported, key: key) == DoRAFactorTable(try Self.fresh("dora-qv-r8", on: base)))
+        }
+    }
 }
