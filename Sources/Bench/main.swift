@@ -15,6 +15,8 @@ commands:
   fleet   a replica behind the endpoint picker: start-up, listings and /metrics with
           10,000 registered adapters, first use from adapter_dirs vs a cold load
   http    the HTTP/1.1 server alone on a trivial route (for scripts/bench-http.sh)
+  peer    lorad beside llama.cpp's llama-bench on the same weights (F32, BF16, F16): decode
+          and prefill, alternating, in one run (needs a llama-bench binary)
   template  chat-template rendering: parse once, render a 10-message conversation with tools
   help    this text
 
@@ -26,6 +28,7 @@ Subcommands(program: "lorad-bench", usage: usage, commands: [
     "serve": (ServeBench.usage, ServeBench.run),
     "fleet": (FleetBench.usage, FleetBench.run),
     "http": (HTTPBenchCommand.usage, HTTPBenchCommand.run),
+    "peer": (PeerBench.usage, PeerBench.run),
     "template": (TemplateBench.usage, TemplateBench.run),
     "chat": (ChatBench.usage, ChatBench.run),
 ]).main()
