@@ -62,7 +62,7 @@ struct GGUFWriter {
         }
         head.append(contentsOf: [UInt8](repeating: 0, count: Self.padded(head.count) - head.count))
 
-        FileManager.default.createFile(atPath: url.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         let handle = try FileHandle(forWritingTo: url)
         defer { try? handle.close() }
         try handle.write(contentsOf: head)

@@ -12,10 +12,11 @@ extension LlamaWeights {
     /// - Parameter progress: called after each tensor with (bytes read so far,
     ///   bytes of all checkpoint files), for a progress line on large models.
     public convenience init(config: LlamaConfig, checkpoint: Checkpoint, format: WeightFormat? = nil,
+                            pages: WeightPages = .huge,
                             progress: ((_ loaded: Int, _ total: Int) -> Void)? = nil) throws {
         let total = checkpoint.files.reduce(0) { $0 + $1.byteCount }
         var loaded = 0
-        try self.init(config: config, format: format ?? Self.checkpointFormat(checkpoint)) { name in
+        try self.init(config: config, format: format ?? Self.checkpointFormat(checkpoint), pages: pages) { name in
             guard let info = checkpoint.info(name) else { return nil }
             defer {
                 loaded += info.byteCount
@@ -50,12 +51,13 @@ extension LlamaWeights {
 extension LlamaModel {
     /// Loads a Hugging Face model folder: config.json (+ generation_config.json)
     /// and model.safetensors or its sharded index; `weightsFormat` as in
-    /// `LlamaWeights(config:checkpoint:format:)` (nil: the checkpoint's own).
-    public static func load(folder: URL, weightsFormat: WeightFormat? = nil,
+    /// `LlamaWeights(config:checkpoint:format:)` (nil: the checkpoint's own),
+    /// the matrices on `pages`.
+    public static func load(folder: URL, weightsFormat: WeightFormat? = nil, pages: WeightPages = .huge,
                             progress: ((_ loaded: Int, _ total: Int) -> Void)? = nil) throws -> LlamaModel {
         let config = try LlamaConfig(folder: folder)
         let checkpoint = try Checkpoint(folder: folder)
         return LlamaModel(weights: try LlamaWeights(config: config, checkpoint: checkpoint, format: weightsFormat,
-                                                    progress: progress))
+                                                    pages: pages, progress: progress))
     }
 }

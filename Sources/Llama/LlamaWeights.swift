@@ -39,10 +39,16 @@ public final class LlamaWeights: Sendable {
     /// format round-trips exactly: its F32 values are representable); norms
     /// and biases are stored as F32 holding values rounded the same way.
     ///
+    /// The matrices live in one `WeightArena` on `pages` (2 MiB pages by
+    /// default: a decode step streams them all); norms and biases, a few KiB
+    /// each, are ordinary allocations.
+    ///
     /// This is also how in-memory models (benchmarks, tests) are built.
-    public init(config: LlamaConfig, format: WeightFormat = .f32, tensor: (String) throws -> TensorValues?) throws {
+    public init(config: LlamaConfig, format: WeightFormat = .f32, pages: WeightPages = .huge,
+                tensor: (String) throws -> TensorValues?) throws {
         let h = config.hiddenSize, q = config.queryDim, kv = config.keyValueDim
         let inter = config.intermediateSize, vocab = config.vocabSize
+        let arena = WeightArena(pages: pages)
 
         /// Copies tensor `name` of shape `shape` into `buffer` at element `offset`.
         func load(_ name: String, _ shape: [Int], into buffer: WeightBuffer, at offset: Int = 0) throws {
@@ -68,7 +74,7 @@ public final class LlamaWeights: Sendable {
         }
         /// A matrix in `format`.
         func matrix(_ name: String, _ shape: [Int]) throws -> WeightBuffer {
-            let b = WeightBuffer(count: shape.reduce(1, *), format: format)
+            let b = WeightBuffer(count: shape.reduce(1, *), format: format, arena: arena)
             try load(name, shape, into: b)
             return b
         }
@@ -108,11 +114,11 @@ public final class LlamaWeights: Sendable {
         layers.reserveCapacity(config.numHiddenLayers)
         for l in 0..<config.numHiddenLayers {
             let p = "model.layers.\(l)."
-            let qkv = WeightBuffer(count: (q + 2 * kv) * h, format: format)
+            let qkv = WeightBuffer(count: (q + 2 * kv) * h, format: format, arena: arena)
             try load(p + "self_attn.q_proj.weight", [q, h], into: qkv)
             try load(p + "self_attn.k_proj.weight", [kv, h], into: qkv, at: q * h)
             try load(p + "self_attn.v_proj.weight", [kv, h], into: qkv, at: (q + kv) * h)
-            let gateUp = WeightBuffer(count: 2 * inter * h, format: format)
+            let gateUp = WeightBuffer(count: 2 * inter * h, format: format, arena: arena)
             try load(p + "mlp.gate_proj.weight", [inter, h], into: gateUp)
             try load(p + "mlp.up_proj.weight", [inter, h], into: gateUp, at: inter * h)
             layers.append(LlamaLayerWeights(

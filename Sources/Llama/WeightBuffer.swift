@@ -20,13 +20,23 @@ public final class WeightBuffer: @unchecked Sendable {
     /// Start of the elements (aligned for AVX-512 loads): count · format.byteSize bytes.
     public let raw: UnsafeMutableRawPointer
 
-    /// A zero-filled buffer of `count` elements.
-    public init(count: Int, format: WeightFormat = .f32) {
+    /// The arena the elements live in (kept alive by every buffer carved
+    /// from it), or nil when they are this buffer's own allocation.
+    private let arena: WeightArena?
+
+    /// A zero-filled buffer of `count` elements, carved from `arena` if given.
+    public init(count: Int, format: WeightFormat = .f32, arena: WeightArena? = nil) {
         self.count = count
         self.format = format
         let bytes = max(1, count) * format.byteSize
-        raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-        raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+        if let arena, let carved = arena.allocate(bytes: bytes) {
+            raw = carved   // fresh anonymous memory: already zero
+            self.arena = arena
+        } else {
+            raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            raw.initializeMemory(as: UInt8.self, repeating: 0, count: bytes)
+            self.arena = nil
+        }
     }
 
     /// An F32 buffer holding a copy of `values`.
@@ -35,7 +45,7 @@ public final class WeightBuffer: @unchecked Sendable {
         store(values, at: 0)
     }
 
-    deinit { raw.deallocate() }
+    deinit { if arena == nil { raw.deallocate() } }
 
     /// The elements as F32: only for F32 buffers (norms, biases and every
     /// weight of an F32 model); 16-bit matrices are read through `raw` by the
