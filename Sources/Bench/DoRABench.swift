@@ -1,4 +1,5 @@
 import CLI
+import Daemon
 import Foundation
 import Llama
 import LoRA
@@ -86,6 +87,18 @@ enum DoRABench {
                        "DoRA ÷ LoRA = \(format(cpu[1] / cpu[0], 2)) / \(format(cpu[2] / cpu[0], 2)) (process CPU time; exact work only with --threads 1)")
             if rank == 16 { try factorsAlone(files: doraFiles, model: model, label: label, plainLoad: best[0], sgemmPeak: sgemmPeak, report: &report) }
         }
+
+        // The key stored factors are found under: a digest of every linear's
+        // values, taken once per daemon process in the background at start-up.
+        var digest = Double.infinity
+        let linearBytes = model.weights.linearShapes.values.reduce(0) { $0 + $1.outFeatures * $1.inFeatures * 4 }
+        for _ in 0..<3 {
+            let start = ContinuousClock.now
+            _ = try AdapterCompatibility.valuesDigest(of: model.weights)
+            digest = min(digest, (ContinuousClock.now - start).seconds)
+        }
+        report.add("DoRA factors key: digest of every linear's values", "\(format(digest * 1000, 2)) ms",
+                   "\(format(Double(linearBytes) / digest / 1e9, 2)) GB/s of F32 values, one thread; once per process, at start-up in the background")
 
         // A new weight (NAME:0.5) recomputes every factor of the adapter once.
         var reweight = Double.infinity

@@ -28,22 +28,39 @@ extension AdapterCompatibility {
     /// place), in module order with each shape: any changed value changes it
     /// (not a defence against a crafted base — the operator chooses the base).
     public static func valuesDigest(of base: some BaseLinears) throws -> UInt64 {
-        var h: UInt64 = 0x243f_6a88_85a3_08d3
-        func mix(_ word: UInt64) {
-            h = (h ^ word) &* 0x9e37_79b9_7f4a_7c15
-            h = (h << 31) | (h >> 33)
-        }
+        var lanes: (UInt64, UInt64, UInt64, UInt64) = (0x243f_6a88_85a3_08d3, 0x1319_8a2e_0370_7344,
+                                                        0xa409_3822_299f_31d0, 0x082e_fa98_ec4e_6c89)
         for (id, shape) in base.linearShapes.sorted(by: { $0.key < $1.key }) {
-            mix(UInt64(id.layer) << 32 | UInt64(LinearKind.allCases.firstIndex(of: id.kind) ?? 0))
-            mix(UInt64(shape.outFeatures) << 32 | UInt64(shape.inFeatures))
-            try base.withWeight(of: id) { w0 in   // (out, in)
-                let raw = UnsafeRawBufferPointer(w0)
-                let words = raw.count / 8
-                for i in 0..<words { mix(raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) }
-                if raw.count % 8 != 0 { mix(UInt64(raw.loadUnaligned(fromByteOffset: words * 8, as: UInt32.self))) }
-            }
+            let header = [UInt64(id.layer) &<< 32 | UInt64(LinearKind.allCases.firstIndex(of: id.kind) ?? 0),
+                          UInt64(shape.outFeatures) &<< 32 | UInt64(shape.inFeatures)]
+            header.withUnsafeBytes { mix(UnsafeRawBufferPointer($0), into: &lanes) }
+            try base.withWeight(of: id) { w0 in mix(UnsafeRawBufferPointer(w0), into: &lanes) }   // (out, in)
         }
-        return h
+        var h = lanes.0
+        for lane in [lanes.1, lanes.2, lanes.3] { h = (h ^ lane) &* 0x9e37_79b9_7f4a_7c15 }
+        return h ^ (h &>> 29)
+    }
+
+    /// Folds `bytes` into four multiply-rotate lanes, 32 bytes a round (four
+    /// independent chains, so the loop runs at memory speed, not at one
+    /// multiply's latency per word); a tail of fewer bytes goes into lane 0.
+    private static func mix(_ bytes: UnsafeRawBufferPointer, into lanes: inout (UInt64, UInt64, UInt64, UInt64)) {
+        guard let p = bytes.baseAddress else { return }
+        @inline(__always) func step(_ h: UInt64, _ word: UInt64) -> UInt64 {
+            let m = (h ^ word) &* 0x9e37_79b9_7f4a_7c15
+            return m &<< 31 | m &>> 33
+        }
+        var (a, b, c, d) = lanes
+        let rounds = bytes.count / 32
+        for r in 0..<rounds {
+            let q = p + r * 32
+            a = step(a, q.loadUnaligned(as: UInt64.self))
+            b = step(b, q.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+            c = step(c, q.loadUnaligned(fromByteOffset: 16, as: UInt64.self))
+            d = step(d, q.loadUnaligned(fromByteOffset: 24, as: UInt64.self))
+        }
+        for i in rounds * 32..<bytes.count { a = step(a, UInt64(p.load(fromByteOffset: i, as: UInt8.self)) | 0x100) }
+        lanes = (a, b, c, d)
     }
 
     /// `name`'s stored factors of version `generation` against this base,
