@@ -13,7 +13,7 @@ import Tokenization
 enum BenchCommand {
     static let usage = """
     usage: lorad-bench model [--family llama|qwen2|qwen3] [--threads N] [--steps N] [--keep DIR] [--kernels] [--dora]
-                             [--long-context]
+                             [--long-context] [--sixteen]
       --family F    the synthesized model: llama = SmolLM-135M (default), qwen2 = Qwen2.5-0.5B
                     (q/k/v biases), qwen3 = Qwen3-0.6B (q/k norms, head_dim 128); a family other
                     than llama is also timed against the llama model, F32 and BF16, alternating
@@ -24,10 +24,12 @@ enum BenchCommand {
       --dora        machine probes, then the model's DoRA-vs-LoRA rows only
       --long-context  machine probes, then the long-context rows only (attention alone, then
                     batch 8 from position 1024 against position 8, F32 and BF16 weights)
+      --sixteen     machine probes, the F32 model's decode, prefill and batch 8 × 8 adapters, then
+                    the same rows with the weights resident in BF16 and in F16
     """
 
     static func run(_ args: [String]) throws {
-        let a = try Arguments(args, valued: ["threads", "steps", "keep", "family"], booleans: ["kernels", "dora", "long-context"])
+        let a = try Arguments(args, valued: ["threads", "steps", "keep", "family"], booleans: ["kernels", "dora", "long-context", "sixteen"])
         let threads = try a.int("threads", default: 2, range: 1...256)
         let steps = try a.int("steps", default: 32, range: 4...10_000)
         let familyName = a.value("family") ?? "llama"
@@ -50,7 +52,7 @@ enum BenchCommand {
         report.add("sgemm peak 2048³", "\(format(peak)) GFLOP/s")
         let peak128 = MachineProbe.sgemmGFLOPS(m: 128, n: 1536, k: 576)
         report.add("sgemm 128×1536×576", "\(format(peak128)) GFLOP/s", "the prefill shape")
-        if !a.flag("dora") && !a.flag("long-context") {
+        if !a.flag("dora") && !a.flag("long-context") && !a.flag("sixteen") {
             let kernels = KernelBench(pool: .shared)
             kernels.decodeRows(report: &report)
             kernels.prefillRows(report: &report)
@@ -99,8 +101,20 @@ enum BenchCommand {
         let pre = try bench.prefill(tokens: 128)
         report.add("prefill 128 tokens", "\(format(pre.tokensPerSecond)) tok/s", "\(format(pre.gflops)) GFLOP/s = \(format(pre.gflops / peak, 2)) of sgemm peak, \(format(pre.gflops / peak128, 2)) of sgemm at the prefill shape")
 
-        // LoRA overhead per adapter shape (synthetic, non-zero B).
         let c = model.config
+        if a.flag("sixteen") {
+            let distinct = (0..<8).map { SyntheticModel.adapter(name: "qv8-\($0)", config: c, kinds: [.q, .v], rank: 8, seed: UInt64(10 + $0)) }
+            let many8 = try bench.decodeTokensPerSecond(mixes: distinct.map { [AdapterUse($0)] }, steps: steps)
+            report.add("decode, batch 8, 8 distinct q,v r=8 adapters", "\(format(many8)) tok/s", "\(format(many8 / base, 2))× single stream")
+            try SixteenBitBench.run(folder: folder, steps: steps,
+                                    baseline: .init(bandwidth: bandwidth, residentBytes: model.weights.residentBytes,
+                                                    decode: base, prefill: pre.tokensPerSecond, batch8Distinct: many8),
+                                    report: &report)
+            print(report.markdown)
+            return
+        }
+
+        // LoRA overhead per adapter shape (synthetic, non-zero B).
         let qv8 = SyntheticModel.adapter(name: "qv8", config: c, kinds: [.q, .v], rank: 8, seed: 1)
         let all16 = SyntheticModel.adapter(name: "all16", config: c, kinds: LinearKind.allCases, rank: 16, seed: 2)
         let withQV = try bench.decodeTokensPerSecond(mixes: [[AdapterUse(qv8)]], steps: steps)
