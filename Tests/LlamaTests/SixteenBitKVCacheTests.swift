@@ -114,8 +114,8 @@ import LoRA
     /// the 128 runs (16 models and adapters × 8 prompts), at near-ties whose F32 top-1 margin is up to 0.02 —
     /// allowed below 0.05 (and, necessarily, below twice the logit
     /// difference there): a close call decided the other way, never a
-    /// clear token lost. Fewer and tighter ties is why F16 is lorad's
-    /// default `kv_dtype`.
+    /// clear token lost. Fewer and tighter ties is why F16 is the 16-bit
+    /// `kv_dtype` to choose (the default stays `f32`, which is exact).
     ///
     /// The F32 row's tokens are also transformers' greedy reference where
     /// one was computed in F32 (every variant but base-bf16, which
