@@ -28,8 +28,7 @@ import Testing
     }
 
     static func uploadServer() throws -> (ServerFixture, URL) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-http-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Fixtures.temporaryDirectory("lorad-http")
         let f = try ServerFixture { server in
             server.route(.POST, "/adapters", maxBodyBytes: 600 << 20) { req, res in
                 let form = try req.multipart(limits: MultipartLimits(maxPartBytes: 512 << 20))

@@ -9,8 +9,7 @@ import LoRA
 /// tiny-llama's weights rounded to F16 with our exact conversion, written as
 /// an F16 checkpoint beside the tiny-llama folder's other files.
 private let f16Folder = Result { () throws -> URL in
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-tiny-llama-f16-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let folder = try Fixtures.temporaryDirectory("lorad-tiny-llama-f16")
     for file in try FileManager.default.contentsOfDirectory(atPath: Fixtures.tinyLlama.path) where file != "model.safetensors" {
         try FileManager.default.copyItem(at: Fixtures.tinyLlama.appendingPathComponent(file),
                                          to: folder.appendingPathComponent(file))

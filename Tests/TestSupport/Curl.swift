@@ -57,8 +57,7 @@ public enum Curl {
 
     /// Starts `curl` with `arguments` (the URL included); `--max-time` bounds it.
     public static func start(_ arguments: [String], maxSeconds: Int = 120) throws -> Running {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-curl-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let dir = try Fixtures.temporaryDirectory("lorad-curl")
         let body = dir.appendingPathComponent("body"), status = dir.appendingPathComponent("status")
         _ = FileManager.default.createFile(atPath: status.path, contents: nil)
         let process = Process()

@@ -43,10 +43,21 @@ public enum Fixtures {
     /// Every DoRA adapter folder (of tiny-llama) in the fixtures.
     public static let doraAdapterNames = ["dora-qv-r8", "dora-all-r4-rslora"]
 
+    /// The folder every test's scratch folders live in: one per test
+    /// process, removed when the process exits normally, so that repeated
+    /// runs do not leave thousands of folders (and registries, models) in
+    /// the system's temporary directory.
+    public static let scratchRoot: URL = {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-tests-\(getpid())")
+        try? FileManager.default.removeItem(at: root)   // a crashed run's, with a recycled pid
+        try? FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: Fixtures.scratchRoot) }
+        return root
+    }()
+
     /// A fresh, empty temporary directory for one test.
     public static func temporaryDirectory(_ label: String = "lorad-test") throws -> URL {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("\(label)-\(UUID().uuidString)")
+        let url = scratchRoot.appendingPathComponent("\(label)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }
