@@ -79,7 +79,8 @@ public struct AdapterDirectories: Sendable {
          try read(folder + "/" + Self.weightsFile, limit: maxWeightsBytes))
     }
 
-    private func read(_ path: String, limit: Int) throws(AdapterPathError) -> Data {
+    /// The file at `path` (resolved inside these folders), at most `limit` bytes.
+    func read(_ path: String, limit: Int) throws(AdapterPathError) -> Data {
         let real = try resolve(path)
         guard let handle = FileHandle(forReadingAtPath: real) else {
             throw .unreadable(path: path, reason: String(cString: strerror(errno)))

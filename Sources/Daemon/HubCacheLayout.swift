@@ -41,7 +41,7 @@ public struct HubCacheLayout: Sendable {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: repo, isDirectory: &isFolder), isFolder.boolValue else { return nil }
         let ref = repo + "/refs/main"
-        let commit = try Self.commit(in: try area.resolve(ref), shownAs: ref)
+        let commit = try Self.commit(in: ref, area: area)
         let snapshot = repo + "/snapshots/" + commit
         return (try area.resolve(snapshot), area)
     }
@@ -49,19 +49,17 @@ public struct HubCacheLayout: Sendable {
     /// The commit id a ref file holds: 40 (SHA-1) or 64 (SHA-256)
     /// lowercase hex digits, as the Hub's API returns them; whitespace
     /// around it (a hand-written file's newline) is ignored.
-    static func commit(in path: String, shownAs shown: String) throws(AdapterPathError) -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw .unreadable(path: shown, reason: String(cString: strerror(errno)))
-        }
-        defer { try? handle.close() }
+    static func commit(in ref: String, area: AdapterDirectories) throws(AdapterPathError) -> String {
+        let problem = "names no commit (40 or 64 lowercase hexadecimal digits)"
         let data: Data
-        do { data = try handle.read(upToCount: maxRefBytes + 1) ?? Data() } catch {
-            throw .unreadable(path: shown, reason: error.localizedDescription)
+        do { data = try area.read(ref, limit: maxRefBytes) } catch {
+            guard case .tooLarge = error else { throw error }
+            throw .malformed(path: ref, reason: "\(problem): longer than \(maxRefBytes) bytes")
         }
-        let text = String(decoding: data.prefix(maxRefBytes), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         let isHex = text.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || ("a"..."f").contains($0) }
-        guard data.count <= maxRefBytes, text.count == 40 || text.count == 64, isHex else {
-            throw .malformed(path: shown, reason: "names no commit (40 or 64 lowercase hexadecimal digits): '\(text.prefix(80))'")
+        guard text.count == 40 || text.count == 64, isHex else {
+            throw .malformed(path: ref, reason: "\(problem): '\(text.prefix(80))'")
         }
         return text
     }
