@@ -1,4 +1,6 @@
 import Foundation
+import Kernels
+import SafeTensors
 
 /// A minimal GGUF (version 3) writer: enough for llama.cpp's `llama-bench` to
 /// load a model of the synthetic checkpoint's shape, so `lorad-bench peer`
@@ -18,7 +20,33 @@ struct GGUFWriter {
     enum TensorType: UInt32 {
         case f32 = 0, f16 = 1, bf16 = 30
 
+        /// The type a lorad weight format is written as.
+        init(_ format: WeightFormat) {
+            switch format {
+            case .f32: self = .f32
+            case .bf16: self = .bf16
+            case .f16: self = .f16
+            }
+        }
+
         var byteSize: Int { self == .f32 ? 4 : 2 }
+        /// The safetensors dtype whose encoding is the same bytes.
+        var dtype: DType {
+            switch self {
+            case .f32: return .f32
+            case .bf16: return .bf16
+            case .f16: return .f16
+            }
+        }
+        /// `general.file_type` of a model whose matrices are this type
+        /// (llama.cpp's `llama_ftype`: ALL_F32 0, MOSTLY_F16 1, MOSTLY_BF16 32).
+        var fileType: UInt32 {
+            switch self {
+            case .f32: return 0
+            case .f16: return 1
+            case .bf16: return 32
+            }
+        }
     }
 
     /// A metadata value; the raw values are GGUF's value types.

@@ -121,13 +121,12 @@ enum PeerBench {
             throw BenchError.failed("the GGUF writer knows only the Llama family without biases")
         }
         let checkpoint = try Checkpoint(folder: folder)
-        let type: GGUFWriter.TensorType = format == .f32 ? .f32 : format == .bf16 ? .bf16 : .f16
-        let dtype: DType = format == .f32 ? .f32 : format == .bf16 ? .bf16 : .f16
+        let type = GGUFWriter.TensorType(format)
         var w = GGUFWriter()
         let vocab = config.vocabSize
         w.metadata = [
             ("general.architecture", .string("llama")),
-            ("general.file_type", .uint32(format == .f32 ? 0 : format == .f16 ? 1 : 32)),
+            ("general.file_type", .uint32(type.fileType)),
             ("llama.context_length", .uint32(UInt32(config.maxPositionEmbeddings))),
             ("llama.embedding_length", .uint32(UInt32(config.hiddenSize))),
             ("llama.block_count", .uint32(UInt32(config.numHiddenLayers))),
@@ -151,7 +150,7 @@ enum PeerBench {
             w.tensors.append(.init(name: ggufName, shape: info.shape, type: t) {
                 var values = try checkpoint.floats(hfName)
                 if let heads { values = ropePairsPermuted(values, heads: heads, rowLength: info.shape[1]) }
-                return try SafeTensorsWriter.encode(values, as: norm ? .f32 : dtype, tensor: ggufName)
+                return try SafeTensorsWriter.encode(values, as: t.dtype, tensor: ggufName)
             })
         }
         try tensor("token_embd.weight", "model.embed_tokens.weight")
