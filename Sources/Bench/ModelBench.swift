@@ -31,22 +31,7 @@ struct ModelBench {
                                kvFormat: WeightFormat, attentionPaths: [KernelPath]) throws -> [[Double]] {
         let rows = mixes.count
         let vocab = model.config.vocabSize
-        let sets = try promptLengths.map { promptLength in
-            let sequences = (0..<rows).map { _ in
-                model.makeSequence(capacity: promptLength + steps + 8, kvFormat: kvFormat)
-            }
-            // Prefill each sequence (one batched forward), then decode.
-            var prefill: [ForwardRow] = []
-            var prefillMixes: [[AdapterUse]] = []
-            for (i, seq) in sequences.enumerated() {
-                for p in 0..<promptLength {
-                    prefill.append(ForwardRow(sequence: seq, token: (i * 131 + p * 17) % vocab, position: p, needsLogits: p == promptLength - 1))
-                    prefillMixes.append(mixes[i])
-                }
-            }
-            _ = try model.forward(prefill, lora: LoRABatchPlan(rows: prefillMixes), workspace: workspace)
-            return sequences
-        }
+        let sets = try promptLengths.map { try prefilledSequences(mixes: mixes, promptLength: $0, steps: steps, kvFormat: kvFormat) }
         let plan = LoRABatchPlan(rows: mixes)
         let chosen = workspace.attentionPath
         defer { workspace.attentionPath = chosen }
@@ -60,14 +45,7 @@ struct ModelBench {
                     var tokens = (0..<rows).map { ($0 * 7 + 3) % vocab }
                     let start = ContinuousClock.now
                     for s in 0..<steps {
-                        let batch = (0..<rows).map { ForwardRow(sequence: sequences[$0], token: tokens[$0], position: promptLength + s) }
-                        let logits = try model.forward(batch, lora: plan, workspace: workspace)
-                        // Greedy next token: keeps the data dependence a real decode has.
-                        for r in 0..<rows {
-                            if let row = logits[r] {
-                                tokens[r] = row.withUnsafeBufferPointer { VectorMath.argmax($0.baseAddress!, count: $0.count) }
-                            }
-                        }
+                        try decodeStep(sequences, tokens: &tokens, position: promptLength + s, plan: plan)
                     }
                     let seconds = (ContinuousClock.now - start).seconds
                     best[l][p] = max(best[l][p], Double(rows * steps) / seconds)
@@ -75,6 +53,38 @@ struct ModelBench {
             }
         }
         return best
+    }
+
+    /// One sequence per row of `mixes` (caching K/V in `kvFormat`, room for
+    /// `steps` more positions), each prefilled with a `promptLength`-token
+    /// prompt in one batched forward.
+    func prefilledSequences(mixes: [[AdapterUse]], promptLength: Int, steps: Int,
+                            kvFormat: WeightFormat = .f32) throws -> [SequenceState] {
+        let vocab = model.config.vocabSize
+        let sequences = mixes.map { _ in model.makeSequence(capacity: promptLength + steps + 8, kvFormat: kvFormat) }
+        var prefill: [ForwardRow] = []
+        var prefillMixes: [[AdapterUse]] = []
+        for (i, seq) in sequences.enumerated() {
+            for p in 0..<promptLength {
+                prefill.append(ForwardRow(sequence: seq, token: (i * 131 + p * 17) % vocab, position: p, needsLogits: p == promptLength - 1))
+                prefillMixes.append(mixes[i])
+            }
+        }
+        _ = try model.forward(prefill, lora: LoRABatchPlan(rows: prefillMixes), workspace: workspace)
+        return sequences
+    }
+
+    /// One decode step of every sequence at `position`, feeding `tokens` and
+    /// replacing them with the greedy next tokens (the data dependence a
+    /// real decode has).
+    func decodeStep(_ sequences: [SequenceState], tokens: inout [Int], position: Int, plan: LoRABatchPlan) throws {
+        let batch = sequences.indices.map { ForwardRow(sequence: sequences[$0], token: tokens[$0], position: position) }
+        let logits = try model.forward(batch, lora: plan, workspace: workspace)
+        for r in sequences.indices {
+            if let row = logits[r] {
+                tokens[r] = row.withUnsafeBufferPointer { VectorMath.argmax($0.baseAddress!, count: $0.count) }
+            }
+        }
     }
 
     /// Prefill of one `tokens`-long prompt: (tokens/s, GFLOP/s), best of `repeats`.
