@@ -13,7 +13,10 @@
 //   VLOAD_F16(p)      LANES F16 values from p, widened by vcvtph2ps (exact)
 //   VSUM(v)           horizontal sum
 //
-// Design (the F32 version is Kernels' BatchedGEMV, in Swift): tiles of `wr`
+// Design: one or two input rows (decode of one or two sequences) read each
+// thread's share of W as one sequential stream (`stream`, below). From 3
+// input rows on (the portable Swift version in Kernels' BatchedGEMV does
+// this for every row count): tiles of `wr`
 // weight rows × up to 4 input rows of accumulators, one vector register
 // each; every weight vector is loaded and widened once per tile and used by
 // all the tile's input rows. While a tile streams its rows, the rows it
@@ -137,12 +140,68 @@ INLINE void KERNEL(run)(const int format, const int wr, ptrdiff_t rows, ptrdiff_
     }
 }
 
-/// wr = 4 weight rows a tile for 1–2 input rows (4–8 accumulators: enough
-/// independent streams and FMA chains); 3 from 3 rows on (up to 12
-/// accumulators + 3 weights + 1 input = the 16 AVX2 registers).
+/// Bytes ahead of the read position that the one-stream kernel prefetches:
+/// 16 lines. Measured on Zen 3 (BF16, a token's projections of the
+/// SmolLM-135M shape, 2 MiB pages, 2 threads): 0 → 29.6 GB/s, 512 → 29.3,
+/// 1024 → 32.1, 2048 → 28.0.
+#define STREAM_AHEAD 1024
+
+/// Unrolled vectors per weight row step of the one-stream kernel: 4 FMA
+/// chains per input row hide the FMA latency without a second stream.
+#define STREAM_UNROLL 4
+
+/// One or two input rows: every weight row is read start to end before the
+/// next one, so a thread's share of W (consecutive rows, row-major) is one
+/// sequential stream that the hardware prefetcher follows from row to row,
+/// with `STREAM_AHEAD` bytes of software prefetch on top. A tile of 4 rows
+/// read side by side is 4 short streams of n elements each (1152 bytes for
+/// a 576-wide BF16 row), which the prefetcher keeps losing at every tile:
+/// one token's BF16 projections streamed at 24.1 GB/s that way against
+/// 31.2 GB/s as one stream (Zen 3, 2 MiB pages, 2 threads; the 2 MiB-page
+/// read probe gives 31.5). Each input row keeps STREAM_UNROLL accumulators,
+/// summed in a fixed order, so the result does not depend on the split of
+/// rows over threads.
+INLINE void KERNEL(stream)(const int format, const int xr, ptrdiff_t out_lo, ptrdiff_t out_hi, ptrdiff_t n,
+                           const char *w, const float *x, float *y, ptrdiff_t ldy) {
+    const ptrdiff_t es = KERNEL(element_size)(format), row_bytes = n * es;
+    const ptrdiff_t step = STREAM_UNROLL * LANES, step_bytes = step * es;
+    const ptrdiff_t vend = n & ~(ptrdiff_t)(LANES - 1);
+    for (ptrdiff_t o = out_lo; o < out_hi; o++) {
+        const char *row = w + o * row_bytes;
+        VF acc[2][STREAM_UNROLL];
+        for (int j = 0; j < xr; j++)
+            for (int u = 0; u < STREAM_UNROLL; u++) acc[j][u] = VZERO();
+        ptrdiff_t c = 0;
+        for (; c + step <= n; c += step) {
+            const char *p = row + c * es;
+            // Past the end of W near the last rows: harmless, prefetches never fault.
+            for (ptrdiff_t b = 0; b < step_bytes; b += 64) __builtin_prefetch(p + STREAM_AHEAD + b, 0, 3);
+            for (int u = 0; u < STREAM_UNROLL; u++) {
+                const VF wv = KERNEL(load_w)(format, p + u * LANES * es);
+                for (int j = 0; j < xr; j++) acc[j][u] = VFMA(wv, VLOADF(x + j * n + c + u * LANES), acc[j][u]);
+            }
+        }
+        for (; c < vend; c += LANES) {
+            const VF wv = KERNEL(load_w)(format, row + c * es);
+            for (int j = 0; j < xr; j++) acc[j][0] = VFMA(wv, VLOADF(x + j * n + c), acc[j][0]);
+        }
+        for (int j = 0; j < xr; j++) {
+            VF v = acc[j][0];
+            for (int u = 1; u < STREAM_UNROLL; u++) v = VADD(v, acc[j][u]);
+            float s = VSUM(v);
+            for (ptrdiff_t t = vend; t < n; t++) s += lorad_widen_one(format, row + t * es) * x[j * n + t];
+            y[j * ldy + o] = s;
+        }
+    }
+}
+
+/// One stream for 1–2 input rows (above); from 3 rows on, tiles of wr = 3
+/// weight rows (up to 12 accumulators + 3 weights + 1 input = the 16 AVX2
+/// registers), each weight vector widened once for 4 input rows.
 INLINE void KERNEL(run_any)(const int format, ptrdiff_t rows, ptrdiff_t out_lo, ptrdiff_t out_hi, ptrdiff_t n,
                             const void *w, const float *x, float *y, ptrdiff_t ldy) {
-    if (rows <= 2) KERNEL(run)(format, 4, rows, out_lo, out_hi, n, (const char *)w, x, y, ldy);
+    if (rows == 1) KERNEL(stream)(format, 1, out_lo, out_hi, n, (const char *)w, x, y, ldy);
+    else if (rows == 2) KERNEL(stream)(format, 2, out_lo, out_hi, n, (const char *)w, x, y, ldy);
     else KERNEL(run)(format, 3, rows, out_lo, out_hi, n, (const char *)w, x, y, ldy);
 }
 
@@ -169,3 +228,5 @@ TARGET void KERNEL(lorad_widen)(int format, const void *src, float *dst, ptrdiff
 #undef INLINE
 #undef MIN
 #undef BLOCK
+#undef STREAM_AHEAD
+#undef STREAM_UNROLL
