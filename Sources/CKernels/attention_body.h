@@ -10,83 +10,56 @@
 // key/value head (`repeat_kv`'s grouping), over that head's positions.
 //
 // Design: the cache is (count, head_dim) per KV head, one contiguous stream
-// for K and one for V. Both passes walk it a block of positions at a time
-// (LORAD_ATTENTION_BLOCK_FLOATS floats: 64 positions of a 64-wide head); a
-// 16-bit block is widened once into an F32 scratch in L1 (vcvtph2ps for F16,
-// a shift into the top half for BF16), an F32 block is used in place, and
-// every query head of the group then reads the block from L1 — the cache
-// crosses the memory bus once per step however many heads share it.
-//   scores: 8 positions a tile, one accumulator each, the query's vectors
-//           streamed from L1 against the 8 key rows; VSUM8 reduces the 8
-//           accumulators together.
-//   softmax: max-subtracted, exp by the Cephes expf reduction (as
-//           Kernels' VectorMath.exp), normalised by the F32 sum.
-//   values: up to 8 vectors of output columns held in registers while the
-//           block's positions go by: per position one broadcast weight and
-//           one FMA per vector, 8 independent accumulation chains.
+// for K and one for V, read together a block of positions at a time, once
+// for all the heads, with the softmax kept online (FlashAttention's
+// recurrence, Dao et al. 2022): per head a running max m and sum l of
+// e^(s - m); a block whose max exceeds m first rescales l and the output
+// accumulators by e^(m_old - m_new). Per block:
+//   scores: register tiles of 3 heads × 4 positions, each key vector loaded
+//           (and widened: vcvtph2ps for F16, a shift into the top half for
+//           BF16) once for the 3 heads; VSUM8 reduces the 12 accumulators.
+//           The tiles also prefetch K and V a fixed distance ahead.
+//   softmax: the block's max, e^(s - m) by the Cephes expf reduction (as
+//           Kernels' VectorMath.exp), the running sum.
+//   values: register tiles of 3 heads × 4 output vectors, the accumulators
+//           rescaled as they are loaded, each value vector widened once for
+//           the 3 heads: per position 3 broadcast weights and 12 FMAs.
+// Why fused: the two-pass kernel this replaced (scores over all of K, then
+// values over all of V, a 16-bit block widened into an L1 scratch first)
+// read K and V as two separate sweeps and ran the widening, the score pass
+// and the value pass each at a fraction of the load ports; widening in the
+// tiles and one sweep of both streams took 0.65–0.80 of its time over
+// 16-bit caches on a Zen 3 (the `lorad-bench model --long-context`
+// "attention alone" rows).
+//
+// A head whose max over all positions is not finite (+inf scores, or none
+// above -inf) is redone by the two-pass path, whose softmax spreads the
+// weight over the maxima as Kernels' Softmax.inPlace does.
 
 #include "widen_vector.h"
 
 #define AINLINE static inline __attribute__((always_inline)) TARGET
 #define AMIN(a, b) ((a) < (b) ? (a) : (b))
-/// Output vectors the value pass keeps in registers at once.
-#define VALUE_VECTORS 8
-
-/// The block's rows as F32: the cache itself when it is F32, else the
-/// `count` elements at src widened into `scratch`, asking for the line
-/// `ahead` bytes on per 64 bytes widened. Widening is where a 16-bit pass
-/// reads memory; the prefetches keep lines arriving while the heads then
-/// compute on the block (two blocks ahead: 4–24 % faster than none over the
-/// bench's 1024-position caches, 8 of 9 runs alternating in one process;
-/// on this Zen 3 the hardware prefetcher alone leaves the bus idle while
-/// the heads compute). Prefetching
-/// past the end of the cache is harmless: prefetches never fault.
-AINLINE const float *KERNEL(attention_rows)(const int format, const char *src, ptrdiff_t count, float *scratch,
-                                            ptrdiff_t ahead) {
-    if (format == LORAD_FORMAT_F32) return (const float *)src;
-    const ptrdiff_t line = 32;   // 16-bit elements in 64 bytes: a multiple of LANES
-    ptrdiff_t i = 0;
-    for (; i + line <= count; i += line) {
-        __builtin_prefetch(src + 2 * i + ahead, 0, 3);
-        for (ptrdiff_t j = 0; j < line; j += LANES) VSTOREF(scratch + i + j, KERNEL(load_w)(format, src + 2 * (i + j)));
-    }
-    KERNEL(widen)(format, src + 2 * i, scratch + i, count - i);
-    return scratch;
-}
-
-/// q · row over hd columns; the vector part in `acc` order, then the tail.
-AINLINE float KERNEL(attention_dot)(const float *q, const float *row, ptrdiff_t hd) {
-    const ptrdiff_t vend = hd & ~(ptrdiff_t)(LANES - 1);
-    VF acc = VZERO();
-    for (ptrdiff_t c = 0; c < vend; c += LANES) acc = VFMA(VLOADF(q + c), VLOADF(row + c), acc);
-    float sum = VSUM(acc);
-    for (ptrdiff_t c = vend; c < hd; c++) sum += q[c] * row[c];
-    return sum;
-}
-
-/// s[t] = scale · q · k_t for t < n; k (n, hd) F32.
-AINLINE void KERNEL(attention_scores)(const float *q, const float *k, ptrdiff_t n, ptrdiff_t hd, float scale,
-                                      float *s) {
-    const ptrdiff_t vend = hd & ~(ptrdiff_t)(LANES - 1);
-    ptrdiff_t t = 0;
-    for (; t + 8 <= n; t += 8) {
-        const float *rows = k + t * hd;
-        VF acc[8];
-        for (int j = 0; j < 8; j++) acc[j] = VZERO();
-        for (ptrdiff_t c = 0; c < vend; c += LANES) {
-            const VF qv = VLOADF(q + c);
-            for (int j = 0; j < 8; j++) acc[j] = VFMA(qv, VLOADF(rows + j * hd + c), acc[j]);
-        }
-        float sums[8];
-        VSUM8(acc, sums);
-        for (int j = 0; j < 8; j++) {
-            float sum = sums[j];
-            for (ptrdiff_t c = vend; c < hd; c++) sum += q[c] * rows[j * hd + c];
-            s[t + j] = sum * scale;
-        }
-    }
-    for (; t < n; t++) s[t] = KERNEL(attention_dot)(q, k + t * hd, hd) * scale;
-}
+/// Query heads one pass over the cache takes; a larger group (no real
+/// model's: they share a KV head among at most 8) goes this many heads at
+/// a time, each batch its own pass.
+#define PASS_HEADS 16
+/// Query heads a register tile holds: 3 × 4 accumulators + 3 queries or
+/// weights + 1 cache vector = 16 registers, AVX2's whole file.
+#define TILE_HEADS 3
+/// Positions a score tile takes; output vectors a value tile holds.
+#define TILE_POSITIONS 4
+#define TILE_VECTORS 4
+/// Bytes of K (and of V) a block holds: both blocks fit L1 (32 KiB on Zen 3)
+/// while the head tiles and column tiles go over them; a block is also how
+/// often the online softmax rescales. 8 and 16 KiB measured the same.
+#define BLOCK_BYTES 16384
+/// How far ahead of the score tiles K and V are prefetched. Over a 16-bit
+/// cache the hardware prefetcher alone left the bus idle while the tiles
+/// computed (one thread over the bench's 1024-position caches: 16–19 ms a
+/// step prefetching against 22–26 ms without); over F32 it measured the
+/// same or better without, so F32 relies on the hardware prefetcher.
+#define PREFETCH_BYTES 8192
 
 /// e^x for x ≤ 0 (max-subtracted scores) or NaN: x = n·ln 2 + r, |r| ≤ ln2/2,
 /// e^r by Cephes expf's degree-5 polynomial, 2^n built in the exponent
@@ -116,11 +89,9 @@ AINLINE VF KERNEL(attention_exp)(const VF v) {
     return VZERO_BELOW(y, v, low);
 }
 
-/// s ← softmax(s) over n values, max-subtracted as torch.softmax does. A
-/// NaN is skipped by the max and makes the sum (so every weight) NaN. When
-/// the max is not finite (+inf scores, or every score -inf) the weight is
-/// spread evenly over the maxima, as Kernels' Softmax.inPlace does.
-AINLINE void KERNEL(attention_softmax)(float *s, ptrdiff_t n) {
+/// max of s[0..<n], NaN skipped (vmaxps keeps the running max); -inf when
+/// nothing is above it.
+AINLINE float KERNEL(attention_max)(const float *s, ptrdiff_t n) {
     const ptrdiff_t vend = n & ~(ptrdiff_t)(LANES - 1);
     float m = -__builtin_inff();
     if (vend > 0) {
@@ -129,12 +100,12 @@ AINLINE void KERNEL(attention_softmax)(float *s, ptrdiff_t n) {
         m = VHMAX(mv);
     }
     for (ptrdiff_t i = vend; i < n; i++) if (s[i] > m) m = s[i];
-    if (!__builtin_isfinite(m)) {
-        ptrdiff_t ties = 0;
-        for (ptrdiff_t i = 0; i < n; i++) ties += s[i] == m;
-        for (ptrdiff_t i = 0; i < n; i++) s[i] = (s[i] == m && ties > 0) ? 1.0f / (float)ties : 0.0f;
-        return;
-    }
+    return m;
+}
+
+/// s[i] ← e^(s[i] - m) for i < n (m finite, ≥ every s[i]); returns their sum.
+AINLINE float KERNEL(attention_exp_sum)(float *s, ptrdiff_t n, float m) {
+    const ptrdiff_t vend = n & ~(ptrdiff_t)(LANES - 1);
     const VF mv = VSET1(m);
     VF sumv = VZERO();
     for (ptrdiff_t i = 0; i < vend; i += LANES) {
@@ -153,74 +124,241 @@ AINLINE void KERNEL(attention_softmax)(float *s, ptrdiff_t n) {
             sum += s[i];
         }
     }
-    const VF inv = VSET1(1.0f / sum);
-    ptrdiff_t i = 0;
-    for (; i < vend; i += LANES) VSTOREF(s + i, VMUL(VLOADF(s + i), inv));
-    for (; i < n; i++) s[i] *= 1.0f / sum;
+    return sum;
 }
 
-/// o[c0 + i] += Σ_t p[t] · v_t[c0 + i] for i < nv·LANES; nv a constant
-/// per inlined copy so the accumulators live in registers.
-AINLINE void KERNEL(attention_value_columns)(const int nv, const float *p, const float *v, ptrdiff_t n,
-                                             ptrdiff_t hd, ptrdiff_t c0, float *o) {
-    VF acc[VALUE_VECTORS];
-    for (int i = 0; i < nv; i++) acc[i] = VLOADF(o + c0 + i * LANES);
-    for (ptrdiff_t t = 0; t < n; t++) {
-        const VF w = VSET1(p[t]);
-        const float *row = v + t * hd + c0;
-        for (int i = 0; i < nv; i++) acc[i] = VFMA(w, VLOADF(row + i * LANES), acc[i]);
+/// e^x of one value (x ≤ 0, -inf or NaN) by the vector exp.
+AINLINE float KERNEL(attention_exp1)(float x) {
+    float lanes[LANES];
+    VSTOREF(lanes, KERNEL(attention_exp)(VSET1(x)));
+    return lanes[0];
+}
+
+/// s ← softmax(s) over n values, max-subtracted as torch.softmax does. A
+/// NaN is skipped by the max and makes the sum (so every weight) NaN. When
+/// the max is not finite (+inf scores, or every score -inf) the weight is
+/// spread evenly over the maxima, as Kernels' Softmax.inPlace does.
+AINLINE void KERNEL(attention_softmax)(float *s, ptrdiff_t n) {
+    const float m = KERNEL(attention_max)(s, n);
+    if (!__builtin_isfinite(m)) {
+        ptrdiff_t ties = 0;
+        for (ptrdiff_t i = 0; i < n; i++) ties += s[i] == m;
+        for (ptrdiff_t i = 0; i < n; i++) s[i] = (s[i] == m && ties > 0) ? 1.0f / (float)ties : 0.0f;
+        return;
     }
-    for (int i = 0; i < nv; i++) VSTOREF(o + c0 + i * LANES, acc[i]);
+    const float inv = 1.0f / KERNEL(attention_exp_sum)(s, n, m);
+    const ptrdiff_t vend = n & ~(ptrdiff_t)(LANES - 1);
+    ptrdiff_t i = 0;
+    for (; i < vend; i += LANES) VSTOREF(s + i, VMUL(VLOADF(s + i), VSET1(inv)));
+    for (; i < n; i++) s[i] *= inv;
 }
 
-/// o += Σ_t p[t] · v_t for t < n; v (n, hd) F32.
-AINLINE void KERNEL(attention_values)(const float *p, const float *v, ptrdiff_t n, ptrdiff_t hd, float *o) {
-    const ptrdiff_t vend = hd & ~(ptrdiff_t)(LANES - 1);
-    ptrdiff_t c = 0;
-    for (; c + VALUE_VECTORS * LANES <= vend; c += VALUE_VECTORS * LANES)
-        KERNEL(attention_value_columns)(VALUE_VECTORS, p, v, n, hd, c, o);
-    switch ((vend - c) / LANES) {
-    case 1: KERNEL(attention_value_columns)(1, p, v, n, hd, c, o); break;
-    case 2: KERNEL(attention_value_columns)(2, p, v, n, hd, c, o); break;
-    case 3: KERNEL(attention_value_columns)(3, p, v, n, hd, c, o); break;
-    case 4: KERNEL(attention_value_columns)(4, p, v, n, hd, c, o); break;
-    case 5: KERNEL(attention_value_columns)(5, p, v, n, hd, c, o); break;
-    case 6: KERNEL(attention_value_columns)(6, p, v, n, hd, c, o); break;
-    case 7: KERNEL(attention_value_columns)(7, p, v, n, hd, c, o); break;
+/// s[h·ls + t] = scale · q_h · k_t for h < nh, t < np: nh query heads
+/// (stride hd) against np cache rows at k (stride hd elements of
+/// `format`), each key vector widened once in registers for the nh heads.
+/// nh ≤ TILE_HEADS and np ≤ TILE_POSITIONS are constants per inlined copy.
+AINLINE void KERNEL(score_tile)(const int format, const int nh, const int np, const float *q, const char *k,
+                                ptrdiff_t hd, float scale, float *s, ptrdiff_t ls) {
+    const ptrdiff_t es = KERNEL(element_size)(format), vend = hd & ~(ptrdiff_t)(LANES - 1);
+    VF acc[16];   // (nh, np), then zeros: two VSUM8 reductions
+    for (int i = 0; i < 16; i++) acc[i] = VZERO();
+    for (ptrdiff_t c = 0; c < vend; c += LANES) {
+        VF qv[TILE_HEADS];
+        for (int h = 0; h < nh; h++) qv[h] = VLOADF(q + h * hd + c);
+        for (int t = 0; t < np; t++) {
+            const VF kv = KERNEL(load_w)(format, k + (t * hd + c) * es);
+            for (int h = 0; h < nh; h++) acc[h * np + t] = VFMA(qv[h], kv, acc[h * np + t]);
+        }
+    }
+    float sums[16];
+    VSUM8(acc, sums);
+    if (nh * np > 8) VSUM8(acc + 8, sums + 8);
+    for (int h = 0; h < nh; h++)
+        for (int t = 0; t < np; t++) {
+            float sum = sums[h * np + t];
+            for (ptrdiff_t c = vend; c < hd; c++) sum += q[h * hd + c] * lorad_widen_one(format, k + (t * hd + c) * es);
+            s[h * ls + t] = sum * scale;
+        }
+}
+
+/// score_tile for nh heads over n positions, TILE_POSITIONS at a time and
+/// the last 1–3 by a narrower copy. With `prefetch`, each tile first asks
+/// for the K and V lines PREFETCH_BYTES past its rows (never faults).
+AINLINE void KERNEL(score_heads)(const int format, const int nh, const float *q, const char *k, const char *v,
+                                 const int prefetch, ptrdiff_t n, ptrdiff_t hd, float scale, float *s,
+                                 ptrdiff_t ls) {
+    const ptrdiff_t row = hd * KERNEL(element_size)(format);
+    ptrdiff_t t = 0;
+    for (; t + TILE_POSITIONS <= n; t += TILE_POSITIONS) {
+        if (prefetch)
+            for (ptrdiff_t i = 0; i < TILE_POSITIONS * row; i += 64) {
+                __builtin_prefetch(k + t * row + PREFETCH_BYTES + i, 0, 3);
+                __builtin_prefetch(v + t * row + PREFETCH_BYTES + i, 0, 3);
+            }
+        KERNEL(score_tile)(format, nh, TILE_POSITIONS, q, k + t * row, hd, scale, s + t, ls);
+    }
+    switch (n - t) {
+    case 1: KERNEL(score_tile)(format, nh, 1, q, k + t * row, hd, scale, s + t, ls); break;
+    case 2: KERNEL(score_tile)(format, nh, 2, q, k + t * row, hd, scale, s + t, ls); break;
+    case 3: KERNEL(score_tile)(format, nh, 3, q, k + t * row, hd, scale, s + t, ls); break;
     default: break;
     }
-    for (c = vend; c < hd; c++) {
-        float sum = o[c];
-        for (ptrdiff_t t = 0; t < n; t++) sum += p[t] * v[t * hd + c];
-        o[c] = sum;
+}
+
+/// s[h·ls + t] = scale · q_h · k_t for every head h < heads and t < n:
+/// TILE_HEADS heads at a time, then the last 1–2; only the first head
+/// tile prefetches (the others read the same rows).
+AINLINE void KERNEL(scores)(const int format, ptrdiff_t heads, const float *q, const char *k, const char *v,
+                            const int prefetch, ptrdiff_t n, ptrdiff_t hd, float scale, float *s, ptrdiff_t ls) {
+    ptrdiff_t h = 0;
+    for (; h + TILE_HEADS <= heads; h += TILE_HEADS)
+        KERNEL(score_heads)(format, TILE_HEADS, q + h * hd, k, v, prefetch && h == 0, n, hd, scale, s + h * ls, ls);
+    switch (heads - h) {
+    case 1: KERNEL(score_heads)(format, 1, q + h * hd, k, v, prefetch && h == 0, n, hd, scale, s + h * ls, ls); break;
+    case 2: KERNEL(score_heads)(format, 2, q + h * hd, k, v, prefetch && h == 0, n, hd, scale, s + h * ls, ls); break;
+    default: break;
     }
+}
+
+/// o_h[c0 ..< c0 + nv·LANES] ← alpha[h] · o_h[…] + Σ_t p[h·lp + t] · v_t[…]
+/// for h < nh, t < n: each value vector widened once in registers for the
+/// nh heads. nh ≤ TILE_HEADS and nv ≤ TILE_VECTORS are constants per
+/// inlined copy.
+AINLINE void KERNEL(value_tile)(const int format, const int nh, const int nv, const float *p, ptrdiff_t lp,
+                                const float *alpha, const char *v, ptrdiff_t n, ptrdiff_t hd, ptrdiff_t c0,
+                                float *o) {
+    const ptrdiff_t es = KERNEL(element_size)(format);
+    VF acc[TILE_HEADS][TILE_VECTORS];
+    for (int h = 0; h < nh; h++)
+        for (int i = 0; i < nv; i++) acc[h][i] = VMUL(VLOADF(o + h * hd + c0 + i * LANES), VSET1(alpha[h]));
+    for (ptrdiff_t t = 0; t < n; t++) {
+        VF w[TILE_HEADS];
+        for (int h = 0; h < nh; h++) w[h] = VSET1(p[h * lp + t]);
+        for (int i = 0; i < nv; i++) {
+            const VF vv = KERNEL(load_w)(format, v + (t * hd + c0 + i * LANES) * es);
+            for (int h = 0; h < nh; h++) acc[h][i] = VFMA(w[h], vv, acc[h][i]);
+        }
+    }
+    for (int h = 0; h < nh; h++)
+        for (int i = 0; i < nv; i++) VSTOREF(o + h * hd + c0 + i * LANES, acc[h][i]);
+}
+
+/// value_tile for nh heads over every column: TILE_VECTORS vectors at a
+/// time, then the last 1–3 vectors, then the scalar tail columns.
+AINLINE void KERNEL(value_heads)(const int format, const int nh, const float *p, ptrdiff_t lp, const float *alpha,
+                                 const char *v, ptrdiff_t n, ptrdiff_t hd, float *o) {
+    const ptrdiff_t es = KERNEL(element_size)(format), vend = hd & ~(ptrdiff_t)(LANES - 1);
+    ptrdiff_t c = 0;
+    for (; c + TILE_VECTORS * LANES <= vend; c += TILE_VECTORS * LANES)
+        KERNEL(value_tile)(format, nh, TILE_VECTORS, p, lp, alpha, v, n, hd, c, o);
+    switch ((vend - c) / LANES) {
+    case 1: KERNEL(value_tile)(format, nh, 1, p, lp, alpha, v, n, hd, c, o); break;
+    case 2: KERNEL(value_tile)(format, nh, 2, p, lp, alpha, v, n, hd, c, o); break;
+    case 3: KERNEL(value_tile)(format, nh, 3, p, lp, alpha, v, n, hd, c, o); break;
+    default: break;
+    }
+    for (int h = 0; h < nh; h++)
+        for (c = vend; c < hd; c++) {
+            float sum = o[h * hd + c] * alpha[h];
+            for (ptrdiff_t t = 0; t < n; t++) sum += p[h * lp + t] * lorad_widen_one(format, v + (t * hd + c) * es);
+            o[h * hd + c] = sum;
+        }
+}
+
+/// o_h ← alpha[h] · o_h + Σ_t p[h·lp + t] · v_t for every head h < heads
+/// (o (heads, hd)): TILE_HEADS heads at a time, then the last 1–2.
+AINLINE void KERNEL(values)(const int format, ptrdiff_t heads, const float *p, ptrdiff_t lp, const float *alpha,
+                            const char *v, ptrdiff_t n, ptrdiff_t hd, float *o) {
+    ptrdiff_t h = 0;
+    for (; h + TILE_HEADS <= heads; h += TILE_HEADS)
+        KERNEL(value_heads)(format, TILE_HEADS, p + h * lp, lp, alpha + h, v, n, hd, o + h * hd);
+    switch (heads - h) {
+    case 1: KERNEL(value_heads)(format, 1, p + h * lp, lp, alpha + h, v, n, hd, o + h * hd); break;
+    case 2: KERNEL(value_heads)(format, 2, p + h * lp, lp, alpha + h, v, n, hd, o + h * hd); break;
+    default: break;
+    }
+}
+
+/// The two-pass computation for heads ≤ PASS_HEADS: every score (scores:
+/// (heads, count)), each head's softmax over all of them, then the values.
+/// Used when a head's max is not finite, where the online recurrence has
+/// no finite max to subtract.
+AINLINE void KERNEL(attend_two_pass)(const int format, ptrdiff_t heads, ptrdiff_t count, ptrdiff_t hd, float scale,
+                                     const float *q, const char *keys, const char *values, float *scores,
+                                     float *out) {
+    float ones[PASS_HEADS];
+    for (ptrdiff_t h = 0; h < heads; h++) ones[h] = 1;
+    KERNEL(scores)(format, heads, q, keys, values, 0, count, hd, scale, scores, count);
+    for (ptrdiff_t h = 0; h < heads; h++) KERNEL(attention_softmax)(scores + h * count, count);
+    for (ptrdiff_t i = 0; i < heads * hd; i++) out[i] = 0;
+    KERNEL(values)(format, heads, scores, count, ones, values, count, hd, out);
+}
+
+/// One pass over the cache for heads ≤ PASS_HEADS query heads with the
+/// online softmax (the design note at the top); scores holds (heads,
+/// block) floats of one block's weights. Returns 0, out unfinished, when
+/// some head's max over all positions is not finite.
+AINLINE int KERNEL(attend_online)(const int format, ptrdiff_t heads, ptrdiff_t count, ptrdiff_t hd, float scale,
+                                  const float *q, const char *keys, const char *values, float *scores,
+                                  float *out) {
+    float m[PASS_HEADS], l[PASS_HEADS], alpha[PASS_HEADS];
+    const ptrdiff_t row = hd * KERNEL(element_size)(format);
+    const ptrdiff_t block = AMIN(count, BLOCK_BYTES / row > 0 ? BLOCK_BYTES / row : 1);
+    const int prefetch = format != LORAD_FORMAT_F32;
+    for (ptrdiff_t h = 0; h < heads; h++) { m[h] = -__builtin_inff(); l[h] = 0; }
+    for (ptrdiff_t i = 0; i < heads * hd; i++) out[i] = 0;
+    for (ptrdiff_t t0 = 0; t0 < count; t0 += block) {
+        const ptrdiff_t n = AMIN(block, count - t0);
+        const char *k = keys + t0 * row, *v = values + t0 * row;
+        KERNEL(scores)(format, heads, q, k, v, prefetch, n, hd, scale, scores, block);
+        for (ptrdiff_t h = 0; h < heads; h++) {
+            float *s = scores + h * block;
+            const float bm = KERNEL(attention_max)(s, n);
+            alpha[h] = 1;
+            if (bm > m[h]) {   // never for NaN: the max skips NaN, as softmax's does
+                alpha[h] = KERNEL(attention_exp1)(m[h] - bm);   // 0 while m is -inf (nothing summed yet)
+                l[h] *= alpha[h];
+                m[h] = bm;
+            }
+            if (m[h] == -__builtin_inff()) {
+                // Nothing above -inf yet: these positions weigh 0 against any
+                // later finite max, but a NaN stays NaN (it makes softmax's
+                // sum, so every weight, NaN).
+                for (ptrdiff_t t = 0; t < n; t++) s[t] = s[t] != s[t] ? s[t] : 0;
+                for (ptrdiff_t t = 0; t < n; t++) l[h] += s[t];
+            } else {
+                l[h] += KERNEL(attention_exp_sum)(s, n, m[h]);
+            }
+        }
+        KERNEL(values)(format, heads, scores, block, alpha, v, n, hd, out);
+    }
+    for (ptrdiff_t h = 0; h < heads; h++)
+        if (!__builtin_isfinite(m[h])) return 0;
+    for (ptrdiff_t h = 0; h < heads; h++) {
+        const float inv = 1.0f / l[h];
+        float *o = out + h * hd;
+        ptrdiff_t c = 0;
+        for (; c + LANES <= hd; c += LANES) VSTOREF(o + c, VMUL(VLOADF(o + c), VSET1(inv)));
+        for (; c < hd; c++) o[c] *= inv;
+    }
+    return 1;
 }
 
 AINLINE void KERNEL(attend)(const int format, ptrdiff_t heads, ptrdiff_t count, ptrdiff_t hd, float scale,
                             const float *q, const char *keys, const char *values, float *scores, float *out) {
-    float scratch[LORAD_ATTENTION_BLOCK_FLOATS];
-    const ptrdiff_t es = KERNEL(element_size)(format), block = LORAD_ATTENTION_BLOCK_FLOATS / hd;
-    const ptrdiff_t ahead = 2 * block * hd * es;
-    for (ptrdiff_t t0 = 0; t0 < count; t0 += block) {
-        const ptrdiff_t n = AMIN(block, count - t0);
-        const float *k = KERNEL(attention_rows)(format, keys + t0 * hd * es, n * hd, scratch, ahead);
-        for (ptrdiff_t h = 0; h < heads; h++)
-            KERNEL(attention_scores)(q + h * hd, k, n, hd, scale, scores + h * count + t0);
-    }
-    for (ptrdiff_t h = 0; h < heads; h++) KERNEL(attention_softmax)(scores + h * count, count);
-    for (ptrdiff_t i = 0; i < heads * hd; i++) out[i] = 0;
-    for (ptrdiff_t t0 = 0; t0 < count; t0 += block) {
-        const ptrdiff_t n = AMIN(block, count - t0);
-        const float *v = KERNEL(attention_rows)(format, values + t0 * hd * es, n * hd, scratch, ahead);
-        for (ptrdiff_t h = 0; h < heads; h++)
-            KERNEL(attention_values)(scores + h * count + t0, v, n, hd, out + h * hd);
+    for (ptrdiff_t h0 = 0; h0 < heads; h0 += PASS_HEADS) {
+        const ptrdiff_t nh = AMIN(PASS_HEADS, heads - h0);
+        const float *qh = q + h0 * hd;
+        float *oh = out + h0 * hd;
+        if (!KERNEL(attend_online)(format, nh, count, hd, scale, qh, keys, values, scores, oh))
+            KERNEL(attend_two_pass)(format, nh, count, hd, scale, qh, keys, values, scores, oh);
     }
 }
 
 TARGET void KERNEL(lorad_attention)(int format, ptrdiff_t heads, ptrdiff_t count, ptrdiff_t head_dim, float scale,
                                     const float *q, const void *keys, const void *values, float *scores,
                                     float *out) {
-    if (heads <= 0 || count <= 0 || head_dim <= 0 || head_dim > LORAD_ATTENTION_BLOCK_FLOATS) return;
+    if (heads <= 0 || count <= 0 || head_dim <= 0) return;
     const char *k = (const char *)keys, *v = (const char *)values;
     switch (format) {
     case LORAD_FORMAT_F32: KERNEL(attend)(LORAD_FORMAT_F32, heads, count, head_dim, scale, q, k, v, scores, out); break;
@@ -232,4 +370,9 @@ TARGET void KERNEL(lorad_attention)(int format, ptrdiff_t heads, ptrdiff_t count
 
 #undef AINLINE
 #undef AMIN
-#undef VALUE_VECTORS
+#undef PASS_HEADS
+#undef TILE_HEADS
+#undef TILE_POSITIONS
+#undef TILE_VECTORS
+#undef BLOCK_BYTES
+#undef PREFETCH_BYTES

@@ -11,9 +11,11 @@ import CKernels
 /// one sequential stream, once for all the heads that share them.
 ///
 /// Implementations (`KernelPath`): C intrinsics for AVX2 and AVX-512
-/// (CKernels' attention_body.h: a 16-bit block widened once into L1 by
-/// `vcvtph2ps` or a shift, then read by every head of the group), and the
-/// portable Swift SIMD8 version (`DecodeAttention+Portable.swift`). On
+/// (CKernels' attention_body.h: one pass reading K and V together a block
+/// at a time with an online softmax, register tiles of 3 heads that widen
+/// each 16-bit vector once by `vcvtph2ps` or a shift), and the portable
+/// Swift SIMD8 version (`DecodeAttention+Portable.swift`: a score pass,
+/// softmax, then a value pass). On
 /// x86-64 the portable path's 16-bit widening (`SIMD8<Float>(SIMD8<Float16>)`,
 /// `SIMD8<UInt32>(truncatingIfNeeded:)`) compiles to calls into the standard
 /// library's generic conversions, one call per 8 elements, which made a
@@ -26,16 +28,15 @@ public enum DecodeAttention {
     /// step, as much traffic as the weights.
     /// - q: (heads, headDim) consecutive rotated queries; out: (heads, headDim)
     /// - keys, values: this KV head's cache, (count, headDim) in `format`
-    /// - scores: heads × count floats of scratch
+    /// - scores: heads × count floats of scratch (its contents afterwards
+    ///   differ between paths and mean nothing)
     /// - path: one of `KernelPath.available` (any other runs the portable path)
     public static func group(q: UnsafePointer<Float>, heads: Int, keys: UnsafeRawPointer, values: UnsafeRawPointer,
                              format: WeightFormat, count: Int, headDim: Int, scale: Float,
                              scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>,
                              path: KernelPath = KernelPath.active) {
         guard heads > 0, count > 0, headDim > 0 else { return }
-        // The C kernels widen a block of positions on their stack; a head
-        // wider than that block (no real model's) takes the portable path.
-        let path = KernelPath.available.contains(path) && headDim <= Int(LORAD_ATTENTION_BLOCK_FLOATS) ? path : .portable
+        let path = KernelPath.available.contains(path) ? path : .portable
         switch path {
         #if arch(x86_64)
         case .avx2:

@@ -98,9 +98,10 @@ import Testing
     /// chunks; whole vectors for the C kernels), 72 and 130 (a chunk plus
     /// a remainder; 130 has a 2-column tail), 48, 13, 6 and 1 (partial
     /// vectors and scalar tails only). Lengths end inside, at and past the
-    /// C kernels' 8-position score tiles and their blocks (4096 ÷ head
-    /// size positions: 64 for a 64-wide head, 31 for 130, 315 for 13) and
-    /// the portable path's 64-position blocks.
+    /// C kernels' 4-position score tiles and their blocks (16 KiB of K:
+    /// 64 positions of a 64-wide F32 head, 128 of a 16-bit one, 31 of a
+    /// 130-wide F32 one), so the online softmax carries over 1 to 11
+    /// blocks, and the portable path's 64-position blocks.
     @Test(arguments: cases)
     func everyHeadSizeAndLengthMatchesTheDoubleComputation(_ c: Case) {
         for hd in [1, 6, 13, 48, 64, 72, 128, 130] {
@@ -138,5 +139,107 @@ import Testing
         let mean = (0..<hd).map { d in hot.reduce(Float(0)) { $0 + values[$1 * hd + d] / 3 } }
         #expect(maxAbsDiff(Array(out[0..<hd]), mean) < 1e-6, "\(c.testDescription) head 0")
         #expect(maxAbsDiff(Array(out[hd...]), mean) < 1e-6, "\(c.testDescription) head 1")
+    }
+
+    /// Query heads beyond the C kernels' 16 a pass (17 and 20: a second
+    /// pass over the cache for the rest) and a head wider than a block (one
+    /// position a block), against the Double computation.
+    @Test(arguments: cases)
+    func groupsWiderThanAPassAndHeadsWiderThanABlockMatchTheDoubleComputation(_ c: Case) {
+        for heads in [17, 20] {
+            Self.check(c, headDim: 13, heads: heads, counts: [1, 65, 200], seed: UInt64(heads))
+            Self.check(c, headDim: 64, heads: heads, counts: [9, 130], seed: UInt64(heads + 1))
+        }
+        Self.check(c, headDim: 4104, heads: 2, counts: [1, 3], seed: 4104)
+    }
+
+    /// Scores ≈ `target(t)` at position t: every key row is target(t)/hd in
+    /// each column plus noise, against a query of ones (scale 1).
+    static func steered(_ c: Case, count: Int, heads: Int, target: (Int) -> Float, seed: UInt64)
+        -> (q: [Float], keys: [Float], keyBytes: [UInt8], values: [Float], valueBytes: [UInt8]) {
+        let hd = 64
+        var rng = TestRandom(seed)
+        let rows = (0..<count).flatMap { t in (0..<hd).map { _ in target(t) / Float(hd) + rng.float(0.01) } }
+        let (keyBytes, keys) = stored(rows, as: c.format)
+        let (valueBytes, values) = stored(rng.floats(count * hd), as: c.format)
+        let q = (0..<(heads * hd)).map { Float(1 + $0 / hd) / Float(1 + heads / 2) }
+        return (q, keys, keyBytes, values, valueBytes)
+    }
+
+    /// The online softmax's rescaling: scores spanning ±40 that rise through
+    /// the cache (a new max in every block, each rescaling all that came
+    /// before), fall (the max in the first block), or rise in a sawtooth
+    /// whose peaks grow each 100 positions — every head against the Double
+    /// computation of softmax over the whole row at once.
+    @Test(arguments: cases)
+    func runningMaximaThatGrowOrShrinkMatchTheDoubleComputation(_ c: Case) {
+        let count = 700, hd = 64, heads = 3
+        let shapes: [(String, (Int) -> Float)] = [
+            ("rising", { Float($0) / Float(count) * 80 - 40 }),
+            ("falling", { 40 - Float($0) / Float(count) * 80 }),
+            ("sawtooth", { Float($0 % 100) / 100 * 8 + Float($0 / 100) * 4 - 20 }),
+        ]
+        for (name, target) in shapes {
+            let x = Self.steered(c, count: count, heads: heads, target: target, seed: UInt64(name.count))
+            let out = Self.attend(c, q: x.q, heads: heads, keyBytes: x.keyBytes, valueBytes: x.valueBytes,
+                                  count: count, headDim: hd, scale: 1)
+            for h in 0..<heads {
+                let expected = Self.naive(q: x.q[(h * hd)..<((h + 1) * hd)], keys: x.keys, values: x.values,
+                                          count: count, headDim: hd, scale: 1)
+                #expect(maxAbsDiff(Array(out[(h * hd)..<((h + 1) * hd)]), expected) < 2e-6,
+                        "\(c.testDescription), \(name) scores, head \(h)")
+            }
+        }
+    }
+
+    /// A NaN key element makes that position's score NaN in every head; as
+    /// in torch.softmax the NaN reaches the sum and so every weight: the
+    /// whole output is NaN, whether the NaN sits in the first block, a
+    /// middle one or at the last position.
+    @Test(arguments: cases)
+    func aNaNScoreMakesEveryOutputOfItsRowNaN(_ c: Case) {
+        let count = 300, hd = 64, heads = 2
+        for position in [0, 150, count - 1] {
+            var rng = TestRandom(UInt64(position))
+            var keys = rng.floats(count * hd)
+            keys[position * hd + 5] = .nan
+            let (keyBytes, _) = Self.stored(keys, as: c.format)
+            let (valueBytes, _) = Self.stored(rng.floats(count * hd), as: c.format)
+            let out = Self.attend(c, q: rng.floats(heads * hd), heads: heads, keyBytes: keyBytes,
+                                  valueBytes: valueBytes, count: count, headDim: hd, scale: 0.125)
+            #expect(out.allSatisfy { $0.isNaN }, "\(c.testDescription), NaN at position \(position)")
+        }
+    }
+
+    /// Keys of -inf under a positive query give scores of -inf, which weigh
+    /// nothing: the first 140 positions (whole blocks before any finite
+    /// score) and two later ones, against the Double computation over the
+    /// rest. When every score is -inf the weight is spread evenly (the
+    /// same rule as +inf maxima), so the output is the mean of all values.
+    @Test(arguments: cases)
+    func negativeInfiniteScoresWeighNothing(_ c: Case) {
+        let count = 300, hd = 64, heads = 2
+        var rng = TestRandom(9)
+        let q = (0..<(heads * hd)).map { Float($0 % 7 + 1) / 8 }   // positive
+        var keys = rng.floats(count * hd)
+        for t in Array(0..<140) + [200, count - 1] { for d in 0..<hd { keys[t * hd + d] = -.infinity } }
+        let (keyBytes, widenedKeys) = Self.stored(keys, as: c.format)
+        let (valueBytes, values) = Self.stored(rng.floats(count * hd), as: c.format)
+        let out = Self.attend(c, q: q, heads: heads, keyBytes: keyBytes, valueBytes: valueBytes, count: count,
+                              headDim: hd, scale: 0.125)
+        for h in 0..<heads {
+            let expected = Self.naive(q: q[(h * hd)..<((h + 1) * hd)], keys: widenedKeys, values: values,
+                                      count: count, headDim: hd, scale: 0.125)
+            #expect(maxAbsDiff(Array(out[(h * hd)..<((h + 1) * hd)]), expected) < 2e-6,
+                    "\(c.testDescription) head \(h)")
+        }
+        let (allBytes, _) = Self.stored([Float](repeating: -.infinity, count: count * hd), as: c.format)
+        let uniform = Self.attend(c, q: q, heads: heads, keyBytes: allBytes, valueBytes: valueBytes, count: count,
+                                  headDim: hd, scale: 0.125)
+        let mean = (0..<hd).map { d in (0..<count).reduce(0.0) { $0 + Double(values[$1 * hd + d]) } / Double(count) }
+        for h in 0..<heads {
+            #expect(maxAbsDiff(Array(uniform[(h * hd)..<((h + 1) * hd)]), mean.map { Float($0) }) < 2e-6,
+                    "\(c.testDescription) every score -inf, head \(h)")
+        }
     }
 }

@@ -26,11 +26,6 @@ enum {
     LORAD_CPU_AVX512_BF16 = 1 << 2,
 };
 
-/// Floats of F32 scratch the attention kernels keep on the stack for one
-/// block of a 16-bit cache's positions widened (16 KiB, inside L1); also
-/// the largest head dimension they take (one position must fit).
-#define LORAD_ATTENTION_BLOCK_FLOATS 4096
-
 #if defined(__x86_64__)
 
 /// The features above that this CPU and OS support (cpuid + xgetbv).
@@ -50,14 +45,13 @@ void lorad_widen_avx512(int format, const void *src, float *dst, ptrdiff_t count
 
 /// Decode attention of the `heads` query heads that share one key/value
 /// head, over that head's cache positions 0..<count:
-///   scores[h·count + t] = softmax_t(scale · q_h · k_t)
-///   out[h·head_dim + d] = Σ_t scores[h·count + t] · v_t[d]
+///   out[h·head_dim + d] = Σ_t softmax_t(scale · q_h · k_t) · v_t[d]
 /// q (heads, head_dim) F32; keys, values (count, head_dim) row-major in
-/// `format`, widened exactly to F32 a block of positions at a time (in L1);
-/// F32 accumulation; scores (heads,
-/// count) is scratch that ends holding the softmax weights; out (heads,
-/// head_dim). The cache is read once for all the heads. Does nothing when
-/// head_dim > LORAD_ATTENTION_BLOCK_FLOATS or a size is not positive.
+/// `format`, widened exactly to F32 in registers; F32 accumulation, the
+/// softmax kept online over blocks of positions so K and V are read
+/// together, once for all the heads; scores: heads × count floats of
+/// scratch (left holding nothing meaningful); out (heads, head_dim). Does
+/// nothing when a size is not positive.
 void lorad_attention_avx2(int format, ptrdiff_t heads, ptrdiff_t count, ptrdiff_t head_dim, float scale,
                           const float *q, const void *keys, const void *values, float *scores, float *out);
 void lorad_attention_avx512(int format, ptrdiff_t heads, ptrdiff_t count, ptrdiff_t head_dim, float scale,
