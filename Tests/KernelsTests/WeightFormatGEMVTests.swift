@@ -45,6 +45,24 @@ import Testing
         return (y, scale)
     }
 
+    /// For each row count, fresh inputs through every path against the
+    /// Double reference, within 8 units of the F32 accumulation's rounding
+    /// (which grows like √n · ε · Σ|w·x|).
+    static func expectEveryPathMatchesTheReference(format: WeightFormat, out: Int, n: Int, matrix: Matrix,
+                                                   rowCounts: [Int], rng: inout TestRandom) {
+        for rows in rowCounts {
+            let x = rng.floats(rows * n, scale: 3)
+            let (expected, scale) = Self.reference(rows: rows, out: out, n: n, w: matrix.values, x: x)
+            for path in KernelPath.available {
+                let y = Self.run(path: path, format: format, rows: rows, out: out, n: n, matrix: matrix, x: x)
+                let worst = zip(y.indices, y).map { i, v in
+                    abs(Double(v) - expected[i]) / (scale[i] * Double(n).squareRoot() * 1.2e-7 + 1e-30)
+                }.max() ?? 0
+                #expect(worst < 8, "\(path) \(format) rows \(rows) out \(out) n \(n): error \(worst) units")
+            }
+        }
+    }
+
     /// Runs the kernel with W one element and x one float past an aligned
     /// start (unaligned loads everywhere) and returns y.
     static func run(path: KernelPath, format: WeightFormat, rows: Int, out: Int, n: Int, matrix: Matrix,
@@ -75,27 +93,28 @@ import Testing
         for (out, n) in Self.shapes {
             let rowCounts = out * n > 2000 ? [1, 2, 3, 4, 5, 8, 9, 16, 31, 32] : Array(1...32)
             let matrix = Matrix(rng.floats(out * n), format: format)
-            for rows in rowCounts {
-                let x = rng.floats(rows * n, scale: 3)
-                let (expected, scale) = Self.reference(rows: rows, out: out, n: n, w: matrix.values, x: x)
-                for path in KernelPath.available {
-                    let y = Self.run(path: path, format: format, rows: rows, out: out, n: n, matrix: matrix, x: x)
-                    // F32 accumulation: rounding error grows like √n · ε · Σ|w·x|.
-                    let worst = zip(y.indices, y).map { i, v in
-                        abs(Double(v) - expected[i]) / (scale[i] * Double(n).squareRoot() * 1.2e-7 + 1e-30)
-                    }.max() ?? 0
-                    #expect(worst < 8, "\(path) \(format) rows \(rows) out \(out) n \(n): error \(worst) units")
-                }
-            }
+            Self.expectEveryPathMatchesTheReference(format: format, out: out, n: n, matrix: matrix, rowCounts: rowCounts, rng: &rng)
         }
+    }
+
+    /// 3–32 rows go to the tiles of 3 weight rows × groups of 4 input rows
+    /// over column blocks: every row count (every group size 1–4 in the last
+    /// group, 1–8 groups) on a matrix of three column blocks, a 3-column tail
+    /// and a partial last tile, every format and path.
+    @Test(arguments: WeightFormat.allCases)
+    func everyRowCountFromThreeToThirtyTwoMatchesAcrossColumnBlocks(format: WeightFormat) {
+        var rng = TestRandom(70 + UInt64(format.byteSize))
+        let out = 7, n = 531
+        let matrix = Matrix(rng.floats(out * n), format: format)
+        Self.expectEveryPathMatchesTheReference(format: format, out: out, n: n, matrix: matrix, rowCounts: Array(3...32), rng: &rng)
     }
 
     @Test(arguments: WeightFormat.allCases)
     func splittingTheOutputsOverThreadsChangesNoBit(format: WeightFormat) {
         var rng = TestRandom(50)
-        let out = 515, n = 96
+        let out = 515, n = 296
         let matrix = Matrix(rng.floats(out * n), format: format)
-        for rows in [1, 2, 8] {
+        for rows in [1, 2, 3, 5, 8, 13, 32] {
             let x = rng.floats(rows * n)
             for path in KernelPath.available {
                 let one = Self.run(path: path, format: format, rows: rows, out: out, n: n, matrix: matrix, x: x, pool: .serial)

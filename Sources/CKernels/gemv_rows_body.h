@@ -1,0 +1,150 @@
+// The matrix-vector kernel for 3–32 input rows, written once for every
+// vector width (the ISA header defines VF, LANES, VZERO, VFMA, VLOADF, VSUM,
+// KERNEL and TARGET first; widen_vector.h the weight loads). Included by
+// gemv_body.h, whose run_any sends those row counts here.
+//
+// Tiles of 3 weight rows × groups of up to 4 input rows: 12 accumulators +
+// 3 weight vectors + 1 input vector fill the 16 AVX2 registers, 7 loads for
+// 12 FMAs per vector of columns, horizontal sums once per output. Past 4
+// input rows the columns go in blocks of ROWS_BLOCK that every group uses
+// while the block sits in L1 (each group's accumulators parked in between),
+// and each group widens the block's weights again in registers.
+//
+// The same tiling as the code this replaced (gemv_body.h's `run`, generic
+// over the tile's width), whose 4-entry pointer and accumulator arrays and
+// three prefetch addresses made clang keep the 16-bit loops' pointers and
+// some accumulators on the stack: ~65 spills and reloads per 48 FMAs in the
+// unrolled 3 × 4 BF16 loop, against 3 reloads here. One thread on a
+// 48 × 576 matrix in L1 (Zen 3): BF16 at 8 rows 56 → 74 GFLOP/s, F16
+// 58 → 81, 4 rows 46 → 76; F32 unchanged (~81).
+//
+// Tried and dropped, same harness and machine:
+// - Widening each block once into an F32 scratch in L1 and running every
+//   group from it (the widening repeats ceil(rows / 4) times per weight
+//   element here): 67 against 71–74 GFLOP/s at 8 rows BF16, 67 against 80
+//   F16; over the model's shapes on 2 threads 0.90× (BF16) and 0.88× (F16)
+//   of widening in registers. The extra store and reload cost more than the
+//   widening (vpmovzxwd + vpslld, or vcvtph2ps) they save.
+// - Vectors along the input rows (x transposed once, the weights widened
+//   once, one vbroadcastss of W[i][k] per FMA, no horizontal sums): half
+//   the F32 speed in L1, 0.6–0.97× over the model's shapes: as if Zen 3
+//   issued one vbroadcastss per cycle, 12 per 12 FMAs being twice the FMA
+//   time.
+
+#define RINLINE static inline __attribute__((always_inline)) TARGET
+#define RMIN(a, b) ((a) < (b) ? (a) : (b))
+
+/// Columns per block past 4 input rows: 3 weight rows, 8 input rows of it
+/// and the prefetched next block stay well inside a 32 KiB L1 (BatchedGEMV.blockFloats measured 256 against 512).
+#define ROWS_BLOCK 256
+
+/// acc[i][j] += W row i · x row j over columns [0, len) (a multiple of
+/// LANES), W's rows in `format`; with `prefetch`, one line at wp[i] + ahead
+/// per 64 bytes of progress. One offset for the three rows, not three
+/// addresses: they cost general registers clang then reloaded from the
+/// stack inside the loop.
+RINLINE void KERNEL(rows_dot)(const int format, const int xr, const int prefetch, VF acc[3][4],
+                              const char *const wp[3], const float *const xp[4], ptrdiff_t len, ptrdiff_t ahead) {
+    const ptrdiff_t es = KERNEL(element_size)(format), line = 64 / es;   // line is a multiple of LANES
+    ptrdiff_t c = 0;
+    if (prefetch) {
+        for (; c + line <= len; c += line) {
+            for (int i = 0; i < 3; i++) __builtin_prefetch((const void *)((uintptr_t)wp[i] + (uintptr_t)(c * es + ahead)), 0, 3);
+            for (ptrdiff_t u = c; u < c + line; u += LANES) {
+                VF wv[3];
+                for (int i = 0; i < 3; i++) wv[i] = KERNEL(load_w)(format, wp[i] + u * es);
+                for (int j = 0; j < xr; j++) {
+                    const VF xv = VLOADF(xp[j] + u);
+                    for (int i = 0; i < 3; i++) acc[i][j] = VFMA(wv[i], xv, acc[i][j]);
+                }
+            }
+        }
+    }
+    for (; c < len; c += LANES) {
+        VF wv[3];
+        for (int i = 0; i < 3; i++) wv[i] = KERNEL(load_w)(format, wp[i] + c * es);
+        for (int j = 0; j < xr; j++) {
+            const VF xv = VLOADF(xp[j] + c);
+            for (int i = 0; i < 3; i++) acc[i][j] = VFMA(wv[i], xv, acc[i][j]);
+        }
+    }
+}
+
+/// One group of `xr` input rows over one column block, its accumulators
+/// taken from and returned to `parked` (zero at the first block).
+RINLINE void KERNEL(rows_group)(const int format, const int xr, const int prefetch, const int first, VF parked[3][4],
+                                const char *const wp[3], const float *const xp[4], ptrdiff_t len, ptrdiff_t ahead) {
+    VF acc[3][4];
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < xr; j++) acc[i][j] = first ? VZERO() : parked[i][j];
+    KERNEL(rows_dot)(format, xr, prefetch, acc, wp, xp, len, ahead);
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < xr; j++) parked[i][j] = acc[i][j];
+}
+
+/// The group's xr and the prefetch choice as compile-time constants.
+RINLINE void KERNEL(rows_group_any)(const int format, ptrdiff_t xr, const int prefetch, const int first,
+                                    VF parked[3][4], const char *const wp[3], const float *const xp[4], ptrdiff_t len,
+                                    ptrdiff_t ahead) {
+#define ROWS_GROUP(XR)                                                                   \
+    (prefetch ? KERNEL(rows_group)(format, XR, 1, first, parked, wp, xp, len, ahead)   \
+              : KERNEL(rows_group)(format, XR, 0, first, parked, wp, xp, len, ahead))
+    switch (xr) {
+    case 1: ROWS_GROUP(1); break;
+    case 2: ROWS_GROUP(2); break;
+    case 3: ROWS_GROUP(3); break;
+    default: ROWS_GROUP(4); break;
+    }
+#undef ROWS_GROUP
+}
+
+/// Output rows [out_lo, out_hi) for all `rows` (3–32) input rows.
+RINLINE void KERNEL(rows_run)(const int format, ptrdiff_t rows, ptrdiff_t out_lo, ptrdiff_t out_hi, ptrdiff_t n,
+                              const char *w, const float *x, float *y, ptrdiff_t ldy) {
+    const ptrdiff_t es = KERNEL(element_size)(format), row_bytes = n * es;
+    const ptrdiff_t vend = n & ~(ptrdiff_t)(LANES - 1);
+    const ptrdiff_t groups = (rows + 3) / 4;
+    ptrdiff_t blocks = groups == 1 ? 1 : (vend + ROWS_BLOCK - 1) / ROWS_BLOCK;
+    if (blocks < 1) blocks = 1;
+    const ptrdiff_t blen = ((vend / blocks) + LANES - 1) & ~(ptrdiff_t)(LANES - 1);
+    const ptrdiff_t last = out_hi - 1;
+    VF parked[8][3][4];   // rows ≤ 32: at most 8 groups
+    for (ptrdiff_t o = out_lo; o <= last; o += 3) {
+        // The tile's rows (the last repeated past the range: computed, not
+        // stored).
+        const char *wrow[3];
+        for (int i = 0; i < 3; i++) wrow[i] = w + RMIN(o + i, last) * row_bytes;
+        for (ptrdiff_t k = 0; k < blocks; k++) {
+            const ptrdiff_t lo = RMIN(k * blen, vend), len = RMIN(lo + blen, vend) - lo;
+            // What the first group prefetches, as an offset from the column
+            // it reads: the rows' next block, or after the last block the
+            // next tile's first (for a repeated last row some other line of
+            // W or past its end: harmless, prefetches never fault).
+            const ptrdiff_t ahead = k + 1 < blocks ? blen * es : 3 * row_bytes - lo * es;
+            const char *wp[3];
+            for (int i = 0; i < 3; i++) wp[i] = wrow[i] + lo * es;
+            for (ptrdiff_t g = 0; g < groups; g++) {
+                const ptrdiff_t r = 4 * g;
+                const float *xp[4];
+                for (int j = 0; j < 4; j++) xp[j] = x + RMIN(r + j, rows - 1) * n + lo;
+                KERNEL(rows_group_any)(format, RMIN(4, rows - r), g == 0, k == 0, parked[g], wp, xp, len, ahead);
+            }
+        }
+        // Horizontal sums plus the columns past the last full vector.
+        for (ptrdiff_t g = 0; g < groups; g++) {
+            const ptrdiff_t r = 4 * g, xr = RMIN(4, rows - r);
+            for (int i = 0; i < 3 && o + i <= last; i++) {
+                for (int j = 0; j < xr; j++) {
+                    const float *xj = x + (r + j) * n;
+                    float s = VSUM(parked[g][i][j]);
+                    for (ptrdiff_t c = vend; c < n; c++) s += lorad_widen_one(format, wrow[i] + c * es) * xj[c];
+                    y[(r + j) * ldy + o + i] = s;
+                }
+            }
+        }
+    }
+}
+
+#undef RINLINE
+#undef RMIN
+#undef ROWS_BLOCK
