@@ -1,6 +1,7 @@
 import Foundation
 import CLI
 import Kernels
+import Llama
 
 /// Kernel-level timings on the SmolLM-135M projection shapes: our GEMV
 /// against OpenBLAS's sgemv for one row (F32), the 16-bit formats, batch 8,
@@ -8,7 +9,9 @@ import Kernels
 ///
 /// Each shape is streamed from memory as in decode: enough copies of the
 /// matrix to fill 256 MiB of F32 (eight times the 32 MiB L3) are read in
-/// turn, and a pass over all of them is timed (best of `repeats`).
+/// turn, and a pass over all of them is timed (best of `repeats`). The
+/// copies live where a model's weights do, in a `WeightArena` on 2 MiB
+/// pages, so the rows compare kernels on the memory decode reads.
 struct KernelBench {
     let pool: ComputePool
     var repeats = 5
@@ -33,12 +36,17 @@ struct KernelBench {
         let format: WeightFormat
         let copies: Int, elements: Int
         let base: UnsafeMutableRawPointer
+        private let arena = WeightArena(pages: .huge)
+        private let owned: Bool
 
         init(shape: Shape, format: WeightFormat) {
             self.format = format
             elements = shape.out * shape.inFeatures
             copies = max(2, (256 << 20) / (elements * 4) + 1)
-            base = .allocate(byteCount: copies * elements * format.byteSize, alignment: 64)
+            let bytes = copies * elements * format.byteSize
+            let mapped = arena.allocate(bytes: bytes)
+            owned = mapped == nil
+            base = mapped ?? .allocate(byteCount: bytes, alignment: 64)
             // Values in [-0.5, 0.5): no NaNs or subnormals to slow anything.
             for i in 0..<(copies * elements) {
                 let v = Float(i % 1021) / 1021 - 0.5
@@ -50,7 +58,7 @@ struct KernelBench {
             }
         }
 
-        deinit { base.deallocate() }
+        deinit { if owned { base.deallocate() } }
 
         func matrix(_ i: Int) -> UnsafeRawPointer { UnsafeRawPointer(base + i * elements * format.byteSize) }
     }
