@@ -43,8 +43,10 @@ enum PeerBench {
         Compute.setThreads(threads)
         var report = BenchReport()
         report.add("kernel path", KernelPath.summary)
-        let bandwidth = MachineProbe.readBandwidth(pool: .shared, pages: .small)
-        report.add("read bandwidth (\(threads) threads)", "\(format(bandwidth / 1e9, 2)) GB/s", "the bound")
+        let bandwidth = MachineProbe.readBandwidth(pool: .shared, pages: .huge)
+        report.add("read bandwidth (\(threads) threads)", "\(format(bandwidth / 1e9, 2)) GB/s", "the bound: 2 MiB pages, like the weights")
+        let fourKiB = MachineProbe.readBandwidth(pool: .shared, pages: .small)
+        report.add("read bandwidth, 4 KiB pages", "\(format(fourKiB / 1e9, 2)) GB/s", "\(format(fourKiB / bandwidth, 2)) of the bound")
 
         let folder: URL
         if let keep = a.value("keep") { folder = URL(fileURLWithPath: keep) } else {
