@@ -14,12 +14,13 @@ import SafeTensors
 /// half in 16 bits — as much as the F32 weights), so the ratio says how
 /// close to streaming speed the cache is read.
 ///
-/// The timed runs at position 8 and at 1024 alternate in one loop (the
-/// ratio is the target, and load moves on this shared machine between
-/// rows taken minutes apart). Where the process's kernel path is not the
-/// portable one, every row is also timed with the portable (Swift) decode
-/// attention in the same loop, and the attention kernels are timed alone
-/// over the same cache shape.
+/// The timed runs at position 8 and at 1024 of every KV cache format
+/// alternate in one loop per weight format (the ratio is the target, the
+/// formats are compared with each other, and load moves on this shared
+/// machine between rows taken minutes apart). Where the process's kernel
+/// path is not the portable one, every row is also timed with the portable
+/// (Swift) decode attention in the same loop, and the attention kernels are
+/// timed alone over the same cache shape.
 enum LongContextBench {
     static let position = 1024
 
@@ -43,18 +44,19 @@ enum LongContextBench {
                                                    seed: UInt64(10 + $0)))]
             }
             let weightBytes = Double(model.weights.bytesReadPerToken)
-            for kv in WeightFormat.allCases {
-                // Position 8 and `position`, each path, alternating in one loop.
-                let rates = try bench.decodeTokensPerSecond(mixes: distinct, steps: steps, promptLengths: [8, position],
-                                                            kvFormat: kv, attentionPaths: paths)
-                let (short, long) = (rates[0], rates[1])
+            // Every KV format at position 8 and `position`, each path, alternating in one loop.
+            let formats = WeightFormat.allCases
+            let all = try bench.decodeTokensPerSecond(mixes: distinct, steps: steps, promptLengths: [8, position],
+                                                      kvFormats: Array(formats), attentionPaths: paths)
+            for (f, kv) in formats.enumerated() {
+                let (short, long) = (all[f][0], all[f][1])
                 // Bytes one step reads at `position`: the weights once, and
                 // every sequence's cache (its positions × bytes per position).
                 let cacheBytes = Double(distinct.count * (position + steps / 2)
                                         * SequenceState.bytesPerPosition(config: c, format: kv))
                 let stepSeconds = Double(distinct.count) / long[0]
                 let streamed = (weightBytes + cacheBytes) / stepSeconds
-                var note = "\(format(long[0] / short[0], 3)) of the same from position 8 (\(format(short[0])) tok/s); a step reads \(format(weightBytes / 1e6)) MB of weights + \(format(cacheBytes / 1e6)) MB of KV = \(format(streamed / 1e9, 1)) GB/s, \(format(streamed / bandwidth, 2)) of the read bandwidth"
+                var note = "\(format(long[0] / short[0], 3)) of the same from position 8 (\(format(short[0])) tok/s); a step reads \(format(weightBytes / 1e6)) MB of weights + \(format(cacheBytes / 1e6)) MB of KV = \(format(streamed / 1e9, 1)) GB/s, \(format(streamed / bandwidth, 2)) of the read bandwidth; \(format(long[0] / all[0][1][0], 2))× the F32 cache's tok/s at \(position)"
                 if paths.count > 1 {
                     note += "; portable attention, alternating: \(format(long[1])) tok/s, \(format(long[1] / short[1], 3)) of its position 8 (\(format(short[1])) tok/s); \(paths[0].rawValue) ÷ portable at \(position): \(format(long[0] / long[1], 2))×"
                 }
@@ -68,7 +70,7 @@ enum LongContextBench {
     /// sequences × every layer × every KV head at `position` positions, the
     /// (sequence, KV head) pairs of a layer spread over the compute pool as
     /// the forward pass does; one "step" is every layer once. Best of 5
-    /// steps per path, the paths alternating.
+    /// steps per format and path, every (format, path) pair alternating.
     static func attentionRows(config c: LlamaConfig, bandwidth: Double, report: inout BenchReport) {
         let sequences = 8, layers = c.numHiddenLayers, kvHeads = c.numKeyValueHeads, hd = c.headDim
         let group = c.numAttentionHeads / kvHeads, count = position
@@ -82,17 +84,24 @@ enum LongContextBench {
         let scores = UnsafeMutablePointer<Float>.allocate(capacity: sequences * kvHeads * group * count)
         let out = UnsafeMutablePointer<Float>.allocate(capacity: sequences * kvHeads * group * hd)
         defer { scores.deallocate(); out.deallocate() }
-        for kv in WeightFormat.allCases {
-            let sliceBytes = count * hd * kv.byteSize
-            // (slices, count, hd) keys and values in `kv`, every slice its own memory region.
-            let keys = UnsafeMutableRawPointer.allocate(byteCount: slices * sliceBytes, alignment: 64)
-            let values = UnsafeMutableRawPointer.allocate(byteCount: slices * sliceBytes, alignment: 64)
-            defer { keys.deallocate(); values.deallocate() }
+        let formats = WeightFormat.allCases
+        // Per format: (slices, count, hd) keys and values, every slice its own memory region.
+        let caches = formats.map { kv in
+            let bytes = slices * count * hd * kv.byteSize
+            let keys = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            let values = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
             fill(keys, elements: slices * count * hd, format: kv, seed: 1)
             fill(values, elements: slices * count * hd, format: kv, seed: 2)
-            nonisolated(unsafe) let (q, s, o, k, v) = (queries, scores, out, keys, values)
-            var best = [Double](repeating: .infinity, count: paths.count)
-            for _ in 0..<5 {
+            return (keys, values)
+        }
+        defer { for (k, v) in caches { k.deallocate(); v.deallocate() } }
+        nonisolated(unsafe) let (q, s, o) = (queries, scores, out)
+        // [format][path], every (format, path) pair in turn, 5 times.
+        var best = formats.map { _ in [Double](repeating: .infinity, count: paths.count) }
+        for _ in 0..<5 {
+            for (f, kv) in formats.enumerated() {
+                let sliceBytes = count * hd * kv.byteSize
+                nonisolated(unsafe) let (k, v) = caches[f]
                 for (p, path) in paths.enumerated() {
                     let start = ContinuousClock.now
                     for layer in 0..<layers {
@@ -104,16 +113,18 @@ enum LongContextBench {
                                                   out: o + part * group * hd, path: path)
                         }
                     }
-                    best[p] = min(best[p], (ContinuousClock.now - start).seconds)
+                    best[f][p] = min(best[f][p], (ContinuousClock.now - start).seconds)
                 }
             }
-            let bytes = Double(2 * slices * sliceBytes)
-            var note = "\(format(bytes / 1e6)) MB of K and V: \(format(bytes / best[0] / 1e9, 2)) GB/s = \(format(bytes / best[0] / bandwidth, 2)) of the read bandwidth"
+        }
+        for (f, kv) in formats.enumerated() {
+            let bytes = Double(2 * slices * count * hd * kv.byteSize)
+            var note = "\(format(bytes / 1e6)) MB of K and V: \(format(bytes / best[f][0] / 1e9, 2)) GB/s = \(format(bytes / best[f][0] / bandwidth, 2)) of the read bandwidth; \(format(best[f][0] / best[0][0], 3)) of the F32 cache's time"
             if paths.count > 1 {
-                note += "; portable: \(format(best[1] * 1e3, 2)) ms, \(format(bytes / best[1] / 1e9, 2)) GB/s; \(paths[0].rawValue) ÷ portable time \(format(best[0] / best[1], 3))"
+                note += "; portable: \(format(best[f][1] * 1e3, 2)) ms, \(format(bytes / best[f][1] / 1e9, 2)) GB/s; \(paths[0].rawValue) ÷ portable time \(format(best[f][0] / best[f][1], 3))"
             }
             report.add("decode attention alone, \(kv.rawValue.uppercased()) KV: 8 sequences × \(layers) layers × \(kvHeads) KV heads (\(group) query heads each) at \(count) positions (\(paths[0].rawValue))",
-                       "\(format(best[0] * 1e3, 2)) ms", note)
+                       "\(format(best[f][0] * 1e3, 2)) ms", note)
         }
     }
 

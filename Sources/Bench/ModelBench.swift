@@ -18,37 +18,42 @@ struct ModelBench {
     func decodeTokensPerSecond(mixes: [[AdapterUse]], steps: Int = 32, repeats: Int = 3, promptLength: Int = 8,
                                kvFormat: WeightFormat = .f32) throws -> Double {
         try decodeTokensPerSecond(mixes: mixes, steps: steps, repeats: repeats, promptLengths: [promptLength],
-                                  kvFormat: kvFormat, attentionPaths: [workspace.attentionPath])[0][0]
+                                  kvFormats: [kvFormat], attentionPaths: [workspace.attentionPath])[0][0][0]
     }
 
-    /// The same for each prompt length in `promptLengths` (its own
-    /// sequences, prefilled once) and each decode-attention implementation
-    /// in `attentionPaths`: the repeats alternate every (length, path) pair
-    /// in turn, three times, so a change of machine load hits them alike and
-    /// their ratios hold within the run. Returns the best tokens/s of each,
-    /// [length][path].
+    /// The same for each KV cache format in `kvFormats`, each prompt length
+    /// in `promptLengths` (its own sequences, prefilled once) and each
+    /// decode-attention implementation in `attentionPaths`: the repeats
+    /// alternate every (format, length, path) triple in turn, so a change of
+    /// machine load hits them alike and their ratios hold within the run.
+    /// Returns the best tokens/s of each, [format][length][path].
     func decodeTokensPerSecond(mixes: [[AdapterUse]], steps: Int, repeats: Int = 3, promptLengths: [Int],
-                               kvFormat: WeightFormat, attentionPaths: [KernelPath]) throws -> [[Double]] {
+                               kvFormats: [WeightFormat], attentionPaths: [KernelPath]) throws -> [[[Double]]] {
         let rows = mixes.count
         let vocab = model.config.vocabSize
-        let sets = try promptLengths.map { try prefilledSequences(mixes: mixes, promptLength: $0, steps: steps, kvFormat: kvFormat) }
+        let sets = try kvFormats.map { kv in
+            try promptLengths.map { try prefilledSequences(mixes: mixes, promptLength: $0, steps: steps, kvFormat: kv) }
+        }
         let plan = LoRABatchPlan(rows: mixes)
         let chosen = workspace.attentionPath
         defer { workspace.attentionPath = chosen }
-        var best = [[Double]](repeating: [Double](repeating: 0, count: attentionPaths.count), count: promptLengths.count)
+        var best = [[[Double]]](repeating: [[Double]](repeating: [Double](repeating: 0, count: attentionPaths.count),
+                                                      count: promptLengths.count), count: kvFormats.count)
         for _ in 0..<repeats {
-            for (l, promptLength) in promptLengths.enumerated() {
-                for (p, path) in attentionPaths.enumerated() {
-                    workspace.attentionPath = path
-                    let sequences = sets[l]
-                    for seq in sequences { seq.truncate(to: promptLength) }
-                    var tokens = (0..<rows).map { ($0 * 7 + 3) % vocab }
-                    let start = ContinuousClock.now
-                    for s in 0..<steps {
-                        try decodeStep(sequences, tokens: &tokens, position: promptLength + s, plan: plan)
+            for f in kvFormats.indices {
+                for (l, promptLength) in promptLengths.enumerated() {
+                    for (p, path) in attentionPaths.enumerated() {
+                        workspace.attentionPath = path
+                        let sequences = sets[f][l]
+                        for seq in sequences { seq.truncate(to: promptLength) }
+                        var tokens = (0..<rows).map { ($0 * 7 + 3) % vocab }
+                        let start = ContinuousClock.now
+                        for s in 0..<steps {
+                            try decodeStep(sequences, tokens: &tokens, position: promptLength + s, plan: plan)
+                        }
+                        let seconds = (ContinuousClock.now - start).seconds
+                        best[f][l][p] = max(best[f][l][p], Double(rows * steps) / seconds)
                     }
-                    let seconds = (ContinuousClock.now - start).seconds
-                    best[l][p] = max(best[l][p], Double(rows * steps) / seconds)
                 }
             }
         }
