@@ -15,15 +15,17 @@
 // recurrence, Dao et al. 2022): per head a running max m and sum l of
 // e^(s - m); a block whose max exceeds m first rescales l and the output
 // accumulators by e^(m_old - m_new). Per block:
-//   scores: register tiles of 3 heads × 4 positions, each key vector loaded
-//           (and widened: vcvtph2ps for F16, a shift into the top half for
-//           BF16) once for the 3 heads; VSUM8 reduces the 12 accumulators.
-//           The tiles also prefetch K and V a fixed distance ahead.
+//   scores: register tiles of 3 heads × 4 positions (3 over F16), each key
+//           vector loaded (and widened: vcvtph2ps for F16, a shift into the
+//           top half for BF16) once for the 3 heads; VSUM8 reduces the
+//           accumulators together. The tiles also prefetch K and V a fixed
+//           distance ahead.
 //   softmax: the block's max, e^(s - m) by the Cephes expf reduction (as
 //           Kernels' VectorMath.exp), the running sum.
-//   values: register tiles of 3 heads × 4 output vectors, the accumulators
-//           rescaled as they are loaded, each value vector widened once for
-//           the 3 heads: per position 3 broadcast weights and 12 FMAs.
+//   values: register tiles of 3 heads × 4 output vectors (3 over a 16-bit
+//           cache), the accumulators rescaled as they are loaded, each value
+//           vector widened once for the 3 heads: per position 3 broadcast
+//           weights and 3 FMAs per vector.
 // Why fused: the two-pass kernel this replaced (scores over all of K, then
 // values over all of V, a 16-bit block widened into an L1 scratch first)
 // read K and V as two separate sweeps and ran the widening, the score pass
@@ -47,9 +49,15 @@
 /// Query heads a register tile holds: 3 × 4 accumulators + 3 queries or
 /// weights + 1 cache vector = 16 registers, AVX2's whole file.
 #define TILE_HEADS 3
-/// Positions a score tile takes; output vectors a value tile holds.
-#define TILE_POSITIONS 4
-#define TILE_VECTORS 4
+/// Positions a score tile takes and output vectors a value tile holds, per
+/// cache format: where widening needs a register of its own the compiler
+/// spilled an accumulator of the 3 × 4 tile to the stack every iteration
+/// (the value tile over BF16 and F16, the score tile over F16); the
+/// narrower tiles took 13–18 % less time a step over those caches (one
+/// thread, 1024 positions, the C harness), and over F32 the 3 × 4 tiles
+/// stay the faster.
+#define TILE_POSITIONS(format) ((format) == LORAD_FORMAT_F16 ? 3 : 4)
+#define TILE_VECTORS(format) ((format) == LORAD_FORMAT_F32 ? 4 : 3)
 /// Bytes of K (and of V) a block holds: both blocks fit L1 (32 KiB on Zen 3)
 /// while the head tiles and column tiles go over them; a block is also how
 /// often the online softmax rescales. 8 and 16 KiB measured the same.
@@ -156,7 +164,7 @@ AINLINE void KERNEL(attention_softmax)(float *s, ptrdiff_t n) {
 /// s[h·ls + t] = scale · q_h · k_t for h < nh, t < np: nh query heads
 /// (stride hd) against np cache rows at k (stride hd elements of
 /// `format`), each key vector widened once in registers for the nh heads.
-/// nh ≤ TILE_HEADS and np ≤ TILE_POSITIONS are constants per inlined copy.
+/// nh ≤ TILE_HEADS and np ≤ 4 are constants per inlined copy.
 AINLINE void KERNEL(score_tile)(const int format, const int nh, const int np, const float *q, const char *k,
                                 ptrdiff_t hd, float scale, float *s, ptrdiff_t ls) {
     const ptrdiff_t es = KERNEL(element_size)(format), vend = hd & ~(ptrdiff_t)(LANES - 1);
@@ -182,20 +190,21 @@ AINLINE void KERNEL(score_tile)(const int format, const int nh, const int np, co
 }
 
 /// score_tile for nh heads over n positions, TILE_POSITIONS at a time and
-/// the last 1–3 by a narrower copy. With `prefetch`, each tile first asks
+/// the last few by a narrower copy. With `prefetch`, each tile first asks
 /// for the K and V lines PREFETCH_BYTES past its rows (never faults).
 AINLINE void KERNEL(score_heads)(const int format, const int nh, const float *q, const char *k, const char *v,
                                  const int prefetch, ptrdiff_t n, ptrdiff_t hd, float scale, float *s,
                                  ptrdiff_t ls) {
     const ptrdiff_t row = hd * KERNEL(element_size)(format);
+    const int tile = TILE_POSITIONS(format);
     ptrdiff_t t = 0;
-    for (; t + TILE_POSITIONS <= n; t += TILE_POSITIONS) {
+    for (; t + tile <= n; t += tile) {
         if (prefetch)
-            for (ptrdiff_t i = 0; i < TILE_POSITIONS * row; i += 64) {
+            for (ptrdiff_t i = 0; i < tile * row; i += 64) {
                 __builtin_prefetch(k + t * row + PREFETCH_BYTES + i, 0, 3);
                 __builtin_prefetch(v + t * row + PREFETCH_BYTES + i, 0, 3);
             }
-        KERNEL(score_tile)(format, nh, TILE_POSITIONS, q, k + t * row, hd, scale, s + t, ls);
+        KERNEL(score_tile)(format, nh, tile, q, k + t * row, hd, scale, s + t, ls);
     }
     switch (n - t) {
     case 1: KERNEL(score_tile)(format, nh, 1, q, k + t * row, hd, scale, s + t, ls); break;
@@ -222,13 +231,12 @@ AINLINE void KERNEL(scores)(const int format, ptrdiff_t heads, const float *q, c
 
 /// o_h[c0 ..< c0 + nv·LANES] ← alpha[h] · o_h[…] + Σ_t p[h·lp + t] · v_t[…]
 /// for h < nh, t < n: each value vector widened once in registers for the
-/// nh heads. nh ≤ TILE_HEADS and nv ≤ TILE_VECTORS are constants per
-/// inlined copy.
+/// nh heads. nh ≤ TILE_HEADS and nv ≤ 4 are constants per inlined copy.
 AINLINE void KERNEL(value_tile)(const int format, const int nh, const int nv, const float *p, ptrdiff_t lp,
                                 const float *alpha, const char *v, ptrdiff_t n, ptrdiff_t hd, ptrdiff_t c0,
                                 float *o) {
     const ptrdiff_t es = KERNEL(element_size)(format);
-    VF acc[TILE_HEADS][TILE_VECTORS];
+    VF acc[TILE_HEADS][4];
     for (int h = 0; h < nh; h++)
         for (int i = 0; i < nv; i++) acc[h][i] = VMUL(VLOADF(o + h * hd + c0 + i * LANES), VSET1(alpha[h]));
     for (ptrdiff_t t = 0; t < n; t++) {
@@ -244,13 +252,14 @@ AINLINE void KERNEL(value_tile)(const int format, const int nh, const int nv, co
 }
 
 /// value_tile for nh heads over every column: TILE_VECTORS vectors at a
-/// time, then the last 1–3 vectors, then the scalar tail columns.
+/// time, then the last few vectors, then the scalar tail columns.
 AINLINE void KERNEL(value_heads)(const int format, const int nh, const float *p, ptrdiff_t lp, const float *alpha,
                                  const char *v, ptrdiff_t n, ptrdiff_t hd, float *o) {
     const ptrdiff_t es = KERNEL(element_size)(format), vend = hd & ~(ptrdiff_t)(LANES - 1);
+    const int tile = TILE_VECTORS(format);
     ptrdiff_t c = 0;
-    for (; c + TILE_VECTORS * LANES <= vend; c += TILE_VECTORS * LANES)
-        KERNEL(value_tile)(format, nh, TILE_VECTORS, p, lp, alpha, v, n, hd, c, o);
+    for (; c + tile * LANES <= vend; c += tile * LANES)
+        KERNEL(value_tile)(format, nh, tile, p, lp, alpha, v, n, hd, c, o);
     switch ((vend - c) / LANES) {
     case 1: KERNEL(value_tile)(format, nh, 1, p, lp, alpha, v, n, hd, c, o); break;
     case 2: KERNEL(value_tile)(format, nh, 2, p, lp, alpha, v, n, hd, c, o); break;
