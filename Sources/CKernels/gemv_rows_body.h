@@ -11,12 +11,15 @@
 // and each group widens the block's weights again in registers.
 //
 // The same tiling as the code this replaced (gemv_body.h's `run`, generic
-// over the tile's width), whose 4-entry pointer and accumulator arrays and
-// three prefetch addresses made clang keep the 16-bit loops' pointers and
-// some accumulators on the stack: ~65 spills and reloads per 48 FMAs in the
-// unrolled 3 × 4 BF16 loop, against 3 reloads here. One thread on a
-// 48 × 576 matrix in L1 (Zen 3): BF16 at 8 rows 56 → 74 GFLOP/s, F16
-// 58 → 81, 4 rows 46 → 76; F32 unchanged (~81).
+// over the tile's width, inlined whole into lorad_gemv). What is new is
+// where clang allocates registers: each group's inner loop is its own
+// function per format, group size and prefetch choice (rows_group_any).
+// Inlined into the tile and block loops, the 16-bit 3 × 4 loops kept
+// pointers and accumulators on the stack, 52–65 spills and reloads per 48
+// FMAs, against 0 out of line. One thread on a 48 × 576 matrix in L1
+// (Zen 3, the repository's -O2 -fno-omit-frame-pointer), GFLOP/s old → new:
+// BF16 3 rows 59 → 68, 4 rows 46 → 75, 8 rows 56 → 71, 32 rows 64 → 71;
+// F16 4 rows 43 → 61, 8 rows 55 → 70; F32 unchanged (82–86).
 //
 // Tried and dropped, same harness and machine:
 // - Widening each block once into an F32 scratch in L1 and running every
@@ -35,7 +38,8 @@
 #define RMIN(a, b) ((a) < (b) ? (a) : (b))
 
 /// Columns per block past 4 input rows: 3 weight rows, 8 input rows of it
-/// and the prefetched next block stay well inside a 32 KiB L1 (BatchedGEMV.blockFloats measured 256 against 512).
+/// and the prefetched next block stay well inside a 32 KiB L1
+/// (BatchedGEMV.blockFloats measured 256 against 512).
 #define ROWS_BLOCK 256
 
 /// acc[i][j] += W row i · x row j over columns [0, len) (a multiple of
@@ -82,20 +86,47 @@ RINLINE void KERNEL(rows_group)(const int format, const int xr, const int prefet
         for (int j = 0; j < xr; j++) parked[i][j] = acc[i][j];
 }
 
-/// The group's xr and the prefetch choice as compile-time constants.
+/// One out-of-line copy of the group per format, group size and prefetch
+/// choice, so each inner loop is register-allocated on its own (see the top
+/// of this file: inlined, the 16-bit loops spilled 52–65 times per 48 FMAs
+/// and a token's BF16 projections at 8 rows took 1.2× as long). A call per
+/// group and column block (≥ 128 columns of up to 12 FMAs per vector) is
+/// small beside the loop it runs.
+#define ROWS_GROUP_FN(NAME, FORMAT, XR, PF)                                                                     \
+    static __attribute__((noinline)) TARGET void KERNEL(rows_group_##NAME##_##XR##_##PF)(                      \
+        const int first, VF parked[3][4], const char *const wp[3], const float *const xp[4], ptrdiff_t len,    \
+        ptrdiff_t ahead) {                                                                                     \
+        KERNEL(rows_group)(FORMAT, XR, PF, first, parked, wp, xp, len, ahead);                                 \
+    }
+#define ROWS_GROUP_FNS(NAME, FORMAT)                                                                            \
+    ROWS_GROUP_FN(NAME, FORMAT, 1, 0) ROWS_GROUP_FN(NAME, FORMAT, 2, 0) ROWS_GROUP_FN(NAME, FORMAT, 3, 0)       \
+    ROWS_GROUP_FN(NAME, FORMAT, 4, 0) ROWS_GROUP_FN(NAME, FORMAT, 1, 1) ROWS_GROUP_FN(NAME, FORMAT, 2, 1)       \
+    ROWS_GROUP_FN(NAME, FORMAT, 3, 1) ROWS_GROUP_FN(NAME, FORMAT, 4, 1)
+ROWS_GROUP_FNS(f32, LORAD_FORMAT_F32)
+ROWS_GROUP_FNS(bf16, LORAD_FORMAT_BF16)
+ROWS_GROUP_FNS(f16, LORAD_FORMAT_F16)
+#undef ROWS_GROUP_FNS
+#undef ROWS_GROUP_FN
+
+/// The out-of-line group for this format, group size and prefetch choice.
 RINLINE void KERNEL(rows_group_any)(const int format, ptrdiff_t xr, const int prefetch, const int first,
                                     VF parked[3][4], const char *const wp[3], const float *const xp[4], ptrdiff_t len,
                                     ptrdiff_t ahead) {
-#define ROWS_GROUP(XR)                                                                   \
-    (prefetch ? KERNEL(rows_group)(format, XR, 1, first, parked, wp, xp, len, ahead)   \
-              : KERNEL(rows_group)(format, XR, 0, first, parked, wp, xp, len, ahead))
-    switch (xr) {
-    case 1: ROWS_GROUP(1); break;
-    case 2: ROWS_GROUP(2); break;
-    case 3: ROWS_GROUP(3); break;
-    default: ROWS_GROUP(4); break;
+#define ROWS_CALL(NAME)                                                                                          \
+    switch (xr * 2 + prefetch) {                                                                                 \
+    case 2: KERNEL(rows_group_##NAME##_1_0)(first, parked, wp, xp, len, ahead); break;                          \
+    case 3: KERNEL(rows_group_##NAME##_1_1)(first, parked, wp, xp, len, ahead); break;                          \
+    case 4: KERNEL(rows_group_##NAME##_2_0)(first, parked, wp, xp, len, ahead); break;                          \
+    case 5: KERNEL(rows_group_##NAME##_2_1)(first, parked, wp, xp, len, ahead); break;                          \
+    case 6: KERNEL(rows_group_##NAME##_3_0)(first, parked, wp, xp, len, ahead); break;                          \
+    case 7: KERNEL(rows_group_##NAME##_3_1)(first, parked, wp, xp, len, ahead); break;                          \
+    case 8: KERNEL(rows_group_##NAME##_4_0)(first, parked, wp, xp, len, ahead); break;                          \
+    default: KERNEL(rows_group_##NAME##_4_1)(first, parked, wp, xp, len, ahead); break;                         \
     }
-#undef ROWS_GROUP
+    if (format == LORAD_FORMAT_F32) { ROWS_CALL(f32) }
+    else if (format == LORAD_FORMAT_BF16) { ROWS_CALL(bf16) }
+    else { ROWS_CALL(f16) }
+#undef ROWS_CALL
 }
 
 /// Output rows [out_lo, out_hi) for all `rows` (3–32) input rows.
