@@ -23,14 +23,17 @@ final class PageMemory: @unchecked Sendable {
 
     /// Start of the region, on a 2 MiB boundary; zeroed when mapped.
     let base: UnsafeMutableRawPointer
-    /// Mapped length: the bytes asked for, rounded up to 2 MiB.
+    /// Mapped length: the bytes asked for, rounded up to 4 KiB.
     let bytes: Int
 
     /// At least `bytes` of zeroed memory on a 2 MiB boundary, advised as
     /// huge pages when `pages` is `.huge`; nil when the system gives no more
-    /// address space.
+    /// address space. The mapping ends with the bytes asked for (to the
+    /// 4 KiB page), not at the next 2 MiB: the kernel backs only whole
+    /// 2 MiB ranges inside it with huge pages, so a last, partial range stays
+    /// on 4 KiB pages and nothing past what was asked becomes resident.
     init?(bytes asked: Int, pages: WeightPages) {
-        let bytes = (max(asked, 1) + Self.hugePage - 1) / Self.hugePage * Self.hugePage
+        let bytes = (max(asked, 1) + 4095) / 4096 * 4096
         // Map 2 MiB more, then unmap the unaligned head and tail.
         let span = bytes + Self.hugePage
         guard let raw = mmap(nil, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
