@@ -12,10 +12,10 @@ import CKernels
 /// sits in L1. And OpenBLAS has no 16-bit weights at all.
 ///
 /// Implementations (`KernelPath`): C intrinsics for AVX2 and AVX-512
-/// (CKernels' gemv_body.h), and the portable Swift SIMD8 version
-/// (`BatchedGEMV+Portable.swift`). The C kernels read W as one sequential
-/// stream per thread for 1–2 rows (1.3× the bandwidth of 4-row tiles) and
-/// in tiles from 3 rows on; the portable version tiles for every row count.
+/// (CKernels: gemv_body.h reads W as one sequential stream per thread for
+/// 1–2 rows, 1.3× the bandwidth of 4-row tiles; gemv_rows_body.h tiles 3
+/// weight rows × 4 input rows from 3 rows on), and the portable Swift SIMD8
+/// version (`BatchedGEMV+Portable.swift`), which tiles for every row count.
 public enum BatchedGEMV {
     /// Up to this many rows this kernel beats OpenBLAS's sgemm (which packs
     /// W before multiplying) on the SmolLM-135M matrices. Measured on the
