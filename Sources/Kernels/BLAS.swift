@@ -47,9 +47,10 @@ public enum BLAS {
     }
 
     /// y = alpha · W · x + beta · y
-    /// W: (out, in) row-major; x: (in); y: (out). One row of decode: gemv
-    /// streams W once at the memory limit, sgemm with m = 1 is 4× slower
-    /// (6 GFLOP/s on 2 vCPUs, measured with OpenBLAS 0.3.21).
+    /// W: (out, in) row-major; x: (in); y: (out). gemv streams W once near
+    /// the memory limit, where sgemm with m = 1 is 4× slower (6 GFLOP/s on 2
+    /// vCPUs, OpenBLAS 0.3.21). Decode now runs `BatchedGEMV` for one row
+    /// too; `lorad-bench model --kernels` times the two side by side.
     @inline(__always)
     public static func gemv(
         out: Int, in inFeatures: Int,

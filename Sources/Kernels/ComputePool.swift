@@ -4,8 +4,8 @@ import Synchronization
 /// The compute threads of the forward pass: the calling thread plus
 /// `threadCount - 1` persistent workers that spin briefly between jobs.
 ///
-/// Used for batched decode steps (2–32 rows); one-row and prefill steps run
-/// on OpenBLAS's own threads instead, never both pools in one step
+/// Used for decode steps (1–32 rows); prefill steps run on OpenBLAS's own
+/// threads instead, never both pools in one step
 /// (`LlamaModel.pool(forRows:)`).
 ///
 /// Why not `DispatchQueue.concurrentPerform`: it wakes a sleeping Dispatch

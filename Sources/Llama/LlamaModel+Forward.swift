@@ -142,14 +142,13 @@ extension LlamaModel {
     static let mlpInputs: [LinearKind] = [.gate, .up]
 
     /// Which threads run a step's own kernels (projections, attention,
-    /// SwiGLU, the per-row low-rank path). Prefill-sized batches, and one
-    /// row of an F32 model, run on OpenBLAS (sgemm, gemv) and its own
-    /// threads, everything else of the step inline: waking our pool between
-    /// OpenBLAS calls made the two pools' idle polling fight over the cores
-    /// (single-stream decode 10–12 % slower, measured A/B in one process).
-    /// Otherwise (2…`BatchedGEMV.maxRows` rows, or one row over 16-bit
-    /// weights, which OpenBLAS cannot read) our kernel on our pool, and
-    /// OpenBLAS's threads stay asleep.
+    /// SwiGLU, the per-row low-rank path). Prefill-sized batches run on
+    /// OpenBLAS's sgemm and its own threads, everything else of the step
+    /// inline: waking our pool between OpenBLAS calls made the two pools'
+    /// idle polling fight over the cores (single-stream decode 10–12 %
+    /// slower, measured A/B in one process). Decode (1…`BatchedGEMV.maxRows`
+    /// rows, any weight format) runs our kernel on our pool, and OpenBLAS's
+    /// threads stay asleep.
     func pool(forRows n: Int) -> ComputePool {
         usesOwnKernel(rows: n) ? .shared : .serial
     }
@@ -157,15 +156,17 @@ extension LlamaModel {
     /// Whether a step of `n` rows multiplies with `BatchedGEMV`.
     @inline(__always)
     func usesOwnKernel(rows n: Int) -> Bool {
-        n <= BatchedGEMV.maxRows && (n >= 2 || weights.format != .f32)
+        n <= BatchedGEMV.maxRows
     }
 
-    /// y = x · Wᵀ for `rows` rows. One row of F32: OpenBLAS's gemv (sgemm
-    /// with m = 1 is 4× slower); up to `BatchedGEMV.maxRows` rows, or one
-    /// row of 16-bit weights: our kernel streams W once for all of them,
-    /// widening 16-bit weights in registers — sgemm packs all of W first;
-    /// larger batches (prefill): sgemm, compute-bound and fastest there,
-    /// over W itself or, for 16-bit W, panels widened into `panel`.
+    /// y = x · Wᵀ for `rows` rows. Up to `BatchedGEMV.maxRows` rows (decode):
+    /// our kernel streams W once for all of them, widening 16-bit weights
+    /// in registers — sgemm packs all of W first, and for one row of F32 our
+    /// kernel's single stream per thread decoded 1.04–1.07× llama.cpp's
+    /// speed where OpenBLAS's sgemv gave 1.00 (alternating binaries, same
+    /// minutes, AMD EPYC Zen 3). Larger batches (prefill): sgemm,
+    /// compute-bound and fastest there, over W itself or, for 16-bit W,
+    /// panels widened into `panel`.
     /// W: (out, in) in W's format; x: (rows, in); y: (rows, out).
     @inline(__always)
     func project(rows: Int, weight: WeightBuffer, out: Int, in inFeatures: Int,
@@ -174,8 +175,6 @@ extension LlamaModel {
         if usesOwnKernel(rows: rows) {
             BatchedGEMV.multiply(rows: rows, out: out, in: inFeatures, w: weight.raw, format: weight.format,
                                  x: x, y: y, pool: pool)
-        } else if rows == 1 {
-            BLAS.gemv(out: out, in: inFeatures, w: weight.pointer, x: x, y: y)
         } else {
             WidenedGEMM.multiply(rows: rows, out: out, in: inFeatures, w: weight.raw, format: weight.format,
                                  x: x, y: y, panel: panel)
