@@ -33,34 +33,20 @@ struct KernelBench {
 
     /// `copies` matrices of one shape in one format, back to back.
     final class Copies {
-        let format: WeightFormat
         let copies: Int, elements: Int
-        let base: UnsafeMutableRawPointer
-        private let arena = WeightArena(pages: .huge)
-        private let owned: Bool
+        /// (copies, out, in) in the format, in a `WeightArena` on 2 MiB pages.
+        let buffer: WeightBuffer
 
         init(shape: Shape, format: WeightFormat) {
-            self.format = format
             elements = shape.out * shape.inFeatures
             copies = max(2, (256 << 20) / (elements * 4) + 1)
-            let bytes = copies * elements * format.byteSize
-            let mapped = arena.allocate(bytes: bytes)
-            owned = mapped == nil
-            base = mapped ?? .allocate(byteCount: bytes, alignment: 64)
             // Values in [-0.5, 0.5): no NaNs or subnormals to slow anything.
-            for i in 0..<(copies * elements) {
-                let v = Float(i % 1021) / 1021 - 0.5
-                switch format {
-                case .f32: base.storeBytes(of: v, toByteOffset: i * 4, as: Float.self)
-                case .bf16: base.storeBytes(of: UInt16(truncatingIfNeeded: v.bitPattern >> 16), toByteOffset: i * 2, as: UInt16.self)
-                case .f16: base.storeBytes(of: Float16(v).bitPattern, toByteOffset: i * 2, as: UInt16.self)
-                }
+            buffer = .filled(count: copies * elements, format: format, arena: WeightArena(pages: .huge)) {
+                Float($0 % 1021) / 1021 - 0.5
             }
         }
 
-        deinit { if owned { base.deallocate() } }
-
-        func matrix(_ i: Int) -> UnsafeRawPointer { UnsafeRawPointer(base + i * elements * format.byteSize) }
+        func matrix(_ i: Int) -> UnsafeRawPointer { UnsafeRawPointer(buffer.address(of: i * elements)) }
     }
 
     /// Seconds per matrix for `body(matrix)`, best of `repeats` passes over all copies.

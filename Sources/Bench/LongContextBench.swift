@@ -3,7 +3,6 @@ import Foundation
 import Kernels
 import Llama
 import LoRA
-import SafeTensors
 
 /// Long-context decode rows of `lorad bench`: 8 sequences with 8 distinct
 /// q,v r=8 adapters decoding from position 1024 against the same from
@@ -85,23 +84,21 @@ enum LongContextBench {
         let out = UnsafeMutablePointer<Float>.allocate(capacity: sequences * kvHeads * group * hd)
         defer { scores.deallocate(); out.deallocate() }
         let formats = WeightFormat.allCases
-        // Per format: (slices, count, hd) keys and values, every slice its own memory region.
+        // Per format: (slices, count, hd) keys and values in [-1, 1), on ordinary pages.
         let caches = formats.map { kv in
-            let bytes = slices * count * hd * kv.byteSize
-            let keys = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-            let values = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-            fill(keys, elements: slices * count * hd, format: kv, seed: 1)
-            fill(values, elements: slices * count * hd, format: kv, seed: 2)
-            return (keys, values)
+            [1, 2].map { seed in
+                WeightBuffer.filled(count: slices * count * hd, format: kv) { i in
+                    Float((i &* 7919 &+ seed &* 104_729) % 2003) / 1001.5 - 1
+                }
+            }
         }
-        defer { for (k, v) in caches { k.deallocate(); v.deallocate() } }
         nonisolated(unsafe) let (q, s, o) = (queries, scores, out)
         // [format][path], every (format, path) pair in turn, 5 times.
         var best = formats.map { _ in [Double](repeating: .infinity, count: paths.count) }
         for _ in 0..<5 {
             for (f, kv) in formats.enumerated() {
                 let sliceBytes = count * hd * kv.byteSize
-                nonisolated(unsafe) let (k, v) = caches[f]
+                nonisolated(unsafe) let (k, v) = (caches[f][0].raw, caches[f][1].raw)
                 for (p, path) in paths.enumerated() {
                     let start = ContinuousClock.now
                     for layer in 0..<layers {
@@ -125,18 +122,6 @@ enum LongContextBench {
             }
             report.add("decode attention alone, \(kv.rawValue.uppercased()) KV: 8 sequences × \(layers) layers × \(kvHeads) KV heads (\(group) query heads each) at \(count) positions (\(paths[0].rawValue))",
                        "\(format(best[f][0] * 1e3, 2)) ms", note)
-        }
-    }
-
-    /// `elements` values in [-1, 1) stored in `format` at p.
-    static func fill(_ p: UnsafeMutableRawPointer, elements: Int, format: WeightFormat, seed: Int) {
-        for i in 0..<elements {
-            let x = Float((i &* 7919 &+ seed &* 104_729) % 2003) / 1001.5 - 1
-            switch format {
-            case .f32: p.storeBytes(of: x, toByteOffset: i * 4, as: Float.self)
-            case .bf16: p.storeBytes(of: FloatConversion.floatToBF16(x), toByteOffset: i * 2, as: UInt16.self)
-            case .f16: p.storeBytes(of: FloatConversion.floatToF16(x), toByteOffset: i * 2, as: UInt16.self)
-            }
         }
     }
 }

@@ -30,7 +30,7 @@ public final class WeightArena: @unchecked Sendable {
     /// `bytes` of zeroed memory, 64-byte aligned (AVX-512 loads), or nil when
     /// the system gives no more address space (the caller falls back to the
     /// allocator, which fails as it always did).
-    public func allocate(bytes: Int) -> UnsafeMutableRawPointer? {
+    func allocate(bytes: Int) -> UnsafeMutableRawPointer? {
         let size = (bytes + 63) & ~63
         if size > remaining {
             // A buffer bigger than half a chunk gets a chunk of its own, so
