@@ -42,6 +42,19 @@
 /// (BatchedGEMV.blockFloats measured 256 against 512).
 #define ROWS_BLOCK 256
 
+/// acc[i][j] += W row i · x row j over one vector of columns at element c:
+/// each weight vector loaded and widened once for the xr input rows.
+RINLINE void KERNEL(rows_step)(const int format, const int xr, VF acc[3][4], const char *const wp[3],
+                               const float *const xp[4], ptrdiff_t c) {
+    const ptrdiff_t es = KERNEL(element_size)(format);
+    VF wv[3];
+    for (int i = 0; i < 3; i++) wv[i] = KERNEL(load_w)(format, wp[i] + c * es);
+    for (int j = 0; j < xr; j++) {
+        const VF xv = VLOADF(xp[j] + c);
+        for (int i = 0; i < 3; i++) acc[i][j] = VFMA(wv[i], xv, acc[i][j]);
+    }
+}
+
 /// acc[i][j] += W row i · x row j over columns [0, len) (a multiple of
 /// LANES), W's rows in `format`; with `prefetch`, one line at wp[i] + ahead
 /// per 64 bytes of progress. One offset for the three rows, not three
@@ -54,24 +67,10 @@ RINLINE void KERNEL(rows_dot)(const int format, const int xr, const int prefetch
     if (prefetch) {
         for (; c + line <= len; c += line) {
             for (int i = 0; i < 3; i++) __builtin_prefetch((const void *)((uintptr_t)wp[i] + (uintptr_t)(c * es + ahead)), 0, 3);
-            for (ptrdiff_t u = c; u < c + line; u += LANES) {
-                VF wv[3];
-                for (int i = 0; i < 3; i++) wv[i] = KERNEL(load_w)(format, wp[i] + u * es);
-                for (int j = 0; j < xr; j++) {
-                    const VF xv = VLOADF(xp[j] + u);
-                    for (int i = 0; i < 3; i++) acc[i][j] = VFMA(wv[i], xv, acc[i][j]);
-                }
-            }
+            for (ptrdiff_t u = c; u < c + line; u += LANES) KERNEL(rows_step)(format, xr, acc, wp, xp, u);
         }
     }
-    for (; c < len; c += LANES) {
-        VF wv[3];
-        for (int i = 0; i < 3; i++) wv[i] = KERNEL(load_w)(format, wp[i] + c * es);
-        for (int j = 0; j < xr; j++) {
-            const VF xv = VLOADF(xp[j] + c);
-            for (int i = 0; i < 3; i++) acc[i][j] = VFMA(wv[i], xv, acc[i][j]);
-        }
-    }
+    for (; c < len; c += LANES) KERNEL(rows_step)(format, xr, acc, wp, xp, c);
 }
 
 /// One group of `xr` input rows over one column block, its accumulators
