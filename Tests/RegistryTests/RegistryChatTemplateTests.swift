@@ -23,17 +23,12 @@ import TestSupport
     }
 
     @Test func aVersionThreeFileGainsAnEmptyTemplateColumn() throws {
-        let url = try Fixtures.temporaryDirectory("lorad-registry").appendingPathComponent("v3.sqlite3")
-        do {
-            let db = try SQLiteConnection(path: url.path)
-            try db.migrate(Array(AdapterRegistry.migrations.prefix(3)))
-            try db.execute("""
-                UPDATE registry_meta SET value = 1 WHERE key = 'last_generation';
-                INSERT INTO adapters (name, config_json, sha256, byte_size, created_at, generation, dora)
-                    VALUES ('old', '{}', '\(String(repeating: "a", count: 64))', 0, 0, 1, 1);
-                INSERT INTO adapter_blobs (adapter_id, weights) SELECT id, x'' FROM adapters;
-                """)
-        }
+        let url = try RegistryTestSupport.olderFile(version: 3, sql: """
+            UPDATE registry_meta SET value = 1 WHERE key = 'last_generation';
+            INSERT INTO adapters (name, config_json, sha256, byte_size, created_at, generation, dora)
+                VALUES ('old', '{}', '\(String(repeating: "a", count: 64))', 0, 0, 1, 1);
+            INSERT INTO adapter_blobs (adapter_id, weights) SELECT id, x'' FROM adapters;
+            """)
         let registry = try AdapterRegistry(url: url)
         #expect(try registry.withReader { try $0.userVersion } == AdapterRegistry.schemaVersion)
         #expect(try registry.record(named: "old")?.dora == true)

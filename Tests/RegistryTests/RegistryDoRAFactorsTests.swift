@@ -74,18 +74,14 @@ import TestSupport
     /// A file written by the version-4 schema (before stored factors) gains
     /// the empty factors table and keeps its adapters and their checks.
     @Test func aVersionFourFileMigratesToStoredFactors() throws {
-        let url = try Fixtures.temporaryDirectory("lorad-registry").appendingPathComponent("v4.sqlite3")
-        do {
-            let db = try SQLiteConnection(path: url.path)
-            try db.migrate(Array(AdapterRegistry.migrations.prefix(4)))
-            try db.execute("""
-                UPDATE registry_meta SET value = 1 WHERE key = 'last_generation';
-                INSERT INTO adapters (name, config_json, sha256, byte_size, created_at, generation, dora)
-                    VALUES ('old', '{}', '\(String(repeating: "a", count: 64))', 0, 0, 1, 1);
-                INSERT INTO adapter_blobs (adapter_id, weights) SELECT id, x'' FROM adapters;
-                INSERT INTO adapter_checks (adapter_id, generation, base_fingerprint, problem, checked_at)
-                    SELECT id, 1, 'base-a', NULL, 0 FROM adapters;
-                """)
+        let url = try RegistryTestSupport.olderFile(version: 4, sql: """
+            UPDATE registry_meta SET value = 1 WHERE key = 'last_generation';
+            INSERT INTO adapters (name, config_json, sha256, byte_size, created_at, generation, dora)
+                VALUES ('old', '{}', '\(String(repeating: "a", count: 64))', 0, 0, 1, 1);
+            INSERT INTO adapter_blobs (adapter_id, weights) SELECT id, x'' FROM adapters;
+            INSERT INTO adapter_checks (adapter_id, generation, base_fingerprint, problem, checked_at)
+                SELECT id, 1, 'base-a', NULL, 0 FROM adapters;
+            """) { db in
             #expect(try db.userVersion == 4)
             let tables = try db.query("SELECT name FROM sqlite_schema WHERE name = 'adapter_dora_factors'") { $0.text(0) }
             #expect(tables.isEmpty)

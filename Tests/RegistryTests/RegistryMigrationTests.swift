@@ -47,16 +47,12 @@ import TestSupport
     /// A file written by the version-1 schema (before DoRA) gains the `dora`
     /// column with every stored adapter marked plain, and keeps its data.
     @Test func aVersionOneFileMigratesToTheDoRAColumn() throws {
-        let url = try Fixtures.temporaryDirectory("lorad-registry").appendingPathComponent("v1.sqlite3")
-        do {
-            let db = try SQLiteConnection(path: url.path)
-            try db.migrate(Array(AdapterRegistry.migrations.prefix(1)))
-            try db.execute("""
-                UPDATE registry_meta SET value = 1 WHERE key = 'last_generation';
-                INSERT INTO adapters (name, config_json, sha256, byte_size, created_at, generation)
-                    VALUES ('old', '{}', '\(String(repeating: "a", count: 64))', 0, 0, 1);
-                INSERT INTO adapter_blobs (adapter_id, weights) SELECT id, x'' FROM adapters;
-                """)
+        let url = try RegistryTestSupport.olderFile(version: 1, sql: """
+            UPDATE registry_meta SET value = 1 WHERE key = 'last_generation';
+            INSERT INTO adapters (name, config_json, sha256, byte_size, created_at, generation)
+                VALUES ('old', '{}', '\(String(repeating: "a", count: 64))', 0, 0, 1);
+            INSERT INTO adapter_blobs (adapter_id, weights) SELECT id, x'' FROM adapters;
+            """) { (db) throws in
             #expect(try db.userVersion == 1)
         }
         let registry = try AdapterRegistry(url: url)

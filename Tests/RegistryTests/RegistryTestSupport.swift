@@ -6,6 +6,20 @@ import TestSupport
 /// Shared helpers for the registry tests: fixture adapters, fresh registries,
 /// deterministic byte generators.
 enum RegistryTestSupport {
+    /// A registry file as schema `version` left it: migrated that far, then
+    /// `sql` (the test's rows of that time) run on it, and `inspect` handed
+    /// the connection before it closes. The migration tests open it with
+    /// the current schema afterwards.
+    static func olderFile(version: Int, sql: String,
+                          inspect: (SQLiteConnection) throws -> Void = { _ in }) throws -> URL {
+        let url = try Fixtures.temporaryDirectory("lorad-registry").appendingPathComponent("v\(version).sqlite3")
+        let db = try SQLiteConnection(path: url.path)
+        try db.migrate(Array(AdapterRegistry.migrations.prefix(version)))
+        try db.execute(sql)
+        try inspect(db)
+        return url
+    }
+
     /// A fresh registry file in its own temporary directory.
     static func freshRegistry(_ label: String = "registry",
                               options: AdapterRegistry.Options = .init()) throws -> (AdapterRegistry, URL) {
