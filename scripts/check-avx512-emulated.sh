@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs CKernels' AVX-512 kernels on any x86-64 or arm64 machine: compiles
-# gemv_avx512.c and attention_avx512.c against SIMDe's portable AVX-512
+# gemv_avx512.c and attention_avx512.c (with thread_scratch.c) against SIMDe's portable AVX-512
 # intrinsics (Debian package libsimde-dev; scripts/avx512-emulated/intrinsics.h
 # adds the few it lacks) and checks every format, 1–32 rows, odd sizes and
 # 1–8 query heads per KV head against a Double reference. For developing on machines without AVX-512; not part of CI
@@ -17,5 +17,6 @@ flags=(-O2 -Wno-psabi -I Sources/CKernels/include -I Sources/CKernels -I scripts
 case "$(uname -m)" in x86_64) flags+=(-mf16c) ;; esac
 clang "${flags[@]}" -DLORAD_INTRINSICS_HEADER='"intrinsics.h"' -c Sources/CKernels/gemv_avx512.c -o "$out/gemv.o"
 clang "${flags[@]}" -DLORAD_INTRINSICS_HEADER='"intrinsics.h"' -c Sources/CKernels/attention_avx512.c -o "$out/attention.o"
-clang "${flags[@]}" -DLORAD_INTRINSICS_HEADER='"intrinsics.h"' -include intrinsics.h scripts/avx512-emulated/check.c "$out/gemv.o" "$out/attention.o" -lm -o "$out/check"
+clang "${flags[@]}" -c Sources/CKernels/thread_scratch.c -o "$out/thread_scratch.o"
+clang "${flags[@]}" -DLORAD_INTRINSICS_HEADER='"intrinsics.h"' -include intrinsics.h scripts/avx512-emulated/check.c "$out/gemv.o" "$out/attention.o" "$out/thread_scratch.o" -lm -lpthread -o "$out/check"
 "$out/check"

@@ -38,6 +38,11 @@ enum SixteenBitBench {
             let many8 = try bench.decodeTokensPerSecond(mixes: distinct.map { [AdapterUse($0)] }, steps: steps)
             report.add("\(name): decode, batch 8, 8 distinct q,v r=8 adapters", "\(format(many8)) tok/s",
                        "\(format(many8 / single, 2))× its single stream; \(format(many8 / one8, 3)) of one adapter (\(format(one8)) tok/s); \(format(many8 / baseline.batch8Distinct, 2))× F32")
+            // The same ratio with the two decoded step by step in turn, so a
+            // change of load between the timed runs above cannot move it.
+            let interleaved = try bench.interleavedDecodeRatio(first: [[]], second: distinct.map { [AdapterUse($0)] }, steps: steps)
+            report.add("\(name): batch 8 × 8 distinct ÷ 1 stream, steps interleaved", "\(format(interleaved.median, 2))×",
+                       "median of step pairs (tok/s ratio); \(format(interleaved.total, 2))× over their summed times")
         }
     }
 }

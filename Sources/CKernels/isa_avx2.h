@@ -35,6 +35,17 @@
 #define VI_SUB(a, b) _mm256_sub_epi32(a, b)
 #define VI_SRA(a, n) _mm256_srai_epi32(a, n)
 #define VI_SLL(a, n) _mm256_slli_epi32(a, n)
+#define VI_AND(a, b) _mm256_and_si256(a, b)
+#define VLOADI(p) _mm256_loadu_si256((const __m256i *)(p))
+/// The 2·LANES floats at p split into their even- and odd-indexed elements,
+/// each in order: vshufps picks them within 128-bit halves, vpermpd puts
+/// the halves in order.
+#define VDEINTERLEAVE(p, even, odd)                                                                       \
+    do {                                                                                                  \
+        const __m256 da_ = _mm256_loadu_ps(p), db_ = _mm256_loadu_ps((p) + 8);                            \
+        (even) = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(da_, db_, 0x88)), 0xD8)); \
+        (odd) = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(da_, db_, 0xDD)), 0xD8));  \
+    } while (0)
 #define VAS_INT(v) _mm256_castps_si256(v)
 #define VAS_FLOAT(v) _mm256_castsi256_ps(v)
 /// Eight vectors' horizontal sums into dst[0..<8].

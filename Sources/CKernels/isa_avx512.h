@@ -43,6 +43,18 @@
 #define VI_SUB(a, b) _mm512_sub_epi32(a, b)
 #define VI_SRA(a, n) _mm512_srai_epi32(a, n)
 #define VI_SLL(a, n) _mm512_slli_epi32(a, n)
+#define VI_AND(a, b) _mm512_and_si512(a, b)
+#define VLOADI(p) _mm512_loadu_si512((const void *)(p))
+/// The 2·LANES floats at p split into their even- and odd-indexed elements,
+/// each in order (vpermt2ps over the two vectors).
+#define VDEINTERLEAVE(p, even, odd)                                                                        \
+    do {                                                                                                   \
+        const __m512 da_ = _mm512_loadu_ps(p), db_ = _mm512_loadu_ps((p) + 16);                            \
+        (even) = _mm512_permutex2var_ps(                                                                   \
+            da_, _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), db_);       \
+        (odd) = _mm512_permutex2var_ps(                                                                    \
+            da_, _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), db_);       \
+    } while (0)
 #define VAS_INT(v) _mm512_castps_si512(v)
 #define VAS_FLOAT(v) _mm512_castsi512_ps(v)
 /// Eight vectors' horizontal sums into dst[0..<8].

@@ -181,7 +181,7 @@ public struct LoRABatchPlan: Sendable {
                 }
             }}}}}
         }
-        if !perRowUses.isEmpty {
+        if !perRowUses.isEmpty, groups.contains(where: { $0.rows.count <= Self.perRowLimit && $0.adapter.modules[id] != nil }) {
             applyPerRow(to: id, input: x, inputStride: inputStride, output: y, outputStride: outputStride, pool: pool)
         }
     }
