@@ -37,7 +37,8 @@ public final class AdapterCompatibility: Sendable {
     /// `factorsFingerprint`, once computed: nil inside until then, and
     /// `.some(nil)` if the base's values could not be read.
     private let factorsKey = Mutex<String??>(nil)
-    /// Computes `factorsKey` once (started at init, off the caller's thread).
+    /// Computes `factorsKey` once, off the caller's thread (at init when the
+    /// registry holds a DoRA adapter).
     private let factorsKeyQueue = DispatchQueue(label: "lorad-dora-factors-key")
 
     public init(registry: AdapterRegistry, base: LlamaWeights, identity: BaseModelIdentity?,
@@ -47,8 +48,19 @@ public final class AdapterCompatibility: Sendable {
         self.identity = identity
         self.baseFingerprint = baseFingerprint
         // One pass over every linear's values (hundreds of MB for a small
-        // model): started now, so the first DoRA load rarely waits for it.
-        factorsKeyQueue.async { [self] in _ = computeFactorsKey() }
+        // model, GBs for a large one): started now when the registry holds a
+        // DoRA adapter (or cannot say), so its first load rarely waits for
+        // it. Without one the pass waits for the first DoRA upload or
+        // load, instead of taking a core from start-up's first requests.
+        if (try? registry.holdsDoRAAdapter()) != false {
+            factorsKeyQueue.async { [self] in _ = computeFactorsKey() }
+        }
+    }
+
+    /// Whether the key has been computed (tests: when start-up takes it).
+    var factorsKeyIsKnown: Bool {
+        factorsKeyQueue.sync {}   // a pass already started finishes first
+        return factorsKey.withLock { $0 } != nil
     }
 
     /// The key this base's stored DoRA factors go under

@@ -29,6 +29,13 @@ extension AdapterRegistry {
         }
     }
 
+    /// Whether any stored adapter is DoRA (PEFT `use_dora`).
+    public func holdsDoRAAdapter() throws -> Bool {
+        try withReader { db in
+            try db.queryFirst("SELECT EXISTS (SELECT 1 FROM adapters WHERE dora = 1)") { $0.int64(0) } == 1
+        }
+    }
+
     /// The adapter's own chat template with the version it belongs to
     /// (`generation`, for caching a parsed copy), or nil when no adapter has
     /// that name. `template` is nil when it was uploaded without one.

@@ -138,6 +138,28 @@ import TestSupport
         #expect(try Self.stored(registry, record, key: compatibility.factorsFingerprint) == nil)
     }
 
+    /// Start-up reads every weight for the factors' key only when the
+    /// registry holds a DoRA adapter; without one the key waits for its
+    /// first use (a DoRA upload or load), and is the same key then.
+    @Test func startUpTakesTheValuesDigestOnlyWhenARegistryHoldsADoRAAdapter() throws {
+        let base = try Self.f32.get().weights
+        let make = { (registry: AdapterRegistry) in
+            AdapterCompatibility(registry: registry, base: base, identity: nil, baseFingerprint: "validation")
+        }
+        let (plainRegistry, _, _) = try Self.registry(with: "python-qv-r8", compatibility: make, on: base)
+        #expect(try !plainRegistry.holdsDoRAAdapter())
+        let plain = make(plainRegistry)
+        #expect(!plain.factorsKeyIsKnown)
+        let lazyKey = plain.factorsFingerprint
+        #expect(plain.factorsKeyIsKnown && lazyKey != nil)
+
+        let (doraRegistry, _, _) = try Self.registry(with: "dora-qv-r8", compatibility: make, on: base)
+        #expect(try doraRegistry.holdsDoRAAdapter())
+        let restarted = make(doraRegistry)
+        #expect(restarted.factorsKeyIsKnown)
+        #expect(restarted.factorsFingerprint == lazyKey)
+    }
+
     /// The digest the factors are keyed by follows every value of every
     /// linear: one element changed by one unit in the last place changes it;
     /// the same values give the same digest.
