@@ -15,7 +15,7 @@
 // per LANES weights instead of vpmovzxwd + vpslld. A token's projections of
 // the SmolLM-135M shape, 2 threads, weights on 2 MiB pages (Zen 3), against
 // the plain widening: 1.00–1.07× at 5–12 rows; with the next-tile prefetch
-// of 16-bit rows (rows_run) 1.07–1.19×, the two together; 3–4 rows and
+// of 16-bit rows (rows_run) 1.04–1.21×, the two together; 3–4 rows and
 // 16–32 rows unchanged within the machine's noise.
 //
 // The same tiling as the code this replaced (gemv_body.h's `run`, generic
