@@ -65,9 +65,9 @@ enum BenchCommand {
         // The model, through the normal loading path.
         let folder: URL
         if let keep = a.value("keep") { folder = URL(fileURLWithPath: keep) } else {
-            folder = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-bench-\(UUID().uuidString)")
+            folder = BenchTemporaries.path("lorad-bench")
         }
-        defer { if a.value("keep") == nil { try? FileManager.default.removeItem(at: folder) } }
+        defer { if a.value("keep") == nil { BenchTemporaries.remove(folder) } }
         var start = ContinuousClock.now
         try SyntheticModel.write(to: folder, family: family, tokenizerFrom: ModelLocator.defaultModel())
         report.add("synthesize + write model", "\(format((ContinuousClock.now - start).seconds, 2)) s")

@@ -15,7 +15,7 @@ struct BenchDaemon {
 
     /// `adjust` sets further configuration keys (e.g. `chat_template`).
     static func start(label: String, threads: Int, adjust: (inout Configuration, URL) throws -> Void = { _, _ in }) throws -> BenchDaemon {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-bench-\(label)-\(UUID().uuidString)")
+        let dir = BenchTemporaries.path("lorad-bench-\(label)")
         let folder = dir.appendingPathComponent("smollm-135m-synthetic")
         try SyntheticModel.writeServable(to: folder)
 
@@ -42,6 +42,6 @@ struct BenchDaemon {
             done.signal()
         }
         done.wait()
-        try? FileManager.default.removeItem(at: directory)
+        BenchTemporaries.remove(directory)
     }
 }

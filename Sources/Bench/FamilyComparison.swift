@@ -15,8 +15,8 @@ enum FamilyComparison {
 
     /// - model: the family's model loaded from `folder` (F32 resident).
     static func run(model: LlamaModel, folder: URL, label: String, steps: Int, report: inout BenchReport) throws {
-        let llamaFolder = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-bench-llama-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: llamaFolder) }
+        let llamaFolder = BenchTemporaries.path("lorad-bench-llama")
+        defer { BenchTemporaries.remove(llamaFolder) }
         try SyntheticModel.write(to: llamaFolder, family: .llama, tokenizerFrom: nil)
         for resident in [WeightFormat.f32, .bf16] {
             // Loaded weights are copies: one format's pair is freed before the next loads.

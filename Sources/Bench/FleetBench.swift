@@ -40,8 +40,8 @@ enum FleetBench {
         Compute.setThreads(threads)
         var report = BenchReport()
 
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-bench-fleet-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dir) }
+        let dir = BenchTemporaries.path("lorad-bench-fleet")
+        defer { BenchTemporaries.remove(dir) }
         let folder = dir.appendingPathComponent("smollm-135m-synthetic")
         try SyntheticModel.writeServable(to: folder)
         let modelConfig = try LlamaConfig(folder: folder)

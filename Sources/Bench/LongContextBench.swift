@@ -16,7 +16,9 @@ import LoRA
 /// The timed runs at position 8 and at 1024 of every KV cache format
 /// alternate in one loop per weight format (the ratio is the target, the
 /// formats are compared with each other, and load moves on this shared
-/// machine between rows taken minutes apart). Where the process's kernel
+/// machine between rows taken minutes apart); for the 16-bit caches the two
+/// positions are also decoded step by step in turn, which holds the ratio
+/// against load that changes within seconds. Where the process's kernel
 /// path is not the portable one, every row is also timed with the portable
 /// (Swift) decode attention in the same loop, and the attention kernels are
 /// timed alone over the same cache shape.
@@ -61,6 +63,15 @@ enum LongContextBench {
                 }
                 report.add("\(label) weights, \(kv.rawValue.uppercased()) KV: decode, batch 8, 8 distinct adapters, from position \(position) (\(paths[0].rawValue) attention)",
                            "\(format(long[0])) tok/s", note)
+            }
+            // The target's ratio once more for the 16-bit caches, the two
+            // positions decoded step by step in turn: load that changes
+            // between the timed runs above cannot move it.
+            for kv in formats where kv != .f32 {
+                let ratio = try bench.interleavedDecodeRatio(first: distinct, second: distinct, steps: steps,
+                                                             promptLengths: (8, position), kvFormat: kv)
+                report.add("\(label) weights, \(kv.rawValue.uppercased()) KV: position \(position) ÷ position 8, steps interleaved",
+                           "\(format(ratio.median, 3))", "median of step pairs (tok/s ratio); \(format(ratio.total, 3)) over their summed times")
             }
         }
     }

@@ -50,9 +50,9 @@ enum PeerBench {
 
         let folder: URL
         if let keep = a.value("keep") { folder = URL(fileURLWithPath: keep) } else {
-            folder = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-peer-\(UUID().uuidString)")
+            folder = BenchTemporaries.path("lorad-peer")
         }
-        defer { if a.value("keep") == nil { try? FileManager.default.removeItem(at: folder) } }
+        defer { if a.value("keep") == nil { BenchTemporaries.remove(folder) } }
         try SyntheticModel.write(to: folder, family: .llama, tokenizerFrom: ModelLocator.defaultModel())
 
         for weights in formats {
@@ -89,9 +89,9 @@ enum PeerBench {
 
     /// llama-bench's mean tokens/s for `-p 128` and `-n steps` (its JSON output).
     static func llamaBenchRates(_ executable: String, model: URL, threads: Int, steps: Int) throws -> (decode: Double, prefill: Double) {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-peer-\(UUID().uuidString).json")
+        let out = BenchTemporaries.path("lorad-peer", suffix: ".json")
         _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        defer { try? FileManager.default.removeItem(at: out) }
+        defer { BenchTemporaries.remove(out) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["-m", model.path, "-t", String(threads), "-p", "128", "-n", String(steps), "-r", "3", "-o", "json"]

@@ -171,9 +171,9 @@ enum SyntheticModel {
                 }
             }
         }
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-bench-adapter-\(UUID().uuidString)")
+        let folder = BenchTemporaries.path("lorad-bench-adapter")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
+        defer { BenchTemporaries.remove(folder) }
         let file = folder.appendingPathComponent("adapter_model.safetensors")
         try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"], to: file)
         let targets = kinds.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")
