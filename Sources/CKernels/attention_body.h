@@ -60,14 +60,20 @@
 #define TILE_VECTORS(format) ((format) == LORAD_FORMAT_F32 ? 4 : 3)
 /// Bytes of K (and of V) a block holds: both blocks fit L1 (32 KiB on Zen 3)
 /// while the head tiles and column tiles go over them; a block is also how
-/// often the online softmax rescales. 8 and 16 KiB measured the same.
-#define BLOCK_BYTES 16384
+/// often the online softmax rescales. Over F32, 8 and 16 KiB measured the
+/// same (8 KiB 0.98–0.99× the time). Over a 16-bit cache, 8 KiB blocks
+/// with PREFETCH_BYTES 4 KiB (against 16 and 8) took 1.05–1.09× less time
+/// over BF16 and 1.01–1.04× over F16 (8 sequences × 30 layers × 3 KV heads
+/// at 1024 positions, 2 threads, Zen 3; 1.14× at 300 positions), where the
+/// unchanged kernel against itself read 0.98–1.04×: the 16-bit K and V
+/// blocks and what is prefetched ahead of them no longer outgrow L1.
+#define BLOCK_BYTES(format) ((format) == LORAD_FORMAT_F32 ? 16384 : 8192)
 /// How far ahead of the score tiles K and V are prefetched. Over a 16-bit
 /// cache the hardware prefetcher alone left the bus idle while the tiles
 /// computed (one thread over the bench's 1024-position caches: 16–19 ms a
 /// step prefetching against 22–26 ms without); over F32 it measured the
 /// same or better without, so F32 relies on the hardware prefetcher.
-#define PREFETCH_BYTES 8192
+#define PREFETCH_BYTES 4096
 
 /// e^x for x ≤ 0 (max-subtracted scores) or NaN: x = n·ln 2 + r, |r| ≤ ln2/2,
 /// e^r by Cephes expf's degree-5 polynomial, 2^n built in the exponent
@@ -312,7 +318,7 @@ AINLINE int KERNEL(attend_online)(const int format, ptrdiff_t heads, ptrdiff_t c
                                   float *out) {
     float m[PASS_HEADS], l[PASS_HEADS], alpha[PASS_HEADS];
     const ptrdiff_t row = hd * KERNEL(element_size)(format);
-    const ptrdiff_t block = AMIN(count, BLOCK_BYTES / row > 0 ? BLOCK_BYTES / row : 1);
+    const ptrdiff_t block = AMIN(count, BLOCK_BYTES(format) / row > 0 ? BLOCK_BYTES(format) / row : 1);
     const int prefetch = format != LORAD_FORMAT_F32;
     for (ptrdiff_t h = 0; h < heads; h++) { m[h] = -__builtin_inff(); l[h] = 0; }
     for (ptrdiff_t i = 0; i < heads * hd; i++) out[i] = 0;
