@@ -95,8 +95,8 @@ RINLINE void KERNEL(rows_step_pairs)(const int xr, VF acc[3][4], const char *con
 /// of 2·LANES.
 RINLINE void KERNEL(rows_dot)(const int format, const int pairs, const int xr, const int prefetch, VF acc[3][4],
                               const char *const wp[3], const float *const xp[4], ptrdiff_t len, ptrdiff_t ahead) {
-    const ptrdiff_t es = KERNEL(element_size)(format), line = 64 / es;   // line is a multiple of 2·LANES
-    const ptrdiff_t unit = pairs ? 2 * LANES : LANES;
+    const ptrdiff_t es = KERNEL(element_size)(format), line = 64 / es;
+    const ptrdiff_t unit = pairs ? 2 * LANES : LANES;   // line is a multiple of unit
     ptrdiff_t c = 0;
     if (prefetch) {
         for (; c + line <= len; c += line) {
@@ -127,11 +127,12 @@ RINLINE void KERNEL(rows_group)(const int format, const int pairs, const int xr,
 }
 
 /// One out-of-line copy of the group per format (BF16 twice: plain and
-/// pairs), group size and prefetch choice, so each inner loop is register-allocated on its own (see the top
-/// of this file: inlined, the 16-bit loops spilled 52–65 times per 48 FMAs
-/// and a token's BF16 projections at 8 rows took 1.2× as long). A call per
-/// group and column block (≥ 128 columns of up to 12 FMAs per vector) is
-/// small beside the loop it runs.
+/// pairs), group size and prefetch choice, so each inner loop is
+/// register-allocated on its own (see the top of this file: inlined, the
+/// 16-bit loops spilled 52–65 times per 48 FMAs and a token's BF16
+/// projections at 8 rows took 1.2× as long). A call per group and column
+/// block (≥ 128 columns of up to 12 FMAs per vector) is small beside the
+/// loop it runs.
 #define ROWS_GROUP_FN(NAME, FORMAT, PAIRS, XR, PF)                                                              \
     static __attribute__((noinline)) TARGET void KERNEL(rows_group_##NAME##_##XR##_##PF)(                      \
         const int first, VF parked[3][4], const char *const wp[3], const float *const xp[4], ptrdiff_t len,    \
