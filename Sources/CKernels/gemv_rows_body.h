@@ -86,13 +86,20 @@ RINLINE void KERNEL(rows_step_pairs)(const int xr, VF acc[3][4], const char *con
     }
 }
 
-/// acc[i][j] += W row i · x row j over columns [0, len) (a multiple of
-/// LANES), W's rows in `format`; with `prefetch`, one line at wp[i] + ahead
-/// per 64 bytes of progress. One offset for the three rows, not three
-/// addresses: they cost general registers clang then reloaded from the
-/// stack inside the loop.
-/// With `pairs` (BF16 only), x's rows are permuted and len is a multiple
-/// of 2·LANES.
+/// One unit of columns at element c: rows_step_pairs's 2·LANES with
+/// `pairs`, else rows_step's LANES.
+RINLINE void KERNEL(rows_step_unit)(const int format, const int pairs, const int xr, VF acc[3][4],
+                                    const char *const wp[3], const float *const xp[4], ptrdiff_t c) {
+    if (pairs) KERNEL(rows_step_pairs)(xr, acc, wp, xp, c);
+    else KERNEL(rows_step)(format, xr, acc, wp, xp, c);
+}
+
+/// acc[i][j] += W row i · x row j over columns [0, len) (a multiple of the
+/// unit: LANES, or 2·LANES with `pairs`, BF16 only, x's rows permuted), W's
+/// rows in `format`; with `prefetch`, one line at wp[i] + ahead per 64
+/// bytes of progress. One offset for the three rows, not three addresses:
+/// they cost general registers clang then reloaded from the stack inside
+/// the loop.
 RINLINE void KERNEL(rows_dot)(const int format, const int pairs, const int xr, const int prefetch, VF acc[3][4],
                               const char *const wp[3], const float *const xp[4], ptrdiff_t len, ptrdiff_t ahead) {
     const ptrdiff_t es = KERNEL(element_size)(format), line = 64 / es;
@@ -101,16 +108,10 @@ RINLINE void KERNEL(rows_dot)(const int format, const int pairs, const int xr, c
     if (prefetch) {
         for (; c + line <= len; c += line) {
             for (int i = 0; i < 3; i++) __builtin_prefetch((const void *)((uintptr_t)wp[i] + (uintptr_t)(c * es + ahead)), 0, 3);
-            for (ptrdiff_t u = c; u < c + line; u += unit) {
-                if (pairs) KERNEL(rows_step_pairs)(xr, acc, wp, xp, u);
-                else KERNEL(rows_step)(format, xr, acc, wp, xp, u);
-            }
+            for (ptrdiff_t u = c; u < c + line; u += unit) KERNEL(rows_step_unit)(format, pairs, xr, acc, wp, xp, u);
         }
     }
-    for (; c < len; c += unit) {
-        if (pairs) KERNEL(rows_step_pairs)(xr, acc, wp, xp, c);
-        else KERNEL(rows_step)(format, xr, acc, wp, xp, c);
-    }
+    for (; c < len; c += unit) KERNEL(rows_step_unit)(format, pairs, xr, acc, wp, xp, c);
 }
 
 /// One group of `xr` input rows over one column block, its accumulators
@@ -194,18 +195,12 @@ RINLINE void KERNEL(rows_run)(const int format, ptrdiff_t rows, ptrdiff_t out_lo
     const ptrdiff_t es = KERNEL(element_size)(format), row_bytes = n * es;
     // BF16 pairs when this thread's scratch holds x permuted (without it,
     // the plain widening: the same sums to rounding).
-    const float *xs = x;
-    int pairs = 0;
-    if (format == LORAD_FORMAT_BF16) {
-        float *permuted = lorad_thread_scratch((size_t)(rows * n));
-        if (permuted) {
-            KERNEL(permute_pairs)(rows, n, n & ~(ptrdiff_t)(2 * LANES - 1), x, permuted);
-            xs = permuted;
-            pairs = 1;
-        }
-    }
+    float *permuted = format == LORAD_FORMAT_BF16 ? lorad_thread_scratch((size_t)(rows * n)) : NULL;
+    const int pairs = permuted != NULL;
     const ptrdiff_t unit = pairs ? 2 * LANES : LANES;
     const ptrdiff_t vend = n & ~(ptrdiff_t)(unit - 1);
+    if (pairs) KERNEL(permute_pairs)(rows, n, vend, x, permuted);
+    const float *xs = pairs ? permuted : x;
     const ptrdiff_t groups = (rows + 3) / 4;
     ptrdiff_t blocks = groups == 1 ? 1 : (vend + ROWS_BLOCK - 1) / ROWS_BLOCK;
     if (blocks < 1) blocks = 1;
