@@ -26,20 +26,19 @@ enum SixteenBitBench {
             let bytes = Double(model.weights.bytesReadPerToken)
             let bound = baseline.bandwidth / bytes
             let bench = ModelBench(model: model)
-            let single = try bench.decodeTokensPerSecond(mixes: [[]], steps: steps)
-            report.add("\(name): decode, 1 stream, base", "\(format(single)) tok/s",
-                       "\(format(single / bound, 2)) of its bound (\(format(bound)) tok/s = bandwidth ÷ \(format(bytes / 1e6)) MB); effective \(format(single * bytes / 1e9, 1)) GB/s; \(format(single / baseline.decode, 2))× F32")
-            // The bound and the single stream once more, alternated three
-            // times, the best of each: on a shared machine the probe at the
-            // top of the run and the row above can see different loads
-            // (probes 26–40 GB/s minutes apart), which moves their ratio.
-            var bestProbe = 0.0, bestSingle = 0.0
+            // The single stream's best of 3 runs, each after a read probe:
+            // on a shared machine the probe at the top of the run can see
+            // another load than these runs (probes 26–40 GB/s minutes apart),
+            // so its best alternated with them is the bound beside it.
+            var bestProbe = 0.0, single = 0.0
             for _ in 0..<3 {
                 bestProbe = max(bestProbe, MachineProbe.readBandwidth(pool: .shared, pages: .huge))
-                bestSingle = max(bestSingle, try bench.decodeTokensPerSecond(mixes: [[]], steps: steps, repeats: 1))
+                single = max(single, try bench.decodeTokensPerSecond(mixes: [[]], steps: steps, repeats: 1))
             }
-            report.add("\(name): decode, 1 stream ÷ its bound, alternated with the probe", "\(format(bestSingle * bytes / bestProbe, 2))",
-                       "best of 3 each: \(format(bestSingle)) tok/s × \(format(bytes / 1e6)) MB ÷ \(format(bestProbe / 1e9, 2)) GB/s")
+            report.add("\(name): decode, 1 stream, base", "\(format(single)) tok/s",
+                       "\(format(single / bound, 2)) of its bound (\(format(bound)) tok/s = bandwidth ÷ \(format(bytes / 1e6)) MB); effective \(format(single * bytes / 1e9, 1)) GB/s; \(format(single / baseline.decode, 2))× F32")
+            report.add("\(name): decode, 1 stream ÷ its bound, alternated with the probe", "\(format(single * bytes / bestProbe, 2))",
+                       "best of 3 each: \(format(single)) tok/s × \(format(bytes / 1e6)) MB ÷ \(format(bestProbe / 1e9, 2)) GB/s")
             let pre = try bench.prefill(tokens: 128)
             report.add("\(name): prefill 128 tokens", "\(format(pre.tokensPerSecond)) tok/s",
                        "\(format(pre.tokensPerSecond / baseline.prefill, 2))× F32")
