@@ -3,7 +3,8 @@
 # gemv_avx512.c and attention_avx512.c (with thread_scratch.c) against SIMDe's portable AVX-512
 # intrinsics (Debian package libsimde-dev; scripts/avx512-emulated/intrinsics.h
 # adds the few it lacks) and checks every format, 1–32 rows, odd sizes and
-# 1–8 query heads per KV head against a Double reference. For developing on machines without AVX-512; not part of CI
+# 1–8 query heads per KV head against a Double reference (and the shared
+# gemv lanes against the plain gemv, bit for bit). For developing on machines without AVX-512; not part of CI
 # (`swift test` runs the real AVX-512 path wherever the CPU has it).
 set -euo pipefail
 cd "$(dirname "$0")/.."

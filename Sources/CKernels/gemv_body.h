@@ -100,6 +100,31 @@ TARGET void KERNEL(lorad_gemv)(int format, ptrdiff_t rows, ptrdiff_t out_lo, ptr
     }
 }
 
+/// 3–32 input rows over all `out` output rows, shared by the `lanes`
+/// threads of one job (each calls this with its own `lane`): a lane first
+/// takes the output rows it owns, in chunks from the front, so it streams
+/// its own contiguous share of W as a static split would; once its share
+/// is done it takes the chunks the other lanes have not reached yet. A
+/// static split leaves the faster thread waiting for the slower at every
+/// projection, and on a shared machine the two cores' speeds differ from
+/// one projection to the next. (Few input rows keep the static split —
+/// Kernels' BatchedGEMV.sharedMinRows: near the memory bound a chunk taken
+/// from another lane's share is a second stream.)
+TARGET void KERNEL(lorad_gemv_shared)(int format, ptrdiff_t rows, ptrdiff_t out, ptrdiff_t n, const void *w,
+                                      const float *x, float *y, ptrdiff_t ldy, ptrdiff_t chunk, ptrdiff_t lanes,
+                                      ptrdiff_t lane, ptrdiff_t *next) {
+    if (rows < 3 || rows > 32 || out <= 0 || n <= 0 || chunk <= 0 || chunk % 3 != 0 || lanes <= 0 || lane < 0 ||
+        lane >= lanes)
+        return;
+    const char *wc = (const char *)w;
+    switch (format) {
+    case LORAD_FORMAT_F32: KERNEL(rows_shared)(LORAD_FORMAT_F32, rows, out, n, wc, x, y, ldy, chunk, lanes, lane, next); break;
+    case LORAD_FORMAT_BF16: KERNEL(rows_shared)(LORAD_FORMAT_BF16, rows, out, n, wc, x, y, ldy, chunk, lanes, lane, next); break;
+    case LORAD_FORMAT_F16: KERNEL(rows_shared)(LORAD_FORMAT_F16, rows, out, n, wc, x, y, ldy, chunk, lanes, lane, next); break;
+    default: break;
+    }
+}
+
 TARGET void KERNEL(lorad_widen)(int format, const void *src, float *dst, ptrdiff_t count) {
     switch (format) {
     case LORAD_FORMAT_F32: KERNEL(widen)(LORAD_FORMAT_F32, (const char *)src, dst, count); break;

@@ -189,18 +189,35 @@ RINLINE void KERNEL(permute_pairs)(ptrdiff_t rows, ptrdiff_t n, ptrdiff_t vend, 
     }
 }
 
-/// Output rows [out_lo, out_hi) for all `rows` (3–32) input rows.
-RINLINE void KERNEL(rows_run)(const int format, ptrdiff_t rows, ptrdiff_t out_lo, ptrdiff_t out_hi, ptrdiff_t n,
-                              const char *w, const float *x, float *y, ptrdiff_t ldy) {
-    const ptrdiff_t es = KERNEL(element_size)(format), row_bytes = n * es;
-    // BF16 pairs when this thread's scratch holds x permuted (without it,
-    // the plain widening: the same sums to rounding).
+/// x as the tiles read it: for BF16, permuted into this thread's scratch
+/// (rows_step_pairs), once per call however many output rows follow;
+/// otherwise x itself, or when the scratch cannot be had (the plain
+/// widening: the same sums to rounding).
+typedef struct {
+    const float *xs;
+    int pairs;
+} KERNEL(rows_input);
+
+RINLINE KERNEL(rows_input) KERNEL(rows_prepare)(const int format, ptrdiff_t rows, ptrdiff_t n, const float *x) {
     float *permuted = format == LORAD_FORMAT_BF16 ? lorad_thread_scratch((size_t)(rows * n)) : NULL;
-    const int pairs = permuted != NULL;
+    KERNEL(rows_input) in = {x, permuted != NULL};
+    if (in.pairs) {
+        KERNEL(permute_pairs)(rows, n, n & ~(ptrdiff_t)(2 * LANES - 1), x, permuted);
+        in.xs = permuted;
+    }
+    return in;
+}
+
+/// Output rows [out_lo, out_hi) for all `rows` (3–32) input rows, x
+/// prepared by rows_prepare (in) and as given (x: the columns past the
+/// last full unit).
+RINLINE void KERNEL(rows_tiles)(const int format, KERNEL(rows_input) in, ptrdiff_t rows, ptrdiff_t out_lo,
+                                ptrdiff_t out_hi, ptrdiff_t n, const char *w, const float *x, float *y, ptrdiff_t ldy) {
+    const ptrdiff_t es = KERNEL(element_size)(format), row_bytes = n * es;
+    const int pairs = in.pairs;
+    const float *xs = in.xs;
     const ptrdiff_t unit = pairs ? 2 * LANES : LANES;
     const ptrdiff_t vend = n & ~(ptrdiff_t)(unit - 1);
-    if (pairs) KERNEL(permute_pairs)(rows, n, vend, x, permuted);
-    const float *xs = pairs ? permuted : x;
     const ptrdiff_t groups = (rows + 3) / 4;
     ptrdiff_t blocks = groups == 1 ? 1 : (vend + ROWS_BLOCK - 1) / ROWS_BLOCK;
     if (blocks < 1) blocks = 1;
@@ -244,6 +261,40 @@ RINLINE void KERNEL(rows_run)(const int format, ptrdiff_t rows, ptrdiff_t out_lo
                     y[(r + j) * ldy + o + i] = s;
                 }
             }
+        }
+    }
+}
+
+/// Output rows [out_lo, out_hi) for all `rows` (3–32) input rows.
+RINLINE void KERNEL(rows_run)(const int format, ptrdiff_t rows, ptrdiff_t out_lo, ptrdiff_t out_hi, ptrdiff_t n,
+                              const char *w, const float *x, float *y, ptrdiff_t ldy) {
+    KERNEL(rows_tiles)(format, KERNEL(rows_prepare)(format, rows, n, x), rows, out_lo, out_hi, n, w, x, y, ldy);
+}
+
+/// All `out` output rows for `rows` (3–32) input rows, shared with the
+/// other lanes of one job (gemv_body.h's lorad_gemv_shared has the why).
+/// The output rows go in chunks of `chunk` (a multiple of 3: the tiles
+/// fall on the same rows whichever lane takes a chunk), lane l owning
+/// chunks [l·C / lanes, (l + 1)·C / lanes) of the C and next[l] the next of
+/// them to be taken. This lane takes its own from the front, then the
+/// other lanes' remaining ones, each claim one atomic increment.
+RINLINE void KERNEL(rows_shared)(const int format, ptrdiff_t rows, ptrdiff_t out, ptrdiff_t n, const char *w,
+                                 const float *x, float *y, ptrdiff_t ldy, ptrdiff_t chunk, ptrdiff_t lanes,
+                                 ptrdiff_t lane, ptrdiff_t *next) {
+    const ptrdiff_t chunks = (out + chunk - 1) / chunk;
+    KERNEL(rows_input) in;
+    int prepared = 0;
+    for (ptrdiff_t k = 0; k < lanes; k++) {
+        const ptrdiff_t l = (lane + k) % lanes, end = (l + 1) * chunks / lanes;
+        for (;;) {
+            const ptrdiff_t c = __atomic_fetch_add(next + l, 1, __ATOMIC_RELAXED);
+            if (c >= end) break;
+            if (!prepared) {
+                in = KERNEL(rows_prepare)(format, rows, n, x);
+                prepared = 1;
+            }
+            const ptrdiff_t lo = c * chunk, hi = RMIN(lo + chunk, out);
+            KERNEL(rows_tiles)(format, in, rows, lo, hi, n, w, x, y, ldy);
         }
     }
 }

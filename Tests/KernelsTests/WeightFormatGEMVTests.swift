@@ -67,6 +67,15 @@ import Testing
     /// start (unaligned loads everywhere) and returns y.
     static func run(path: KernelPath, format: WeightFormat, rows: Int, out: Int, n: Int, matrix: Matrix,
                     x: [Float], pool: ComputePool = .serial) -> [Float] {
+        unaligned(matrix: matrix, format: format, x: x, rows: rows, out: out) { w, xp, y in
+            BatchedGEMV.multiply(rows: rows, out: out, in: n, w: w, format: format, x: xp, y: y, pool: pool, path: path)
+        }
+    }
+
+    /// `body(w, x, y)` with W one element and x one float past an aligned
+    /// start; returns y (rows, out), NaN where body wrote nothing.
+    static func unaligned(matrix: Matrix, format: WeightFormat, x: [Float], rows: Int, out: Int,
+                          _ body: (UnsafeRawPointer, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> [Float] {
         let e = format.byteSize
         let wRaw = UnsafeMutableRawPointer.allocate(byteCount: matrix.bytes.count + 64, alignment: 64)
         defer { wRaw.deallocate() }
@@ -74,12 +83,11 @@ import Testing
         let xBuffer = UnsafeMutablePointer<Float>.allocate(capacity: x.count + 1)
         defer { xBuffer.deallocate() }
         (xBuffer + 1).update(from: x, count: x.count)
-        var y = [Float](repeating: .nan, count: rows * out)
-        y.withUnsafeMutableBufferPointer { yp in
-            BatchedGEMV.multiply(rows: rows, out: out, in: n, w: UnsafeRawPointer(wRaw + e), format: format,
-                                 x: xBuffer + 1, y: yp.baseAddress!, pool: pool, path: path)
-        }
-        return y
+        let y = UnsafeMutablePointer<Float>.allocate(capacity: rows * out)
+        defer { y.deallocate() }
+        y.initialize(repeating: .nan, count: rows * out)
+        body(UnsafeRawPointer(wRaw + e), xBuffer + 1, y)
+        return Array(UnsafeBufferPointer(start: y, count: rows * out))
     }
 
     /// Odd sizes and column tails: n below, at and past the 8- and 16-lane
@@ -125,6 +133,68 @@ import Testing
             }
         }
     }
+
+    /// The shared path's lanes run one after another in every order, and
+    /// only the first one, two, … of them (the others never arriving): each
+    /// in turn takes the chunks nobody has reached, so every output is
+    /// written (y starts NaN) and to the bit what one thread computes
+    /// alone. Outputs: fewer chunks than lanes, chunk-sized, a partial last
+    /// chunk, a partial last tile.
+    @Test(arguments: WeightFormat.allCases)
+    func lanesTakingEachOthersChunksInAnyOrderGiveTheSingleThreadedBits(format: WeightFormat) {
+        #if arch(x86_64)
+        var rng = TestRandom(80 + UInt64(format.byteSize))
+        let n = 83, chunk = BatchedGEMV.chunkRows
+        for out in [1, 50, 2 * chunk, 5 * chunk + 7] {
+            let matrix = Matrix(rng.floats(out * n), format: format)
+            for rows in [BatchedGEMV.sharedMinRows, 9, 32] {
+                let x = rng.floats(rows * n)
+                let paths = KernelPath.available.filter { $0 != .portable }
+                for path in paths {
+                    let alone = Self.run(path: path, format: format, rows: rows, out: out, n: n, matrix: matrix, x: x)
+                    for lanes in 1...3 {
+                        for order in Self.permutations(of: Array(0..<lanes)) {
+                            for arriving in 1...lanes {
+                                let y = Self.runShared(path: path, format: format, rows: rows, out: out, n: n,
+                                                           matrix: matrix, x: x, lanes: lanes,
+                                                           order: Array(order.prefix(arriving)))
+                                let same = y.withUnsafeBytes { Array($0) } == alone.withUnsafeBytes { Array($0) }
+                                #expect(same,
+                                        "\(path) \(format) rows \(rows) out \(out) lanes \(order.prefix(arriving)) of \(lanes)")
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        #endif
+    }
+
+    static func permutations(of items: [Int]) -> [[Int]] {
+        guard items.count > 1 else { return [items] }
+        return items.indices.flatMap { i in
+            var rest = items
+            let first = rest.remove(at: i)
+            return permutations(of: rest).map { [first] + $0 }
+        }
+    }
+
+    #if arch(x86_64)
+    /// The shared path's lanes called one by one in `order` (W and x
+    /// unaligned as in `run`).
+    static func runShared(path: KernelPath, format: WeightFormat, rows: Int, out: Int, n: Int, matrix: Matrix,
+                          x: [Float], lanes: Int, order: [Int]) -> [Float] {
+        let next = UnsafeMutablePointer<Int>.allocate(capacity: lanes)
+        defer { next.deallocate() }
+        BatchedGEMV.startSharedJob(out: out, chunk: BatchedGEMV.chunkRows, lanes: lanes, next: next)
+        return unaligned(matrix: matrix, format: format, x: x, rows: rows, out: out) { w, xp, y in
+            for lane in order {
+                BatchedGEMV.sharedLane(path: path, format: format, rows: rows, out: out, inFeatures: n, w: w, x: xp,
+                                       y: y, chunk: BatchedGEMV.chunkRows, lanes: lanes, lane: lane, next: next)
+            }
+        }
+    }
+    #endif
 
     @Test func widenedGEMMForPrefillMatchesADoubleReference() {
         var rng = TestRandom(60)

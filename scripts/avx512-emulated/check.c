@@ -1,8 +1,9 @@
 // lorad_gemv_avx512, lorad_widen_avx512 and lorad_attention_avx512 (compiled
 // against intrinsics.h) against a Double reference: every format, 1–32 input
 // rows, odd sizes, unaligned W and x, outputs split in two ranges as the
-// thread pool does; attention for head sizes with and without tails, 1–8
-// query heads a KV head, lengths across the score tiles and blocks.
+// thread pool does, and the same bits from lorad_gemv_shared_avx512's
+// lanes; attention for head sizes with and without tails, 1–8 query heads
+// a KV head, lengths across the score tiles and blocks.
 #include "c_kernels.h"
 #include <math.h>
 #include <stdio.h>
@@ -112,6 +113,19 @@ int main(void) {
                 if (bad++ < 10) printf("gemv format %d rows %d out %d n %d: y[%d][%d] = %g, expected %g\n",
                                        format, rows, out, n, r, o, y[r * out + o], s);
             }
+        }
+        if (rows >= 3) {   // the shared path, three lanes one after another: the same bits
+            float *y2 = malloc((size_t)rows * out * 4);
+            const ptrdiff_t chunk = 3, chunks = (out + chunk - 1) / chunk, order[3] = {2, 0, 1};
+            ptrdiff_t next[3];
+            for (int l = 0; l < 3; l++) next[l] = l * chunks / 3;
+            for (int i = 0; i < rows * out; i++) y2[i] = NAN;
+            for (int k = 0; k < 3; k++) lorad_gemv_shared_avx512(format, rows, out, n, w, x, y2, out, chunk, 3, order[k], next);
+            cases++;
+            if (memcmp(y, y2, (size_t)rows * out * 4) != 0) {
+                if (bad++ < 10) printf("gemv_shared format %d rows %d out %d n %d differs from lorad_gemv\n", format, rows, out, n);
+            }
+            free(y2);
         }
         free(wb); free(xb); free(y);
     }
