@@ -2,8 +2,9 @@
 // attention_avx2.c and attention_avx512.c after their ISA header
 // (isa_avx2.h, isa_avx512.h): the same vocabulary as gemv_body.h plus
 // VSET1, VADD, VSUB, VMUL, VMAX, VMIN, VHMAX (horizontal max), VSUM8
-// (eight horizontal sums), VZERO_BELOW and the 32-bit integer lane
-// operations VI_* / VAS_INT / VAS_FLOAT.
+// (eight horizontal sums), VSUM4 (four, as one 128-bit vector),
+// VZERO_BELOW and the 32-bit integer lane operations VI_* / VAS_INT /
+// VAS_FLOAT.
 //
 // What it computes is transformers' `eager_attention_forward` for one query
 // row — softmax(q·kᵀ · scaling) · v — for every query head that shares one
@@ -17,8 +18,9 @@
 // accumulators by e^(m_old - m_new). Per block:
 //   scores: register tiles of 3 heads × 4 positions (3 over F16), each key
 //           vector loaded (and widened: vcvtph2ps for F16, a shift into the
-//           top half for BF16) once for the 3 heads; VSUM8 reduces the
-//           accumulators together. The tiles also prefetch K and V a fixed
+//           top half for BF16) once for the 3 heads; a head's four
+//           positions reduced together (VSUM4) into one 128-bit store
+//           (F16's three: VSUM8 over the tile). The tiles also prefetch K and V a fixed
 //           distance ahead.
 //   softmax: the block's max, e^(s - m) by the Cephes expf reduction (as
 //           Kernels' VectorMath.exp), the running sum.
@@ -183,6 +185,17 @@ AINLINE void KERNEL(score_tile)(const int format, const int nh, const int np, co
             const VF kv = KERNEL(load_w)(format, k + (t * hd + c) * es);
             for (int h = 0; h < nh; h++) acc[h * np + t] = VFMA(qv[h], kv, acc[h * np + t]);
         }
+    }
+    if (np == 4 && vend == hd) {
+        // A head's four scores are contiguous in s: one VSUM4 and one
+        // 128-bit store each, against two VSUM8 and twelve scalar stores
+        // for the tile. One thread, 3 heads × 64 dimensions, a cache in L2
+        // (Zen 3): 1.04–1.28× over BF16, 1.04–1.46× over F32; 2 threads
+        // over 8 sequences' 1024-position caches from memory, where the
+        // reads set the pace, 0.95–1.08×.
+        for (int h = 0; h < nh; h++)
+            _mm_storeu_ps(s + h * ls, _mm_mul_ps(VSUM4(acc + h * 4), _mm_set1_ps(scale)));
+        return;
     }
     float sums[16];
     VSUM8(acc, sums);

@@ -50,6 +50,8 @@
 #define VAS_FLOAT(v) _mm256_castsi256_ps(v)
 /// Eight vectors' horizontal sums into dst[0..<8].
 #define VSUM8(acc, dst) lorad_sum8_avx2(acc, dst)
+/// Four vectors' horizontal sums, in order, as one 128-bit vector.
+#define VSUM4(acc) lorad_sum4_avx2(acc)
 
 static inline __attribute__((always_inline)) TARGET float lorad_sum_avx2(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
@@ -71,6 +73,12 @@ static inline __attribute__((always_inline)) TARGET void lorad_sum8_avx2(const _
     const __m256 u0 = _mm256_hadd_ps(_mm256_hadd_ps(a[0], a[1]), _mm256_hadd_ps(a[2], a[3]));
     const __m256 u1 = _mm256_hadd_ps(_mm256_hadd_ps(a[4], a[5]), _mm256_hadd_ps(a[6], a[7]));
     _mm256_storeu_ps(dst, _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20), _mm256_permute2f128_ps(u0, u1, 0x31)));
+}
+
+/// Three vhaddps and one add of the two 128-bit halves for all four sums.
+static inline __attribute__((always_inline)) TARGET __m128 lorad_sum4_avx2(const __m256 a[4]) {
+    const __m256 u = _mm256_hadd_ps(_mm256_hadd_ps(a[0], a[1]), _mm256_hadd_ps(a[2], a[3]));
+    return _mm_add_ps(_mm256_castps256_ps128(u), _mm256_extractf128_ps(u, 1));
 }
 
 #endif

@@ -59,16 +59,30 @@
 #define VAS_FLOAT(v) _mm512_castsi512_ps(v)
 /// Eight vectors' horizontal sums into dst[0..<8].
 #define VSUM8(acc, dst) lorad_sum8_avx512(acc, dst)
+/// Four vectors' horizontal sums, in order, as one 128-bit vector.
+#define VSUM4(acc) lorad_sum4_avx512(acc)
 
-/// Each vector's two 256-bit halves added, then the eight 8-lane vectors
-/// summed by the AVX2 pairwise-add tree.
+/// v's two 256-bit halves added.
+static inline __attribute__((always_inline)) TARGET __m256 lorad_fold_avx512(__m512 v) {
+    return _mm256_add_ps(_mm512_castps512_ps256(v), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+}
+
+/// Each vector folded to 8 lanes, then the eight summed by the AVX2
+/// pairwise-add tree.
 static inline __attribute__((always_inline)) TARGET void lorad_sum8_avx512(const __m512 a[8], float *dst) {
     __m256 h[8];
-    for (int i = 0; i < 8; i++)
-        h[i] = _mm256_add_ps(_mm512_castps512_ps256(a[i]), _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(a[i]), 1)));
+    for (int i = 0; i < 8; i++) h[i] = lorad_fold_avx512(a[i]);
     const __m256 u0 = _mm256_hadd_ps(_mm256_hadd_ps(h[0], h[1]), _mm256_hadd_ps(h[2], h[3]));
     const __m256 u1 = _mm256_hadd_ps(_mm256_hadd_ps(h[4], h[5]), _mm256_hadd_ps(h[6], h[7]));
     _mm256_storeu_ps(dst, _mm256_add_ps(_mm256_permute2f128_ps(u0, u1, 0x20), _mm256_permute2f128_ps(u0, u1, 0x31)));
+}
+
+/// Each vector folded to 8 lanes, then the AVX2 three-vhaddps tree.
+static inline __attribute__((always_inline)) TARGET __m128 lorad_sum4_avx512(const __m512 a[4]) {
+    __m256 h[4];
+    for (int i = 0; i < 4; i++) h[i] = lorad_fold_avx512(a[i]);
+    const __m256 u = _mm256_hadd_ps(_mm256_hadd_ps(h[0], h[1]), _mm256_hadd_ps(h[2], h[3]));
+    return _mm_add_ps(_mm256_castps256_ps128(u), _mm256_extractf128_ps(u, 1));
 }
 
 #endif
