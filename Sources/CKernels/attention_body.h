@@ -20,8 +20,8 @@
 //           vector loaded (and widened: vcvtph2ps for F16, a shift into the
 //           top half for BF16) once for the 3 heads; a head's four
 //           positions reduced together (VSUM4) into one 128-bit store
-//           (F16's three: VSUM8 over the tile). The tiles also prefetch K and V a fixed
-//           distance ahead.
+//           (F16's three: VSUM8 over the tile). The tiles also prefetch K
+//           and V a fixed distance ahead.
 //   softmax: the block's max, e^(s - m) by the Cephes expf reduction (as
 //           Kernels' VectorMath.exp), the running sum.
 //   values: register tiles of 3 heads × 4 output vectors (3 over a 16-bit

@@ -112,15 +112,15 @@ TARGET void KERNEL(lorad_gemv)(int format, ptrdiff_t rows, ptrdiff_t out_lo, ptr
 /// from another lane's share is a second stream.)
 TARGET void KERNEL(lorad_gemv_shared)(int format, ptrdiff_t rows, ptrdiff_t out, ptrdiff_t n, const void *w,
                                       const float *x, float *y, ptrdiff_t ldy, ptrdiff_t chunk, ptrdiff_t lanes,
-                                      ptrdiff_t lane, ptrdiff_t *next) {
+                                      ptrdiff_t lane, ptrdiff_t *taken) {
     if (rows < 3 || rows > 32 || out <= 0 || n <= 0 || chunk <= 0 || chunk % 3 != 0 || lanes <= 0 || lane < 0 ||
         lane >= lanes)
         return;
     const char *wc = (const char *)w;
     switch (format) {
-    case LORAD_FORMAT_F32: KERNEL(rows_shared)(LORAD_FORMAT_F32, rows, out, n, wc, x, y, ldy, chunk, lanes, lane, next); break;
-    case LORAD_FORMAT_BF16: KERNEL(rows_shared)(LORAD_FORMAT_BF16, rows, out, n, wc, x, y, ldy, chunk, lanes, lane, next); break;
-    case LORAD_FORMAT_F16: KERNEL(rows_shared)(LORAD_FORMAT_F16, rows, out, n, wc, x, y, ldy, chunk, lanes, lane, next); break;
+    case LORAD_FORMAT_F32: KERNEL(rows_shared)(LORAD_FORMAT_F32, rows, out, n, wc, x, y, ldy, chunk, lanes, lane, taken); break;
+    case LORAD_FORMAT_BF16: KERNEL(rows_shared)(LORAD_FORMAT_BF16, rows, out, n, wc, x, y, ldy, chunk, lanes, lane, taken); break;
+    case LORAD_FORMAT_F16: KERNEL(rows_shared)(LORAD_FORMAT_F16, rows, out, n, wc, x, y, ldy, chunk, lanes, lane, taken); break;
     default: break;
     }
 }

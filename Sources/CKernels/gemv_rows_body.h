@@ -275,19 +275,19 @@ RINLINE void KERNEL(rows_run)(const int format, ptrdiff_t rows, ptrdiff_t out_lo
 /// other lanes of one job (gemv_body.h's lorad_gemv_shared has the why).
 /// The output rows go in chunks of `chunk` (a multiple of 3: the tiles
 /// fall on the same rows whichever lane takes a chunk), lane l owning
-/// chunks [l·C / lanes, (l + 1)·C / lanes) of the C and next[l] the next of
-/// them to be taken. This lane takes its own from the front, then the
+/// chunks [l·C / lanes, (l + 1)·C / lanes) of the C, taken[l] counting the
+/// claims on them so far. This lane takes its own from the front, then the
 /// other lanes' remaining ones, each claim one atomic increment.
 RINLINE void KERNEL(rows_shared)(const int format, ptrdiff_t rows, ptrdiff_t out, ptrdiff_t n, const char *w,
                                  const float *x, float *y, ptrdiff_t ldy, ptrdiff_t chunk, ptrdiff_t lanes,
-                                 ptrdiff_t lane, ptrdiff_t *next) {
+                                 ptrdiff_t lane, ptrdiff_t *taken) {
     const ptrdiff_t chunks = (out + chunk - 1) / chunk;
     KERNEL(rows_input) in;
     int prepared = 0;
     for (ptrdiff_t k = 0; k < lanes; k++) {
-        const ptrdiff_t l = (lane + k) % lanes, end = (l + 1) * chunks / lanes;
+        const ptrdiff_t l = (lane + k) % lanes, start = l * chunks / lanes, end = (l + 1) * chunks / lanes;
         for (;;) {
-            const ptrdiff_t c = __atomic_fetch_add(next + l, 1, __ATOMIC_RELAXED);
+            const ptrdiff_t c = start + __atomic_fetch_add(taken + l, 1, __ATOMIC_RELAXED);
             if (c >= end) break;
             if (!prepared) {
                 in = KERNEL(rows_prepare)(format, rows, n, x);

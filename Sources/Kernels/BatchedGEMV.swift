@@ -96,36 +96,30 @@ public enum BatchedGEMV {
     private static func shared(path: KernelPath, format: WeightFormat, rows: Int, out: Int, inFeatures n: Int,
                                w: UnsafeRawPointer, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
                                lanes: Int, pool: ComputePool) {
-        withUnsafeTemporaryAllocation(of: Int.self, capacity: lanes) { next in
-            guard let first = next.baseAddress else { return }
-            startSharedJob(out: out, chunk: chunkRows, lanes: lanes, next: first)
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: lanes) { taken in
+            guard let first = taken.baseAddress else { return }
+            first.initialize(repeating: 0, count: lanes)
             // Each lane writes only the chunks it claims (one atomic claim
             // each) and reads w and x; the counters outlive the job, as
             // `run` returns after every part.
             nonisolated(unsafe) let (w, x, y, counters) = (w, x, y, first)
             pool.run(parts: lanes) { lane in
                 sharedLane(path: path, format: format, rows: rows, out: out, inFeatures: n, w: w, x: x, y: y,
-                           chunk: chunkRows, lanes: lanes, lane: lane, next: counters)
+                           chunk: chunkRows, lanes: lanes, lane: lane, taken: counters)
             }
         }
     }
 
-    /// next[l] = lane l's first chunk, before a shared job.
-    static func startSharedJob(out: Int, chunk: Int, lanes: Int, next: UnsafeMutablePointer<Int>) {
-        let chunks = (out + chunk - 1) / chunk
-        for lane in 0..<lanes { next[lane] = lane * chunks / lanes }
-    }
-
-    /// One lane's part of a shared job (`next` as `startSharedJob` left it,
-    /// then as the other lanes advanced it).
+    /// One lane's part of a shared job; taken: the job's `lanes` claim
+    /// counters, zero at its start.
     static func sharedLane(path: KernelPath, format: WeightFormat, rows: Int, out: Int, inFeatures n: Int,
                            w: UnsafeRawPointer, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>,
-                           chunk: Int, lanes: Int, lane: Int, next: UnsafeMutablePointer<Int>) {
+                           chunk: Int, lanes: Int, lane: Int, taken: UnsafeMutablePointer<Int>) {
         switch path {
         case .avx512:
-            lorad_gemv_shared_avx512(format.cValue, rows, out, n, w, x, y, out, chunk, lanes, lane, next)
+            lorad_gemv_shared_avx512(format.cValue, rows, out, n, w, x, y, out, chunk, lanes, lane, taken)
         default:
-            lorad_gemv_shared_avx2(format.cValue, rows, out, n, w, x, y, out, chunk, lanes, lane, next)
+            lorad_gemv_shared_avx2(format.cValue, rows, out, n, w, x, y, out, chunk, lanes, lane, taken)
         }
     }
     #endif

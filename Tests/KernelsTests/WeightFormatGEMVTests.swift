@@ -184,13 +184,14 @@ import Testing
     /// unaligned as in `run`).
     static func runShared(path: KernelPath, format: WeightFormat, rows: Int, out: Int, n: Int, matrix: Matrix,
                           x: [Float], lanes: Int, order: [Int]) -> [Float] {
-        let next = UnsafeMutablePointer<Int>.allocate(capacity: lanes)
-        defer { next.deallocate() }
-        BatchedGEMV.startSharedJob(out: out, chunk: BatchedGEMV.chunkRows, lanes: lanes, next: next)
+        var taken = [Int](repeating: 0, count: lanes)
         return unaligned(matrix: matrix, format: format, x: x, rows: rows, out: out) { w, xp, y in
-            for lane in order {
-                BatchedGEMV.sharedLane(path: path, format: format, rows: rows, out: out, inFeatures: n, w: w, x: xp,
-                                       y: y, chunk: BatchedGEMV.chunkRows, lanes: lanes, lane: lane, next: next)
+            taken.withUnsafeMutableBufferPointer { counters in
+                for lane in order {
+                    BatchedGEMV.sharedLane(path: path, format: format, rows: rows, out: out, inFeatures: n, w: w,
+                                           x: xp, y: y, chunk: BatchedGEMV.chunkRows, lanes: lanes, lane: lane,
+                                           taken: counters.baseAddress!)
+                }
             }
         }
     }

@@ -116,11 +116,10 @@ int main(void) {
         }
         if (rows >= 3) {   // the shared path, three lanes one after another: the same bits
             float *y2 = malloc((size_t)rows * out * 4);
-            const ptrdiff_t chunk = 3, chunks = (out + chunk - 1) / chunk, order[3] = {2, 0, 1};
-            ptrdiff_t next[3];
-            for (int l = 0; l < 3; l++) next[l] = l * chunks / 3;
+            const ptrdiff_t order[3] = {2, 0, 1};
+            ptrdiff_t taken[3] = {0, 0, 0};
             for (int i = 0; i < rows * out; i++) y2[i] = NAN;
-            for (int k = 0; k < 3; k++) lorad_gemv_shared_avx512(format, rows, out, n, w, x, y2, out, chunk, 3, order[k], next);
+            for (int k = 0; k < 3; k++) lorad_gemv_shared_avx512(format, rows, out, n, w, x, y2, out, 3, 3, order[k], taken);
             cases++;
             if (memcmp(y, y2, (size_t)rows * out * 4) != 0) {
                 if (bad++ < 10) printf("gemv_shared format %d rows %d out %d n %d differs from lorad_gemv\n", format, rows, out, n);

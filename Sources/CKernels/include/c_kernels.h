@@ -44,14 +44,14 @@ void lorad_gemv_avx512(int format, ptrdiff_t rows, ptrdiff_t out_lo, ptrdiff_t o
 /// (0 ..< lanes): output rows go in chunks of `chunk` (a positive multiple
 /// of 3), lane l owning chunks [l·C / lanes, (l + 1)·C / lanes) of the C;
 /// each lane takes its own chunks first, then whatever other lanes have not
-/// reached. next: `lanes` counters, next[l] = lane l's first chunk
-/// (l·C / lanes) before the job, advanced atomically. Does nothing when an
-/// argument is out of range.
+/// reached. taken: `lanes` counters of the claims on each lane's chunks,
+/// zero before the job, advanced atomically. Does nothing when an argument
+/// is out of range.
 void lorad_gemv_shared_avx2(int format, ptrdiff_t rows, ptrdiff_t out, ptrdiff_t n, const void *w, const float *x,
-                            float *y, ptrdiff_t ldy, ptrdiff_t chunk, ptrdiff_t lanes, ptrdiff_t lane, ptrdiff_t *next);
+                            float *y, ptrdiff_t ldy, ptrdiff_t chunk, ptrdiff_t lanes, ptrdiff_t lane, ptrdiff_t *taken);
 void lorad_gemv_shared_avx512(int format, ptrdiff_t rows, ptrdiff_t out, ptrdiff_t n, const void *w, const float *x,
                               float *y, ptrdiff_t ldy, ptrdiff_t chunk, ptrdiff_t lanes, ptrdiff_t lane,
-                              ptrdiff_t *next);
+                              ptrdiff_t *taken);
 
 /// dst[i] = src[i] widened to F32 (exact), for i < count.
 void lorad_widen_avx2(int format, const void *src, float *dst, ptrdiff_t count);
