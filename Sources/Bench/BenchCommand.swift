@@ -107,7 +107,7 @@ enum BenchCommand {
             let many8 = try bench.decodeTokensPerSecond(mixes: distinct.map { [AdapterUse($0)] }, steps: steps)
             report.add("decode, batch 8, 8 distinct q,v r=8 adapters", "\(format(many8)) tok/s", "\(format(many8 / base, 2))× single stream")
             try SixteenBitBench.run(folder: folder, steps: steps,
-                                    baseline: .init(bandwidth: bandwidth, residentBytes: model.weights.residentBytes,
+                                    baseline: .init(bandwidth: bandwidth, sgemmPeak: peak, residentBytes: model.weights.residentBytes,
                                                     decode: base, prefill: pre.tokensPerSecond, batch8Distinct: many8),
                                     report: &report)
             print(report.markdown)
@@ -145,7 +145,7 @@ enum BenchCommand {
 
         // The same model resident in BF16 and in F16.
         try SixteenBitBench.run(folder: folder, steps: steps,
-                                baseline: .init(bandwidth: bandwidth, residentBytes: model.weights.residentBytes,
+                                baseline: .init(bandwidth: bandwidth, sgemmPeak: peak, residentBytes: model.weights.residentBytes,
                                                 decode: base, prefill: pre.tokensPerSecond, batch8Distinct: many8),
                                 report: &report)
 

@@ -12,6 +12,9 @@ enum SixteenBitBench {
     /// F32 results of the same run to compare against.
     struct Baseline {
         let bandwidth: Double
+        /// OpenBLAS sgemm on 2048³, GFLOP/s: what this machine's cores
+        /// multiply at when nothing but the arithmetic limits them.
+        let sgemmPeak: Double
         let residentBytes: Int
         let decode: Double, prefill: Double, batch8Distinct: Double
     }
@@ -53,6 +56,15 @@ enum SixteenBitBench {
             let interleaved = try bench.interleavedDecodeRatio(first: [[]], second: distinct.map { [AdapterUse($0)] }, steps: steps)
             report.add("\(name): batch 8 × 8 distinct ÷ 1 stream, steps interleaved", "\(format(interleaved.median, 2))×",
                        "median of step pairs (tok/s ratio); \(format(interleaved.total, 2))× over their summed times")
+            // The batch's bound is arithmetic, not bandwidth: a step of 8
+            // rows multiplies every weight 8 times while streaming it once.
+            // The rate its projections ran at over the whole step, and the
+            // rate 4× the single stream would take of them alone (before
+            // attention, LoRA, norms and sampling), each against sgemm's.
+            let flops = bench.decodeProjectionFlopsPerRow
+            let rate = many8 * flops / 1e9, needed = 4 * single * flops / 1e9
+            report.add("\(name): batch 8 × 8 distinct, projection FLOP rate over the step", "\(format(rate)) GFLOP/s",
+                       "\(format(rate / baseline.sgemmPeak, 2)) of sgemm peak; 4× its single stream needs \(format(needed)) GFLOP/s on the projections alone = \(format(needed / baseline.sgemmPeak, 2)) of sgemm peak")
         }
     }
 }
