@@ -12,6 +12,8 @@
 //                     half of an F32 lane (BF16 is F32's top 16 bits)
 //   VLOAD_F16(p)      LANES F16 values from p, widened by vcvtph2ps (exact)
 //   VSUM(v)           horizontal sum
+//   VSUM4(acc)        four vectors' horizontal sums, in order, as one
+//                     128-bit vector
 //
 // Design: one or two input rows (decode of one or two sequences) read each
 // thread's share of W as one sequential stream (`stream`, below). From 3
