@@ -111,12 +111,9 @@ struct ModelBench {
     /// (2 per multiply-add; the lm_head runs for the last row only).
     func flopsPerPrefillToken(tokens: Int) -> Double {
         let c = model.config
-        let h = Double(c.hiddenSize)
-        let linear = layerProjectionFlops
         // QKᵀ and PV: each query attends to (position + 1) keys on average (T+1)/2.
         let attention = 2 * 2 * Double(c.numAttentionHeads * c.headDim) * Double(tokens + 1) / 2 * Double(c.numHiddenLayers)
-        let head = 2 * h * Double(c.vocabSize) / Double(tokens)
-        return linear + attention + head
+        return layerProjectionFlops + attention + lmHeadFlops / Double(tokens)
     }
 
     /// FLOPs of every layer's projections for one row (2 per multiply-add).
@@ -126,11 +123,12 @@ struct ModelBench {
         return 2 * (h * (q + 2 * kv) + q * h + 3 * h * i) * Double(c.numHiddenLayers)
     }
 
+    /// FLOPs of the lm_head for one row.
+    var lmHeadFlops: Double { 2 * Double(model.config.hiddenSize) * Double(model.config.vocabSize) }
+
     /// FLOPs of one decode row's projections, the lm_head included: what a
     /// batch step multiplies per row while it streams every weight once.
-    var decodeProjectionFlopsPerRow: Double {
-        layerProjectionFlops + 2 * Double(model.config.hiddenSize) * Double(model.config.vocabSize)
-    }
+    var decodeProjectionFlopsPerRow: Double { layerProjectionFlops + lmHeadFlops }
 
     /// Microseconds to pick one token from a vocab-wide row of logits with
     /// `parameters`, best of `repeats` × 20 draws: engine work per sequence
