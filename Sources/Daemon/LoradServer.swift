@@ -87,14 +87,15 @@ public final class LoradServer: Sendable {
         let model = try LlamaModel.load(folder: folder, weightsFormat: configuration.weightsDType)
         let tokenizer = try Tokenizer(folder: folder)
         let modelID = folder.lastPathComponent
+        let kvFormat = configuration.kvFormat(residentWeights: model.weights.format)
         logger.info("model loaded", ["model": modelID, "path": folder.path, "family": model.config.modelType,
                                      "layers": String(model.config.numHiddenLayers),
                                      "context": String(model.config.maxPositionEmbeddings),
                                      "weights_dtype": model.weights.format.rawValue,
                                      "resident_bytes": String(model.weights.residentBytes),
-                                     "kv_dtype": configuration.kvDType.rawValue,
+                                     "kv_dtype": kvFormat.rawValue,
                                      "kv_bytes_per_token": String(SequenceState.bytesPerPosition(
-                                         config: model.config, format: configuration.kvDType)),
+                                         config: model.config, format: kvFormat)),
                                      "kernels": KernelPath.summary,
                                      "seconds": String(format: "%.2f", (ContinuousClock.now - start).seconds)])
         if let window = model.config.contextCappedBySlidingWindow {
@@ -120,7 +121,7 @@ public final class LoradServer: Sendable {
         engineConfiguration.maxLoras = configuration.maxLoras
         engineConfiguration.maxQueue = configuration.maxQueue
         engineConfiguration.kvCacheBytes = configuration.kvCacheMB << 20
-        engineConfiguration.kvFormat = configuration.kvDType
+        engineConfiguration.kvFormat = kvFormat
         if configuration.contextLength > 0 { engineConfiguration.contextLength = configuration.contextLength }
         if let heartbeatInterval, heartbeatInterval > 0 {
             engineConfiguration.idleHeartbeatSeconds = min(engineConfiguration.idleHeartbeatSeconds, heartbeatInterval)

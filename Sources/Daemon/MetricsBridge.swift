@@ -10,7 +10,8 @@ import Synchronization
 /// per token or per step).
 final class MetricsBridge: Sendable {
     let metrics: ServerMetrics
-    private let last = Mutex<(cache: AdapterCacheStats?, batches: [Int: Int], merged: String?)>((nil, [:], nil))
+    private let last = Mutex<(cache: AdapterCacheStats?, batches: [Int: Int], merged: String?, kvOverflows: Int)>(
+        (nil, [:], nil, 0))
 
     init(metrics: ServerMetrics) { self.metrics = metrics }
 
@@ -87,7 +88,8 @@ final class MetricsBridge: Sendable {
                     metrics.liveMerged.removeSeries(label: "adapter", value: old)
                 }
                 if let merged { metrics.liveMerged.set(1, labels: [merged]) }
-                previous = (cache, engine.batchSizeCounts, merged)
+                metrics.kvCacheOverflows.increment(by: Double(max(0, engine.kvOverflowedSequences - previous.kvOverflows)))
+                previous = (cache, engine.batchSizeCounts, merged, engine.kvOverflowedSequences)
             }
         }
         return metrics.registry.exposition()

@@ -43,6 +43,9 @@ public struct ServerMetrics: Sendable {
     public let activeSequences: GaugeMetric
     /// KV cache bytes reserved by the live sequences (`EngineStats.kvReservedBytes`).
     public let kvCacheBytes: GaugeMetric
+    /// Finished sequences whose 16-bit KV cache overflowed
+    /// (`EngineStats.kvOverflowedSequences`).
+    public let kvCacheOverflows: CounterMetric
     /// 1 for the adapter mix currently folded into the base weights
     /// (`PUT /merged`); no series while the base runs unmerged.
     public let liveMerged: GaugeMetric                // {adapter}
@@ -90,6 +93,9 @@ public struct ServerMetrics: Sendable {
         queueDepth = try registry.gauge("lorad_queue_depth", help: "Requests waiting for a batch slot.")
         activeSequences = try registry.gauge("lorad_active_sequences", help: "Sequences being decoded.")
         kvCacheBytes = try registry.gauge("lorad_kv_cache_bytes", help: "KV cache bytes reserved by live sequences.")
+        kvCacheOverflows = try registry.counter(
+            "lorad_kv_cache_overflowed_sequences",
+            help: "Finished sequences whose 16-bit KV cache rounded a finite key or value to infinity (F16 past 65504: use kv_dtype bf16).")
         liveMerged = try registry.gauge("lorad_live_merged",
                                         help: "1 for the adapter mix merged into the base weights; absent when unmerged.",
                                         labels: ["adapter"])

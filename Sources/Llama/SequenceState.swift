@@ -26,6 +26,11 @@ public final class SequenceState: @unchecked Sendable {
     public private(set) var length: Int = 0
     /// How K and V elements are stored.
     public let format: WeightFormat
+    /// Finite keys and values the cache could only hold as ±infinity: an
+    /// F16 cache under a model whose keys or values pass ±65504. Attention
+    /// over such a cache is no longer the model's; the engine counts the
+    /// sequences this happens to so the daemon can say so.
+    public private(set) var overflowedValues = 0
 
     let layerCount: Int
     let kvHeads: Int
@@ -148,8 +153,8 @@ public final class SequenceState: @unchecked Sendable {
     func store(layer: Int, position: Int, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>) {
         let offset = position * headDim * format.byteSize
         for h in 0..<kvHeads {
-            format.narrow(k + h * headDim, count: headDim, into: keys(layer: layer, head: h) + offset)
-            format.narrow(v + h * headDim, count: headDim, into: values(layer: layer, head: h) + offset)
+            overflowedValues &+= format.narrow(k + h * headDim, count: headDim, into: keys(layer: layer, head: h) + offset)
+            overflowedValues &+= format.narrow(v + h * headDim, count: headDim, into: values(layer: layer, head: h) + offset)
         }
     }
 

@@ -62,6 +62,14 @@ extension Engine {
         var finished: [(ActiveSequence, FinishReason, GenerationFailure?)] = []
         for (seq, row) in samplers {
             guard let values = logits[row] else { continue }
+            // A cache that rounded a finite key or value to infinity no
+            // longer holds the model's: end the sequence, whatever the logits.
+            guard seq.state.overflowedValues == 0 else {
+                finished.append((seq, .error, .kvCacheOverflow(position: seq.state.length,
+                                                               format: seq.state.format.rawValue,
+                                                               values: seq.state.overflowedValues)))
+                continue
+            }
             // Non-finite logits (an overflowing adapter weight or merge) end
             // that sequence with an error; the others in the batch go on.
             guard Logits.allFinite(values) else {
@@ -131,6 +139,7 @@ extension Engine {
             case .error: $0.failed += 1
             case .stop, .length: $0.completed += 1
             }
+            if seq.state.overflowedValues > 0 { $0.kvOverflowedSequences += 1 }
         }
         seq.onEvent(.finished(result))
     }

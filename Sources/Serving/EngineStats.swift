@@ -9,6 +9,10 @@ public struct EngineStats: Sendable, Equatable {
     public var cancelled = 0
     public var failed = 0
     public var rejectedOverloaded = 0
+    /// Finished sequences whose 16-bit KV cache had to hold a finite key or
+    /// value as ±infinity (`SequenceState.overflowedValues`): an F16 cache
+    /// under a model whose keys or values pass ±65504.
+    public var kvOverflowedSequences = 0
     /// KV bytes reserved by running sequences.
     public var kvReservedBytes = 0
     /// Distinct adapters of the running sequences, sorted.

@@ -27,6 +27,8 @@ struct APIErrorTests {
             (AdapterUnavailable(name: "a", reason: "r"), 422),
             (AdapterSpecError.invalidName("!", spec: "!"), 400),
             (HTTPError(.contentTooLarge, "big"), 413),
+            (GenerationFailure.nonFiniteLogits(position: 3, adapters: "a"), 422),
+            (GenerationFailure.kvCacheOverflow(position: 3, format: "f16", values: 2), 500),
         ]
         for (error, status) in cases {
             #expect(APIError.map(error).status.code == status, "\(error)")

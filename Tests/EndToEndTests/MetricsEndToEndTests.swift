@@ -83,7 +83,8 @@ import TestSupport
 
         for family in ["lorad_kv_cache_bytes", "lorad_queue_depth", "lorad_adapter_cache_evictions",
                        "lorad_adapter_swap_seconds", "process_resident_memory_bytes", "lorad_uptime_seconds",
-                       "lorad_build_info", "lorad_open_connections", "lorad_adapter_in_use_bytes"] {
+                       "lorad_build_info", "lorad_open_connections", "lorad_adapter_in_use_bytes",
+                       "lorad_kv_cache_overflowed_sequences"] {
             #expect(after.families.contains(family), "\(family) missing")
         }
         #expect((after.samples[Self.key("process_resident_memory_bytes")] ?? 0) > 0)

@@ -241,4 +241,24 @@ import LoRA
         #expect(perPosition[.f32] == 2 * 2 * 2 * 24 * 4)
         #expect(perPosition[.bf16] == 2 * 2 * 2 * 24 * 2 && perPosition[.f16] == perPosition[.bf16])
     }
+
+    /// Caching counts the finite keys and values a format can only hold as
+    /// ±infinity: for F16 everything from 65520 up (65519 still rounds down
+    /// to its largest, 65504), for BF16 only the top of F32's own range,
+    /// for F32 nothing; a value that was infinite or NaN already is not one.
+    @Test func valuesPastACacheFormatsRangeAreCountedAsOverflows() throws {
+        let config = try RandomModels.config(maxPositions: 8)
+        let width = config.numKeyValueHeads * config.headDim
+        var keys = [Float](repeating: 0.5, count: width), values = keys
+        keys[0] = 65504; keys[1] = 65519; keys[2] = 65520; keys[3] = -1e6; keys[4] = .infinity
+        values[0] = .nan; values[1] = 3e38; values[width - 1] = -.greatestFiniteMagnitude
+        for (format, expected) in [(WeightFormat.f16, 4), (.bf16, 1), (.f32, 0)] {
+            let seq = SequenceState(config: config, capacity: 4, format: format)
+            seq.reserve(positions: 2)
+            seq.store(layer: 1, position: 1, keys: keys, values: values)
+            #expect(seq.overflowedValues == expected, "\(format)")
+            seq.store(layer: 0, position: 0, keys: keys, values: values)
+            #expect(seq.overflowedValues == 2 * expected, "\(format): counted per value cached")
+        }
+    }
 }

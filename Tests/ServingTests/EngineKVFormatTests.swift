@@ -2,6 +2,7 @@ import Foundation
 import Kernels
 import Testing
 import Llama
+import SafeTensors
 import TestSupport
 @testable import Serving
 
@@ -36,4 +37,41 @@ import TestSupport
         }
     }
 
+    /// A model whose values pass F16's ±65504 — tiny-llama with its first
+    /// layer's v_proj scaled by 10⁶ — overflows an F16 cache: the request
+    /// ends with an error naming the cache and the fix, before any token is
+    /// sampled from it, and the engine counts the sequence; over BF16 (F32's
+    /// range) or F32 the same model generates and counts none.
+    @Test func aSequenceWhoseF16CacheOverflowsEndsWithAnErrorNamingTheFix() throws {
+        let config = try LlamaConfig(folder: Fixtures.tinyLlama)
+        let checkpoint = try Checkpoint(folder: Fixtures.tinyLlama)
+        let loud = "model.layers.0.self_attn.v_proj.weight"
+        let weights = try LlamaWeights(config: config) { name in
+            guard let info = checkpoint.info(name) else { return nil }
+            let values = try checkpoint.floats(name)
+            return TensorValues(shape: info.shape, values: name == loud ? values.map { $0 * 1e6 } : values)
+        }
+        let model = LlamaModel(weights: weights)
+        let prompt = try #require(try EngineHarness.references.get().prompt("english")).input_ids
+        for format in WeightFormat.allCases {
+            var configuration = EngineConfiguration()
+            configuration.kvFormat = format
+            let engine = try EngineHarness.engine(configuration, model: model)
+            defer { engine.shutdown() }
+            let result = try engine.run(GenerationRequest(promptTokens: prompt, maxTokens: 4))
+            if format == .f16 {
+                #expect(result.finishReason == .error && result.completionTokens == 0)
+                guard case let .kvCacheOverflow(position, name, values)? = result.error else {
+                    Issue.record("expected kvCacheOverflow, got \(String(describing: result.error))")
+                    continue
+                }
+                #expect(position == prompt.count && name == "f16" && values > 0)
+                #expect(result.error?.description.contains("kv_dtype = bf16") == true)
+                #expect(engine.stats.kvOverflowedSequences == 1 && engine.stats.failed == 1)
+            } else {
+                #expect(result.finishReason == .length && result.completionTokens == 4, "\(format)")
+                #expect(engine.stats.kvOverflowedSequences == 0, "\(format)")
+            }
+        }
+    }
 }

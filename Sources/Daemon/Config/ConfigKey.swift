@@ -54,8 +54,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .chatTemplate: return "a path to a .jinja file, or nothing for the model's own template"
         case .toolCallParser: return ToolCallParserSetting.spellings.joined(separator: ", ")
         case .threads: return "'auto' or an integer in \(ConfigKey.threadRange)"
-        case .weightsDType: return "auto, " + WeightFormat.allCases.map(\.rawValue).joined(separator: ", ")
-        case .kvDType: return WeightFormat.allCases.map(\.rawValue).joined(separator: ", ")
+        case .weightsDType, .kvDType: return "auto, " + WeightFormat.allCases.map(\.rawValue).joined(separator: ", ")
         case .logLevel: return LogLevel.allCases.map(\.rawValue).joined(separator: ", ")
         case .logFormat: return LogFormat.allCases.map(\.rawValue).joined(separator: ", ")
         case .headerTimeoutSeconds, .idleTimeoutSeconds, .bodyTimeoutSeconds:
@@ -137,6 +136,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
             guard let format = WeightFormat(rawValue: value) else { return false }
             c.weightsDType = format
         case .kvDType:
+            if value == "auto" { c.kvDType = nil; return true }
             guard let format = WeightFormat(rawValue: value) else { return false }
             c.kvDType = format
         case .headerTimeoutSeconds: return setSeconds(value, &c.headerTimeoutSeconds, allowZero: false)
@@ -190,7 +190,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .adapterCacheOvercommitPct: return String(c.adapterCacheOvercommitPct)
         case .threads: return String(c.threads)
         case .weightsDType: return c.weightsDType?.rawValue ?? "auto"
-        case .kvDType: return c.kvDType.rawValue
+        case .kvDType: return c.kvDType?.rawValue ?? "auto"
         case .maxUploadMB: return String(c.maxUploadMB)
         case .uploadBufferMB: return String(c.uploadBufferMB)
         case .maxMergeDownloads: return String(c.maxMergeDownloads)

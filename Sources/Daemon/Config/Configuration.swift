@@ -63,8 +63,10 @@ public struct Configuration: Equatable, Sendable {
     /// BF16), `f32`/`bf16`/`f16` convert at load (round to nearest even).
     public var weightsDType: WeightFormat?
     /// `kv_dtype`: how each sequence's cached keys and values are held:
-    /// `f32` (default), `f16` or `bf16`; see `EngineConfiguration.kvFormat`.
-    public var kvDType: WeightFormat
+    /// `f32`, `f16` or `bf16` (see `EngineConfiguration.kvFormat`); nil
+    /// (`auto`, the default) follows the resident weights
+    /// (`kvFormat(residentWeights:)`).
+    public var kvDType: WeightFormat?
     /// `max_upload_mb`: largest accepted request body (adapter upload).
     public var maxUploadMB: Int
     /// `upload_buffer_mb`: bytes all in-flight uploads may buffer together
@@ -121,7 +123,7 @@ public struct Configuration: Equatable, Sendable {
         contextLength = 0
         threads = Configuration.defaultThreads
         weightsDType = nil
-        kvDType = .f32
+        kvDType = nil
         maxUploadMB = 256
         uploadBufferMB = 1024
         maxMergeDownloads = 4
