@@ -27,6 +27,9 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
     case invalidBatch(String)
     /// A live merge would put NaN or ±inf into this base tensor.
     case nonFiniteMerge(tensor: String)
+    /// Converting this tensor to the resident `format` (`weights_dtype`)
+    /// would round `values` of its finite values to ±infinity.
+    case outsideFormatRange(tensor: String, format: String, values: Int)
 
     public var description: String {
         switch self {
@@ -52,6 +55,9 @@ public enum LlamaError: Error, CustomStringConvertible, Equatable {
             return "position \(position) exceeds the context capacity of \(capacity) tokens"
         case let .nonFiniteMerge(tensor):
             return "merging would make '\(tensor)' non-finite (the adapters' weights overflow F32); nothing was merged"
+        case let .outsideFormatRange(tensor, format, values):
+            return "tensor \"\(tensor)\" has \(values) value(s) past the largest \(format) value (F16: ±65504): "
+                + "weights_dtype = \(format) cannot hold it; use bf16 or f32"
         case let .invalidBatch(reason):
             return "invalid forward batch: \(reason)"
         }

@@ -63,8 +63,20 @@ public final class LlamaWeights: Sendable {
             }
             // Norms and biases stay F32 but hold the values the model's
             // format gives them, as `model.to(dtype)` rounds every parameter:
-            // an F32 checkpoint served as BF16 is the BF16 checkpoint.
-            buffer.store(buffer.format == format ? t.values : format.rounded(t.values), at: offset)
+            // an F32 checkpoint served as BF16 is the BF16 checkpoint. A
+            // finite value the format can only hold as ±infinity (F16 past
+            // ±65504) refuses the load rather than serve another model.
+            let overflowed: Int
+            if buffer.format == format {
+                overflowed = buffer.store(t.values, at: offset)
+            } else {
+                let rounded = format.rounded(t.values)
+                overflowed = zip(t.values, rounded).reduce(0) { $0 + ($1.0.isFinite && !$1.1.isFinite ? 1 : 0) }
+                buffer.store(rounded, at: offset)
+            }
+            guard overflowed == 0 else {
+                throw LlamaError.outsideFormatRange(tensor: name, format: format.rawValue, values: overflowed)
+            }
         }
         /// An F32 vector (norms).
         func single(_ name: String, _ shape: [Int]) throws -> WeightBuffer {

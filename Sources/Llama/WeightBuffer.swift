@@ -60,12 +60,15 @@ public final class WeightBuffer: @unchecked Sendable {
 
     /// Elements offset ..< offset + values.count ← values, rounded to nearest
     /// even for a 16-bit buffer (PyTorch's `.to(torch.bfloat16)` / `.half()`).
-    public func store(_ values: UnsafeBufferPointer<Float>, at offset: Int) {
-        guard let base = values.baseAddress, !values.isEmpty else { return }
-        format.narrow(base, count: values.count, into: address(of: offset))
+    /// Returns how many finite values rounded to ±infinity (`WeightFormat.narrow`).
+    @discardableResult
+    public func store(_ values: UnsafeBufferPointer<Float>, at offset: Int) -> Int {
+        guard let base = values.baseAddress, !values.isEmpty else { return 0 }
+        return format.narrow(base, count: values.count, into: address(of: offset))
     }
 
-    public func store(_ values: [Float], at offset: Int) {
+    @discardableResult
+    public func store(_ values: [Float], at offset: Int) -> Int {
         values.withUnsafeBufferPointer { store($0, at: offset) }
     }
 

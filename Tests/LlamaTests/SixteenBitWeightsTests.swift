@@ -139,4 +139,30 @@ private let promptNames = ["english", "python", "unicode", "leading_spaces", "on
         let (_, after) = try model.prefill(tokens)
         #expect(after == before)
     }
+
+    /// A weight F16 can only hold as infinity refuses an F16 load, naming
+    /// the tensor and the count, in a matrix and in a norm (held F32 with
+    /// F16's values); BF16 and F32 hold the same weights, and F16 holds
+    /// 65504 and -65519 (which rounds to -65504).
+    @Test(arguments: ["model.layers.1.mlp.up_proj.weight", "model.layers.0.input_layernorm.weight"])
+    func aWeightPastF16sRangeRefusesAnF16LoadNamingTheTensor(name: String) throws {
+        let config = try RandomModels.config(maxPositions: 8)
+        var tensors = RandomModels.tensors(config, seed: 3)
+        let original = try #require(tensors[name])
+        var values = original.values
+        values[1] = 70000
+        values[values.count - 1] = -1e9
+        tensors[name] = TensorValues(shape: original.shape, values: values)
+        #expect(throws: LlamaError.outsideFormatRange(tensor: name, format: "f16", values: 2)) {
+            try LlamaWeights(config: config, format: .f16) { tensors[$0] }
+        }
+        for format in [WeightFormat.bf16, .f32] {
+            let weights = try LlamaWeights(config: config, format: format) { tensors[$0] }
+            #expect(weights.format == format)
+        }
+        values[1] = 65504
+        values[values.count - 1] = -65519
+        tensors[name] = TensorValues(shape: original.shape, values: values)
+        _ = try LlamaWeights(config: config, format: .f16) { tensors[$0] }
+    }
 }
