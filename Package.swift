@@ -80,7 +80,7 @@ let package = Package(
 
         // Test-only helper: locates the repository's fixtures from #filePath so
         // tests run from a fresh clone with nothing outside the repository.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["SafeTensors"], path: "Tests/TestSupport"),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "SafeTensors"]),
         .testTarget(name: "OrderedJSONTests", dependencies: ["OrderedJSON"]),
         .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate", "OrderedJSON", "TestSupport"]),

@@ -111,19 +111,38 @@ public struct SafeTensorsWriter: Sendable {
 
     /// Little-endian bytes of `values` in `dtype` (F32, F16 or BF16; 16-bit
     /// formats round to nearest even).
+    /// Throws `invalidWriterEntry` naming the tensor when a finite value
+    /// would round to ±infinity in `dtype` (F16 past ±65504): the file would
+    /// hold another model than the values given (a merge written as F16, or
+    /// `?dtype=f16` over larger weights). Infinities and NaN given are kept.
     public static func encode(_ values: [Float], as dtype: DType, tensor: String = "") throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: values.count * dtype.byteSize)
+        var overflowed = 0
         try out.withUnsafeMutableBytes { raw in
             switch dtype {
             case .f32:
                 for (i, v) in values.enumerated() { raw.storeBytes(of: v.bitPattern.littleEndian, toByteOffset: 4 * i, as: UInt32.self) }
             case .f16:
-                for (i, v) in values.enumerated() { raw.storeBytes(of: FloatConversion.floatToF16(v).littleEndian, toByteOffset: 2 * i, as: UInt16.self) }
+                for (i, v) in values.enumerated() {
+                    let h = FloatConversion.floatToF16(v)
+                    overflowed &+= h & 0x7FFF == 0x7C00 && v.isFinite ? 1 : 0
+                    raw.storeBytes(of: h.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+                }
             case .bf16:
-                for (i, v) in values.enumerated() { raw.storeBytes(of: FloatConversion.floatToBF16(v).littleEndian, toByteOffset: 2 * i, as: UInt16.self) }
+                for (i, v) in values.enumerated() {
+                    let b = FloatConversion.floatToBF16(v)
+                    overflowed &+= b & 0x7FFF == 0x7F80 && v.isFinite ? 1 : 0
+                    raw.storeBytes(of: b.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
+                }
             default:
                 throw SafeTensorsError.invalidWriterEntry(tensor: tensor, reason: "cannot encode floats as \(dtype.rawValue)")
             }
+        }
+        guard overflowed == 0 else {
+            throw SafeTensorsError.invalidWriterEntry(
+                tensor: tensor,
+                reason: "\(overflowed) value(s) lie past the largest \(dtype.rawValue) value\(dtype == .f16 ? " (±65504)" : "")"
+                    + " and would be written as infinity")
         }
         return out
     }

@@ -61,9 +61,13 @@ enum MergeCommand {
         let fm = FileManager.default
         try fm.createDirectory(at: out, withIntermediateDirectories: true)
         // Weights first into a temporary name, renamed at the end: an
-        // interrupted merge never leaves a truncated model.safetensors.
+        // interrupted merge never leaves a truncated model.safetensors, and
+        // a refused one (a tensor the dtype cannot hold) leaves nothing.
         let partial = out.appendingPathComponent("model.safetensors.partial")
-        try plan.write(to: partial)
+        do { try plan.write(to: partial) } catch {
+            try? fm.removeItem(at: partial)
+            throw error
+        }
         let final = out.appendingPathComponent("model.safetensors")
         _ = try? fm.removeItem(at: final)
         try fm.moveItem(at: partial, to: final)

@@ -71,4 +71,28 @@ import TestSupport
         let got = try Self.streamed(plan, chunkBytes: limit)
         #expect(got.largestChunk <= max(limit, largestMerged, writer.headerBytes.count))
     }
+
+    /// A merge whose values F16 cannot hold is refused, naming the tensor,
+    /// rather than downloaded with infinities in it: tiny-llama with layer
+    /// 0's q_proj (which python-qv-r8 adapts) or k_proj (which it does not,
+    /// so it is re-encoded chunk by chunk) scaled past ±65504, written as
+    /// F16 — by `lorad merge`'s serializer and by the download stream alike.
+    /// The unscaled base merges to F16 without complaint.
+    @Test(arguments: ["model.layers.0.self_attn.q_proj.weight", "model.layers.0.self_attn.k_proj.weight"])
+    func aMergeF16CannotHoldIsRefusedNamingTheTensor(loud: String) throws {
+        let dir = try Fixtures.temporaryDirectory("lorad-merge-range")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try ScaledCheckpoint.write(from: Fixtures.tinyLlama, scaling: loud, by: 1e7, to: dir)
+        #expect(try Self.plan(base: dir, dtype: .f32).isMerged(loud) == loud.contains("q_proj"))
+
+        let plan = try Self.plan(base: dir, dtype: .f16)
+        for attempt in ["serialize", "stream"] {
+            let error = #expect(throws: SafeTensorsError.self, "\(attempt)") {
+                if attempt == "serialize" { _ = try Self.serialized(plan) } else { _ = try Self.streamed(plan, chunkBytes: 4096) }
+            }
+            guard case let .invalidWriterEntry(tensor, reason)? = error else { continue }
+            #expect(tensor == loud && reason.contains("65504"), "\(attempt): \(reason)")
+        }
+        _ = try Self.serialized(Self.plan(base: Fixtures.tinyLlama, dtype: .f16))
+    }
 }

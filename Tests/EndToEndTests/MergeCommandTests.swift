@@ -58,6 +58,24 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("model.safetensors").path))
     }
 
+    /// A merge F16 cannot hold (a base whose k_proj of layer 0 is scaled
+    /// past ±65504, written with `--dtype f16`) fails naming the tensor and
+    /// leaves no weights file, whole or partial.
+    @Test func anF16MergePastItsRangeFailsNamingTheTensorAndWritesNothing() throws {
+        let base = try Fixtures.temporaryDirectory("lorad-merge-loud-base")
+        let out = try Fixtures.temporaryDirectory("lorad-merge-loud")
+        defer { try? FileManager.default.removeItem(at: base); try? FileManager.default.removeItem(at: out) }
+        let loud = "model.layers.0.self_attn.k_proj.weight"
+        try ScaledCheckpoint.write(from: Fixtures.tinyLlama, scaling: loud, by: 1e7, to: base)
+        let r = try LoradBinary.run(["merge", "--model", base.path, "--adapter", Fixtures.adapter("python-qv-r8").path,
+                                     "--out", out.path, "--dtype", "f16"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(loud) && r.stderr.contains("65504"), "stderr: \(r.stderr)")
+        for file in ["model.safetensors", "model.safetensors.partial"] {
+            #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file) left behind")
+        }
+    }
+
     @Test func bf16MergeRoundsTheF32MergeToNearestEven() throws {
         let f32 = try Fixtures.temporaryDirectory("lorad-merge32")
         let bf16 = try Fixtures.temporaryDirectory("lorad-merge16")

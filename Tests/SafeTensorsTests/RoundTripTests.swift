@@ -64,6 +64,23 @@ import TestSupport
         #expect(json?["x\"y"] != nil)
     }
 
+    /// Encoding refuses finite values the dtype can only hold as infinity
+    /// and names the tensor and the count: for F16 from 65520 on (65519
+    /// rounds down to 65504), for BF16 only the top of F32's range; given
+    /// infinities and NaN pass through.
+    @Test func encodingRefusesFiniteValuesPastTheDTypesRange() throws {
+        let values: [Float] = [1, 65504, 65519, 65520, -1e6, .infinity, .nan, -.greatestFiniteMagnitude]
+        #expect(throws: SafeTensorsError.invalidWriterEntry(
+            tensor: "w", reason: "3 value(s) lie past the largest F16 value (±65504) and would be written as infinity")) {
+            try SafeTensorsWriter.encode(values, as: .f16, tensor: "w")
+        }
+        #expect(throws: SafeTensorsError.self) { try SafeTensorsWriter.encode(values, as: .bf16, tensor: "w") }
+        let bf16 = try SafeTensorsWriter.encode(Array(values.dropLast()), as: .bf16, tensor: "w")
+        #expect(bf16.count == 2 * (values.count - 1))
+        _ = try SafeTensorsWriter.encode(values, as: .f32, tensor: "w")
+        _ = try SafeTensorsWriter.encode([65504, -65519, .infinity, .nan], as: .f16, tensor: "w")
+    }
+
     @Test func writerRejectsWrongByteCountsAndDuplicateNames() throws {
         #expect(throws: SafeTensorsError.self) {
             try SafeTensorsWriter(entries: [.init(name: "a", dtype: .f32, shape: [1]), .init(name: "a", dtype: .f32, shape: [1])])

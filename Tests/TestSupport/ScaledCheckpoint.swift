@@ -1,0 +1,23 @@
+import Foundation
+import SafeTensors
+
+/// A copy of a fixture model with one tensor scaled: a base whose values a
+/// 16-bit format cannot hold, for the range checks of merges and loads.
+public enum ScaledCheckpoint {
+    /// Writes `source`'s weights to `folder`/model.safetensors as F32 with
+    /// `tensor` multiplied by `factor`, beside copies of its config and
+    /// tokenizer files.
+    public static func write(from source: URL, scaling tensor: String, by factor: Float, to folder: URL) throws {
+        let original = try Checkpoint(folder: source)
+        let tensors = try original.tensorNames.map { name in
+            guard let info = original.info(name) else { throw SafeTensorsError.missingTensor(file: source.path, tensor: name) }
+            let values = try original.floats(name)
+            return (name: name, dtype: DType.f32, shape: info.shape, values: name == tensor ? values.map { $0 * factor } : values)
+        }
+        try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"], to: folder.appendingPathComponent("model.safetensors"))
+        for file in ["config.json", "tokenizer.json", "tokenizer_config.json"]
+        where FileManager.default.fileExists(atPath: source.appendingPathComponent(file).path) {
+            try FileManager.default.copyItem(at: source.appendingPathComponent(file), to: folder.appendingPathComponent(file))
+        }
+    }
+}
