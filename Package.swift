@@ -88,7 +88,7 @@ let package = Package(
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "OrderedJSON", "Llama", "SafeTensors", "TestSupport"]),
         .testTarget(name: "LlamaTests", dependencies: ["Llama", "SafeTensors", "TestSupport", "Kernels", "LoRA"]),
-        .testTarget(name: "ServingTests", dependencies: ["Kernels", "Serving", "LoRA", "Llama", "Tokenization", "SafeTensors", "TestSupport"]),
+        .testTarget(name: "ServingTests", dependencies: ["Kernels", "Serving", "LoRA", "Llama", "Tokenization", "TestSupport"]),
         .testTarget(name: "AdapterNamingTests", dependencies: ["AdapterNaming", "TestSupport"]),
         .testTarget(name: "RegistryTests", dependencies: ["Registry", "AdapterNaming", "TestSupport"]),
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1", "TestSupport"]),

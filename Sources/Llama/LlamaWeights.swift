@@ -66,14 +66,8 @@ public final class LlamaWeights: Sendable {
             // an F32 checkpoint served as BF16 is the BF16 checkpoint. A
             // finite value the format can only hold as ±infinity (F16 past
             // ±65504) refuses the load rather than serve another model.
-            let overflowed: Int
-            if buffer.format == format {
-                overflowed = buffer.store(t.values, at: offset)
-            } else {
-                let rounded = format.rounded(t.values)
-                overflowed = zip(t.values, rounded).reduce(0) { $0 + ($1.0.isFinite && !$1.1.isFinite ? 1 : 0) }
-                buffer.store(rounded, at: offset)
-            }
+            let (values, roundedOver) = buffer.format == format ? (t.values, 0) : format.rounded(t.values)
+            let overflowed = roundedOver + buffer.store(values, at: offset)
             guard overflowed == 0 else {
                 throw LlamaError.outsideFormatRange(tensor: name, format: format.rawValue, values: overflowed)
             }

@@ -4,13 +4,24 @@ import SafeTensors
 extension WeightFormat {
     /// `values` rounded to this format's precision (to nearest even) and
     /// widened back: what PyTorch's `.to(torch.bfloat16)` / `.half()` leaves
-    /// of an F32 tensor. Identity for F32, and for values already in the format.
-    func rounded(_ values: [Float]) -> [Float] {
-        switch self {
-        case .f32: return values
-        case .bf16: return values.map { FloatConversion.bf16ToFloat(FloatConversion.floatToBF16($0)) }
-        case .f16: return values.map { FloatConversion.f16ToFloat(FloatConversion.floatToF16($0)) }
+    /// of an F32 tensor. Identity for F32, and for values already in the
+    /// format. `overflowed`: how many finite values became ±infinity, as
+    /// `narrow` counts them.
+    func rounded(_ values: [Float]) -> (values: [Float], overflowed: Int) {
+        guard self != .f32, !values.isEmpty else { return (values, 0) }
+        var narrowed = [UInt16](repeating: 0, count: values.count)
+        var overflowed = 0
+        let widened = [Float](unsafeUninitializedCapacity: values.count) { out, count in
+            values.withUnsafeBufferPointer { src in
+                narrowed.withUnsafeMutableBytes { bits in
+                    guard let s = src.baseAddress, let b = bits.baseAddress, let o = out.baseAddress else { return }
+                    overflowed = narrow(s, count: values.count, into: b)
+                    Widening.toFloat(b, format: self, into: o, count: values.count)
+                    count = values.count
+                }
+            }
         }
+        return (widened, overflowed)
     }
 
     /// dst[0 ..< count] ← src[0 ..< count] in this format, rounded to nearest
@@ -28,13 +39,13 @@ extension WeightFormat {
             let out = dst.assumingMemoryBound(to: UInt16.self)
             for i in 0..<count {
                 out[i] = FloatConversion.floatToBF16(src[i])
-                overflowed &+= out[i] & 0x7FFF == 0x7F80 && src[i].isFinite ? 1 : 0
+                overflowed &+= FloatConversion.bf16Overflowed(out[i], from: src[i]) ? 1 : 0
             }
         case .f16:
             let out = dst.assumingMemoryBound(to: UInt16.self)
             for i in 0..<count {
                 out[i] = FloatConversion.floatToF16(src[i])
-                overflowed &+= out[i] & 0x7FFF == 0x7C00 && src[i].isFinite ? 1 : 0
+                overflowed &+= FloatConversion.f16Overflowed(out[i], from: src[i]) ? 1 : 0
             }
         }
         return overflowed

@@ -68,4 +68,18 @@ public enum FloatConversion {
         }
         return sign | UInt16(half)
     }
+
+    /// Whether `b`, `floatToBF16(f)`, is an infinity that finite `f` was
+    /// not: f beyond BF16's largest value (the top of F32's range).
+    @inline(__always)
+    public static func bf16Overflowed(_ b: UInt16, from f: Float) -> Bool {
+        b & 0x7FFF == 0x7F80 && f.isFinite
+    }
+
+    /// Whether `h`, `floatToF16(f)`, is an infinity that finite `f` was
+    /// not: |f| from 65520 up, past F16's largest value 65504.
+    @inline(__always)
+    public static func f16Overflowed(_ h: UInt16, from f: Float) -> Bool {
+        h & 0x7FFF == 0x7C00 && f.isFinite
+    }
 }

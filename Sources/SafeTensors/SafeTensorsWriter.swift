@@ -125,13 +125,13 @@ public struct SafeTensorsWriter: Sendable {
             case .f16:
                 for (i, v) in values.enumerated() {
                     let h = FloatConversion.floatToF16(v)
-                    overflowed &+= h & 0x7FFF == 0x7C00 && v.isFinite ? 1 : 0
+                    overflowed &+= FloatConversion.f16Overflowed(h, from: v) ? 1 : 0
                     raw.storeBytes(of: h.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
                 }
             case .bf16:
                 for (i, v) in values.enumerated() {
                     let b = FloatConversion.floatToBF16(v)
-                    overflowed &+= b & 0x7FFF == 0x7F80 && v.isFinite ? 1 : 0
+                    overflowed &+= FloatConversion.bf16Overflowed(b, from: v) ? 1 : 0
                     raw.storeBytes(of: b.littleEndian, toByteOffset: 2 * i, as: UInt16.self)
                 }
             default:

@@ -2,7 +2,6 @@ import Foundation
 import Kernels
 import Testing
 import Llama
-import SafeTensors
 import TestSupport
 @testable import Serving
 
@@ -43,15 +42,10 @@ import TestSupport
     /// sampled from it, and the engine counts the sequence; over BF16 (F32's
     /// range) or F32 the same model generates and counts none.
     @Test func aSequenceWhoseF16CacheOverflowsEndsWithAnErrorNamingTheFix() throws {
-        let config = try LlamaConfig(folder: Fixtures.tinyLlama)
-        let checkpoint = try Checkpoint(folder: Fixtures.tinyLlama)
-        let loud = "model.layers.0.self_attn.v_proj.weight"
-        let weights = try LlamaWeights(config: config) { name in
-            guard let info = checkpoint.info(name) else { return nil }
-            let values = try checkpoint.floats(name)
-            return TensorValues(shape: info.shape, values: name == loud ? values.map { $0 * 1e6 } : values)
-        }
-        let model = LlamaModel(weights: weights)
+        let dir = try Fixtures.temporaryDirectory("lorad-kv-overflow")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try ScaledCheckpoint.write(from: Fixtures.tinyLlama, scaling: "model.layers.0.self_attn.v_proj.weight", by: 1e6, to: dir)
+        let model = try LlamaModel.load(folder: dir)
         let prompt = try #require(try EngineHarness.references.get().prompt("english")).input_ids
         for format in WeightFormat.allCases {
             var configuration = EngineConfiguration()
