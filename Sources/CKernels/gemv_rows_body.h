@@ -80,7 +80,7 @@ RINLINE void KERNEL(rows_step_pairs)(const int xr, VF acc[3][4], const char *con
         const VF xv = VLOADF(xp[j] + c);
         for (int i = 0; i < 3; i++) acc[i][j] = VFMA(wv[i], xv, acc[i][j]);
     }
-    for (int i = 0; i < 3; i++) wv[i] = VAS_FLOAT(VI_AND(VLOADI(wp[i] + c * 2), VI_SET1((int)0xFFFF0000u)));
+    for (int i = 0; i < 3; i++) wv[i] = VLOAD_HIGH_HALVES(wp[i] + c * 2);
     for (int j = 0; j < xr; j++) {
         const VF xv = VLOADF(xp[j] + c + LANES);
         for (int i = 0; i < 3; i++) acc[i][j] = VFMA(wv[i], xv, acc[i][j]);

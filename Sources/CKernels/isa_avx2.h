@@ -37,6 +37,13 @@
 #define VI_SLL(a, n) _mm256_slli_epi32(a, n)
 #define VI_AND(a, b) _mm256_and_si256(a, b)
 #define VLOADI(p) _mm256_loadu_si256((const __m256i *)(p))
+/// The LANES 32-bit lanes at p with their low 16 bits cleared: the odd
+/// BF16 elements of a pair-packed load, already F32. Written as vpand
+/// because clang turns an AND with this constant into vpblendw against a
+/// zero register, which Zen 3 runs on two of its four vector pipes, one of
+/// them an FMA pipe; vpand runs on all four. The 3 × 4 BF16 tiles at 8–32
+/// rows in L1, one thread (Zen 3): 1.04–1.07× the speed.
+#define VLOAD_HIGH_HALVES(p) lorad_load_high_halves_avx2((const void *)(p))
 /// The 2·LANES floats at p split into their even- and odd-indexed elements,
 /// each in order: vshufps picks them within 128-bit halves, vpermpd puts
 /// the halves in order.
@@ -52,6 +59,13 @@
 #define VSUM8(acc, dst) lorad_sum8_avx2(acc, dst)
 /// Four vectors' horizontal sums, in order, as one 128-bit vector.
 #define VSUM4(acc) lorad_sum4_avx2(acc)
+
+static inline __attribute__((always_inline)) TARGET __m256 lorad_load_high_halves_avx2(const void *p) {
+    const __m256i mask = _mm256_set1_epi32((int)0xFFFF0000u);
+    __m256i v;
+    __asm__("vpand %2, %1, %0" : "=x"(v) : "x"(mask), "m"(*(const __m256i *)p));
+    return _mm256_castsi256_ps(v);
+}
 
 static inline __attribute__((always_inline)) TARGET float lorad_sum_avx2(__m256 v) {
     __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));

@@ -45,6 +45,9 @@
 #define VI_SLL(a, n) _mm512_slli_epi32(a, n)
 #define VI_AND(a, b) _mm512_and_si512(a, b)
 #define VLOADI(p) _mm512_loadu_si512((const void *)(p))
+/// The LANES 32-bit lanes at p with their low 16 bits cleared: the odd
+/// BF16 elements of a pair-packed load, already F32.
+#define VLOAD_HIGH_HALVES(p) _mm512_castsi512_ps(_mm512_and_si512(VLOADI(p), _mm512_set1_epi32((int)0xFFFF0000u)))
 /// The 2·LANES floats at p split into their even- and odd-indexed elements,
 /// each in order (vpermt2ps over the two vectors).
 #define VDEINTERLEAVE(p, even, odd)                                                                        \
