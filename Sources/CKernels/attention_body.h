@@ -79,8 +79,15 @@
 
 /// e^x for x ≤ 0 (max-subtracted scores) or NaN: x = n·ln 2 + r, |r| ≤ ln2/2,
 /// e^r by Cephes expf's degree-5 polynomial, 2^n built in the exponent
-/// field (in two halves, as VectorMath.exp does); below ln(FLT_MIN) exactly
-/// 0, NaN stays NaN.
+/// field; below ln(FLT_MIN) exactly 0, NaN stays NaN. VectorMath.exp scales
+/// in two halves because its n reaches 128 at the top clamp; here x is
+/// clamped to [ln(FLT_MIN), 0], so n is in [-126, 0] and 2^n is one normal
+/// float. One multiply rounds the product y·2^n exactly as the two halves
+/// did (each half is a power of two; only the last step can leave the
+/// normal range), so the results are the same bits (checked for every
+/// negative float, -0, -inf and the NaNs included). 4–7 % less time for the
+/// whole kernel over a 16-bit cache (one thread, 3 heads × 64 dimensions,
+/// 256 positions in L2; Zen 3).
 AINLINE VF KERNEL(attention_exp)(const VF v) {
     const VF low = VSET1(-87.33654f), magic = VSET1(12582912.0f);   // ln(FLT_MIN); 1.5·2²³
     const VF x = VMIN(VSET1(0.0f), VMAX(low, v));   // VMAX(low, NaN) is NaN
@@ -99,9 +106,7 @@ AINLINE VF KERNEL(attention_exp)(const VF v) {
     p = VADD(VMUL(p, r), VSET1(1.6666665459e-1f));
     p = VADD(VMUL(p, r), VSET1(5.0000001201e-1f));
     VF y = VADD(VADD(VMUL(p, r2), r), VSET1(1.0f));
-    const VI half = VI_SRA(whole, 1), rest = VI_SUB(whole, half);
-    y = VMUL(y, VAS_FLOAT(VI_SLL(VI_ADD(half, VI_SET1(127)), 23)));
-    y = VMUL(y, VAS_FLOAT(VI_SLL(VI_ADD(rest, VI_SET1(127)), 23)));
+    y = VMUL(y, VAS_FLOAT(VI_SLL(VI_ADD(whole, VI_SET1(127)), 23)));
     return VZERO_BELOW(y, v, low);
 }
 

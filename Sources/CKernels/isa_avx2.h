@@ -33,7 +33,6 @@
 #define VI_SET1(x) _mm256_set1_epi32(x)
 #define VI_ADD(a, b) _mm256_add_epi32(a, b)
 #define VI_SUB(a, b) _mm256_sub_epi32(a, b)
-#define VI_SRA(a, n) _mm256_srai_epi32(a, n)
 #define VI_SLL(a, n) _mm256_slli_epi32(a, n)
 #define VI_AND(a, b) _mm256_and_si256(a, b)
 #define VLOADI(p) _mm256_loadu_si256((const __m256i *)(p))

@@ -41,7 +41,6 @@
 #define VI_SET1(x) _mm512_set1_epi32(x)
 #define VI_ADD(a, b) _mm512_add_epi32(a, b)
 #define VI_SUB(a, b) _mm512_sub_epi32(a, b)
-#define VI_SRA(a, n) _mm512_srai_epi32(a, n)
 #define VI_SLL(a, n) _mm512_slli_epi32(a, n)
 #define VI_AND(a, b) _mm512_and_si512(a, b)
 #define VLOADI(p) _mm512_loadu_si512((const void *)(p))
