@@ -34,14 +34,20 @@ enum BenchTemporaries {
         try? FileManager.default.removeItem(at: url)
     }
 
-    /// On `number`: remove every path still handed out, then exit as the
-    /// signal's default action would have (status 128 + the signal number).
+    /// On `number`: remove every path still handed out, then end the process
+    /// by the signal's default action. Not `exit`: it runs the libraries'
+    /// destructors, and OpenBLAS's joins its worker threads, which the main
+    /// thread goes on handing sgemm work — a run interrupted during a
+    /// prefill kept running, its model files already deleted.
     private static func watch(_ number: Int32) -> DispatchSourceSignal {
         signal(number, SIG_IGN)   // the dispatch source receives it instead
         let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
         source.setEventHandler {
             for url in state.withLock({ $0.paths }) { try? FileManager.default.removeItem(at: url) }
-            exit(128 + number)
+            fflush(nil)   // every output stream: what was printed so far stays
+            signal(number, SIG_DFL)
+            raise(number)
+            _exit(128 + number)   // only if this thread had the signal blocked
         }
         source.resume()
         return source
