@@ -34,7 +34,6 @@
 #define VI_ADD(a, b) _mm256_add_epi32(a, b)
 #define VI_SUB(a, b) _mm256_sub_epi32(a, b)
 #define VI_SLL(a, n) _mm256_slli_epi32(a, n)
-#define VI_AND(a, b) _mm256_and_si256(a, b)
 #define VLOADI(p) _mm256_loadu_si256((const __m256i *)(p))
 /// The LANES 32-bit lanes at p with their low 16 bits cleared: the odd
 /// BF16 elements of a pair-packed load, already F32. Written as vpand

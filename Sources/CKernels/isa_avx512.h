@@ -42,7 +42,6 @@
 #define VI_ADD(a, b) _mm512_add_epi32(a, b)
 #define VI_SUB(a, b) _mm512_sub_epi32(a, b)
 #define VI_SLL(a, n) _mm512_slli_epi32(a, n)
-#define VI_AND(a, b) _mm512_and_si512(a, b)
 #define VLOADI(p) _mm512_loadu_si512((const void *)(p))
 /// The LANES 32-bit lanes at p with their low 16 bits cleared: the odd
 /// BF16 elements of a pair-packed load, already F32.
