@@ -82,12 +82,18 @@
 /// field; below ln(FLT_MIN) exactly 0, NaN stays NaN. VectorMath.exp scales
 /// in two halves because its n reaches 128 at the top clamp; here x is
 /// clamped to [ln(FLT_MIN), 0], so n is in [-126, 0] and 2^n is one normal
-/// float. One multiply rounds the product y·2^n exactly as the two halves
-/// did (each half is a power of two; only the last step can leave the
-/// normal range), so the results are the same bits (checked for every
-/// negative float, -0, -inf and the NaNs included). 4–7 % less time for the
-/// whole kernel over a 16-bit cache (one thread, 3 heads × 64 dimensions,
-/// 256 positions in L2; Zen 3).
+/// float: one multiply rounds y·2^n exactly as the two halves would (each
+/// half is a power of two; only the last step can leave the normal range).
+/// 4–7 % less time for the whole kernel over a 16-bit cache (one thread, 3
+/// heads × 64 dimensions, 256 positions in L2; Zen 3).
+///
+/// The reduction and Horner steps are fused multiply-adds (VectorMath.exp
+/// rounds each product and sum apart): half the dependent steps of a
+/// latency-bound chain per block of scores. Every float in [ln(FLT_MIN), 0]
+/// within 0.98 ulp of exp in double, as with the unfused steps. The whole
+/// kernel over F16 caches, 3 heads × 64 dimensions, one thread (Zen 3):
+/// 4–5 % less time at 256 positions in L2, 1–5 % over 720 caches of 1024
+/// positions from memory.
 AINLINE VF KERNEL(attention_exp)(const VF v) {
     const VF low = VSET1(-87.33654f), magic = VSET1(12582912.0f);   // ln(FLT_MIN); 1.5·2²³
     const VF x = VMIN(VSET1(0.0f), VMAX(low, v));   // VMAX(low, NaN) is NaN
@@ -96,16 +102,16 @@ AINLINE VF KERNEL(attention_exp)(const VF v) {
     const VF n = VSUB(shifted, magic);
     const VI whole = VI_SUB(VAS_INT(shifted), VI_SET1(0x4B400000));
     // r = x - n·ln 2, ln 2 split into an exact head and a tail.
-    VF r = VSUB(x, VMUL(n, VSET1(0.693359375f)));
-    r = VADD(r, VMUL(n, VSET1(2.12194440e-4f)));
+    VF r = VFMA(n, VSET1(-0.693359375f), x);
+    r = VFMA(n, VSET1(2.12194440e-4f), r);
     const VF r2 = VMUL(r, r);
     VF p = VSET1(1.9875691500e-4f);
-    p = VADD(VMUL(p, r), VSET1(1.3981999507e-3f));
-    p = VADD(VMUL(p, r), VSET1(8.3334519073e-3f));
-    p = VADD(VMUL(p, r), VSET1(4.1665795894e-2f));
-    p = VADD(VMUL(p, r), VSET1(1.6666665459e-1f));
-    p = VADD(VMUL(p, r), VSET1(5.0000001201e-1f));
-    VF y = VADD(VADD(VMUL(p, r2), r), VSET1(1.0f));
+    p = VFMA(p, r, VSET1(1.3981999507e-3f));
+    p = VFMA(p, r, VSET1(8.3334519073e-3f));
+    p = VFMA(p, r, VSET1(4.1665795894e-2f));
+    p = VFMA(p, r, VSET1(1.6666665459e-1f));
+    p = VFMA(p, r, VSET1(5.0000001201e-1f));
+    VF y = VADD(VFMA(p, r2, r), VSET1(1.0f));
     y = VMUL(y, VAS_FLOAT(VI_SLL(VI_ADD(whole, VI_SET1(127)), 23)));
     return VZERO_BELOW(y, v, low);
 }
