@@ -16,10 +16,11 @@
 //                     128-bit vector
 //
 // Design: one or two input rows (decode of one or two sequences) read each
-// thread's share of W as one sequential stream (`stream`, below; BF16 `stream_pairs`). From 3
-// input rows on, gemv_rows_body.h: tiles of 3 weight rows × up to 4 input
-// rows of accumulators over column blocks (the portable Swift version in
-// Kernels' BatchedGEMV does that tiling for every row count).
+// thread's share of W as one sequential stream (`stream`, below; BF16 by
+// `stream_pairs`). From 3 input rows on, gemv_rows_body.h: tiles of 3
+// weight rows × up to 4 input rows of accumulators over column blocks (the
+// portable Swift version in Kernels' BatchedGEMV does that tiling for every
+// row count).
 
 #include "widen_vector.h"
 #include "gemv_rows_body.h"
@@ -152,7 +153,7 @@ INLINE void KERNEL(stream_pairs)(const int xr, ptrdiff_t out_lo, ptrdiff_t out_h
 INLINE void KERNEL(run_any)(const int format, ptrdiff_t rows, ptrdiff_t out_lo, ptrdiff_t out_hi, ptrdiff_t n,
                             const void *w, const float *x, float *y, ptrdiff_t ldy) {
     if (format == LORAD_FORMAT_BF16 && rows <= 2) {
-        const KERNEL(rows_input) in = KERNEL(rows_prepare)(format, rows, n, (const float *)x);
+        const KERNEL(rows_input) in = KERNEL(rows_prepare)(format, rows, n, x);
         if (in.pairs) {
             if (rows == 1) KERNEL(stream_pairs)(1, out_lo, out_hi, n, (const char *)w, in.xs, x, y, ldy);
             else KERNEL(stream_pairs)(2, out_lo, out_hi, n, (const char *)w, in.xs, x, y, ldy);
