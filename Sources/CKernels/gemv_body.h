@@ -41,6 +41,21 @@
 /// accumulators would outgrow AVX2's registers.
 #define STREAM_UNROLL(xr) ((xr) == 1 ? 8 : 4)
 
+/// y[j·ldy] = Σ of input row j's `count` accumulators (in order) + the
+/// columns [vend, n) of W's row against x as given, for the xr input rows:
+/// the end of every output row of `stream` and `stream_pairs`.
+INLINE void KERNEL(stream_store)(const int format, const int xr, const int count, VF acc[][8], const char *row,
+                                 const float *x, ptrdiff_t vend, ptrdiff_t n, float *y, ptrdiff_t ldy) {
+    const ptrdiff_t es = KERNEL(element_size)(format);
+    for (int j = 0; j < xr; j++) {
+        VF v = acc[j][0];
+        for (int u = 1; u < count; u++) v = VADD(v, acc[j][u]);
+        float s = VSUM(v);
+        for (ptrdiff_t t = vend; t < n; t++) s += lorad_widen_one(format, row + t * es) * x[j * n + t];
+        y[j * ldy] = s;
+    }
+}
+
 /// One or two input rows: every weight row is read start to end before the
 /// next one, so a thread's share of W (consecutive rows, row-major) is one
 /// sequential stream that the hardware prefetcher follows from row to row,
@@ -60,7 +75,7 @@ INLINE void KERNEL(stream)(const int format, const int xr, ptrdiff_t out_lo, ptr
     const ptrdiff_t vend = n & ~(ptrdiff_t)(LANES - 1);
     for (ptrdiff_t o = out_lo; o < out_hi; o++) {
         const char *row = w + o * row_bytes;
-        VF acc[2][STREAM_UNROLL(1)];
+        VF acc[2][8];   // STREAM_UNROLL(1)
         for (int j = 0; j < xr; j++)
             for (int u = 0; u < unroll; u++) acc[j][u] = VZERO();
         ptrdiff_t c = 0;
@@ -77,21 +92,27 @@ INLINE void KERNEL(stream)(const int format, const int xr, ptrdiff_t out_lo, ptr
             const VF wv = KERNEL(load_w)(format, row + c * es);
             for (int j = 0; j < xr; j++) acc[j][0] = VFMA(wv, VLOADF(x + j * n + c), acc[j][0]);
         }
-        for (int j = 0; j < xr; j++) {
-            VF v = acc[j][0];
-            for (int u = 1; u < unroll; u++) v = VADD(v, acc[j][u]);
-            float s = VSUM(v);
-            for (ptrdiff_t t = vend; t < n; t++) s += lorad_widen_one(format, row + t * es) * x[j * n + t];
-            y[j * ldy + o] = s;
-        }
+        KERNEL(stream_store)(format, xr, unroll, acc, row, x, vend, n, y + o, ldy);
     }
 }
 
-/// Bytes of W per unrolled step of `stream_pairs`: 128 for one input row
-/// (4 AVX2 units of 16 BF16, 8 accumulators), 64 for two (16 accumulators
-/// would outgrow AVX2's registers). One row over 64 bytes a step measured
-/// 1.02× plain `stream`, over 128 bytes 1.05×, over 256 bytes 0.90×.
-#define PAIR_STEP_BYTES(xr) ((xr) == 1 ? 128 : 64)
+/// Units of 2·LANES BF16 per unrolled step of `stream_pairs`: 128 bytes of
+/// W for one input row (4 AVX2 units, 8 accumulators), 64 for two (16
+/// accumulators would outgrow AVX2's registers). One row over 64 bytes a
+/// step measured 1.02× plain `stream`, over 128 bytes 1.05×, over 256
+/// bytes 0.90×.
+#define PAIR_UNITS(xr) (((xr) == 1 ? 128 : 64) / (4 * LANES))
+
+/// acc[j][a] += W's even elements · x row j's, acc[j][a + 1] += the odd
+/// ones, over the 2·LANES columns at c (p: W's row at c; xs: x permuted).
+INLINE void KERNEL(pair_unit)(const int xr, VF acc[][8], int a, const char *p, const float *xs, ptrdiff_t n,
+                              ptrdiff_t c) {
+    const VF even = KERNEL(load_pair_even)(p), odd = KERNEL(load_pair_odd)(p);
+    for (int j = 0; j < xr; j++) {
+        acc[j][a] = VFMA(even, VLOADF(xs + j * n + c), acc[j][a]);
+        acc[j][a + 1] = VFMA(odd, VLOADF(xs + j * n + c + LANES), acc[j][a + 1]);
+    }
+}
 
 /// `stream` for BF16 against x's rows permuted by rows_prepare (xs; x as
 /// given for the columns past the last whole unit): 32-byte loads of W,
@@ -104,13 +125,12 @@ INLINE void KERNEL(stream)(const int format, const int xr, ptrdiff_t out_lo, ptr
 /// `stream` unrolled to 128 bytes a step as well); 2 streams 1.03×.
 INLINE void KERNEL(stream_pairs)(const int xr, ptrdiff_t out_lo, ptrdiff_t out_hi, ptrdiff_t n, const char *w,
                                  const float *xs, const float *x, float *y, ptrdiff_t ldy) {
-    enum { UNITS_MAX = PAIR_STEP_BYTES(1) / (4 * LANES) > 0 ? PAIR_STEP_BYTES(1) / (4 * LANES) : 1 };
-    const int units = PAIR_STEP_BYTES(xr) / (4 * LANES) > 0 ? PAIR_STEP_BYTES(xr) / (4 * LANES) : 1;
+    const int units = PAIR_UNITS(xr);
     const ptrdiff_t row_bytes = n * 2, unit = 2 * LANES, step = units * unit;
     const ptrdiff_t vend = n & ~(ptrdiff_t)(unit - 1);
     for (ptrdiff_t o = out_lo; o < out_hi; o++) {
         const char *row = w + o * row_bytes;
-        VF acc[2][2 * UNITS_MAX];   // per input row: even, odd per unit
+        VF acc[2][8];   // per input row: even, odd per unit (2·PAIR_UNITS(1) ≤ 8)
         for (int j = 0; j < xr; j++)
             for (int u = 0; u < 2 * units; u++) acc[j][u] = VZERO();
         ptrdiff_t c = 0;
@@ -118,31 +138,10 @@ INLINE void KERNEL(stream_pairs)(const int xr, ptrdiff_t out_lo, ptrdiff_t out_h
             const char *p = row + c * 2;
             // Past the end of W near the last rows: harmless, prefetches never fault.
             for (ptrdiff_t b = 0; b < step * 2; b += 64) __builtin_prefetch(p + STREAM_AHEAD + b, 0, 3);
-            for (int u = 0; u < units; u++) {
-                const VF even = VAS_FLOAT(VI_SLL(VLOADI(p + u * unit * 2), 16));
-                const VF odd = VLOAD_HIGH_HALVES(p + u * unit * 2);
-                for (int j = 0; j < xr; j++) {
-                    const float *xj = xs + j * n + c + u * unit;
-                    acc[j][2 * u] = VFMA(even, VLOADF(xj), acc[j][2 * u]);
-                    acc[j][2 * u + 1] = VFMA(odd, VLOADF(xj + LANES), acc[j][2 * u + 1]);
-                }
-            }
+            for (int u = 0; u < units; u++) KERNEL(pair_unit)(xr, acc, 2 * u, p + u * unit * 2, xs, n, c + u * unit);
         }
-        for (; c < vend; c += unit) {
-            const VF even = VAS_FLOAT(VI_SLL(VLOADI(row + c * 2), 16));
-            const VF odd = VLOAD_HIGH_HALVES(row + c * 2);
-            for (int j = 0; j < xr; j++) {
-                acc[j][0] = VFMA(even, VLOADF(xs + j * n + c), acc[j][0]);
-                acc[j][1] = VFMA(odd, VLOADF(xs + j * n + c + LANES), acc[j][1]);
-            }
-        }
-        for (int j = 0; j < xr; j++) {
-            VF v = acc[j][0];
-            for (int u = 1; u < 2 * units; u++) v = VADD(v, acc[j][u]);
-            float s = VSUM(v);
-            for (ptrdiff_t t = vend; t < n; t++) s += lorad_widen_one(LORAD_FORMAT_BF16, row + t * 2) * x[j * n + t];
-            y[j * ldy + o] = s;
-        }
+        for (; c < vend; c += unit) KERNEL(pair_unit)(xr, acc, 0, row + c * 2, xs, n, c);
+        KERNEL(stream_store)(LORAD_FORMAT_BF16, xr, 2 * units, acc, row, x, vend, n, y + o, ldy);
     }
 }
 
@@ -213,4 +212,4 @@ TARGET void KERNEL(lorad_widen)(int format, const void *src, float *dst, ptrdiff
 #undef INLINE
 #undef STREAM_AHEAD
 #undef STREAM_UNROLL
-#undef PAIR_STEP_BYTES
+#undef PAIR_UNITS

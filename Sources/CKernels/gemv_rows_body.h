@@ -75,12 +75,12 @@ RINLINE void KERNEL(rows_step)(const int format, const int xr, VF acc[3][4], con
 RINLINE void KERNEL(rows_step_pairs)(const int xr, VF acc[3][4], const char *const wp[3], const float *const xp[4],
                                      ptrdiff_t c) {
     VF wv[3];
-    for (int i = 0; i < 3; i++) wv[i] = VAS_FLOAT(VI_SLL(VLOADI(wp[i] + c * 2), 16));
+    for (int i = 0; i < 3; i++) wv[i] = KERNEL(load_pair_even)(wp[i] + c * 2);
     for (int j = 0; j < xr; j++) {
         const VF xv = VLOADF(xp[j] + c);
         for (int i = 0; i < 3; i++) acc[i][j] = VFMA(wv[i], xv, acc[i][j]);
     }
-    for (int i = 0; i < 3; i++) wv[i] = VLOAD_HIGH_HALVES(wp[i] + c * 2);
+    for (int i = 0; i < 3; i++) wv[i] = KERNEL(load_pair_odd)(wp[i] + c * 2);
     for (int j = 0; j < xr; j++) {
         const VF xv = VLOADF(xp[j] + c + LANES);
         for (int i = 0; i < 3; i++) acc[i][j] = VFMA(wv[i], xv, acc[i][j]);

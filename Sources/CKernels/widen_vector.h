@@ -19,6 +19,14 @@ WINLINE VF KERNEL(load_w)(const int format, const char *p) {
     return VLOAD_F16(p);
 }
 
+/// 2·LANES BF16 elements at p as two F32 vectors from one load of 32-bit
+/// lanes: the even-indexed elements (each lane's low half, shifted up:
+/// one vpslld) and the odd-indexed ones (each lane's high half, already
+/// F32 once the low half is masked off: one vpand). The matching x is
+/// permuted once per call (gemv_rows_body.h's permute_pairs).
+WINLINE VF KERNEL(load_pair_even)(const char *p) { return VAS_FLOAT(VI_SLL(VLOADI(p), 16)); }
+WINLINE VF KERNEL(load_pair_odd)(const char *p) { return VLOAD_HIGH_HALVES(p); }
+
 /// dst[i] = src[i] widened to F32 (exact) for i < count.
 WINLINE void KERNEL(widen)(const int format, const char *src, float *dst, ptrdiff_t count) {
     const ptrdiff_t es = KERNEL(element_size)(format);
