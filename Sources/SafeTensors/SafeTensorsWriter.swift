@@ -79,21 +79,17 @@ public struct SafeTensorsWriter: Sendable {
         }
     }
 
-    /// Streams the file to `url` (created or truncated).
+    /// Streams the file to `url`, which appears complete or not at all
+    /// (`AtomicFile`): a failed or killed write leaves no partial file and
+    /// an existing file of that name as it was.
     public func write(to url: URL, bytes: (Entry) throws -> [UInt8]) throws {
-        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-            throw SafeTensorsError.writeFailed(file: url.path, reason: "cannot create file")
+        try AtomicFile.write(to: url) { handle in
+            try serialize(into: { chunk in
+                do { try handle.write(contentsOf: chunk) } catch {
+                    throw SafeTensorsError.writeFailed(file: url.path, reason: error.localizedDescription)
+                }
+            }, bytes: bytes)
         }
-        let handle: FileHandle
-        do { handle = try FileHandle(forWritingTo: url) } catch {
-            throw SafeTensorsError.writeFailed(file: url.path, reason: error.localizedDescription)
-        }
-        defer { try? handle.close() }
-        try serialize(into: { chunk in
-            do { try handle.write(contentsOf: chunk) } catch {
-                throw SafeTensorsError.writeFailed(file: url.path, reason: error.localizedDescription)
-            }
-        }, bytes: bytes)
     }
 
     /// Convenience: writes F32 values, converting each to its entry's dtype.

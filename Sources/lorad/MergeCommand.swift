@@ -60,20 +60,13 @@ enum MergeCommand {
     static func write(plan: MergePlan, modelFolder: URL, to out: URL) throws {
         let fm = FileManager.default
         try fm.createDirectory(at: out, withIntermediateDirectories: true)
-        // Weights first into a temporary name, renamed at the end: an
-        // interrupted merge never leaves a truncated model.safetensors, and
-        // a refused one (a tensor the dtype cannot hold) leaves nothing.
-        let partial = out.appendingPathComponent("model.safetensors.partial")
-        do { try plan.write(to: partial) } catch {
-            try? fm.removeItem(at: partial)
-            throw error
-        }
-        let final = out.appendingPathComponent("model.safetensors")
-        _ = try? fm.removeItem(at: final)
-        try fm.moveItem(at: partial, to: final)
+        // model.safetensors appears complete or not at all (AtomicFile): a
+        // refused merge (a tensor the dtype cannot hold) or a killed one
+        // leaves no weights file, whole or partial, and an earlier one as it was.
+        try plan.write(to: out.appendingPathComponent("model.safetensors"))
         for name in MergedFolder.companionFiles {
             guard let data = try MergedFolder.companion(name, in: modelFolder, dtype: plan.outputDType) else { continue }
-            try data.write(to: out.appendingPathComponent(name))
+            try data.write(to: out.appendingPathComponent(name), options: .atomic)
         }
     }
 }

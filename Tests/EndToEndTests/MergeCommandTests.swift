@@ -76,6 +76,50 @@ import TestSupport
         }
     }
 
+    /// `lorad merge` killed (SIGKILL: no handler runs) while it writes
+    /// model.safetensors leaves the folder as it was: the earlier merge's
+    /// file intact and no partial file beside it. The base carries a 128 MB
+    /// extra tensor (copied through by the merge) so the write lasts long
+    /// enough to be caught: the kill follows the first sight of the
+    /// merge's open output file in /proc.
+    @Test func aMergeKilledWhileWritingLeavesTheFolderAsItWas() throws {
+        let base = try Fixtures.temporaryDirectory("lorad-merge-big-base")
+        let out = try Fixtures.temporaryDirectory("lorad-merge-killed")
+        defer { try? FileManager.default.removeItem(at: base); try? FileManager.default.removeItem(at: out) }
+        let tiny = try Checkpoint(folder: Fixtures.tinyLlama)
+        var tensors = try tiny.tensorNames.map { name in
+            (name: name, dtype: DType.f32, shape: try #require(tiny.info(name)).shape, values: try tiny.floats(name))
+        }
+        tensors.append((name: "lorad.test.padding", dtype: .f32, shape: [1 << 25], values: [Float](repeating: 0.5, count: 1 << 25)))
+        try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"], to: base.appendingPathComponent("model.safetensors"))
+        try FileManager.default.copyItem(at: Fixtures.tinyLlama.appendingPathComponent("config.json"),
+                                         to: base.appendingPathComponent("config.json"))
+        let earlier = Data("an earlier merge".utf8)
+        let weights = out.appendingPathComponent("model.safetensors")
+        try earlier.write(to: weights)
+
+        let merge = Process()
+        merge.executableURL = try LoradBinary.url()
+        merge.arguments = ["merge", "--model", base.path, "--adapter", Fixtures.adapter("python-qv-r8").path, "--out", out.path]
+        merge.standardError = FileHandle.nullDevice
+        try merge.run()
+        // The merge's descriptors, until one is open on a file in `out`.
+        let fds = "/proc/\(merge.processIdentifier)/fd"
+        var writing: String?
+        while merge.isRunning, writing == nil {
+            writing = (try? FileManager.default.contentsOfDirectory(atPath: fds))?.lazy
+                .compactMap { try? FileManager.default.destinationOfSymbolicLink(atPath: fds + "/" + $0) }
+                .first { $0.hasPrefix(out.path + "/") }
+            if writing == nil { usleep(500) }
+        }
+        kill(merge.processIdentifier, SIGKILL)
+        merge.waitUntilExit()
+        let file = try #require(writing, "the merge ended before it was seen writing")
+        #expect(merge.terminationReason == .uncaughtSignal, "killed while writing \(file)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["model.safetensors"])
+        #expect(try Data(contentsOf: weights) == earlier)
+    }
+
     @Test func bf16MergeRoundsTheF32MergeToNearestEven() throws {
         let f32 = try Fixtures.temporaryDirectory("lorad-merge32")
         let bf16 = try Fixtures.temporaryDirectory("lorad-merge16")
