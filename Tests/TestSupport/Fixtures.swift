@@ -17,6 +17,11 @@ public enum Fixtures {
     /// The F32 tiny Llama (the bundled demo model, identical to fixtures/tiny-llama).
     public static let tinyLlama = repoRoot.appendingPathComponent("models/tiny-llama")
     public static let tinyLlamaBF16 = directory.appendingPathComponent("tiny-llama-bf16")
+    /// tiny-llama cast to F16 by torch (make_sixteen_bit_references.py).
+    public static let tinyLlamaF16 = directory.appendingPathComponent("tiny-llama-f16")
+    /// references-sixteen-bit.json: transformers' float32 compute over
+    /// tiny-llama-f16's and tiny-llama-bf16's weights widened exactly.
+    public static let sixteenBitReferences = directory.appendingPathComponent("references-sixteen-bit.json")
     public static let tokenizerFolder = directory.appendingPathComponent("tokenizer")
     public static let references = directory.appendingPathComponent("references.json")
     public static let tokenizerReferences = directory.appendingPathComponent("tokenizer-references.json")
