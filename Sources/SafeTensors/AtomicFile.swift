@@ -28,7 +28,7 @@ public enum AtomicFile {
     /// The staging this process uses: unnamed where `/proc/self/fd` can
     /// name the file afterwards; the filesystem itself is tried at each
     /// write (`write(to:staging:_:)` falls back when it refuses).
-    public static let preferredStaging: Staging = access("/proc/self/fd", X_OK) == 0 ? .unnamed : .named
+    static let preferredStaging: Staging = access("/proc/self/fd", X_OK) == 0 ? .unnamed : .named
 
     /// Writes `url` through `body`, which receives a handle open for
     /// writing at offset 0; the file takes its name only after `body`

@@ -86,14 +86,9 @@ import TestSupport
         let base = try Fixtures.temporaryDirectory("lorad-merge-big-base")
         let out = try Fixtures.temporaryDirectory("lorad-merge-killed")
         defer { try? FileManager.default.removeItem(at: base); try? FileManager.default.removeItem(at: out) }
-        let tiny = try Checkpoint(folder: Fixtures.tinyLlama)
-        var tensors = try tiny.tensorNames.map { name in
-            (name: name, dtype: DType.f32, shape: try #require(tiny.info(name)).shape, values: try tiny.floats(name))
-        }
-        tensors.append((name: "lorad.test.padding", dtype: .f32, shape: [1 << 25], values: [Float](repeating: 0.5, count: 1 << 25)))
-        try SafeTensorsWriter.write(tensors, metadata: ["format": "pt"], to: base.appendingPathComponent("model.safetensors"))
-        try FileManager.default.copyItem(at: Fixtures.tinyLlama.appendingPathComponent("config.json"),
-                                         to: base.appendingPathComponent("config.json"))
+        try ScaledCheckpoint.write(from: Fixtures.tinyLlama, appending: [
+            (name: "lorad.test.padding", shape: [1 << 25], values: [Float](repeating: 0.5, count: 1 << 25)),
+        ], to: base)
         let earlier = Data("an earlier merge".utf8)
         let weights = out.appendingPathComponent("model.safetensors")
         try earlier.write(to: weights)
@@ -133,8 +128,7 @@ import TestSupport
         for name in a.tensorNames {
             #expect(b.info(name)?.dtype == .bf16)
             let expected = try a.floats(name).map(FloatConversion.floatToBF16)
-            let got: [UInt16] = try b.withRawBytes(name) { raw in (0..<(raw.count / 2)).map { raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self) } }
-            #expect(got == expected, "tensor \(name)")
+            #expect(try b.sixteenBitWords(name) == expected, "tensor \(name)")
         }
         let config = try JSONSerialization.jsonObject(with: Data(contentsOf: bf16.appendingPathComponent("config.json"))) as? [String: Any]
         #expect(config?["dtype"] as? String == "bfloat16")

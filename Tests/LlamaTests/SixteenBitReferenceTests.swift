@@ -29,10 +29,7 @@ private let promptNames = ["english", "python", "unicode", "leading_spaces", "on
         for name in f32.tensorNames {
             #expect(torch.info(name)?.dtype == .f16, "\(name)")
             let ours = try f32.floats(name).map(FloatConversion.floatToF16)
-            let theirs: [UInt16] = try torch.withRawBytes(name) { raw in
-                (0..<(raw.count / 2)).map { raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self) }
-            }
-            #expect(ours == theirs, "\(name)")
+            #expect(ours == (try torch.sixteenBitWords(name)), "\(name)")
         }
     }
 

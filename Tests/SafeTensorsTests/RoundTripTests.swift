@@ -110,10 +110,7 @@ import TestSupport
         #expect(bf16.tensorNames == f32.tensorNames)
         for name in f32.tensorNames {
             let ours = try f32.floats(name).map(FloatConversion.floatToBF16)
-            let theirs: [UInt16] = try bf16.withRawBytes(name) { raw in
-                (0..<(raw.count / 2)).map { raw.loadUnaligned(fromByteOffset: 2 * $0, as: UInt16.self) }
-            }
-            #expect(ours == theirs, "tensor \(name)")
+            #expect(ours == (try bf16.sixteenBitWords(name)), "tensor \(name)")
         }
     }
 }
