@@ -54,6 +54,15 @@ enum SixteenBitBench {
             let many8 = try bench.decodeTokensPerSecond(mixes: distinct.map { [AdapterUse($0)] }, steps: steps)
             report.add("\(name): decode, batch 8, 8 distinct q,v r=8 adapters", "\(format(many8)) tok/s",
                        "\(format(many8 / single, 2))× its single stream; \(format(many8 / one8, 3)) of one adapter (\(format(one8)) tok/s); \(format(many8 / baseline.batch8Distinct, 2))× F32")
+            // The same batch with no adapter: what the base step alone does
+            // against the single stream, and what the adapters' low-rank
+            // terms (8 distinct adapters' A and Bᵀ read every step) take of
+            // it, the two decoded step by step in turn.
+            let base8 = try bench.decodeTokensPerSecond(mixes: Array(repeating: [], count: 8), steps: steps)
+            let lowRank = try bench.interleavedDecodeRatio(first: Array(repeating: [], count: 8),
+                                                           second: distinct.map { [AdapterUse($0)] }, steps: steps)
+            report.add("\(name): decode, batch 8, no adapter", "\(format(base8)) tok/s",
+                       "\(format(base8 / single, 2))× its single stream; 8 distinct adapters ÷ no adapter, steps interleaved: \(format(lowRank.median, 3)) (median of step pairs), \(format(lowRank.total, 3)) over their summed times")
             // The same ratio with the two decoded step by step in turn, so a
             // change of load between the timed runs above cannot move it.
             let interleaved = try bench.interleavedDecodeRatio(first: [[]], second: distinct.map { [AdapterUse($0)] }, steps: steps)
