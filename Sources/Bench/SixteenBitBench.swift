@@ -50,22 +50,24 @@ enum SixteenBitBench {
                        "\(format(pre.tokensPerSecond / baseline.prefill, 2))× F32")
             let c = model.config
             let distinct = (0..<8).map { SyntheticModel.adapter(name: "qv8-\($0)", config: c, kinds: [.q, .v], rank: 8, seed: UInt64(10 + $0)) }
-            let one8 = try bench.decodeTokensPerSecond(mixes: Array(repeating: [AdapterUse(distinct[0])], count: 8), steps: steps)
-            let many8 = try bench.decodeTokensPerSecond(mixes: distinct.map { [AdapterUse($0)] }, steps: steps)
+            // The batch's three mixes: 8 distinct adapters, one adapter on all 8 rows, none.
+            let distinctMix = distinct.map { [AdapterUse($0)] }
+            let oneMix = Array(repeating: [AdapterUse(distinct[0])], count: 8), noneMix = Array(repeating: [AdapterUse](), count: 8)
+            let one8 = try bench.decodeTokensPerSecond(mixes: oneMix, steps: steps)
+            let many8 = try bench.decodeTokensPerSecond(mixes: distinctMix, steps: steps)
             report.add("\(name): decode, batch 8, 8 distinct q,v r=8 adapters", "\(format(many8)) tok/s",
                        "\(format(many8 / single, 2))× its single stream; \(format(many8 / one8, 3)) of one adapter (\(format(one8)) tok/s); \(format(many8 / baseline.batch8Distinct, 2))× F32")
             // The same batch with no adapter: what the base step alone does
             // against the single stream, and what the adapters' low-rank
             // terms (8 distinct adapters' A and Bᵀ read every step) take of
             // it, the two decoded step by step in turn.
-            let base8 = try bench.decodeTokensPerSecond(mixes: Array(repeating: [], count: 8), steps: steps)
-            let lowRank = try bench.interleavedDecodeRatio(first: Array(repeating: [], count: 8),
-                                                           second: distinct.map { [AdapterUse($0)] }, steps: steps)
+            let base8 = try bench.decodeTokensPerSecond(mixes: noneMix, steps: steps)
+            let lowRank = try bench.interleavedDecodeRatio(first: noneMix, second: distinctMix, steps: steps)
             report.add("\(name): decode, batch 8, no adapter", "\(format(base8)) tok/s",
                        "\(format(base8 / single, 2))× its single stream; 8 distinct adapters ÷ no adapter, steps interleaved: \(format(lowRank.median, 3)) (median of step pairs), \(format(lowRank.total, 3)) over their summed times")
             // The same ratio with the two decoded step by step in turn, so a
             // change of load between the timed runs above cannot move it.
-            let interleaved = try bench.interleavedDecodeRatio(first: [[]], second: distinct.map { [AdapterUse($0)] }, steps: steps)
+            let interleaved = try bench.interleavedDecodeRatio(first: [[]], second: distinctMix, steps: steps)
             report.add("\(name): batch 8 × 8 distinct ÷ 1 stream, steps interleaved", "\(format(interleaved.median, 2))×",
                        "median of step pairs (tok/s ratio); \(format(interleaved.total, 2))× over their summed times")
             // The batch's bound is arithmetic, not bandwidth: a step of 8
