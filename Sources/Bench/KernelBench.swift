@@ -89,17 +89,17 @@ struct KernelBench {
             }
             for (k, v) in times { token[k, default: 0] += v * Double(shape.perToken) }
             let bytes = Double(o * n)
-            let gbs = { (key: String, size: Double) in format(bytes * size / times[key]! / 1e9) }
+            let gbs = { (key: String, size: Double) in format(bytes * size / times[key, default: .nan] / 1e9) }
             report.add("gemv 1 row, F32, \(shape.name)", "OpenBLAS \(gbs("blas", 4)) / ours \(gbs("f32×1", 4)) GB/s",
-                       "ours ÷ OpenBLAS = \(format(times["blas"]! / times["f32×1"]!, 2))")
+                       "ours ÷ OpenBLAS = \(format(times["blas", default: .nan] / times["f32×1", default: .nan], 2))")
             report.add("gemv 1 row, 16-bit, \(shape.name)", "BF16 \(gbs("bf16×1", 2)) / F16 \(gbs("f16×1", 2)) GB/s",
-                       "time ÷ F32 ours: BF16 \(format(times["bf16×1"]! / times["f32×1"]!, 2)), F16 \(format(times["f16×1"]! / times["f32×1"]!, 2))")
+                       "time ÷ F32 ours: BF16 \(format(times["bf16×1", default: .nan] / times["f32×1", default: .nan], 2)), F16 \(format(times["f16×1", default: .nan] / times["f32×1", default: .nan], 2))")
         }
-        let ms = { (key: String) in format(token[key]! * 1000, 2) }
+        let ms = { (key: String) in format(token[key, default: .nan] * 1000, 2) }
         report.add("one token's projections, 1 row", "OpenBLAS F32 \(ms("blas")) / ours F32 \(ms("f32×1")) / BF16 \(ms("bf16×1")) / F16 \(ms("f16×1")) ms",
-                   "ours F32 ÷ OpenBLAS \(format(token["blas"]! / token["f32×1"]!, 2)); BF16 ÷ F32 time \(format(token["bf16×1"]! / token["f32×1"]!, 2))")
+                   "ours F32 ÷ OpenBLAS \(format(token["blas", default: .nan] / token["f32×1", default: .nan], 2)); BF16 ÷ F32 time \(format(token["bf16×1", default: .nan] / token["f32×1", default: .nan], 2))")
         report.add("one token's projections, 8 rows", "F32 \(ms("f32×8")) / BF16 \(ms("bf16×8")) / F16 \(ms("f16×8")) ms",
-                   "BF16 ÷ F32 time \(format(token["bf16×8"]! / token["f32×8"]!, 2)); 8 rows ÷ 1 row, BF16: \(format(token["bf16×8"]! / token["bf16×1"]!, 2))")
+                   "BF16 ÷ F32 time \(format(token["bf16×8", default: .nan] / token["f32×8", default: .nan], 2)); 8 rows ÷ 1 row, BF16: \(format(token["bf16×8", default: .nan] / token["bf16×1", default: .nan], 2))")
     }
 
     /// Prefill (128 rows): F32 sgemm against 16-bit weights widened in

@@ -14,7 +14,7 @@ import Synchronization
 /// (only while output is backed up) and a timer, on a non-blocking socket —
 /// no thread of its own, so an idle connection costs only its buffers.
 final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable state is confined to `queue` (serial)
-    private enum State { case open, closing, lingering, closed }
+    enum State { case open, closing, lingering, closed }
 
     let id: Int
     let socket: Socket
@@ -23,13 +23,15 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
     let context: ServerContext
     private var limits: HTTPLimits { context.limits }
 
-    private var state = State.open
-    private var decoder: HTTPRequestDecoder
-    private var exchange: Exchange?
+    // The state below is internal rather than private because closing
+    // (Connection+Closing.swift) changes it; only this type touches it.
+    var state = State.open
+    var decoder: HTTPRequestDecoder
+    var exchange: Exchange?
     /// The peer closed its sending side.
-    private var peerEOF = false
+    var peerEOF = false
     /// Something went wrong that makes reusing the connection unsafe.
-    private var mustClose = false
+    var mustClose = false
     /// A request head has arrived on this connection (it is no longer fresh).
     private var hadRequest = false
 
@@ -39,12 +41,12 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
     let idleMark = Atomic<UInt64>(0)
     private var markedIdle = false
 
-    private let input: ConnectionInput
-    private let output: ConnectionOutput
+    let input: ConnectionInput
+    let output: ConnectionOutput
     /// Watchers whose teardown is still outstanding (input, output); the
     /// descriptor closes when both are gone.
-    private var openSources = 2
-    private let timeouts: ConnectionTimeouts
+    var openSources = 2
+    let timeouts: ConnectionTimeouts
 
 
     init(id: Int, socket: Socket, remote: SocketAddress, loop: EventLoop, context: ServerContext) {
@@ -282,7 +284,7 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
 
     /// Re-evaluates the deadline after a change; also keeps the body pace's
     /// wait clock and `idleMark` in step with what the connection waits for.
-    private func updateTimer() {
+    func updateTimer() {
         let wait = self.wait
         if timeouts.bodyPace.isWaiting != (wait == .body) {
             timeouts.bodyPace.setWaiting(wait == .body, now: Self.now())
@@ -319,103 +321,5 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
             let error = HTTPError(.requestTimeout, "request header not received within \(limits.headerReadTimeout)", type: "timeout")
             sendAndClose(context.errorResponse(error, version: .http1_1, keepAlive: false))
         }
-    }
-
-    // MARK: closing
-
-    /// Sends `bytes` (a final response), then closes gracefully.
-    private func sendAndClose(_ bytes: [UInt8]) {
-        send(bytes)
-        closeAfterFlush()
-    }
-
-    /// Stops taking requests; closes once queued output is sent, lingering
-    /// briefly so the peer reads our last response before any RST.
-    private func closeAfterFlush() {
-        guard state == .open else { return }
-        state = .closing
-        if let ex = exchange, !ex.responseComplete { cancelExchange(ex, .clientDisconnected) }
-        if output.pending == 0 { startLinger() } else { updateTimer() }
-    }
-
-    /// Half-close, then drain what the client still sends (RFC 9112 §9.6:
-    /// closing with unread input makes the kernel send RST, which can destroy
-    /// the response the client has not read yet).
-    private func startLinger() {
-        guard state == .open || state == .closing else { return }
-        if peerEOF { return closeNow() }
-        state = .lingering
-        socket.shutdownWrite()
-        timeouts.lingerUntil = Self.now() + ConnectionTimeouts.lingerTimeout
-        if context.isDraining {
-            // Shutting down: do not hold the process for the linger period;
-            // with no unread input the close sends a plain FIN.
-            discardLingering()
-            return closeNow()
-        }
-        input.resume(self)
-        updateTimer()
-    }
-
-    private func discardLingering() {
-        if input.discardAll(socket) { closeNow() }
-    }
-
-    /// The client is gone or the server gives up: cancel the handler and close.
-    func abort(_ reason: HTTPConnectionError) {
-        if let ex = exchange { cancelExchange(ex, reason) }
-        closeNow()
-    }
-
-    private func cancelExchange(_ ex: Exchange, _ reason: HTTPConnectionError) {
-        ex.cancel(reason)
-        output.failWaiter(reason)
-    }
-
-    private func closeNow() {
-        guard state != .closed else { return }
-        if let ex = exchange, !ex.responseComplete { cancelExchange(ex, .clientDisconnected) }
-        state = .closed
-        exchange = nil
-        output.failWaiter(.clientDisconnected)
-        timeouts.cancel()
-        if !input.cancel(self) { openSources -= 1 }
-        if !output.cancel() { openSources -= 1 }
-        if openSources == 0 { finalClose() }
-    }
-
-    private func sourceCancelled() {
-        openSources -= 1
-        if openSources == 0 { finalClose() }
-    }
-
-    /// Both watchers are gone, so the descriptor can be closed without a
-    /// source still watching a reused number.
-    private func finalClose() {
-        input.detach()
-        output.detach()
-        socket.close()
-        context.onClose(id)
-    }
-
-    /// The server needs this connection's slot (`maxConnections`): closed now
-    /// if still idle, else after its current response.
-    func evict() {
-        guard state == .open else { return }
-        if exchange == nil && decoder.isIdle { return closeNow() }
-        mustClose = true
-    }
-
-    /// Graceful shutdown: an idle connection closes now; a busy one after its
-    /// current response.
-    func drain() {
-        if state == .lingering {
-            // Our answer and FIN are already queued; with no unread input a
-            // close now cannot turn into an RST that destroys them.
-            discardLingering()
-            return closeNow()
-        }
-        guard state == .open else { return }
-        if exchange == nil { closeNow() }
     }
 }

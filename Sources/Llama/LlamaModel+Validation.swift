@@ -28,8 +28,10 @@ extension LlamaModel {
                 throw LlamaError.invalidBatch("LoRA plan names row \(row) of a \(batch.count)-row batch")
             }
         }
-        var next: [ObjectIdentifier: Int] = [:]
-        var order: [SequenceState] = []
+        // Each sequence in order of first appearance with the position it
+        // continues at; `slot` finds a sequence's entry.
+        var order: [(sequence: SequenceState, next: Int)] = []
+        var slot: [ObjectIdentifier: Int] = [:]
         for (i, row) in batch.enumerated() {
             let seq = row.sequence
             guard seq.layerCount == c.numHiddenLayers, seq.kvHeads == c.numKeyValueHeads, seq.headDim == c.headDim else {
@@ -38,17 +40,20 @@ extension LlamaModel {
             guard row.token >= 0, row.token < c.vocabSize else {
                 throw LlamaError.invalidBatch("row \(i): token \(row.token) is outside the vocabulary (0..<\(c.vocabSize))")
             }
-            let id = ObjectIdentifier(seq)
-            let expected = next[id] ?? seq.length
-            if next[id] == nil { order.append(seq) }
+            let k = slot[ObjectIdentifier(seq), default: order.count]
+            if k == order.count {
+                slot[ObjectIdentifier(seq)] = k
+                order.append((seq, seq.length))
+            }
+            let expected = order[k].next
             guard row.position == expected else {
                 throw LlamaError.invalidBatch("row \(i): position \(row.position), but its sequence continues at \(expected)")
             }
             guard row.position < seq.capacity else {
                 throw LlamaError.contextOverflow(position: row.position, capacity: seq.capacity)
             }
-            next[id] = expected + 1
+            order[k].next = expected + 1
         }
-        return order.map { ($0, next[ObjectIdentifier($0)]!) }
+        return order.map { ($0.sequence, $0.next) }
     }
 }

@@ -42,23 +42,21 @@ public struct LoRABatchPlan: Sendable {
 
     /// - Parameter mixes: per batch row, the adapters it uses (empty = base only).
     public init(rows mixes: [[AdapterUse]]) {
-        var order: [ObjectIdentifier] = []
-        var byAdapter: [ObjectIdentifier: (LoRAAdapter, [Int], [Float])] = [:]
+        // Groups in order of first use; `index` finds an adapter's group.
+        var found: [(adapter: LoRAAdapter, rows: [Int], weights: [Float])] = []
+        var index: [ObjectIdentifier: Int] = [:]
         for (row, mix) in mixes.enumerated() {
             for use in mix where use.weight != 0 {
-                let key = ObjectIdentifier(use.adapter)
-                if byAdapter[key] == nil {
-                    order.append(key)
-                    byAdapter[key] = (use.adapter, [], [])
+                let g = index[ObjectIdentifier(use.adapter), default: found.count]
+                if g == found.count {
+                    index[ObjectIdentifier(use.adapter)] = g
+                    found.append((use.adapter, [], []))
                 }
-                byAdapter[key]!.1.append(row)
-                byAdapter[key]!.2.append(use.weight)
+                found[g].rows.append(row)
+                found[g].weights.append(use.weight)
             }
         }
-        let groups = order.map { key in
-            let (adapter, rows, weights) = byAdapter[key]!
-            return Group(adapter: adapter, rows: rows, weights: weights)
-        }
+        let groups = found.map { Group(adapter: $0.adapter, rows: $0.rows, weights: $0.weights) }
         var uses: [Int: [(group: Int, weight: Float)]] = [:]
         for (g, group) in groups.enumerated() where group.rows.count <= Self.perRowLimit {
             for (row, weight) in zip(group.rows, group.weights) { uses[row, default: []].append((g, weight)) }
@@ -87,8 +85,10 @@ public struct LoRABatchPlan: Sendable {
         }
         self.groups = groups
         let isSmall = { (g: Int) in groups[g].rows.count <= Self.perRowLimit }
-        perRowUses = uses.keys.sorted().map { row in (row, uses[row]!, apply[row].flatMap { isSmall($0) ? $0 : nil }) }
-        doraUndo = undo.keys.sorted().map { ($0, undo[$0]!) }
+        perRowUses = uses.sorted { $0.key < $1.key }.map { row, list in
+            (row, list, apply[row].flatMap { isSmall($0) ? $0 : nil })
+        }
+        doraUndo = undo.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
         doraApply = apply.keys.sorted().compactMap { row in apply[row].flatMap { isSmall($0) ? nil : (row, $0) } }
         self.problem = problem
         rowCount = mixes.count
