@@ -47,7 +47,7 @@ enum AdapterImport {
                       service: LoadedModel) async throws -> (record: AdapterRecord, running: Int) {
         let base = service.base, identity = service.baseIdentity, modelID = service.modelID
         let compatibility = service.compatibility
-        let new = try await BlockingWork.run {
+        let new = try await BlockingWork.compute {
             var new = try validate(name: name, config: config, weights: weights, base: base, identity: identity,
                                    modelID: modelID, compatibility: compatibility)
             new.chatTemplate = chatTemplate

@@ -37,7 +37,7 @@ import Glibc
 /// }
 /// ```
 ///
-/// (the daemon's `BlockingWork.run`). Awaiting is always fine: the loop serves
+/// (the daemon's `BlockingWork`). Awaiting is always fine: the loop serves
 /// other connections while the handler is suspended.
 public final class HTTPServer: Sendable {
     public let limits: HTTPLimits

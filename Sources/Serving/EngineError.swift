@@ -15,7 +15,7 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case let .overloaded(queued, retry):
-            return "server overloaded: \(queued) requests already waiting; retry in \(retry) s"
+            return "server overloaded: \(queued) sequences already waiting (each of a request's n choices is one); retry in \(retry) s"
         case .emptyPrompt:
             return "the prompt is empty"
         case let .promptTooLong(tokens, context):

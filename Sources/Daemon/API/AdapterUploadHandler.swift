@@ -87,7 +87,7 @@ struct AdapterUploadHandler {
         }
         if let templateText {
             let tokens = service.chat.model.specialTokens
-            _ = try await BlockingWork.run { try AdapterChatTemplates.validate(templateText, specialTokens: tokens) }
+            _ = try await BlockingWork.compute { try AdapterChatTemplates.validate(templateText, specialTokens: tokens) }
         }
         let (record, running) = try await AdapterImport.store(name: name, config: config, weights: weights,
                                                               chatTemplate: templateText, replace: replace, service: service)

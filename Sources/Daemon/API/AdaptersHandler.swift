@@ -34,7 +34,7 @@ struct AdaptersHandler {
         try AdapterRegistry.validateName(name)
         let registry = service.registry
         let compatibility = service.compatibility
-        let found = try await BlockingWork.run { () -> (AdapterRecord, AdapterCompatibility.Status, String?)? in
+        let found = try await BlockingWork.compute { () -> (AdapterRecord, AdapterCompatibility.Status, String?)? in
             guard let record = try registry.record(named: name) else { return nil }
             return (record, try compatibility.checkedStatus(of: record), try registry.chatTemplate(named: name)?.template)
         }

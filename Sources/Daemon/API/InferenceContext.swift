@@ -47,7 +47,7 @@ struct InferenceContext {
         let adapters = service.engine.adapters
         let spec = choice.spec
         do {
-            try await BlockingWork.run { _ = try adapters.lease(spec) }
+            try await BlockingWork.compute { _ = try adapters.lease(spec) }
         } catch AdapterSourceError.unknownAdapter(let name) {
             throw unknownAdapter(name, choice: choice)
         }
@@ -73,8 +73,16 @@ struct InferenceContext {
                 _ build: @escaping @Sendable () throws -> [GenerationRequest]) async throws -> Submission {
         let engine = service.engine
         do {
-            return try await BlockingWork.run {
+            return try await BlockingWork.compute {
                 let requests = try build()
+                // Each choice waits in the queue as a sequence of its own: more
+                // than max_queue of them could never be admitted together, so
+                // that is the request's fault (400), not a load to retry (503).
+                let maxQueue = engine.configuration.maxQueue
+                guard requests.count <= maxQueue else {
+                    throw APIError.badRequest("'n' = \(requests.count) choices need \(requests.count) queue slots, "
+                        + "but this server queues at most \(maxQueue) (max_queue)")
+                }
                 let events = GenerationEventQueue(choices: requests.count)
                 var handles: [GenerationHandle] = []
                 do {

@@ -46,10 +46,10 @@ struct LiveMergeHandler {
         let body = try await service.adapterChanges.run { [service] in
             if let text = adapter, !text.isEmpty {
                 let spec = try AdapterSpec(parsing: text)
-                try await BlockingWork.run { try engine.liveMerge(spec) }
+                try await BlockingWork.compute { try engine.liveMerge(spec) }
                 service.logger.info("adapter live-merged", ["adapter": spec.description])
             } else {
-                try await BlockingWork.run { try engine.liveUnmerge() }
+                try await BlockingWork.compute { try engine.liveUnmerge() }
             }
             return try await self.body(request)
         }
@@ -62,7 +62,7 @@ struct LiveMergeHandler {
         let engine = service.engine
         let body = try await service.adapterChanges.run { [service] in
             let previous = engine.liveMerged
-            try await BlockingWork.run { try engine.liveUnmerge() }
+            try await BlockingWork.compute { try engine.liveUnmerge() }
             if let previous { service.logger.info("adapter live-unmerged", ["adapter": previous.description]) }
             return try await self.body(request)
         }
@@ -75,7 +75,7 @@ struct LiveMergeHandler {
             // Hashing every weight pauses the engine for a moment: an admin tool.
             try service.auth.requireAdmin(request)
             let engine = service.engine
-            let sum = try await BlockingWork.run { try engine.betweenSteps { engine.model.weights.checksum() } }
+            let sum = try await BlockingWork.compute { try engine.betweenSteps { engine.model.weights.checksum() } }
             body.weights_checksum = String(sum, radix: 16).leftPadded(to: 16)
         }
         return body
@@ -86,7 +86,7 @@ struct LiveMergeHandler {
     static func unmergeIfMerged(_ name: String, service: LoadedModel) async throws {
         let engine = service.engine
         guard let merged = engine.liveMerged, merged.terms.contains(where: { $0.name == name }) else { return }
-        try await BlockingWork.run { try engine.liveUnmerge() }
+        try await BlockingWork.compute { try engine.liveUnmerge() }
         service.logger.info("adapter live-unmerged before it changes", ["adapter": merged.description])
     }
 }

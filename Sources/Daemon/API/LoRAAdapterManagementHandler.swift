@@ -27,7 +27,7 @@ struct LoRAAdapterManagementHandler {
         let inPlace = try body.bool("load_inplace", default: false)
         try AdapterRegistry.validateName(name)
         let directories = service.adapterDirectories, limit = service.maxUploadBytes
-        let files = try await BlockingWork.run { () throws -> (config: Data, weights: Data) in
+        let files = try await BlockingWork.compute { () throws -> (config: Data, weights: Data) in
             let folder = try directories.resolve(path)
             return try directories.readAdapter(folder: folder, maxWeightsBytes: limit)
         }

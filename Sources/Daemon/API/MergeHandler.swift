@@ -39,9 +39,9 @@ struct MergeHandler {
         }
         defer { downloads.leave() }
         let cache = service.cache
-        let lease = try await BlockingWork.run { try cache.lease(spec) }
+        let lease = try await BlockingWork.compute { try cache.lease(spec) }
         let folder = modelFolder
-        let stream = try await BlockingWork.run { () -> MergeStream in
+        let stream = try await BlockingWork.compute { () -> MergeStream in
             let checkpoint: Checkpoint
             do { checkpoint = try Checkpoint(folder: folder) } catch {
                 throw APIError.internalError("cannot open the base checkpoint for merging: \(error)")
@@ -54,10 +54,10 @@ struct MergeHandler {
             "Content-Type": "application/octet-stream",
             "Content-Disposition": "attachment; filename=\"\(Self.fileStem(name))-merged.safetensors\"",
         ], contentLength: stream.byteCount)
-        var current = try await BlockingWork.run { try stream.next() }
+        var current = try await BlockingWork.compute { try stream.next() }
         while let chunk = current {
             if response.isCancelled { throw HTTPConnectionError.clientDisconnected }
-            async let following = BlockingWork.run { try stream.next() }
+            async let following = BlockingWork.compute { try stream.next() }
             try await response.write(chunk)
             current = try await following
         }

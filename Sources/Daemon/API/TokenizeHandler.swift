@@ -24,11 +24,11 @@ struct TokenizeHandler {
         if body.optional("messages") != nil {
             let addSpecial = try body.bool("add_special_tokens") ?? false
             let render = try await renderer(body, choice: choice)
-            tokens = try await BlockingWork.run { tokenizer.encode(try render(), addSpecialTokens: addSpecial) }
+            tokens = try await BlockingWork.compute { tokenizer.encode(try render(), addSpecialTokens: addSpecial) }
         } else {
             let prompt = try body.required("prompt").string()
             let addSpecial = try body.bool("add_special_tokens") ?? true
-            tokens = try await BlockingWork.run { tokenizer.encode(prompt, addSpecialTokens: addSpecial) }
+            tokens = try await BlockingWork.compute { tokenizer.encode(prompt, addSpecialTokens: addSpecial) }
         }
         try await response.sendJSON(.ok, .object([
             ("tokens", .array(tokens.map(JSONValue.integer))), ("count", .integer(tokens.count)),
@@ -50,7 +50,7 @@ struct TokenizeHandler {
         try service.auth.requireInference(request)
         let body = try await request.jsonBody()
         let render = try await renderer(body, choice: try await resolvedChoice(body, request: request))
-        let text = try await BlockingWork.run { try render() }
+        let text = try await BlockingWork.compute { try render() }
         try await response.sendJSON(.ok, .object([("prompt", .string(text))]))
     }
 
