@@ -211,6 +211,13 @@ public final class LoradServer: Sendable {
             try await ModelsHandler(service: service).list(request, response)
             return AccessInfo(status: 200)
         }
+        // A hub id's slash as two segments, as under /adapters/.
+        for pattern in ["/v1/models/:name", "/v1/models/:org/:name"] {
+            route(.GET, pattern) { service, request, response in
+                try await ModelsHandler(service: service).retrieve(request, response)
+                return AccessInfo(status: 200)
+            }
+        }
         route(.GET, "/adapters") { service, request, response in
             try await AdaptersHandler(service: service).list(request, response)
             return AccessInfo(status: 200)
@@ -280,10 +287,14 @@ public final class LoradServer: Sendable {
                 let mapped = APIError.map(error)
                 metrics.request(endpoint: endpoint, method: method.rawValue, status: mapped.status.code,
                                 seconds: (ContinuousClock.now - start).seconds, reason: MetricsBridge.rejectionReason(mapped))
-                logger.access(method: method.rawValue, path: request.path, status: mapped.status.code, adapter: nil,
+                // 503 is back-pressure (a full queue, loading, draining), not a
+                // fault: one warning line, where a burst of refusals used to
+                // write two error lines each.
+                let code = mapped.status.code
+                logger.access(method: method.rawValue, path: request.path, status: code, adapter: nil,
                               durationSeconds: (ContinuousClock.now - start).seconds,
-                              level: mapped.status.code >= 500 ? .error : .info)
-                if mapped.status.code >= 500 { logger.error("request failed", ["path": request.path, "error": mapped.message]) }
+                              level: code == 503 ? .warning : code >= 500 ? .error : .info)
+                if code >= 500, code != 503 { logger.error("request failed", ["path": request.path, "error": mapped.message]) }
                 throw mapped
             }
         }

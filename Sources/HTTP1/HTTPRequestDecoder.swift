@@ -116,12 +116,16 @@ public struct HTTPRequestDecoder: Sendable {
         case .chunked(var chunked):
             let event = try chunked.next(buffer, &readIndex, limits)
             state = .chunked(chunked)
+            if case .data(let slice) = event { bodyReceived += slice.count }
+            if bodyReceived > bodyLimit { throw tooLarge() }
+            // A chunk declared larger than what the limit leaves is refused
+            // at its size line, as a Content-Length over the limit is at the
+            // head: waiting for its bytes would hold the connection for nothing.
+            if case .data(let remaining) = chunked.state, remaining > bodyLimit - bodyReceived { throw tooLarge() }
             switch event {
             case nil:
                 return nil
             case .data(let slice):
-                bodyReceived += slice.count
-                if bodyReceived > bodyLimit { throw tooLarge() }
                 return .body(Array(slice))
             case .end(let trailers):
                 state = .head

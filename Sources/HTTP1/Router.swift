@@ -61,7 +61,9 @@ public struct Router: Sendable {
             }, parameters: [:], bodyLimit: defaultBodyLimit)
         case .notFound:
             decision = RouteDecision(handler: { _, _ in
-                throw HTTPError(.notFound, "no route for \(head.method) \(head.path)", type: "not_found")
+                // The target as sent: decoded, `/v1%2Fmodels` would read as a
+                // route that exists.
+                throw HTTPError(.notFound, "no route for \(head.method) \(head.target.prefix(200))", type: "not_found")
             }, parameters: [:], bodyLimit: defaultBodyLimit)
         }
         if case .contentLength(let n) = head.framing, n > decision.bodyLimit {

@@ -15,6 +15,8 @@ public struct JSONAccessError: Error, Sendable, Equatable, CustomStringConvertib
     }
 
     public var description: String {
-        expected == "present" ? "`\(path)` is required" : "`\(path)` must be \(expected), got \(found)"
+        // The root has the empty path.
+        let subject = path.isEmpty ? "the top-level JSON value" : "`\(path)`"
+        return expected == "present" ? "\(subject) is required" : "\(subject) must be \(expected), got \(found)"
     }
 }

@@ -37,19 +37,22 @@ public struct AdapterSpec: Sendable, Hashable, CustomStringConvertible {
         let parts = text.split(separator: ",", omittingEmptySubsequences: false)
         guard parts.count <= Self.maxTerms else { throw AdapterSpecError.tooManyTerms(parts.count, spec: String(text.prefix(200))) }
         for raw in parts {
-            let part = raw.trimmingCharacters(in: " \t")
-            let pieces = part.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = String(pieces[0])
+            let pieces = raw.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = String(pieces[0].trimmingCharacters(in: " \t"))
             guard AdapterName.brokenRule(name) == nil else { throw AdapterSpecError.invalidName(name, spec: text) }
             var weight: Float = 1
             if pieces.count == 2 {
-                guard let w = Float(pieces[1]), w.isFinite else {
-                    throw AdapterSpecError.invalidWeight(String(pieces[1]), name: name, spec: text)
+                let given = String(pieces[1].trimmingCharacters(in: " \t"))
+                // A decimal number only, as JSON writes one: Swift's parser
+                // would also take `0x1p3`, `nan` and `inf`. Range-checked as
+                // a Double, so 1e40 is out of range rather than infinite.
+                guard given.allSatisfy({ "0123456789+-.eE".contains($0) }), let w = Double(given) else {
+                    throw AdapterSpecError.invalidWeight(given, name: name, spec: text)
                 }
-                guard abs(w) <= Self.maxWeight else {
-                    throw AdapterSpecError.weightOutOfRange(String(pieces[1]), name: name, spec: text)
+                guard abs(w) <= Double(Self.maxWeight) else {
+                    throw AdapterSpecError.weightOutOfRange(given, name: name, spec: text)
                 }
-                weight = w
+                weight = Float(w)
             }
             guard seen.insert(name).inserted else { throw AdapterSpecError.duplicate(name, spec: text) }
             terms.append(Term(name: name, weight: weight))
@@ -76,7 +79,7 @@ public enum AdapterSpecError: Error, CustomStringConvertible, Equatable {
         case let .invalidName(n, spec):
             return "adapter spec '\(spec)': '\(n)' is not a valid adapter name: \(AdapterName.brokenRule(n) ?? "")"
         case let .invalidWeight(w, n, spec):
-            return "adapter spec '\(spec)': weight '\(w)' of '\(n)' is not a finite number"
+            return "adapter spec '\(spec)': weight '\(w)' of '\(n)' is not a decimal number"
         case let .weightOutOfRange(w, n, spec):
             return "adapter spec '\(spec)': weight '\(w)' of '\(n)' is out of range "
                 + "(-\(AdapterSpec.maxWeight)...\(AdapterSpec.maxWeight))"

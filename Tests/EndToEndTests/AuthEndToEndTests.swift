@@ -62,5 +62,11 @@ import TestSupport
         // The admin token is still what uploads need; health is never guarded.
         #expect(try Self.upload(daemon, ["Authorization: Bearer s3cret-infer"]).status == 403)
         #expect(try Curl.get(daemon.baseURL + "/health").status == 200)
+        // Two Authorization fields are refused whichever comes first: a proxy
+        // in front may have checked the other one.
+        for pair in [["s3cret-infer", "wrong"], ["wrong", "s3cret-infer"], ["s3cret-infer", "s3cret-infer"]] {
+            let r = try Curl.postJSON(url, body, headers: pair.map { "Authorization: Bearer \($0)" })
+            #expect(r.status == 400, "\(pair): \(r.status) \(r.text)")
+        }
     }
 }

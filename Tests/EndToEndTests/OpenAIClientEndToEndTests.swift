@@ -21,7 +21,13 @@ import TestSupport
     for chunk in client.completions.create(model=model, prompt=prompt, max_tokens=24, temperature=0, stream=True):
         if chunk.choices:
             pieces.append(chunk.choices[0].text)
+    stream_usage, usage_choices = None, None
+    for chunk in client.completions.create(model=model, prompt=prompt, max_tokens=24, temperature=0, stream=True,
+                                           stream_options={"include_usage": True}):
+        if chunk.usage:
+            stream_usage, usage_choices = chunk.usage.completion_tokens, len(chunk.choices)
     models = [m.id for m in client.models.list()]
+    retrieved = client.models.retrieve(model).id
     try:
         client.completions.create(model="no-such-adapter", prompt=prompt, max_tokens=1)
         missing = None
@@ -29,7 +35,8 @@ import TestSupport
         missing = e.status_code
     print(json.dumps({"text": whole.choices[0].text, "finish": whole.choices[0].finish_reason,
                       "completion_tokens": whole.usage.completion_tokens, "streamed": "".join(pieces),
-                      "models": models, "missing": missing}))
+                      "models": models, "missing": missing, "served": whole.model, "retrieved": retrieved,
+                      "stream_usage": stream_usage, "usage_choices": usage_choices}))
     """
 
     @Test(.enabled(if: clientInstalled, "needs `pip install openai`"))
@@ -51,6 +58,10 @@ import TestSupport
             #expect(json["completion_tokens"] as? Int == 24)
             #expect(Set(json["models"] as? [String] ?? []) == Set(["tiny-llama"] + Fixtures.adapterNames))
             #expect(json["missing"] as? Int == 404)
+            #expect(json["served"] as? String == adapter)
+            #expect(json["retrieved"] as? String == adapter)
+            #expect(json["stream_usage"] as? Int == 24, "include_usage: the usage chunk")
+            #expect(json["usage_choices"] as? Int == 0, "include_usage: a chunk of its own")
         }
     }
 }

@@ -127,6 +127,23 @@ import Testing
         #expect(decode(chunked, limits: limits).error?.status.code == 413)
     }
 
+    @Test func aChunkDeclaredPastTheLimitIsRefusedAtItsSizeLine() {
+        var limits = HTTPLimits()
+        limits.maxBodyBytes = 8
+        let head = "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+        // No chunk data follows: the size alone decides.
+        for size in ["9", "7fffffffffffffff"] {
+            let outcome = decode(head + size + "\r\n", limits: limits)
+            #expect(outcome.error?.status.code == 413, "chunk size \(size)")
+            #expect(outcome.events.count == 1, "nothing past the head: \(outcome)")
+        }
+        // What the limit leaves after earlier chunks is what counts.
+        #expect(decode(head + "5\r\nhello\r\n4\r\n", limits: limits).error?.status.code == 413)
+        // A body exactly at the limit still arrives whole.
+        let fits = decode(head + "5\r\nhello\r\n3\r\nabc\r\n0\r\n\r\n", limits: limits)
+        #expect(fits.error == nil && fits.events.count == 3, "\(fits)")
+    }
+
     @Test func perMessageBodyLimitCanBeRaisedAfterTheHead() throws {
         var limits = HTTPLimits()
         limits.maxBodyBytes = 1

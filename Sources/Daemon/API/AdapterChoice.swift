@@ -4,7 +4,8 @@ import Serving
 /// adapter cache does that).
 struct AdapterChoice: Sendable {
     let spec: AdapterSpec
-    /// The `model` of the response: the request's `model`, else the spec text.
+    /// The `model` of the response: the base's id, or the spec served in
+    /// its canonical form (`NAME`, `NAME:0.5`, `a:0.7,b:0.3`).
     let modelName: String
     /// The spec text as the request gave it.
     let text: String

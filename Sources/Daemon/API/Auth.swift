@@ -38,9 +38,16 @@ public final class Auth: Sendable {
     private func check(_ request: HTTPRequest, against token: BearerToken?, realm: String) throws {
         guard let token else { return }
         let challenge: HTTPHeaders = ["WWW-Authenticate": "Bearer realm=\"lorad-\(realm)\""]
-        guard let header = request.headers["Authorization"] else {
+        let fields = request.headers.values("Authorization")
+        guard let header = fields.first else {
             throw HTTPError(.unauthorized, "this endpoint requires `Authorization: Bearer <\(realm) token>`",
                             headers: challenge, type: "authentication_error")
+        }
+        // Authorization holds one set of credentials (RFC 9110 §11.6.2):
+        // with two, which one a proxy in front checked is anyone's guess.
+        guard fields.count == 1 else {
+            throw HTTPError(.badRequest, "the request has \(fields.count) Authorization header fields; send one",
+                            type: "invalid_request_error")
         }
         // The scheme is case-insensitive (RFC 9110 §11.1).
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)

@@ -27,6 +27,10 @@ public struct CompletionRequest: Sendable {
     /// Number of most likely alternatives to report per token; nil = no logprobs.
     public var logprobs: Int?
 
+    /// `stream_options.include_usage`: a streamed response ends with one more
+    /// chunk, `choices` empty and `usage` set (OpenAI's and vLLM's shape).
+    public var includeUsage: Bool
+
     /// OpenAI caps `logprobs` at 5; vLLM allows 20.
     public static let maxLogprobs = 20
 
@@ -37,6 +41,7 @@ public struct CompletionRequest: Sendable {
         prompt = try Self.prompt(body.required("prompt"))
         maxTokens = try body.int("max_tokens", in: 1...Int.max) ?? 16
         logprobs = try body.int("logprobs", in: 0...Self.maxLogprobs)
+        includeUsage = try body.optional("stream_options")?.bool("include_usage") ?? false
         if let n = try body.int("n"), n != 1 { throw JSONAccessError(path: "n", expected: "1 (only n = 1 is supported)", found: String(n)) }
         if let n = try body.int("best_of"), n != 1 {
             throw JSONAccessError(path: "best_of", expected: "1 (only best_of = 1 is supported)", found: String(n))

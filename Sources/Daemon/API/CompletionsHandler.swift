@@ -44,7 +44,8 @@ struct CompletionsHandler {
         var result: GenerationResult?
         do {
             result = body.stream
-                ? try await stream(submission.events, meta: meta, logprobs: body.logprobs != nil, to: response)
+                ? try await stream(submission.events, meta: meta, logprobs: body.logprobs != nil,
+                                   includeUsage: body.includeUsage, to: response)
                 : try await respond(submission.events, meta: meta, logprobs: body.logprobs != nil, to: response)
         } catch {
             // The client went away mid-stream (or rendering failed): stop
@@ -91,13 +92,17 @@ struct CompletionsHandler {
         return nil
     }
 
-    private func stream(_ events: GenerationEventQueue, meta: ResponseMeta, logprobs: Bool,
+    /// SSE chunks: one per piece of text, one with the finish reason, then
+    /// (`includeUsage`) one with no choices and the usage, then `[DONE]`.
+    private func stream(_ events: GenerationEventQueue, meta: ResponseMeta, logprobs: Bool, includeUsage: Bool,
                         to response: HTTPResponse) async throws -> GenerationResult? {
         let sse = try await response.startEventStream()
-        func chunk(_ text: String, _ report: CompletionLogprobs?, finish: String?, usage: CompletionResponse.Usage? = nil) throws -> String {
-            try JSONOutput.string(CompletionResponse(
-                id: meta.id, created: meta.created, model: meta.model,
-                choices: [.init(text: text, logprobs: report, finish_reason: finish)], usage: usage))
+        func chunk(_ choices: [CompletionResponse.Choice], usage: CompletionResponse.Usage? = nil) throws -> String {
+            try JSONOutput.string(CompletionResponse(id: meta.id, created: meta.created, model: meta.model,
+                                                     choices: choices, usage: usage))
+        }
+        func chunk(_ text: String, _ report: CompletionLogprobs?, finish: String?) throws -> String {
+            try chunk([.init(text: text, logprobs: report, finish_reason: finish)])
         }
         var offset = 0
         do {
@@ -114,8 +119,11 @@ struct CompletionsHandler {
                     if let error = result.error, result.finishReason == .error {
                         try await sse.send(data: APIErrorBody(APIError.map(error)).json)
                     } else {
-                        try await sse.send(data: try chunk("", nil, finish: InferenceContext.finishReason(result),
-                                                           usage: .init(prompt: result.promptTokens, completion: result.completionTokens)))
+                        try await sse.send(data: try chunk("", nil, finish: InferenceContext.finishReason(result)))
+                        if includeUsage {
+                            try await sse.send(data: try chunk([], usage: .init(prompt: result.promptTokens,
+                                                                                completion: result.completionTokens)))
+                        }
                     }
                     try await sse.finishWithDone()
                     return result

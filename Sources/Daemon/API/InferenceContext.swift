@@ -11,7 +11,11 @@ struct InferenceContext {
 
     /// `?adapter=`, then `"adapter"`, then a `"model"` that names adapters;
     /// absent or the base model's id means the base. A malformed spec is 400,
-    /// or 404 for a `"model"` (an unknown model, with how to name one).
+    /// or 404 for a `"model"` (an unknown model, with how to name one and
+    /// what was wrong with it read as a spec). The response's `model` is what
+    /// is served — the base's id or the spec in its canonical form — not a
+    /// `"model"` the query or `"adapter"` overrode (OpenAI answers with the
+    /// model that ran, too).
     func chooseAdapter(query: String?, fields: GenerationFields) throws -> AdapterChoice {
         let chosen = query ?? fields.adapter ?? fields.model.flatMap { $0 == service.modelID ? nil : $0 }
         guard let text = chosen, !text.isEmpty, text != service.modelID else {
@@ -20,10 +24,10 @@ struct InferenceContext {
         let namedByModel = query == nil && fields.adapter == nil
         let spec: AdapterSpec
         do { spec = try AdapterSpec(parsing: text) } catch {
-            if namedByModel { throw unknownModel(text) }
+            if namedByModel { throw unknownModel(text, readAsSpec: "\(error)") }
             throw error
         }
-        return AdapterChoice(spec: spec, modelName: fields.model ?? text, text: text, namedByModel: namedByModel)
+        return AdapterChoice(spec: spec, modelName: spec.description, text: text, namedByModel: namedByModel)
     }
 
     /// An adapter the registry does not know, as the request named it.
@@ -32,10 +36,11 @@ struct InferenceContext {
             "no adapter named '\(name)' (GET /adapters lists them; upload one with POST /adapters)")
     }
 
-    func unknownModel(_ name: String) -> HTTPError {
+    /// - Parameter readAsSpec: why `name` is not an adapter spec either, if it is not.
+    func unknownModel(_ name: String, readAsSpec problem: String? = nil) -> HTTPError {
         APIError.notFound("model '\(name)' does not exist: use the base model '\(service.modelID)', or the name of a "
             + "registered adapter (GET /v1/models lists them), or pick adapters with `?adapter=NAME`, "
-            + "`\"adapter\": \"NAME\"` or `NAME:0.5,OTHER:0.5`")
+            + "`\"adapter\": \"NAME\"` or `NAME:0.5,OTHER:0.5`" + (problem.map { " (read as an adapter spec: \($0))" } ?? ""))
     }
 
     /// Resolves the adapters `choice` names as a generation would (the cache
@@ -117,8 +122,13 @@ struct InferenceContext {
         }
     }
 
+    /// 24 lowercase hex digits (96 random bits), always that long: each
+    /// 32-bit part padded to 8 digits.
     static func randomID() -> String {
         var g = SystemRandomNumberGenerator()
-        return (0..<3).map { _ in String(g.next() as UInt32, radix: 16) }.joined()
+        return (0..<3).map { _ in
+            let hex = String(g.next() as UInt32, radix: 16)
+            return String(repeating: "0", count: 8 - hex.count) + hex
+        }.joined()
     }
 }

@@ -1,5 +1,7 @@
 import Foundation
 import HTTP1
+import AdapterNaming
+import Registry
 
 /// `GET /v1/models`: the base model and every registered adapter, in
 /// OpenAI's list shape (`root`/`parent` as vLLM reports LoRA modules).
@@ -31,6 +33,32 @@ struct ModelsHandler {
         }
     }
 
+    /// `GET /v1/models/ID` (OpenAI's retrieve): the base model or one
+    /// registered adapter, in the list's shape; 404 for anything else.
+    func retrieve(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
+        try service.auth.requireInference(request)
+        let id = request.adapterNameParameter
+        if id == service.modelID { return try await response.sendAPI(.ok, baseModel()) }
+        let registry = service.registry
+        let record = AdapterName.brokenRule(id) == nil
+            ? try await BlockingWork.run { try registry.record(named: id) } : nil
+        guard let record else {
+            throw APIError.notFound("model '\(id)' does not exist (GET /v1/models lists the base model and every adapter)")
+        }
+        try await response.sendAPI(.ok, adapterModel(record))
+    }
+
+    private func baseModel() -> Model {
+        let weights = service.engine.model.weights
+        return Model(id: service.modelID, created: service.created, root: service.modelID, parent: nil,
+                     weights_dtype: weights.format.rawValue, resident_bytes: weights.residentBytes)
+    }
+
+    private func adapterModel(_ record: AdapterRecord) -> Model {
+        Model(id: record.name, created: Int(record.createdAt.timeIntervalSince1970), root: service.modelID,
+              parent: service.modelID)
+    }
+
     /// The base model first, then the adapters by name; `?limit=N&after=ID`
     /// pages as `GET /adapters` does (`after` = the base's id starts at the
     /// first adapter).
@@ -38,20 +66,13 @@ struct ModelsHandler {
         try service.auth.requireInference(request)
         let query = try PageQuery(request)
         var models: [Model] = []
-        if query.after == nil {
-            let weights = service.engine.model.weights
-            models.append(Model(id: service.modelID, created: service.created, root: service.modelID, parent: nil,
-                                weights_dtype: weights.format.rawValue, resident_bytes: weights.residentBytes))
-        }
+        if query.after == nil { models.append(baseModel()) }
         let after = query.after == service.modelID ? nil : query.after
         let room = (query.limit ?? PageQuery.unlimited) - models.count
         let registry = service.registry
         let page = room > 0 ? try await BlockingWork.run { try registry.page(after: after, limit: room) }
                             : (records: [], hasMore: try await BlockingWork.run { try registry.count() } > 0)
-        for record in page.records {
-            models.append(Model(id: record.name, created: Int(record.createdAt.timeIntervalSince1970),
-                                root: service.modelID, parent: service.modelID))
-        }
+        models += page.records.map(adapterModel)
         try await response.sendAPI(.ok, PageEnvelope(data: models, hasMore: page.hasMore, id: \.id))
     }
 }

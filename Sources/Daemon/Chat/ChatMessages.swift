@@ -51,6 +51,15 @@ enum ChatMessages {
                 out.append((alias, reasoning))
             }
         }
+        // OpenAI's rule: every message has content, except an assistant's
+        // that carries tool calls. (A template reading a missing content
+        // fails with an error about its own internals instead.)
+        let has = { (key: String) in out.contains { $0.key == key } }
+        if !has("content"), !(role == "assistant" && has("tool_calls")) {
+            throw JSONAccessError(path: node.path(of: "content"), expected: role == "assistant"
+                ? "a string or a list of text parts (an assistant message without tool_calls needs content)"
+                : "a string or a list of text parts (a \(role) message needs content)", found: "nothing")
+        }
         return .object(out)
     }
 

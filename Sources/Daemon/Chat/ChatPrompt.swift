@@ -32,9 +32,21 @@ struct ChatPrompt: Sendable {
         }
         if let node = body.optional("chat_template_kwargs") {
             guard case .object(let members) = node.value else { throw node.mismatch("an object") }
+            // transformers' apply_chat_template passes these four to the
+            // template itself; a kwarg of the same name is a TypeError there
+            // (multiple values for one keyword), and here would replace the
+            // validated conversation. Special tokens may be overridden, as
+            // they can there.
+            if let clash = members.first(where: { Self.reservedNames.contains($0.key) }) {
+                throw JSONAccessError(path: node.path(of: clash.key), expected: "no `\(clash.key)` (set it as the "
+                    + "request's own member; chat_template_kwargs cannot replace it)", found: "a value")
+            }
             kwargs = members
         }
     }
+
+    /// What the template reads from the request's own members.
+    static let reservedNames: Set<String> = ["messages", "tools", "documents", "add_generation_prompt"]
 
     init(messages: JSONValue, tools: JSONValue = .null, documents: JSONValue = .null, addGenerationPrompt: Bool,
          continueFinalMessage: Bool = false, kwargs: JSONValue.Members = []) {

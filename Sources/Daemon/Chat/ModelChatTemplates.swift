@@ -32,8 +32,10 @@ public struct ModelChatTemplates: Sendable {
         let tokens = try specialTokens(config: config, folder: folder)
         if let configuredFile {
             let source = try readText(URL(fileURLWithPath: configuredFile), origin: "chat_template = \(configuredFile)")
+            // Requests' errors name the file, not where the server keeps it.
+            let shown = URL(fileURLWithPath: configuredFile).lastPathComponent
             return ModelChatTemplates(templates: ChatTemplateSet(
-                single: try parse(source, origin: configuredFile), origin: configuredFile), specialTokens: tokens)
+                single: try parse(source, origin: configuredFile), origin: shown), specialTokens: tokens)
         }
         let jinja = folder.appendingPathComponent("chat_template.jinja")
         if FileManager.default.fileExists(atPath: jinja.path) {
