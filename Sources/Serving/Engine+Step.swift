@@ -103,7 +103,13 @@ extension Engine {
         seq.generated.append(token)
 
         if seq.stopTokenIDs.contains(token) {
-            // EOS ends the sequence and, like OpenAI and vLLM, is not part of the text.
+            // EOS ends the sequence and, like OpenAI and vLLM, is not part of
+            // the text; it is one of the completion's tokens, though (usage
+            // counts it), so with logprobs it gets its entry as vLLM gives it.
+            if seq.request.logprobs != nil {
+                let (logprob, top) = logprobs(of: token, in: logits, alternatives: seq.request.logprobs)
+                seq.onEvent(.token(GeneratedToken(id: token, text: "", logprob: logprob, topLogprobs: top)))
+            }
             return .stop
         }
         let (logprob, top) = logprobs(of: token, in: logits, alternatives: seq.request.logprobs)

@@ -117,6 +117,37 @@ import TestSupport
         }
     }
 
+    @Test func aCompletionEndingOnEOSListsEveryTokenItCounts() throws {
+        let (daemon, client) = try Self.daemon()
+        defer { daemon.cleanUp() }
+        // Sampled runs of the demo model end on its EOS within a few hundred
+        // tokens; take the first seed that does.
+        var found: (request: String, choice: [String: Any], usage: [String: Int])?
+        for seed in 0..<32 where found == nil {
+            let request = #""prompt": "hi", "max_tokens": 400, "temperature": 1.2, "seed": \#(seed), "logprobs": 1"#
+            let json = try Self.object(try client.post("/v1/completions", json: "{\(request)}"))
+            let choice = try #require((json["choices"] as? [[String: Any]])?.first)
+            if choice["finish_reason"] as? String == "stop" {
+                found = (request, choice, try #require(json["usage"] as? [String: Int]))
+            }
+        }
+        let (request, choice, usage) = try #require(found, "no seed ended on EOS")
+        let logprobs = try #require(choice["logprobs"] as? [String: Any])
+        let tokens = try #require(logprobs["tokens"] as? [String])
+        let text = try #require(choice["text"] as? String)
+        #expect(tokens.count == usage["completion_tokens"])
+        #expect(!tokens.isEmpty && !text.hasSuffix(tokens[tokens.count - 1]), "the EOS is listed, not in the text")
+        #expect((logprobs["text_offset"] as? [Int])?.last == text.unicodeScalars.count)
+        // Streamed, the same entries arrive chunk by chunk.
+        var streamed = 0
+        for event in Self.events(try client.post("/v1/completions", json: #"{\#(request), "stream": true}"#)).dropLast() {
+            let chunk = try #require(try JSONSerialization.jsonObject(with: Data(event.utf8)) as? [String: Any])
+            let piece = ((chunk["choices"] as? [[String: Any]])?.first?["logprobs"] as? [String: Any])?["tokens"] as? [String]
+            streamed += piece?.count ?? 0
+        }
+        #expect(streamed == tokens.count)
+    }
+
     @Test func aModelCanBeRetrievedByItsID() throws {
         let (daemon, client) = try Self.daemon()
         defer { daemon.cleanUp() }
