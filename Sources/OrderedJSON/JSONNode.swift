@@ -62,6 +62,9 @@ public struct JSONNode: Sendable {
             // Integral but not representable as `.integer`, or written as 8.0.
             guard let i = Int(exactly: d), range.contains(i) else { throw mismatch(outOfRange) }
             return i
+        case .float(let d) where d.isInfinite:
+            // Parsed past Double's range (1e999, a 400-digit integer).
+            throw JSONAccessError(path: path, expected: outOfRange, found: "a number beyond any integer type")
         default:
             throw mismatch("an integer")
         }
@@ -70,7 +73,8 @@ public struct JSONNode: Sendable {
     /// A finite number (an integer reads as its `Double`) within `range`.
     public func double(in range: ClosedRange<Double>? = nil) throws(JSONAccessError) -> Double {
         let expected = range.map { "a number in \($0.lowerBound)...\($0.upperBound)" } ?? "a finite number"
-        guard let d = value.doubleValue, d.isFinite else { throw mismatch(expected) }
+        guard let d = value.doubleValue else { throw mismatch(expected) }
+        guard d.isFinite else { throw JSONAccessError(path: path, expected: expected, found: "a number beyond Double's range") }
         if let range, !range.contains(d) { throw mismatch(expected) }
         return d
     }

@@ -35,6 +35,16 @@ import Testing
         #expect(failure { _ = try root.int("neg", in: 1...Int.max) } != nil)
     }
 
+    @Test func numbersBeyondDoublesRangeAreOutOfRangeNotInfinite() throws {
+        let root = try node(#"{"e": 1e999, "digits": \#(String(repeating: "9", count: 400)), "neg": -1e999}"#)
+        for key in ["e", "digits", "neg"] {
+            let error = failure { _ = try root.int(key, in: 1...16) }
+            #expect(error?.expected == "an integer in 1...16", "\(key)")
+            #expect(error?.found == "a number beyond any integer type", "\(key)")
+            #expect(failure { _ = try root.double(key, in: 0...2) }?.found == "a number beyond Double's range", "\(key)")
+        }
+    }
+
     @Test func integralFloatsCountAsIntegersButFractionsDoNot() throws {
         let root = try node(#"{"a": 8.0, "b": 8.5, "c": true, "d": 1e300}"#)
         #expect(try root.int("a") == 8)
