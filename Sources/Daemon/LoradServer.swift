@@ -277,6 +277,7 @@ public final class LoradServer: Sendable {
                 guard case .serving(let service) = currentPhase else {
                     throw APIError.unavailable(currentPhase.isDraining ? "the server is shutting down" : "the model is still loading")
                 }
+                try request.requireEachQueryParameterOnce()
                 let info = try await body(service, request, response)
                 metrics.request(endpoint: endpoint, method: method.rawValue, status: info.status,
                                 seconds: (ContinuousClock.now - start).seconds, reason: nil)

@@ -210,6 +210,14 @@ import TestSupport
         let array = try client.post("/v1/completions", json: "[1]")
         #expect(array.status == 400)
         #expect(try Self.message(array).contains("the top-level JSON value must be a JSON object"), "\(array.text)")
+        // One value per query parameter: which of two would count is a guess.
+        for (path, name) in [("/v1/completions?adapter=python&adapter=nope", "adapter"),
+                             ("/adapters?limit=1&after=a&limit=2", "limit")] {
+            let r = path.hasPrefix("/v1") ? try client.post(path, json: #"{"prompt": "hi", "max_tokens": 1}"#)
+                                          : try client.request("GET", path)
+            #expect(r.status == 400, "\(path): \(r.status)")
+            #expect(try Self.message(r).contains("`\(name)` 2 times"), "\(path): \(r.text)")
+        }
         // SmolLM2's template reads every message's content: the failure names
         // the template's file, not the folder the server keeps it in.
         let toolTurn = #"{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "tool_calls": "#
