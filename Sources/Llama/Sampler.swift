@@ -1,12 +1,15 @@
 import Kernels
 
-/// Picks tokens from logits: greedy, or temperature → top-k → top-p → draw,
-/// the order transformers' `generate` applies its logits warpers
-/// (`TemperatureLogitsWarper`, `TopKLogitsWarper`, `TopPLogitsWarper`, then
-/// `torch.multinomial` over the softmax).
+/// Picks tokens from logits: first the sequence's logits adjustment
+/// (`logit_bias`, repetition, frequency and presence penalties — see
+/// `LogitsAdjustment`), then greedy, or temperature → top-k → top-p → draw,
+/// the order transformers' `generate` applies its logits processors and
+/// warpers (`TemperatureLogitsWarper`, `TopKLogitsWarper`,
+/// `TopPLogitsWarper`, then `torch.multinomial` over the softmax).
 ///
-/// One sampler per sequence: it owns that sequence's RNG so a seeded request
-/// repeats exactly whatever else shares the batch.
+/// One sampler per sequence: it owns that sequence's RNG, so a seeded request
+/// repeats exactly whatever else shares the batch, and the history its
+/// penalties count (the prompt, and every token it picked).
 ///
 /// Cost: this runs once per sequence per step on the engine thread, so it
 /// never sorts the vocabulary. Top-k is a bounded heap; top-p sorts only
@@ -17,15 +20,29 @@ import Kernels
 public struct Sampler: Sendable {
     public let parameters: SamplingParameters
     private var generator: SeededGenerator
+    private var adjustment: LogitsAdjustment
 
-    public init(_ parameters: SamplingParameters) {
+    /// A sampler for a sequence that starts from `prompt` (which only the
+    /// repetition penalty reads).
+    public init(_ parameters: SamplingParameters, prompt: [Int] = []) {
         self.parameters = parameters
         generator = SeededGenerator(seed: parameters.seed ?? UInt64.random(in: .min ... .max))
+        adjustment = LogitsAdjustment(parameters, prompt: prompt)
     }
 
-    /// The next token id for one row of logits (vocab values).
+    /// The next token id for one row of logits (vocab values), recorded as
+    /// generated for the penalties of the next steps.
     public mutating func sample<C: Collection>(_ logits: C) -> Int where C.Element == Float {
-        let values = Array(logits)
+        // The one copy of the row: the adjustment works on it in place.
+        var values = Array(logits)
+        adjustment.apply(to: &values)
+        let token = pick(values)
+        adjustment.record(token)
+        return token
+    }
+
+    /// The token drawn from already adjusted `values`.
+    private mutating func pick(_ values: [Float]) -> Int {
         if parameters.isGreedy { return VectorMath.argmax(values) }
         if !parameters.filters(vocabulary: values.count) {
             // Nothing filtered: draw straight from the vocabulary-wide softmax.

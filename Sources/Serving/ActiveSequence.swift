@@ -46,7 +46,7 @@ final class ActiveSequence: AdmissionCandidate {
         self.stopTokenIDs = stopTokenIDs
         self.reservedBytes = reservedBytes
         self.submitted = submitted
-        sampler = Sampler(request.sampling)
+        sampler = Sampler(request.sampling, prompt: request.promptTokens)
         decoder = tokenizer.makeStreamingDecoder(skipSpecialTokens: request.skipSpecialTokens)
         stopMatcher = StopMatcher(stops: request.stop)
     }

@@ -151,8 +151,10 @@ extension Engine {
     }
 
     /// log-softmax of the chosen token and the top `alternatives`, under the
-    /// model's own distribution (before temperature / top-k / top-p), as
-    /// OpenAI's and vLLM's `logprobs` report.
+    /// model's own distribution — before `logit_bias`, the penalties,
+    /// temperature, top-k and top-p — as OpenAI's `logprobs` and vLLM's
+    /// (its default `logprobs_mode`, `raw_logprobs`) report. `logits` is the
+    /// model's row: the sampler adjusts its own copy.
     private func logprobs(of token: Int, in logits: ArraySlice<Float>, alternatives: Int?)
         -> (Float?, [(id: Int, logprob: Float)]) {
         guard let alternatives else { return (nil, []) }

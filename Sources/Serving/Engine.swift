@@ -93,14 +93,7 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
         guard request.maxTokens >= 1 else {
             throw EngineError.invalidParameter(name: "max_tokens", reason: "must be at least 1")
         }
-        let s = request.sampling
-        guard s.temperature.isFinite, s.temperature >= 0 else {
-            throw EngineError.invalidParameter(name: "temperature", reason: "must be a finite number ≥ 0")
-        }
-        guard s.topP.isFinite, s.topP > 0, s.topP <= 1 else {
-            throw EngineError.invalidParameter(name: "top_p", reason: "must be in (0, 1]")
-        }
-        guard s.topK >= 0 else { throw EngineError.invalidParameter(name: "top_k", reason: "must be ≥ 0") }
+        try request.sampling.validate(vocabSize: vocab)
         if let n = request.logprobs, !(0...20).contains(n) {
             throw EngineError.invalidParameter(name: "logprobs", reason: "must be between 0 and 20")
         }

@@ -9,7 +9,8 @@ import TestSupport
 @Suite struct CompletionsFuzzEndToEndTests {
     static let cases = 10_000
     static let fields = ["prompt", "max_tokens", "temperature", "top_p", "top_k", "seed", "stop", "stream",
-                         "logprobs", "n", "best_of", "echo", "model", "adapter", "user", "presence_penalty"]
+                         "logprobs", "n", "best_of", "echo", "model", "adapter", "user", "presence_penalty",
+                         "frequency_penalty", "repetition_penalty", "logit_bias", "ignore_eos", "suffix", "lora", "min_p"]
 
     /// A random JSON value, biased to the shapes that break parsers.
     static func value(_ rng: inout SplitMix64, depth: Int = 0) -> String {
@@ -29,7 +30,8 @@ import TestSupport
             return "[" + (0..<Int.random(in: 0...4, using: &rng)).map { _ in String(Int.random(in: -5...3000, using: &rng)) }
                 .joined(separator: ",") + "]"
         case 8 where depth < 3:
-            return "{\"k\": " + value(&rng, depth: depth + 1) + "}"
+            // Keys that are token ids too, for `logit_bias`.
+            return "{\"" + ["k", "5", "2047", "99999"].randomElement(using: &rng)! + "\": " + value(&rng, depth: depth + 1) + "}"
         default: return "\"hi\""
         }
     }

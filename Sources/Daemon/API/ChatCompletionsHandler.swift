@@ -41,7 +41,7 @@ struct ChatCompletionsHandler {
             return (0..<body.n).map { i in
                 GenerationRequest(promptTokens: tokens, adapters: choice.spec, sampling: body.fields.sampling(seedOffset: i),
                                   maxTokens: maxTokens, stop: body.stop,
-                                  stopTokenIDs: stopIDs.isEmpty ? nil : stopIDs, logprobs: body.topLogprobs)
+                                  stopTokenIDs: body.fields.stopTokenIDs(eos: stopIDs.isEmpty ? nil : stopIDs), logprobs: body.topLogprobs)
             }
         }
         response.onCancel { submission.cancel() }

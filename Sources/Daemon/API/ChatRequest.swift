@@ -2,13 +2,20 @@ import OrderedJSON
 
 /// The body of `POST /v1/chat/completions` (OpenAI Chat Completions).
 ///
-/// Shares `GenerationFields` with completions; adds the conversation and
+/// Shares `GenerationFields` with completions (sampling, the penalties and
+/// `logit_bias`, `ignore_eos`); adds the conversation and
 /// what shapes its rendering (`tools`, `chat_template_kwargs`,
 /// `add_generation_prompt`, `continue_final_message`, vLLM's extensions)
 /// and what shapes the answer (`n`, `logprobs` + `top_logprobs`,
 /// `stream_options.include_usage`). What is not implemented is refused
 /// naming the member (`response_format` other than text, `tool_choice`
-/// `required` or a named function); unknown members are ignored.
+/// `required` or a named function, and the fields
+/// `GenerationFields+Unsupported.swift` lists: `suffix`, `lora`, `min_p`,
+/// `min_tokens`, `use_beam_search`); unknown members are ignored.
+///
+/// `logprobs` are the model's raw log-probabilities, before `logit_bias`,
+/// the penalties and temperature (vLLM's default `raw_logprobs`). Each of
+/// the `n` choices counts its own output for the penalties.
 @dynamicMemberLookup
 public struct ChatRequest: Sendable {
     public enum ToolChoice: Sendable, Equatable {

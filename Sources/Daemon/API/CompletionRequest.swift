@@ -5,10 +5,15 @@ import OrderedJSON
 /// Read from strictly parsed JSON (duplicate keys refused) through
 /// `JSONNode`, so every refusal names its field and every integer is
 /// range-checked before anything computes with it. Accepts what OpenAI
-/// accepts for the fields we implement and refuses, with the field named,
-/// values we do not implement (`n` ≠ 1, `echo: true`, several prompts).
-/// Unknown fields are ignored, as OpenAI clients send extras (`user`,
-/// penalties at their defaults).
+/// accepts for the fields we implement — the sampling controls and the
+/// penalties and `logit_bias` among them (`GenerationFields`) — and refuses,
+/// with the field named, values we do not implement (`n` ≠ 1, `echo: true`,
+/// several prompts, a non-empty `suffix`, and the other fields
+/// `GenerationFields+Unsupported.swift` lists). Unknown fields are ignored,
+/// as OpenAI clients send extras (`user`).
+///
+/// `logprobs` reports the model's raw log-probabilities, before
+/// `logit_bias`, the penalties and temperature (vLLM's default).
 @dynamicMemberLookup
 public struct CompletionRequest: Sendable {
     /// The prompt as text or as token ids.

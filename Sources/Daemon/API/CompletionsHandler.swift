@@ -34,7 +34,8 @@ struct CompletionsHandler {
             case .tokens(let ids): promptTokens = ids
             }
             return [GenerationRequest(promptTokens: promptTokens, adapters: choice.spec, sampling: body.fields.sampling(),
-                                      maxTokens: body.maxTokens, stop: body.stop, logprobs: body.logprobs)]
+                                      maxTokens: body.maxTokens, stop: body.stop,
+                                      stopTokenIDs: body.fields.stopTokenIDs(eos: nil), logprobs: body.logprobs)]
         }
         response.onCancel { submission.cancel() }
 

@@ -1,0 +1,119 @@
+import Foundation
+import Llama
+import OrderedJSON
+import Testing
+@testable import Daemon
+
+/// The members both generation endpoints share, read through each of them:
+/// the penalties, `logit_bias` and `ignore_eos` reach the sampler, and what
+/// is wrong or not implemented is refused naming the field.
+struct GenerationFieldsTests {
+    enum Endpoint: CaseIterable, CustomStringConvertible {
+        case completions, chat
+
+        var description: String { self == .completions ? "completions" : "chat" }
+
+        /// The shared fields of a body made of `members` plus what the endpoint requires.
+        func fields(_ members: String) throws -> GenerationFields {
+            let required = self == .completions ? #""prompt": "hi""# : #""messages": [{"role": "user", "content": "hi"}]"#
+            let json = "{" + required + (members.isEmpty ? "" : ", " + members) + "}"
+            let node = JSONNode(try JSONValue.parse(Array(json.utf8), options: .strict))
+            return self == .completions ? try CompletionRequest(json: node).fields : try ChatRequest(json: node).fields
+        }
+
+        /// The path of the refused field, or "accepted".
+        func refusal(_ members: String) -> String {
+            do {
+                _ = try fields(members)
+                return "accepted"
+            } catch let error as JSONAccessError {
+                return error.path
+            } catch {
+                return "\(error)"
+            }
+        }
+    }
+
+    @Test(arguments: Endpoint.allCases)
+    func theDefaultsAdjustNothing(endpoint: Endpoint) throws {
+        let fields = try endpoint.fields("")
+        #expect(fields.presencePenalty == 0 && fields.frequencyPenalty == 0 && fields.repetitionPenalty == 1)
+        #expect(fields.logitBias.isEmpty && !fields.ignoreEOS)
+        #expect(LogitsAdjustment(fields.sampling(), prompt: [1, 2]).isIdentity)
+        #expect(fields.stopTokenIDs(eos: [7]) == [7])
+        // null is absent, as OpenAI's SDKs send it.
+        let nulls = try endpoint.fields(#""presence_penalty": null, "logit_bias": null, "suffix": null, "lora": null"#)
+        #expect(nulls.presencePenalty == 0 && nulls.logitBias.isEmpty)
+    }
+
+    @Test(arguments: Endpoint.allCases)
+    func penaltiesAndLogitBiasReachTheSampler(endpoint: Endpoint) throws {
+        let fields = try endpoint.fields(#""presence_penalty": -1.5, "frequency_penalty": 2, "repetition_penalty": 1.25, "#
+            + #""logit_bias": {"0": -100, "17": 2.5, "2047": 100}, "ignore_eos": true, "temperature": 0"#)
+        let sampling = fields.sampling()
+        #expect(sampling.presencePenalty == -1.5 && sampling.frequencyPenalty == 2 && sampling.repetitionPenalty == 1.25)
+        #expect(sampling.logitBias == [0: -100, 17: 2.5, 2047: 100])
+        #expect(sampling.isGreedy)
+        #expect(fields.stopTokenIDs(eos: [7]) == [])
+        #expect(fields.stopTokenIDs(eos: nil) == [])
+    }
+
+    @Test(arguments: Endpoint.allCases)
+    func wrongTypesAndValuesOutsideTheRangesAreRefusedNamingTheField(endpoint: Endpoint) {
+        let cases: [(String, String)] = [
+            (#""presence_penalty": "x""#, "presence_penalty"),
+            (#""presence_penalty": 2.01"#, "presence_penalty"),
+            (#""frequency_penalty": "x""#, "frequency_penalty"),
+            (#""frequency_penalty": -3"#, "frequency_penalty"),
+            (#""repetition_penalty": 0"#, "repetition_penalty"),
+            (#""repetition_penalty": -1"#, "repetition_penalty"),
+            (#""repetition_penalty": 100.5"#, "repetition_penalty"),
+            (#""repetition_penalty": 1e-60"#, "repetition_penalty"),   // a Float 0
+            (#""repetition_penalty": true"#, "repetition_penalty"),
+            (#""logit_bias": [1, 2]"#, "logit_bias"),
+            (#""logit_bias": {"abc": 1}"#, "logit_bias"),
+            (#""logit_bias": {"-1": 1}"#, "logit_bias"),
+            (#""logit_bias": {"1.5": 1}"#, "logit_bias"),
+            (#""logit_bias": {"007": 1}"#, "logit_bias"),
+            (#""logit_bias": {"": 1}"#, "logit_bias"),
+            (#""logit_bias": {"99999999999": 1}"#, "logit_bias"),
+            (#""logit_bias": {"5": 100.5}"#, "logit_bias.5"),
+            (#""logit_bias": {"5": "x"}"#, "logit_bias.5"),
+            (#""ignore_eos": "yes""#, "ignore_eos"),
+        ]
+        for (members, field) in cases {
+            #expect(endpoint.refusal(members) == field, "\(members)")
+        }
+        let tooMany = (0...SamplingParameters.maxLogitBiasEntries).map { #""\#($0)": 1"# }.joined(separator: ", ")
+        #expect(endpoint.refusal(#""logit_bias": {\#(tooMany)}"#) == "logit_bias")
+        let most = (0..<SamplingParameters.maxLogitBiasEntries).map { #""\#($0)": 1"# }.joined(separator: ", ")
+        #expect(endpoint.refusal(#""logit_bias": {\#(most)}"#) == "accepted")
+    }
+
+    /// `suffix`, llama.cpp's `lora`, `min_p`, `min_tokens` and
+    /// `use_beam_search` at their defaults are accepted; anything else is
+    /// refused naming them (and a wrong type is refused too).
+    @Test(arguments: Endpoint.allCases)
+    func unimplementedFieldsAreRefusedUnlessAtTheirDefaults(endpoint: Endpoint) throws {
+        for accepted in [#""suffix": """#, #""lora": []"#, #""min_p": 0"#, #""min_tokens": 0"#, #""use_beam_search": false"#] {
+            #expect(endpoint.refusal(accepted) == "accepted", "\(accepted)")
+        }
+        let refused: [(String, String)] = [
+            (#""suffix": " world""#, "suffix"), (#""suffix": 5"#, "suffix"),
+            (#""lora": [{"id": 0, "scale": 1.0}]"#, "lora"), (#""lora": "python""#, "lora"),
+            (#""min_p": 0.05"#, "min_p"), (#""min_p": "x""#, "min_p"),
+            (#""min_tokens": 4"#, "min_tokens"), (#""min_tokens": -1"#, "min_tokens"),
+            (#""use_beam_search": true"#, "use_beam_search"), (#""use_beam_search": 1"#, "use_beam_search"),
+        ]
+        for (members, field) in refused {
+            #expect(endpoint.refusal(members) == field, "\(members)")
+        }
+        // The lora refusal says what to use instead.
+        #expect(throws: JSONAccessError.self) { try endpoint.fields(#""lora": [{"id": 0, "scale": 1.0}]"#) }
+        do {
+            _ = try endpoint.fields(#""lora": [{"id": 0, "scale": 1.0}]"#)
+        } catch {
+            #expect("\(error)".contains("\"adapter\"") && "\(error)".contains("?adapter="), "\(error)")
+        }
+    }
+}
