@@ -14,7 +14,7 @@ import Serving
 /// The rendered prompt is tokenized without adding special tokens again, as
 /// transformers' `apply_chat_template(tokenize=True)` does (the template
 /// writes BOS itself when the model wants one). Choice i samples with
-/// `seed + i`, so with a seed every choice equals the solo request with its seed.
+/// `seed + i`: every choice makes the draws of the solo request with its seed.
 struct ChatCompletionsHandler {
     let service: LoadedModel
     let metrics: MetricsBridge

@@ -61,7 +61,7 @@ public struct GenerationFields: Sendable {
     }
 
     /// The sampler's settings, with `seed` moved by `offset` (choice i of
-    /// n samples with seed + i, so each choice equals its own solo run).
+    /// n samples with seed + i: the draws of its own solo run).
     func sampling(seedOffset offset: Int = 0) -> SamplingParameters {
         SamplingParameters(temperature: Float(temperature), topK: topK, topP: Float(topP),
                            seed: seed.map { $0 &+ UInt64(offset) },
