@@ -31,7 +31,8 @@ struct ModelsHandler {
         }
     }
 
-    /// The base model first, then the adapters by name; `?limit=N&after=ID`
+    /// The base model first, then the adapters by name (one named like the
+    /// base is left out: never served); `?limit=N&after=ID`
     /// pages as `GET /adapters` does (`after` = the base's id starts at the
     /// first adapter).
     func list(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
@@ -48,7 +49,9 @@ struct ModelsHandler {
         let registry = service.registry
         let page = room > 0 ? try await BlockingWork.run { try registry.page(after: after, limit: room) }
                             : (records: [], hasMore: try await BlockingWork.run { try registry.count() } > 0)
-        for record in page.records {
+        // An adapter stored under the base's id is never served
+        // (`AdapterNameIsBaseModel`): the id stands for the base alone.
+        for record in page.records where record.name != service.modelID {
             models.append(Model(id: record.name, created: Int(record.createdAt.timeIntervalSince1970),
                                 root: service.modelID, parent: service.modelID))
         }
