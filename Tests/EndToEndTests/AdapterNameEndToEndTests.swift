@@ -133,6 +133,7 @@ import TestSupport
         }
         #expect(try Curl.run(["-X", "PUT", "-H", "Content-Type: application/json", "--data-binary",
                               #"{"adapter": "tiny-llama:1"}"#, base + "/merged"]).status == 400)
+        #expect(try MergeEndToEndTests.download(daemon, "/adapters/tiny-llama/merge", headers: []).status == 400)
         #expect(try Self.modelIDs(daemon) == ["tiny-llama"])
         let row = try Curl.get(base + "/adapters/tiny-llama")
         #expect(row.status == 200)

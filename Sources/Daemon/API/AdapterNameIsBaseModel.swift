@@ -8,8 +8,9 @@
 /// with a weight (`BASE:1`, `BASE,other`): one string, two models.
 /// New ones are refused when stored (409); one stored before this rule (or
 /// under a base that was renamed since) is never served: a spec naming it
-/// is 400, `GET /adapters` shows it incompatible and `/v1/models` leaves it
-/// out, while `GET`/`DELETE /adapters/NAME` still reach it.
+/// (completions, `PUT /merged`, a merge download) is 400, `GET /adapters`
+/// shows it incompatible and `/v1/models` leaves it out, while
+/// `GET`/`DELETE /adapters/NAME` still reach it.
 public struct AdapterNameIsBaseModel: Error, CustomStringConvertible, Sendable, Equatable {
     public enum Use: Sendable, Equatable {
         /// An upload, `load_lora_adapter` or a folder import would store it.

@@ -4,8 +4,8 @@ import OrderedJSON
 import Serving
 
 /// `GET /merged`, `PUT /merged {"adapter": "NAME"}`, `DELETE /merged`: live
-/// merge (and DELETE, only it, unmerges). The engine folds the mix into the in-memory
-/// base between two steps (`Engine.liveMerge`), so no request sees a
+/// merge (DELETE, and only it, unmerges). The engine folds the mix into the
+/// in-memory base between two steps (`Engine.liveMerge`), so no request sees a
 /// half-merged model; other requests stay exact through the low-rank path,
 /// and DELETE restores W0 bit for bit.
 ///
