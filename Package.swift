@@ -79,8 +79,9 @@ let package = Package(
         .executableTarget(name: "Bench", dependencies: ["CLI", "Daemon", "HTTP1", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels", "ChatTemplate", "OrderedJSON"]),
 
         // Test-only helper: locates the repository's fixtures from #filePath so
-        // tests run from a fresh clone with nothing outside the repository.
-        .target(name: "TestSupport", dependencies: ["SafeTensors"], path: "Tests/TestSupport"),
+        // tests run from a fresh clone with nothing outside the repository
+        // (and holds a registry's write lock as another process would).
+        .target(name: "TestSupport", dependencies: ["SafeTensors", "Registry"], path: "Tests/TestSupport"),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "SafeTensors"]),
         .testTarget(name: "OrderedJSONTests", dependencies: ["OrderedJSON"]),
         .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate", "OrderedJSON", "TestSupport"]),

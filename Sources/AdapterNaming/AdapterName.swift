@@ -22,6 +22,11 @@ public struct AdapterName: Sendable, Hashable, CustomStringConvertible {
     /// Longest side of a hub id (`ORG` or `NAME`), as huggingface_hub's
     /// `REPO_ID_REGEX` allows.
     public static let maxHubPartLength = 96
+    /// The longest name the rule accepts, in characters: a hub id with both
+    /// sides at their longest, 96 + `/` + 96 = 193. The registry's schema
+    /// bounds its `name` column by this (`AdapterRegistry.migrations`, v6),
+    /// so whatever passes the rule can be stored.
+    public static let longestLength = max(maxLength, 2 * maxHubPartLength + 1)
 
     public let text: String
 

@@ -45,6 +45,7 @@ enum AdapterImport {
     ///   the version it replaced.
     static func store(name: String, config: Data, weights: Data, chatTemplate: String? = nil, replace: Bool,
                       service: LoadedModel) async throws -> (record: AdapterRecord, running: Int) {
+        try AdapterNameIsBaseModel.refuse(name, modelID: service.modelID, .storing)
         let base = service.base, identity = service.baseIdentity, modelID = service.modelID
         let compatibility = service.compatibility
         let new = try await BlockingWork.compute {

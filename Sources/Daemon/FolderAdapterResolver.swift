@@ -89,7 +89,7 @@ public final class FolderAdapterResolver: AdapterSource, Sendable {
     func importFolder(_ folder: String, as name: String, from area: AdapterDirectories) throws -> AdapterPayload {
         let stamps = try area.stamps(ofFolder: folder)
         if let failure = failures.withLock({ $0[name] }), failure.stamps == stamps {
-            throw AdapterUnavailable(name: name, reason: failure.problem)
+            throw AdapterUnavailable(name: name, reason: failure.problem, folder: folder)
         }
         let files = try area.readAdapter(folder: folder, maxWeightsBytes: maxWeightsBytes)
         let loaded: (new: NewAdapter, adapter: LoRAAdapter)
@@ -101,7 +101,7 @@ public final class FolderAdapterResolver: AdapterSource, Sendable {
             failures.withLock { $0[name] = (stamps, problem) }
             logger.warning("adapter folder fails validation; not read again until its files change",
                            ["adapter": name, "path": folder, "reason": problem])
-            throw AdapterUnavailable(name: name, reason: problem)
+            throw AdapterUnavailable(name: name, reason: problem, folder: folder)
         }
         failures.withLock { _ = $0.removeValue(forKey: name) }
         // No version yet: the registry's generation exists once the row is

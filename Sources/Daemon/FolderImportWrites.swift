@@ -41,8 +41,14 @@ public final class FolderImportWrites: Sendable {
         /// withdrawn after its commit was also written (and the withdrawer's
         /// own write then found its row).
         public var withdrawn = 0
-        /// Writes that failed (logged); the folder is imported again on a later miss.
+        /// Writes that failed (logged, and counted in
+        /// `lorad_folder_import_store_failures_total`); the served copy is
+        /// dropped, so the next request imports the folder again and
+        /// retries the write.
         public var failed = 0
+        /// Imports whose name another process stored first (the registry's
+        /// version is served from then on).
+        public var lostToAnotherWriter = 0
         /// Seconds spent in the registry inserts that wrote a row.
         public var writeSeconds = 0.0
     }
@@ -58,10 +64,12 @@ public final class FolderImportWrites: Sendable {
     /// before the registry insert (outside the writer lock), so a test can
     /// hold a write back and change the registry meanwhile.
     let beforeWrite = Mutex<(@Sendable (String) -> Void)?>(nil)
-    /// Told the names whose row another writer stored first (the served
-    /// copy came from the folder, the registry holds something else):
-    /// the adapter cache's `invalidate`, set once the cache exists.
-    private let superseded = Mutex<(@Sendable (String) -> Void)?>(nil)
+    /// Told the names whose served copy must go: another writer stored the
+    /// name first (the copy came from the folder, the registry holds
+    /// something else), or the row could not be written (the copy would
+    /// be served from memory alone — not listed, not deletable — until
+    /// evicted). The adapter cache's `invalidate`, set once the cache exists.
+    private let dropServed = Mutex<(@Sendable (String) -> Void)?>(nil)
 
     init(registry: AdapterRegistry, compatibility: AdapterCompatibility, logger: Logger) {
         self.registry = registry
@@ -69,10 +77,11 @@ public final class FolderImportWrites: Sendable {
         self.logger = logger
     }
 
-    /// Whom to tell when a pending import lost its name to a write from
-    /// outside this process (`AdapterCache.invalidate`).
-    func onSuperseded(_ body: @escaping @Sendable (String) -> Void) {
-        superseded.withLock { $0 = body }
+    /// Whom to tell when a pending import's served copy must go: its name
+    /// went to a write from outside this process, or its row could not be
+    /// written (`AdapterCache.invalidate`).
+    func onDropServed(_ body: @escaping @Sendable (String) -> Void) {
+        dropServed.withLock { $0 = body }
     }
 
     public var stats: Stats { state.withLock { $0.stats } }
@@ -148,14 +157,18 @@ public final class FolderImportWrites: Sendable {
         } catch RegistryError.alreadyExists {
             // Stored by another process meanwhile (uploads in this one
             // withdraw first): serve what the registry holds from now on.
-            finish(pending) { $0.failed += 1 }
-            superseded.withLock { $0 }?(name)
+            finish(pending) { $0.lostToAnotherWriter += 1 }
+            dropServed.withLock { $0 }?(name)
             logger.warning("adapter from folder not stored: the registry got that name meanwhile; serving the registry's",
                            ["adapter": name, "path": pending.folder])
         } catch {
-            // The folder still holds it: a later miss imports it again.
+            // The folder still holds it: dropping the served copy makes the
+            // next request import it again (and retry this write), rather
+            // than serve an adapter no listing shows and no DELETE reaches.
             finish(pending) { $0.failed += 1 }
-            logger.error("adapter imported from folder could not be stored; served from memory until evicted",
+            dropServed.withLock { $0 }?(name)
+            logger.error("adapter from folder could not be stored in the registry; the next request for it "
+                         + "imports the folder again",
                          ["adapter": name, "path": pending.folder, "error": String(describing: error)])
         }
     }

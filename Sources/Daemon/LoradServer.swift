@@ -126,7 +126,8 @@ public final class LoradServer: Sendable {
         if let heartbeatInterval, heartbeatInterval > 0 {
             engineConfiguration.idleHeartbeatSeconds = min(engineConfiguration.idleHeartbeatSeconds, heartbeatInterval)
         }
-        let registrySource = RegistryAdapterSource(registry: registry, compatibility: compatibility)
+        let registrySource = RegistryAdapterSource(registry: registry, compatibility: compatibility,
+                                                   baseModelID: modelID)
         let directories = AdapterDirectories(configuration.adapterDirs)
         for missing in configuration.adapterDirs where AdapterDirectories.realPath(missing) == nil {
             logger.warning("adapter_dirs folder does not exist; no adapter is read from it", ["path": missing])
@@ -149,7 +150,7 @@ public final class LoradServer: Sendable {
                                  budgetBytes: configuration.adapterCacheMB << 20,
                                  overcommitBytes: (configuration.adapterCacheMB << 20) / 100 * configuration.adapterCacheOvercommitPct,
                                  loader: compatibility.checkingLoader(AdapterCache.validatingLoader(base: model.weights, identity: identity)))
-        folderImports?.onSuperseded { [cache] name in cache.invalidate(name) }
+        folderImports?.onDropServed { [cache] name in cache.invalidate(name) }
         let engine = Engine(model: model, tokenizer: tokenizer, adapters: cache, configuration: engineConfiguration,
                             heartbeat: heartbeat)
         let service = LoadedModel(modelID: modelID, engine: engine, registry: registry, compatibility: compatibility,

@@ -10,8 +10,8 @@ import Synchronization
 /// per token or per step).
 final class MetricsBridge: Sendable {
     let metrics: ServerMetrics
-    private let last = Mutex<(cache: AdapterCacheStats?, batches: [Int: Int], merged: String?, kvOverflows: Int)>(
-        (nil, [:], nil, 0))
+    private let last = Mutex<(cache: AdapterCacheStats?, batches: [Int: Int], merged: String?, kvOverflows: Int,
+                              storeFailures: Int)>((nil, [:], nil, 0, 0))
 
     init(metrics: ServerMetrics) { self.metrics = metrics }
 
@@ -40,6 +40,7 @@ final class MetricsBridge: Sendable {
             case UploadBudget.errorType: return "upload_buffer_full"
             case MergeHandler.busyErrorType: return "merge_downloads_full"
             case "adapter_cache_full": return "adapter_cache_full"
+            case APIError.registryBusyType: return APIError.registryBusyType
             default: return "unavailable"
             }
         case 413: return "too_large"
@@ -89,7 +90,9 @@ final class MetricsBridge: Sendable {
                 }
                 if let merged { metrics.liveMerged.set(1, labels: [merged]) }
                 metrics.kvCacheOverflows.increment(by: Double(max(0, engine.kvOverflowedSequences - previous.kvOverflows)))
-                previous = (cache, engine.batchSizeCounts, merged, engine.kvOverflowedSequences)
+                let storeFailures = service.folderImports?.stats.failed ?? 0
+                metrics.folderImportStoreFailures.increment(by: Double(max(0, storeFailures - previous.storeFailures)))
+                previous = (cache, engine.batchSizeCounts, merged, engine.kvOverflowedSequences, storeFailures)
             }
         }
         return metrics.registry.exposition()

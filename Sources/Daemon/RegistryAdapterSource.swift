@@ -15,13 +15,18 @@ import Serving
 public struct RegistryAdapterSource: AdapterSource {
     public let registry: AdapterRegistry
     public let compatibility: AdapterCompatibility
+    /// The base model's id: never served as an adapter's name
+    /// (`AdapterNameIsBaseModel`), whatever the registry or a folder holds.
+    public let baseModelID: String?
 
-    public init(registry: AdapterRegistry, compatibility: AdapterCompatibility) {
+    public init(registry: AdapterRegistry, compatibility: AdapterCompatibility, baseModelID: String? = nil) {
         self.registry = registry
         self.compatibility = compatibility
+        self.baseModelID = baseModelID
     }
 
     public func payload(of name: String) throws -> AdapterPayload {
+        if let baseModelID { try AdapterNameIsBaseModel.refuse(name, modelID: baseModelID, .serving) }
         if let record = try registry.record(named: name),
            let problem = compatibility.knownProblem(name: name, generation: record.generation) {
             throw AdapterUnavailable(name: name, reason: problem)

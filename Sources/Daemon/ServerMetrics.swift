@@ -65,6 +65,9 @@ public struct ServerMetrics: Sendable {
     public let residentAdapters: GaugeMetric
     /// Time to load (read, validate, decode) a non-resident adapter.
     public let adapterSwapSeconds: HistogramMetric
+    /// Adapters imported from `adapter_dirs` or the hub cache whose
+    /// registry row could not be written (`FolderImportWrites.Stats.failed`).
+    public let folderImportStoreFailures: CounterMetric
 
     /// The same engine state under vLLM's names, for the endpoint picker.
     public let modelServer: ModelServerMetrics
@@ -113,6 +116,9 @@ public struct ServerMetrics: Sendable {
         residentAdapters = try registry.gauge("lorad_resident_adapters", help: "Adapters resident in memory.")
         adapterSwapSeconds = try registry.histogram("lorad_adapter_swap_seconds",
                                                     help: "Seconds to load a non-resident adapter.")
+        folderImportStoreFailures = try registry.counter(
+            "lorad_folder_import_store_failures",
+            help: "Adapters imported from adapter_dirs or the hub cache whose registry row could not be written (each is logged; the next request imports the folder again).")
         modelServer = try ModelServerMetrics(registry: registry)
         for counter in [completions, promptTokens, completionTokens] { adapters.attach(counter, label: "adapter") }
         adapters.attach(timeToFirstToken, label: "adapter")

@@ -50,7 +50,7 @@ public final class LiveMerge {
                 }
             }
         }
-        for use in uses where use.weight != 0 {
+        for use in uses where use.isActive {
             for id in use.adapter.modules.keys.sorted() {
                 try modify(id) { w, shape in
                     // W (out, in) += weight · s · B (out, r) · A (r, in), then × g per row for DoRA.

@@ -23,10 +23,12 @@ public enum AdapterError: Error, CustomStringConvertible, Sendable, Equatable {
     case missingFile(path: String, reason: String)
 
     // MARK: adapter_model.safetensors
-    /// The weights file could not be read or parsed.
+    /// The weights file could not be read or parsed. `reason` is the
+    /// safetensors reader's message, which names the file.
     case unreadableWeights(reason: String)
     /// The safetensors header is larger, or lists more tensors, than any
-    /// adapter for this base model can (`AdapterLoader.headerLimits`).
+    /// adapter for this base model can (`AdapterLoader.headerLimits`);
+    /// `reason` names the file, as `unreadableWeights`'.
     case oversizedHeader(reason: String)
     /// A tensor name that is not `…<module>.lora_A.weight` / `.lora_B.weight`.
     case unexpectedTensor(tensor: String, reason: String)
@@ -90,10 +92,10 @@ public enum AdapterError: Error, CustomStringConvertible, Sendable, Equatable {
         case let .missingFile(path, reason):
             return "\(path): \(reason)"
         case .oversizedHeader(let reason):
-            return "adapter_model.safetensors: \(reason) — more than a LoRA adapter for this base model can need "
+            return "\(reason) — more than a LoRA adapter for this base model can need "
                 + "(at most lora_A, lora_B and a magnitude vector per linear; maybe the wrong base model?)"
         case .unreadableWeights(let reason):
-            return "adapter_model.safetensors: \(reason)"
+            return reason
         case let .unexpectedTensor(tensor, reason):
             return "adapter_model.safetensors: unexpected tensor '\(tensor)': \(reason)"
         case let .unknownModule(tensor, module):

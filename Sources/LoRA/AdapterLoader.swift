@@ -251,10 +251,15 @@ public enum AdapterLoader {
         }
     }
 
-    /// A header beyond the adapter limits is an incompatible adapter; any
-    /// other safetensors problem is an unreadable file.
+    /// A header beyond the adapter limits is an incompatible adapter (it
+    /// may be a valid file, for a larger base); any other safetensors
+    /// problem is an unreadable file — so is a header length past 100 MB,
+    /// which no valid file declares (the reference reader's
+    /// `safetensors::tensor::MAX_HEADER_SIZE` refuses it as malformed).
     static func weightsError(_ error: any Error) -> AdapterError {
         switch error as? SafeTensorsError {
+        case .headerTooLarge(_, let length, _)? where length > UInt64(SafeTensorsLimits.checkpoint.maxHeaderBytes):
+            return .unreadableWeights(reason: String(describing: error))
         case .headerTooLarge?, .tooManyTensors?: return .oversizedHeader(reason: String(describing: error))
         default: return .unreadableWeights(reason: String(describing: error))
         }

@@ -46,7 +46,9 @@ public struct LoRABatchPlan: Sendable {
         var found: [(adapter: LoRAAdapter, rows: [Int], weights: [Float])] = []
         var index: [ObjectIdentifier: Int] = [:]
         for (row, mix) in mixes.enumerated() {
-            for use in mix where use.weight != 0 {
+            // A DoRA use at weight 0 is not skipped (`AdapterUse.isActive`):
+            // unresolved, it is refused below like any other weight but ±1.
+            for use in mix where use.isActive {
                 let g = index[ObjectIdentifier(use.adapter), default: found.count]
                 if g == found.count {
                     index[ObjectIdentifier(use.adapter)] = g

@@ -21,7 +21,8 @@ public enum LoRAMerge {
         var w = w0  // (out, in)
         try w.withUnsafeMutableBufferPointer { buffer in
             try addLowRank(into: buffer, adapters: adapters, id: id)
-            for use in adapters where use.weight != 0 {
+            // DoRA at weight 0 too (`AdapterUse.isActive`): g = m / ‖W0‖.
+            for use in adapters where use.isActive {
                 guard let m = use.adapter.modules[id], let magnitude = m.magnitude else { continue }
                 try DoRAFactors.scaleMerged(buffer, magnitude: magnitude, scale: use.weight * m.scale, id: id)
             }
@@ -39,7 +40,7 @@ public enum LoRAMerge {
                                 id: LinearID) throws {
         try checkLiveMergeable(adapters)
         try addLowRank(into: weight, adapters: adapters, id: id)
-        for use in adapters where use.weight != 0 {
+        for use in adapters where use.isActive {
             guard let m = use.adapter.modules[id], let g = m.doraFactor, let w = weight.baseAddress else { continue }
             for o in 0..<m.outFeatures {
                 let row = w + o * m.inFeatures
@@ -56,7 +57,7 @@ public enum LoRAMerge {
     /// - Throws: `.doraCombination`, `.doraNotInvertible`.
     public static func checkLiveMergeable(_ adapters: [AdapterUse]) throws {
         try AdapterUse.checkCombination(adapters)
-        for use in adapters where use.weight != 0 && use.adapter.isDoRA {
+        for use in adapters where use.isActive && use.adapter.isDoRA {
             guard use.weight == 1 else {
                 throw AdapterError.doraCombination(adapters: ["\(use.adapter.name):\(use.weight) (not resolved to weight 1)"])
             }
@@ -94,8 +95,8 @@ public enum LoRAMerge {
         }
     }
 
-    /// Whether any of `adapters` (with a non-zero weight) adapts linear `id`.
+    /// Whether any of `adapters` (active: `AdapterUse.isActive`) adapts linear `id`.
     public static func touches(_ id: LinearID, adapters: [AdapterUse]) -> Bool {
-        adapters.contains { $0.weight != 0 && $0.adapter.modules[id] != nil }
+        adapters.contains { $0.isActive && $0.adapter.modules[id] != nil }
     }
 }

@@ -30,7 +30,7 @@ public struct MergePlan: Sendable {
         }
         var merged: [String: LinearID] = [:]
         var ids = Set<LinearID>()
-        for use in adapters where use.weight != 0 { ids.formUnion(use.adapter.modules.keys) }
+        for use in adapters where use.isActive { ids.formUnion(use.adapter.modules.keys) }
         for id in ids {
             guard let info = base.info(id.weightName) else {
                 throw AdapterError.baseMismatch(tensor: id.weightName, reason: "is not in the base checkpoint")

@@ -55,6 +55,9 @@ extension AdapterRegistry {
             try db.execute("ALTER TABLE adapters ADD COLUMN chat_template TEXT;")
         },
         SQLiteMigration(summary: "v5: adapter_dora_factors", apply: createDoRAFactors),
+        SQLiteMigration(summary: "v6: adapters.name as long as the name rule allows", rebuildsTables: true) { db in
+            try widenNameColumn(db)
+        },
     ]
 
     /// The newest schema version this build writes.

@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import Synchronization
 
@@ -63,7 +64,7 @@ public final class AdapterRegistry: @unchecked Sendable {
                 return reader
             }
         } catch {
-            throw Self.mapped(error, path: path)
+            throw Self.mapped(error, path: path, busyTimeout: options.busyTimeoutMilliseconds)
         }
     }
 
@@ -99,7 +100,7 @@ public final class AdapterRegistry: @unchecked Sendable {
             do {
                 return try body(writer)
             } catch {
-                throw Self.mapped(error, path: path)
+                throw Self.mapped(error, path: path, busyTimeout: options.busyTimeoutMilliseconds)
             }
         }
     }
@@ -111,12 +112,16 @@ public final class AdapterRegistry: @unchecked Sendable {
         } catch is SQLiteReaderPool.PoolClosed {
             throw RegistryError.closed(path: path)
         } catch {
-            throw Self.mapped(error, path: path)
+            throw Self.mapped(error, path: path, busyTimeout: options.busyTimeoutMilliseconds)
         }
     }
 
-    static func mapped(_ error: any Error, path: String) -> any Error {
+    static func mapped(_ error: any Error, path: String, busyTimeout: Int32) -> any Error {
         switch error {
+        case let e as SQLiteError where e.primaryCode == SQLITE_BUSY:
+            // Transient: the busy timeout ran out while another connection
+            // held the lock (and the transaction, if any, rolled back).
+            return RegistryError.busy(path: path, context: e.context, waitedMilliseconds: busyTimeout)
         case let e as SQLiteError:
             return RegistryError.sqlite(code: e.code, message: e.message, context: e.context)
         case let e as SchemaTooNewError:

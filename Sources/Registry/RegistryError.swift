@@ -6,7 +6,8 @@ import CSQLite
 ///
 /// HTTP mapping the daemon is expected to use: `invalidName` 400,
 /// `alreadyExists` 409, `notFound` 404, `weightsTooLarge` 413,
-/// `weightsSizeMismatch` / `checksumMismatch` 400, everything else 500.
+/// `weightsSizeMismatch` / `checksumMismatch` 400, `busy` 503 with
+/// `Retry-After` (transient), everything else 500.
 public enum RegistryError: Error, CustomStringConvertible, Sendable, Equatable {
     /// The adapter name breaks `AdapterName`'s rule; `reason` says which part.
     case invalidName(String, reason: String)
@@ -16,6 +17,11 @@ public enum RegistryError: Error, CustomStringConvertible, Sendable, Equatable {
     case notFound(String)
     /// A SQLite call failed: extended result code, `sqlite3_errmsg`, and what lorad was doing.
     case sqlite(code: Int32, message: String, context: String)
+    /// Another connection (another process: a second daemon on the same
+    /// file, `sqlite3`, a backup) held the lock for longer than the busy
+    /// timeout (SQLITE_BUSY, https://sqlite.org/rescode.html#busy). Nothing
+    /// was changed, and the same call can succeed once the lock is released.
+    case busy(path: String, context: String, waitedMilliseconds: Int32)
     /// The file's schema version (`PRAGMA user_version`) is not one this build can use.
     case unsupportedSchemaVersion(path: String, found: Int64, supported: Int64)
     /// The file is a SQLite database but not a lorad registry.
@@ -44,6 +50,9 @@ public enum RegistryError: Error, CustomStringConvertible, Sendable, Equatable {
             return "no adapter named \(Self.quote(name))"
         case .sqlite(let code, let message, let context):
             return "SQLite error \(code) (\(String(cString: sqlite3_errstr(code)))) while \(context): \(message)"
+        case .busy(let path, let context, let waited):
+            return "registry \(path) is locked by another connection (still busy after waiting \(waited) ms, while "
+                + "\(context)); nothing was changed: retry shortly"
         case .unsupportedSchemaVersion(let path, let found, let supported):
             return "registry \(path) has schema version \(found); this lorad understands versions up to \(supported)"
                 + (found > supported ? " (the file was written by a newer lorad; upgrade lorad or use another registry path)" : "")

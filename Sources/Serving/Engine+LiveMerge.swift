@@ -46,7 +46,7 @@ extension Engine {
     func effectiveMix(_ uses: [AdapterUse]) -> [AdapterUse] {
         guard let lane = mergedLane else { return uses }
         var out = uses
-        for folded in lane.uses where folded.weight != 0 {
+        for folded in lane.uses where folded.isActive {
             if let i = out.firstIndex(where: { $0.adapter === folded.adapter }) {
                 let w = out[i].weight - folded.weight
                 if w == 0 { out.remove(at: i) } else { out[i] = AdapterUse(folded.adapter, weight: w) }

@@ -29,12 +29,27 @@ struct APIErrorTests {
             (HTTPError(.contentTooLarge, "big"), 413),
             (GenerationFailure.nonFiniteLogits(position: 3, adapters: "a"), 422),
             (GenerationFailure.kvCacheOverflow(position: 3, format: "f16", values: 2), 500),
+            (RegistryError.busy(path: "r.sqlite", context: "executing BEGIN IMMEDIATE", waitedMilliseconds: 5000), 503),
+            (RegistryError.sqlite(code: 275, message: "CHECK constraint failed", context: "x"), 500),
+            (AdapterNameIsBaseModel(name: "tiny-llama", use: .storing), 409),
+            (AdapterNameIsBaseModel(name: "tiny-llama", use: .serving), 400),
         ]
         for (error, status) in cases {
             #expect(APIError.map(error).status.code == status, "\(error)")
         }
         let overloaded = APIError.map(EngineError.overloaded(queued: 4, retryAfterSeconds: 2))
         #expect(overloaded.headers["Retry-After"] == "2")
+    }
+
+    /// A registry another process keeps locked past the busy timeout is a
+    /// transient condition: 503 with Retry-After, saying nothing changed.
+    @Test func aBusyRegistryIsRetryableNotAServerBug() {
+        let busy = APIError.map(RegistryError.busy(path: "r.sqlite", context: "executing BEGIN IMMEDIATE", waitedMilliseconds: 5000))
+        #expect(busy.status.code == 503)
+        #expect(busy.headers["Retry-After"] == "5")
+        #expect(busy.type == "registry_busy")
+        #expect(busy.message.contains("locked") && busy.message.contains("5000 ms") && busy.message.contains("nothing was changed"))
+        #expect(MetricsBridge.rejectionReason(busy) == "registry_busy")
     }
 
     @Test func theRendererWritesTheErrorShape() throws {

@@ -220,4 +220,33 @@ import TestSupport
             again.stop()
         }
     }
+
+    /// A row write that fails (here: another process keeps the registry
+    /// locked past the busy timeout) is logged and counted, and the served
+    /// copy is dropped instead of living on in memory unlisted and
+    /// undeletable: the next request imports the folder again, and that
+    /// write stores the row.
+    @Test func aFailedRowWriteDropsTheServedCopySoTheNextRequestImportsAgain() async throws {
+        try await Self.withHeldImport("lorad-folder-import-failed") { daemon, gate, _ in
+            let lock = try RegistryWriteLock(path: daemon.service.registry.path)
+            gate.release()
+            try daemon.writes.drain()   // the write gave up after the busy timeout
+            lock.release()
+
+            #expect(try daemon.writes.stats.failed == 1)
+            #expect(daemon.count("adapter from folder could not be stored in the registry") == 1)
+            #expect(!daemon.service.cache.isResident("from-folder"), "not kept as a memory-only adapter")
+            #expect(try Curl.get(daemon.base + "/adapters/from-folder").status == 404)
+            let metrics = try Curl.get(daemon.base + "/metrics").text
+            #expect(metrics.contains("lorad_folder_import_store_failures_total 1"), "\(metrics.prefix(300))")
+
+            // The next request imports the folder again; this time it is stored.
+            try daemon.writes.beforeWrite.withLock { $0 = nil }
+            #expect(try daemon.complete("from-folder") == Self.reference("python-qv-r8"))
+            try daemon.writes.drain()
+            #expect(daemon.count("adapter imported from folder") == 2)
+            #expect(try Curl.get(daemon.base + "/adapters/from-folder").status == 200)
+            #expect(try Curl.delete(daemon.base + "/adapters/from-folder").status == 200)
+        }
+    }
 }

@@ -139,6 +139,56 @@ import TestSupport
         #expect(refs.prompts.contains { asBase[$0.name] != refs.result("dora-qv-r8", $0.name)?.generated_text })
     }
 
+    /// `NAME:0` of a DoRA adapter is PEFT at scaling 0 (m / ‖W0‖ still
+    /// scales every row), not the base, on every path: served, its logprobs
+    /// are continuous with `NAME:0.000001` and differ from the base's; the
+    /// merge download equals `lorad merge DIR:0` and changes the adapted
+    /// tensors; the live merge changes the weights, keeps the base exact for
+    /// other requests, and DELETE restores them.
+    @Test func doraAtWeightZeroIsServedAndMergedWithItsMagnitude() throws {
+        let daemon = try MergeEndToEndTests.daemon(Self.f32Cache, adapters: Self.adapters)
+        defer { daemon.cleanUp() }
+        let prompt = try References.load().prompts[0].text
+        /// The first token's top-5 logprobs.
+        func logprobs(_ adapter: String?) throws -> [String: Double] {
+            var body: [String: Any] = ["prompt": prompt, "max_tokens": 1, "temperature": 0, "logprobs": 5]
+            if let adapter { body["adapter"] = adapter }
+            let r = try Curl.postJSON(daemon.baseURL + "/v1/completions", body)
+            try #require(r.status == 200, "\(adapter ?? "base"): \(r.text)")
+            let choice = try #require((try r.json()["choices"] as? [[String: Any]])?.first)
+            let top = (choice["logprobs"] as? [String: Any])?["top_logprobs"] as? [[String: Double]]
+            return try #require(top?.first)
+        }
+        /// The largest difference over the tokens both list (infinite when none).
+        func distance(_ a: [String: Double], _ b: [String: Double]) -> Double {
+            let shared = a.keys.filter { b[$0] != nil }
+            return shared.isEmpty ? .infinity : shared.map { abs((a[$0] ?? 0) - (b[$0] ?? 0)) }.max() ?? 0
+        }
+        let zero = try logprobs("dora-qv-r8:0"), tiny = try logprobs("dora-qv-r8:0.000001"), base = try logprobs(nil)
+        let jump = distance(zero, tiny), apart = distance(zero, base)
+        #expect(Set(zero.keys) == Set(tiny.keys) && jump < 1e-3, "weight 0 → 1e-6 moves a logprob by \(jump)")
+        #expect(apart > 1e-2, "weight 0 is served as the base (max |Δ| \(apart))")
+
+        let dl = try MergeEndToEndTests.download(daemon, "/adapters/dora-qv-r8/merge?adapter=dora-qv-r8:0")
+        try #require(dl.status == 200, "\(String(decoding: dl.body.prefix(300), as: UTF8.self))")
+        #expect(dl.body == (try MergeEndToEndTests.cliMerge([Fixtures.adapter("dora-qv-r8").path + ":0"])))
+        let got = try SafeTensorsFile(data: dl.body, name: "download")
+        let w0 = try SafeTensorsFile(contentsOf: Fixtures.tinyLlama.appendingPathComponent("model.safetensors"))
+        let q = "model.layers.0.self_attn.q_proj.weight", k = "model.layers.0.self_attn.k_proj.weight"
+        #expect(try got.floats(q) != w0.floats(q), "the adapted tensor is not W0")
+        #expect(try got.floats(k) == w0.floats(k), "an untargeted tensor is W0")
+
+        let original = try MergeEndToEndTests.merged(daemon)
+        let put = try MergeEndToEndTests.putMerged(daemon, "dora-qv-r8:0")
+        #expect(put.status == 200, "\(put.text)")
+        let during = try MergeEndToEndTests.merged(daemon)
+        #expect(during.adapter == "dora-qv-r8:0.0" && during.checksum != original.checksum, "\(during)")
+        #expect(distance(try logprobs(nil), base) < 1e-4, "the base stays exact")
+        #expect(distance(try logprobs("dora-qv-r8:0"), zero) < 1e-4, "the merged spec serves the same")
+        #expect(try Curl.delete(daemon.baseURL + "/merged", headers: [Self.admin]).status == 200)
+        #expect(try MergeEndToEndTests.merged(daemon).checksum == original.checksum)
+    }
+
     /// `PUT /merged` of a DoRA adapter: every variant keeps its reference
     /// text while it is merged, and DELETE restores the weights bit for bit.
     /// An adapter with a zero factor somewhere is refused with 422 naming the

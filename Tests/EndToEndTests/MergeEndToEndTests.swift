@@ -163,6 +163,39 @@ import TestSupport
         #expect(try Curl.get(daemon.baseURL + "/merged").status == 200)
     }
 
+    /// A `PUT /merged` body that names no adapter — a misspelt key, the
+    /// OpenAI-style `model`, `{}`, `""`, `null`, the base's id — is 400
+    /// naming the key and pointing at DELETE /merged, and the merge in
+    /// place stays (it used to be silently undone with a 200).
+    @Test func aPutWithoutAnAdapterIsRefusedAndLeavesTheMergeInPlace() throws {
+        let daemon = try Self.daemon(adapters: ["python-qv-r8"])
+        defer { daemon.cleanUp() }
+        #expect(try Self.putMerged(daemon, "python-qv-r8").status == 200)
+        let during = try Self.merged(daemon)
+        let bodies: [(body: String, mentions: [String])] = [
+            (#"{"adaptr": "python-qv-r8"}"#, ["\"adaptr\"", "DELETE /merged"]),
+            (#"{"model": "python-qv-r8"}"#, ["\"model\"", "DELETE /merged"]),
+            (#"{"adapter": "python-qv-r8", "extra": 1}"#, ["\"extra\""]),
+            ("{}", ["`adapter` is missing", "DELETE /merged"]),
+            (#"{"adapter": ""}"#, ["empty", "DELETE /merged"]),
+            (#"{"adapter": null}"#, ["null", "DELETE /merged"]),
+            (#"{"adapter": 3}"#, ["3"]),
+            ("[]", ["DELETE /merged"]),
+            (#"{"adapter": "tiny-llama"}"#, ["base model's id"]),
+        ]
+        for (body, mentions) in bodies {
+            let r = try Curl.run(["-X", "PUT", "-H", "Content-Type: application/json", "-H", Self.admin,
+                                  "--data-binary", body, daemon.baseURL + "/merged"])
+            #expect(r.status == 400, "\(body): \(r.status) \(r.text)")
+            for m in mentions { #expect(r.errorMessage?.contains(m) == true, "\(body): should mention \(m): \(r.text)") }
+            let now = try Self.merged(daemon)
+            #expect(now.adapter == "python-qv-r8" && now.checksum == during.checksum, "\(body) changed the merge")
+        }
+        // Unmerging is DELETE.
+        #expect(try Curl.delete(daemon.baseURL + "/merged", headers: [Self.admin]).status == 200)
+        #expect(try Self.merged(daemon).adapter == nil)
+    }
+
     static func merged(_ daemon: LoradProcess) throws -> (adapter: String?, checksum: String) {
         let r = try Curl.get(daemon.baseURL + "/merged?checksum=true", headers: [admin])
         try #require(r.status == 200, "\(r.text)")

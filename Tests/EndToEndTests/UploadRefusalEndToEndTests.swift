@@ -70,6 +70,16 @@ import TestSupport
         Case(label: "duplicate name", status: 409, mentions: ["python-qv-r8", "already exists"]) { base, _ in
             try Curl.upload(base, name: "python-qv-r8", config: config, weights: weights)
         },
+        Case(label: "the base model's id as name", status: 409, mentions: ["'tiny-llama'", "base model's id", "shadow"]) { base, _ in
+            try Curl.upload(base, name: "tiny-llama", config: config, weights: weights)
+        },
+        // A malformed file (no file declares a header that long), not an
+        // adapter for another base: 400 like a truncated one.
+        Case(label: "header length 2^63", status: 400, mentions: ["header length 9223372036854775808"]) { base, dir in
+            var data = Data([0, 0, 0, 0, 0, 0, 0, 0x80])
+            data.append(contentsOf: Array("{}".utf8))
+            return try Curl.upload(base, name: "huge-header", config: config, weights: try AdapterFiles.write(data, "h63.safetensors", in: dir))
+        },
     ]
 
     @Test func badUploadsAreRefusedWithTheirStatusAndLeaveTheRegistryUnchanged() throws {
@@ -89,6 +99,7 @@ import TestSupport
             for m in c.mentions {
                 #expect(message.contains(m), "\(c.label): message should mention \(m): \(message)")
             }
+            #expect(!message.contains("adapter_model.safetensors: adapter_model.safetensors"), "\(c.label): \(message)")
             #expect(try ServingEndToEndTests.listing(daemon) == before, "\(c.label) changed the registry")
         }
         // The refused names never appear, and the fixtures still serve.

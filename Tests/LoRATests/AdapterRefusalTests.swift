@@ -126,6 +126,31 @@ import TestSupport
         guard case .oversizedHeader? = error else { Issue.record("expected oversizedHeader, got \(String(describing: error))"); return }
     }
 
+    /// A declared header length no valid file has (past the reference
+    /// reader's 100 MB cap: 2^63, 2^64 − 1) is a malformed file (400), not an
+    /// adapter for another base (422); a length a larger base's adapter
+    /// could have stays 422. Either message names the file once.
+    @Test func aHeaderLengthNoFileCanHaveIsAnUnreadableFileNamedOnce() throws {
+        let base = LoRATestSupport.tinyLlamaShapes
+        func prefix(_ n: UInt64) -> Data { Data((0..<8).map { UInt8(truncatingIfNeeded: n >> (8 * UInt64($0))) }) }
+        for n in [UInt64(1) << 63, .max, 100_000_001] {
+            let error = expectAdapterError(["adapter_model.safetensors", String(n)]) {
+                try AdapterLoader.checkWeightsPrefix(prefix(n), base: base)
+            }
+            guard case .unreadableWeights? = error else { Issue.record("\(n): expected unreadableWeights, got \(String(describing: error))"); continue }
+            #expect(error?.description.components(separatedBy: "adapter_model.safetensors").count == 2, "\(String(describing: error))")
+        }
+        let big = expectAdapterError(["maybe the wrong base model"]) { try AdapterLoader.checkWeightsPrefix(prefix(1 << 20), base: base) }
+        guard case .oversizedHeader? = big else { Issue.record("expected oversizedHeader, got \(String(describing: big))"); return }
+        #expect(big?.description.components(separatedBy: "adapter_model.safetensors").count == 2, "\(String(describing: big))")
+        // A whole file that is not safetensors: one file name too.
+        let garbage = expectAdapterError(["adapter_model.safetensors", "truncated"]) {
+            _ = try AdapterLoader.load(name: "x", configJSON: config, safetensors: Data([1, 2, 3]), base: base)
+        }
+        #expect(garbage?.description.components(separatedBy: "adapter_model.safetensors").count == 2,
+                "\(String(describing: garbage))")
+    }
+
     @Test func integerTensorsAreRefused() {
         let a = LoRATestSupport.key(0, .q, "lora_A")
         let ints = replacing(a) { $0.dtype = .i32; $0.raw = [UInt8](repeating: 1, count: 4 * $0.values.count) }

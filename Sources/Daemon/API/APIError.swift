@@ -15,16 +15,24 @@ import Serving
 ///   names, malformed adapter config JSON, unreadable (e.g. truncated) safetensors.
 /// - 401/403 `authentication_error` / `permission_error`.
 /// - 404 `not_found_error`: unknown adapter or model.
-/// - 409 `conflict_error`: the adapter name is taken.
+/// - 409 `conflict_error`: the adapter name is taken (by an adapter, or it
+///   is the base model's id).
 /// - 413, 415: from the HTTP layer (body or part too large, not multipart).
 /// - 422 `incompatible_adapter`: a well-formed adapter this base or this server
 ///   cannot serve (shapes, unknown or untargeted modules, rank mismatch,
 ///   `modules_to_save`, bias, embedding LoRA, non-finite values, a DoRA row
 ///   of norm zero, a DoRA adapter that cannot be live-merged exactly).
 ///   A DoRA adapter in a combination is a 400: the request asks for something undefined.
-/// - 503 `overloaded` (+ `Retry-After`) or `unavailable` (loading, draining).
+/// - 503 `overloaded` (+ `Retry-After`) or `unavailable` (loading, draining),
+///   `registry_busy` (+ `Retry-After`: another process held the registry's
+///   lock past the busy timeout; nothing was changed).
 /// - 500 `internal_error`: a bug or a storage failure.
 public enum APIError {
+    /// The `type` and `Retry-After` of the 503 for a registry that stayed
+    /// locked by another connection past its busy timeout.
+    static let registryBusyType = "registry_busy"
+    static let registryBusyRetrySeconds = 5
+
     public static func badRequest(_ message: String) -> HTTPError {
         HTTPError(.badRequest, message, type: "invalid_request_error")
     }
@@ -58,6 +66,8 @@ public enum APIError {
             return HTTPError(.unprocessableContent, e.description, type: "incompatible_adapter")
         case let e as AdapterSpecError:
             return badRequest(e.description)
+        case let e as AdapterNameIsBaseModel:
+            return e.use == .storing ? HTTPError(.conflict, e.description, type: "conflict_error") : badRequest(e.description)
         case let e as GenerationFailure:
             if case .nonFiniteLogits = e { return HTTPError(.unprocessableContent, e.description, type: "incompatible_adapter") }
             return internalError(e.description)
@@ -115,6 +125,11 @@ public enum APIError {
             return notFound("no adapter named '\(name)'")
         case .weightsTooLarge:
             return HTTPError(.contentTooLarge, error.description, type: "invalid_request_error")
+        case .busy:
+            // Another process holds the registry's lock (a second daemon on
+            // the file, a backup): a retry can pass, a 500 would say "bug".
+            return HTTPError(.serviceUnavailable, error.description, headers: ["Retry-After": String(registryBusyRetrySeconds)],
+                             type: registryBusyType)
         default:
             return internalError(error.description)
         }

@@ -51,6 +51,7 @@ struct AdapterUploadHandler {
                     throw APIError.badRequest("multipart field `name` is not UTF-8 text")
                 }
                 try AdapterRegistry.validateName(text)
+                try AdapterNameIsBaseModel.refuse(text, modelID: service.modelID, .storing)
                 // Refuse a taken name before reading hundreds of MB of weights.
                 let registry = service.registry
                 if !replace, try await BlockingWork.run({ try registry.record(named: text) }) != nil {

@@ -23,7 +23,8 @@ struct AdaptersHandler {
             return (page.records, page.hasMore, try registry.checks(from: first, through: last))
         }
         let items = records.map {
-            AdapterResource(record: $0, service: service, status: compatibility.status(of: $0, stored: checks[$0.name]))
+            AdapterResource(record: $0, service: service,
+                            status: service.baseNameStatus($0.name) ?? compatibility.status(of: $0, stored: checks[$0.name]))
         }
         try await response.sendAPI(.ok, PageEnvelope(data: items, hasMore: hasMore, id: \.id))
     }
@@ -34,9 +35,11 @@ struct AdaptersHandler {
         try AdapterRegistry.validateName(name)
         let registry = service.registry
         let compatibility = service.compatibility
+        let shadowing = service.baseNameStatus(name)
         let found = try await BlockingWork.compute { () -> (AdapterRecord, AdapterCompatibility.Status, String?)? in
             guard let record = try registry.record(named: name) else { return nil }
-            return (record, try compatibility.checkedStatus(of: record), try registry.chatTemplate(named: name)?.template)
+            return (record, try shadowing ?? compatibility.checkedStatus(of: record),
+                    try registry.chatTemplate(named: name)?.template)
         }
         guard let (record, status, template) = found else { throw RegistryError.notFound(name) }
         var resource = AdapterResource(record: record, service: service, status: status)

@@ -1,10 +1,11 @@
 import Foundation
 import HTTP1
+import OrderedJSON
 import Serving
 
 /// `GET /merged`, `PUT /merged {"adapter": "NAME"}`, `DELETE /merged`: live
-/// merge. The engine folds the mix into the in-memory
-/// base between two steps (`Engine.liveMerge`), so no request sees a
+/// merge (DELETE, and only it, unmerges). The engine folds the mix into the
+/// in-memory base between two steps (`Engine.liveMerge`), so no request sees a
 /// half-merged model; other requests stay exact through the low-rank path,
 /// and DELETE restores W0 bit for bit.
 ///
@@ -39,22 +40,36 @@ struct LiveMergeHandler {
     /// Returns the merged spec (for the access log).
     func put(_ request: HTTPRequest, _ response: HTTPResponse) async throws -> String? {
         try service.auth.requireAdmin(request)
-        let put = try await request.jsonBody()
-        guard case .object = put.value else { throw APIError.badRequest("the body must be a JSON object {\"adapter\": \"NAME\"}") }
+        let spec = try Self.spec(of: try await request.jsonBody())
         let engine = service.engine
-        let adapter = try put.string("adapter")
         let body = try await service.adapterChanges.run { [service] in
-            if let text = adapter, !text.isEmpty {
-                let spec = try AdapterSpec(parsing: text)
-                try await BlockingWork.compute { try engine.liveMerge(spec) }
-                service.logger.info("adapter live-merged", ["adapter": spec.description])
-            } else {
-                try await BlockingWork.compute { try engine.liveUnmerge() }
-            }
+            try await BlockingWork.compute { try engine.liveMerge(spec) }
+            service.logger.info("adapter live-merged", ["adapter": spec.description])
             return try await self.body(request)
         }
         try await response.sendAPI(.ok, body)
         return body.adapter
+    }
+
+    /// The mix a `PUT /merged` body names: exactly `{"adapter": "SPEC"}`
+    /// with a non-empty spec. Anything else is 400 naming the key, never an
+    /// unmerge: a misspelt key (`adaptr`), the OpenAI-style `model`, `{}`,
+    /// `""` or `null` once all unmerged silently, changing what every
+    /// request is served with. Unmerging is `DELETE /merged`.
+    static func spec(of put: JSONNode) throws -> AdapterSpec {
+        let usage = "the body must be {\"adapter\": \"NAME\"} (or a mix \"a:0.7,b:0.3\"); to unmerge, send DELETE /merged"
+        guard case .object = put.value else { throw APIError.badRequest("\(usage), not \(put.value.brief)") }
+        if let unknown = try put.members().first(where: { $0.key != "adapter" })?.key {
+            throw APIError.badRequest("unknown key \(JSONValue.string(unknown).brief) in the PUT /merged body: \(usage)")
+        }
+        guard let field = put.value["adapter"] else { throw APIError.badRequest("the key `adapter` is missing: \(usage)") }
+        guard case .string(let text) = field else {
+            throw APIError.badRequest("`adapter` is \(field.brief), not an adapter spec: \(usage)")
+        }
+        guard !text.isEmpty else { throw APIError.badRequest("`adapter` is empty: \(usage)") }
+        let spec = try AdapterSpec(parsing: text)
+        guard !spec.isBase else { throw APIError.badRequest("`adapter` names no adapter: \(usage)") }
+        return spec
     }
 
     func delete(_ request: HTTPRequest, _ response: HTTPResponse) async throws {

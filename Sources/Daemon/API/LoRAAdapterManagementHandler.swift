@@ -26,6 +26,7 @@ struct LoRAAdapterManagementHandler {
         let path = try body.required("lora_path").string()
         let inPlace = try body.bool("load_inplace", default: false)
         try AdapterRegistry.validateName(name)
+        try AdapterNameIsBaseModel.refuse(name, modelID: service.modelID, .storing)
         let directories = service.adapterDirectories, limit = service.maxUploadBytes
         let files = try await BlockingWork.compute { () throws -> (config: Data, weights: Data) in
             let folder = try directories.resolve(path)

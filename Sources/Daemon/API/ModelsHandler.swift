@@ -59,7 +59,8 @@ struct ModelsHandler {
               parent: service.modelID)
     }
 
-    /// The base model first, then the adapters by name; `?limit=N&after=ID`
+    /// The base model first, then the adapters by name (one named like the
+    /// base is left out: never served); `?limit=N&after=ID`
     /// pages as `GET /adapters` does (`after` = the base's id starts at the
     /// first adapter).
     func list(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
@@ -72,7 +73,9 @@ struct ModelsHandler {
         let registry = service.registry
         let page = room > 0 ? try await BlockingWork.run { try registry.page(after: after, limit: room) }
                             : (records: [], hasMore: try await BlockingWork.run { try registry.count() } > 0)
-        models += page.records.map(adapterModel)
+        // An adapter stored under the base's id is never served
+        // (`AdapterNameIsBaseModel`): the id stands for the base alone.
+        models += page.records.filter { $0.name != service.modelID }.map(adapterModel)
         try await response.sendAPI(.ok, PageEnvelope(data: models, hasMore: page.hasMore, id: \.id))
     }
 }
