@@ -63,8 +63,9 @@ extension AdapterRegistry {
     /// The newest schema version this build writes.
     public static var schemaVersion: Int64 { Int64(migrations.count) }
 
-    /// Refuses foreign databases, then migrates forward.
-    static func prepareSchema(on db: SQLiteConnection, path: String) throws {
+    /// Refuses someone else's database (reads only: nothing is written to
+    /// a file before it is known to be ours or new).
+    static func refuseForeign(_ db: SQLiteConnection, path: String) throws {
         let appID = try db.pragmaInt("application_id") ?? 0
         if appID != 0 && appID != applicationID {
             throw RegistryError.notARegistry(
@@ -79,6 +80,5 @@ extension AdapterRegistry {
                     path: path, reason: "it already holds \(tables) schema objects and no lorad application_id")
             }
         }
-        try db.migrate(migrations)
     }
 }

@@ -52,9 +52,13 @@ public final class AdapterRegistry: @unchecked Sendable {
         self.options = options
         do {
             writer = try SQLiteConnection(path: path)
+            // Whose file it is is read before anything writes to it: enabling
+            // WAL alone rewrites the header of someone else's database.
+            try writer.setBusyTimeout(milliseconds: options.busyTimeoutMilliseconds)
+            try Self.refuseForeign(writer, path: path)
             try writer.configure(synchronous: options.synchronous,
                                  busyTimeoutMilliseconds: options.busyTimeoutMilliseconds)
-            try Self.prepareSchema(on: writer, path: path)
+            try writer.migrate(Self.migrations)
             readers = try SQLiteReaderPool(maxIdle: options.idleReaders) {
                 let reader = try SQLiteConnection(path: path)
                 try reader.configure(synchronous: options.synchronous,

@@ -10,13 +10,10 @@ extension SQLiteConnection {
     ///   writable_schema and friends, and schema-embedded functions are not run.
     func configure(synchronous: SQLiteSynchronous, busyTimeoutMilliseconds: Int32,
                    journalSizeLimit: Int64 = 64 << 20) throws {
+        try setBusyTimeout(milliseconds: busyTimeoutMilliseconds)
         let db = try live("configuring")
-        var rc = sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
-        guard rc == SQLITE_OK else {
-            throw SQLiteError(connection: db, code: rc, context: "setting busy timeout")
-        }
         var enabled: Int32 = 0
-        rc = csqlite_db_config_int(db, SQLITE_DBCONFIG_DEFENSIVE, 1, &enabled)
+        let rc = csqlite_db_config_int(db, SQLITE_DBCONFIG_DEFENSIVE, 1, &enabled)
         guard rc == SQLITE_OK else {
             throw SQLiteError(connection: db, code: rc, context: "enabling SQLITE_DBCONFIG_DEFENSIVE")
         }
@@ -33,6 +30,16 @@ extension SQLiteConnection {
             PRAGMA trusted_schema = OFF;
             PRAGMA journal_size_limit = \(journalSizeLimit);
             """)
+    }
+
+    /// How long a statement waits for another connection's lock before
+    /// SQLITE_BUSY (`sqlite3_busy_timeout`).
+    func setBusyTimeout(milliseconds: Int32) throws {
+        let db = try live("setting busy timeout")
+        let rc = sqlite3_busy_timeout(db, milliseconds)
+        guard rc == SQLITE_OK else {
+            throw SQLiteError(connection: db, code: rc, context: "setting busy timeout")
+        }
     }
 
     /// Runs `PRAGMA <body>` and returns the first column of the first row as text.

@@ -101,6 +101,11 @@ import TestSupport
         let db = try SQLiteConnection(path: url.path)
         let tables = try db.query("SELECT name FROM sqlite_schema WHERE type = 'table'") { $0.text(0) ?? "" }
         #expect(tables == ["notes"])
+        // Not even its journal mode changed: bytes 18–19 of the header are
+        // 1 for a rollback journal, 2 for WAL (sqlite.org/fileformat.html).
+        let header = try [UInt8](Data(contentsOf: url).prefix(20))
+        #expect(header.count == 20 && header[18] == 1 && header[19] == 1, "file format bytes \(header.suffix(2))")
+        #expect(try db.pragmaText("journal_mode")?.lowercased() == "delete")
     }
 
     @Test func foreignApplicationIDIsRefused() throws {
