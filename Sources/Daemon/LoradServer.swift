@@ -151,14 +151,15 @@ public final class LoradServer: Sendable {
                                  overcommitBytes: (configuration.adapterCacheMB << 20) / 100 * configuration.adapterCacheOvercommitPct,
                                  loader: compatibility.checkingLoader(AdapterCache.validatingLoader(base: model.weights, identity: identity)))
         folderImports?.onDropServed { [cache] name in cache.invalidate(name) }
+        // Everything that can refuse to start comes before the engine's thread does.
+        let chat = try loadChat(folder: folder, model: model, tokenizer: tokenizer)
         let engine = Engine(model: model, tokenizer: tokenizer, adapters: cache, configuration: engineConfiguration,
                             heartbeat: heartbeat)
         let service = LoadedModel(modelID: modelID, engine: engine, registry: registry, compatibility: compatibility,
                                   auth: auth, logger: logger, maxUploadBytes: configuration.maxUploadMB << 20,
                                   uploadBufferBytes: configuration.uploadBufferMB << 20,
                                   maxMergeDownloads: configuration.maxMergeDownloads,
-                                  chat: try loadChat(folder: folder, model: model, tokenizer: tokenizer),
-                                  adapterDirectories: directories, folderImports: folderImports)
+                                  chat: chat, adapterDirectories: directories, folderImports: folderImports)
         let started = phase.withLock { p -> Bool in
             if case .draining = p { return false }   // a signal arrived while loading
             p = .serving(service)

@@ -61,6 +61,15 @@ public final class LlamaWeights: Sendable {
                 throw LlamaError.unreadableTensor(tensor: name,
                     reason: "holds \(t.values.count) values, its shape \(shape) needs \(n)")
             }
+            // A NaN or infinity in a weight is a broken checkpoint. Served, a
+            // NaN in q or k vanishes in attention's masked softmax and the
+            // model answers finite, wrong text; elsewhere it surfaces as
+            // non-finite logits blamed on the request. Refused here, by name.
+            if let bad = Self.firstNonFinite(t.values) {
+                let at = shape.count == 2 ? "row \(bad / shape[1]), column \(bad % shape[1])" : "element \(bad)"
+                throw LlamaError.unreadableTensor(tensor: name, reason: "holds \(t.values[bad]) at \(at) "
+                    + "(a NaN or infinite weight: the checkpoint is damaged)")
+            }
             // Norms and biases stay F32 but hold the values the model's
             // format gives them, as `model.to(dtype)` rounds every parameter:
             // an F32 checkpoint served as BF16 is the BF16 checkpoint. A

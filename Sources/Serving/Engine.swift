@@ -61,7 +61,11 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
         admission = AdmissionPolicy(maxBatch: configuration.maxBatch, kvBudgetBytes: configuration.kvCacheBytes,
                                     maxLoras: configuration.maxLoras)
         counters.adaptersChangedAt = Date().timeIntervalSince1970
-        let thread = Thread { [unowned self] in self.loop() }
+        // The thread holds the engine until `shutdown` ends its loop. (It
+        // held it unowned once: an engine dropped before its thread first ran,
+        // as a start-up error after the engine was made does, was then read
+        // after being freed.)
+        let thread = Thread { [self] in self.loop() }
         thread.name = "lorad-engine"
         thread.stackSize = 8 << 20
         self.thread = thread

@@ -1,5 +1,9 @@
 import CLI
 import Daemon
+import Foundation
+import Llama
+import SafeTensors
+import Tokenization
 
 /// `lorad check-config`: parses a configuration file (and flags) exactly as
 /// `lorad serve` would, checks the files it names, prints the effective
@@ -9,8 +13,10 @@ enum CheckConfigCommand {
     static let usage = """
     usage: lorad check-config --config FILE [serve flags…]
       Validates FILE (and any `lorad serve` flags given, which override it):
-      unknown keys, bad values, the model folder, the registry's directory,
-      token files. Prints the effective configuration on success.
+      unknown keys, bad values, the model folder (config.json, the safetensors
+      headers, the tokenizer, the chat templates; not the weights), the
+      registry's directory, token files. Prints the effective configuration
+      on success.
     """
 
     static func run(_ args: [String]) throws {
@@ -19,14 +25,35 @@ enum CheckConfigCommand {
         var overrides: [String: [String]] = [:]
         for flag in Configuration.flagNames where !a.values(flag).isEmpty { overrides[flag] = a.values(flag) }
         let configuration = try Configuration.resolve(file: file, overrides: overrides)
-        var problems = configuration.resourceProblems()
+        var problems: [any Error] = configuration.resourceProblems()
         do { _ = try configuration.readTokens() } catch { problems.append(error) }
+        if problems.isEmpty { problems += modelProblems(configuration) }
         guard problems.isEmpty else {
             for p in problems { FileHandleOutput.stderr("lorad check-config: \(p)\n") }
             throw CheckConfigError.invalid(count: problems.count, file: file)
         }
         FileHandleOutput.stdout(configuration.description)
         FileHandleOutput.stderr("lorad check-config: \(file) is valid\n")
+    }
+}
+
+extension CheckConfigCommand {
+    /// What `lorad serve` reads from the model folder before it loads any
+    /// weights, read the same way: config.json (family, shapes, rope), the
+    /// safetensors headers, the tokenizer, and the chat templates (the
+    /// configured file, the folder's own) — each parsed, none kept. The
+    /// weights themselves are not read.
+    static func modelProblems(_ configuration: Configuration) -> [any Error] {
+        let folder = URL(fileURLWithPath: configuration.model)
+        var problems: [any Error] = []
+        func check(_ body: () throws -> Void) {
+            do { try body() } catch { problems.append(error) }
+        }
+        check { _ = try LlamaConfig(folder: folder) }
+        check { _ = try Checkpoint(folder: folder) }
+        check { _ = try Tokenizer(folder: folder) }
+        check { _ = try ModelChatTemplates.load(folder: folder, configuredFile: configuration.chatTemplate) }
+        return problems
     }
 }
 

@@ -1,6 +1,7 @@
 import Testing
 @testable import Llama
 import LoRA
+import TestSupport
 
 @Suite struct WeightsTests {
     @Test func eachLinearViewAddressesItsOwnTensorInsideTheFusedStorage() throws {
@@ -27,6 +28,46 @@ import LoRA
         }
         let message = LlamaError.shapeMismatch(tensor: name, expected: [48, 64], found: [96, 64]).description
         #expect(message.contains(name) && message.contains("[48, 64]") && message.contains("maybe wrong config?"))
+    }
+
+    @Test func aNaNOrInfiniteWeightIsRefusedNamingTheTensorAndItsPlace() throws {
+        let config = try RandomModels.config()
+        let clean = RandomModels.tensors(config, seed: 1)
+        // q and k first: their NaN is the one attention used to hide.
+        let cases: [(String, Int, Float)] = [
+            ("model.layers.0.self_attn.q_proj.weight", 5 * 64 + 7, .nan),
+            ("model.layers.1.self_attn.k_proj.weight", 47 * 64 + 63, .infinity),
+            ("model.layers.1.post_attention_layernorm.weight", 3, -.infinity),
+            ("model.embed_tokens.weight", 0, .nan),
+        ]
+        for (name, index, value) in cases {
+            var tensors = clean
+            let t = try #require(tensors[name])
+            var values = t.values
+            values[index] = value
+            tensors[name] = TensorValues(shape: t.shape, values: values)
+            let error = try #require(throws: LlamaError.self) { _ = try LlamaWeights(config: config) { tensors[$0] } }
+            let columns = t.shape.count == 2 ? t.shape[1] : 0
+            let place = columns > 0 ? "row \(index / columns), column \(index % columns)" : "element \(index)"
+            #expect(error.description.contains(name) && error.description.contains(place), "\(error)")
+        }
+    }
+
+    @Test func theFiniteScanFindsTheFirstBadValueWhereverItIs() {
+        var rng = SplitMix64(seed: 7)
+        for n in [0, 1, 7, 8, 9, 4095, 4096, 4097, 10_000] {
+            var values = (0..<n).map { _ in Float.random(in: -1e30...1e30, using: &rng) }
+            #expect(LlamaWeights.firstNonFinite(values) == nil, "n \(n) all finite")
+            guard n > 0 else { continue }
+            for _ in 0..<3 {
+                let i = Int.random(in: 0..<n, using: &rng), j = Int.random(in: 0..<n, using: &rng)
+                values[i] = .nan
+                values[j] = -.infinity
+                #expect(LlamaWeights.firstNonFinite(values) == values.firstIndex { !$0.isFinite }, "n \(n)")
+                values[i] = 0
+                values[j] = 0
+            }
+        }
     }
 
     @Test func aMissingTensorIsNamed() throws {
