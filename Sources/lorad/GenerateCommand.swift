@@ -55,8 +55,8 @@ enum GenerateCommand {
         // Adapters: DIR or DIR:WEIGHT, served under the folder's name.
         var folders: [String: URL] = [:]
         var terms: [AdapterSpec.Term] = []
-        for raw in a.values("adapter") {
-            let (path, weight) = AdapterArgument.split(raw)
+        for raw in try AdapterArgument.values(a) {
+            let (path, weight) = try AdapterArgument.split(raw)
             let (url, hubID) = try AdapterArgument.folder(path)
             // A hub id read from the hub cache keeps its id as its name.
             var name = hubID ?? url.lastPathComponent

@@ -6,6 +6,7 @@ import Kernels
 import Llama
 import LoRA
 import SafeTensors
+import Serving
 
 /// `lorad merge`: folds adapters into the base weights (W0 + Σ w·s·B·A, or
 /// g ⊙ (W0 + w·s·B·A) for a DoRA adapter) and
@@ -43,8 +44,8 @@ enum MergeCommand {
         // for another family is refused as the daemon would.
         let identity = (try? LlamaConfig(folder: modelFolder))?.baseIdentity(names: [modelFolder.lastPathComponent])
         var uses: [AdapterUse] = []
-        for raw in a.values("adapter") {
-            let (path, weight) = AdapterArgument.split(raw)
+        for raw in try AdapterArgument.values(a) {
+            let (path, weight) = try AdapterArgument.split(raw)
             let folder = try AdapterArgument.folder(path).url
             let loaded = try AdapterLoader.load(name: folder.lastPathComponent, folder: folder, base: base, identity: identity)
             uses.append(AdapterUse(loaded.adapter, weight: weight))
@@ -88,10 +89,28 @@ enum AdapterArgument {
         return (URL(fileURLWithPath: folder), path)
     }
 
-    static func split(_ raw: String) -> (path: String, weight: Float) {
-        if let colon = raw.lastIndex(of: ":"), let w = Float(raw[raw.index(after: colon)...]), w.isFinite {
-            return (String(raw[..<colon]), w)
+    /// `DIR` (weight 1) or `DIR:W`. What follows the last colon is a weight
+    /// when it reads as a number at all, and then must be one the daemon
+    /// accepts in a spec (finite, |W| ≤ `AdapterSpec.maxWeight`): `DIR:1e9`
+    /// or `DIR:nan` is refused, not served as garbage or taken for a folder.
+    static func split(_ raw: String) throws -> (path: String, weight: Float) {
+        guard let colon = raw.lastIndex(of: ":") else { return (raw, 1) }
+        let text = raw[raw.index(after: colon)...]
+        guard let w = Double(text) else { return (raw, 1) }
+        guard w.isFinite, abs(w) <= Double(AdapterSpec.maxWeight) else {
+            throw UsageError.badValue(option: "adapter", value: raw,
+                                      expected: "a finite weight within ±\(AdapterSpec.maxWeight) after the colon")
         }
-        return (raw, 1)
+        return (String(raw[..<colon]), Float(w))
+    }
+
+    /// The `--adapter` values, at most `AdapterSpec.maxTerms` of them (the daemon's bound).
+    static func values(_ a: Arguments) throws -> [String] {
+        let values = a.values("adapter")
+        guard values.count <= AdapterSpec.maxTerms else {
+            throw UsageError.badValue(option: "adapter", value: "(\(values.count) of them)",
+                                      expected: "at most \(AdapterSpec.maxTerms) adapters")
+        }
+        return values
     }
 }

@@ -144,6 +144,25 @@ import TestSupport
         #expect(usage.status == 2)
         #expect(usage.stderr.contains("--out"))
     }
+
+    @Test func adapterWeightsTheDaemonRefusesAreRefusedOnTheCommandLineToo() throws {
+        let out = try Fixtures.temporaryDirectory("lorad-merge-weights")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let adapter = Fixtures.adapter("python-qv-r8").path
+        for weight in ["1e9", "nan", "-inf", "101"] {
+            for command in [["merge", "--out", out.path], ["generate", "--prompt", "hi", "--max-tokens", "1"]] {
+                let r = try LoradBinary.run(command + ["--model", Fixtures.tinyLlama.path, "--adapter", "\(adapter):\(weight)"])
+                #expect(r.status == 2, "\(command[0]) :\(weight): exit \(r.status) \(r.stderr.suffix(300))")
+                #expect(r.stderr.contains("\(adapter):\(weight)") && r.stderr.contains("100"), "\(r.stderr.suffix(300))")
+            }
+        }
+        let many = Array(repeating: ["--adapter", adapter], count: 17).flatMap { $0 }
+        let r = try LoradBinary.run(["generate", "--prompt", "hi", "--model", Fixtures.tinyLlama.path] + many)
+        #expect(r.status == 2 && r.stderr.contains("at most 16"), "\(r.stderr.suffix(300))")
+        // A weight within the bound still merges.
+        let fine = try LoradBinary.run(["merge", "--model", Fixtures.tinyLlama.path, "--adapter", adapter + ":-0.5", "--out", out.path])
+        #expect(fine.status == 0, "\(fine.stderr.suffix(300))")
+    }
 }
 
 /// Greedy continuation through the model alone (prefill, then one token a
