@@ -86,6 +86,14 @@ public final class LoradServer: Sendable {
         let start = ContinuousClock.now
         let model = try LlamaModel.load(folder: folder, weightsFormat: configuration.weightsDType)
         let tokenizer = try Tokenizer(folder: folder)
+        if tokenizer.vocabSize > model.config.vocabSize {
+            // transformers loads such a pair too; the ids past the embedding
+            // cannot be fed to the model, so every prompt holding one is
+            // refused. Said once here, naming both files.
+            logger.warning("tokenizer.json has token ids up to \(tokenizer.vocabSize - 1), past config.json's vocab_size "
+                + "\(model.config.vocabSize): a prompt containing one is refused with 400",
+                ["tokenizer_ids": String(tokenizer.vocabSize), "vocab_size": String(model.config.vocabSize)])
+        }
         let modelID = folder.lastPathComponent
         let kvFormat = configuration.kvFormat(residentWeights: model.weights.format)
         logger.info("model loaded", ["model": modelID, "path": folder.path, "family": model.config.modelType,

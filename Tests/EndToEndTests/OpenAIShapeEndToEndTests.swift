@@ -148,6 +148,35 @@ import TestSupport
         #expect(streamed == tokens.count)
     }
 
+    @Test func textThatTokenizesPastTheEmbeddingIsRefusedNamingBothFiles() throws {
+        // The demo model with one more added token than config.json's
+        // vocab_size has rows for.
+        let copy = try Fixtures.temporaryDirectory("lorad-vocab").appendingPathComponent("model")
+        try FileManager.default.copyItem(at: Fixtures.tinyLlama, to: copy)
+        let file = copy.appendingPathComponent("tokenizer.json")
+        var tokenizer = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        var added = try #require(tokenizer["added_tokens"] as? [[String: Any]])
+        let vocab = try #require(added.compactMap { $0["id"] as? Int }.max()) + 1
+        added.append(["id": vocab, "content": "<|extra|>", "single_word": false, "lstrip": false, "rstrip": false,
+                      "normalized": false, "special": true])
+        tokenizer["added_tokens"] = added
+        try FileManager.default.removeItem(at: file)
+        try JSONSerialization.data(withJSONObject: tokenizer).write(to: file)
+        let daemon = try LoradProcess(arguments: ["--model", copy.path, "--chat-template", Self.smol], logLevel: "info")
+        defer { daemon.cleanUp() }
+        let client = KeepAliveClient(port: daemon.port)
+        #expect(daemon.stderr.contains("past config.json's vocab_size \(vocab)"), "the start-up warning")
+        #expect(try client.post("/v1/completions", json: #"{"prompt": "hi", "max_tokens": 1}"#).status == 200)
+        for (path, body) in [("/v1/completions", #"{"prompt": "hi <|extra|>", "max_tokens": 1}"#),
+                             ("/v1/chat/completions", #"{"messages": [{"role": "user", "content": "<|extra|>"}], "max_tokens": 1}"#)] {
+            let r = try client.post(path, json: body)
+            #expect(r.status == 400, "\(path): \(r.status)")
+            let message = try Self.message(r)
+            #expect(message.contains("token id \(vocab)") && message.contains("<|extra|>") && message.contains("tokenizer.json"),
+                    "\(path): \(message)")
+        }
+    }
+
     @Test func aModelCanBeRetrievedByItsID() throws {
         let (daemon, client) = try Self.daemon()
         defer { daemon.cleanUp() }

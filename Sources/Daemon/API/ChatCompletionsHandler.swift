@@ -33,7 +33,7 @@ struct ChatCompletionsHandler {
         let engine = service.engine
         let submission = try await context.submit(choice) { [body] in
             let text = try prompt.render(templates, specialTokens: specialTokens)
-            let tokens = tokenizer.encode(text, addSpecialTokens: false)
+            let tokens = try InferenceContext.fitModel(tokenizer.encode(text, addSpecialTokens: false), engine: engine)
             // Without max_tokens: as many as the context and the
             // KV budget leave for this prompt (vLLM: max_model_len − prompt).
             let fits = min(engine.contextLength, engine.configuration.kvCacheBytes / max(1, engine.kvBytesPerPosition))

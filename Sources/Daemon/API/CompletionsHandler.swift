@@ -30,7 +30,7 @@ struct CompletionsHandler {
         let submission = try await context.submit(choice) { [body] in
             let promptTokens: [Int]
             switch body.prompt {
-            case .text(let text): promptTokens = engine.tokenizer.encode(text)
+            case .text(let text): promptTokens = try InferenceContext.fitModel(engine.tokenizer.encode(text), engine: engine)
             case .tokens(let ids): promptTokens = ids
             }
             return [GenerationRequest(promptTokens: promptTokens, adapters: choice.spec, sampling: body.fields.sampling(),

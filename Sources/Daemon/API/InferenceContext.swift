@@ -105,6 +105,17 @@ struct InferenceContext {
         }
     }
 
+    /// `tokens`, tokenized from a request's text, when every id has an
+    /// embedding row. One past config.json's vocab_size is not the request's
+    /// doing (it sent text): the 400 says which token and that the model's
+    /// own files disagree (the start-up log warned of it).
+    static func fitModel(_ tokens: [Int], engine: Engine) throws -> [Int] {
+        let vocab = engine.model.config.vocabSize
+        guard let bad = tokens.first(where: { $0 >= vocab }) else { return tokens }
+        throw APIError.badRequest("the text tokenizes to token id \(bad) (`\(engine.tokenizer.decode([bad]))`), "
+            + "which the model has no embedding for: tokenizer.json reaches past config.json's vocab_size \(vocab)")
+    }
+
     /// Counts what the sequences generated in the metrics.
     func record(_ results: [GenerationResult?], adapter: String?) {
         for result in results {
