@@ -4,7 +4,8 @@
 //
 // Dependency flow is one-way (see README "Layout"):
 //   COpenBLAS, CKernels → Kernels → LoRA → Llama → (Serving) → Daemon → lorad
-//   SafeTensors → LoRA, Llama          Tokenization → Serving
+//   SafeTensors → LoRA, Llama, Serving Tokenization → Serving
+//   FileReading → SafeTensors, Tokenization, LoRA, Llama, Serving, Registry, Daemon, lorad (the one way to read a file)
 //   OrderedJSON → SafeTensors, LoRA, Llama, Tokenization, Registry, Daemon, ChatTemplate (the one JSON reader)
 //   CSQLite → Registry → Daemon        HTTP1 → Daemon
 //   AdapterNaming → Registry, Serving (the one rule for an adapter's name)
@@ -59,22 +60,23 @@ let package = Package(
         // the same reason as `optimizedEvenInDebug`.
         .target(name: "CKernels", cSettings: [.unsafeFlags(["-O2"])]),
         .target(name: "Kernels", dependencies: ["COpenBLAS", "CPUHints", "CKernels"], swiftSettings: optimizedEvenInDebug + kernelCodegen),
-        .target(name: "SafeTensors", dependencies: ["OrderedJSON"]),
+        .target(name: "FileReading"),
+        .target(name: "SafeTensors", dependencies: ["OrderedJSON", "FileReading"]),
         .target(name: "OrderedJSON"),
-        .target(name: "Tokenization", dependencies: ["OrderedJSON"]),
+        .target(name: "Tokenization", dependencies: ["OrderedJSON", "FileReading"]),
         .target(name: "ChatTemplate", dependencies: ["OrderedJSON", "CThreadStack"], swiftSettings: optimizedEvenInDebug),
-        .target(name: "LoRA", dependencies: ["Kernels", "SafeTensors", "OrderedJSON"], swiftSettings: optimizedEvenInDebug),
-        .target(name: "Llama", dependencies: ["Kernels", "SafeTensors", "LoRA", "OrderedJSON"], swiftSettings: optimizedEvenInDebug),
+        .target(name: "LoRA", dependencies: ["Kernels", "SafeTensors", "OrderedJSON", "FileReading"], swiftSettings: optimizedEvenInDebug),
+        .target(name: "Llama", dependencies: ["Kernels", "SafeTensors", "LoRA", "OrderedJSON", "FileReading"], swiftSettings: optimizedEvenInDebug),
         .target(name: "AdapterNaming"),
-        .target(name: "Serving", dependencies: ["Kernels", "Llama", "LoRA", "Tokenization", "AdapterNaming"]),
-        .target(name: "Registry", dependencies: ["CSQLite", "AdapterNaming", "OrderedJSON"]),
+        .target(name: "Serving", dependencies: ["Kernels", "Llama", "LoRA", "SafeTensors", "Tokenization", "AdapterNaming", "FileReading"]),
+        .target(name: "Registry", dependencies: ["CSQLite", "AdapterNaming", "OrderedJSON", "FileReading"]),
         .target(name: "HTTP1"),
         .target(name: "Metrics"),
         .target(name: "Systemd"),
-        .target(name: "Daemon", dependencies: ["AdapterNaming", "Kernels", "OrderedJSON", "ChatTemplate", "HTTP1", "Registry", "Serving", "LoRA", "Llama", "Tokenization", "SafeTensors", "Metrics"]),
+        .target(name: "Daemon", dependencies: ["AdapterNaming", "Kernels", "OrderedJSON", "ChatTemplate", "HTTP1", "Registry", "Serving", "LoRA", "Llama", "Tokenization", "SafeTensors", "Metrics", "FileReading"]),
         // Argument parsing, subcommand dispatch and output shared by both executables.
         .target(name: "CLI", dependencies: ["Daemon"]),
-        .executableTarget(name: "lorad", dependencies: ["AdapterNaming", "CLI", "Daemon", "Registry", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels", "Systemd", "ChatTemplate", "OrderedJSON"]),
+        .executableTarget(name: "lorad", dependencies: ["AdapterNaming", "CLI", "Daemon", "Registry", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels", "Systemd", "ChatTemplate", "OrderedJSON", "FileReading"]),
         // `lorad-bench`: the benchmarks, kept out of the daemon binary.
         .executableTarget(name: "Bench", dependencies: ["CLI", "Daemon", "HTTP1", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels", "ChatTemplate", "OrderedJSON"]),
 
@@ -84,6 +86,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["SafeTensors", "Registry"], path: "Tests/TestSupport"),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "SafeTensors"]),
         .testTarget(name: "OrderedJSONTests", dependencies: ["OrderedJSON"]),
+        .testTarget(name: "FileReadingTests", dependencies: ["FileReading", "TestSupport"]),
         .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate", "OrderedJSON", "TestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),

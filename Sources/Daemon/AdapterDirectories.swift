@@ -1,3 +1,4 @@
+import FileReading
 import Foundation
 import Glibc
 
@@ -11,9 +12,6 @@ public struct AdapterDirectories: Sendable {
     public let roots: [String]
     /// What the folders are, for refusals ("any of the configured adapter_dirs").
     let area: String
-    /// Largest `adapter_config.json` read (as for uploads).
-    static let maxConfigBytes = 1 << 20
-
     /// PEFT's file names in an adapter folder.
     static let configFile = "adapter_config.json"
     static let weightsFile = "adapter_model.safetensors"
@@ -75,25 +73,20 @@ public struct AdapterDirectories: Sendable {
     /// `adapter_config.json` (at most 1 MiB) and `adapter_model.safetensors`
     /// (at most `maxWeightsBytes`), each resolved and checked again.
     func readAdapter(folder: String, maxWeightsBytes: Int) throws(AdapterPathError) -> (config: Data, weights: Data) {
-        (try read(folder + "/" + Self.configFile, limit: Self.maxConfigBytes),
-         try read(folder + "/" + Self.weightsFile, limit: maxWeightsBytes))
+        (try read(folder + "/" + Self.configFile, limit: .adapterConfig),
+         try read(folder + "/" + Self.weightsFile, limit: FileSizeLimit(bytes: maxWeightsBytes, kind: "adapter weights (max_upload_mb)")))
     }
 
-    /// The file at `path` (resolved inside these folders), at most `limit` bytes.
-    func read(_ path: String, limit: Int) throws(AdapterPathError) -> Data {
+    /// The file at `path` (resolved inside these folders), at most `limit` bytes
+    /// (`RegularFile`: a FIFO, a device or a folder is refused, not waited on).
+    func read(_ path: String, limit: FileSizeLimit) throws(AdapterPathError) -> Data {
         let real = try resolve(path)
-        guard let handle = FileHandle(forReadingAtPath: real) else {
-            throw .unreadable(path: path, reason: String(cString: strerror(errno)))
+        do { return try RegularFile.read(real, limit: limit) } catch {
+            switch error {
+            case .tooLarge: throw .tooLarge(path: path, limit: limit.bytes)
+            case .missing: throw .notFound(path: path)
+            default: throw .unreadable(path: path, reason: error.reason)
+            }
         }
-        defer { try? handle.close() }
-        let data: Data
-        do {
-            // One byte past the limit tells a file that is too large.
-            data = try handle.read(upToCount: limit + 1) ?? Data()
-        } catch {
-            throw .unreadable(path: path, reason: error.localizedDescription)
-        }
-        guard data.count <= limit else { throw .tooLarge(path: path, limit: limit) }
-        return data
     }
 }

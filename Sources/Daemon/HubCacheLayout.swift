@@ -1,4 +1,5 @@
 import AdapterNaming
+import FileReading
 import Foundation
 
 /// The Hugging Face hub cache as `hf download ORG/NAME` lays it out
@@ -24,6 +25,7 @@ public struct HubCacheLayout: Sendable {
 
     /// The most bytes of `refs/main` read (a commit id and a newline).
     static let maxRefBytes = 256
+    static let refLimit = FileSizeLimit(bytes: maxRefBytes, kind: "a hub cache ref")
 
     /// The snapshot folder of hub id `name` at `refs/main`, and the cache as
     /// the one folder its files may resolve into; nil for a plain name, a
@@ -52,7 +54,7 @@ public struct HubCacheLayout: Sendable {
     static func commit(in ref: String, area: AdapterDirectories) throws(AdapterPathError) -> String {
         let problem = "names no commit (40 or 64 lowercase hexadecimal digits)"
         let data: Data
-        do { data = try area.read(ref, limit: maxRefBytes) } catch {
+        do { data = try area.read(ref, limit: refLimit) } catch {
             guard case .tooLarge = error else { throw error }
             throw .malformed(path: ref, reason: "\(problem): longer than \(maxRefBytes) bytes")
         }

@@ -1,3 +1,4 @@
+import FileReading
 import Foundation
 import Kernels
 import HTTP1
@@ -117,7 +118,7 @@ public final class LoradServer: Sendable {
         // Nothing is revalidated here: each adapter is checked on first use
         // unless the registry holds its outcome against this very base.
         let fingerprint = AdapterCompatibility.fingerprint(
-            configJSON: (try? Data(contentsOf: folder.appendingPathComponent("config.json"))) ?? Data(),
+            configJSON: (try? RegularFile.read(folder.appendingPathComponent("config.json").path, limit: .modelFile)) ?? Data(),
             shapes: shapes, identity: identity)
         let compatibility = AdapterCompatibility(registry: registry, base: model.weights, identity: identity,
                                                  baseFingerprint: fingerprint)

@@ -1,3 +1,4 @@
+import FileReading
 import Foundation
 import OrderedJSON
 
@@ -5,20 +6,18 @@ extension LlamaConfig {
     /// Reads `config.json` and, if present, `generation_config.json` from a
     /// Hugging Face model folder.
     public init(folder: URL) throws {
-        let configURL = folder.appendingPathComponent("config.json")
+        let configPath = folder.appendingPathComponent("config.json").path
         let data: Data
-        do { data = try Data(contentsOf: configURL) } catch {
-            throw LlamaError.unreadableConfig(file: configURL.path, reason: "\(error.localizedDescription)")
+        do { data = try RegularFile.read(configPath, limit: .modelFile) } catch {
+            throw LlamaError.unreadableConfig(file: configPath, reason: error.reason)
         }
-        try self.init(json: data, file: configURL.path)
-        let genURL = folder.appendingPathComponent("generation_config.json")
-        if FileManager.default.fileExists(atPath: genURL.path) {
-            let gen: Data
-            do { gen = try Data(contentsOf: genURL) } catch {
-                throw LlamaError.unreadableConfig(file: genURL.path, reason: "\(error.localizedDescription)")
-            }
-            try applyGenerationConfig(json: gen, file: genURL.path)
+        try self.init(json: data, file: configPath)
+        let genPath = folder.appendingPathComponent("generation_config.json").path
+        let gen: Data?
+        do { gen = try RegularFile.readIfPresent(genPath, limit: .modelFile) } catch {
+            throw LlamaError.unreadableConfig(file: genPath, reason: error.reason)
         }
+        if let gen { try applyGenerationConfig(json: gen, file: genPath) }
     }
 
     /// Decodes config.json bytes. Accepts both layouts in the wild:

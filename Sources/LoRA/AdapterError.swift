@@ -19,7 +19,8 @@ public enum AdapterError: Error, CustomStringConvertible, Sendable, Equatable {
     case invalidRegex(field: String, pattern: String, reason: String)
 
     // MARK: files
-    /// A file the adapter folder must contain is absent.
+    /// A file the adapter folder must contain is absent, or cannot be read
+    /// (not a regular file, too large: `RegularFile`); `reason` says which.
     case missingFile(path: String, reason: String)
 
     // MARK: adapter_model.safetensors

@@ -1,3 +1,4 @@
+import FileReading
 import Foundation
 import SafeTensors
 
@@ -34,8 +35,9 @@ public enum AdapterLoader {
                             identity: BaseModelIdentity? = nil) throws -> LoadedAdapter {
         let configURL = folder.appendingPathComponent(configFileName)
         let weightsURL = folder.appendingPathComponent(weightsFileName)
-        guard let configData = FileManager.default.contents(atPath: configURL.path) else {
-            throw AdapterError.missingFile(path: configURL.path, reason: "cannot read the adapter config")
+        let configData: Data
+        do { configData = try RegularFile.read(configURL.path, limit: .adapterConfig) } catch {
+            throw AdapterError.missingFile(path: configURL.path, reason: error.reason)
         }
         guard FileManager.default.fileExists(atPath: weightsURL.path) else {
             let bin = folder.appendingPathComponent("adapter_model.bin").path

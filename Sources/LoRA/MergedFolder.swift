@@ -1,3 +1,4 @@
+import FileReading
 import Foundation
 import OrderedJSON
 import SafeTensors
@@ -12,10 +13,12 @@ public enum MergedFolder {
 
     /// A companion file's bytes from the base folder (nil when the folder has
     /// none); `config.json` gets its dtype rewritten when `dtype` is given.
+    /// - Throws: `FileReadError` naming the file (a FIFO, a directory, more
+    ///   than `FileSizeLimit.modelFile`).
     public static func companion(_ file: String, in folder: URL, dtype: DType?) throws -> Data? {
-        let url = folder.appendingPathComponent(file)
-        guard FileManager.default.fileExists(atPath: url.path) else { return nil }
-        let data = try Data(contentsOf: url)
+        guard let data = try RegularFile.readIfPresent(folder.appendingPathComponent(file).path, limit: .modelFile) else {
+            return nil
+        }
         guard file == "config.json", let dtype else { return data }
         return try configJSON(data, dtype: dtype)
     }

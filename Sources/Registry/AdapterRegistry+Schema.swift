@@ -63,10 +63,16 @@ extension AdapterRegistry {
     /// The newest schema version this build writes.
     public static var schemaVersion: Int64 { Int64(migrations.count) }
 
+    /// The file's `application_id`: the first read of it, so an error (a
+    /// file that is no database at all) names the file.
+    static func applicationID(_ db: SQLiteConnection, path: String) throws -> Int64 {
+        do { return try db.pragmaInt("application_id") ?? 0 } catch let error as SQLiteError { throw error.reading(path) }
+    }
+
     /// Refuses someone else's database (reads only: nothing is written to
     /// a file before it is known to be ours or new).
     static func refuseForeign(_ db: SQLiteConnection, path: String) throws {
-        let appID = try db.pragmaInt("application_id") ?? 0
+        let appID = try applicationID(db, path: path)
         if appID != 0 && appID != applicationID {
             throw RegistryError.notARegistry(
                 path: path, reason: "application_id is \(appID), a lorad registry has \(applicationID)")

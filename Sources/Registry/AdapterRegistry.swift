@@ -1,4 +1,5 @@
 import CSQLite
+import FileReading
 import Foundation
 import Synchronization
 
@@ -44,12 +45,27 @@ public final class AdapterRegistry: @unchecked Sendable {
 
     /// Opens (creating if needed) the registry at `path`, configures the
     /// writer and a first reader, and migrates the schema forward.
+    ///
+    /// With `options.readOnly` the file must already be a registry of this
+    /// very schema version, and nothing is written: see `openReadOnly`.
     /// - Throws: `RegistryError.unsupportedSchemaVersion` for a file from a
-    ///   newer lorad, `.notARegistry` for someone else's database, `.sqlite`
-    ///   when SQLite cannot open or configure the file.
+    ///   newer lorad, `.notARegistry` for someone else's database or a path
+    ///   that is not a regular file, `.needsMigration` (read-only) for an
+    ///   older schema, `.sqlite` when SQLite cannot open or configure the file.
     public init(path: String, options: Options = Options()) throws {
         self.path = path
         self.options = options
+        // SQLite opens the path itself: a FIFO there would block its open(2).
+        do { try RegularFile.refuseUnlessRegular(path) } catch {
+            if case .notRegularFile(_, let type) = error {
+                throw RegistryError.notARegistry(path: path, reason: "it is \(type), not a regular file")
+            }
+            // Anything else (a folder on the way that cannot be searched) is SQLite's to report.
+        }
+        if options.readOnly {
+            (writer, readers) = try Self.openReadOnly(path: path, options: options)
+            return
+        }
         do {
             writer = try SQLiteConnection(path: path)
             // Whose file it is is read before anything writes to it: enabling
@@ -101,6 +117,7 @@ public final class AdapterRegistry: @unchecked Sendable {
     func withWriter<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         try writerClosed.withLock { isClosed in
             guard !isClosed else { throw RegistryError.closed(path: path) }
+            guard !options.readOnly else { throw RegistryError.readOnly(path: path) }
             do {
                 return try body(writer)
             } catch {

@@ -24,8 +24,14 @@ public enum RegistryError: Error, CustomStringConvertible, Sendable, Equatable {
     case busy(path: String, context: String, waitedMilliseconds: Int32)
     /// The file's schema version (`PRAGMA user_version`) is not one this build can use.
     case unsupportedSchemaVersion(path: String, found: Int64, supported: Int64)
-    /// The file is a SQLite database but not a lorad registry.
+    /// The file is a SQLite database but not a lorad registry (or not a
+    /// regular file, or empty where a registry must exist).
     case notARegistry(path: String, reason: String)
+    /// Opened read-only (`Options.readOnly`), the file has an older schema
+    /// than this build reads; opening it read-write (`lorad serve`) migrates it.
+    case needsMigration(path: String, found: Int64, current: Int64)
+    /// A write was asked of a registry opened read-only.
+    case readOnly(path: String)
     /// A stored row does not hold what the registry wrote (bad JSON column,
     /// size or checksum disagreeing with the stored blob).
     case corrupt(name: String, reason: String)
@@ -58,6 +64,11 @@ public enum RegistryError: Error, CustomStringConvertible, Sendable, Equatable {
                 + (found > supported ? " (the file was written by a newer lorad; upgrade lorad or use another registry path)" : "")
         case .notARegistry(let path, let reason):
             return "\(path) is not a lorad adapter registry: \(reason)"
+        case .needsMigration(let path, let found, let current):
+            return "registry \(path) has schema version \(found), older than this lorad's \(current); it is read only "
+                + "once migrated, which `lorad serve` does on start (a read-only opening changes nothing)"
+        case .readOnly(let path):
+            return "registry \(path) is open read-only: nothing can be written"
         case .corrupt(let name, let reason):
             return "adapter '\(name)' is corrupt in the registry: \(reason)"
         case .weightsTooLarge(let name, let byteCount, let limit):

@@ -40,6 +40,12 @@ struct SQLiteError: Error, CustomStringConvertible, Sendable {
         }
     }
 
+    /// The same error, saying which file was being read: the first read of
+    /// a file not yet known to be a database (SQLITE_NOTADB) names it.
+    func reading(_ path: String) -> SQLiteError {
+        SQLiteError(code: code, message: message, context: "reading \(path) (\(context))")
+    }
+
     /// An error raised by lorad's own checks inside the SQLite layer.
     init(code: Int32, message: String, context: String) {
         self.code = code

@@ -1,3 +1,4 @@
+import FileReading
 import Foundation
 import OrderedJSON
 
@@ -30,8 +31,8 @@ public final class Checkpoint: Sendable {
 
     private static func openSharded(index: URL, folder: URL) throws -> ([SafeTensorsFile], [String: Int]) {
         let data: Data
-        do { data = try Data(contentsOf: index) } catch {
-            throw SafeTensorsError.cannotOpen(file: index.path, reason: error.localizedDescription)
+        do { data = try RegularFile.read(index.path, limit: .modelFile) } catch {
+            throw SafeTensorsError.unreadable(error)
         }
         let root: JSONValue
         do { root = try JSONValue.parse(data) } catch {

@@ -1,8 +1,13 @@
+import FileReading
+
 /// Everything that can be wrong with a safetensors file or a checkpoint
 /// folder. Every case names the file (path or upload label) and, where there
 /// is one, the tensor.
 public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
     case cannotOpen(file: String, reason: String)
+    /// The file (or a sharded checkpoint's index) is missing, not a regular
+    /// file, too large or unreadable (`RegularFile`).
+    case unreadable(FileReadError)
     /// Shorter than the 8-byte header length prefix.
     case truncated(file: String, size: Int)
     /// The u64 header length points past the end of the file.
@@ -35,6 +40,8 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .cannotOpen(file, reason):
             return "\(file): cannot open: \(reason)"
+        case .unreadable(let error):
+            return error.description
         case let .truncated(file, size):
             return "\(file): truncated safetensors file (\(size) bytes; needs at least the 8-byte header length)"
         case let .headerLengthPastEOF(file, n, size):

@@ -46,12 +46,13 @@ public protocol AdapterSource: Sendable {
 
 public enum AdapterSourceError: Error, CustomStringConvertible, Equatable {
     case unknownAdapter(String)
-    case unreadable(name: String, path: String)
+    /// A file of the adapter cannot be read; `problem` names it and says why.
+    case unreadable(name: String, problem: String)
 
     public var description: String {
         switch self {
         case .unknownAdapter(let n): return "unknown adapter '\(n)'"
-        case let .unreadable(n, p): return "adapter '\(n)': cannot read \(p)"
+        case let .unreadable(n, problem): return "adapter '\(n)': \(problem)"
         }
     }
 }

@@ -1,4 +1,6 @@
+import FileReading
 import Foundation
+import SafeTensors
 
 /// Adapters from PEFT folders on disk (`adapter_config.json` +
 /// `adapter_model.safetensors`), for the offline CLI and tests; the daemon
@@ -18,12 +20,13 @@ public struct FolderAdapterSource: AdapterSource {
         let url = try folder(name)
         let config = url.appendingPathComponent("adapter_config.json")
         let weights = url.appendingPathComponent("adapter_model.safetensors")
-        guard let configData = FileManager.default.contents(atPath: config.path) else {
-            throw AdapterSourceError.unreadable(name: name, path: config.path)
+        let configData: Data
+        do { configData = try RegularFile.read(config.path, limit: .adapterConfig) } catch {
+            throw AdapterSourceError.unreadable(name: name, problem: error.description)
         }
         let weightData: Data
-        do { weightData = try Data(contentsOf: weights, options: .alwaysMapped) } catch {
-            throw AdapterSourceError.unreadable(name: name, path: weights.path)
+        do { weightData = try Data(mapping: weights.path) } catch {
+            throw AdapterSourceError.unreadable(name: name, problem: error.description)
         }
         return AdapterPayload(name: name, configJSON: configData, weights: weightData)
     }

@@ -1,3 +1,4 @@
+import FileReading
 import Foundation
 
 /// A Hugging Face `tokenizer.json` tokenizer (BPE model, byte-level or
@@ -30,12 +31,9 @@ public final class Tokenizer: Sendable {
     /// Loads `tokenizer.json` from `folder`, plus `tokenizer_config.json` and
     /// `generation_config.json` when present.
     public convenience init(folder: URL) throws {
-        let tokenizerURL = folder.appendingPathComponent("tokenizer.json")
-        let tokenizerJSON = try Self.read(tokenizerURL)
-        let configURL = folder.appendingPathComponent("tokenizer_config.json")
-        let config = FileManager.default.fileExists(atPath: configURL.path) ? try Self.read(configURL) : nil
-        let generationURL = folder.appendingPathComponent("generation_config.json")
-        let generation = FileManager.default.fileExists(atPath: generationURL.path) ? try Self.read(generationURL) : nil
+        let tokenizerJSON = try Self.read(folder.appendingPathComponent("tokenizer.json"))
+        let config = try Self.readIfPresent(folder.appendingPathComponent("tokenizer_config.json"))
+        let generation = try Self.readIfPresent(folder.appendingPathComponent("generation_config.json"))
         try self.init(tokenizerJSON: tokenizerJSON, configJSON: config, generationConfigJSON: generation)
     }
 
@@ -61,11 +59,16 @@ public final class Tokenizer: Sendable {
         eosTokenIds = parts.eosTokenIds
     }
 
-    private static func read(_ url: URL) throws -> Data {
-        do {
-            return try Data(contentsOf: url)
-        } catch {
-            throw TokenizerError.unreadableFile(path: url.path, reason: error.localizedDescription)
+    private static func read(_ url: URL) throws(TokenizerError) -> Data {
+        do { return try RegularFile.read(url.path, limit: .modelFile) } catch {
+            throw .unreadableFile(path: url.path, reason: error.reason)
+        }
+    }
+
+    /// An optional file of the model folder: nil when absent.
+    private static func readIfPresent(_ url: URL) throws(TokenizerError) -> Data? {
+        do { return try RegularFile.readIfPresent(url.path, limit: .modelFile) } catch {
+            throw .unreadableFile(path: url.path, reason: error.reason)
         }
     }
 

@@ -4,7 +4,9 @@ import Foundation
 import Registry
 
 /// `lorad adapters list`: the registry's adapters, read offline (SQLite WAL
-/// lets this run next to a serving daemon).
+/// lets this run next to a serving daemon). The registry is opened read-only
+/// (`AdapterRegistry.Options.readOnly`): a file that is not a registry of
+/// this version is refused and left as it was, never made into one.
 enum AdaptersCommand {
     static let usage = """
     usage: lorad adapters list [--registry FILE] [--config FILE] [--json]
@@ -22,7 +24,7 @@ enum AdaptersCommand {
         guard FileManager.default.fileExists(atPath: path) else {
             throw UsageError.badValue(option: "registry", value: path, expected: "an existing registry file")
         }
-        let registry = try AdapterRegistry(path: path)
+        let registry = try AdapterRegistry(path: path, options: AdapterRegistry.Options(readOnly: true))
         defer { registry.close() }
         let records = try registry.list()
         if a.flag("json") {

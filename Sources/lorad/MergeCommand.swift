@@ -56,18 +56,24 @@ enum MergeCommand {
         FileHandleOutput.stderr("lorad: wrote \(outURL.appendingPathComponent("model.safetensors").path) (\(try plan.outputByteCount()) bytes)\n")
     }
 
-    /// Writes the folder: model.safetensors (complete or not at all) and the
-    /// companion files `MergedFolder.companionFiles` names, as the base has them.
+    /// Writes the folder: model.safetensors and the companion files
+    /// `MergedFolder.companionFiles` names, as the base has them, each
+    /// complete or not at all. The companions are read first, so a base
+    /// folder with an unreadable one (a FIFO, a folder) writes nothing.
     static func write(plan: MergePlan, modelFolder: URL, to out: URL) throws {
-        let fm = FileManager.default
-        try fm.createDirectory(at: out, withIntermediateDirectories: true)
+        var companions: [(name: String, data: Data)] = []
+        for name in MergedFolder.companionFiles {
+            guard let data = try MergedFolder.companion(name, in: modelFolder, dtype: plan.outputDType) else { continue }
+            companions.append((name, data))
+        }
+        try MergeOutputError.createFolder(out)
         // model.safetensors appears complete or not at all (AtomicFile): a
         // refused merge (a tensor the dtype cannot hold) or a killed one
         // leaves no weights file, whole or partial, and an earlier one as it was.
         try plan.write(to: out.appendingPathComponent("model.safetensors"))
-        for name in MergedFolder.companionFiles {
-            guard let data = try MergedFolder.companion(name, in: modelFolder, dtype: plan.outputDType) else { continue }
-            try data.write(to: out.appendingPathComponent(name), options: .atomic)
+        for (name, data) in companions {
+            // AtomicFile's errors name the file and the system's reason.
+            try AtomicFile.write(to: out.appendingPathComponent(name)) { try $0.write(contentsOf: data) }
         }
     }
 }

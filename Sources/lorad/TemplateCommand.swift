@@ -1,5 +1,6 @@
 import ChatTemplate
 import CLI
+import FileReading
 import Foundation
 import OrderedJSON
 
@@ -28,10 +29,8 @@ enum TemplateCommand {
         guard let contextPath = a.value("context") else { throw UsageError.missing("--context FILE") }
         let date = try a.value("now").map(day) ?? TemplateDate(Date())
 
-        guard let source = String(data: try bytes(templatePath), encoding: .utf8) else {
-            throw TemplateCommandError.notUTF8(path: templatePath)
-        }
-        let contextBytes = try bytes(contextPath)
+        let source = try RegularFile.readText(templatePath, limit: .chatTemplate)
+        let contextBytes = try RegularFile.read(contextPath, limit: .templateContext)
         let input: ChatTemplateInput
         do {
             input = try ChatTemplateInput(caseJSON: try JSONValue.parse(contextBytes))
@@ -46,12 +45,6 @@ enum TemplateCommand {
         }
     }
 
-    private static func bytes(_ path: String) throws -> Data {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw TemplateCommandError.unreadable(path: path) }
-        defer { try? handle.close() }
-        return try handle.readToEnd() ?? Data()
-    }
-
     /// `YYYY-MM-DD` → midnight of that day.
     private static func day(_ text: String) throws -> TemplateDate {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
@@ -64,15 +57,11 @@ enum TemplateCommand {
 
 /// Why `lorad template render` failed.
 enum TemplateCommandError: Error, CustomStringConvertible {
-    case unreadable(path: String)
-    case notUTF8(path: String)
     case badContext(path: String, reason: String)
     case template(path: String, error: TemplateError)
 
     var description: String {
         switch self {
-        case .unreadable(let path): return "\(path): cannot be opened for reading"
-        case .notUTF8(let path): return "\(path): not UTF-8 text"
         case let .badContext(path, reason): return "\(path): \(reason)"
         case let .template(path, error):
             if error.kind == .raised {

@@ -6,6 +6,8 @@ public enum ExternalTool {
         public var status: Int32
         public var stdout: String
         public var stderr: String
+        /// It was still running at the `timeout` and was killed (SIGKILL).
+        public var timedOut = false
     }
 
     /// The executable's path on `$PATH` (or the usual system directories), if any.
@@ -20,9 +22,11 @@ public enum ExternalTool {
     }
 
     /// Runs to completion; stdin is written from a file so no pipe can fill up.
-    /// `environment` nil: the test process's own.
+    /// `environment` nil: the test process's own. With a `timeout` (seconds),
+    /// a program still running then is killed and `timedOut` set: a hang
+    /// fails the test instead of stalling the run.
     public static func run(_ executable: String, _ arguments: [String], stdin: String? = nil,
-                           environment: [String: String]? = nil) throws -> Result {
+                           environment: [String: String]? = nil, timeout: Double? = nil) throws -> Result {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("lorad-tool-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -38,10 +42,17 @@ public enum ExternalTool {
         process.standardInput = try FileHandle(forReadingFrom: inURL)
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = try FileHandle(forWritingTo: errURL)
+        let exited = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in exited.signal() }
         try process.run()
+        var timedOut = false
+        if let timeout, exited.wait(timeout: .now() + timeout) == .timedOut {
+            timedOut = true
+            kill(process.processIdentifier, SIGKILL)
+        }
         process.waitUntilExit()
         return Result(status: process.terminationStatus,
                       stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-                      stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+                      stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self), timedOut: timedOut)
     }
 }

@@ -22,10 +22,11 @@ public enum LoradBinary {
         return fallback
     }
 
-    /// Runs `lorad args…` to completion.
+    /// Runs `lorad args…` to completion (killed after `timeout` seconds, if given).
     @discardableResult
-    public static func run(_ args: [String], environment: [String: String]? = nil) throws -> ExternalTool.Result {
-        try ExternalTool.run(try url().path, args, environment: environment)
+    public static func run(_ args: [String], environment: [String: String]? = nil,
+                           timeout: Double? = nil) throws -> ExternalTool.Result {
+        try ExternalTool.run(try url().path, args, environment: environment, timeout: timeout)
     }
 }
 

@@ -1,3 +1,4 @@
+import FileReading
 import Foundation
 import HTTP1
 import LoRA
@@ -26,10 +27,11 @@ import Registry
 struct AdapterUploadHandler {
     let service: LoadedModel
 
-    /// Small fields are bounded well below the upload limit.
+    /// Small fields are bounded well below the upload limit; the config and
+    /// the template as the same files are when read from disk.
     static let maxNameFieldBytes = 256
-    static let maxConfigBytes = 1 << 20
-    static let maxChatTemplateBytes = 1 << 20
+    static let maxConfigBytes = FileSizeLimit.adapterConfig.bytes
+    static let maxChatTemplateBytes = FileSizeLimit.chatTemplate.bytes
 
     func upload(_ request: HTTPRequest, _ response: HTTPResponse) async throws -> String? {
         try service.auth.requireAdmin(request)

@@ -1,4 +1,5 @@
 import ChatTemplate
+import FileReading
 import Foundation
 import OrderedJSON
 
@@ -31,7 +32,7 @@ public struct ModelChatTemplates: Sendable {
         let config = try tokenizerConfig(folder)
         let tokens = try specialTokens(config: config, folder: folder)
         if let configuredFile {
-            let source = try readText(URL(fileURLWithPath: configuredFile), origin: "chat_template = \(configuredFile)")
+            let source = try readText(URL(fileURLWithPath: configuredFile))
             // Requests' errors name the file, not where the server keeps it.
             let shown = URL(fileURLWithPath: configuredFile).lastPathComponent
             return ModelChatTemplates(templates: ChatTemplateSet(
@@ -39,7 +40,7 @@ public struct ModelChatTemplates: Sendable {
         }
         let jinja = folder.appendingPathComponent("chat_template.jinja")
         if FileManager.default.fileExists(atPath: jinja.path) {
-            let source = try readText(jinja, origin: "chat_template.jinja")
+            let source = try readText(jinja)
             return ModelChatTemplates(templates: ChatTemplateSet(
                 single: try parse(source, origin: "chat_template.jinja"), origin: "chat_template.jinja"), specialTokens: tokens)
         }
@@ -112,24 +113,21 @@ public struct ModelChatTemplates: Sendable {
         return tokens
     }
 
+    /// A read failure names the whole path (`origin` is the file's name).
     private static func jsonDocument(_ url: URL, origin: String) throws -> JSONNode {
         let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ChatTemplateLoadError(origin: origin, reason: "unreadable: \(error.localizedDescription)")
+        do { data = try RegularFile.read(url.path, limit: .modelFile) } catch {
+            throw ChatTemplateLoadError(origin: url.path, reason: error.reason)
         }
         do { return JSONNode(try JSONValue.parse(data)) } catch {
             throw ChatTemplateLoadError(origin: origin, reason: "invalid JSON: \(error)")
         }
     }
 
-    static func readText(_ url: URL, origin: String) throws -> String {
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ChatTemplateLoadError(origin: origin, reason: "unreadable: \(error.localizedDescription)")
+    /// A template file's text, at most `FileSizeLimit.chatTemplate` bytes.
+    static func readText(_ url: URL) throws -> String {
+        do { return try RegularFile.readText(url.path, limit: .chatTemplate) } catch {
+            throw ChatTemplateLoadError(origin: url.path, reason: error.reason)
         }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw ChatTemplateLoadError(origin: origin, reason: "not UTF-8 text")
-        }
-        return text
     }
 }

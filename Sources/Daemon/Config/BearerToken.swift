@@ -1,3 +1,4 @@
+import FileReading
 import Foundation
 
 /// A secret bearer token read from a token file.
@@ -15,21 +16,15 @@ public struct BearerToken: Sendable, Equatable, CustomStringConvertible, CustomD
         bytes = Array(text.utf8)
     }
 
-    /// Reads a token file: the whole file, surrounding whitespace (the usual
+    /// Reads a token file: the whole file (a regular file of at most
+    /// `FileSizeLimit.tokenFile`), surrounding whitespace (the usual
     /// trailing newline of `echo token > file`) trimmed.
     ///
     /// - Parameter key: the setting that named the file, for the error.
     public static func read(file path: String, key: String) throws(ConfigError) -> BearerToken {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            let reason = FileManager.default.fileExists(atPath: path)
-                ? (error as NSError).localizedDescription : "no such file"
-            throw .unreadableTokenFile(key: key, path: path, reason: reason)
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw .unreadableTokenFile(key: key, path: path, reason: "not UTF-8 text")
+        let text: String
+        do { text = try RegularFile.readText(path, limit: .tokenFile) } catch {
+            throw .unreadableTokenFile(key: key, path: path, reason: error.reason)
         }
         guard let token = BearerToken(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             throw .emptyTokenFile(key: key, path: path)

@@ -1,25 +1,18 @@
+import FileReading
 import Foundation
 
 extension Configuration {
     /// Reads and applies a configuration file over the defaults.
     ///
-    /// - Throws: `missingFile` when it cannot be read, or the first syntax,
+    /// - Throws: `missingFile` when it cannot be read (missing, not a regular
+    ///   file, larger than `FileSizeLimit.configurationFile`, not UTF-8:
+    ///   `RegularFile`), or the first syntax,
     ///   unknown-key, bad-value or duplicate-key error with its line number.
     public static func load(file path: String,
                             defaults: Configuration = Configuration()) throws(ConfigError) -> Configuration {
         let text: String
-        do {
-            let data = try Data(contentsOf: URL(fileURLWithPath: path))
-            guard let decoded = String(data: data, encoding: .utf8) else {
-                throw ConfigError.missingFile(path: path, reason: "not UTF-8 text")
-            }
-            text = decoded
-        } catch let error as ConfigError {
-            throw error
-        } catch {
-            let reason = FileManager.default.fileExists(atPath: path)
-                ? "\((error as NSError).localizedDescription)" : "no such file"
-            throw .missingFile(path: path, reason: reason)
+        do { text = try RegularFile.readText(path, limit: .configurationFile) } catch {
+            throw .missingFile(path: path, reason: error.reason)
         }
         var configuration = defaults
         try configuration.apply(entries: ConfigFile.parse(text: text, file: path), file: path)
