@@ -17,6 +17,11 @@ extension Renderer {
             guard case .string(let format) = slots[0] ?? .none else {
                 throw TemplateError(.type, "strftime() argument 1 must be str, not \((slots[0] ?? .none).typeName)")
             }
+            // Python cannot even build such a datetime ("year 0 is out of range"),
+            // and the weekday and week numbers are only defined for one it can.
+            guard date.isValid else {
+                throw TemplateError(.value, "the date \(date.year)-\(date.month)-\(date.day) is out of the range of Python's datetime")
+            }
             return try made(Strftime.format(format, date))
         }
     }
