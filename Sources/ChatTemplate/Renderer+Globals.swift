@@ -8,6 +8,7 @@ extension Renderer {
         case .dict:
             return .dict(try dictionary(args, function: "dict"))
         case .namespace:
+            try checkNesting(args)
             return .namespace(Namespace(try dictionary(args, function: "namespace")))
         case .raiseException:
             let slots = try args.bind("raise_exception", ["message"], required: 1)

@@ -110,6 +110,26 @@ import TestSupport
         #expect(try Self.upload(daemon, "deep", template: good).status == 201)
     }
 
+    @Test func aTemplateBuildingADeepValueIsRefusedWith422AndTheDaemonKeepsServing() throws {
+        let daemon = try LoradProcess(arguments: ["--chat-template", ChatEndToEndTests.smol])
+        defer { daemon.cleanUp() }
+        // Each used to build a list 900,000 (or 60,000) levels deep while the upload was checked, and
+        // freeing it overflowed the stack.
+        let growing = [
+            "{% set ns = namespace(x=[]) %}{% for i in range(100000) %}{% for j in range(9) %}{% set ns.x = [ns.x] %}"
+                + "{% endfor %}{% endfor %}{{ messages[0].content }}",
+            "{% set x = [] %}" + String(repeating: "{% set x = [x] %}", count: 60_000) + "{{ messages[0].content }}",
+        ]
+        for (n, text) in growing.enumerated() {
+            let file = try Self.file(text, in: daemon.directory, "growing\(n).jinja")
+            let r = try Self.upload(daemon, "deep", template: file)
+            #expect(r.status == 422, "\(n): \(r.status) \(r.text.prefix(300))")
+            #expect(r.errorMessage?.contains("LimitExceeded: value nested deeper than 1000 levels") == true, "\(n): \(r.text.prefix(300))")
+        }
+        #expect(try Curl.get(daemon.baseURL + "/health").status == 200)
+        #expect(try Curl.get(daemon.baseURL + "/adapters/deep").status == 404)
+    }
+
     @Test func serveRefusesATooDeepTemplateAtStartUpNamingTheLimit() throws {
         let dir = try Fixtures.temporaryDirectory("lorad-deep-template")
         defer { try? FileManager.default.removeItem(at: dir) }
