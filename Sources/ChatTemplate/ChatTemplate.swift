@@ -22,15 +22,16 @@ public struct ChatTemplate: Sendable {
 
     /// Parses `source`.
     /// - Throws: `TemplateError` of kind `.syntax` (with line and column), or
-    ///   `.limit(.parseDepth)` for nesting beyond `limits.maxParseDepth`.
+    ///   `.limit(.parseDepth)` for nesting beyond `limits.maxParseDepth`,
+    ///   `.limit(.treeDepth)` for an expression taller than `limits.maxTreeDepth`.
     public init(source: String, limits: TemplateLimits = TemplateLimits()) throws(TemplateError) {
         self.source = source
         var lexer = Lexer(source: source)
-        var parser = Parser(tokens: try lexer.tokenize(), maxDepth: limits.maxParseDepth)
+        var parser = Parser(tokens: try lexer.tokenize(), limits: limits)
         body = try parser.parseTemplate()
         try FilterNameCheck().check(body)
         var names = NameCollector()
-        names.visit(body)
+        try names.visit(body)
         referencedVariables = names.loaded
     }
 

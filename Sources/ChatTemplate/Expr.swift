@@ -33,6 +33,22 @@ indirect enum Expr: Sendable {
     case call(Expr, Arguments, SourceLocation)
 }
 
+extension Expr {
+    /// Whether the expression only looks a value up (`name`, `a.b`, `a[i]`,
+    /// `a[i:j]`): what it yields is part of a value already kept (or a bound
+    /// method over one, which is one level deeper), never a deeper container.
+    var isLookup: Bool {
+        var e = self
+        while true {
+            switch e {
+            case .name, .constant: return true
+            case .getattr(let base, _, _), .getitem(let base, _, _): e = base
+            default: return false
+            }
+        }
+    }
+}
+
 enum BinaryOperator: String, Sendable {
     case add = "+", subtract = "-", multiply = "*", divide = "/", floorDivide = "//", modulo = "%", power = "**"
 }

@@ -4,11 +4,14 @@
 /// runs (jinja2's compiler: "soft" frames, `CodeGenerator._filter_test_common`).
 /// Loops, macros, `set` blocks and other scoped bodies start a non-soft frame again.
 struct FilterNameCheck {
+    private let stack = StackGuard()
+
     func check(_ nodes: [Node], soft: Bool = false) throws(TemplateError) {
         for node in nodes { try check(node, soft: soft) }
     }
 
     private func check(_ node: Node, soft: Bool) throws(TemplateError) {
+        try stack.ensureRoom()
         switch node {
         case .text, .breakLoop, .continueLoop, .needsLoader: break
         case .output(let e, _): try check(e, soft: soft)
@@ -61,6 +64,7 @@ struct FilterNameCheck {
     }
 
     private func check(_ e: Expr, soft: Bool) throws(TemplateError) {
+        try stack.ensureRoom()
         switch e {
         case .constant, .name: break
         case .list(let items), .tuple(let items), .concat(let items, _):

@@ -6,8 +6,9 @@
 /// namespace affects the tests of later items. `loop.last`, `nextitem`
 /// look one accepted item ahead; `length`, `revindex` test all the rest.
 final class LoopState: @unchecked Sendable {  // owned by one render on one thread
-    private let source: [Value]
-    private let accept: ((Value) throws -> Bool)?
+    // vars only so that deinit can move them out
+    private var source: [Value]
+    private var accept: ((Value) throws -> Bool)?
     private var sourceIndex = 0
     /// Accepted items found by looking ahead, not yet iterated.
     private var ahead: [Value] = []
@@ -18,7 +19,22 @@ final class LoopState: @unchecked Sendable {  // owned by one render on one thre
     private var counted: Int? = nil
     let depth0: Int
     /// For a `recursive` loop: the loop and scope that `loop(items)` re-runs.
-    let recursion: (loop: ForLoop, scope: Scope)?
+    private(set) var recursion: (loop: ForLoop, scope: Scope)?
+
+    /// Every item of the loop (what a nesting check walks: `previtem` and
+    /// `nextitem` hand them out).
+    var items: [Value] { source }
+
+    // A loop kept in a namespace may iterate over a list holding the previous one …: freed one by one (see `Graveyard`).
+    deinit {
+        Graveyard.bury(&source, leaving: [])
+        Graveyard.bury(&ahead, leaving: [])
+        Graveyard.bury(&currentItem, leaving: nil)
+        Graveyard.bury(&previousItem, leaving: nil)
+        Graveyard.bury(&lastChanged, leaving: nil)
+        Graveyard.bury(&accept, leaving: nil)
+        Graveyard.bury(&recursion, leaving: nil)
+    }
 
     init(items: [Value], accept: ((Value) throws -> Bool)?, depth0: Int, recursion: (loop: ForLoop, scope: Scope)?) {
         source = items

@@ -14,14 +14,14 @@ final class MacroDefinition: Sendable {
     let usesCaller: Bool
     let location: SourceLocation
 
-    init(name: String, parameters: [String], defaults: [Expr?], body: [Node], location: SourceLocation) {
+    init(name: String, parameters: [String], defaults: [Expr?], body: [Node], location: SourceLocation) throws(TemplateError) {
         self.name = name
         self.parameters = parameters
         self.defaults = defaults
         self.body = body
         self.location = location
         var names = NameCollector()
-        names.visit(body)
+        try names.visit(body)
         catchesVarargs = names.loaded.contains("varargs")
         catchesKwargs = names.loaded.contains("kwargs")
         usesCaller = names.loaded.contains("caller")

@@ -12,4 +12,7 @@ final class Namespace: @unchecked Sendable {  // mutated only by the one render 
     subscript(name: String) -> Value? { attributes[string: name] }
 
     func set(_ name: String, _ value: Value) { attributes.set(.string(name), value) }
+
+    // A namespace may hold a namespace that holds one …: freed one by one (see `Graveyard`).
+    deinit { Graveyard.bury(&attributes, leaving: PyDict()) }
 }

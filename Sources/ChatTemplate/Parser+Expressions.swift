@@ -2,16 +2,22 @@
 /// `a if b else c`, `or`, `and`, `not`, comparisons and `in`, `+ -`, `~`,
 /// `* / // %`, `**` (left-associative, as in jinja2), unary `- +`, then
 /// postfix `.attr [item] (call)` and `|filter` / `is test`.
+///
+/// Every function that returns an expression leaves its height in
+/// `treeHeight`, and every node is checked with `built(height:)`, so no
+/// tree taller than `maxTreeDepth` is ever built.
 extension Parser {
     /// Comma-separated expressions: a tuple if there is a comma, else the one expression.
     mutating func parseTuple(simplified: Bool = false, withCondexpr: Bool = true, extraEnd: [String] = [],
                              explicitParentheses: Bool = false, withNamespace: Bool = false) throws(TemplateError) -> Expr {
         var items: [Expr] = []
         var isTuple = false
+        var tallest = 0
         while true {
             if !items.isEmpty { try expectOp(",") }
             if isTupleEnd(extraEnd) { break }
             items.append(simplified ? try parsePrimary(withNamespace: withNamespace) : try parseExpression(withCondexpr: withCondexpr))
+            tallest = max(tallest, treeHeight)
             guard current.isOp(",") else { break }
             isTuple = true
         }
@@ -19,6 +25,7 @@ extension Parser {
             if let only = items.first { return only }
             if !explicitParentheses { throw fail("Expected an expression, got '\(current.description)'") }
         }
+        try built(height: tallest + 1)
         return .tuple(items)
     }
 
@@ -35,33 +42,71 @@ extension Parser {
         withCondexpr ? try parseConditional() : try parseOr()
     }
 
+    /// One more link on a chain whose height so far is `height`: refused
+    /// before `link` parses anything when the chain is already at the limit,
+    /// then checked again with the height of what `link` parsed (which it
+    /// leaves in `treeHeight`, 0 for nothing, as `.attr` parses nothing).
+    private mutating func extend(_ height: inout Int,
+                                 _ link: (inout Parser) throws(TemplateError) -> Expr) throws(TemplateError) -> Expr {
+        let location = current.location
+        try built(height: height + 1, at: location)
+        let node = try link(&self)
+        height = max(height, treeHeight) + 1
+        try built(height: height, at: location)
+        return node
+    }
+
+    /// A left-associative chain `operand (operator operand)*`, built in a
+    /// loop as jinja2 builds it; `join` says whether the current token
+    /// continues the chain and makes the node that does.
+    private mutating func parseChain(_ operand: (inout Parser) throws(TemplateError) -> Expr,
+                                     _ join: (Token) -> ((Expr, Expr, SourceLocation) -> Expr)?) throws(TemplateError) -> Expr {
+        var left = try operand(&self)
+        var height = treeHeight
+        while let make = join(current) {
+            left = try extend(&height) { (p: inout Parser) throws(TemplateError) -> Expr in
+                let location = p.current.location
+                p.advance()
+                return make(left, try operand(&p), location)
+            }
+        }
+        return left
+    }
+
     private mutating func parseConditional() throws(TemplateError) -> Expr {
         var location = current.location
         var expr = try parseOr()
-        while skipName("if") {
-            let test = try parseOr()
-            var otherwise: Expr? = nil
-            if skipName("else") {
-                try enter()
-                defer { leave() }
-                otherwise = try parseConditional()
+        var height = treeHeight
+        while current.isName("if") {
+            expr = try extend(&height) { [location] (p: inout Parser) throws(TemplateError) -> Expr in
+                p.advance()
+                let test = try p.parseOr()
+                var tallest = p.treeHeight
+                var otherwise: Expr? = nil
+                if p.skipName("else") {
+                    try p.enter()
+                    defer { p.leave() }
+                    otherwise = try p.parseConditional()
+                    tallest = max(tallest, p.treeHeight)
+                }
+                p.treeHeight = tallest
+                return .conditional(test: test, then: expr, otherwise: otherwise, location)
             }
-            expr = .conditional(test: test, then: expr, otherwise: otherwise, location)
             location = current.location
         }
         return expr
     }
 
     private mutating func parseOr() throws(TemplateError) -> Expr {
-        var left = try parseAnd()
-        while skipName("or") { left = .or(left, try parseAnd()) }
-        return left
+        try parseChain({ (p: inout Parser) throws(TemplateError) -> Expr in try p.parseAnd() }) { token in
+            token.isName("or") ? { a, b, _ in .or(a, b) } : nil
+        }
     }
 
     private mutating func parseAnd() throws(TemplateError) -> Expr {
-        var left = try parseNot()
-        while skipName("and") { left = .and(left, try parseNot()) }
-        return left
+        try parseChain({ (p: inout Parser) throws(TemplateError) -> Expr in try p.parseNot() }) { token in
+            token.isName("and") ? { a, b, _ in .and(a, b) } : nil
+        }
     }
 
     private mutating func parseNot() throws(TemplateError) -> Expr {
@@ -69,12 +114,15 @@ extension Parser {
         advance()
         try enter()
         defer { leave() }
-        return .not(try parseNot())
+        let operand = try parseNot()
+        try built(height: treeHeight + 1)
+        return .not(operand)
     }
 
     private mutating func parseCompare() throws(TemplateError) -> Expr {
         let location = current.location
         let first = try parseMath1()
+        var tallest = treeHeight
         var rest: [(op: CompareOperator, operand: Expr)] = []
         while true {
             if case .op(let o) = current.kind, let op = CompareOperator(rawValue: o), op != .in, op != .notIn {
@@ -88,46 +136,47 @@ extension Parser {
             } else {
                 break
             }
+            tallest = max(tallest, treeHeight)
         }
-        return rest.isEmpty ? first : .compare(first, rest, location)
+        if rest.isEmpty { return first }
+        // One node over all operands, however many: `a < b < c` is no taller than `a < b`.
+        try built(height: tallest + 1, at: location)
+        return .compare(first, rest, location)
     }
 
     private mutating func parseMath1() throws(TemplateError) -> Expr {
-        var left = try parseConcat()
-        while case .op(let o) = current.kind, o == "+" || o == "-" {
-            let location = current.location
-            advance()
-            left = .binary(o == "+" ? .add : .subtract, left, try parseConcat(), location)
+        try parseChain({ (p: inout Parser) throws(TemplateError) -> Expr in try p.parseConcat() }) { token in
+            guard case .op(let o) = token.kind, o == "+" || o == "-" else { return nil }
+            return { .binary(o == "+" ? .add : .subtract, $0, $1, $2) }
         }
-        return left
     }
 
     private mutating func parseConcat() throws(TemplateError) -> Expr {
         let location = current.location
         var items = [try parseMath2()]
-        while skipOp("~") { items.append(try parseMath2()) }
-        return items.count == 1 ? items[0] : .concat(items, location)
+        var tallest = treeHeight
+        while skipOp("~") {
+            items.append(try parseMath2())
+            tallest = max(tallest, treeHeight)
+        }
+        if items.count == 1 { return items[0] }
+        // One node over all operands, as for comparisons.
+        try built(height: tallest + 1, at: location)
+        return .concat(items, location)
     }
 
     private mutating func parseMath2() throws(TemplateError) -> Expr {
-        var left = try parsePow()
-        while case .op(let o) = current.kind, let op = BinaryOperator(rawValue: o),
-              op == .multiply || op == .divide || op == .floorDivide || op == .modulo {
-            let location = current.location
-            advance()
-            left = .binary(op, left, try parsePow(), location)
+        try parseChain({ (p: inout Parser) throws(TemplateError) -> Expr in try p.parsePow() }) { token in
+            guard case .op(let o) = token.kind, let op = BinaryOperator(rawValue: o),
+                  op == .multiply || op == .divide || op == .floorDivide || op == .modulo else { return nil }
+            return { .binary(op, $0, $1, $2) }
         }
-        return left
     }
 
     private mutating func parsePow() throws(TemplateError) -> Expr {
-        var left = try parseUnary()
-        while current.isOp("**") {
-            let location = current.location
-            advance()
-            left = .binary(.power, left, try parseUnary(), location)
+        try parseChain({ (p: inout Parser) throws(TemplateError) -> Expr in try p.parseUnary() }) { token in
+            token.isOp("**") ? { .binary(.power, $0, $1, $2) } : nil
         }
-        return left
     }
 
     /// `-x` / `+x` bind tighter than binary operators but looser than
@@ -139,8 +188,10 @@ extension Parser {
         var node: Expr
         if skipOp("-") {
             node = .negate(try parseUnary(withFilter: false), location)
+            try built(height: treeHeight + 1, at: location)
         } else if skipOp("+") {
             node = .plus(try parseUnary(withFilter: false), location)
+            try built(height: treeHeight + 1, at: location)
         } else {
             node = try parsePrimary()
         }
@@ -150,6 +201,7 @@ extension Parser {
 
     mutating func parsePrimary(withNamespace: Bool = false) throws(TemplateError) -> Expr {
         let token = current
+        treeHeight = 1
         switch token.kind {
         case .name(let n):
             advance()
@@ -160,6 +212,7 @@ extension Parser {
             default:
                 if withNamespace, current.isOp(".") {
                     advance()
+                    treeHeight = 2
                     return .getattr(.name(n, token.location), try expectName(), token.location)
                 }
                 return .name(n, token.location)
@@ -178,58 +231,67 @@ extension Parser {
         case .op("["):
             advance()
             var items: [Expr] = []
+            var tallest = 0
             while !current.isOp("]") {
                 if !items.isEmpty { try expectOp(",") }
                 if current.isOp("]") { break }
                 items.append(try parseExpression())
+                tallest = max(tallest, treeHeight)
             }
             try expectOp("]")
+            try built(height: tallest + 1, at: token.location)
             return .list(items)
         case .op("{"):
             advance()
             var pairs: [(key: Expr, value: Expr)] = []
+            var tallest = 0
             while !current.isOp("}") {
                 if !pairs.isEmpty { try expectOp(",") }
                 if current.isOp("}") { break }
                 let key = try parseExpression()
+                tallest = max(tallest, treeHeight)
                 try expectOp(":")
                 pairs.append((key, try parseExpression()))
+                tallest = max(tallest, treeHeight)
             }
             try expectOp("}")
+            try built(height: tallest + 1, at: token.location)
             return .dict(pairs)
         default:
             throw fail("unexpected '\(token.description)'")
         }
     }
 
+    /// `.attr`, `[item]` and `(call)` after `start` (whose height is in `treeHeight`).
     private mutating func parsePostfix(_ start: Expr) throws(TemplateError) -> Expr {
         var node = start
-        while true {
-            if current.isOp(".") || current.isOp("[") {
-                node = try parseSubscript(node)
-            } else if current.isOp("(") {
-                let location = current.location
-                node = .call(node, try parseCallArguments(), location)
-            } else {
-                return node
+        var height = treeHeight
+        while current.isOp(".") || current.isOp("[") || current.isOp("(") {
+            node = try extend(&height) { (p: inout Parser) throws(TemplateError) -> Expr in
+                try p.current.isOp("(") ? p.parseCall(node) : p.parseSubscript(node)
             }
         }
+        return node
     }
 
+    /// `|filter`, `is test` and `(call)` after `start` (whose height is in `treeHeight`).
     private mutating func parseFilterExpression(_ start: Expr) throws(TemplateError) -> Expr {
         var node = start
-        while true {
-            if current.isOp("|") {
-                for f in try parseFilterChain(inline: false) { node = .filter(node, f) }
-            } else if current.isName("is") {
-                node = try parseTest(node)
-            } else if current.isOp("(") {
-                let location = current.location
-                node = .call(node, try parseCallArguments(), location)
-            } else {
-                return node
+        var height = treeHeight
+        while current.isOp("|") || current.isName("is") || current.isOp("(") {
+            node = try extend(&height) { (p: inout Parser) throws(TemplateError) -> Expr in
+                if p.current.isName("is") { return try p.parseTest(node) }
+                if p.current.isOp("(") { return try p.parseCall(node) }
+                p.advance()
+                return .filter(node, try p.parseFilter())
             }
         }
+        return node
+    }
+
+    private mutating func parseCall(_ node: Expr) throws(TemplateError) -> Expr {
+        let location = current.location
+        return .call(node, try parseCallArguments(), location)
     }
 
     private mutating func parseSubscript(_ node: Expr) throws(TemplateError) -> Expr {
@@ -239,42 +301,61 @@ extension Parser {
             let attribute = current
             advance()
             switch attribute.kind {
-            case .name(let n): return .getattr(node, n, token.location)
-            case .integer(let i): return .getitem(node, .constant(.int(i)), token.location)
+            case .name(let n):
+                treeHeight = 0
+                return .getattr(node, n, token.location)
+            case .integer(let i):
+                treeHeight = 1
+                return .getitem(node, .constant(.int(i)), token.location)
             default: throw fail("expected name or number", at: attribute)
             }
         }
         var args: [Expr] = []
+        var tallest = 0
         while !current.isOp("]") {
             if !args.isEmpty { try expectOp(",") }
             args.append(try parseSubscribed())
+            tallest = max(tallest, treeHeight)
         }
         try expectOp("]")
+        // Several subscripts are one tuple: one level more.
+        treeHeight = args.count == 1 ? tallest : tallest + 1
         return .getitem(node, args.count == 1 ? args[0] : .tuple(args), token.location)
     }
 
     /// One subscript: an expression or a `start:stop:step` slice with any part omitted.
     private mutating func parseSubscribed() throws(TemplateError) -> Expr {
         var start: Expr? = nil
+        var tallest = 0
         if !current.isOp(":") {
             let e = try parseExpression()
             guard current.isOp(":") else { return e }
             start = e
+            tallest = treeHeight
         }
         advance()
         var stop: Expr? = nil, step: Expr? = nil
-        if !current.isOp(":") && !current.isOp("]") && !current.isOp(",") { stop = try parseExpression() }
-        if skipOp(":") {
-            if !current.isOp("]") && !current.isOp(",") { step = try parseExpression() }
+        if !current.isOp(":") && !current.isOp("]") && !current.isOp(",") {
+            stop = try parseExpression()
+            tallest = max(tallest, treeHeight)
         }
+        if skipOp(":") {
+            if !current.isOp("]") && !current.isOp(",") {
+                step = try parseExpression()
+                tallest = max(tallest, treeHeight)
+            }
+        }
+        try built(height: tallest + 1)
         return .slice(start: start, stop: stop, step: step)
     }
 
+    /// `(args)`; leaves the tallest argument's height in `treeHeight` (0 for none).
     mutating func parseCallArguments() throws(TemplateError) -> Arguments {
         let open = current
         try expectOp("(")
         var args = Arguments()
         var requireComma = false
+        var tallest = 0
         func invalid() -> TemplateError { TemplateError(.syntax, "invalid syntax for function call expression", at: open.location) }
         while !current.isOp(")") {
             if requireComma {
@@ -295,26 +376,35 @@ extension Parser {
                 guard args.star == nil, args.starStar == nil, args.keyword.isEmpty else { throw invalid() }
                 args.positional.append(try parseExpression())
             }
+            tallest = max(tallest, treeHeight)
             requireComma = true
         }
         try expectOp(")")
+        treeHeight = tallest
         return args
     }
 
-    /// `|name(args)|name…`; `inline` starts without a `|` (`{% filter upper %}`).
+    /// `|name(args)|name…` of `{% filter %}` and block `set` (a flat list,
+    /// applied in a loop); `inline` starts without a `|` (`{% filter upper %}`).
     mutating func parseFilterChain(inline: Bool) throws(TemplateError) -> [FilterCall] {
         var filters: [FilterCall] = []
         var first = inline
         while current.isOp("|") || first {
             if !first { advance() }
             first = false
-            let location = current.location
-            var name = try expectName()
-            while skipOp(".") { name += "." + (try expectName()) }
-            let args = current.isOp("(") ? try parseCallArguments() : .none
-            filters.append(FilterCall(name: name, arguments: args, location: location))
+            filters.append(try parseFilter())
         }
         return filters
+    }
+
+    /// `name(args)` after a `|`; leaves the tallest argument's height in `treeHeight`.
+    private mutating func parseFilter() throws(TemplateError) -> FilterCall {
+        let location = current.location
+        var name = try expectName()
+        while skipOp(".") { name += "." + (try expectName()) }
+        treeHeight = 0
+        let args = current.isOp("(") ? try parseCallArguments() : .none
+        return FilterCall(name: name, arguments: args, location: location)
     }
 
     private mutating func parseTest(_ node: Expr) throws(TemplateError) -> Expr {
@@ -324,6 +414,7 @@ extension Parser {
         var name = try expectName()
         while skipOp(".") { name += "." + (try expectName()) }
         var args = Arguments.none
+        treeHeight = 0
         if current.isOp("(") {
             args = try parseCallArguments()
         } else if startsTestArgument() {

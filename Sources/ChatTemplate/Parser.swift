@@ -1,20 +1,29 @@
 /// Builds the statement tree from tokens, following jinja2's `Parser`
 /// (same grammar, precedence and error cases). Nesting is bounded by
-/// `maxDepth` so a hostile template cannot exhaust the stack while parsing.
+/// `maxDepth` so a hostile template cannot exhaust the stack while parsing,
+/// and the height of every tree it builds by `maxTreeDepth`: a chain such
+/// as `a.b.c`, `a + b + c` or `x|f|g` is parsed in a loop (as jinja2 does)
+/// but is a tree as deep as it is long, and checking, rendering and freeing
+/// a tree all recurse once per level.
 struct Parser {
     private let tokens: [Token]
     private var index = 0
     private var depth = 0
     private let maxDepth: Int
+    private let maxTreeDepth: Int
+    /// Height of the expression the last expression parse returned (a leaf
+    /// is 1; 0 for "no expression", such as a call without arguments).
+    var treeHeight = 0
     /// Open block tags, innermost last (for "unexpected end of template" messages).
     private var tagStack: [String] = []
     /// How many `for` bodies enclose the current point in this macro (for `break`/`continue`).
     private var loopDepth = 0
     private let stack = StackGuard()
 
-    init(tokens: [Token], maxDepth: Int) {
+    init(tokens: [Token], limits: TemplateLimits) {
         self.tokens = tokens
-        self.maxDepth = maxDepth
+        self.maxDepth = limits.maxParseDepth
+        self.maxTreeDepth = limits.maxTreeDepth
     }
 
     mutating func parseTemplate() throws(TemplateError) -> [Node] {
@@ -73,6 +82,18 @@ struct Parser {
     }
 
     mutating func leave() { depth -= 1 }
+
+    /// Records that the expression just built is `height` levels tall, and
+    /// refuses it when that plus the nesting around it passes `maxTreeDepth`.
+    /// Chains call this before parsing each next link too, so that a long
+    /// chain is refused before it grows past the limit.
+    mutating func built(height: Int, at location: SourceLocation? = nil) throws(TemplateError) {
+        treeHeight = height
+        if depth + height > maxTreeDepth {
+            throw TemplateError(.limit(.treeDepth), "expression nests deeper than \(maxTreeDepth) levels "
+                + "(counting each link of a chain such as a.b.c, a + b + c or x|f|g)", at: location ?? current.location)
+        }
+    }
 
     // MARK: - Statements
 
@@ -242,7 +263,7 @@ struct Parser {
         loopDepth = 0
         defer { loopDepth = savedLoops }
         let body = try parseBody(until: ["endmacro"], drop: true)
-        return MacroDefinition(name: name, parameters: parameters, defaults: defaults, body: body, location: location)
+        return try MacroDefinition(name: name, parameters: parameters, defaults: defaults, body: body, location: location)
     }
 
     private mutating func parseCallBlock() throws(TemplateError) -> Node {
@@ -256,7 +277,7 @@ struct Parser {
         loopDepth = 0
         defer { loopDepth = savedLoops }
         let body = try parseBody(until: ["endcall"], drop: true)
-        let caller = MacroDefinition(name: "caller", parameters: parameters, defaults: defaults, body: body, location: location)
+        let caller = try MacroDefinition(name: "caller", parameters: parameters, defaults: defaults, body: body, location: location)
         return .callBlock(CallBlock(call: call, caller: caller))
     }
 

@@ -8,8 +8,9 @@
 /// test or filter runs only when the template asks for the item, as in Python.
 final class PyIterator: @unchecked Sendable {  // consumed by the one render that made it, on its thread
     let typeName: String
-    private let source: [Value]
-    private let transform: ((Value) throws -> Value?)?
+    // vars only so that deinit can move them out
+    private var source: [Value]
+    private var transform: ((Value) throws -> Value?)?
     private var position = 0
 
     init(_ typeName: String, _ source: [Value], transform: ((Value) throws -> Value?)? = nil) {
@@ -26,6 +27,16 @@ final class PyIterator: @unchecked Sendable {  // consumed by the one render tha
             if let produced = try transform(item) { return produced }
         }
         return nil
+    }
+
+    /// The items not yet taken from the source (what a nesting check walks;
+    /// a transform's own arguments are checked when the filter is applied).
+    var pending: ArraySlice<Value> { source[min(position, source.count)...] }
+
+    // An iterator's items or a transform's arguments may hold iterators …: freed one by one (see `Graveyard`).
+    deinit {
+        Graveyard.bury(&source, leaving: [])
+        Graveyard.bury(&transform, leaving: nil)
     }
 
     /// Everything not yet yielded.

@@ -43,6 +43,7 @@ extension Renderer {
     func invoke(_ macro: Macro, _ args: CallArguments) throws -> Value {
         let d = macro.definition
         let scope = Scope(parent: macro.closure)
+        try checkNesting(args)
         var keywords = args.keyword
         for (i, name) in d.parameters.enumerated() {
             let value: Value
@@ -52,6 +53,7 @@ extension Renderer {
                 value = keywords.remove(at: k).value
             } else if let defaultValue = d.defaults[i] {
                 value = try eval(defaultValue, scope)
+                try checkNesting(value)
             } else {
                 value = .missing("parameter '\(name)' was not provided")
             }

@@ -8,6 +8,7 @@ extension Renderer {
         case .dict:
             return .dict(try dictionary(args, function: "dict"))
         case .namespace:
+            try checkNesting(args)
             return .namespace(Namespace(try dictionary(args, function: "namespace")))
         case .raiseException:
             let slots = try args.bind("raise_exception", ["message"], required: 1)
@@ -16,6 +17,11 @@ extension Renderer {
             let slots = try args.bind("strftime_now", ["format"], required: 1)
             guard case .string(let format) = slots[0] ?? .none else {
                 throw TemplateError(.type, "strftime() argument 1 must be str, not \((slots[0] ?? .none).typeName)")
+            }
+            // Python cannot even build such a datetime ("year 0 is out of range"),
+            // and the weekday and week numbers are only defined for one it can.
+            guard date.isValid else {
+                throw TemplateError(.value, "the date \(date.year)-\(date.month)-\(date.day) is out of the range of Python's datetime")
             }
             return try made(Strftime.format(format, date))
         }

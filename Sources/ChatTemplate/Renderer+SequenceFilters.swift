@@ -66,8 +66,10 @@ extension Renderer {
             guard case .dict(let d) = value else { throw TemplateError(.type, "Can only get item pairs from a mapping.") }
             return .iterator(PyIterator("generator", d.items.map { .tuple([$0.0, $0.1]) }))
         case "map":
+            try checkNesting(args)  // the transform keeps them (see Renderer+Nesting)
             return .iterator(PyIterator("generator", value.isTruthy ? try iterate(value) : [], transform: try mapper(args)))
         case "select", "reject", "selectattr", "rejectattr":
+            try checkNesting(args)  // the test keeps them (see Renderer+Nesting)
             let test = try selector(args, byAttribute: name.hasSuffix("attr"))
             let keep = name.hasPrefix("select")
             return .iterator(PyIterator("generator", value.isTruthy ? try iterate(value) : []) { item in

@@ -165,7 +165,12 @@ final class Renderer {
 
     @inline(never)
     private func execAssign(_ target: AssignTarget, _ e: Expr, _ location: SourceLocation, _ scope: Scope) throws {
-        do { try assign(target, try eval(e, scope), scope) } catch let error as TemplateError { throw error.located(location) }
+        do {
+            let value = try eval(e, scope)
+            try assign(target, value, scope, fresh: !e.isLookup || value.isMethod)
+        } catch let error as TemplateError {
+            throw error.located(location)
+        }
     }
 
     @inline(never)
@@ -202,10 +207,13 @@ final class Renderer {
         return buffer
     }
 
-    /// Binds a value to a `set`/`for`/`with` target in `scope`.
-    func assign(_ target: AssignTarget, _ value: Value, _ scope: Scope) throws {
+    /// Binds a value to a `set`/`for`/`with` target in `scope`. A `fresh`
+    /// value (one an expression built, not looked up) is checked for
+    /// nesting first (see Renderer+Nesting).
+    func assign(_ target: AssignTarget, _ value: Value, _ scope: Scope, fresh: Bool = true) throws {
         switch target {
         case .name(let n):
+            if fresh { try checkNesting(value) }
             scope.set(n, value)
         case .tuple(let targets):
             let items = try iterate(value)
@@ -214,11 +222,12 @@ final class Renderer {
                     ? "not enough values to unpack (expected \(targets.count), got \(items.count))"
                     : "too many values to unpack (expected \(targets.count))")
             }
-            for (t, v) in zip(targets, items) { try assign(t, v, scope) }
+            for (t, v) in zip(targets, items) { try assign(t, v, scope, fresh: fresh) }
         case .namespaceAttribute(let name, let attribute):
             guard case .namespace(let ns) = lookup(name, scope) else {
                 throw TemplateError(.type, "cannot assign attribute on non-namespace object")
             }
+            if fresh { try checkNesting(value) }
             ns.set(attribute, value)
         }
     }
@@ -228,12 +237,17 @@ final class Renderer {
     /// Runs a `for` block over its iterable (or, for `loop(items)` in a
     /// recursive loop, over `iterable` one level deeper).
     func runLoop(_ loop: ForLoop, _ scope: Scope, _ out: inout String, iterable: Value?, depth0: Int) throws {
-        let items = try iterate(try iterable ?? eval(loop.iterable, scope))
+        let source = try iterable ?? eval(loop.iterable, scope)
+        let items = try iterate(source)
+        // Items of a list or dict looked up in what is kept need no nesting
+        // check; an iterator's may be built as it yields them (`map`).
+        var fresh = iterable != nil || !loop.iterable.isLookup
+        if case .iterator = source { fresh = true }
         var accept: ((Value) throws -> Bool)? = nil
         if let filter = loop.filter {
             accept = { [unowned self] item in
                 let test = Scope(parent: scope)
-                try self.assign(loop.target, item, test)
+                try self.assign(loop.target, item, test, fresh: fresh)
                 return try self.eval(filter, test).isTruthy
             }
         }
@@ -243,7 +257,7 @@ final class Renderer {
             ran = true
             try countIteration()
             let inner = Scope(parent: scope)
-            try assign(loop.target, item, inner)
+            try assign(loop.target, item, inner, fresh: fresh)
             inner.set("loop", .loop(state))
             if case .breakLoop = try exec(loop.body, inner, &out) { break }
         }

@@ -43,4 +43,13 @@ struct StackGuard {
         var marker: UInt8 = 0
         return withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) } > floor
     }
+
+    /// Refuses another level of a walk over a parsed template (the filter
+    /// name check, the name collector) when the stack is nearly used up:
+    /// the parser bounds a tree's height (`maxTreeDepth`), not the room a
+    /// thread with a small stack has to walk it.
+    @inline(__always)
+    func ensureRoom() throws(TemplateError) {
+        guard hasRoom() else { throw TemplateError(.limit(.treeDepth), "template nests too deeply for this thread's stack") }
+    }
 }

@@ -21,7 +21,21 @@ public struct TemplateDate: Sendable, Equatable {
                   minute: c.minute ?? 0, second: c.second ?? 0, microsecond: (c.nanosecond ?? 0) / 1000)
     }
 
-    /// Day of the week, 0 = Monday … 6 = Sunday (`date.weekday()`).
+    /// Whether Python's `datetime` can hold this time: a year from 1 to
+    /// 9999 (`datetime.MINYEAR`, `MAXYEAR`), a month 1–12, a day that month
+    /// has in the proleptic Gregorian calendar, and a valid time of day.
+    /// `datetime(0, 6, 1)` is "ValueError: year 0 is out of range".
+    public var isValid: Bool {
+        guard (1...9999).contains(year), (1...12).contains(month) else { return false }
+        let lengths = [31, isLeapYear ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        return (1...lengths[month - 1]).contains(day) && (0...23).contains(hour) && (0...59).contains(minute)
+            && (0...59).contains(second) && (0...999_999).contains(microsecond)
+    }
+
+    private var isLeapYear: Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
+
+    /// Day of the week, 0 = Monday … 6 = Sunday (`date.weekday()`), for a
+    /// valid date (`isValid`).
     var weekday: Int {
         // Days since 0001-01-01 (a Monday) in the proleptic Gregorian calendar.
         (ordinal - 1) % 7
@@ -30,8 +44,7 @@ public struct TemplateDate: Sendable, Equatable {
     /// Day of the year, 1…366.
     var yearDay: Int {
         let cumulative = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334]
-        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-        return cumulative[max(0, min(11, month - 1))] + day + (leap && month > 2 ? 1 : 0)
+        return cumulative[max(0, min(11, month - 1))] + day + (isLeapYear && month > 2 ? 1 : 0)
     }
 
     /// Proleptic Gregorian ordinal, 0001-01-01 = 1 (`date.toordinal()`).

@@ -9,7 +9,7 @@
 /// fraction of a second.
 public struct TemplateLimits: Sendable, Equatable {
     public enum Limit: Sendable, Equatable {
-        case outputBytes, allocatedBytes, loopIterations, callDepth, evaluationDepth, steps, parseDepth, rangeLength, valueNesting
+        case outputBytes, allocatedBytes, loopIterations, callDepth, evaluationDepth, steps, parseDepth, treeDepth, rangeLength, valueNesting
     }
 
     /// Largest rendered output, and largest single string a template may
@@ -33,12 +33,20 @@ public struct TemplateLimits: Sendable, Equatable {
     /// Deepest nesting of blocks and expressions the parser accepts (jinja2
     /// itself fails at 60–100 levels). Default 100.
     public var maxParseDepth: Int
+    /// Tallest expression tree the parser builds: the nesting around it plus
+    /// one level per node, so each link of a chain (`a.b.c`, `a + b + c`,
+    /// `x|f|g`, `a and b and c`, `f()()`) counts as a level. Checking,
+    /// rendering and freeing a tree recurse once per level, so without this
+    /// a flat 100 KB chain overflows the stack. jinja2 itself fails beyond
+    /// about 490 links (Python's recursion limit while compiling; 197 for
+    /// `.attr`, 99 for calls). Default 1,000.
+    public var maxTreeDepth: Int
     /// Longest `range()`; jinja2's sandbox refuses more than 100,000 (`MAX_RANGE`).
     public var maxRangeLength: Int
 
     public init(maxOutputBytes: Int = 16 << 20, maxAllocatedBytes: Int = 256 << 20, maxLoopIterations: Int = 1_000_000,
                 maxCallDepth: Int = 100, maxEvaluationDepth: Int = 2_000, maxSteps: Int = 20_000_000,
-                maxParseDepth: Int = 100, maxRangeLength: Int = 100_000) {
+                maxParseDepth: Int = 100, maxTreeDepth: Int = 1_000, maxRangeLength: Int = 100_000) {
         self.maxOutputBytes = maxOutputBytes
         self.maxAllocatedBytes = maxAllocatedBytes
         self.maxLoopIterations = maxLoopIterations
@@ -46,6 +54,7 @@ public struct TemplateLimits: Sendable, Equatable {
         self.maxEvaluationDepth = maxEvaluationDepth
         self.maxSteps = maxSteps
         self.maxParseDepth = maxParseDepth
+        self.maxTreeDepth = maxTreeDepth
         self.maxRangeLength = maxRangeLength
     }
 }

@@ -3,7 +3,8 @@
 extension Value {
     /// Deepest nesting of lists/dicts that printing, comparing or `tojson`
     /// follow before giving up (the recursion would otherwise be unbounded:
-    /// a namespace can contain itself).
+    /// a namespace can contain itself), and that a value may have where it
+    /// is kept (`Renderer.checkNesting`).
     static let maxNesting = 1000
 
     /// `str(x)`; `Undefined` prints as "".

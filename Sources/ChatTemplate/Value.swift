@@ -40,6 +40,7 @@ indirect enum Value: Sendable {
 
     var isUndefined: Bool { if case .undefined = self { return true } else { return false } }
     var isNone: Bool { if case .none = self { return true } else { return false } }
+    var isMethod: Bool { if case .method = self { return true } else { return false } }
 
     /// The string, if this is one.
     var stringValue: String? { if case .string(let s) = self { return s } else { return nil } }

@@ -14,7 +14,7 @@ enum TemplateCommand {
       --context FILE    one conversation, as an entry of a golden corpus's `cases`: `messages`,
                         `tools`, `documents`, `add_generation_prompt`, `bos_token`/`eos_token`/
                         `pad_token`/`unk_token` (null = unset) and `kwargs` (extra variables)
-      --now DATE        the day strftime_now() sees (default: now, local time)
+      --now DATE        the day strftime_now() sees, 0001-01-01 to 9999-12-31 (default: now, local time)
       Prints the rendering byte-exact (nothing added). A template error exits 1; when the
       template called raise_exception(msg), the last line on stderr is exactly msg.
     """
@@ -45,13 +45,16 @@ enum TemplateCommand {
         }
     }
 
-    /// `YYYY-MM-DD` → midnight of that day.
+    /// `YYYY-MM-DD` → midnight of that day; a day Python's `datetime` can
+    /// hold (years 1–9999: `datetime.date(0, 6, 1)` is "year 0 is out of range").
     private static func day(_ text: String) throws -> TemplateDate {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
-        guard parts.count == 3, let y = parts[0], let m = parts[1], let d = parts[2], (1...12).contains(m), (1...31).contains(d) else {
-            throw UsageError.badValue(option: "now", value: text, expected: "a date YYYY-MM-DD")
+        guard parts.count == 3, let y = parts[0], let m = parts[1], let d = parts[2],
+              case let date = TemplateDate(year: y, month: m, day: d), date.isValid else {
+            throw UsageError.badValue(option: "now", value: text,
+                                      expected: "a date YYYY-MM-DD from 0001-01-01 to 9999-12-31 (Python's datetime range)")
         }
-        return TemplateDate(year: y, month: m, day: d)
+        return date
     }
 }
 

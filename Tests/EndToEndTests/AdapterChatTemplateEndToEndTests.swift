@@ -80,4 +80,64 @@ import TestSupport
         let rendered = try ChatEndToEndTests.post(daemon, "/apply-template", ["messages": [["role": "user", "content": "x"]], "model": "kept"])
         #expect(rendered["prompt"] as? String == "### USER: x\n### ASSISTANT:")
     }
+
+    /// Flat chains of 50,000+ links used to overflow the stack while the
+    /// upload was checked, killing the daemon (exit 139, every connection
+    /// dropped). Each is under the 1 MiB a `chat_template` part may have.
+    static let tooDeep: [(String, String)] = [
+        ("attributes.jinja", "{{ x" + String(repeating: ".a", count: 50_000) + " }}"),
+        ("sum.jinja", "{{ 1" + String(repeating: " + 1", count: 100_000) + " }}"),
+        ("filters.jinja", "{{ 'a'" + String(repeating: "|upper", count: 150_000) + " }}"),
+        ("calls.jinja", "{{ x" + String(repeating: "()", count: 400_000) + " }}"),
+    ]
+
+    @Test func aTemplateTooDeepToParseIsRefusedWith422AndTheDaemonKeepsServing() throws {
+        let daemon = try LoradProcess(arguments: ["--chat-template", ChatEndToEndTests.smol])
+        defer { daemon.cleanUp() }
+        for (name, text) in Self.tooDeep {
+            let file = try Self.file(text, in: daemon.directory, name)
+            let r = try Self.upload(daemon, "deep", template: file)
+            #expect(r.status == 422, "\(name): \(r.status) \(r.text.prefix(300))")
+            let message = r.errorMessage ?? ""
+            #expect(message.contains("LimitExceeded: expression nests deeper than 1000 levels"), "\(name): \(message)")
+            #expect(message.contains("line 1, column "), "\(name): \(message)")
+        }
+        #expect(try Curl.get(daemon.baseURL + "/health").status == 200)
+        #expect(try Curl.get(daemon.baseURL + "/adapters/deep").status == 404)
+        let rendered = try ChatEndToEndTests.post(daemon, "/apply-template", ["messages": [["role": "user", "content": "x"]]])
+        #expect((rendered["prompt"] as? String)?.hasPrefix("<|im_start|>") == true)
+        let good = try Self.file(Self.custom, in: daemon.directory, "good.jinja")
+        #expect(try Self.upload(daemon, "deep", template: good).status == 201)
+    }
+
+    @Test func aTemplateBuildingADeepValueIsRefusedWith422AndTheDaemonKeepsServing() throws {
+        let daemon = try LoradProcess(arguments: ["--chat-template", ChatEndToEndTests.smol])
+        defer { daemon.cleanUp() }
+        // Each used to build a list 900,000 (or 60,000) levels deep while the upload was checked, and
+        // freeing it overflowed the stack.
+        let growing = [
+            "{% set ns = namespace(x=[]) %}{% for i in range(100000) %}{% for j in range(9) %}{% set ns.x = [ns.x] %}"
+                + "{% endfor %}{% endfor %}{{ messages[0].content }}",
+            "{% set x = [] %}" + String(repeating: "{% set x = [x] %}", count: 60_000) + "{{ messages[0].content }}",
+        ]
+        for (n, text) in growing.enumerated() {
+            let file = try Self.file(text, in: daemon.directory, "growing\(n).jinja")
+            let r = try Self.upload(daemon, "deep", template: file)
+            #expect(r.status == 422, "\(n): \(r.status) \(r.text.prefix(300))")
+            #expect(r.errorMessage?.contains("LimitExceeded: value nested deeper than 1000 levels") == true, "\(n): \(r.text.prefix(300))")
+        }
+        #expect(try Curl.get(daemon.baseURL + "/health").status == 200)
+        #expect(try Curl.get(daemon.baseURL + "/adapters/deep").status == 404)
+    }
+
+    @Test func serveRefusesATooDeepTemplateAtStartUpNamingTheLimit() throws {
+        let dir = try Fixtures.temporaryDirectory("lorad-deep-template")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let template = try Self.file(Self.tooDeep[0].1, in: dir, "deep.jinja")
+        let r = try LoradBinary.run(["serve", "--listen", "127.0.0.1:0", "--registry", dir.appendingPathComponent("r.sqlite").path,
+                                     "--model", Fixtures.tinyLlama.path, "--threads", "1", "--chat-template", template.path])
+        #expect(r.stderr.contains("LimitExceeded: expression nests deeper than 1000 levels"), "\(r.status): \(r.stderr.suffix(500))")
+        // A refusal (exit 1), not the stack overflow's SIGSEGV.
+        #expect(r.status == 1, "\(r.status): \(r.stderr.suffix(500))")
+    }
 }

@@ -22,12 +22,17 @@ import TestSupport
         })
     }
 
-    private func render(_ golden: JSONValue, now: String? = "2026-07-26") throws -> ExternalTool.Result {
+    /// Renders `golden`'s conversation with its own template, or with `source` when given.
+    private func render(_ golden: JSONValue, source: String? = nil, now: String? = "2026-07-26") throws -> ExternalTool.Result {
         let dir = try Fixtures.temporaryDirectory("lorad-template")
         defer { try? FileManager.default.removeItem(at: dir) }
         let context = dir.appendingPathComponent("case.json")
         try golden.serialized().write(to: context, atomically: true, encoding: .utf8)
-        let template = Self.corpus.appendingPathComponent(try #require(golden["template_file"]?.stringValue))
+        var template = Self.corpus.appendingPathComponent(try #require(golden["template_file"]?.stringValue))
+        if let source {
+            template = dir.appendingPathComponent("given.jinja")
+            try Data(source.utf8).write(to: template)
+        }
         var args = ["template", "render", "--template", template.path, "--context", context.path]
         if let now { args += ["--now", now] }
         return try LoradBinary.run(args)
@@ -59,6 +64,34 @@ import TestSupport
         let r = try render(golden)
         #expect(r.status == 1)
         #expect(r.stderr.contains("UndefinedError"), "stderr: \(r.stderr)")
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test(arguments: ["{{ messages" + String(repeating: ".a", count: 50_000) + " }}",
+                      "{{ 1" + String(repeating: " + 1", count: 100_000) + " }}",
+                      "{{ 'a'" + String(repeating: "|upper", count: 100_000) + " }}"])
+    func aChainPastTheTreeDepthLimitExitsOneNamingTheLimitAndPosition(_ source: String) throws {
+        let r = try render(try golden("Qwen-Qwen3-0.6B", "single_user"), source: source)
+        #expect(r.status == 1, "stderr: \(r.stderr.suffix(300))")
+        #expect(r.stdout.isEmpty)
+        #expect(r.stderr.contains("given.jinja:1:"), "stderr: \(r.stderr.suffix(300))")
+        #expect(r.stderr.contains("LimitExceeded: expression nests deeper than 1000 levels"), "stderr: \(r.stderr.suffix(300))")
+    }
+
+    @Test func weekdaysAtBothEndsOfPythonsDatetimeRange() throws {
+        let golden = try golden("Qwen-Qwen3-0.6B", "single_user")
+        let source = "{{ strftime_now('%a %A %u %w %j') }}"
+        // Python: date(1, 1, 1) and date(9999, 12, 31) .strftime('%a %A %u %w %j').
+        #expect(try render(golden, source: source, now: "0001-01-01").stdout == "Mon Monday 1 1 001")
+        #expect(try render(golden, source: source, now: "9999-12-31").stdout == "Fri Friday 5 5 365")
+        #expect(try render(golden, source: source, now: "2024-02-29").stdout == "Thu Thursday 4 4 060")
+    }
+
+    @Test(arguments: ["0000-06-01", "0000-01-01", "10000-01-01", "2026-02-29", "2026-04-31", "9223372036854775807-01-01"])
+    func aNowPythonsDatetimeCannotHoldIsAUsageError(_ now: String) throws {
+        let r = try render(try golden("Qwen-Qwen3-0.6B", "single_user"), source: "{{ strftime_now('%A') }}", now: now)
+        #expect(r.status == 2, "stderr: \(r.stderr)")
+        #expect(r.stderr.contains("0001-01-01 to 9999-12-31"), "stderr: \(r.stderr)")
         #expect(r.stdout.isEmpty)
     }
 
