@@ -88,10 +88,16 @@ public struct MultipartDecoder: Sendable {
             }
             while i < buffer.count, buffer[i] == 0x20 || buffer[i] == 0x09 { i += 1 }
             guard i < buffer.count else { return try needMore() }
-            if buffer[i] == 0x0D {
-                guard i + 1 < buffer.count else { return try needMore() }
-                i += 1
+            // RFC 2046 §5.1.1: a delimiter line ends in CRLF, and every later
+            // delimiter is found as CRLF--boundary. A body written with bare
+            // LFs would never show its next delimiter; say so here rather
+            // than let the first part run on into a size limit.
+            if buffer[i] == 0x0A {
+                throw .bad("multipart delimiter lines must end in CRLF (RFC 2046 §5.1.1); this body's end in a bare LF")
             }
+            guard buffer[i] == 0x0D else { throw .bad("a multipart boundary is followed by garbage") }
+            guard i + 1 < buffer.count else { return try needMore() }
+            i += 1
             guard buffer[i] == 0x0A else { throw .bad("a multipart boundary is followed by garbage") }
             readIndex = i + 1
             parts += 1

@@ -239,6 +239,10 @@ import TestSupport
         let array = try client.post("/v1/completions", json: "[1]")
         #expect(array.status == 400)
         #expect(try Self.message(array).contains("the top-level JSON value must be a JSON object"), "\(array.text)")
+        // GET on a merge path reads as the hub id NAME/merge: the 404 says how to merge.
+        let merge = try client.request("GET", "/adapters/python/merge")
+        #expect(merge.status == 404)
+        #expect(try Self.message(merge).contains("POST /adapters/python/merge"), "\(merge.text)")
         // One value per query parameter: which of two would count is a guess.
         for (path, name) in [("/v1/completions?adapter=python&adapter=nope", "adapter"),
                              ("/adapters?limit=1&after=a&limit=2", "limit")] {

@@ -1,3 +1,4 @@
+import Foundation
 import TestSupport
 import Testing
 @testable import HTTP1
@@ -66,6 +67,18 @@ import Testing
             #expect(split.error == nil)
         }
         #expect(parse(b.map { [$0] }).parts == whole.parts)
+    }
+
+    @Test func aBodyWithBareLFLineEndingsIsRefusedSayingSo() {
+        let crlf = Self.body([("name", nil, "my-adapter"), ("config", "adapter_config.json", "{}")])
+        let lf = Array(String(decoding: crlf, as: UTF8.self).replacingOccurrences(of: "\r\n", with: "\n").utf8)
+        // Fed whole and a byte at a time, as the socket may deliver it.
+        for chunks in [[lf], lf.map { [$0] }] {
+            let r = parse(chunks)
+            #expect(r.error?.status.code == 400)
+            #expect(r.error?.message.contains("bare LF") == true, "\(String(describing: r.error))")
+            #expect(r.parts.isEmpty)
+        }
     }
 
     @Test func partLargerThanItsLimitIs413() {

@@ -41,7 +41,15 @@ struct AdaptersHandler {
             return (record, try shadowing ?? compatibility.checkedStatus(of: record),
                     try registry.chatTemplate(named: name)?.template)
         }
-        guard let (record, status, template) = found else { throw RegistryError.notFound(name) }
+        guard let (record, status, template) = found else {
+            // `GET /adapters/NAME/merge` reads as the hub id `NAME/merge`.
+            if name.hasSuffix("/merge") {
+                let adapter = name.dropLast("/merge".count)
+                throw APIError.notFound("no adapter named '\(name)'; a merge of '\(adapter)' is downloaded with "
+                    + "POST /adapters/\(adapter)/merge")
+            }
+            throw RegistryError.notFound(name)
+        }
         var resource = AdapterResource(record: record, service: service, status: status)
         resource.chat_template = .some(template)
         try await response.sendAPI(.ok, resource)
