@@ -14,6 +14,16 @@ extension LlamaWeights {
     public convenience init(config: LlamaConfig, checkpoint: Checkpoint, format: WeightFormat? = nil,
                             pages: WeightPages = .huge,
                             progress: ((_ loaded: Int, _ total: Int) -> Void)? = nil) throws {
+        // Layers past num_hidden_layers would be skipped without a word and
+        // a shallower model served: a config.json that disagrees with its
+        // weights is refused (transformers only warns of unused weights).
+        for name in checkpoint.tensorNames {
+            let parts = name.split(separator: ".", maxSplits: 3)
+            guard parts.count == 4, parts[0] == "model", parts[1] == "layers", let layer = Int(parts[2]),
+                  layer >= config.numHiddenLayers else { continue }
+            throw LlamaError.unexpectedTensor(tensor: name, reason: "config.json's num_hidden_layers is "
+                + "\(config.numHiddenLayers), but the checkpoint has weights for layer \(layer)")
+        }
         let total = checkpoint.files.reduce(0) { $0 + $1.byteCount }
         var loaded = 0
         try self.init(config: config, format: format ?? Self.checkpointFormat(checkpoint), pages: pages) { name in

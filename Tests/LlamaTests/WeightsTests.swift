@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Llama
 import LoRA
@@ -68,6 +69,22 @@ import TestSupport
                 values[j] = 0
             }
         }
+    }
+
+    @Test func aCheckpointWithLayersPastTheConfigsIsRefusedNotTruncated() throws {
+        let copy = try Fixtures.temporaryDirectory("lorad-layers").appendingPathComponent("model")
+        try FileManager.default.copyItem(at: Fixtures.tinyLlama, to: copy)
+        let file = copy.appendingPathComponent("config.json")
+        var config = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: file)) as? [String: Any])
+        let layers = try #require(config["num_hidden_layers"] as? Int)
+        config["num_hidden_layers"] = layers - 2
+        try FileManager.default.removeItem(at: file)
+        try JSONSerialization.data(withJSONObject: config).write(to: file)
+        let error = try #require(throws: LlamaError.self) { _ = try LlamaModel.load(folder: copy) }
+        #expect("\(error)".contains("model.layers.\(layers - 2).") && "\(error)".contains("num_hidden_layers is \(layers - 2)"),
+                "\(error)")
+        // The folder as shipped loads.
+        _ = try LlamaModel.load(folder: Fixtures.tinyLlama)
     }
 
     @Test func aMissingTensorIsNamed() throws {
