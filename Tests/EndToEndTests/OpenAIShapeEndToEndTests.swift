@@ -15,17 +15,8 @@ import TestSupport
         let daemon = try LoradProcess(arguments: ["--chat-template", template] + extra)
         let fixture = try HardeningEndToEndTests.fixture("python-qv-r8")
         let client = KeepAliveClient(port: daemon.port)
-        let boundary = "lorad-test-\(UUID().uuidString)"
-        var body = Data()
-        for (field, file, content) in [("name", nil, Data("python".utf8)), ("config", "adapter_config.json", fixture.config),
-                                       ("weights", "adapter_model.safetensors", fixture.weights)] {
-            body.append(Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"".utf8))
-            if let file { body.append(Data("; filename=\"\(file)\"".utf8)) }
-            body.append(Data("\r\n\r\n".utf8) + content + Data("\r\n".utf8))
-        }
-        body.append(Data("--\(boundary)--\r\n".utf8))
-        let upload = try client.request("POST", "/adapters", headers: ["Content-Type: multipart/form-data; boundary=\(boundary)"],
-                                        body: [UInt8](body))
+        // (Its admin header goes unchecked: this daemon has no admin token.)
+        let upload = try HardeningEndToEndTests.upload(client, name: "python", config: fixture.config, weights: fixture.weights)
         try #require(upload.status == 201, "upload: \(upload.text)")
         return (daemon, client)
     }
