@@ -1,9 +1,16 @@
+import Foundation
 import Kernels
 
 // The filtering half of sampling, without sorting the vocabulary.
 //
-// transformers' rules, restated so that only the top of the distribution
-// has to be ordered:
+// The order is vLLM's (its sampler: temperature, then the argmax-invariant
+// logits processors such as min-p, then top-k and top-p); without min-p it
+// is transformers' order too. The rules, restated so that only the top of
+// the distribution has to be ordered:
+// - min-p (vLLM's MinPLogitsProcessor) removes every token whose
+//   probability is below min_p × the largest probability. The ratio of two
+//   probabilities is exp(score difference), so this is a threshold on
+//   scores relative to the maximum, with no softmax over the vocabulary.
 // - TopKLogitsWarper removes every score < the k-th largest score (ties at
 //   the k-th value survive). The k-th largest comes from a k-entry min-heap.
 // - TopPLogitsWarper sorts ascending, takes the cumulative softmax c_i and
@@ -15,10 +22,11 @@ import Kernels
 // token id counts as less likely), so the same tokens survive.
 
 extension Sampler {
-    /// Tokens surviving temperature → top-k → top-p, in ascending id order,
-    /// with their probabilities (the softmax over the survivors).
+    /// Tokens surviving temperature → min-p → top-k → top-p, in ascending id
+    /// order, with their probabilities (the softmax over the survivors).
     static func survivors(_ logits: [Float], _ parameters: SamplingParameters) -> (ids: [Int], probabilities: [Float]) {
-        let scores = scaled(logits, parameters)
+        var scores = scaled(logits, parameters)
+        if parameters.minP > 0 { dropBelowMinP(&scores, parameters.minP) }
         let topK = parameters.topK > 0 && parameters.topK < scores.count
         let kth = topK ? kthLargest(scores, parameters.topK) : -.infinity
         var ids = scores.indices.filter { scores[$0] >= kth && scores[$0] > -.infinity }
@@ -33,6 +41,18 @@ extension Sampler {
             ids = nucleus(ids: ids, probabilities: probabilities, topP: parameters.topP).sorted()
         }
         return (ids, softmax(scores, over: ids))
+    }
+
+    /// Sets to -inf every score whose probability is below `minP` × the
+    /// largest: p_i / p_max = exp(s_i − s_max), compared in Double. A +inf
+    /// maximum keeps only the +inf scores (they take all the mass).
+    static func dropBelowMinP(_ scores: inout [Float], _ minP: Float) {
+        guard let top = scores.filter({ !$0.isNaN }).max(), top > -.infinity else { return }
+        let floor = Double(minP)
+        for i in scores.indices {
+            let ratio = top == .infinity ? (scores[i] == .infinity ? 1 : 0) : Foundation.exp(Double(scores[i] - top))
+            if !(ratio >= floor) { scores[i] = -.infinity }
+        }
     }
 
     /// logits ÷ temperature (TemperatureLogitsWarper); unchanged at 1 or for greedy.

@@ -2,10 +2,11 @@ import Kernels
 
 /// Picks tokens from logits: first the sequence's logits adjustment
 /// (`logit_bias`, repetition, frequency and presence penalties — see
-/// `LogitsAdjustment`), then greedy, or temperature → top-k → top-p → draw,
-/// the order transformers' `generate` applies its logits processors and
-/// warpers (`TemperatureLogitsWarper`, `TopKLogitsWarper`,
-/// `TopPLogitsWarper`, then `torch.multinomial` over the softmax).
+/// `LogitsAdjustment`), then greedy, or temperature → min-p → top-k → top-p
+/// → draw: vLLM's order, and without min-p the order transformers'
+/// `generate` applies its logits processors and warpers
+/// (`TemperatureLogitsWarper`, `TopKLogitsWarper`, `TopPLogitsWarper`, then
+/// `torch.multinomial` over the softmax).
 ///
 /// One sampler per sequence: it owns that sequence's RNG, so a seeded request
 /// repeats exactly whatever else shares the batch, and the history its
@@ -23,11 +24,12 @@ public struct Sampler: Sendable {
     private var adjustment: LogitsAdjustment
 
     /// A sampler for a sequence that starts from `prompt` (which only the
-    /// repetition penalty reads).
-    public init(_ parameters: SamplingParameters, prompt: [Int] = []) {
+    /// repetition penalty reads) and may not pick a `heldBack` id (its stop
+    /// ids) among its first `minTokens` tokens.
+    public init(_ parameters: SamplingParameters, prompt: [Int] = [], holdingBack heldBack: Set<Int> = [], forFirst minTokens: Int = 0) {
         self.parameters = parameters
         generator = SeededGenerator(seed: parameters.seed ?? UInt64.random(in: .min ... .max))
-        adjustment = LogitsAdjustment(parameters, prompt: prompt)
+        adjustment = LogitsAdjustment(parameters, prompt: prompt, holdingBack: heldBack, forFirst: minTokens)
     }
 
     /// The next token id for one row of logits (vocab values), recorded as
@@ -81,8 +83,8 @@ public struct Sampler: Sendable {
 }
 
 extension SamplingParameters {
-    /// Whether top-k or top-p removes any token of a `vocabulary`-sized row.
+    /// Whether min-p, top-k or top-p may remove a token of a `vocabulary`-sized row.
     func filters(vocabulary: Int) -> Bool {
-        (topK > 0 && topK < vocabulary) || topP < 1
+        minP > 0 || (topK > 0 && topK < vocabulary) || topP < 1
     }
 }

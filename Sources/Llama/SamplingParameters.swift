@@ -6,6 +6,9 @@ public struct SamplingParameters: Sendable, Equatable {
     public var topK: Int
     /// Nucleus: keep the smallest most-likely set whose probability ≥ topP; 1 = off.
     public var topP: Float
+    /// vLLM's `min_p`: drop every token whose probability (after
+    /// temperature) is below minP × the most likely token's; 0 = off.
+    public var minP: Float
     /// Seed of the sampling RNG; nil = a random seed.
     public var seed: UInt64?
     /// OpenAI's `presence_penalty`: subtracted once from the logit of every
@@ -20,18 +23,23 @@ public struct SamplingParameters: Sendable, Equatable {
     public var repetitionPenalty: Float
     /// OpenAI's `logit_bias`: token id → value added to its logit.
     public var logitBias: [Int: Float]
+    /// vLLM's `allowed_token_ids`: only these tokens may be picked (every
+    /// other logit is -inf before anything else runs); nil = every token.
+    public var allowedTokenIDs: Set<Int>?
 
-    public init(temperature: Float = 1, topK: Int = 0, topP: Float = 1, seed: UInt64? = nil,
+    public init(temperature: Float = 1, topK: Int = 0, topP: Float = 1, minP: Float = 0, seed: UInt64? = nil,
                 presencePenalty: Float = 0, frequencyPenalty: Float = 0, repetitionPenalty: Float = 1,
-                logitBias: [Int: Float] = [:]) {
+                logitBias: [Int: Float] = [:], allowedTokenIDs: Set<Int>? = nil) {
         self.temperature = temperature
         self.topK = topK
         self.topP = topP
+        self.minP = minP
         self.seed = seed
         self.presencePenalty = presencePenalty
         self.frequencyPenalty = frequencyPenalty
         self.repetitionPenalty = repetitionPenalty
         self.logitBias = logitBias
+        self.allowedTokenIDs = allowedTokenIDs
     }
 
     /// temperature 0: always the argmax.
@@ -52,4 +60,8 @@ public struct SamplingParameters: Sendable, Equatable {
     /// count; the bound keeps the per-step cost (one addition per entry) and
     /// the request's footprint small.
     public static let maxLogitBiasEntries = 1024
+    /// Most `allowed_token_ids` one request may carry (vLLM documents no
+    /// bound; this one is far above any constrained choice and keeps the
+    /// request's footprint small).
+    public static let maxAllowedTokenIDs = 65_536
 }

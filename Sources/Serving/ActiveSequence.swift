@@ -46,9 +46,9 @@ final class ActiveSequence: AdmissionCandidate {
         self.stopTokenIDs = stopTokenIDs
         self.reservedBytes = reservedBytes
         self.submitted = submitted
-        sampler = Sampler(request.sampling, prompt: request.promptTokens)
+        sampler = Sampler(request.sampling, prompt: request.promptTokens, holdingBack: stopTokenIDs, forFirst: request.minTokens)
         decoder = tokenizer.makeStreamingDecoder(skipSpecialTokens: request.skipSpecialTokens)
-        stopMatcher = StopMatcher(stops: request.stop)
+        stopMatcher = StopMatcher(stops: request.stop, includingStop: request.includeStopInOutput)
     }
 
     var admissionID: UInt64 { handle.id }

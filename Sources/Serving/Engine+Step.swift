@@ -102,7 +102,7 @@ extension Engine {
         if seq.firstToken == nil { seq.firstToken = .now }
         seq.generated.append(token)
 
-        if seq.stopTokenIDs.contains(token) {
+        if seq.stopTokenIDs.contains(token) && !seq.request.includeStopInOutput {
             // EOS ends the sequence and, like OpenAI and vLLM, is not part of
             // the text; it is one of the completion's tokens, though (usage
             // counts it), so with logprobs it gets its entry as vLLM gives it.
@@ -114,7 +114,17 @@ extension Engine {
         }
         let (logprob, top) = logprobs(of: token, in: logits, alternatives: seq.request.logprobs)
         let piece = seq.decoder.push(token)
-        let (emit, stopped) = seq.stopMatcher.push(piece)
+        // vLLM's min_tokens: stop strings are looked for only from the token
+        // after the first min_tokens on (text before that is final).
+        let (emit, stopped) = seq.generated.count <= seq.request.minTokens ? (piece, false) : seq.stopMatcher.push(piece)
+        if seq.stopTokenIDs.contains(token) {
+            // A stop token with include_stop_str_in_output: its text (if
+            // any) is the text's last piece.
+            seq.text += emit
+            seq.onEvent(.token(GeneratedToken(id: token, text: emit, logprob: logprob, topLogprobs: top)))
+            if stopped { seq.stoppedByString = true }
+            return .stop
+        }
         seq.text += emit
         seq.onEvent(.token(GeneratedToken(id: token, text: emit, logprob: logprob, topLogprobs: top)))
         if stopped {

@@ -98,6 +98,10 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
             throw EngineError.invalidParameter(name: "max_tokens", reason: "must be at least 1")
         }
         try request.sampling.validate(vocabSize: vocab)
+        guard request.minTokens >= 0 else { throw EngineError.invalidParameter(name: "min_tokens", reason: "must be ≥ 0") }
+        if let bad = request.extraStopTokenIDs.filter({ !(0..<vocab).contains($0) }).min() {
+            throw EngineError.invalidParameter(name: "stop_token_ids", reason: "token id \(bad) is outside the vocabulary (0..<\(vocab))")
+        }
         if let n = request.logprobs, !(0...20).contains(n) {
             throw EngineError.invalidParameter(name: "logprobs", reason: "must be between 0 and 20")
         }
@@ -124,7 +128,7 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
         if full { throw EngineError.overloaded(queued: configuration.maxQueue, retryAfterSeconds: configuration.retryAfterSeconds) }
 
         let lease = try adapters.lease(request.adapters)
-        let stopIDs = request.stopTokenIDs ?? Set(model.config.eosTokenIDs)
+        let stopIDs = (request.stopTokenIDs ?? Set(model.config.eosTokenIDs)).union(request.extraStopTokenIDs)
 
         condition.lock()
         defer { condition.unlock() }

@@ -13,6 +13,16 @@ public struct GenerationRequest: Sendable {
     public var stop: [String]
     /// Token ids that end generation (not emitted); nil = the model's EOS ids.
     public var stopTokenIDs: Set<Int>?
+    /// vLLM's `stop_token_ids`: more ids that end generation like EOS, on
+    /// top of `stopTokenIDs` (they apply with `ignore_eos` too).
+    public var extraStopTokenIDs: Set<Int>
+    /// vLLM's `min_tokens`: no stop token can be picked, and no stop string
+    /// is looked for, in the first this many generated tokens.
+    public var minTokens: Int
+    /// vLLM's `include_stop_str_in_output`: a stop string that ends the
+    /// text is part of it, and so is the text of a stop token (none for a
+    /// special token while `skipSpecialTokens`).
+    public var includeStopInOutput: Bool
     /// Report the log-probability of each chosen token and of this many
     /// most likely alternatives (OpenAI `logprobs`); nil = none.
     public var logprobs: Int?
@@ -21,6 +31,7 @@ public struct GenerationRequest: Sendable {
 
     public init(promptTokens: [Int], adapters: AdapterSpec = .base, sampling: SamplingParameters = .greedy,
                 maxTokens: Int = 16, stop: [String] = [], stopTokenIDs: Set<Int>? = nil,
+                extraStopTokenIDs: Set<Int> = [], minTokens: Int = 0, includeStopInOutput: Bool = false,
                 logprobs: Int? = nil, skipSpecialTokens: Bool = true) {
         self.promptTokens = promptTokens
         self.adapters = adapters
@@ -28,6 +39,9 @@ public struct GenerationRequest: Sendable {
         self.maxTokens = maxTokens
         self.stop = stop
         self.stopTokenIDs = stopTokenIDs
+        self.extraStopTokenIDs = extraStopTokenIDs
+        self.minTokens = minTokens
+        self.includeStopInOutput = includeStopInOutput
         self.logprobs = logprobs
         self.skipSpecialTokens = skipSpecialTokens
     }

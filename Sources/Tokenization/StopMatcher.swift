@@ -3,11 +3,13 @@
 /// `push` returns the text that can safely be shown now: anything that might
 /// be the beginning of a stop string is held back until the next piece
 /// settles it. When a stop string appears, the text before it is returned
-/// with `stopped == true`; the stop string and everything after it are never
+/// with `stopped == true` — and the stop string itself when `includingStop`
+/// (vLLM's `include_stop_str_in_output`); what follows it is never
 /// returned. Matching is by Unicode scalars, so a stop string split across
 /// pieces anywhere (even inside a grapheme) is caught.
 public struct StopMatcher: Sendable {
     private let stops: [[Unicode.Scalar]]
+    private let includingStop: Bool
     private var held: [Unicode.Scalar] = []
     /// Whether a stop string has been seen.
     public private(set) var stopped = false
@@ -15,8 +17,9 @@ public struct StopMatcher: Sendable {
     public private(set) var matchedStop: String?
 
     /// Empty stop strings are ignored.
-    public init(stops: [String]) {
+    public init(stops: [String], includingStop: Bool = false) {
         self.stops = stops.map { Array($0.unicodeScalars) }.filter { !$0.isEmpty }
+        self.includingStop = includingStop
     }
 
     /// Feeds a piece of text; returns what may be emitted and whether a stop
@@ -33,7 +36,8 @@ public struct StopMatcher: Sendable {
             }
         }
         if let (start, index) = earliest {
-            let emit = String(String.UnicodeScalarView(held[..<start]))
+            let end = includingStop ? start + stops[index].count : start
+            let emit = String(String.UnicodeScalarView(held[..<end]))
             held.removeAll()
             stopped = true
             matchedStop = String(String.UnicodeScalarView(stops[index]))

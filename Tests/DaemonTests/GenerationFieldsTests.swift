@@ -40,7 +40,11 @@ struct GenerationFieldsTests {
         #expect(fields.presencePenalty == 0 && fields.frequencyPenalty == 0 && fields.repetitionPenalty == 1)
         #expect(fields.logitBias.isEmpty && !fields.ignoreEOS)
         #expect(LogitsAdjustment(fields.sampling(), prompt: [1, 2]).isIdentity)
-        #expect(fields.stopTokenIDs(eos: [7]) == [7])
+        let request = fields.generationRequest(prompt: [1], adapters: .base, maxTokens: 4, eos: [7], logprobs: nil)
+        #expect(request.stopTokenIDs == [7] && request.extraStopTokenIDs.isEmpty && request.minTokens == 0)
+        #expect(!request.includeStopInOutput && request.skipSpecialTokens)
+        #expect(request.sampling.minP == 0 && request.sampling.allowedTokenIDs == nil)
+        #expect(fields.truncated([1, 2, 3], contextLength: 2) == [1, 2, 3])
         // null is absent, as OpenAI's SDKs send it.
         let nulls = try endpoint.fields(#""presence_penalty": null, "logit_bias": null, "suffix": null, "lora": null"#)
         #expect(nulls.presencePenalty == 0 && nulls.logitBias.isEmpty)
@@ -54,8 +58,9 @@ struct GenerationFieldsTests {
         #expect(sampling.presencePenalty == -1.5 && sampling.frequencyPenalty == 2 && sampling.repetitionPenalty == 1.25)
         #expect(sampling.logitBias == [0: -100, 17: 2.5, 2047: 100])
         #expect(sampling.isGreedy)
-        #expect(fields.stopTokenIDs(eos: [7]) == [])
-        #expect(fields.stopTokenIDs(eos: nil) == [])
+        let request = fields.generationRequest(prompt: [1], adapters: .base, maxTokens: 4, eos: [7], logprobs: nil)
+        #expect(request.stopTokenIDs == [])
+        #expect(fields.generationRequest(prompt: [1], adapters: .base, maxTokens: 4, eos: nil, logprobs: nil).stopTokenIDs == [])
     }
 
     @Test(arguments: Endpoint.allCases)
@@ -90,20 +95,68 @@ struct GenerationFieldsTests {
         #expect(endpoint.refusal(#""logit_bias": {\#(most)}"#) == "accepted")
     }
 
-    /// `suffix`, llama.cpp's `lora`, `min_p`, `min_tokens` and
-    /// `use_beam_search` at their defaults are accepted; anything else is
-    /// refused naming them (and a wrong type is refused too).
+    /// vLLM's extras reach the engine's request: `min_p` and
+    /// `allowed_token_ids` the sampler, `stop_token_ids` the stop ids on top
+    /// of EOS (also with `ignore_eos`), `min_tokens`,
+    /// `include_stop_str_in_output` and `skip_special_tokens` the stop rules,
+    /// `truncate_prompt_tokens` the prompt.
+    @Test(arguments: Endpoint.allCases)
+    func vLLMExtrasReachTheEngineRequest(endpoint: Endpoint) throws {
+        let fields = try endpoint.fields(#""min_p": 0.05, "min_tokens": 3, "max_tokens": 8, "stop_token_ids": [9, 4, 9], "#
+            + #""include_stop_str_in_output": true, "skip_special_tokens": false, "allowed_token_ids": [3, 1, 2], "#
+            + #""truncate_prompt_tokens": 2, "ignore_eos": true"#)
+        let request = fields.generationRequest(prompt: [5, 6, 7], adapters: .base, maxTokens: 8, eos: [7], logprobs: 1)
+        #expect(request.sampling.minP == 0.05 && request.sampling.allowedTokenIDs == [1, 2, 3])
+        #expect(request.stopTokenIDs == [] && request.extraStopTokenIDs == [4, 9])
+        #expect(request.minTokens == 3 && request.includeStopInOutput && !request.skipSpecialTokens)
+        #expect(fields.truncated([5, 6, 7], contextLength: 100) == [6, 7])
+        let whole = try endpoint.fields(#""truncate_prompt_tokens": -1"#)
+        #expect(whole.truncated([5, 6, 7], contextLength: 2) == [6, 7])
+        #expect(whole.truncated([5, 6, 7], contextLength: 100) == [5, 6, 7])
+    }
+
+    @Test(arguments: Endpoint.allCases)
+    func vLLMExtrasOutsideTheirRangesAreRefusedNamingTheField(endpoint: Endpoint) {
+        let refused: [(String, String)] = [
+            (#""min_p": 1.5"#, "min_p"), (#""min_p": -0.1"#, "min_p"), (#""min_p": "x""#, "min_p"),
+            (#""min_tokens": -1"#, "min_tokens"), (#""min_tokens": 1.5"#, "min_tokens"),
+            (#""min_tokens": 9, "max_tokens": 8"#, "min_tokens"),
+            (#""stop_token_ids": 5"#, "stop_token_ids"), (#""stop_token_ids": [-1]"#, "stop_token_ids[0]"),
+            (#""stop_token_ids": ["5"]"#, "stop_token_ids[0]"),
+            (#""include_stop_str_in_output": 1"#, "include_stop_str_in_output"),
+            (#""skip_special_tokens": "no""#, "skip_special_tokens"),
+            (#""allowed_token_ids": []"#, "allowed_token_ids"), (#""allowed_token_ids": [1.5]"#, "allowed_token_ids[0]"),
+            (#""truncate_prompt_tokens": 0"#, "truncate_prompt_tokens"),
+            (#""truncate_prompt_tokens": -2"#, "truncate_prompt_tokens"),
+        ]
+        for (members, field) in refused {
+            #expect(endpoint.refusal(members) == field, "\(members)")
+        }
+        let tooMany = (0...GenerationFields.maxStopTokenIDs).map(String.init).joined(separator: ", ")
+        #expect(endpoint.refusal(#""stop_token_ids": [\#(tooMany)]"#) == "stop_token_ids")
+        #expect(endpoint.refusal(#""min_tokens": 8, "max_tokens": 8"#) == "accepted")
+    }
+
+    /// `suffix`, llama.cpp's `lora`, `use_beam_search`, `bad_words`, the
+    /// guided-decoding fields, `prompt_logprobs` and
+    /// `return_tokens_as_token_ids` at their defaults are accepted; anything
+    /// else is refused naming them (and a wrong type is refused too).
     @Test(arguments: Endpoint.allCases)
     func unimplementedFieldsAreRefusedUnlessAtTheirDefaults(endpoint: Endpoint) throws {
-        for accepted in [#""suffix": """#, #""lora": []"#, #""min_p": 0"#, #""min_tokens": 0"#, #""use_beam_search": false"#] {
+        for accepted in [#""suffix": """#, #""lora": []"#, #""use_beam_search": false"#, #""bad_words": []"#,
+                         #""guided_json": null"#, #""prompt_logprobs": null"#, #""return_tokens_as_token_ids": false"#] {
             #expect(endpoint.refusal(accepted) == "accepted", "\(accepted)")
         }
         let refused: [(String, String)] = [
             (#""suffix": " world""#, "suffix"), (#""suffix": 5"#, "suffix"),
             (#""lora": [{"id": 0, "scale": 1.0}]"#, "lora"), (#""lora": "python""#, "lora"),
-            (#""min_p": 0.05"#, "min_p"), (#""min_p": "x""#, "min_p"),
-            (#""min_tokens": 4"#, "min_tokens"), (#""min_tokens": -1"#, "min_tokens"),
             (#""use_beam_search": true"#, "use_beam_search"), (#""use_beam_search": 1"#, "use_beam_search"),
+            (#""bad_words": ["foo"]"#, "bad_words"), (#""bad_words": "foo""#, "bad_words"),
+            (#""guided_json": {"type": "object"}"#, "guided_json"), (#""guided_regex": "a+""#, "guided_regex"),
+            (#""guided_choice": ["yes", "no"]"#, "guided_choice"), (#""guided_grammar": "root ::= x""#, "guided_grammar"),
+            (#""structured_outputs": {"json": {}}"#, "structured_outputs"),
+            (#""prompt_logprobs": 1"#, "prompt_logprobs"),
+            (#""return_tokens_as_token_ids": true"#, "return_tokens_as_token_ids"),
         ]
         for (members, field) in refused {
             #expect(endpoint.refusal(members) == field, "\(members)")

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// `logit_bias`, the penalties, `ignore_eos` and the refused fields through
+/// `logit_bias`, the penalties, `ignore_eos`, vLLM's stop controls and the refused fields through
 /// the real binary and the demo model, on both generation endpoints (chat
 /// with SmolLM2's template). Expected outputs are computed here from what a
 /// plain run reports, never read back from the run under test.
@@ -126,6 +126,57 @@ import TestSupport
         #expect((runs["choices"] as? [[String: Any]])?.first?["finish_reason"] as? String == "length")
     }
 
+    /// vLLM's stop controls on both endpoints, with a token forced by a
+    /// bias: `stop_token_ids` ends the output at it (not in the text),
+    /// `min_tokens` holds that back for exactly that many tokens, and
+    /// `include_stop_str_in_output` keeps its text; `truncate_prompt_tokens`
+    /// keeps the prompt's last tokens. Expected texts come from /detokenize.
+    @Test func stopTokenIDsMinTokensAndIncludeStopOnBothEndpoints() throws {
+        let daemon = try Self.daemon()
+        defer { daemon.cleanUp() }
+        let client = KeepAliveClient(port: daemon.port)
+        let token = try Self.runnerUp(client, prompt: "The")
+        func text(_ count: Int) throws -> String {
+            try #require(try Self.json(client.post("/detokenize",
+                json: #"{"tokens": \#(Array(repeating: token.id, count: count))}"#))["prompt"] as? String)
+        }
+        let prefixes = ["/v1/completions": #""prompt": "The""#,
+                        "/v1/chat/completions": #""messages": [{"role": "user", "content": "Hi"}]"#]
+        for (path, required) in prefixes {
+            let forced = "{\(required), " + #""max_tokens": 8, "temperature": 0, "logit_bias": {"\#(token.id)": 100}, "#
+                + #""stop_token_ids": [\#(token.id)]"#
+            func run(_ extra: String) throws -> (text: String?, tokens: Int?, finish: String?) {
+                let body = try Self.json(client.post(path, json: forced + extra + "}"))
+                let choice = (body["choices"] as? [[String: Any]])?.first
+                let content = choice?["text"] as? String ?? (choice?["message"] as? [String: Any])?["content"] as? String
+                return (content, (body["usage"] as? [String: Any])?["completion_tokens"] as? Int, choice?["finish_reason"] as? String)
+            }
+            let first = try run("")
+            #expect(first.text == "" && first.tokens == 1 && first.finish == "stop", "\(path) \(first)")
+            // Held back, the token cannot be picked, bias or not: the first 3
+            // are those of a run that bans it; the fourth is the token, forced.
+            let banned = try Self.json(client.post(path, json: "{\(required), "
+                + #""max_tokens": 3, "temperature": 0, "logit_bias": {"\#(token.id)": -100}}"#))
+            let bannedChoice = (banned["choices"] as? [[String: Any]])?.first
+            let bannedText = try #require(bannedChoice?["text"] as? String
+                ?? (bannedChoice?["message"] as? [String: Any])?["content"] as? String)
+            let held = try run(#", "min_tokens": 3"#)
+            #expect(held.text == bannedText && held.tokens == 4 && held.finish == "stop", "\(path) \(held)")
+            let including = try run(#", "min_tokens": 3, "include_stop_str_in_output": true"#)
+            #expect(including.text == bannedText + (try text(1)) && including.tokens == 4, "\(path) \(including)")
+            #expect(try run(#", "include_stop_str_in_output": true"#).text == (try text(1)))
+        }
+        // truncate_prompt_tokens: the same answer as the last 2 ids alone.
+        let ids = [2046, 464, 1000, 300, 77]
+        let cut = try Self.json(client.post("/v1/completions", json: #"{"prompt": \#(ids), "max_tokens": 6, "temperature": 0, "#
+            + #""truncate_prompt_tokens": 2}"#))
+        let alone = try Self.json(client.post("/v1/completions", json: #"{"prompt": \#(Array(ids.suffix(2))), "max_tokens": 6, "#
+            + #""temperature": 0}"#))
+        #expect((cut["usage"] as? [String: Any])?["prompt_tokens"] as? Int == 2)
+        #expect((cut["choices"] as? [[String: Any]])?.first?["text"] as? String
+                == (alone["choices"] as? [[String: Any]])?.first?["text"] as? String)
+    }
+
     @Test func invalidValuesAndUnimplementedFieldsAre400NamingTheFieldOnBothEndpoints() throws {
         let daemon = try Self.daemon()
         defer { daemon.cleanUp() }
@@ -144,9 +195,14 @@ import TestSupport
             (#""logit_bias": "x""#, ["logit_bias"]),
             (#""suffix": " and so on""#, ["suffix"]),
             (#""lora": [{"id": 0, "scale": 0.5}]"#, ["lora", "adapter"]),
-            (#""min_p": 0.1"#, ["min_p"]),
-            (#""min_tokens": 3"#, ["min_tokens"]),
+            (#""min_p": 1.5"#, ["min_p"]),
+            (#""min_tokens": 3"#, ["min_tokens", "max_tokens"]),
+            (#""stop_token_ids": [2048]"#, ["stop_token_ids", "2048"]),
+            (#""allowed_token_ids": [5, 99999]"#, ["allowed_token_ids", "99999"]),
             (#""use_beam_search": true"#, ["use_beam_search"]),
+            (#""bad_words": ["the"]"#, ["bad_words"]),
+            (#""guided_json": {"type": "object"}"#, ["guided_json"]),
+            (#""prompt_logprobs": 1"#, ["prompt_logprobs"]),
         ]
         let prefixes = ["/v1/completions": #""prompt": "The", "max_tokens": 2"#,
                         "/v1/chat/completions": #""messages": [{"role": "user", "content": "Hi"}], "max_tokens": 2"#]
@@ -156,7 +212,8 @@ import TestSupport
                 #expect(r.status == 400 && names.allSatisfy { r.text.contains($0) }, "\(path) \(member): \(r.status) \(r.text)")
             }
             // At their defaults the same fields are accepted.
-            let defaults = #""suffix": "", "lora": [], "min_p": 0, "min_tokens": 0, "use_beam_search": false, "#
+            let defaults = #""suffix": "", "lora": [], "min_p": 0, "min_tokens": 0, "use_beam_search": false, "bad_words": [], "#
+                + #""stop_token_ids": [], "include_stop_str_in_output": false, "skip_special_tokens": true, "guided_json": null, "#
                 + #""presence_penalty": 0, "frequency_penalty": 0, "repetition_penalty": 1, "logit_bias": {}, "ignore_eos": false"#
             let ok = try client.post(path, json: "{\(required), \(defaults)}")
             #expect(ok.status == 200, "\(path): \(ok.text)")

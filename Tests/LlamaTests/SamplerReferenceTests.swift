@@ -7,12 +7,19 @@ import Kernels
 /// it, with the top-p cumulative sum in Double): the same tokens survive
 /// with the same probabilities, and the same seed draws the same tokens.
 @Suite struct SamplerReferenceTests {
-    /// TemperatureLogitsWarper → TopKLogitsWarper → TopPLogitsWarper → softmax,
-    /// each as transformers writes it, over the whole vocabulary.
+    /// TemperatureLogitsWarper → min-p → TopKLogitsWarper → TopPLogitsWarper
+    /// → softmax, each as transformers (min-p: vLLM's MinPLogitsProcessor,
+    /// in vLLM's place before top-k) writes it, over the whole vocabulary.
     static func reference(_ logits: [Float], _ parameters: SamplingParameters) -> [Float] {
         var scores = logits
         if parameters.temperature > 0, parameters.temperature != 1 {
             for i in scores.indices { scores[i] /= parameters.temperature }
+        }
+        if parameters.minP > 0 {
+            // probs < min_p × max(probs) are masked.
+            let probs = Softmax.apply(scores)
+            let floor = parameters.minP * (probs.max() ?? 0)
+            for i in scores.indices where probs[i] < floor { scores[i] = -.infinity }
         }
         if parameters.topK > 0, parameters.topK < scores.count {
             let kth = scores.sorted(by: >)[parameters.topK - 1]
@@ -52,6 +59,10 @@ import Kernels
         SamplingParameters(temperature: 1, topP: 0.999),   // the nucleus outgrows the first partial sorts
         SamplingParameters(temperature: 0.6, topK: 50, topP: 0.9),
         SamplingParameters(temperature: 2, topK: 5000, topP: 0.8),
+        SamplingParameters(temperature: 1, minP: 0.1),
+        SamplingParameters(temperature: 0.7, topP: 0.9, minP: 0.02),
+        SamplingParameters(temperature: 1.5, topK: 100, minP: 0.3),
+        SamplingParameters(temperature: 1, minP: 1),   // only the most likely token(s)
     ]
 
     @Test(arguments: [(5_000, 8.0), (49_152, 8.0), (49_152, 30.0), (300, 1.0)])

@@ -16,6 +16,30 @@ enum EngineHarness {
 
     static let doraReferences = Result { try References.load(Fixtures.doraReferences) }
 
+    /// A greedy loop written without the engine: the base model's logits
+    /// step by step (no adapter), `pick(logits, generated so far)` choosing
+    /// each next token — the second computation engine-level sampling rules
+    /// are checked against.
+    static func stepByStep(prompt: [Int], steps: Int, pick: ([Float], [Int]) throws -> Int) throws -> [Int] {
+        let model = try model.get()
+        let workspace = Workspace()
+        let sequence = model.makeSequence()
+        let rows = prompt.indices.map { ForwardRow(sequence: sequence, token: prompt[$0], position: $0,
+                                                   needsLogits: $0 == prompt.count - 1) }
+        guard var logits = try model.forward(rows, lora: LoRABatchPlan(rows: rows.map { _ in [] }),
+                                             workspace: workspace)[prompt.count - 1].map(Array.init) else { return [] }
+        var generated: [Int] = []
+        while generated.count < steps {
+            let next = try pick(logits, generated)
+            generated.append(next)
+            let step = try model.forward([ForwardRow(sequence: sequence, token: next, position: sequence.length)],
+                                         lora: LoRABatchPlan(rows: [[]]), workspace: workspace)
+            guard let row = step[0] else { break }
+            logits = Array(row)
+        }
+        return generated
+    }
+
     static let source = FolderAdapterSource(folders: Dictionary(uniqueKeysWithValues:
         (Fixtures.adapterNames + Fixtures.doraAdapterNames).map { ($0, Fixtures.adapter($0)) }))
 

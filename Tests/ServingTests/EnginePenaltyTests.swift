@@ -14,27 +14,15 @@ import TestSupport
     /// prompt and the tokens so far, argmax. And it differs from plain
     /// greedy, so the adjustment did something.
     @Test func penalisedGreedyGenerationMatchesAStepByStepReference() throws {
-        let model = try EngineHarness.model.get()
         let prompt = try EngineHarness.references.get().prompts[0].input_ids
         let bias: [Int: Float] = [prompt[prompt.count - 1]: 1.5, 100: -3]
         let sampling = SamplingParameters(temperature: 0, presencePenalty: 0.4, frequencyPenalty: 0.6,
                                           repetitionPenalty: 1.3, logitBias: bias)
         let steps = 24
 
-        let workspace = Workspace()
-        let sequence = model.makeSequence()
-        let rows = prompt.indices.map { ForwardRow(sequence: sequence, token: prompt[$0], position: $0,
-                                                   needsLogits: $0 == prompt.count - 1) }
-        var logits = Array(try #require(try model.forward(rows, lora: LoRABatchPlan(rows: rows.map { _ in [] }),
-                                                          workspace: workspace)[prompt.count - 1]))
-        var expected: [Int] = []
-        while expected.count < steps {
-            let next = VectorMath.argmax(PenaltyReference.adjusted(
-                logits, prompt: prompt, generated: expected, presence: 0.4, frequency: 0.6, repetition: 1.3, bias: bias))
-            expected.append(next)
-            let step = try model.forward([ForwardRow(sequence: sequence, token: next, position: sequence.length)],
-                                         lora: LoRABatchPlan(rows: [[]]), workspace: workspace)
-            logits = Array(try #require(step[0]))
+        let expected = try EngineHarness.stepByStep(prompt: prompt, steps: steps) { logits, generated in
+            VectorMath.argmax(PenaltyReference.adjusted(
+                logits, prompt: prompt, generated: generated, presence: 0.4, frequency: 0.6, repetition: 1.3, bias: bias))
         }
 
         let engine = try EngineHarness.engine()

@@ -33,15 +33,16 @@ struct ChatCompletionsHandler {
         let engine = service.engine
         let submission = try await context.submit(choice) { [body] in
             let text = try prompt.render(templates, specialTokens: specialTokens)
-            let tokens = try InferenceContext.fitModel(tokenizer.encode(text, addSpecialTokens: false), engine: engine)
+            let tokens = body.fields.truncated(try InferenceContext.fitModel(tokenizer.encode(text, addSpecialTokens: false),
+                                                                             engine: engine),
+                                               contextLength: engine.contextLength)
             // Without max_tokens: as many as the context and the
             // KV budget leave for this prompt (vLLM: max_model_len − prompt).
             let fits = min(engine.contextLength, engine.configuration.kvCacheBytes / max(1, engine.kvBytesPerPosition))
             let maxTokens = body.maxTokens ?? max(1, fits - tokens.count)
             return (0..<body.n).map { i in
-                GenerationRequest(promptTokens: tokens, adapters: choice.spec, sampling: body.fields.sampling(seedOffset: i),
-                                  maxTokens: maxTokens, stop: body.stop,
-                                  stopTokenIDs: body.fields.stopTokenIDs(eos: stopIDs.isEmpty ? nil : stopIDs), logprobs: body.topLogprobs)
+                body.fields.generationRequest(prompt: tokens, adapters: choice.spec, maxTokens: maxTokens,
+                                              eos: stopIDs.isEmpty ? nil : stopIDs, logprobs: body.topLogprobs, seedOffset: i)
             }
         }
         response.onCancel { submission.cancel() }

@@ -10,8 +10,7 @@ import OrderedJSON
 /// `stream_options.include_usage`). What is not implemented is refused
 /// naming the member (`response_format` other than text, `tool_choice`
 /// `required` or a named function, and the fields
-/// `GenerationFields+Unsupported.swift` lists: `suffix`, `lora`, `min_p`,
-/// `min_tokens`, `use_beam_search`); unknown members are ignored.
+/// `GenerationFields+Unsupported.swift` lists); unknown members are ignored.
 ///
 /// `logprobs` are the model's raw log-probabilities, before `logit_bias`,
 /// the penalties and temperature (vLLM's default `raw_logprobs`). Each of
@@ -63,6 +62,7 @@ public struct ChatRequest: Sendable {
             }
         }
         if try body.bool("echo") == true { throw JSONAccessError(path: "echo", expected: "false (echo is not supported)", found: "true") }
+        try fields.checkMinTokens(maxTokens: maxTokens)
     }
 
     /// `"auto"`, `"none"`, or absent (auto). `"required"` and a named

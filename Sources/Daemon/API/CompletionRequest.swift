@@ -52,6 +52,7 @@ public struct CompletionRequest: Sendable {
             throw JSONAccessError(path: "best_of", expected: "1 (only best_of = 1 is supported)", found: String(n))
         }
         if try body.bool("echo") == true { throw JSONAccessError(path: "echo", expected: "false (echo is not supported)", found: "true") }
+        try fields.checkMinTokens(maxTokens: maxTokens)
     }
 
     /// A string, a list of one string, a list of token ids, or a list of one list of ids.

@@ -33,9 +33,9 @@ struct CompletionsHandler {
             case .text(let text): promptTokens = try InferenceContext.fitModel(engine.tokenizer.encode(text), engine: engine)
             case .tokens(let ids): promptTokens = ids
             }
-            return [GenerationRequest(promptTokens: promptTokens, adapters: choice.spec, sampling: body.fields.sampling(),
-                                      maxTokens: body.maxTokens, stop: body.stop,
-                                      stopTokenIDs: body.fields.stopTokenIDs(eos: nil), logprobs: body.logprobs)]
+            return [body.fields.generationRequest(prompt: body.fields.truncated(promptTokens, contextLength: engine.contextLength),
+                                                  adapters: choice.spec, maxTokens: body.maxTokens, eos: nil,
+                                                  logprobs: body.logprobs)]
         }
         response.onCancel { submission.cancel() }
 

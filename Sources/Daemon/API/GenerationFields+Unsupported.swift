@@ -17,17 +17,27 @@ extension GenerationFields {
             throw lora.mismatch("absent or [] (llama.cpp's per-request `lora` list is not supported: name adapters with "
                 + "\"adapter\", ?adapter= or \"model\", e.g. \"adapter\": \"NAME:0.5,OTHER:0.5\")")
         }
-        // vLLM's `min_p` (0 = off): its order against top-p differs between
-        // transformers and vLLM, so there is no one meaning to implement.
-        if let minP = body.optional("min_p"), try minP.double(in: 0...1) != 0 {
-            throw minP.mismatch("0 (min_p is not supported)")
-        }
-        // vLLM's `min_tokens` would have to hold back EOS and stop strings.
-        if let minTokens = body.optional("min_tokens"), try minTokens.int(in: 0...Int.max) != 0 {
-            throw minTokens.mismatch("0 (min_tokens is not supported)")
-        }
         if try body.bool("use_beam_search") == true {
             throw JSONAccessError(path: "use_beam_search", expected: "false (beam search is not supported)", found: "true")
+        }
+        // vLLM's `bad_words`: banning multi-token sequences needs the
+        // tokenizer's every spelling of each word (absent or [] is no ban).
+        if let badWords = body.optional("bad_words"), try !badWords.array().isEmpty {
+            throw badWords.mismatch("absent or [] (bad_words is not supported: ban single tokens with logit_bias -100)")
+        }
+        // vLLM's guided decoding (constrained output): not implemented, and
+        // ignoring it would answer free text where a schema was promised.
+        for key in ["guided_json", "guided_regex", "guided_choice", "guided_grammar", "structured_outputs"] {
+            if let node = body.optional(key) {
+                throw node.mismatch("absent or null (constrained output such as \(key) is not supported)")
+            }
+        }
+        // vLLM's per-position logprobs of the prompt.
+        if let node = body.optional("prompt_logprobs") {
+            throw node.mismatch("absent or null (prompt_logprobs is not supported)")
+        }
+        if try body.bool("return_tokens_as_token_ids") == true {
+            throw JSONAccessError(path: "return_tokens_as_token_ids", expected: "false (not supported)", found: "true")
         }
     }
 }

@@ -1,0 +1,35 @@
+import OrderedJSON
+import Llama
+
+// Reading vLLM's extra sampling and stopping fields, with vLLM's ranges
+// (its `SamplingParams` and the OpenAI-compatible server's request models).
+// A wrong type or range is a 400 naming the field.
+extension GenerationFields {
+    /// Most `stop_token_ids` one request may carry (vLLM documents no bound).
+    public static let maxStopTokenIDs = 1024
+
+    /// A list of token ids (non-negative integers up to Int32.max, as in a
+    /// prompt) of at most `most` entries; absent or null is nil. Whether
+    /// they are in the vocabulary is for the engine to say.
+    static func tokenIDSet(_ node: JSONNode?, most: Int) throws -> Set<Int>? {
+        guard let node else { return nil }
+        let items = try node.array()
+        guard items.count <= most else { throw node.mismatch("a list of at most \(most) token ids (got \(items.count))") }
+        return Set(try items.map { try $0.int(in: 0...Int(Int32.max)) })
+    }
+
+    /// `min_tokens` against the request's `max_tokens`: vLLM refuses a
+    /// minimum above the maximum, since it could never be met.
+    func checkMinTokens(maxTokens: Int?) throws {
+        if let maxTokens, minTokens > maxTokens {
+            throw JSONAccessError(path: "min_tokens", expected: "at most max_tokens (\(maxTokens))", found: String(minTokens))
+        }
+    }
+
+    /// `prompt` cut to its last `truncate_prompt_tokens` tokens (vLLM's left
+    /// truncation; -1 = the model's context length), or as it is.
+    func truncated(_ prompt: [Int], contextLength: Int) -> [Int] {
+        guard let keep = truncatePromptTokens else { return prompt }
+        return Array(prompt.suffix(keep == -1 ? contextLength : keep))
+    }
+}
