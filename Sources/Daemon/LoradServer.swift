@@ -107,9 +107,9 @@ public final class LoradServer: Sendable {
                                          config: model.config, format: kvFormat)),
                                      "kernels": KernelPath.summary,
                                      "seconds": String(format: "%.2f", (ContinuousClock.now - start).seconds)])
-        if let window = model.config.contextCappedBySlidingWindow {
-            logger.notice("context capped at the model's sliding_window, inside which sliding attention is full attention",
-                          ["sliding_window": String(window)])
+        if let window = model.config.slidingWindow {
+            logger.info("sliding-window attention", ["sliding_window": String(window),
+                                                     "layers": String(model.config.slidingLayers.count)])
         }
 
         let registry = try AdapterRegistry(path: configuration.registry)

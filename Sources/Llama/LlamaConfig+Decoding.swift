@@ -32,8 +32,9 @@ extension LlamaConfig {
     private init(keys: JSONNode) throws {
         let family = try Self.family(keys)
 
-        if let act = try keys.string("hidden_act"), act != "silu" {
-            throw LlamaError.unsupportedFeature("hidden_act \"\(act)\" (only silu)")
+        // transformers' ACT2FN maps "swish" to the same SiLU as "silu".
+        if let act = try keys.string("hidden_act"), act != "silu", act != "swish" {
+            throw LlamaError.unsupportedFeature("hidden_act \"\(act)\" (only silu, also spelled swish)")
         }
         if let tp = try keys.int("pretraining_tp"), tp != 1 {
             // transformers 4.x only; tp > 1 slices the matmuls differently in float.
@@ -64,7 +65,7 @@ extension LlamaConfig {
         let layers = try keys.dimension("num_hidden_layers")
         try Self.checkLayerTypes(keys, layers: layers)
         let declaredPositions = try keys.optionalDimension("max_position_embeddings") ?? family.defaultMaxPositionEmbeddings
-        let window = try Self.bindingWindow(keys, family: family, positions: declaredPositions)
+        let sliding = try Self.slidingAttention(keys, family: family, layers: layers)
         let eos = try keys.intOrList("eos_token_id") ?? []
 
         try self.init(
@@ -82,8 +83,9 @@ extension LlamaConfig {
             rmsNormEps: Float(try keys.double("rms_norm_eps") ?? ModelFamily.defaultRMSNormEps),
             ropeTheta: theta ?? ModelFamily.defaultRopeTheta,
             ropeScaling: scaling,
-            maxPositionEmbeddings: window ?? declaredPositions,
-            contextCappedBySlidingWindow: window,
+            maxPositionEmbeddings: declaredPositions,
+            slidingWindow: sliding?.window,
+            slidingLayers: sliding?.layers,
             tieWordEmbeddings: try keys.bool("tie_word_embeddings") ?? false,
             vocabSize: try keys.dimension("vocab_size"),
             bosTokenID: try keys.intOrList("bos_token_id")?.first,
@@ -117,10 +119,9 @@ extension LlamaConfig {
         return family
     }
 
-    /// transformers 5 writes `layer_types` (one entry per layer); lorad
-    /// computes "full_attention" layers, and "sliding_attention" ones only
-    /// while the family's sliding window is off or never binds (checked by
-    /// `bindingWindow`). Any other layer type is another architecture.
+    /// transformers 5 writes `layer_types` (one entry per layer):
+    /// "full_attention" or "sliding_attention" (read by
+    /// `slidingAttention`). Any other layer type is another architecture.
     private static func checkLayerTypes(_ keys: JSONNode, layers: Int) throws {
         guard let types = try keys.stringList("layer_types") else { return }
         guard types.count == layers else {
@@ -132,28 +133,44 @@ extension LlamaConfig {
         }
     }
 
-    /// The sliding window that must cap the served context, per the family's
-    /// rule; nil when none binds within `positions`. Refuses a window lorad
-    /// does not compute, naming the key.
-    private static func bindingWindow(_ keys: JSONNode, family: ModelFamily, positions: Int) throws -> Int? {
+    /// The sliding window and the layers it applies to, per the family's
+    /// rule (`ModelFamily.SlidingWindowRule`); nil when no layer slides.
+    /// A window that could bind nowhere is dropped later, against the context.
+    private static func slidingAttention(_ keys: JSONNode, family: ModelFamily, layers: Int) throws
+        -> (window: Int, layers: Set<Int>)? {
+        /// `sliding_window`: an integer, null for none, `fallback` when absent.
+        func window(fallback: Int?) throws -> Int? {
+            let window = try keys.int("sliding_window") ?? (keys.isNull("sliding_window") ? nil : fallback)
+            if let window, window <= 0 {
+                throw LlamaError.invalidValue(key: "sliding_window", reason: "must be positive or null, got \(window)")
+            }
+            return window
+        }
+        let marked = try keys.stringList("layer_types").map { types in
+            Set(types.indices.filter { types[$0] == "sliding_attention" })
+        }
         switch family.slidingWindow {
         case .none:
             return nil
-        case .capsContext(let defaultWindow):
-            // null = no window; absent = the config class default.
-            let window = try keys.int("sliding_window") ?? (keys.isNull("sliding_window") ? nil : defaultWindow)
-            guard let window else { return nil }
-            guard window > 0 else {
-                throw LlamaError.invalidValue(key: "sliding_window", reason: "must be positive or null, got \(window)")
+        case .everyLayer(let defaultWindow):
+            return try window(fallback: defaultWindow).map { ($0, Set(0..<layers)) }
+        case .switched(let switchKey, let defaultWindow, let defaultMaxWindowLayers):
+            let on = try keys.bool(switchKey) ?? false
+            guard on, let size = try window(fallback: defaultWindow) else {
+                // transformers sets sliding_window to None here; a layer
+                // marked sliding would have no window to slide.
+                if let marked, let first = marked.min() {
+                    throw LlamaError.invalidValue(key: "layer_types",
+                        reason: "marks layer \(first) sliding_attention, but \(on ? "sliding_window is null" : "\(switchKey) is not true")")
+                }
+                return nil
             }
-            return window < positions ? window : nil
-        case .switched(let switchKey):
-            if try keys.bool(switchKey) == true {
-                throw LlamaError.unsupportedFeature(
-                    "\(switchKey) = true (sliding-window attention from layer max_window_layers on); "
-                    + "only \(switchKey) = false is computed")
+            if let marked { return marked.isEmpty ? nil : (size, marked) }
+            let from = try keys.int("max_window_layers") ?? defaultMaxWindowLayers
+            guard from >= 0 else {
+                throw LlamaError.invalidValue(key: "max_window_layers", reason: "must be ≥ 0, got \(from)")
             }
-            return nil
+            return from < layers ? (size, Set(from..<layers)) : nil
         }
     }
 

@@ -32,12 +32,16 @@ public struct LlamaConfig: Sendable, Equatable {
     public var rmsNormEps: Float
     public var ropeTheta: Double
     public var ropeScaling: RoPEScaling
-    /// The longest context lorad serves: max_position_embeddings, or a
-    /// smaller Mistral sliding window (inside the window, sliding attention
-    /// is full attention, so capping the context keeps the model exact).
+    /// The longest context lorad serves (max_position_embeddings).
     public var maxPositionEmbeddings: Int
-    /// The sliding window that capped `maxPositionEmbeddings`, if one did.
-    public var contextCappedBySlidingWindow: Int?
+    /// Sliding-window attention: a layer in `slidingLayers` lets the query
+    /// at position q see the keys at q − window + 1 … q only. nil when no
+    /// layer slides or the window is no shorter than the context (then it
+    /// never binds).
+    public var slidingWindow: Int?
+    /// The layers that use `slidingWindow` (Mistral: all; Qwen: per
+    /// `layer_types` or `max_window_layers`).
+    public var slidingLayers: Set<Int>
     public var tieWordEmbeddings: Bool
     public var vocabSize: Int
     public var bosTokenID: Int?
@@ -56,7 +60,7 @@ public struct LlamaConfig: Sendable, Equatable {
                 numHiddenLayers: Int, numAttentionHeads: Int, numKeyValueHeads: Int? = nil,
                 headDim: Int? = nil, rmsNormEps: Float = 1e-5, ropeTheta: Double = 10000,
                 ropeScaling: RoPEScaling = .none, maxPositionEmbeddings: Int = 2048,
-                contextCappedBySlidingWindow: Int? = nil,
+                slidingWindow: Int? = nil, slidingLayers: Set<Int>? = nil,
                 tieWordEmbeddings: Bool = false, vocabSize: Int,
                 bosTokenID: Int? = nil, eosTokenIDs: [Int] = [], dtype: String? = nil,
                 nameOrPath: String? = nil) throws {
@@ -72,7 +76,9 @@ public struct LlamaConfig: Sendable, Equatable {
         self.ropeTheta = ropeTheta
         self.ropeScaling = ropeScaling
         self.maxPositionEmbeddings = maxPositionEmbeddings
-        self.contextCappedBySlidingWindow = contextCappedBySlidingWindow
+        // A window as long as the context never binds: full attention.
+        self.slidingWindow = slidingWindow.flatMap { $0 < maxPositionEmbeddings || $0 <= 0 ? $0 : nil }
+        self.slidingLayers = self.slidingWindow == nil ? [] : (slidingLayers ?? Set(0..<numHiddenLayers))
         self.tieWordEmbeddings = tieWordEmbeddings
         self.vocabSize = vocabSize
         self.bosTokenID = bosTokenID
@@ -86,6 +92,11 @@ public struct LlamaConfig: Sendable, Equatable {
     public var modelType: String { family.modelType }
     /// Whether q and k get a per-head RMSNorm before RoPE (Qwen3).
     public var hasQueryKeyNorm: Bool { family.queryKeyNorm }
+
+    /// The attention window of `layer`, nil for full attention.
+    public func attentionWindow(layer: Int) -> Int? {
+        slidingLayers.contains(layer) ? slidingWindow : nil
+    }
 
     /// q_proj output width: heads · headDim.
     public var queryDim: Int { numAttentionHeads * headDim }
@@ -105,6 +116,7 @@ public struct LlamaConfig: Sendable, Equatable {
         try positive(headDim, "head_dim")
         try positive(vocabSize, "vocab_size")
         try positive(maxPositionEmbeddings, "max_position_embeddings")
+        if let slidingWindow { try positive(slidingWindow, "sliding_window") }
         if numAttentionHeads % numKeyValueHeads != 0 {
             throw LlamaError.invalidValue(key: "num_key_value_heads",
                 reason: "(\(numKeyValueHeads)) must divide num_attention_heads (\(numAttentionHeads))")

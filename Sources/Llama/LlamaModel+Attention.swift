@@ -4,7 +4,10 @@ extension LlamaModel {
     /// Grouped-query causal attention of every row over its own sequence's
     /// cache, positions 0...position (transformers `eager_attention_forward`:
     /// softmax(q·kᵀ · scaling) · v, with `repeat_kv` mapping query head h to
-    /// key/value head h / (heads / kvHeads)).
+    /// key/value head h / (heads / kvHeads)) — in a sliding layer only the
+    /// last `window` of them, position − window + 1 ... position
+    /// (`sliding_window_causal_mask_function`). The cache keeps every
+    /// position either way.
     ///
     /// Consecutive rows of one sequence (a prefill chunk) are done per head
     /// with two sgemm calls — attention is O(n²) in the prompt length and
@@ -21,6 +24,7 @@ extension LlamaModel {
                 out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>,
                 widened: UnsafeMutablePointer<Float>, path: KernelPath, pool: ComputePool) {
         let singles = segments.singles
+        let window = config.attentionWindow(layer: layer)
         if !singles.isEmpty {
             // Decode rows: every (row, key/value head) pair is independent —
             // its own output slices and score scratch — so they spread over
@@ -32,27 +36,37 @@ extension LlamaModel {
             nonisolated(unsafe) let (qkv, out, scores) = (qkv, out, scores)
             pool.run(parts: singles.count * kvHeads) { [self] part in
                 let i = singles[part / kvHeads]
-                attendOne(batch[i], row: i, kvHead: part % kvHeads, layer: layer, qkv: qkv, out: out,
+                attendOne(batch[i], row: i, kvHead: part % kvHeads, layer: layer, window: window, qkv: qkv, out: out,
                           scores: scores + part * stride, path: path)
             }
         }
         for rows in segments.runs {
-            attendRun(batch, rows: rows, layer: layer, qkv: qkv, out: out, scores: scores, widened: widened)
+            attendRun(batch, rows: rows, layer: layer, window: window, qkv: qkv, out: out, scores: scores, widened: widened)
         }
     }
 
-    /// One row, the query heads of one key/value head, over positions
-    /// 0...position (`DecodeAttention.group`).
-    private func attendOne(_ r: ForwardRow, row i: Int, kvHead: Int, layer: Int, qkv: UnsafePointer<Float>,
+    /// The first position a query at `position` sees: 0, or in a sliding
+    /// layer position − window + 1.
+    @inline(__always)
+    private static func firstVisible(_ position: Int, window: Int?) -> Int {
+        window.map { max(0, position + 1 - $0) } ?? 0
+    }
+
+    /// One row, the query heads of one key/value head, over its visible
+    /// positions (`DecodeAttention.group` on that slice of the cache).
+    private func attendOne(_ r: ForwardRow, row i: Int, kvHead: Int, layer: Int, window: Int?, qkv: UnsafePointer<Float>,
                            out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>, path: KernelPath) {
         let c = config
         let hd = c.headDim, qDim = c.queryDim, f = qDim + 2 * c.keyValueDim
         let group = c.numAttentionHeads / c.numKeyValueHeads
         let seq = r.sequence
         let firstHead = kvHead * group
+        let first = Self.firstVisible(r.position, window: window)
+        let skipped = first * hd * seq.format.byteSize   // bytes of the positions before the window
         DecodeAttention.group(q: qkv + i * f + firstHead * hd, heads: group,
-                              keys: seq.keys(layer: layer, head: kvHead), values: seq.values(layer: layer, head: kvHead),
-                              format: seq.format, count: r.position + 1, headDim: hd, scale: attentionScale,
+                              keys: seq.keys(layer: layer, head: kvHead) + skipped,
+                              values: seq.values(layer: layer, head: kvHead) + skipped,
+                              format: seq.format, count: r.position + 1 - first, headDim: hd, scale: attentionScale,
                               scores: scores, out: out + i * qDim + firstHead * hd, path: path)
     }
 
@@ -61,7 +75,7 @@ extension LlamaModel {
     /// A 16-bit cache is widened (exactly) a KV head at a time into
     /// `widened` for sgemm, so prefill sees the very K/V values decode
     /// reads: the chunk's own rows included, as rounded when cached.
-    private func attendRun(_ batch: [ForwardRow], rows: Range<Int>, layer: Int, qkv: UnsafePointer<Float>,
+    private func attendRun(_ batch: [ForwardRow], rows: Range<Int>, layer: Int, window: Int?, qkv: UnsafePointer<Float>,
                            out: UnsafeMutablePointer<Float>, scores: UnsafeMutablePointer<Float>,
                            widened: UnsafeMutablePointer<Float>) {
         let c = config
@@ -90,9 +104,11 @@ extension LlamaModel {
                              a: qkv + first * f + head * hd, lda: f,
                              b: keys, ldb: hd, c: scores, ldc: length)
                 for r in 0..<m {
-                    let visible = batch[first + r].position + 1
+                    let position = batch[first + r].position
+                    let start = Self.firstVisible(position, window: window), visible = position + 1
                     let s = scores + r * length
-                    Softmax.inPlace(s, count: visible)
+                    s.update(repeating: 0, count: start)   // sliding-window mask
+                    Softmax.inPlace(s + start, count: visible - start)
                     (s + visible).update(repeating: 0, count: length - visible)   // causal mask
                 }
                 // O = S (m, L) · V (L, hd) : (m, hd) into out rows (stride Q)

@@ -46,24 +46,23 @@ public struct ModelFamily: Sendable, Hashable, CustomStringConvertible {
         public let kinds: Set<LinearKind>
     }
 
-    /// How a family's sliding-window attention keys are read.
+    /// How a family's sliding-window attention keys are read. A sliding
+    /// layer's key at position kv is visible to the query at q iff
+    /// 0 ≤ q − kv < window (transformers `sliding_window_causal_mask_function`).
     public enum SlidingWindowRule: Sendable, Hashable {
         /// No sliding-window attention in this family; such keys are ignored
         /// (transformers' model never reads them).
         case none
         /// `sliding_window` (an integer, or null for none; `defaultWindow` when
-        /// the key is absent) limits every layer's attention to that many
-        /// positions (transformers `sliding_window_causal_mask_function`:
-        /// key kv is visible to query q iff q − kv < window). Inside the
-        /// window that is full attention, so lorad serves at most `window`
-        /// positions and the window never binds.
-        case capsContext(defaultWindow: Int?)
-        /// Off unless `switchKey` is true. When off, `sliding_window` and
-        /// `max_window_layers` are inert (transformers 5 sets sliding_window to
-        /// None; 4.x checkpoints still carry an integer there). When on, the
-        /// layers from max_window_layers on use the window: not computed here,
-        /// so true is refused.
-        case switched(switchKey: String)
+        /// the key is absent) applies to every layer (`MistralAttention`).
+        case everyLayer(defaultWindow: Int?)
+        /// Off unless `switchKey` is true (then `sliding_window` is read as
+        /// above; transformers sets it to None when the switch is off). The
+        /// layers that slide are those `layer_types` marks
+        /// "sliding_attention", or without `layer_types` those from
+        /// `max_window_layers` on (`Qwen2Config`: `"sliding_attention" if
+        /// sliding_window is not None and i >= max_window_layers`).
+        case switched(switchKey: String, defaultWindow: Int, defaultMaxWindowLayers: Int)
     }
 
     public var description: String { "\(architecture) (\(modelType))" }
@@ -83,7 +82,7 @@ public struct ModelFamily: Sendable, Hashable, CustomStringConvertible {
     public static let mistral = ModelFamily(
         modelType: "mistral", architecture: "MistralForCausalLM", fixedBiases: [], biasSwitches: [],
         queryKeyNorm: false, defaultHeadDim: nil, defaultKeyValueHeads: 8,
-        defaultMaxPositionEmbeddings: 4096 * 32, slidingWindow: .capsContext(defaultWindow: 4096),
+        defaultMaxPositionEmbeddings: 4096 * 32, slidingWindow: .everyLayer(defaultWindow: 4096),
         nameHints: ["mistral"])
 
     /// transformers `Qwen2Attention`: q_proj, k_proj, v_proj are built with
@@ -92,7 +91,7 @@ public struct ModelFamily: Sendable, Hashable, CustomStringConvertible {
     public static let qwen2 = ModelFamily(
         modelType: "qwen2", architecture: "Qwen2ForCausalLM", fixedBiases: [.q, .k, .v], biasSwitches: [],
         queryKeyNorm: false, defaultHeadDim: nil, defaultKeyValueHeads: 32,
-        defaultMaxPositionEmbeddings: 32768, slidingWindow: .switched(switchKey: "use_sliding_window"),
+        defaultMaxPositionEmbeddings: 32768, slidingWindow: .switched(switchKey: "use_sliding_window", defaultWindow: 4096, defaultMaxWindowLayers: 28),
         nameHints: ["qwen2", "qwen1.5", "qwq"])
 
     /// transformers `Qwen3Attention`: q/k/v/o take `bias=config.attention_bias`,
@@ -103,7 +102,7 @@ public struct ModelFamily: Sendable, Hashable, CustomStringConvertible {
         modelType: "qwen3", architecture: "Qwen3ForCausalLM", fixedBiases: [],
         biasSwitches: [BiasSwitch(key: "attention_bias", kinds: [.q, .k, .v, .o])],
         queryKeyNorm: true, defaultHeadDim: 128, defaultKeyValueHeads: 32,
-        defaultMaxPositionEmbeddings: 32768, slidingWindow: .switched(switchKey: "use_sliding_window"),
+        defaultMaxPositionEmbeddings: 32768, slidingWindow: .switched(switchKey: "use_sliding_window", defaultWindow: 4096, defaultMaxWindowLayers: 28),
         nameHints: ["qwen3"])
 
     /// Every family lorad computes.

@@ -90,7 +90,9 @@ import TestSupport
         }
         let configURL = dir.appendingPathComponent("config.json")
         let original = try String(contentsOf: configURL, encoding: .utf8)
-        for (from, to, named) in [(#""use_sliding_window": false"#, #""use_sliding_window": true"#, "use_sliding_window"),
+        for (from, to, named) in [(#""use_sliding_window": false"#,
+                                   #""use_sliding_window": false, "layer_types": ["sliding_attention", "full_attention", "full_attention", "full_attention"]"#,
+                                   "layer_types"),
                                   (#""model_type": "qwen2""#, #""model_type": "qwen9""#, "qwen9")] {
             try Data(original.replacingOccurrences(of: from, with: to).utf8).write(to: configURL)
             let r = try LoradBinary.run(["generate", "--model", dir.path, "--prompt", "hello", "--max-tokens", "2"])

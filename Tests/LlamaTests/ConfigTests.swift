@@ -73,7 +73,8 @@ import TestSupport
         let c = try decode(json)
         #expect(c.modelType == "mistral" && c.maxPositionEmbeddings == 2048)
         let windowed = try decode(json.replacingOccurrences(of: #""sliding_window": null"#, with: #""sliding_window": 1024"#))
-        #expect(windowed.maxPositionEmbeddings == 1024)   // capped: attention stays exact inside the window
+        #expect(windowed.maxPositionEmbeddings == 2048 && windowed.slidingWindow == 1024)
+        #expect(windowed.slidingLayers == Set(0..<windowed.numHiddenLayers))
     }
 
     @Test func unknownArchitecturesAreRefusedByName() throws {
@@ -117,6 +118,12 @@ import TestSupport
         #expect(json != v5)
         let error = #expect(throws: LlamaError.self) { try decode(json) }
         #expect(error?.description.contains(named) == true, "\(String(describing: error))")
+    }
+
+    /// transformers' ACT2FN has "swish" for the same SiLU.
+    @Test func swishIsSiLUUnderItsOtherName() throws {
+        let swish = try decode(v5.replacingOccurrences(of: #""hidden_act": "silu""#, with: #""hidden_act": "swish""#))
+        #expect(swish == (try decode(v5)))
     }
 
     @Test func transformers4RopeScalingIsRefusedByType() throws {

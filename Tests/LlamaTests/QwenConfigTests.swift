@@ -39,7 +39,7 @@ import LoRA
         #expect(q2.family == .qwen2 && q2.biases == [.q, .k, .v] && !q2.hasQueryKeyNorm)
         #expect(q2.headDim == 64 && q2.numKeyValueHeads == 2 && q2.ropeTheta == 1_000_000)
         // The integer window is inert while use_sliding_window is false.
-        #expect(q2.maxPositionEmbeddings == 32768 && q2.contextCappedBySlidingWindow == nil)
+        #expect(q2.maxPositionEmbeddings == 32768 && q2.slidingWindow == nil && q2.slidingLayers.isEmpty)
         #expect(q2.tieWordEmbeddings && q2.dtype == "bfloat16" && q2.eosTokenIDs == [151643])
 
         let q3 = try decode(hubQwen3)
@@ -59,12 +59,41 @@ import LoRA
         #expect(q3.family == .qwen3 && q3.headDim == 48 && q3.queryDim == 192 && q3.keyValueDim == 96)
     }
 
+    /// `Qwen2Config` / `Qwen3Config`: with use_sliding_window true, the
+    /// layers from max_window_layers on slide (or those `layer_types`
+    /// marks); with it false, sliding_window is None and a layer marked
+    /// sliding has no window, which transformers refuses too.
     @Test(arguments: ["qwen2", "qwen3"])
-    func useSlidingWindowTrueIsRefusedNamingTheKey(family: String) throws {
-        let json = (family == "qwen2" ? hubQwen25 : hubQwen3)
+    func useSlidingWindowTrueSlidesTheLayersFromMaxWindowLayersOn(family: String) throws {
+        let base = (family == "qwen2" ? hubQwen25 : hubQwen3)
             .replacingOccurrences(of: #""use_sliding_window": false"#, with: #""use_sliding_window": true"#)
-        let error = #expect(throws: LlamaError.self) { try decode(json) }
-        #expect(error?.description.contains("use_sliding_window = true") == true, "\(String(describing: error))")
+        let layers = family == "qwen2" ? 24 : 28
+        func with(_ members: String) throws -> LlamaConfig {
+            var json = base
+            for key in ["sliding_window", "max_window_layers"] {
+                json = json.replacingOccurrences(of: #""\#(key)": [0-9a-z]+,\s*"#, with: "", options: .regularExpression)
+            }
+            return try decode(json.replacingOccurrences(of: "{", with: "{" + members, range: json.range(of: "{")))
+        }
+        let some = try with(#""sliding_window": 4096, "max_window_layers": 20, "#)
+        #expect(some.slidingWindow == 4096 && some.slidingLayers == Set(20..<layers))
+        #expect(some.attentionWindow(layer: 19) == nil && some.attentionWindow(layer: 20) == 4096)
+        // Absent: Qwen's defaults, sliding_window 4096 and max_window_layers 28.
+        let defaults = try with("")
+        #expect(defaults.slidingWindow == (layers > 28 ? 4096 : nil) && defaults.slidingLayers == Set(28..<max(28, layers)))
+        let none = try with(#""sliding_window": null, "max_window_layers": 0, "#)
+        #expect(none.slidingWindow == nil)
+        let marked = Array(repeating: #""full_attention""#, count: layers - 2) + [#""sliding_attention""#, #""full_attention""#]
+        let typed = try with(#""sliding_window": 1024, "max_window_layers": 0, "layer_types": [\#(marked.joined(separator: ", "))], "#)
+        #expect(typed.slidingLayers == [layers - 2] && typed.slidingWindow == 1024)
+        let off = base.replacingOccurrences(of: #""use_sliding_window": true"#, with: #""use_sliding_window": false"#)
+        let error = #expect(throws: LlamaError.self) {
+            try decode(off.replacingOccurrences(of: "{", with: #"{"layer_types": [\#(marked.joined(separator: ", "))], "#,
+                                                range: off.range(of: "{")))
+        }
+        #expect(error?.description.contains("layer_types") == true && error?.description.contains("use_sliding_window") == true,
+                "\(String(describing: error))")
+        #expect(throws: LlamaError.self) { try with(#""sliding_window": 4096, "max_window_layers": -1, "#) }
     }
 
     @Test func anUnknownModelTypeIsRefusedNamingIt() throws {
@@ -103,19 +132,21 @@ import LoRA
     }
 
     /// `MistralConfig(sliding_window=4096)` when the key is absent, none when
-    /// null; a window shorter than the context caps it, so it never binds.
-    @Test func mistralSlidingWindowCapsTheServedContext() throws {
+    /// null; the window applies to every layer and the context stays
+    /// max_position_embeddings. A window as long as the context never binds.
+    @Test func mistralSlidingWindowAppliesToEveryLayer() throws {
         let mistral = hubQwen25.replacingOccurrences(of: "Qwen2ForCausalLM", with: "MistralForCausalLM")
             .replacingOccurrences(of: #""model_type": "qwen2""#, with: #""model_type": "mistral""#)
-        let capped = try decode(mistral.replacingOccurrences(of: #""sliding_window": 32768"#, with: #""sliding_window": 4096"#))
-        #expect(capped.maxPositionEmbeddings == 4096 && capped.contextCappedBySlidingWindow == 4096)
-        #expect(capped.biases.isEmpty)
+        let windowed = try decode(mistral.replacingOccurrences(of: #""sliding_window": 32768"#, with: #""sliding_window": 4096"#))
+        #expect(windowed.maxPositionEmbeddings == 32768 && windowed.slidingWindow == 4096)
+        #expect(windowed.slidingLayers == Set(0..<windowed.numHiddenLayers))
+        #expect(windowed.biases.isEmpty)
         let absent = try decode(mistral.replacingOccurrences(of: #""sliding_window": 32768, "#, with: ""))
-        #expect(absent.maxPositionEmbeddings == 4096)
+        #expect(absent.slidingWindow == 4096 && absent.maxPositionEmbeddings == 32768)
         let none = try decode(mistral.replacingOccurrences(of: #""sliding_window": 32768"#, with: #""sliding_window": null"#))
-        #expect(none.maxPositionEmbeddings == 32768 && none.contextCappedBySlidingWindow == nil)
+        #expect(none.maxPositionEmbeddings == 32768 && none.slidingWindow == nil)
         let wide = try decode(mistral)   // window == context: never binds
-        #expect(wide.maxPositionEmbeddings == 32768 && wide.contextCappedBySlidingWindow == nil)
+        #expect(wide.maxPositionEmbeddings == 32768 && wide.slidingWindow == nil && wide.slidingLayers.isEmpty)
         #expect(throws: LlamaError.self) {
             try decode(mistral.replacingOccurrences(of: #""sliding_window": 32768"#, with: #""sliding_window": 0"#))
         }
@@ -172,12 +203,13 @@ import LoRA
         #expect(error?.description.contains("self_attn.q_proj.bias") == true, "\(String(describing: error))")
     }
 
-    @Test func useSlidingWindowTrueInAFolderIsRefusedNamingTheKey() throws {
+    @Test func layersMarkedSlidingWithoutAWindowInAFolderAreRefusedNamingTheKey() throws {
         let dir = try Self.variant(of: Fixtures.tinyQwen2) {
-            $0.replacingOccurrences(of: #""use_sliding_window": false"#, with: #""use_sliding_window": true"#)
+            $0.replacingOccurrences(of: #""use_sliding_window": false"#, with: #""use_sliding_window": false, "#
+                + #""layer_types": ["full_attention", "sliding_attention", "full_attention", "full_attention"]"#)
         }
         defer { try? FileManager.default.removeItem(at: dir) }
         let error = #expect(throws: LlamaError.self) { _ = try LlamaModel.load(folder: dir) }
-        #expect(error?.description.contains("use_sliding_window") == true)
+        #expect(error?.description.contains("layer_types") == true, "\(String(describing: error))")
     }
 }

@@ -10,10 +10,11 @@ enum RandomModels {
     /// is not square. `family` and `biases` choose the architecture's extras
     /// (biases nil = the family's fixed ones).
     static func config(family: ModelFamily = .llama, biases: Set<LinearKind>? = nil, tied: Bool = false,
-                       maxPositions: Int = 64) throws -> LlamaConfig {
+                       maxPositions: Int = 64, slidingWindow: Int? = nil, slidingLayers: Set<Int>? = nil) throws -> LlamaConfig {
         try LlamaConfig(family: family, biases: biases, hiddenSize: 64, intermediateSize: 96, numHiddenLayers: 2,
                         numAttentionHeads: 4, numKeyValueHeads: 2, headDim: 24,
                         rmsNormEps: 1e-5, ropeTheta: 10000, maxPositionEmbeddings: maxPositions,
+                        slidingWindow: slidingWindow, slidingLayers: slidingLayers,
                         tieWordEmbeddings: tied, vocabSize: 101)
     }
 
@@ -96,8 +97,10 @@ enum RandomModels {
 
     /// Straightforward full-sequence decoder in Double, no cache, no fusion,
     /// from the named tensors (transformers' LlamaForCausalLM, eager attention;
-    /// a `<module>.bias` tensor, when present, is added to its projection, and
-    /// `q_norm` / `k_norm` normalise each head before RoPE as in Qwen3Attention).
+    /// a `<module>.bias` tensor, when present, is added to its projection,
+    /// `q_norm` / `k_norm` normalise each head before RoPE as in Qwen3Attention,
+    /// and a sliding layer's query i sees keys j with i − j < window, as
+    /// transformers' `sliding_window_causal_mask_function` masks them).
     /// Returns the logits of every position.
     static func referenceLogits(_ c: LlamaConfig, _ t: [String: TensorValues], tokens: [Int]) -> [[Float]] {
         func w(_ name: String) -> [Double] { t[name]!.values.map(Double.init) }
@@ -146,16 +149,20 @@ enum RandomModels {
                 v.append(linear(p + "self_attn.v_proj", row, out: c.keyValueDim))
             }
             let group = c.numAttentionHeads / c.numKeyValueHeads
+            let window = c.attentionWindow(layer: l)
             for i in 0..<n {
                 var attn = [Double](repeating: 0, count: c.queryDim)
+                let visible = (0...i).filter { j in window.map { i - j < $0 } ?? true }
                 for head in 0..<c.numAttentionHeads {
                     let kvh = head / group
-                    let scores = (0...i).map { j in
+                    let scores = visible.map { j in
                         (0..<hd).reduce(0.0) { $0 + q[i][head * hd + $1] * k[j][kvh * hd + $1] } / Double(hd).squareRoot()
                     }
                     let m = scores.max()!
                     let e = scores.map { exp($0 - m) }, z = e.reduce(0, +)
-                    for j in 0...i { for d in 0..<hd { attn[head * hd + d] += e[j] / z * v[j][kvh * hd + d] } }
+                    for (slot, j) in visible.enumerated() {
+                        for d in 0..<hd { attn[head * hd + d] += e[slot] / z * v[j][kvh * hd + d] }
+                    }
                 }
                 let o = linear(p + "self_attn.o_proj", attn, out: h)
                 for d in 0..<h { x[i][d] += o[d] }
