@@ -45,10 +45,23 @@ struct CompletionRequestTests {
         #expect(full.seed == 7 && full.stream && full.logprobs == 2)
     }
 
+    @Test func severalPromptsSamplesAndEchoAreRead() throws {
+        let r = try decode(#"{"prompt": ["a", "b"], "n": 3, "best_of": 3, "echo": true}"#)
+        #expect(r.prompts == [.text("a"), .text("b")] && r.n == 3 && r.echo)
+        #expect(try decode(#"{"prompt": [[1, 2], [3]]}"#).prompts == [.tokens([1, 2]), .tokens([3])])
+        #expect(try decode(#"{"prompt": "x"}"#).n == 1)
+        #expect(try decode(#"{"prompt": "x", "n": 2}"#).n == 2)
+    }
+
     @Test func unsupportedOrInvalidValuesAreRefusedByName() {
-        #expect(refusal(#"{"prompt": "x", "n": 2}"#).contains("`n`"))
-        #expect(refusal(#"{"prompt": "x", "echo": true}"#).contains("`echo`"))
-        #expect(refusal(#"{"prompt": ["a", "b"]}"#).contains("exactly one prompt"))
+        #expect(refusal(#"{"prompt": "x", "n": 9}"#).contains("`n`"))
+        #expect(refusal(#"{"prompt": "x", "n": 0}"#).contains("`n`"))
+        #expect(refusal(#"{"prompt": "x", "n": 2, "best_of": 4}"#).contains("`best_of`"))
+        #expect(refusal(#"{"prompt": "x", "echo": true, "logprobs": 0}"#).contains("`echo`"))
+        #expect(refusal(#"{"prompt": ["a", 1]}"#).contains("`prompt[1]`"))
+        #expect(refusal(#"{"prompt": [[1], "a"]}"#).contains("`prompt[1]`"))
+        let many = Array(repeating: #""a""#, count: CompletionRequest.maxPrompts + 1).joined(separator: ", ")
+        #expect(refusal(#"{"prompt": [\#(many)]}"#).contains("`prompt`"))
         #expect(refusal(#"{"prompt": {"a": 1}}"#).contains("`prompt`"))
         #expect(refusal(#"{"max_tokens": 3}"#).contains("prompt"))
         #expect(refusal(#"{"prompt": "x", "max_tokens": 0}"#).contains("`max_tokens`"))

@@ -203,9 +203,9 @@ import TestSupport
         let badJSON = try Curl.run(["-H", "Content-Type: application/json", "--data-binary", "{\"prompt\": ", daemon.baseURL + "/v1/completions"])
         #expect(badJSON.status == 400)
         #expect(badJSON.errorCode == 400)
-        let n2 = try Curl.postJSON(daemon.baseURL + "/v1/completions", ["prompt": "x", "n": 2])
-        #expect(n2.status == 400)
-        #expect(n2.errorMessage?.contains("n") == true)
+        let n9 = try Curl.postJSON(daemon.baseURL + "/v1/completions", ["prompt": "x", "n": 9])
+        #expect(n9.status == 400)
+        #expect(n9.errorMessage?.contains("`n`") == true)
 
         // What happened above, counted in /metrics (Prometheus text format).
         let metrics = try Curl.get(daemon.baseURL + "/metrics")

@@ -31,7 +31,7 @@ struct ChatCompletionsHandler {
         let tokenizer = service.tokenizer, specialTokens = service.chat.model.specialTokens
         let stopIDs = service.chat.stopTokenIDs
         let engine = service.engine
-        let submission = try await context.submit(choice) { [body] in
+        let submission = try await context.submit(choice, choicesPerPrompt: body.n) { [body] in
             let text = try prompt.render(templates, specialTokens: specialTokens)
             let tokens = body.fields.truncated(try InferenceContext.fitModel(tokenizer.encode(text, addSpecialTokens: false),
                                                                              engine: engine),
@@ -123,6 +123,7 @@ struct ChatCompletionsHandler {
                     results[i] = result
                     if result.finishReason == .cancelled { return results }   // the client is gone
                     if let error = result.error, result.finishReason == .error {
+                        submission.cancel()   // the other choices' answer is gone with this one
                         try await sse.finish(with: error)
                         return results
                     }

@@ -5,10 +5,11 @@ import OrderedJSON
 /// Read from strictly parsed JSON (duplicate keys refused) through
 /// `JSONNode`, so every refusal names its field and every integer is
 /// range-checked before anything computes with it. Accepts what OpenAI
-/// accepts for the fields we implement — the sampling controls and the
-/// penalties and `logit_bias` among them (`GenerationFields`) — and refuses,
-/// with the field named, values we do not implement (`n` ≠ 1, `echo: true`,
-/// several prompts, a non-empty `suffix`, and the other fields
+/// accepts for the fields we implement — one prompt or a list of them, `n`
+/// samples of each, `echo`, the sampling controls and the penalties and
+/// `logit_bias` among them (`GenerationFields`) — and refuses, with the
+/// field named, values we do not implement (`best_of` other than `n`,
+/// `echo` with `logprobs`, a non-empty `suffix`, and the other fields
 /// `GenerationFields+Unsupported.swift` lists). Unknown fields are ignored,
 /// as OpenAI clients send extras (`user`).
 ///
@@ -24,13 +25,19 @@ public struct CompletionRequest: Sendable {
 
     /// The members shared with chat completions (`request.temperature` reads through).
     public var fields: GenerationFields
-    public var prompt: Prompt
+    /// The prompts, each completed `n` times: choice `p · n + j` is sample
+    /// j of prompt p (OpenAI's and vLLM's order).
+    public var prompts: [Prompt]
     /// OpenAI's default is 16. Any positive value is accepted; the engine
     /// clamps it to what the context leaves after the prompt (llama.cpp's
     /// server and OpenAI's `max_tokens` semantics: an upper bound, not a demand).
     public var maxTokens: Int
     /// Number of most likely alternatives to report per token; nil = no logprobs.
     public var logprobs: Int?
+    /// Samples per prompt (1…8), each its own sequence in the same batch.
+    public var n: Int
+    /// OpenAI's `echo`: each choice's text starts with its prompt's text.
+    public var echo: Bool
 
     /// `stream_options.include_usage`: a streamed response ends with one more
     /// chunk, `choices` empty and `usage` set (OpenAI's and vLLM's shape).
@@ -38,40 +45,53 @@ public struct CompletionRequest: Sendable {
 
     /// OpenAI caps `logprobs` at 5; vLLM allows 20.
     public static let maxLogprobs = 20
+    /// Most prompts in one request (each is a sequence in the queue `n`
+    /// times over; `max_queue` bounds the product as well).
+    public static let maxPrompts = 64
 
     public subscript<T>(dynamicMember path: KeyPath<GenerationFields, T>) -> T { fields[keyPath: path] }
 
     public init(json body: JSONNode) throws {
         fields = try GenerationFields(json: body)
-        prompt = try Self.prompt(body.required("prompt"))
+        prompts = try Self.prompts(body.required("prompt"))
         maxTokens = try body.int("max_tokens", in: 1...Int.max) ?? 16
         logprobs = try body.int("logprobs", in: 0...Self.maxLogprobs)
         includeUsage = try body.optional("stream_options")?.bool("include_usage") ?? false
-        if let n = try body.int("n"), n != 1 { throw JSONAccessError(path: "n", expected: "1 (only n = 1 is supported)", found: String(n)) }
-        if let n = try body.int("best_of"), n != 1 {
-            throw JSONAccessError(path: "best_of", expected: "1 (only best_of = 1 is supported)", found: String(n))
+        n = try body.int("n", in: 1...ChatRequest.maxChoices) ?? 1
+        // OpenAI's best_of picks the best n of best_of samples server-side;
+        // vLLM's engine no longer does either. Equal to n it asks nothing more.
+        if let bestOf = try body.int("best_of"), bestOf != n {
+            throw JSONAccessError(path: "best_of", expected: "absent or equal to n (\(n)): best-of selection is not supported",
+                                  found: String(bestOf))
         }
-        if try body.bool("echo") == true { throw JSONAccessError(path: "echo", expected: "false (echo is not supported)", found: "true") }
+        echo = try body.bool("echo") ?? false
+        if echo, logprobs != nil {
+            throw JSONAccessError(path: "echo", expected: "false when logprobs is set (echo with logprobs needs the "
+                + "prompt's own log-probabilities, which lorad does not compute)", found: "true")
+        }
         try fields.checkMinTokens(maxTokens: maxTokens)
     }
 
-    /// A string, a list of one string, a list of token ids, or a list of one list of ids.
-    static func prompt(_ node: JSONNode) throws -> Prompt {
-        let expected = "a string, a list of one string, or a list of token ids"
+    /// The first (or only) prompt.
+    public var prompt: Prompt { prompts[0] }
+
+    /// A string, a list of strings, a list of token ids, or a list of lists
+    /// of ids; at most `maxPrompts` prompts.
+    static func prompts(_ node: JSONNode) throws -> [Prompt] {
+        let expected = "a string, a list of strings, a list of token ids, or a list of lists of token ids"
         switch node.value {
         case .string(let text):
-            return .text(text)
+            return [.text(text)]
         case .array(let items):
-            if items.isEmpty { return .tokens([]) }
-            if case .string = items[0] {
-                guard items.count == 1 else { throw node.mismatch("exactly one prompt (got \(items.count))") }
-                return .text(try node.array()[0].string())
+            if items.isEmpty { return [.tokens([])] }
+            let many: [Prompt]
+            switch items[0] {
+            case .string: many = try node.array().map { .text(try $0.string()) }
+            case .array: many = try node.array().map { .tokens(try tokenIDs($0)) }
+            default: return [.tokens(try tokenIDs(node))]
             }
-            if case .array = items[0] {
-                guard items.count == 1 else { throw node.mismatch("exactly one prompt (got \(items.count))") }
-                return .tokens(try tokenIDs(node.array()[0]))
-            }
-            return .tokens(try tokenIDs(node))
+            guard many.count <= maxPrompts else { throw node.mismatch("at most \(maxPrompts) prompts (got \(many.count))") }
+            return many
         default:
             throw node.mismatch(expected)
         }

@@ -27,27 +27,32 @@ struct CompletionsHandler {
         let context = InferenceContext(service: service, metrics: metrics)
         let choice = try context.chooseAdapter(query: request.query("adapter"), fields: body.fields)
         let engine = service.engine
-        let submission = try await context.submit(choice) { [body] in
-            let promptTokens: [Int]
-            switch body.prompt {
-            case .text(let text): promptTokens = try InferenceContext.fitModel(engine.tokenizer.encode(text), engine: engine)
-            case .tokens(let ids): promptTokens = ids
+        // Sample j of prompt p is choice p · n + j, seeded seed + j.
+        let submission = try await context.submit(choice, choicesPerPrompt: body.n) { [body] in
+            try body.prompts.flatMap { prompt -> [GenerationRequest] in
+                let tokens: [Int]
+                switch prompt {
+                case .text(let text): tokens = try InferenceContext.fitModel(engine.tokenizer.encode(text), engine: engine)
+                case .tokens(let ids): tokens = ids
+                }
+                let kept = body.fields.truncated(tokens, contextLength: engine.contextLength)
+                return (0..<body.n).map { j in
+                    body.fields.generationRequest(prompt: kept, adapters: choice.spec, maxTokens: body.maxTokens, eos: nil,
+                                                  logprobs: body.logprobs, seedOffset: j)
+                }
             }
-            return [body.fields.generationRequest(prompt: body.fields.truncated(promptTokens, contextLength: engine.contextLength),
-                                                  adapters: choice.spec, maxTokens: body.maxTokens, eos: nil,
-                                                  logprobs: body.logprobs)]
         }
         response.onCancel { submission.cancel() }
 
         let meta = ResponseMeta(id: "cmpl-" + InferenceContext.randomID(), created: Int(Date().timeIntervalSince1970), model: choice.modelName)
         let adapter = choice.spec.isBase ? nil : choice.spec.description
-        var outcome = Outcome(adapter: adapter, promptTokens: submission.promptTokens)
-        var result: GenerationResult?
+        let echoes = body.echo ? echoTexts(body, submission) : Array(repeating: "", count: submission.handles.count)
+        let results: [GenerationResult?]
         do {
-            result = body.stream
-                ? try await stream(submission.events, meta: meta, logprobs: body.logprobs != nil,
+            results = body.stream
+                ? try await stream(submission, meta: meta, echoes: echoes, logprobs: body.logprobs != nil,
                                    includeUsage: body.includeUsage, to: response)
-                : try await respond(submission.events, meta: meta, logprobs: body.logprobs != nil, to: response)
+                : try await respond(submission, meta: meta, echoes: echoes, logprobs: body.logprobs != nil, to: response)
         } catch {
             // The client went away mid-stream (or rendering failed): stop
             // generating, and still account for what was generated.
@@ -55,11 +60,11 @@ struct CompletionsHandler {
             context.record(await submission.events.finals(), adapter: adapter)
             throw error
         }
-        context.record([result], adapter: adapter)
-        outcome.completionTokens = result?.completionTokens
-        outcome.timeToFirstToken = result?.timeToFirstToken
-        if result?.finishReason == .cancelled { throw HTTPConnectionError.clientDisconnected }
-        return outcome
+        context.record(results, adapter: adapter)
+        if results.contains(where: { $0?.finishReason == .cancelled }) { throw HTTPConnectionError.clientDisconnected }
+        return Outcome(adapter: adapter, promptTokens: submission.promptTokens,
+                       completionTokens: results.reduce(0) { $0 + ($1?.completionTokens ?? 0) },
+                       timeToFirstToken: results.compactMap { $0?.timeToFirstToken }.min())
     }
 
     struct ResponseMeta {
@@ -68,68 +73,92 @@ struct CompletionsHandler {
         let model: String
     }
 
-    // MARK: rendering
-
-    private func respond(_ events: GenerationEventQueue, meta: ResponseMeta, logprobs: Bool,
-                         to response: HTTPResponse) async throws -> GenerationResult? {
-        var report = CompletionLogprobs()
-        var offset = 0
-        while let (_, event) = await events.next() {
-            switch event {
-            case .token(let token):
-                if logprobs { append(token, to: &report, offset: &offset) }
-            case .finished(let result):
-                // Cancelled: the client is gone, nobody to answer.
-                if result.finishReason == .cancelled { return result }
-                if result.finishReason == .error { throw APIError.map(result.error ?? .engine("generation failed")) }
-                let choice = CompletionResponse.Choice(text: result.text, logprobs: logprobs ? report : nil,
-                                                       finish_reason: InferenceContext.finishReason(result))
-                try await response.sendAPI(.ok, CompletionResponse(
-                    id: meta.id, created: meta.created, model: meta.model, choices: [choice],
-                    usage: .init(prompt: result.promptTokens, completion: result.completionTokens)))
-                return result
-            }
+    /// Each choice's `echo` text: its prompt as sent when that was text and
+    /// kept whole, else the decoding of the ids it ran on (special tokens
+    /// included, as vLLM decodes an echoed prompt).
+    private func echoTexts(_ body: CompletionRequest, _ submission: InferenceContext.Submission) -> [String] {
+        submission.prompts.indices.map { i in
+            let prompt = body.prompts[i / body.n], ids = submission.prompts[i]
+            if case .text(let text) = prompt, body.truncatePromptTokens == nil { return text }
+            return service.tokenizer.decode(ids)
         }
-        return nil
     }
 
-    /// SSE chunks: one per piece of text, one with the finish reason, then
-    /// (`includeUsage`) one with no choices and the usage, then `[DONE]`.
-    private func stream(_ events: GenerationEventQueue, meta: ResponseMeta, logprobs: Bool, includeUsage: Bool,
-                        to response: HTTPResponse) async throws -> GenerationResult? {
+    // MARK: rendering
+
+    private func respond(_ submission: InferenceContext.Submission, meta: ResponseMeta, echoes: [String], logprobs: Bool,
+                         to response: HTTPResponse) async throws -> [GenerationResult?] {
+        var results = [GenerationResult?](repeating: nil, count: echoes.count)
+        var reports = [CompletionLogprobs](repeating: CompletionLogprobs(), count: echoes.count)
+        var offsets = [Int](repeating: 0, count: echoes.count)
+        while let (i, event) = await submission.events.next() {
+            switch event {
+            case .token(let token):
+                if logprobs { append(token, to: &reports[i], offset: &offsets[i]) }
+            case .finished(let result):
+                results[i] = result
+                // Cancelled: the client is gone, nobody to answer.
+                if result.finishReason == .cancelled { return results }
+                if result.finishReason == .error { throw APIError.map(result.error ?? .engine("generation failed")) }
+            }
+        }
+        let choices = echoes.indices.map { i in
+            CompletionResponse.Choice(text: echoes[i] + (results[i]?.text ?? ""), index: i, logprobs: logprobs ? reports[i] : nil,
+                                      finish_reason: results[i].flatMap(InferenceContext.finishReason))
+        }
+        try await response.sendAPI(.ok, CompletionResponse(id: meta.id, created: meta.created, model: meta.model,
+                                                          choices: choices, usage: Self.usage(submission, results)))
+        return results
+    }
+
+    /// Usage over all choices: each prompt once, every choice's tokens.
+    static func usage(_ submission: InferenceContext.Submission, _ results: [GenerationResult?]) -> CompletionResponse.Usage {
+        .init(prompt: submission.promptTokens, completion: results.reduce(0) { $0 + ($1?.completionTokens ?? 0) })
+    }
+
+    /// SSE chunks, each for one choice (its `index`): the echoed prompt
+    /// first, then one per piece of text, one with the finish reason; after
+    /// every choice finished, (`includeUsage`) one with no choices and the
+    /// usage, then `[DONE]`.
+    private func stream(_ submission: InferenceContext.Submission, meta: ResponseMeta, echoes: [String], logprobs: Bool,
+                        includeUsage: Bool, to response: HTTPResponse) async throws -> [GenerationResult?] {
         let sse = try await response.startEventStream()
         func chunk(_ choices: [CompletionResponse.Choice], usage: CompletionResponse.Usage? = nil) throws -> String {
             try JSONOutput.string(CompletionResponse(id: meta.id, created: meta.created, model: meta.model,
                                                      choices: choices, usage: usage))
         }
-        func chunk(_ text: String, _ report: CompletionLogprobs?, finish: String?) throws -> String {
-            try chunk([.init(text: text, logprobs: report, finish_reason: finish)])
+        func chunk(_ i: Int, _ text: String, _ report: CompletionLogprobs?, finish: String?) throws -> String {
+            try chunk([.init(text: text, index: i, logprobs: report, finish_reason: finish)])
         }
-        var offset = 0
+        var results = [GenerationResult?](repeating: nil, count: echoes.count)
+        var offsets = [Int](repeating: 0, count: echoes.count)
         do {
-            while let (_, event) = await events.next() {
+            for (i, echo) in echoes.enumerated() where !echo.isEmpty {
+                try await sse.send(data: try chunk(i, echo, nil, finish: nil))
+            }
+            while let (i, event) = await submission.events.next() {
                 switch event {
                 case .token(let token):
                     var report = CompletionLogprobs()
-                    if logprobs { append(token, to: &report, offset: &offset) }
+                    if logprobs { append(token, to: &report, offset: &offsets[i]) }
                     // Held-back text yields empty pieces; they carry nothing to show.
                     guard !token.text.isEmpty || !report.isEmpty else { continue }
-                    try await sse.send(data: try chunk(token.text, logprobs ? report : nil, finish: nil))
+                    try await sse.send(data: try chunk(i, token.text, logprobs ? report : nil, finish: nil))
                 case .finished(let result):
-                    if result.finishReason == .cancelled { return result }   // the client is gone
+                    results[i] = result
+                    if result.finishReason == .cancelled { return results }   // the client is gone
                     if let error = result.error, result.finishReason == .error {
+                        submission.cancel()   // the other choices' answer is gone with this one
                         try await sse.send(data: APIErrorBody(APIError.map(error)).json)
-                    } else {
-                        try await sse.send(data: try chunk("", nil, finish: InferenceContext.finishReason(result)))
-                        if includeUsage {
-                            try await sse.send(data: try chunk([], usage: .init(prompt: result.promptTokens,
-                                                                                completion: result.completionTokens)))
-                        }
+                        try await sse.finishWithDone()
+                        return results
                     }
-                    try await sse.finishWithDone()
-                    return result
+                    try await sse.send(data: try chunk(i, "", nil, finish: InferenceContext.finishReason(result)))
                 }
             }
+            if includeUsage { try await sse.send(data: try chunk([], usage: Self.usage(submission, results))) }
+            try await sse.finishWithDone()
+            return results
         } catch let error as HTTPConnectionError {
             throw error   // nobody to tell
         } catch {
@@ -137,7 +166,6 @@ struct CompletionsHandler {
             try await sse.finish(with: error)
             throw error
         }
-        return nil
     }
 
     private func append(_ token: GeneratedToken, to report: inout CompletionLogprobs, offset: inout Int) {

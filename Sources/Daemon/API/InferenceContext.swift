@@ -62,6 +62,10 @@ struct InferenceContext {
     struct Submission {
         let handles: [GenerationHandle]
         let events: GenerationEventQueue
+        /// Each sequence's prompt ids, by choice.
+        let prompts: [[Int]]
+        /// Prompt tokens of the request: each distinct prompt once (the
+        /// `choicesPerPrompt` samples of one prompt share it), as usage counts them.
         let promptTokens: Int
 
         func cancel() { for h in handles { h.cancel() } }
@@ -74,7 +78,10 @@ struct InferenceContext {
     /// `unknownAdapter`. The requests of one submission enter the engine
     /// together, so they share its batches; if one is refused, those already
     /// queued are cancelled.
-    func submit(_ choice: AdapterChoice,
+    ///
+    /// - Parameter choicesPerPrompt: how many consecutive requests share one
+    ///   prompt (completions' and chat's `n`), for the usage's prompt count.
+    func submit(_ choice: AdapterChoice, choicesPerPrompt: Int,
                 _ build: @escaping @Sendable () throws -> [GenerationRequest]) async throws -> Submission {
         let engine = service.engine
         do {
@@ -85,7 +92,7 @@ struct InferenceContext {
                 // that is the request's fault (400), not a load to retry (503).
                 let maxQueue = engine.configuration.maxQueue
                 guard requests.count <= maxQueue else {
-                    throw APIError.badRequest("'n' = \(requests.count) choices need \(requests.count) queue slots, "
+                    throw APIError.badRequest("\(requests.count) choices (prompts × n) need \(requests.count) queue slots, "
                         + "but this server queues at most \(maxQueue) (max_queue)")
                 }
                 let events = GenerationEventQueue(choices: requests.count)
@@ -98,7 +105,9 @@ struct InferenceContext {
                     for h in handles { h.cancel() }
                     throw error
                 }
-                return Submission(handles: handles, events: events, promptTokens: requests.first?.promptTokens.count ?? 0)
+                let prompts = requests.map(\.promptTokens)
+                let distinct = stride(from: 0, to: prompts.count, by: max(1, choicesPerPrompt)).reduce(0) { $0 + prompts[$1].count }
+                return Submission(handles: handles, events: events, prompts: prompts, promptTokens: distinct)
             }
         } catch AdapterSourceError.unknownAdapter(let name) {
             throw unknownAdapter(name, choice: choice)

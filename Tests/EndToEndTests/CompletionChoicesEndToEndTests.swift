@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `/v1/completions` with several prompts, `n` samples of each and `echo`,
+/// through the real binary: every choice equals the same prompt and seed
+/// sent alone, choice p · n + j is sample j of prompt p, streamed equals
+/// whole, and usage counts each prompt once and every choice's tokens.
+@Suite(.serialized) struct CompletionChoicesEndToEndTests {
+    static func complete(_ daemon: LoradProcess, _ body: [String: Any]) throws -> [String: Any] {
+        let r = try Curl.postJSON(daemon.baseURL + "/v1/completions", body)
+        try #require(r.status == 200, "\(r.status) \(r.text)")
+        return try r.json()
+    }
+
+    static func texts(_ response: [String: Any]) throws -> [String] {
+        let choices = try #require(response["choices"] as? [[String: Any]])
+        #expect(choices.map { $0["index"] as? Int } == Array(0..<choices.count).map(Optional.some))
+        return try choices.map { try #require($0["text"] as? String) }
+    }
+
+    static func usage(_ response: [String: Any]) -> (prompt: Int?, completion: Int?) {
+        let usage = response["usage"] as? [String: Any]
+        return (usage?["prompt_tokens"] as? Int, usage?["completion_tokens"] as? Int)
+    }
+
+    /// Streamed text per choice index, and each index's finish reason.
+    static func streamed(_ daemon: LoradProcess, _ body: [String: Any]) throws -> (texts: [Int: String], finishes: [Int: String], usage: [String: Any]?) {
+        var streaming = body
+        streaming["stream"] = true
+        streaming["stream_options"] = ["include_usage": true]
+        let events = try ChatEndToEndTests.events(try Curl.postJSON(daemon.baseURL + "/v1/completions", streaming).text)
+        var texts: [Int: String] = [:], finishes: [Int: String] = [:]
+        for event in events {
+            for choice in event["choices"] as? [[String: Any]] ?? [] {
+                let i = choice["index"] as? Int ?? -1
+                texts[i, default: ""] += choice["text"] as? String ?? ""
+                if let finish = choice["finish_reason"] as? String { finishes[i] = finish }
+            }
+        }
+        return (texts, finishes, events.last?["usage"] as? [String: Any])
+    }
+
+    @Test func everyChoiceOfSeveralPromptsAndSamplesEqualsItsSoloRun() throws {
+        let daemon = try LoradProcess()
+        defer { daemon.cleanUp() }
+        let prompts = ["The licensee may", "def main():"]
+        let base: [String: Any] = ["max_tokens": 10, "temperature": 1, "top_k": 40, "seed": 21]
+        var body = base
+        body["prompt"] = prompts
+        body["n"] = 3
+        let together = try Self.complete(daemon, body)
+        var solos: [String] = [], promptTokens = 0
+        for prompt in prompts {
+            for j in 0..<3 {
+                var solo = base
+                solo["prompt"] = prompt
+                solo["seed"] = 21 + j
+                let answer = try Self.complete(daemon, solo)
+                solos += try Self.texts(answer)
+                if j == 0 { promptTokens += Self.usage(answer).prompt ?? 0 }
+            }
+        }
+        #expect(try Self.texts(together) == solos)
+        #expect(Set(solos.prefix(3)).count > 1, "the samples of one prompt differ")
+        #expect(Self.usage(together).prompt == promptTokens)
+        #expect(Self.usage(together).completion == 60)
+
+        let stream = try Self.streamed(daemon, body)
+        #expect((0..<6).map { stream.texts[$0] } == solos.map(Optional.some))
+        #expect(stream.finishes.count == 6 && stream.finishes.values.allSatisfy { $0 == "length" })
+        #expect(stream.usage?["prompt_tokens"] as? Int == promptTokens && stream.usage?["completion_tokens"] as? Int == 60)
+    }
+
+    /// Token-id prompts in a list of lists, and `echo`: the text starts with
+    /// the prompt (as sent for text, decoded for ids), then the completion.
+    @Test func echoPrependsEachPromptAndTokenListsAreSeveralPrompts() throws {
+        let daemon = try LoradProcess()
+        defer { daemon.cleanUp() }
+        let ids = [[2046, 464, 1000], [2046, 300, 77, 9]]
+        let greedy: [String: Any] = ["max_tokens": 6, "temperature": 0]
+        var body = greedy
+        body["prompt"] = ids
+        let plain = try Self.texts(Self.complete(daemon, body))
+        #expect(plain.count == 2)
+        for (i, prompt) in ids.enumerated() {
+            var solo = greedy
+            solo["prompt"] = prompt
+            #expect(try Self.texts(Self.complete(daemon, solo)) == [plain[i]])
+        }
+        let decoded = try ids.map { prompt in
+            try #require(try Curl.postJSON(daemon.baseURL + "/detokenize", ["tokens": prompt]).json()["prompt"] as? String)
+        }
+        body["echo"] = true
+        #expect(try Self.texts(Self.complete(daemon, body)) == zip(decoded, plain).map { $0 + $1 })
+        let stream = try Self.streamed(daemon, body)
+        #expect([stream.texts[0], stream.texts[1]] == zip(decoded, plain).map { Optional($0 + $1) })
+
+        var text = greedy
+        text["prompt"] = "The licensee may"
+        let answer = try Self.texts(Self.complete(daemon, text))
+        text["echo"] = true
+        #expect(try Self.texts(Self.complete(daemon, text)) == answer.map { "The licensee may" + $0 })
+    }
+
+    @Test func whatCannotBeAnsweredIs400NamingTheField() throws {
+        let daemon = try LoradProcess(arguments: ["--max-queue", "4"])
+        defer { daemon.cleanUp() }
+        let cases: [([String: Any], [String])] = [
+            (["prompt": "x", "n": 9], ["n"]),
+            (["prompt": "x", "n": 2, "best_of": 3], ["best_of"]),
+            (["prompt": "x", "echo": true, "logprobs": 1], ["echo", "logprobs"]),
+            (["prompt": ["a", 5]], ["prompt[1]"]),
+            (["prompt": Array(repeating: "a", count: 65)], ["prompt", "64"]),
+            (["prompt": ["a", "b", "c"], "n": 2], ["6 choices", "max_queue"]),
+        ]
+        for (body, names) in cases {
+            let r = try Curl.postJSON(daemon.baseURL + "/v1/completions", body)
+            #expect(r.status == 400 && names.allSatisfy { r.text.contains($0) }, "\(body): \(r.status) \(r.text)")
+        }
+    }
+}
