@@ -32,6 +32,9 @@ final class ActiveSequence: AdmissionCandidate {
     var pendingToken: Int?
     /// A stop string ended the text: nothing held back may be emitted.
     var stoppedByString = false
+    /// The prompt's scores so far (`request.promptLogprobs`), sent as one
+    /// `.prompt` event once the whole prompt is read.
+    var promptLogprobs: [PromptTokenLogprob] = []
 
     init(handle: GenerationHandle, request: GenerationRequest, onEvent: @escaping @Sendable (GenerationEvent) -> Void,
          lease: AdapterLease, state: SequenceState, stopTokenIDs: Set<Int>, reservedBytes: Int,

@@ -19,6 +19,8 @@ extension Engine {
         var mixes: [[AdapterUse]] = []
         /// (sequence, batch row whose logits it samples from)
         var samplers: [(ActiveSequence, Int)] = []
+        /// (sequence, batch row, prompt index the row's logits score)
+        var scorers: [(ActiveSequence, Int, Int)] = []
         var prefillBudget = configuration.maxPrefillTokensPerStep
         var promptTokensThisStep = 0
 
@@ -28,10 +30,11 @@ extension Engine {
                 guard prefillBudget > 0 else { continue }
                 let prompt = seq.request.promptTokens
                 let end = min(prompt.count, seq.prefilled + prefillBudget)
+                let scoresPrompt = seq.request.promptLogprobs != nil
                 for i in seq.prefilled..<end {
                     let last = i == prompt.count - 1
-                    if last { samplers.append((seq, rows.count)) }
-                    rows.append(ForwardRow(sequence: seq.state, token: prompt[i], position: i, needsLogits: last))
+                    if last { samplers.append((seq, rows.count)) } else if scoresPrompt { scorers.append((seq, rows.count, i + 1)) }
+                    rows.append(ForwardRow(sequence: seq.state, token: prompt[i], position: i, needsLogits: last || scoresPrompt))
                     mixes.append(mix)
                 }
                 prefillBudget -= end - seq.prefilled
@@ -60,7 +63,17 @@ extension Engine {
         }
 
         var finished: [(ActiveSequence, FinishReason, GenerationFailure?)] = []
-        for (seq, row) in samplers {
+        var failed = Set<ObjectIdentifier>()
+        for (seq, row, index) in scorers where !failed.contains(ObjectIdentifier(seq)) {
+            guard let values = logits[row] else { continue }
+            guard Logits.allFinite(values) else {
+                failed.insert(ObjectIdentifier(seq))
+                finished.append((seq, .error, .nonFiniteLogits(position: index - 1, adapters: seq.request.adapters.description)))
+                continue
+            }
+            seq.promptLogprobs.append(score(seq.request.promptTokens[index], in: values, alternatives: seq.request.promptLogprobs))
+        }
+        for (seq, row) in samplers where !failed.contains(ObjectIdentifier(seq)) {
             guard let values = logits[row] else { continue }
             // A cache that rounded a finite key or value to infinity no
             // longer holds the model's: end the sequence, whatever the logits.
@@ -76,6 +89,14 @@ extension Engine {
                 finished.append((seq, .error, .nonFiniteLogits(position: seq.state.length,
                                                                adapters: seq.request.adapters.description)))
                 continue
+            }
+            if seq.generated.isEmpty {
+                if seq.request.promptLogprobs != nil { seq.onEvent(.prompt(seq.promptLogprobs)) }
+                // max_tokens 0: the prompt is read (and scored), nothing generated.
+                if seq.request.maxTokens == 0 {
+                    finished.append((seq, .length, nil))
+                    continue
+                }
             }
             if let reason = accept(seq, logits: values) { finished.append((seq, reason, nil)) }
         }
@@ -158,6 +179,15 @@ extension Engine {
             if seq.state.overflowedValues > 0 { $0.kvOverflowedSequences += 1 }
         }
         seq.onEvent(.finished(result))
+    }
+
+    /// A prompt token's score at the position `logits` predicts: its
+    /// log-probability, rank and the top `alternatives` (raw, as `logprobs`).
+    private func score(_ token: Int, in logits: ArraySlice<Float>, alternatives: Int?) -> PromptTokenLogprob {
+        let (logprob, top) = logprobs(of: token, in: logits, alternatives: alternatives ?? 0)
+        let own = logits[logits.startIndex + token]
+        let rank = 1 + logits.reduce(0) { $0 + ($1 > own ? 1 : 0) }
+        return PromptTokenLogprob(id: token, logprob: logprob ?? 0, rank: rank, topLogprobs: top)
     }
 
     /// log-softmax of the chosen token and the top `alternatives`, under the

@@ -94,15 +94,15 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
         guard request.promptTokens.count < contextLength else {
             throw EngineError.promptTooLong(tokens: request.promptTokens.count, contextLength: contextLength)
         }
-        guard request.maxTokens >= 1 else {
-            throw EngineError.invalidParameter(name: "max_tokens", reason: "must be at least 1")
+        guard request.maxTokens >= 0 else {
+            throw EngineError.invalidParameter(name: "max_tokens", reason: "must be ≥ 0")
         }
         try request.sampling.validate(vocabSize: vocab)
         guard request.minTokens >= 0 else { throw EngineError.invalidParameter(name: "min_tokens", reason: "must be ≥ 0") }
         if let bad = request.extraStopTokenIDs.filter({ !(0..<vocab).contains($0) }).min() {
             throw EngineError.invalidParameter(name: "stop_token_ids", reason: "token id \(bad) is outside the vocabulary (0..<\(vocab))")
         }
-        if let n = request.logprobs, !(0...20).contains(n) {
+        for n in [request.logprobs, request.promptLogprobs].compactMap({ $0 }) where !(0...20).contains(n) {
             throw EngineError.invalidParameter(name: "logprobs", reason: "must be between 0 and 20")
         }
         // A request over max_loras could never be admitted.

@@ -1,11 +1,27 @@
-/// What a running request hears from the engine, in order: zero or more
-/// `.token`, then exactly one `.finished`.
+/// What a running request hears from the engine, in order: with
+/// `GenerationRequest.promptLogprobs`, one `.prompt` once the prompt is
+/// read; zero or more `.token`; then exactly one `.finished`.
 ///
 /// Events are delivered on the engine thread: a consumer must hand them off
 /// (e.g. to a socket's queue) and return at once.
 public enum GenerationEvent: Sendable {
+    /// The log-probability of each prompt token after the first, given the
+    /// tokens before it (entry i is prompt token i + 1).
+    case prompt([PromptTokenLogprob])
     case token(GeneratedToken)
     case finished(GenerationResult)
+}
+
+/// The model's log-probability of one prompt token given the tokens before
+/// it, with the most likely alternatives at that position.
+public struct PromptTokenLogprob: Sendable {
+    public let id: Int
+    /// log p(id), under the unmodified model distribution.
+    public let logprob: Float
+    /// 1 + the number of tokens the model found more likely there (vLLM's `rank`).
+    public let rank: Int
+    /// The most likely alternatives (id, log p), when asked for.
+    public let topLogprobs: [(id: Int, logprob: Float)]
 }
 
 /// One sampled token and the text it released.

@@ -7,7 +7,8 @@ public struct GenerationRequest: Sendable {
     /// Which adapters (with weights) this request uses; `.base` for none.
     public var adapters: AdapterSpec
     public var sampling: SamplingParameters
-    /// New tokens at most (OpenAI `max_tokens`).
+    /// New tokens at most (OpenAI `max_tokens`); 0 reads the prompt (and
+    /// scores it, with `promptLogprobs`) and generates nothing.
     public var maxTokens: Int
     /// Stop strings: generation ends before the first occurrence, which is never emitted.
     public var stop: [String]
@@ -26,13 +27,17 @@ public struct GenerationRequest: Sendable {
     /// Report the log-probability of each chosen token and of this many
     /// most likely alternatives (OpenAI `logprobs`); nil = none.
     public var logprobs: Int?
+    /// Report each prompt token's log-probability given the tokens before
+    /// it, with this many alternatives (a `.prompt` event once the prompt is
+    /// read; completions' `echo` with `logprobs`); nil = none.
+    public var promptLogprobs: Int?
     /// Drop special tokens from the emitted text (transformers' default for decode in pipelines).
     public var skipSpecialTokens: Bool
 
     public init(promptTokens: [Int], adapters: AdapterSpec = .base, sampling: SamplingParameters = .greedy,
                 maxTokens: Int = 16, stop: [String] = [], stopTokenIDs: Set<Int>? = nil,
                 extraStopTokenIDs: Set<Int> = [], minTokens: Int = 0, includeStopInOutput: Bool = false,
-                logprobs: Int? = nil, skipSpecialTokens: Bool = true) {
+                logprobs: Int? = nil, promptLogprobs: Int? = nil, skipSpecialTokens: Bool = true) {
         self.promptTokens = promptTokens
         self.adapters = adapters
         self.sampling = sampling
@@ -43,6 +48,7 @@ public struct GenerationRequest: Sendable {
         self.minTokens = minTokens
         self.includeStopInOutput = includeStopInOutput
         self.logprobs = logprobs
+        self.promptLogprobs = promptLogprobs
         self.skipSpecialTokens = skipSpecialTokens
     }
 }

@@ -76,6 +76,7 @@ enum GenerateCommand {
         nonisolated(unsafe) var final: GenerationResult?   // written once on the engine thread before `done` signals
         _ = try engine.submit(request) { event in
             switch event {
+            case .prompt: break
             case .token(let t): FileHandleOutput.stdout(t.text)
             case .finished(let r):
                 final = r

@@ -103,13 +103,56 @@ import TestSupport
         #expect(try Self.texts(Self.complete(daemon, text)) == answer.map { "The licensee may" + $0 })
     }
 
+    /// echo + logprobs: the report lists the prompt's tokens (the first with
+    /// null) and then the generated ones, which equal a plain run's; with
+    /// max_tokens 0 only the prompt is scored (lm-evaluation-harness's
+    /// loglikelihood request), and scoring a generated text gives back the
+    /// logprobs it was generated with.
+    @Test func echoWithLogprobsScoresThePromptAndMaxTokensZeroOnlyScores() throws {
+        let daemon = try LoradProcess()
+        defer { daemon.cleanUp() }
+        let prompt = [2046, 464, 1000, 300]
+        func logprobs(_ body: [String: Any]) throws -> (text: String, tokens: [String], values: [Double?], top: [[String: Double]?]) {
+            let choice = try #require((try Self.complete(daemon, body)["choices"] as? [[String: Any]])?.first)
+            let report = try #require(choice["logprobs"] as? [String: Any])
+            let values = try #require(report["token_logprobs"] as? [Any]).map { $0 as? Double }
+            let top = try #require(report["top_logprobs"] as? [Any]).map { $0 as? [String: Double] }
+            return (try #require(choice["text"] as? String), try #require(report["tokens"] as? [String]), values, top)
+        }
+        let plain = try logprobs(["prompt": prompt, "max_tokens": 4, "temperature": 0, "logprobs": 1])
+        let echoed = try logprobs(["prompt": prompt, "max_tokens": 4, "temperature": 0, "logprobs": 1, "echo": true])
+        let decoded = try prompt.map { id in
+            try #require(try Curl.postJSON(daemon.baseURL + "/detokenize", ["tokens": [id]]).json()["prompt"] as? String)
+        }
+        #expect(echoed.text == decoded.joined() + plain.text)
+        #expect(echoed.tokens == decoded + plain.tokens)
+        #expect(echoed.values.first == .some(nil) && echoed.top.first == .some(nil))
+        #expect(echoed.values.dropFirst().allSatisfy { $0 != nil } && echoed.values.count == 8)
+        for (a, b) in zip(echoed.values.suffix(4), plain.values) { #expect(abs((a ?? 0) - (b ?? 1)) < 1e-4) }
+
+        // The four generated ids, scored as a prompt with max_tokens 0.
+        let ids = try #require(try Curl.postJSON(daemon.baseURL + "/tokenize",
+            ["prompt": plain.text, "add_special_tokens": false]).json()["tokens"] as? [Int])
+        try #require(ids.count == 4, "the greedy text re-tokenizes to other ids: \(ids)")
+        let scored = try logprobs(["prompt": prompt + ids, "max_tokens": 0, "logprobs": 1, "echo": true])
+        #expect(scored.text == decoded.joined() + plain.text)
+        #expect(scored.values.count == 8)
+        for (a, b) in zip(scored.values.suffix(4), plain.values) { #expect(abs((a ?? 0) - (b ?? 1)) < 1e-4) }
+        // Each greedy token is its position's most likely: top-1 names it.
+        for (top, token) in zip(scored.top.suffix(4), plain.tokens) { #expect(top?.keys.first == token) }
+
+        let stream = try Self.streamed(daemon, ["prompt": prompt, "max_tokens": 0, "logprobs": 1, "echo": true])
+        #expect(stream.texts[0] == decoded.joined() && stream.finishes[0] == "length")
+        let refused = try Curl.postJSON(daemon.baseURL + "/v1/completions", ["prompt": prompt, "max_tokens": 0])
+        #expect(refused.status == 400 && refused.text.contains("max_tokens") && refused.text.contains("echo"))
+    }
+
     @Test func whatCannotBeAnsweredIs400NamingTheField() throws {
         let daemon = try LoradProcess(arguments: ["--max-queue", "4"])
         defer { daemon.cleanUp() }
         let cases: [([String: Any], [String])] = [
             (["prompt": "x", "n": 9], ["n"]),
             (["prompt": "x", "n": 2, "best_of": 3], ["best_of"]),
-            (["prompt": "x", "echo": true, "logprobs": 1], ["echo", "logprobs"]),
             (["prompt": ["a", 5]], ["prompt[1]"]),
             (["prompt": Array(repeating: "a", count: 65)], ["prompt", "64"]),
             (["prompt": ["a", "b", "c"], "n": 2], ["6 choices", "max_queue"]),

@@ -26,6 +26,9 @@ import TestSupport
                                            stream_options={"include_usage": True}):
         if chunk.usage:
             stream_usage, usage_choices = chunk.usage.completion_tokens, len(chunk.choices)
+    # lm-evaluation-harness's loglikelihood request: score the prompt, generate nothing.
+    scored = client.completions.create(model=model, prompt=prompt, max_tokens=0, temperature=0, echo=True, logprobs=1)
+    scored_logprobs = scored.choices[0].logprobs.token_logprobs
     models = [m.id for m in client.models.list()]
     retrieved = client.models.retrieve(model).id
     try:
@@ -36,7 +39,10 @@ import TestSupport
     print(json.dumps({"text": whole.choices[0].text, "finish": whole.choices[0].finish_reason,
                       "completion_tokens": whole.usage.completion_tokens, "streamed": "".join(pieces),
                       "models": models, "missing": missing, "served": whole.model, "retrieved": retrieved,
-                      "stream_usage": stream_usage, "usage_choices": usage_choices}))
+                      "stream_usage": stream_usage, "usage_choices": usage_choices,
+                      "scored_text": scored.choices[0].text, "scored_first": scored_logprobs[0],
+                      "scored_count": len(scored_logprobs), "scored_prompt_tokens": scored.usage.prompt_tokens,
+                      "scored_finite": all(isinstance(v, float) and v <= 0 for v in scored_logprobs[1:])}))
     """
 
     @Test(.enabled(if: clientInstalled, "needs `pip install openai`"))
@@ -58,6 +64,9 @@ import TestSupport
             #expect(json["completion_tokens"] as? Int == 24)
             #expect(Set(json["models"] as? [String] ?? []) == Set(["tiny-llama"] + Fixtures.adapterNames))
             #expect(json["missing"] as? Int == 404)
+            #expect(json["scored_text"] as? String == prompt.text, "echo gives the prompt back as sent")
+            #expect(json["scored_first"] is NSNull && json["scored_finite"] as? Bool == true)
+            #expect(json["scored_count"] as? Int == prompt.input_ids.count && json["scored_prompt_tokens"] as? Int == prompt.input_ids.count)
             #expect(json["served"] as? String == adapter)
             #expect(json["retrieved"] as? String == adapter)
             #expect(json["stream_usage"] as? Int == 24, "include_usage: the usage chunk")

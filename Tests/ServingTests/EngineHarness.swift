@@ -76,7 +76,7 @@ enum EngineHarness {
 
 /// Collects one request's events; `wait()` blocks until it finishes.
 final class Collector: Sendable {
-    private let state = Mutex<(tokens: [GeneratedToken], result: GenerationResult?)>(([], nil))
+    private let state = Mutex<(tokens: [GeneratedToken], result: GenerationResult?, prompt: [PromptTokenLogprob]?)>(([], nil, nil))
     private let done = DispatchSemaphore(value: 0)
     /// Called after each token (on the engine thread) with the count so far.
     let onToken: (@Sendable (Int) -> Void)?
@@ -86,6 +86,8 @@ final class Collector: Sendable {
     var handler: @Sendable (GenerationEvent) -> Void {
         { [self] event in
             switch event {
+            case .prompt(let scores):
+                state.withLock { $0.prompt = scores }
             case .token(let t):
                 let n = state.withLock { s -> Int in s.tokens.append(t); return s.tokens.count }
                 onToken?(n)
@@ -103,6 +105,8 @@ final class Collector: Sendable {
     }
 
     var tokens: [GeneratedToken] { state.withLock { $0.tokens } }
+    /// The `.prompt` event's scores, if one came.
+    var promptScores: [PromptTokenLogprob]? { state.withLock { $0.prompt } }
     var streamedText: String { state.withLock { $0.tokens.map(\.text).joined() } }
 }
 

@@ -73,6 +73,8 @@ struct ChatCompletionsHandler {
         var results = [GenerationResult?](repeating: nil, count: outputs.count)
         while let (i, event) = await submission.events.next() {
             switch event {
+            case .prompt:
+                break   // chat never asks for the prompt's scores
             case .token(let token):
                 _ = outputs[i].take(token, tokenizer: service.tokenizer)
             case .finished(let result):
@@ -114,6 +116,8 @@ struct ChatCompletionsHandler {
             }
             while let (i, event) = await submission.events.next() {
                 switch event {
+                case .prompt:
+                    break   // chat never asks for the prompt's scores
                 case .token(let token):
                     for delta in outputs[i].take(token, tokenizer: service.tokenizer) {
                         try await send([ChatCompletionBody.deltaChoice(index: i, delta: delta, logprobs: outputs[i].takeLogprobs(),

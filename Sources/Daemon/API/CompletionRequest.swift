@@ -6,10 +6,11 @@ import OrderedJSON
 /// `JSONNode`, so every refusal names its field and every integer is
 /// range-checked before anything computes with it. Accepts what OpenAI
 /// accepts for the fields we implement — one prompt or a list of them, `n`
-/// samples of each, `echo`, the sampling controls and the penalties and
-/// `logit_bias` among them (`GenerationFields`) — and refuses, with the
-/// field named, values we do not implement (`best_of` other than `n`,
-/// `echo` with `logprobs`, a non-empty `suffix`, and the other fields
+/// samples of each, `echo` (with `logprobs` and `max_tokens` 0 too: scoring
+/// a text, as lm-evaluation-harness does), the sampling controls and the
+/// penalties and `logit_bias` among them (`GenerationFields`) — and refuses,
+/// with the field named, values we do not implement (`best_of` other than
+/// `n`, a non-empty `suffix`, and the other fields
 /// `GenerationFields+Unsupported.swift` lists). Unknown fields are ignored,
 /// as OpenAI clients send extras (`user`).
 ///
@@ -36,7 +37,8 @@ public struct CompletionRequest: Sendable {
     public var logprobs: Int?
     /// Samples per prompt (1…8), each its own sequence in the same batch.
     public var n: Int
-    /// OpenAI's `echo`: each choice's text starts with its prompt's text.
+    /// OpenAI's `echo`: each choice's text starts with its prompt's text and,
+    /// with `logprobs`, its logprobs with the prompt tokens' (the first null).
     public var echo: Bool
 
     /// `stream_options.include_usage`: a streamed response ends with one more
@@ -54,7 +56,7 @@ public struct CompletionRequest: Sendable {
     public init(json body: JSONNode) throws {
         fields = try GenerationFields(json: body)
         prompts = try Self.prompts(body.required("prompt"))
-        maxTokens = try body.int("max_tokens", in: 1...Int.max) ?? 16
+        maxTokens = try body.int("max_tokens", in: 0...Int.max) ?? 16
         logprobs = try body.int("logprobs", in: 0...Self.maxLogprobs)
         includeUsage = try body.optional("stream_options")?.bool("include_usage") ?? false
         n = try body.int("n", in: 1...ChatRequest.maxChoices) ?? 1
@@ -65,9 +67,9 @@ public struct CompletionRequest: Sendable {
                                   found: String(bestOf))
         }
         echo = try body.bool("echo") ?? false
-        if echo, logprobs != nil {
-            throw JSONAccessError(path: "echo", expected: "false when logprobs is set (echo with logprobs needs the "
-                + "prompt's own log-probabilities, which lorad does not compute)", found: "true")
+        // vLLM: max_tokens 0 only with echo (score the prompt, generate nothing).
+        if maxTokens == 0, !echo {
+            throw JSONAccessError(path: "max_tokens", expected: "at least 1 (0 only with \"echo\": true)", found: "0")
         }
         try fields.checkMinTokens(maxTokens: maxTokens)
     }

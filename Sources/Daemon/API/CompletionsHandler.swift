@@ -37,8 +37,10 @@ struct CompletionsHandler {
                 }
                 let kept = body.fields.truncated(tokens, contextLength: engine.contextLength)
                 return (0..<body.n).map { j in
-                    body.fields.generationRequest(prompt: kept, adapters: choice.spec, maxTokens: body.maxTokens, eos: nil,
-                                                  logprobs: body.logprobs, seedOffset: j)
+                    var request = body.fields.generationRequest(prompt: kept, adapters: choice.spec, maxTokens: body.maxTokens,
+                                                                eos: nil, logprobs: body.logprobs, seedOffset: j)
+                    if body.echo { request.promptLogprobs = body.logprobs }
+                    return request
                 }
             }
         }
@@ -90,9 +92,12 @@ struct CompletionsHandler {
                          to response: HTTPResponse) async throws -> [GenerationResult?] {
         var results = [GenerationResult?](repeating: nil, count: echoes.count)
         var reports = [CompletionLogprobs](repeating: CompletionLogprobs(), count: echoes.count)
-        var offsets = [Int](repeating: 0, count: echoes.count)
+        // Offsets in each choice's text, which starts with its echo.
+        var offsets = echoes.map { $0.unicodeScalars.count }
         while let (i, event) = await submission.events.next() {
             switch event {
+            case .prompt(let scores):
+                reports[i] = promptReport(submission.prompts[i], scores)
             case .token(let token):
                 if logprobs { append(token, to: &reports[i], offset: &offsets[i]) }
             case .finished(let result):
@@ -131,13 +136,16 @@ struct CompletionsHandler {
             try chunk([.init(text: text, index: i, logprobs: report, finish_reason: finish)])
         }
         var results = [GenerationResult?](repeating: nil, count: echoes.count)
-        var offsets = [Int](repeating: 0, count: echoes.count)
+        var offsets = echoes.map { $0.unicodeScalars.count }
         do {
-            for (i, echo) in echoes.enumerated() where !echo.isEmpty {
+            // With logprobs the echo waits for the prompt's scores (`.prompt`).
+            for (i, echo) in echoes.enumerated() where !echo.isEmpty && !logprobs {
                 try await sse.send(data: try chunk(i, echo, nil, finish: nil))
             }
             while let (i, event) = await submission.events.next() {
                 switch event {
+                case .prompt(let scores):
+                    try await sse.send(data: try chunk(i, echoes[i], promptReport(submission.prompts[i], scores), finish: nil))
                 case .token(let token):
                     var report = CompletionLogprobs()
                     if logprobs { append(token, to: &report, offset: &offsets[i]) }
@@ -168,17 +176,44 @@ struct CompletionsHandler {
         }
     }
 
+    /// The echoed prompt's part of the logprobs: every prompt token, the
+    /// first with null (nothing comes before it), the others with their
+    /// score given the tokens before them; offsets from 0 over the tokens' text.
+    private func promptReport(_ prompt: [Int], _ scores: [PromptTokenLogprob]) -> CompletionLogprobs {
+        var report = CompletionLogprobs()
+        var offset = 0
+        for (i, id) in prompt.enumerated() {
+            let text = service.tokenizer.decode([id])
+            report.tokens.append(text)
+            report.text_offset.append(offset)
+            offset += text.unicodeScalars.count
+            guard i > 0, i - 1 < scores.count else {
+                report.token_logprobs.append(nil)
+                report.top_logprobs.append(nil)
+                continue
+            }
+            report.token_logprobs.append(scores[i - 1].logprob)
+            report.top_logprobs.append(alternatives(scores[i - 1].topLogprobs))
+        }
+        return report
+    }
+
+    /// {token text: logprob}; two ids with the same text keep the larger.
+    private func alternatives(_ top: [(id: Int, logprob: Float)]) -> [String: Float] {
+        var out: [String: Float] = [:]
+        for alt in top {
+            let key = service.tokenizer.decode([alt.id])
+            out[key] = max(out[key] ?? -.infinity, alt.logprob)
+        }
+        return out
+    }
+
     private func append(_ token: GeneratedToken, to report: inout CompletionLogprobs, offset: inout Int) {
         guard token.id >= 0, let logprob = token.logprob else { return }
         let text = service.tokenizer.decode([token.id])
         report.tokens.append(text)
         report.token_logprobs.append(logprob)
-        var top: [String: Float] = [:]
-        for alt in token.topLogprobs {
-            let key = service.tokenizer.decode([alt.id])
-            top[key] = max(top[key] ?? -.infinity, alt.logprob)
-        }
-        report.top_logprobs.append(top)
+        report.top_logprobs.append(alternatives(token.topLogprobs))
         report.text_offset.append(offset)
         offset += text.unicodeScalars.count
     }
