@@ -104,11 +104,15 @@ struct GenerationFieldsTests {
     func vLLMExtrasReachTheEngineRequest(endpoint: Endpoint) throws {
         let fields = try endpoint.fields(#""min_p": 0.05, "min_tokens": 3, "max_tokens": 8, "stop_token_ids": [9, 4, 9], "#
             + #""include_stop_str_in_output": true, "skip_special_tokens": false, "allowed_token_ids": [3, 1, 2], "#
-            + #""truncate_prompt_tokens": 2, "ignore_eos": true"#)
+            + #""truncate_prompt_tokens": 2, "ignore_eos": true, "prompt_logprobs": 3"#)
         let request = fields.generationRequest(prompt: [5, 6, 7], adapters: .base, maxTokens: 8, eos: [7], logprobs: 1)
         #expect(request.sampling.minP == 0.05 && request.sampling.allowedTokenIDs == [1, 2, 3])
         #expect(request.stopTokenIDs == [] && request.extraStopTokenIDs == [4, 9])
         #expect(request.minTokens == 3 && request.includeStopInOutput && !request.skipSpecialTokens)
+        #expect(request.promptLogprobs == 3)
+        // Choice 1 of n reads the same prompt: only choice 0 scores it.
+        #expect(fields.generationRequest(prompt: [5], adapters: .base, maxTokens: 8, eos: nil, logprobs: nil,
+                                         seedOffset: 1).promptLogprobs == nil)
         #expect(fields.truncated([5, 6, 7], contextLength: 100) == [6, 7])
         let whole = try endpoint.fields(#""truncate_prompt_tokens": -1"#)
         #expect(whole.truncated([5, 6, 7], contextLength: 2) == [6, 7])
@@ -128,6 +132,8 @@ struct GenerationFieldsTests {
             (#""allowed_token_ids": []"#, "allowed_token_ids"), (#""allowed_token_ids": [1.5]"#, "allowed_token_ids[0]"),
             (#""truncate_prompt_tokens": 0"#, "truncate_prompt_tokens"),
             (#""truncate_prompt_tokens": -2"#, "truncate_prompt_tokens"),
+            (#""prompt_logprobs": 21"#, "prompt_logprobs"), (#""prompt_logprobs": -1"#, "prompt_logprobs"),
+            (#""prompt_logprobs": 1, "stream": true"#, "prompt_logprobs"),
         ]
         for (members, field) in refused {
             #expect(endpoint.refusal(members) == field, "\(members)")
@@ -138,13 +144,14 @@ struct GenerationFieldsTests {
     }
 
     /// `suffix`, llama.cpp's `lora`, `use_beam_search`, `bad_words`, the
-    /// guided-decoding fields, `prompt_logprobs` and
-    /// `return_tokens_as_token_ids` at their defaults are accepted; anything
+    /// guided-decoding fields and `return_tokens_as_token_ids` at their
+    /// defaults are accepted; anything
     /// else is refused naming them (and a wrong type is refused too).
     @Test(arguments: Endpoint.allCases)
     func unimplementedFieldsAreRefusedUnlessAtTheirDefaults(endpoint: Endpoint) throws {
         for accepted in [#""suffix": """#, #""lora": []"#, #""use_beam_search": false"#, #""bad_words": []"#,
-                         #""guided_json": null"#, #""prompt_logprobs": null"#, #""return_tokens_as_token_ids": false"#] {
+                         #""guided_json": null"#, #""prompt_logprobs": null"#, #""return_tokens_as_token_ids": false"#,
+                         #""prompt_logprobs": 0"#] {
             #expect(endpoint.refusal(accepted) == "accepted", "\(accepted)")
         }
         let refused: [(String, String)] = [
@@ -155,7 +162,6 @@ struct GenerationFieldsTests {
             (#""guided_json": {"type": "object"}"#, "guided_json"), (#""guided_regex": "a+""#, "guided_regex"),
             (#""guided_choice": ["yes", "no"]"#, "guided_choice"), (#""guided_grammar": "root ::= x""#, "guided_grammar"),
             (#""structured_outputs": {"json": {}}"#, "structured_outputs"),
-            (#""prompt_logprobs": 1"#, "prompt_logprobs"),
             (#""return_tokens_as_token_ids": true"#, "return_tokens_as_token_ids"),
         ]
         for (members, field) in refused {

@@ -147,6 +147,53 @@ import TestSupport
         #expect(refused.status == 400 && refused.text.contains("max_tokens") && refused.text.contains("echo"))
     }
 
+    /// vLLM's `prompt_logprobs`: null, then per prompt token {id: {logprob,
+    /// rank, decoded_token}} with the token itself and the top alternatives
+    /// — the same numbers echo's logprobs report; chat puts the list at the
+    /// top level, over the rendered prompt's ids.
+    @Test func promptLogprobsListEveryPromptTokenOnBothEndpoints() throws {
+        let daemon = try LoradProcess(arguments: ["--chat-template", ChatEndToEndTests.smol])
+        defer { daemon.cleanUp() }
+        let prompt = [2046, 464, 1000, 300, 77]
+        let answer = try Self.complete(daemon, ["prompt": prompt, "max_tokens": 2, "temperature": 0, "prompt_logprobs": 2, "n": 2])
+        let choices = try #require(answer["choices"] as? [[String: Any]])
+        let list = try #require(choices.first?["prompt_logprobs"] as? [Any])
+        #expect(list.count == prompt.count && list.first is NSNull)
+        #expect((choices.last?["prompt_logprobs"] as? [Any])?.count == prompt.count, "every sample of the prompt carries it")
+        let echoed = try #require((try Self.complete(daemon, ["prompt": prompt, "max_tokens": 0, "echo": true, "logprobs": 2])["choices"]
+            as? [[String: Any]])?.first?["logprobs"] as? [String: Any])
+        let echoValues = try #require(echoed["token_logprobs"] as? [Any])
+        let echoTop = try #require(echoed["top_logprobs"] as? [Any])
+        for k in 1..<prompt.count {
+            let entries = try #require(list[k] as? [String: [String: Any]])
+            let own = try #require(entries[String(prompt[k])])
+            #expect(own["logprob"] as? Double == echoValues[k] as? Double, "position \(k)")
+            #expect((own["rank"] as? Int ?? 0) >= 1 && own["decoded_token"] as? String != nil)
+            // The alternatives ranked 1 and 2 are echo's top 2, by text.
+            let ranked = entries.values.filter { ($0["rank"] as? Int ?? 0) <= 2 }.compactMap { $0["decoded_token"] as? String }
+            #expect(Set(ranked) == Set((echoTop[k] as? [String: Double])?.keys.map { $0 } ?? []), "position \(k)")
+            #expect(entries.count == 2 || entries.count == 3)
+        }
+
+        let messages = [["role": "user", "content": "Hello there"]]
+        let ids = try #require(try Curl.postJSON(daemon.baseURL + "/tokenize", ["messages": messages]).json()["tokens"] as? [Int])
+        let chat = try Curl.postJSON(daemon.baseURL + "/v1/chat/completions",
+                                     ["messages": messages, "max_tokens": 2, "prompt_logprobs": 0]).json()
+        let chatList = try #require(chat["prompt_logprobs"] as? [Any])
+        #expect(chatList.count == ids.count && chatList.first is NSNull)
+        let scored = try #require((try Self.complete(daemon, ["prompt": ids, "max_tokens": 1, "prompt_logprobs": 0])["choices"]
+            as? [[String: Any]])?.first?["prompt_logprobs"] as? [Any])
+        for k in 1..<ids.count {
+            let a = (chatList[k] as? [String: [String: Any]])?[String(ids[k])]?["logprob"] as? Double
+            let b = (scored[k] as? [String: [String: Any]])?[String(ids[k])]?["logprob"] as? Double
+            // Chat writes the Float widened to Double, completions its shortest Float digits.
+            #expect(a != nil && abs((a ?? 0) - (b ?? 1)) < 1e-6, "position \(k)")
+        }
+        let streamed = try Curl.postJSON(daemon.baseURL + "/v1/chat/completions",
+                                         ["messages": messages, "max_tokens": 2, "prompt_logprobs": 0, "stream": true])
+        #expect(streamed.status == 400 && streamed.text.contains("prompt_logprobs"))
+    }
+
     @Test func whatCannotBeAnsweredIs400NamingTheField() throws {
         let daemon = try LoradProcess(arguments: ["--max-queue", "4"])
         defer { daemon.cleanUp() }

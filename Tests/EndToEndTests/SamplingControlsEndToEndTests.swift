@@ -202,7 +202,7 @@ import TestSupport
             (#""use_beam_search": true"#, ["use_beam_search"]),
             (#""bad_words": ["the"]"#, ["bad_words"]),
             (#""guided_json": {"type": "object"}"#, ["guided_json"]),
-            (#""prompt_logprobs": 1"#, ["prompt_logprobs"]),
+            (#""prompt_logprobs": 21"#, ["prompt_logprobs"]),
         ]
         let prefixes = ["/v1/completions": #""prompt": "The", "max_tokens": 2"#,
                         "/v1/chat/completions": #""messages": [{"role": "user", "content": "Hi"}], "max_tokens": 2"#]

@@ -11,9 +11,14 @@ enum ChatCompletionBody {
         let model: String
     }
 
-    static func completion(_ meta: Meta, choices: [JSONValue], usage: JSONValue) -> JSONValue {
-        .object([("id", .string(meta.id)), ("object", .string("chat.completion")), ("created", .integer(meta.created)),
-                 ("model", .string(meta.model)), ("choices", .array(choices)), ("usage", usage)])
+    /// - Parameter promptLogprobs: vLLM's top-level `prompt_logprobs`, only when asked for.
+    static func completion(_ meta: Meta, choices: [JSONValue], usage: JSONValue, promptLogprobs: JSONValue? = nil) -> JSONValue {
+        var members: JSONValue.Members = [
+            ("id", .string(meta.id)), ("object", .string("chat.completion")), ("created", .integer(meta.created)),
+            ("model", .string(meta.model)), ("choices", .array(choices)), ("usage", usage),
+        ]
+        if let promptLogprobs { members.append(("prompt_logprobs", promptLogprobs)) }
+        return .object(members)
     }
 
     /// One streamed chunk; `usage` is present only when the client asked

@@ -71,10 +71,15 @@ struct ChatCompletionsHandler {
     private func respond(_ submission: InferenceContext.Submission, meta: ChatCompletionBody.Meta,
                          outputs: inout [ChatChoiceOutput], to response: HTTPResponse) async throws -> [GenerationResult?] {
         var results = [GenerationResult?](repeating: nil, count: outputs.count)
+        var promptLogprobs: JSONValue?
         while let (i, event) = await submission.events.next() {
             switch event {
-            case .prompt:
-                break   // chat never asks for the prompt's scores
+            case .prompt(let scores):
+                // Every choice reads the same prompt: the first to finish reading it answers.
+                if promptLogprobs == nil {
+                    promptLogprobs = PromptLogprobsEntry.json(PromptLogprobsEntry.list(
+                        prompt: submission.prompts[i], scores: scores, tokenizer: service.tokenizer))
+                }
             case .token(let token):
                 _ = outputs[i].take(token, tokenizer: service.tokenizer)
             case .finished(let result):
@@ -91,7 +96,8 @@ struct ChatCompletionsHandler {
                                       logprobs: outputs[i].reportsLogprobs ? outputs[i].allLogprobs : nil,
                                       finishReason: results[i].flatMap(outputs[i].finishReason))
         }
-        try await response.sendJSON(.ok, ChatCompletionBody.completion(meta, choices: choices, usage: Self.usage(submission, finished)))
+        try await response.sendJSON(.ok, ChatCompletionBody.completion(meta, choices: choices, usage: Self.usage(submission, finished),
+                                                                       promptLogprobs: promptLogprobs))
         return results
     }
 
@@ -117,7 +123,7 @@ struct ChatCompletionsHandler {
             while let (i, event) = await submission.events.next() {
                 switch event {
                 case .prompt:
-                    break   // chat never asks for the prompt's scores
+                    break   // prompt_logprobs is refused with stream
                 case .token(let token):
                     for delta in outputs[i].take(token, tokenizer: service.tokenizer) {
                         try await send([ChatCompletionBody.deltaChoice(index: i, delta: delta, logprobs: outputs[i].takeLogprobs(),

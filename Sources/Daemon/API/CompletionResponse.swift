@@ -8,6 +8,8 @@ public struct CompletionResponse: Codable, Sendable, Equatable {
         public var logprobs: CompletionLogprobs?
         /// "stop" or "length"; `null` on intermediate stream chunks.
         public var finish_reason: String?
+        /// vLLM's `prompt_logprobs`, only when asked for (absent otherwise).
+        var prompt_logprobs: [[String: PromptLogprobsEntry]?]?
 
         public init(text: String, index: Int = 0, logprobs: CompletionLogprobs?, finish_reason: String?) {
             self.text = text
@@ -22,6 +24,7 @@ public struct CompletionResponse: Codable, Sendable, Equatable {
             try c.encode(index, forKey: .index)
             try c.encode(logprobs, forKey: .logprobs)           // explicit null
             try c.encode(finish_reason, forKey: .finish_reason) // explicit null
+            try c.encodeIfPresent(prompt_logprobs, forKey: .prompt_logprobs)
         }
     }
 

@@ -39,7 +39,8 @@ struct CompletionsHandler {
                 return (0..<body.n).map { j in
                     var request = body.fields.generationRequest(prompt: kept, adapters: choice.spec, maxTokens: body.maxTokens,
                                                                 eos: nil, logprobs: body.logprobs, seedOffset: j)
-                    if body.echo { request.promptLogprobs = body.logprobs }
+                    // Echo with logprobs scores the prompt as well (the wider of the two asks).
+                    if body.echo, let logprobs = body.logprobs { request.promptLogprobs = max(logprobs, request.promptLogprobs ?? 0) }
                     return request
                 }
             }
@@ -54,7 +55,8 @@ struct CompletionsHandler {
             results = body.stream
                 ? try await stream(submission, meta: meta, echoes: echoes, logprobs: body.logprobs != nil,
                                    includeUsage: body.includeUsage, to: response)
-                : try await respond(submission, meta: meta, echoes: echoes, logprobs: body.logprobs != nil, to: response)
+                : try await respond(submission, meta: meta, echoes: echoes, echoed: body.echo, logprobs: body.logprobs != nil,
+                                    listsPrompt: body.promptLogprobs != nil, n: body.n, to: response)
         } catch {
             // The client went away mid-stream (or rendering failed): stop
             // generating, and still account for what was generated.
@@ -88,16 +90,27 @@ struct CompletionsHandler {
 
     // MARK: rendering
 
-    private func respond(_ submission: InferenceContext.Submission, meta: ResponseMeta, echoes: [String], logprobs: Bool,
-                         to response: HTTPResponse) async throws -> [GenerationResult?] {
+    /// - Parameters:
+    ///   - echoed: the request's `echo` (its logprobs then start with the prompt's).
+    ///   - listsPrompt: the request asked for vLLM's `prompt_logprobs`.
+    ///   - n: samples per prompt (choice p · n + j).
+    private func respond(_ submission: InferenceContext.Submission, meta: ResponseMeta, echoes: [String], echoed: Bool,
+                         logprobs: Bool, listsPrompt: Bool, n: Int, to response: HTTPResponse) async throws -> [GenerationResult?] {
         var results = [GenerationResult?](repeating: nil, count: echoes.count)
         var reports = [CompletionLogprobs](repeating: CompletionLogprobs(), count: echoes.count)
+        var promptLists = [[[String: PromptLogprobsEntry]?]?](repeating: nil, count: echoes.count)
         // Offsets in each choice's text, which starts with its echo.
         var offsets = echoes.map { $0.unicodeScalars.count }
         while let (i, event) = await submission.events.next() {
             switch event {
             case .prompt(let scores):
-                reports[i] = promptReport(submission.prompts[i], scores)
+                if echoed, logprobs { reports[i] = promptReport(submission.prompts[i], scores) }
+                if listsPrompt {
+                    // Sample 0 of a prompt scores it for all n of its choices.
+                    let list = PromptLogprobsEntry.list(prompt: submission.prompts[i], scores: scores, tokenizer: service.tokenizer)
+                    let first = i - i % n
+                    for k in first..<(first + n) where promptLists[k] == nil { promptLists[k] = list }
+                }
             case .token(let token):
                 if logprobs { append(token, to: &reports[i], offset: &offsets[i]) }
             case .finished(let result):
@@ -108,8 +121,11 @@ struct CompletionsHandler {
             }
         }
         let choices = echoes.indices.map { i in
-            CompletionResponse.Choice(text: echoes[i] + (results[i]?.text ?? ""), index: i, logprobs: logprobs ? reports[i] : nil,
-                                      finish_reason: results[i].flatMap(InferenceContext.finishReason))
+            var choice = CompletionResponse.Choice(text: echoes[i] + (results[i]?.text ?? ""), index: i,
+                                                   logprobs: logprobs ? reports[i] : nil,
+                                                   finish_reason: results[i].flatMap(InferenceContext.finishReason))
+            choice.prompt_logprobs = promptLists[i]
+            return choice
         }
         try await response.sendAPI(.ok, CompletionResponse(id: meta.id, created: meta.created, model: meta.model,
                                                           choices: choices, usage: Self.usage(submission, results)))

@@ -32,10 +32,6 @@ extension GenerationFields {
                 throw node.mismatch("absent or null (constrained output such as \(key) is not supported)")
             }
         }
-        // vLLM's per-position logprobs of the prompt.
-        if let node = body.optional("prompt_logprobs") {
-            throw node.mismatch("absent or null (prompt_logprobs is not supported)")
-        }
         if try body.bool("return_tokens_as_token_ids") == true {
             throw JSONAccessError(path: "return_tokens_as_token_ids", expected: "false (not supported)", found: "true")
         }

@@ -9,13 +9,13 @@ import Serving
 /// `repetition_penalty` and `logit_bias` (applied before temperature, and in
 /// greedy mode too — see `LogitsAdjustment`), and vLLM's extras:
 /// `ignore_eos`, `min_p`, `min_tokens`, `stop_token_ids`,
-/// `include_stop_str_in_output`, `skip_special_tokens`, `allowed_token_ids`
-/// and `truncate_prompt_tokens` (`GenerationFields+VLLM.swift`).
+/// `include_stop_str_in_output`, `skip_special_tokens`, `allowed_token_ids`,
+/// `truncate_prompt_tokens` (`GenerationFields+VLLM.swift`) and `prompt_logprobs`.
 ///
 /// Fields that ask for something lorad does not do are refused naming the
 /// field when given a non-default value (`GenerationFields+Unsupported.swift`):
 /// `suffix`, llama.cpp's `lora`, `use_beam_search`, `bad_words`,
-/// `prompt_logprobs`, `return_tokens_as_token_ids` and the guided-decoding
+/// `return_tokens_as_token_ids` and the guided-decoding
 /// fields. At their defaults they are accepted, since clients send them.
 public struct GenerationFields: Sendable {
     public var model: String?
@@ -58,6 +58,10 @@ public struct GenerationFields: Sendable {
     /// vLLM's `truncate_prompt_tokens`: keep the prompt's last k tokens
     /// (-1 = the context length); nil = the whole prompt.
     public var truncatePromptTokens: Int?
+    /// vLLM's `prompt_logprobs` (0…20 alternatives): each prompt token's
+    /// log-probability, rank and the top alternatives; nil = none. Not with
+    /// `stream` (vLLM refuses that too).
+    public var promptLogprobs: Int?
 
     /// Most stop strings (OpenAI allows 4; more is harmless, but bounded).
     public static let maxStopStrings = 16
@@ -96,6 +100,11 @@ public struct GenerationFields: Sendable {
         } else {
             truncatePromptTokens = nil
         }
+        promptLogprobs = try body.int("prompt_logprobs", in: 0...20)
+        if promptLogprobs != nil, stream {
+            throw JSONAccessError(path: "prompt_logprobs", expected: "absent or null with \"stream\": true (as vLLM)",
+                                  found: String(promptLogprobs ?? 0))
+        }
         try Self.refuseUnsupported(body)
     }
 
@@ -111,13 +120,15 @@ public struct GenerationFields: Sendable {
 
     /// The engine's request for `prompt`: these fields' sampling (choice
     /// `seedOffset` of n) and stop rules, with `eos` the end-of-sequence ids
-    /// (nil = the model's own; none with `ignore_eos`).
+    /// (nil = the model's own; none with `ignore_eos`). Only choice 0 of a
+    /// prompt scores it for `prompt_logprobs`: the others read the same prompt.
     func generationRequest(prompt: [Int], adapters: AdapterSpec, maxTokens: Int, eos: Set<Int>?,
                            logprobs: Int?, seedOffset: Int = 0) -> GenerationRequest {
         GenerationRequest(promptTokens: prompt, adapters: adapters, sampling: sampling(seedOffset: seedOffset),
                           maxTokens: maxTokens, stop: stop, stopTokenIDs: ignoreEOS ? [] : eos,
                           extraStopTokenIDs: stopTokens, minTokens: minTokens, includeStopInOutput: includeStopInOutput,
-                          logprobs: logprobs, skipSpecialTokens: skipSpecialTokens)
+                          logprobs: logprobs, promptLogprobs: seedOffset == 0 ? promptLogprobs : nil,
+                          skipSpecialTokens: skipSpecialTokens)
     }
 
     static func stop(_ node: JSONNode?) throws -> [String] {
