@@ -22,6 +22,29 @@ enum Conversions {
         }
     }
 
+    /// `round(i, -digits)` for an int, exactly as Python's `int.__round__`:
+    /// to the nearest multiple of 10^digits, halves to the even multiple.
+    /// A result past Int64 (`9223372036854775807|round(-1)`) is an error,
+    /// as every integer past 64 bits is here.
+    static func roundInteger(_ i: Int, digits: UInt) throws -> Int {
+        // 10^19 > Int.max: nothing but 0 or ±10^19 is a multiple in range.
+        guard digits < 19 else {
+            if digits == 19, i.magnitude > 5_000_000_000_000_000_000 {
+                throw TemplateError(.value, "integer result does not fit in 64 bits")
+            }
+            return 0
+        }
+        var scale = 1
+        for _ in 0..<digits { scale *= 10 }
+        let quotient = i / scale, remainder = (i % scale).magnitude   // truncated toward zero
+        let twice = remainder * 2, whole = UInt(scale)
+        let away = twice > whole || (twice == whole && quotient % 2 != 0)
+        let rounded = away ? quotient + (i < 0 ? -1 : 1) : quotient
+        let (result, overflow) = rounded.multipliedReportingOverflow(by: scale)
+        guard !overflow else { throw TemplateError(.value, "integer result does not fit in 64 bits") }
+        return result
+    }
+
     /// Python's `int(text, base)`.
     static func parseInt(_ text: String, base: Int) -> Int? {
         var s = Substring(PyString.strip(text, chars: nil, leading: true, trailing: true))
@@ -90,13 +113,14 @@ enum Conversions {
             switch number {
             case .int(let i):
                 guard p < 0 else { return .int(i) }
-                let scale = Double(pow(10.0, Double(-p)))
-                return .int(Int(Foundation.round(Double(i) / scale) * scale))
+                return .int(try roundInteger(i, digits: p.magnitude))
             case .float(let d):
                 guard d.isFinite else { return .float(d) }
                 if p > 300 { return .float(d) }
                 if p >= 0 { return .float(Double(String(format: "%.\(p)f", d)) ?? d) }
-                let scale = pow(10.0, Double(-p))
+                let scale = pow(10.0, Double(p.magnitude))
+                // Past 10^308 every finite float rounds to a signed zero, as in Python.
+                guard scale.isFinite else { return .float(d.sign == .minus ? -0.0 : 0.0) }
                 return .float((d / scale).rounded(.toNearestOrEven) * scale)
             }
         }

@@ -8,7 +8,7 @@ enum Numeric: Hashable, Sendable {
         switch (a, b) {
         case let (.int(x), .int(y)): return x == y
         case let (.float(x), .float(y)): return x == y
-        case let (.int(i), .float(d)), let (.float(d), .int(i)): return Numeric.compare(i, d) == 0
+        case let (.int(i), .float(d)), let (.float(d), .int(i)): return !d.isNaN && Numeric.compare(i, d) == 0
         }
     }
 

@@ -68,7 +68,7 @@ enum Operators {
             return .string(PyString.repeated(s, times))
         case .list(let items), .tuple(let items):
             let (slots, overflow) = items.count.multipliedReportingOverflow(by: times)
-            try r.reserve(bytes: overflow ? Int.max : slots * 16)
+            try r.reserve(bytes: overflow ? Int.max : slots.saturatingMultiply(16))
             var out: [Value] = []
             out.reserveCapacity(slots)
             for _ in 0..<times { out += items }

@@ -43,7 +43,12 @@ enum PercentFormat {
                 return digits.isEmpty ? nil : (Int(digits) ?? Int.max)
             }
             var width = try number() ?? 0
-            if width < 0 { flags.insert("-"); width = -width }
+            if width < 0 {
+                // Python negates into a big int and then cannot allocate it.
+                guard width != Int.min else { throw TemplateError(.value, "width too big") }
+                flags.insert("-")
+                width = -width
+            }
             var precision: Int? = nil
             if i < chars.count, chars[i] == "." { i += 1; precision = try number() ?? 0 }
             while i < chars.count, "hlL".contains(chars[i]) { i += 1 }

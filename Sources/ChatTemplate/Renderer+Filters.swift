@@ -214,7 +214,7 @@ extension Renderer {
         let scalars = Array(s.unicodeScalars), endCount = end.unicodeScalars.count
         guard length >= endCount else { throw TemplateError(.value, "expected length >= \(endCount), got \(length)") }
         guard leeway >= 0 else { throw TemplateError(.value, "expected leeway >= 0, got \(leeway)") }
-        if scalars.count <= length + leeway { return s }
+        if scalars.count <= length.saturatingAdd(leeway) { return s }
         let cut = String(String.UnicodeScalarView(scalars.prefix(length - endCount)))
         if killWords { return cut + end }
         // Drop the last (partial) word: everything after the final space.

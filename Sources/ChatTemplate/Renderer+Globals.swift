@@ -47,12 +47,17 @@ extension Renderer {
         default: throw TemplateError(.type, "range expected 1 to 3 arguments, got \(ints.count)")
         }
         guard step != 0 else { throw TemplateError(.value, "range() arg 3 must not be zero") }
-        let span = step > 0 ? (stop > start ? (stop - start - 1) / step + 1 : 0)
-                            : (start > stop ? (start - stop - 1) / (-step) + 1 : 0)
-        guard span <= limits.maxRangeLength else {
+        // The distance in UInt: stop − start of two Ints always fits there,
+        // where it can overflow Int (range(-2^62, 2^62)).
+        func count(from low: Int, to high: Int, by stride: UInt) -> UInt {
+            high > low ? (UInt(bitPattern: high &- low) - 1) / stride + 1 : 0
+        }
+        let wide = step > 0 ? count(from: start, to: stop, by: UInt(step)) : count(from: stop, to: start, by: step.magnitude)
+        guard wide <= UInt(limits.maxRangeLength) else {
             throw TemplateError(.limit(.rangeLength),
                                 "Range too big. The sandbox blocks ranges larger than MAX_RANGE (\(limits.maxRangeLength)).")
         }
+        let span = Int(wide)
         try reserve(bytes: span * 16)
         return .list((0..<span).map { .int(start + $0 * step) })
     }

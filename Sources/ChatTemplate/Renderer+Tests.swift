@@ -49,9 +49,9 @@ extension Renderer {
             }
         case "odd", "even":
             try args.none(name)
+            // jinja2: value % 2 == 1, value % 2 == 0 — both false for inf and NaN (x % 2 is NaN).
             let remainder = try Operators.binary(.modulo, value, .int(2), self)
-            let isOdd = try Value.pyEqual(remainder, .int(1))
-            return name == "odd" ? isOdd : !isOdd
+            return try Value.pyEqual(remainder, .int(name == "odd" ? 1 : 0))
         case "divisibleby":
             let slots = try args.bind(name, ["num"], required: 1)
             return try Value.pyEqual(try Operators.binary(.modulo, value, slots[0] ?? .none, self), .int(0))

@@ -23,7 +23,7 @@ final class Renderer {
     /// Charges `n` evaluation steps.
     @inline(__always)
     func charge(_ n: Int = 1) throws {
-        steps &+= n
+        steps = steps.saturatingAdd(Swift.max(0, n))
         if steps > limits.maxSteps {
             throw TemplateError(.limit(.steps), "evaluation exceeded \(limits.maxSteps) steps")
         }
@@ -43,10 +43,13 @@ final class Renderer {
 
     /// Counts `bytes` against the memory budget (strings, list and dict slots).
     func reserve(bytes: Int) throws {
-        allocated &+= bytes
-        if allocated > limits.maxAllocatedBytes {
+        // Compared before adding: a count near Int.max must not wrap the total.
+        let bytes = Swift.max(0, bytes)
+        guard bytes <= limits.maxAllocatedBytes - allocated else {
+            allocated = limits.maxAllocatedBytes
             throw TemplateError(.limit(.allocatedBytes), "the template built more than \(limits.maxAllocatedBytes) bytes of values")
         }
+        allocated += bytes
         try chargeText(bytes)
     }
 

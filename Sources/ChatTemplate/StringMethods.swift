@@ -93,12 +93,12 @@ enum StringMethods {
             guard fill.unicodeScalars.count == 1 else {
                 throw TemplateError(.type, "The fill character must be exactly one character long")
             }
-            try r.reserveString(bytes: max(0, width) * fill.utf8.count + s.utf8.count)
+            try r.reserveString(bytes: max(0, width).saturatingMultiply(fill.utf8.count).saturatingAdd(s.utf8.count))
             return .string(pad(s, width: width, fill: fill, mode: name))
         case "zfill":
             let slots = try args.bind(name, ["width"], required: 1)
             let width = try int(slots[0], name) ?? 0
-            try r.reserveString(bytes: max(0, width) + s.utf8.count)
+            try r.reserveString(bytes: max(0, width).saturatingAdd(s.utf8.count))
             return .string(zfill(s, width))
         case "partition", "rpartition":
             let slots = try args.bind(name, ["sep"], required: 1)
