@@ -29,6 +29,12 @@ enum Operators {
 
     static func binary(_ op: BinaryOperator, _ a: Value, _ b: Value, _ r: Renderer) throws -> Value {
         if case .undefined(let u) = a { throw u.error }
+        // `'%s' % undefined`: Python's str.__mod__ runs first and formats
+        // jinja2's Undefined as '' (%s) or Undefined (%r); other operators
+        // reach Undefined's own methods, which raise.
+        if op == .modulo, case .string(let format) = a, case .undefined = b {
+            return try r.made(try PercentFormat.format(format, b, r))
+        }
         if case .undefined(let u) = b { throw u.error }
         if let x = a.numericValue, let y = b.numericValue { return try arithmetic(op, x, y) }
         switch (op, a, b) {

@@ -68,6 +68,9 @@ enum PercentFormat {
             guard width <= r.limits.maxOutputBytes else {
                 throw TemplateError(.limit(.outputBytes), "a field of width \(width) exceeds the limit of \(r.limits.maxOutputBytes) bytes")
             }
+            // Only %s, %r and %a can show jinja2's Undefined; the numeric
+            // conversions ask it for a number, which raises its error.
+            if case .undefined(let u) = value, !"sra".contains(conversion) { throw u.error }
             out += try convert(value, conversion, flags: flags, width: width, precision: precision)
             try r.reserveString(bytes: out.utf8.count)
         }

@@ -255,16 +255,24 @@ final class Renderer {
             }
         }
         let state = LoopState(items: items, accept: accept, depth0: depth0, recursion: loop.recursive ? (loop, scope) : nil)
-        var ran = false
+        // jinja2 clears its "no iteration" flag at the end of the body, so
+        // `else` also runs when no iteration got there: each one `continue`d,
+        // or the first `break`s (jinja2's compiled for-loop; loopcontrols
+        // compile to Python's own break and continue).
+        var finishedABody = false
         while let item = try state.advance() {
-            ran = true
             try countIteration()
             let inner = Scope(parent: scope)
             try assign(loop.target, item, inner, fresh: fresh)
             inner.set("loop", .loop(state))
-            if case .breakLoop = try exec(loop.body, inner, &out) { break }
+            switch try exec(loop.body, inner, &out) {
+            case .breakLoop: break
+            case .continueLoop: continue
+            case .normal: finishedABody = true; continue
+            }
+            break
         }
-        if !ran { _ = try exec(loop.otherwise, Scope(parent: scope), &out) }
+        if !finishedABody { _ = try exec(loop.otherwise, Scope(parent: scope), &out) }
     }
 
     /// The items a `for` loop, `list` or unpacking sees: list and tuple

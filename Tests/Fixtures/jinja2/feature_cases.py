@@ -365,6 +365,22 @@ def cases():
     for i, t in enumerate(more):
         add(f"loop-more-{i}", t, {"xs": ["a", "b", "c"], "messages": MSGS})
 
+    # A second black-box hunt: for/else after break/continue, '%' with Undefined, int rounding.
+    hunt = [
+        "{% for x in [1, 2] %}{% continue %}{% else %}ELSE{% endfor %}",
+        "{% for m in messages %}{% if m.role == 'system' %}{{ m.content }}{% break %}{% endif %}{% else %}DEFAULT{% endfor %}",
+        "{% for x in xs %}{{ x }}{% if x == 'c' %}{% break %}{% endif %}{% else %}E{% endfor %}",
+        "{% for x in xs %}{% if x == 'a' %}{% continue %}{% endif %}{{ x }}{% else %}E{% endfor %}",
+        "{% for x in xs if x == 'z' %}{{ x }}{% else %}E{% endfor %}",
+        "{{ '[%s]' % messages[0].name }}", "{{ '%r' % messages[0].name }}", "{{ '%d' % messages[0].name }}",
+        "{{ 'x' ~ ('%s' % nothing) }}", "{{ '%s' % messages[0].name ~ '|' }}",
+        "{{ 25|round(-1) }} {{ 15|round(-1) }} {{ -25|round(-1) }} {{ 5|round(-1) }} {{ 1234567|round(-3) }}",
+        "{{ 15|round(-400) }} {{ 1.5|round(-400) }} {{ -1.5|round(-400) }}",
+        "{{ (2 ** 62)|round(-18) }} {{ -(2 ** 62)|round(-18) }}",
+    ]
+    for i, t in enumerate(hunt):
+        add(f"loop-else-{i}" if "{% else %}" in t else f"op-hunt-{i}", t, {"xs": ["a", "b", "c"], "messages": MSGS})
+
     c.extend(whitespace_matrix())
     return c
 
