@@ -33,7 +33,14 @@ public struct ChatTemplate: Sendable {
         var names = NameCollector()
         try names.visit(body)
         referencedVariables = names.loaded
+        iteratesContentParts = names.loopsOverContent
     }
+
+    /// Whether the template loops over a message's content (`for block in
+    /// message['content']`): it takes content as a list of parts, where
+    /// other templates take one string. vLLM's content-format detection
+    /// ("openai" against "string") asks the same of a template's syntax tree.
+    public let iteratesContentParts: Bool
 
     /// Whether the template reads the `tools` variable (a template that
     /// never does cannot show tool definitions to the model).

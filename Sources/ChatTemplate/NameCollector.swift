@@ -2,6 +2,9 @@
 /// statement and expression (nested macro bodies included).
 struct NameCollector {
     private(set) var loaded: Set<String> = []
+    /// Whether some `for` loop iterates `X.content` or `X['content']` (a
+    /// message's content parts).
+    private(set) var loopsOverContent = false
     private let stack = StackGuard()
 
     mutating func visit(_ nodes: [Node]) throws(TemplateError) { for n in nodes { try visit(n) } }
@@ -15,6 +18,10 @@ struct NameCollector {
             for b in branches { try visit(b.test); try visit(b.body) }
             try visit(otherwise)
         case .forLoop(let f):
+            switch f.iterable {
+            case .getattr(_, "content", _), .getitem(_, .constant(.string("content")), _): loopsOverContent = true
+            default: break
+            }
             try visit(f.iterable); try visit(f.filter); try visit(f.body); try visit(f.otherwise)
         case .assign(let t, let e, _): try visit(t); try visit(e)
         case .assignBlock(let t, let filters, let body, _): try visit(t); try visit(filters); try visit(body)

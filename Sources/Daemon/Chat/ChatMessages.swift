@@ -4,9 +4,10 @@ import OrderedJSON
 /// transformers' callers (vLLM's `parse_chat_messages`, `apply_chat_template`) do:
 /// - keys whose value is null are dropped (`apply_chat_template`), so
 ///   `message.content is defined` means there is content;
-/// - content given as a list of `{"type": "text", "text": …}` parts becomes
-///   one string, the parts joined by "\n" (vLLM's "string" content format:
-///   every template accepts a string);
+/// - content given as a list of `{"type": "text", "text": …}` parts is kept
+///   as that list of parts for a template that loops over content, and
+///   otherwise becomes one string, the parts joined by "\n"
+///   (`joiningTextParts`; vLLM's "openai" and "string" content formats);
 /// - an assistant's `tool_calls[].function.arguments` JSON string is parsed
 ///   into an object (templates iterate `arguments.items()` or `tojson` it);
 /// - a reasoning field (`reasoning_content`, `reasoning` or `thinking`) is
@@ -63,20 +64,34 @@ enum ChatMessages {
         return .object(out)
     }
 
-    /// A string, or a list of text parts joined by "\n".
+    /// A string, or a list of text parts, each `{"type": "text", "text": …}`.
     static func content(_ node: JSONNode) throws -> JSONValue {
         if case .string = node.value { return node.value }
         guard case .array = node.value else { throw node.mismatch("a string or a list of {\"type\": \"text\"} parts") }
-        var texts: [String] = []
+        var parts: [JSONValue] = []
         for part in try node.array() {
             let type = try part.required("type").string()
             guard type == "text" else {
                 throw JSONAccessError(path: part.path(of: "type"), expected: "\"text\" (only text content is supported)",
                                       found: JSONString.quoted(type))
             }
-            texts.append(try part.required("text").string())
+            parts.append(.object([("type", .string("text")), ("text", .string(try part.required("text").string()))]))
         }
-        return .string(texts.joined(separator: "\n"))
+        return .array(parts)
+    }
+
+    /// `messages` with every content list made one string, its parts'
+    /// texts joined by "\n" (vLLM's "string" content format: what a
+    /// template that does not loop over content expects).
+    static func joiningTextParts(_ messages: JSONValue) -> JSONValue {
+        guard case .array(let list) = messages else { return messages }
+        return .array(list.map { message in
+            guard case .object(let members) = message else { return message }
+            return .object(members.map { key, value in
+                guard key == "content", case .array(let parts) = value else { return (key, value) }
+                return (key, .string(parts.compactMap { $0["text"]?.stringValue }.joined(separator: "\n")))
+            })
+        })
     }
 
     /// `{"id", "type": "function", "function": {"name", "arguments"}}` with

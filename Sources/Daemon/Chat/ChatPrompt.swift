@@ -83,6 +83,7 @@ struct ChatPrompt: Sendable {
             throw ChatPromptError("the chat templates from \(templates.origin) have no `default` "
                 + "(names: \(templates.templates.map(\.name).joined(separator: ", ")))")
         }
+        let messages = template.iteratesContentParts ? self.messages : ChatMessages.joiningTextParts(self.messages)
         let input = ChatTemplateInput(messages: messages, tools: hasTools ? tools : .null, documents: documents,
                                       addGenerationPrompt: addGenerationPrompt, specialTokens: specialTokens, extra: kwargs)
         let rendered: String
@@ -96,7 +97,14 @@ struct ChatPrompt: Sendable {
     /// the last occurrence of the final message's (stripped) text; the
     /// message's trailing blanks are kept when the template kept them.
     static func cutAfterFinalMessage(_ rendered: String, messages: JSONValue) throws(ChatPromptError) -> String {
-        guard case .array(let list) = messages, case .string(let final)? = list.last?["content"] else {
+        // transformers: the content, or the text of its last part that has one.
+        let content: JSONValue? = if case .array(let list) = messages { list.last?["content"] } else { nil }
+        let text: String? = switch content {
+        case .string(let s)?: s
+        case .array(let parts)?: parts.reversed().lazy.compactMap { $0["text"]?.stringValue }.first
+        default: nil
+        }
+        guard let final = text else {
             throw ChatPromptError("continue_final_message is set but the final message has no text content to continue")
         }
         let stripped = final.trimmingCharacters(in: .whitespacesAndNewlines)

@@ -18,16 +18,20 @@ struct ChatPromptTests {
     }
 
     /// Every golden case without an error, except content given as blocks
-    /// (requests join text parts into one string, as vLLM does) and tool
-    /// calls whose arguments the case passes as a string (requests parse
-    /// them into an object, as vLLM does).
+    /// with an image, or to a template that does not loop over content (requests join text
+    /// parts into one string for it, as vLLM does) and tool calls whose
+    /// arguments the case passes as a string (requests parse them into an
+    /// object, as vLLM does).
     @Test func goldenCasesRenderThroughTheRequestPath() throws {
         let document = try JSONValue.parse(Data(contentsOf: Self.corpus.appendingPathComponent("goldens.json")))
         var checked = 0
         for c in document["cases"]?.arrayValue ?? [] {
-            guard case .string(let expected)? = c["expected"], c["context_name"]?.stringValue != "content_blocks",
-                  let name = c["template"]?.stringValue, let messages = c["messages"],
+            guard case .string(let expected)? = c["expected"], let name = c["template"]?.stringValue, let messages = c["messages"],
                   !messages.serialized().contains(#""arguments": ""#) else { continue }
+            if c["context_name"]?.stringValue == "content_blocks" {
+                // Image parts are refused by requests (text only).
+                guard try Self.template(name).iteratesContentParts, !messages.serialized().contains(#""type": "image"#) else { continue }
+            }
             let body = JSONNode(.object([("messages", messages), ("tools", c["tools"] ?? .null), ("documents", c["documents"] ?? .null),
                                          ("add_generation_prompt", c["add_generation_prompt"] ?? .bool(false)),
                                          ("chat_template_kwargs", c["kwargs"] ?? .object([]))]))
@@ -39,6 +43,40 @@ struct ChatPromptTests {
             checked += 1
         }
         #expect(checked > 250)
+    }
+
+    /// Content given as text parts reaches a template that loops over
+    /// content (Mistral-Small-3.2's `for block in message['content']`) as
+    /// the list of parts, and every other template as one string, the parts
+    /// joined by "\n" — vLLM's "openai" and "string" content formats. Each
+    /// of the 26 renderings equals jinja2's of that form (conversations
+    /// `content_parts_multi` and `content_parts_joined`, rendered by jinja2
+    /// as transformers sets it up).
+    @Test func contentPartsReachEachTemplateInTheFormItReads() throws {
+        let url = Fixtures.directory.appendingPathComponent("jinja2/conversations.json")
+        let document = try JSONValue.parse(Data(contentsOf: url))
+        let messages = try #require(document["conversations"]?["content_parts_multi"]?["messages"])
+        var iterating: [String] = []
+        for (name, tokenValues) in try #require(document["special_tokens"]?.objectValue) {
+            let template = try Self.template(name)
+            if template.iteratesContentParts { iterating.append(name) }
+            let form = template.iteratesContentParts ? "content_parts_multi" : "content_parts_joined"
+            let tokens = (tokenValues.objectValue ?? []).compactMap { key, value in value.stringValue.map { (name: key, value: $0) } }
+            for agp in [true, false] {
+                let expected = try #require(document["cases"]?.arrayValue?.first {
+                    $0["template"]?.stringValue == name && $0["conversation"]?.stringValue == form && $0["add_generation_prompt"] == .bool(agp)
+                })
+                let body = JSONNode(.object([("messages", messages), ("add_generation_prompt", .bool(agp))]))
+                let set = ChatTemplateSet(single: template, origin: name)
+                let rendered = Result { try ChatPrompt(json: body, addGenerationPromptByDefault: true).render(set, specialTokens: tokens, date: Self.date) }
+                if case .string(let text)? = expected["expected"] {
+                    #expect((try? rendered.get()) == text, "\(name) add_generation_prompt \(agp)")
+                } else {
+                    #expect(throws: (any Error).self, "\(name): jinja2 failed, so must we") { try rendered.get() }
+                }
+            }
+        }
+        #expect(iterating == ["Mistral-Small-3.2-24B-Instruct-2506"])
     }
 
     static let smolSystem = "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n"

@@ -66,13 +66,17 @@ struct ChatRequestTests {
              {"role": "tool", "tool_call_id": "c1", "content": "42"}]
             """#))
         let expected = try JSONValue.parse(Array(#"""
-            [{"role": "system", "content": "a\nb"},
+            [{"role": "system", "content": [{"type": "text", "text": "a"}, {"type": "text", "text": "b"}]},
              {"role": "assistant", "reasoning_content": "think",
               "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": {"z": 1, "a": [true]}}}],
               "thinking": "think"},
              {"role": "tool", "tool_call_id": "c1", "content": "42"}]
             """#.utf8))
         #expect(messages.serialized() == expected.serialized())
+        // For a template that does not loop over content, the parts become one string.
+        let joined = ChatMessages.joiningTextParts(messages)
+        #expect(joined.arrayValue?.first?["content"] == .string("a\nb"))
+        #expect(joined.arrayValue?.last?["content"] == .string("42"))
     }
 
     @Test func toolCallArgumentsThatAreNotAJSONObjectAreRefused() throws {

@@ -71,6 +71,12 @@ def conversations():
         {"role": "user", "content": [{"type": "text", "text": "Part one. "}, {"type": "text", "text": "Part two."}]},
         {"role": "assistant", "content": [{"type": "text", "text": "Reply part."}]},
         {"role": "user", "content": [{"type": "text", "text": "Last."}]}]}
+    # The same, as a request reaches a template that does not loop over content: each
+    # message's text parts joined by "\n" (vLLM's "string" content format).
+    yield "content_parts_joined", {"messages": [
+        {"role": "user", "content": "Part one. \nPart two."},
+        {"role": "assistant", "content": "Reply part."},
+        {"role": "user", "content": "Last."}]}
     yield "tool_string_arguments", {"tools": [WEATHER], "messages": [
         {"role": "user", "content": "Weather in Oslo?"},
         {"role": "assistant", "content": None, "tool_calls": [call(4, "get_weather", "{\"city\": \"Oslo\"}")]},
