@@ -14,6 +14,9 @@ import OrderedJSON
 ///   also given under `reasoning_content` and `thinking` (transformers 5).
 /// Other members (`name`, `tool_call_id`, …) are passed through unchanged.
 enum ChatMessages {
+    /// OpenAI's roles. Others (Llama 3's `ipython`, a template's own) are
+    /// passed on as well, as vLLM's custom message parameter passes them:
+    /// the template decides what a role means.
     static let roles: Set<String> = ["system", "developer", "user", "assistant", "tool"]
 
     /// - Throws: `JSONAccessError` naming the message and member at fault.
@@ -26,9 +29,9 @@ enum ChatMessages {
     static func message(_ node: JSONNode) throws -> JSONValue {
         let members = try node.members()
         let role = try node.required("role").string()
-        guard roles.contains(role) else {
-            throw JSONAccessError(path: node.path(of: "role"), expected: "one of " + roles.sorted().joined(separator: ", "),
-                                  found: JSONString.quoted(role))
+        guard !role.isEmpty else {
+            throw JSONAccessError(path: node.path(of: "role"), expected: "a role such as " + roles.sorted().joined(separator: ", "),
+                                  found: "\"\"")
         }
         var out: JSONValue.Members = []
         var reasoning: JSONValue?
