@@ -34,7 +34,12 @@ public struct ChatTemplate: Sendable {
         try names.visit(body)
         referencedVariables = names.loaded
         iteratesContentParts = names.loopsOverContent
+        undefinedAtStart = try RootFrameStores.undefinedAtStart(body)
     }
+
+    /// Names the top level sets before reading them: undefined until set,
+    /// over the context's value (`RootFrameStores`, jinja2's frame rule).
+    let undefinedAtStart: Set<String>
 
     /// Whether the template loops over a message's content (`for block in
     /// message['content']`): it takes content as a list of parts, where
@@ -60,6 +65,7 @@ public struct ChatTemplate: Sendable {
         let renderer = Renderer(limits: limits, date: date)
         let root = Scope(parent: nil)
         for (name, value) in variables { root.set(name, Value(json: value)) }
+        for name in undefinedAtStart { root.set(name, .missing("'\(name)' is undefined")) }
         do {
             var out = ""
             _ = try renderer.exec(body, root, &out)

@@ -49,7 +49,7 @@ struct NameCollector {
         }
     }
 
-    private mutating func visit(_ filters: [FilterCall]) throws(TemplateError) { for f in filters { try visit(f.arguments) } }
+    mutating func visit(_ filters: [FilterCall]) throws(TemplateError) { for f in filters { try visit(f.arguments) } }
 
     private mutating func visit(_ a: Arguments) throws(TemplateError) {
         for p in a.positional { try visit(p) }

@@ -378,6 +378,31 @@ def cases():
         "{{ 15|round(-400) }} {{ 1.5|round(-400) }} {{ -1.5|round(-400) }}",
         "{{ (2 ** 62)|round(-18) }} {{ -(2 ** 62)|round(-18) }}",
     ]
+    # jinja2's frame rule: a name the top level sets before reading it is undefined
+    # until then, in nested scopes too, whatever the context holds.
+    late = [
+        "{% for i in [1] %}[{{ b }}]{% endfor %}{% set b = 1 %}{{ b }}",
+        "{% for i in [1] %}[{{ b }}]{% endfor %}{% if t %}{% set b = 1 %}{% else %}{% set b = 2 %}{% endif %}{{ b }}",
+        "{{ b }}{% for i in [1] %}[{{ b }}]{% endfor %}{% set b = 1 %}{{ b }}",
+        "{% for i in [1] %}[{{ b }}]{% endfor %}{{ b }}{% set b = 1 %}{{ b }}",
+        "{% macro m() %}[{{ b }}]{% endmacro %}{{ m() }}{% set b = 1 %}{{ m() }}",
+        "{% set y %}{{ b }}{% endset %}{% set b = 1 %}[{{ y }}]",
+        "{% set l %}{{ l|length }}{% endset %}[{{ l }}]",
+        "{% for i in [1] %}[{{ b }}]{% endfor %}{% for j in [1] %}{% set b = 5 %}{% endfor %}{{ b }}",
+        "{% for i in [1] %}[{{ b }}]{% endfor %}{% set b, c = 1, 2 %}{{ b }}",
+        "{% for i in [1] %}[{{ b }}]{% endfor %}{% with %}{% set b = 1 %}{% endwith %}{{ b }}",
+        "{% for i in [1] %}[{{ b is defined }}]{% endfor %}{% set b = b %}",
+        "{% if t %}{% for i in [1] %}[{{ b }}]{% endfor %}{% endif %}{% set b = 1 %}",
+        "{% for i in [1] %}{{ b is defined }}{% endfor %}{% set b = 1 %}",
+        "{% set ns = namespace(x=1) %}{% for i in [1] %}{{ ns.x }}{% endfor %}{% set ns.x = 2 %}{{ ns.x }}",
+        "{% for i in [1] %}[{{ b }}]{% endfor %}{% set b | upper %}x{% endset %}{{ b }}",
+        "{% with %}[{{ b }}]{% endwith %}{% set b = 1 %}",
+        "{% filter upper %}[{{ b }}]{% endfilter %}{% set b = 'z' %}",
+        "{% for i in [1] %}[{{ b }}]{% endfor %}{% macro b() %}x{% endmacro %}",
+    ]
+    for i, t in enumerate(late):
+        add(f"scope-late-{i}", t, {"b": "B0", "t": True, "l": [1, 2]})
+
     for i, t in enumerate(hunt):
         add(f"loop-else-{i}" if "{% else %}" in t else f"op-hunt-{i}", t, {"xs": ["a", "b", "c"], "messages": MSGS})
 
