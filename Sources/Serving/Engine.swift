@@ -91,13 +91,20 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
         if let bad = request.promptTokens.first(where: { $0 < 0 || $0 >= vocab }) {
             throw EngineError.invalidToken(id: bad, vocabSize: vocab)
         }
-        guard request.promptTokens.count < contextLength else {
+        // A prompt that is only read (max_tokens 0: scoring) may fill the
+        // context; one to continue needs a position left.
+        guard request.promptTokens.count < contextLength || (request.maxTokens == 0 && request.promptTokens.count == contextLength) else {
             throw EngineError.promptTooLong(tokens: request.promptTokens.count, contextLength: contextLength)
         }
         guard request.maxTokens >= 0 else {
             throw EngineError.invalidParameter(name: "max_tokens", reason: "must be ≥ 0")
         }
         try request.sampling.validate(vocabSize: vocab)
+        if let allowed = request.sampling.allowedTokenIDs, request.minTokens > 0,
+           allowed.isSubset(of: (request.stopTokenIDs ?? Set(model.config.eosTokenIDs)).union(request.extraStopTokenIDs)) {
+            throw EngineError.invalidParameter(name: "allowed_token_ids", reason: "every allowed token ends the output, "
+                + "so min_tokens \(request.minTokens) can never be met")
+        }
         guard request.minTokens >= 0 else { throw EngineError.invalidParameter(name: "min_tokens", reason: "must be ≥ 0") }
         if let bad = request.extraStopTokenIDs.filter({ !(0..<vocab).contains($0) }).min() {
             throw EngineError.invalidParameter(name: "stop_token_ids", reason: "token id \(bad) is outside the vocabulary (0..<\(vocab))")

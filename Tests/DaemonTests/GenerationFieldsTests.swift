@@ -44,7 +44,7 @@ struct GenerationFieldsTests {
         #expect(request.stopTokenIDs == [7] && request.extraStopTokenIDs.isEmpty && request.minTokens == 0)
         #expect(!request.includeStopInOutput && request.skipSpecialTokens)
         #expect(request.sampling.minP == 0 && request.sampling.allowedTokenIDs == nil)
-        #expect(fields.truncated([1, 2, 3], contextLength: 2) == [1, 2, 3])
+        #expect(try fields.truncated([1, 2, 3], contextLength: 2) == [1, 2, 3])
         // null is absent, as OpenAI's SDKs send it.
         let nulls = try endpoint.fields(#""presence_penalty": null, "logit_bias": null, "suffix": null, "lora": null"#)
         #expect(nulls.presencePenalty == 0 && nulls.logitBias.isEmpty)
@@ -113,10 +113,12 @@ struct GenerationFieldsTests {
         // Choice 1 of n reads the same prompt: only choice 0 scores it.
         #expect(fields.generationRequest(prompt: [5], adapters: .base, maxTokens: 8, eos: nil, logprobs: nil,
                                          seedOffset: 1).promptLogprobs == nil)
-        #expect(fields.truncated([5, 6, 7], contextLength: 100) == [6, 7])
+        #expect(try fields.truncated([5, 6, 7], contextLength: 100) == [6, 7])
         let whole = try endpoint.fields(#""truncate_prompt_tokens": -1"#)
-        #expect(whole.truncated([5, 6, 7], contextLength: 2) == [6, 7])
-        #expect(whole.truncated([5, 6, 7], contextLength: 100) == [5, 6, 7])
+        #expect(try whole.truncated([5, 6, 7], contextLength: 2) == [6, 7])
+        #expect(try whole.truncated([5, 6, 7], contextLength: 100) == [5, 6, 7])
+        // More than the context holds is refused, as vLLM refuses it.
+        #expect(throws: (any Error).self) { try fields.truncated([5, 6, 7], contextLength: 1) }
     }
 
     @Test(arguments: Endpoint.allCases)

@@ -63,6 +63,8 @@ import TestSupport
         // (same prompt, same forward pass), not the biased ~0.
         #expect(abs((report.logprobs.first ?? 0) - token.logprob) < 1e-4, "\(report.logprobs) vs \(token.logprob)")
         #expect(report.logprobs.allSatisfy { $0 < -0.01 })
+        // top_logprobs: the most likely token and the chosen one (OpenAI: "as well the chosen tokens").
+        #expect(report.top.allSatisfy { $0.count == 2 && $0[token.text] != nil }, "\(report.top)")
 
         let chat = try Self.json(client.post("/v1/chat/completions", json: #"{"messages": [{"role": "user", "content": "Hi"}], "#
             + #""max_tokens": \#(steps), "temperature": 0, "logit_bias": {"\#(token.id)": 100}}"#))

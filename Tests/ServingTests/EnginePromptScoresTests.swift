@@ -75,6 +75,22 @@ import TestSupport
         }
     }
 
+    /// A prompt that only gets scored may fill the whole context (an
+    /// lm-evaluation-harness input cut to max_length); one to continue may not.
+    @Test func aScoredPromptMayFillTheContext() throws {
+        var configuration = EngineConfiguration()
+        configuration.contextLength = 6
+        let engine = try EngineHarness.engine(configuration)
+        defer { engine.shutdown() }
+        let prompt = [2046, 100, 200, 300, 400, 500]
+        let collector = Collector()
+        _ = try engine.submit(GenerationRequest(promptTokens: prompt, maxTokens: 0, promptLogprobs: 0), onEvent: collector.handler)
+        #expect(collector.wait().finishReason == .length && collector.promptScores?.count == 5)
+        #expect(throws: EngineError.promptTooLong(tokens: 6, contextLength: 6)) {
+            _ = try engine.submit(GenerationRequest(promptTokens: prompt, maxTokens: 1), onEvent: { _ in })
+        }
+    }
+
     @Test func maxTokensZeroWithoutScoresReadsThePromptAndGeneratesNothing() throws {
         let engine = try EngineHarness.engine()
         defer { engine.shutdown() }

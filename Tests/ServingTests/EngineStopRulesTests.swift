@@ -134,6 +134,12 @@ import TestSupport
         #expect(throws: EngineError.invalidParameter(name: "allowed_token_ids", reason: "token id 2048 is outside the vocabulary (0..<2048)")) {
             _ = try engine.submit(GenerationRequest(promptTokens: [1], sampling: SamplingParameters(allowedTokenIDs: [3, 2048])), onEvent: { _ in })
         }
+        // Only stop tokens allowed, yet min_tokens > 0: nothing could be generated.
+        #expect(throws: EngineError.invalidParameter(name: "allowed_token_ids", reason: "every allowed token ends the output, "
+                                                     + "so min_tokens 2 can never be met")) {
+            _ = try engine.submit(GenerationRequest(promptTokens: [1], sampling: SamplingParameters(allowedTokenIDs: [2047, 9]),
+                                                    extraStopTokenIDs: [9], minTokens: 2), onEvent: { _ in })
+        }
         #expect(throws: EngineError.invalidParameter(name: "min_p", reason: "must be in [0, 1]")) {
             _ = try engine.submit(GenerationRequest(promptTokens: [1], sampling: SamplingParameters(minP: 1.5)), onEvent: { _ in })
         }

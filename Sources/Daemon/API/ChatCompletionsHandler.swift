@@ -33,7 +33,7 @@ struct ChatCompletionsHandler {
         let engine = service.engine
         let submission = try await context.submit(choice, choicesPerPrompt: body.n) { [body] in
             let text = try prompt.render(templates, specialTokens: specialTokens)
-            let tokens = body.fields.truncated(try InferenceContext.fitModel(tokenizer.encode(text, addSpecialTokens: false),
+            let tokens = try body.fields.truncated(try InferenceContext.fitModel(tokenizer.encode(text, addSpecialTokens: false),
                                                                              engine: engine),
                                                contextLength: engine.contextLength)
             // Without max_tokens: as many as the context and the

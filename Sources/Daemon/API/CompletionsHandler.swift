@@ -35,7 +35,7 @@ struct CompletionsHandler {
                 case .text(let text): tokens = try InferenceContext.fitModel(engine.tokenizer.encode(text), engine: engine)
                 case .tokens(let ids): tokens = ids
                 }
-                let kept = body.fields.truncated(tokens, contextLength: engine.contextLength)
+                let kept = try body.fields.truncated(tokens, contextLength: engine.contextLength)
                 return (0..<body.n).map { j in
                     var request = body.fields.generationRequest(prompt: kept, adapters: choice.spec, maxTokens: body.maxTokens,
                                                                 eos: nil, logprobs: body.logprobs, seedOffset: j)
@@ -209,18 +209,22 @@ struct CompletionsHandler {
                 continue
             }
             report.token_logprobs.append(scores[i - 1].logprob)
-            report.top_logprobs.append(alternatives(scores[i - 1].topLogprobs))
+            report.top_logprobs.append(alternatives(scores[i - 1].topLogprobs, chosen: (text, scores[i - 1].logprob)))
         }
         return report
     }
 
-    /// {token text: logprob}; two ids with the same text keep the larger.
-    private func alternatives(_ top: [(id: Int, logprob: Float)]) -> [String: Float] {
+    /// {token text: logprob} of the top alternatives and the chosen token
+    /// (OpenAI's legacy completions list "the most likely tokens, as well
+    /// the chosen tokens": up to logprobs + 1 entries, as vLLM gives them);
+    /// two ids with the same text keep the larger.
+    private func alternatives(_ top: [(id: Int, logprob: Float)], chosen: (text: String, logprob: Float)) -> [String: Float] {
         var out: [String: Float] = [:]
         for alt in top {
             let key = service.tokenizer.decode([alt.id])
             out[key] = max(out[key] ?? -.infinity, alt.logprob)
         }
+        out[chosen.text] = max(out[chosen.text] ?? -.infinity, chosen.logprob)
         return out
     }
 
@@ -229,7 +233,7 @@ struct CompletionsHandler {
         let text = service.tokenizer.decode([token.id])
         report.tokens.append(text)
         report.token_logprobs.append(logprob)
-        report.top_logprobs.append(alternatives(token.topLogprobs))
+        report.top_logprobs.append(alternatives(token.topLogprobs, chosen: (text, logprob)))
         report.text_offset.append(offset)
         offset += text.unicodeScalars.count
     }

@@ -27,9 +27,13 @@ extension GenerationFields {
     }
 
     /// `prompt` cut to its last `truncate_prompt_tokens` tokens (vLLM's left
-    /// truncation; -1 = the model's context length), or as it is.
-    func truncated(_ prompt: [Int], contextLength: Int) -> [Int] {
+    /// truncation; -1 = the model's context length), or as it is. More than
+    /// the context could hold is refused, as vLLM refuses it.
+    func truncated(_ prompt: [Int], contextLength: Int) throws -> [Int] {
         guard let keep = truncatePromptTokens else { return prompt }
+        guard keep <= contextLength else {
+            throw APIError.badRequest("truncate_prompt_tokens (\(keep)) is more than the model's context length (\(contextLength))")
+        }
         return Array(prompt.suffix(keep == -1 ? contextLength : keep))
     }
 }
