@@ -24,11 +24,23 @@ final class AdapterChatTemplates: Sendable {
         do {
             _ = try ChatPrompt(messages: messages, addGenerationPrompt: true).render(set, specialTokens: specialTokens)
         } catch {
-            throw HTTPError(.unprocessableContent, "invalid chat_template: rendering a one-message conversation failed: "
-                + "\(error)", type: "invalid_chat_template")
+            // A tool-use template (Hermes' `tool_use`) may need tools to
+            // render at all: it passes when it renders the conversation with one.
+            guard template.readsTools, (try? ChatPrompt(messages: messages, tools: Self.sampleTools, addGenerationPrompt: true)
+                .render(set, specialTokens: specialTokens)) != nil else {
+                throw HTTPError(.unprocessableContent, "invalid chat_template: rendering a one-message conversation failed: "
+                    + "\(error)", type: "invalid_chat_template")
+            }
         }
         return set
     }
+
+    /// One OpenAI function tool, for checking a template that renders only with tools.
+    static let sampleTools = JSONValue.array([.object([
+        ("type", .string("function")),
+        ("function", .object([("name", .string("get_time")), ("description", .string("The current time.")),
+                              ("parameters", .object([("type", .string("object")), ("properties", .object([]))]))])),
+    ])])
 
     /// The stored template of `name` at `generation`, parsed once per version.
     func set(name: String, generation: Int64, text: String) throws -> ChatTemplateSet {
