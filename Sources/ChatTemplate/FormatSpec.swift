@@ -12,10 +12,13 @@ struct FormatSpec {
     var grouping: Character? = nil
     var precision: Int? = nil
     var type: Character? = nil
+    /// An empty spec: `format(x, '')` is `str(x)` for every type.
+    let isEmpty: Bool
 
     /// - Parameter maxWidth: the widest field allowed (the renderer's string bound).
     init(_ spec: String, maxWidth: Int = Int.max) throws {
         let chars = Array(spec)
+        isEmpty = chars.isEmpty
         var i = 0
         if chars.count >= 2, "<>=^".contains(chars[1]) {
             fill = String(chars[0]); align = chars[1]; i = 2
@@ -48,19 +51,29 @@ struct FormatSpec {
         switch value {
         case .string(let s):
             guard type == nil || type == "s" else { throw unknown(value) }
+            // CPython's str.__format__ refuses the numeric-only parts of a spec.
+            if sign != "-" { throw TemplateError(.value, "Sign not allowed in string format specifier") }
+            if alternate { throw TemplateError(.value, "Alternate form (#) not allowed in string format specifier") }
+            if let grouping { throw TemplateError(.value, "Cannot specify '\(grouping)' with 's'.") }
+            if align == "=" { throw TemplateError(.value, "'=' alignment not allowed in string format specifier") }
             var text = s
             if let precision { text = String(String.UnicodeScalarView(s.unicodeScalars.prefix(precision))) }
-            return pad(text, defaultAlign: "<")
-        case .bool where type == nil:
-            return pad(try value.str(), defaultAlign: "<")
+            // A leading 0 before the width fills with zeros, left-aligned for strings.
+            var spec = self
+            if zeroPad, align == nil { spec.fill = "0" }
+            return spec.pad(text, defaultAlign: "<")
+        case .bool where isEmpty:
+            return try value.str()   // str(True); any other spec formats the bool as the int it is
         case .bool, .int:
             guard case .int(let i) = value.numericValue else { throw unknown(value) }
             if let t = type, "eEfFgG%".contains(t) { return try formatFloat(Double(i), value) }
+            if precision != nil { throw TemplateError(.value, "Precision not allowed in integer format specifier") }
             return try formatInt(i, value)
         case .float(let d):
             return try formatFloat(d, value)
         default:
-            guard type == nil, precision == nil, width == 0 else {
+            // object.__format__ takes only the empty spec.
+            guard isEmpty else {
                 throw TemplateError(.type, "unsupported format string passed to \(value.typeName).__format__")
             }
             return try value.str()

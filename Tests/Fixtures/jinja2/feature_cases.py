@@ -377,6 +377,10 @@ def cases():
         "{{ 25|round(-1) }} {{ 15|round(-1) }} {{ -25|round(-1) }} {{ 5|round(-1) }} {{ 1234567|round(-3) }}",
         "{{ 15|round(-400) }} {{ 1.5|round(-400) }} {{ -1.5|round(-400) }}",
         "{{ (2 ** 62)|round(-18) }} {{ -(2 ** 62)|round(-18) }}",
+        "{{ '{:>5}|{:05}|{:+}|{:d}'.format(true, false, true, true) }}", "{{ '{}|{!s}|{:}'.format(true, true, false) }}",
+        "{{ '{:05}|{:x<05}|{:<5}|'.format('ab', 'ab', 'ab') }}", "{{ '{:,}'.format('ab') }}", "{{ '{:+}'.format('ab') }}",
+        "{{ '{:#}'.format('ab') }}", "{{ '{:=5}'.format('ab') }}", "{{ '{: }'.format(none) }}", "{{ '{:,}'.format([1]) }}",
+        "{{ '{:.2}'.format(1) }}", "{{ '{:.2f}|{:05.1f}'.format(1, 2.25) }}",
     ]
     # jinja2's frame rule: a name the top level sets before reading it is undefined
     # until then, in nested scopes too, whatever the context holds.
