@@ -126,7 +126,13 @@ enum Conversions {
         }
         let scale = pow(10.0, Double(p))
         let scaled = number.double * scale
-        let rounded = m == "ceil" ? scaled.rounded(.up) : scaled.rounded(.down)
+        // jinja2: math.ceil / math.floor, which return a Python int — so no
+        // negative zero (-0.3 ceils to 0.0), and inf or NaN cannot be one.
+        guard scaled.isFinite else {
+            throw TemplateError(.value, scaled.isNaN ? "cannot convert float NaN to integer"
+                                                                           : "cannot convert float infinity to integer")
+        }
+        let rounded = (m == "ceil" ? scaled.rounded(.up) : scaled.rounded(.down)) + 0.0
         return .float(rounded / scale)
     }
 }

@@ -381,6 +381,7 @@ def cases():
         "{{ '{:05}|{:x<05}|{:<5}|'.format('ab', 'ab', 'ab') }}", "{{ '{:,}'.format('ab') }}", "{{ '{:+}'.format('ab') }}",
         "{{ '{:#}'.format('ab') }}", "{{ '{:=5}'.format('ab') }}", "{{ '{: }'.format(none) }}", "{{ '{:,}'.format([1]) }}",
         "{{ '{:.2}'.format(1) }}", "{{ '{:.2f}|{:05.1f}'.format(1, 2.25) }}",
+        "{{ -0.3|round(0, 'ceil') }}|{{ 0.3|round(0, 'floor') }}|{{ -1.5|round(0, 'floor') }}|{{ 2.345|round(2, 'ceil') }}|{{ 15|round(-1, 'ceil') }}",
     ]
     # jinja2's frame rule: a name the top level sets before reading it is undefined
     # until then, in nested scopes too, whatever the context holds.
