@@ -19,7 +19,9 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
         case .emptyPrompt:
             return "the prompt is empty"
         case let .promptTooLong(tokens, context):
-            return "the prompt has \(tokens) tokens, but this model's context length is \(context): no room to generate"
+            return tokens > context
+                ? "the prompt has \(tokens) tokens, more than this model's context length \(context)"
+                : "the prompt has \(tokens) tokens, but this model's context length is \(context): no room to generate"
         case let .invalidToken(id, vocab):
             return "token id \(id) is outside the vocabulary (0..<\(vocab))"
         case let .invalidParameter(name, reason):

@@ -64,6 +64,11 @@ struct CompletionRequestTests {
         let many = Array(repeating: #""a""#, count: CompletionRequest.maxPrompts + 1).joined(separator: ", ")
         #expect(refusal(#"{"prompt": [\#(many)]}"#).contains("`prompt`"))
         #expect(refusal(#"{"prompt": {"a": 1}}"#).contains("`prompt`"))
+        // stream_options only with a stream (OpenAI and vLLM refuse it otherwise).
+        #expect(refusal(#"{"prompt": "x", "stream_options": {"include_usage": true}}"#).contains("`stream_options`"))
+        #expect(refusal(#"{"prompt": "x", "stream": true, "stream_options": {"continuous_usage_stats": true}}"#)
+            .contains("continuous_usage_stats"))
+        #expect(refusal(#"{"prompt": "x", "stream": true, "stream_options": {"include_usage": true}}"#) == "accepted")
         #expect(refusal(#"{"max_tokens": 3}"#).contains("prompt"))
         #expect(refusal(#"{"prompt": "x", "max_tokens": -1}"#).contains("`max_tokens`"))
         #expect(refusal(#"{"prompt": "x", "temperature": -1}"#).contains("`temperature`"))

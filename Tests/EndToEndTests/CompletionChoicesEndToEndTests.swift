@@ -141,6 +141,38 @@ import TestSupport
         // Each greedy token is its position's most likely: top-1 names it.
         for (top, token) in zip(scored.top.suffix(4), plain.tokens) { #expect(top?.keys.first == token) }
 
+        // A text prompt: the echo is the text as sent (no BOS), and every
+        // text_offset points where its token's text starts in the choice's text.
+        for streamIt in [false, true] {
+            let body: [String: Any] = ["prompt": "The licensee may copy", "max_tokens": 5, "temperature": 0, "logprobs": 0, "echo": true,
+                                       "stream": streamIt]
+            let r = try Curl.postJSON(daemon.baseURL + "/v1/completions", body)
+            var text = "", tokens: [String] = [], offsets: [Int] = []
+            if streamIt {
+                for event in try ChatEndToEndTests.events(r.text) {
+                    for c in event["choices"] as? [[String: Any]] ?? [] {
+                        let lp = c["logprobs"] as? [String: Any]
+                        offsets += lp?["text_offset"] as? [Int] ?? []
+                        tokens += lp?["tokens"] as? [String] ?? []
+                        text += c["text"] as? String ?? ""
+                    }
+                }
+            } else {
+                let choice = try #require((try r.json()["choices"] as? [[String: Any]])?.first)
+                text = try #require(choice["text"] as? String)
+                let lp = try #require(choice["logprobs"] as? [String: Any])
+                tokens = try #require(lp["tokens"] as? [String])
+                offsets = try #require(lp["text_offset"] as? [Int])
+            }
+            #expect(text.hasPrefix("The licensee may copy"), "stream \(streamIt)")
+            #expect(offsets == offsets.sorted(), "stream \(streamIt): \(offsets)")
+            let scalars = Array(text.unicodeScalars)
+            for (token, offset) in zip(tokens, offsets) where token != "<|begin_of_text|>" {
+                let at = String(String.UnicodeScalarView(scalars[min(offset, scalars.count)...]))
+                #expect(at.hasPrefix(token), "stream \(streamIt): '\(token)' at \(offset) of '\(text)'")
+            }
+        }
+
         let stream = try Self.streamed(daemon, ["prompt": prompt, "max_tokens": 0, "logprobs": 1, "echo": true])
         #expect(stream.texts[0] == decoded.joined() && stream.finishes[0] == "length")
         let refused = try Curl.postJSON(daemon.baseURL + "/v1/completions", ["prompt": prompt, "max_tokens": 0])

@@ -53,7 +53,12 @@ public struct ChatRequest: Sendable {
             throw JSONAccessError(path: "top_logprobs", expected: "used only with \"logprobs\": true", found: String(top))
         }
         topLogprobs = logprobs ? (top ?? 0) : nil
-        includeUsage = try body.optional("stream_options")?.bool("include_usage") ?? false
+        includeUsage = try GenerationFields.includeUsage(body, stream: fields.stream)
+        // As completions: best-of selection is not done, so only best_of = n asks nothing more.
+        if let bestOf = try body.int("best_of"), bestOf != n {
+            throw JSONAccessError(path: "best_of", expected: "absent or equal to n (\(n)): best-of selection is not supported",
+                                  found: String(bestOf))
+        }
         if let format = body.optional("response_format") {
             let type = try format.required("type").string()
             guard type == "text" else {
@@ -62,7 +67,8 @@ public struct ChatRequest: Sendable {
             }
         }
         if try body.bool("echo") == true { throw JSONAccessError(path: "echo", expected: "false (echo is not supported)", found: "true") }
-        try fields.checkMinTokens(maxTokens: maxTokens)
+        try fields.checkMinTokens(maxTokens: maxTokens,
+                                  field: body.optional("max_completion_tokens") != nil ? "max_completion_tokens" : "max_tokens")
     }
 
     /// `"auto"`, `"none"`, or absent (auto). `"required"` and a named

@@ -58,7 +58,7 @@ public struct CompletionRequest: Sendable {
         prompts = try Self.prompts(body.required("prompt"))
         maxTokens = try body.int("max_tokens", in: 0...Int.max) ?? 16
         logprobs = try body.int("logprobs", in: 0...Self.maxLogprobs)
-        includeUsage = try body.optional("stream_options")?.bool("include_usage") ?? false
+        includeUsage = try GenerationFields.includeUsage(body, stream: fields.stream)
         n = try body.int("n", in: 1...ChatRequest.maxChoices) ?? 1
         // OpenAI's best_of picks the best n of best_of samples server-side;
         // vLLM's engine no longer does either. Equal to n it asks nothing more.

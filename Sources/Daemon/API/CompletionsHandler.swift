@@ -104,7 +104,7 @@ struct CompletionsHandler {
         while let (i, event) = await submission.events.next() {
             switch event {
             case .prompt(let scores):
-                if echoed, logprobs { reports[i] = promptReport(submission.prompts[i], scores) }
+                if echoed, logprobs { reports[i] = promptReport(submission.prompts[i], scores, echo: echoes[i]) }
                 if listsPrompt {
                     // Sample 0 of a prompt scores it for all n of its choices.
                     let list = PromptLogprobsEntry.list(prompt: submission.prompts[i], scores: scores, tokenizer: service.tokenizer)
@@ -161,7 +161,7 @@ struct CompletionsHandler {
             while let (i, event) = await submission.events.next() {
                 switch event {
                 case .prompt(let scores):
-                    try await sse.send(data: try chunk(i, echoes[i], promptReport(submission.prompts[i], scores), finish: nil))
+                    try await sse.send(data: try chunk(i, echoes[i], promptReport(submission.prompts[i], scores, echo: echoes[i]), finish: nil))
                 case .token(let token):
                     var report = CompletionLogprobs()
                     if logprobs { append(token, to: &report, offset: &offsets[i]) }
@@ -194,15 +194,25 @@ struct CompletionsHandler {
 
     /// The echoed prompt's part of the logprobs: every prompt token, the
     /// first with null (nothing comes before it), the others with their
-    /// score given the tokens before them; offsets from 0 over the tokens' text.
-    private func promptReport(_ prompt: [Int], _ scores: [PromptTokenLogprob]) -> CompletionLogprobs {
+    /// score given the tokens before them. `text_offset` is where each
+    /// token's text starts in `echo`, the text the choice shows: the
+    /// prompt's text is decoded incrementally (whole characters only) and
+    /// matched against it, so a token the echo does not show — the BOS the
+    /// tokenizer added to a text prompt — takes no room, and the offsets of
+    /// the generated tokens carry on from the echo's length.
+    private func promptReport(_ prompt: [Int], _ scores: [PromptTokenLogprob], echo: String) -> CompletionLogprobs {
         var report = CompletionLogprobs()
-        var offset = 0
+        let shown = Array(echo.unicodeScalars)
+        var decoder = service.tokenizer.makeStreamingDecoder()
+        var cursor = 0
         for (i, id) in prompt.enumerated() {
             let text = service.tokenizer.decode([id])
             report.tokens.append(text)
-            report.text_offset.append(offset)
-            offset += text.unicodeScalars.count
+            report.text_offset.append(cursor)
+            let piece = Array(decoder.push(id).unicodeScalars)
+            if cursor + piece.count <= shown.count, shown[cursor..<(cursor + piece.count)].elementsEqual(piece) {
+                cursor += piece.count
+            }
             guard i > 0, i - 1 < scores.count else {
                 report.token_logprobs.append(nil)
                 report.top_logprobs.append(nil)

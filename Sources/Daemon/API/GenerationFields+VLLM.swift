@@ -20,10 +20,24 @@ extension GenerationFields {
 
     /// `min_tokens` against the request's `max_tokens`: vLLM refuses a
     /// minimum above the maximum, since it could never be met.
-    func checkMinTokens(maxTokens: Int?) throws {
+    /// - Parameter field: the member the maximum came from (`max_tokens`, `max_completion_tokens`).
+    func checkMinTokens(maxTokens: Int?, field: String = "max_tokens") throws {
         if let maxTokens, minTokens > maxTokens {
-            throw JSONAccessError(path: "min_tokens", expected: "at most max_tokens (\(maxTokens))", found: String(minTokens))
+            throw JSONAccessError(path: "min_tokens", expected: "at most \(field) (\(maxTokens))", found: String(minTokens))
         }
+    }
+
+    /// `stream_options.include_usage`. OpenAI and vLLM take stream_options
+    /// only with `"stream": true`; vLLM's `continuous_usage_stats` (usage on
+    /// every chunk) is not implemented, so asking for it is refused.
+    static func includeUsage(_ body: JSONNode, stream: Bool) throws -> Bool {
+        guard let options = body.optional("stream_options") else { return false }
+        guard stream else { throw options.mismatch("absent or null unless \"stream\" is true") }
+        if try options.bool("continuous_usage_stats") == true {
+            throw JSONAccessError(path: options.path(of: "continuous_usage_stats"),
+                                  expected: "false (usage on every chunk is not supported)", found: "true")
+        }
+        return try options.bool("include_usage") ?? false
     }
 
     /// `prompt` cut to its last `truncate_prompt_tokens` tokens (vLLM's left

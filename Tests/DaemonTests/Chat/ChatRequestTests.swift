@@ -53,6 +53,10 @@ struct ChatRequestTests {
         #expect(refusal(#"{\#(Self.user), "tools": [1]}"#) == "tools[0]")
         #expect(refusal(#"{\#(Self.user), "chat_template_kwargs": [1]}"#) == "chat_template_kwargs")
         #expect(refusal(#"{"messages": [{"role": "", "content": "x"}]}"#) == "messages[0].role")
+        #expect(refusal(#"{\#(Self.user), "n": 2, "best_of": 3}"#) == "best_of")
+        #expect(refusal(#"{\#(Self.user), "n": 2, "best_of": 2}"#) == nil)
+        #expect(refusal(#"{\#(Self.user), "stream_options": {"include_usage": true}}"#) == "stream_options")
+        #expect(refusal(#"{\#(Self.user), "max_completion_tokens": 2, "min_tokens": 3}"#) == "min_tokens")
         #expect(refusal(#"{"messages": [{"role": 5, "content": "x"}]}"#) == "messages[0].role")
         // Llama 3's ipython (tool output) and other roles reach the template, as in vLLM.
         #expect(refusal(#"{"messages": [{"role": "ipython", "content": "x"}]}"#) == nil)
