@@ -265,12 +265,9 @@ final class Renderer {
             let inner = Scope(parent: scope)
             try assign(loop.target, item, inner, fresh: fresh)
             inner.set("loop", .loop(state))
-            switch try exec(loop.body, inner, &out) {
-            case .breakLoop: break
-            case .continueLoop: continue
-            case .normal: finishedABody = true; continue
-            }
-            break
+            let flow = try exec(loop.body, inner, &out)
+            if case .breakLoop = flow { break }
+            if case .normal = flow { finishedABody = true }
         }
         if !finishedABody { _ = try exec(loop.otherwise, Scope(parent: scope), &out) }
     }

@@ -47,7 +47,8 @@ extension Sampler {
     /// largest: p_i / p_max = exp(s_i − s_max), compared in Double. A +inf
     /// maximum keeps only the +inf scores (they take all the mass).
     static func dropBelowMinP(_ scores: inout [Float], _ minP: Float) {
-        guard let top = scores.filter({ !$0.isNaN }).max(), top > -.infinity else { return }
+        let top = scores.reduce(-Float.infinity) { $1.isNaN ? $0 : Swift.max($0, $1) }
+        guard top > -.infinity else { return }
         let floor = Double(minP)
         for i in scores.indices {
             let ratio = top == .infinity ? (scores[i] == .infinity ? 1 : 0) : Foundation.exp(Double(scores[i] - top))

@@ -100,8 +100,8 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
             throw EngineError.invalidParameter(name: "max_tokens", reason: "must be ≥ 0")
         }
         try request.sampling.validate(vocabSize: vocab)
-        if let allowed = request.sampling.allowedTokenIDs, request.minTokens > 0,
-           allowed.isSubset(of: (request.stopTokenIDs ?? Set(model.config.eosTokenIDs)).union(request.extraStopTokenIDs)) {
+        let stopIDs = (request.stopTokenIDs ?? Set(model.config.eosTokenIDs)).union(request.extraStopTokenIDs)
+        if let allowed = request.sampling.allowedTokenIDs, request.minTokens > 0, allowed.isSubset(of: stopIDs) {
             throw EngineError.invalidParameter(name: "allowed_token_ids", reason: "every allowed token ends the output, "
                 + "so min_tokens \(request.minTokens) can never be met")
         }
@@ -135,7 +135,6 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
         if full { throw EngineError.overloaded(queued: configuration.maxQueue, retryAfterSeconds: configuration.retryAfterSeconds) }
 
         let lease = try adapters.lease(request.adapters)
-        let stopIDs = (request.stopTokenIDs ?? Set(model.config.eosTokenIDs)).union(request.extraStopTokenIDs)
 
         condition.lock()
         defer { condition.unlock() }

@@ -1,6 +1,5 @@
 import Testing
 import Llama
-import LoRA
 import TestSupport
 @testable import Serving
 

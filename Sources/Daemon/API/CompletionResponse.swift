@@ -9,7 +9,7 @@ public struct CompletionResponse: Codable, Sendable, Equatable {
         /// "stop" or "length"; `null` on intermediate stream chunks.
         public var finish_reason: String?
         /// vLLM's `prompt_logprobs`, only when asked for (absent otherwise).
-        var prompt_logprobs: [[String: PromptLogprobsEntry]?]?
+        var prompt_logprobs: PromptLogprobsEntry.List?
 
         public init(text: String, index: Int = 0, logprobs: CompletionLogprobs?, finish_reason: String?) {
             self.text = text

@@ -98,7 +98,7 @@ struct CompletionsHandler {
                          logprobs: Bool, listsPrompt: Bool, n: Int, to response: HTTPResponse) async throws -> [GenerationResult?] {
         var results = [GenerationResult?](repeating: nil, count: echoes.count)
         var reports = [CompletionLogprobs](repeating: CompletionLogprobs(), count: echoes.count)
-        var promptLists = [[[String: PromptLogprobsEntry]?]?](repeating: nil, count: echoes.count)
+        var promptLists = [PromptLogprobsEntry.List?](repeating: nil, count: echoes.count)
         // Offsets in each choice's text, which starts with its echo.
         var offsets = echoes.map { $0.unicodeScalars.count }
         while let (i, event) = await submission.events.next() {

@@ -13,9 +13,9 @@ extension GenerationFields {
     /// they are in the vocabulary is for the engine to say.
     static func tokenIDSet(_ node: JSONNode?, most: Int) throws -> Set<Int>? {
         guard let node else { return nil }
-        let items = try node.array()
-        guard items.count <= most else { throw node.mismatch("a list of at most \(most) token ids (got \(items.count))") }
-        return Set(try items.map { try $0.int(in: 0...Int(Int32.max)) })
+        let count = try node.array().count
+        guard count <= most else { throw node.mismatch("a list of at most \(most) token ids (got \(count))") }
+        return Set(try CompletionRequest.tokenIDs(node))
     }
 
     /// `min_tokens` against the request's `max_tokens`: vLLM refuses a

@@ -13,8 +13,11 @@ struct PromptLogprobsEntry: Codable, Sendable, Equatable {
     var rank: Int
     var decoded_token: String
 
+    /// One prompt's list: nil for the first token, then {token id: entry}.
+    typealias List = [[String: PromptLogprobsEntry]?]
+
     /// `prompt`'s list: null, then `{token id: entry}` for every later token.
-    static func list(prompt: [Int], scores: [PromptTokenLogprob], tokenizer: Tokenizer) -> [[String: PromptLogprobsEntry]?] {
+    static func list(prompt: [Int], scores: [PromptTokenLogprob], tokenizer: Tokenizer) -> List {
         [nil] + scores.map { score in
             var entries: [String: PromptLogprobsEntry] = [:]
             // The alternatives come most likely first: their rank is their place.
@@ -30,7 +33,7 @@ struct PromptLogprobsEntry: Codable, Sendable, Equatable {
 
     /// `list` as a JSON value (chat's top-level `prompt_logprobs`), each
     /// position's ids in rank order.
-    static func json(_ list: [[String: PromptLogprobsEntry]?]) -> JSONValue {
+    static func json(_ list: List) -> JSONValue {
         .array(list.map { entries in
             guard let entries else { return .null }
             return .object(entries.sorted { ($0.value.rank, $0.key) < ($1.value.rank, $1.key) }.map { id, entry in
