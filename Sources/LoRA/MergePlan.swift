@@ -18,7 +18,7 @@ public struct MergePlan: Sendable {
     /// tensor's checkpoint dtype (`lorad merge --dtype`, `?dtype=`).
     public let outputDType: DType?
     /// Checkpoint tensor name → the linear it is, for the tensors an adapter touches.
-    private let merged: [String: LinearID]
+    let merged: [String: LinearID]
 
     /// - Throws: `AdapterError.baseMismatch` if an adapted linear is absent from the
     ///   checkpoint, has another shape, or is not floating point;
@@ -69,11 +69,15 @@ public struct MergePlan: Sendable {
 
     /// The output tensor's bytes in its checkpoint dtype: the original bytes
     /// verbatim when untouched, else the merged values encoded.
+    /// - Throws: `MergeValueError.nonFiniteBase` for a base tensor holding NaN
+    ///   or infinity (a damaged checkpoint: nothing of it is passed on);
+    ///   `SafeTensorsError.invalidWriterEntry` for values the dtype cannot hold.
     public func bytes(_ name: String) throws -> [UInt8] {
         guard let info = base.info(name) else {
             throw AdapterError.baseMismatch(tensor: name, reason: "is not in the base checkpoint")
         }
         let dtype = self.dtype(of: info)
+        if info.dtype.isFloatingPoint { try checkFinite(name, info) }
         guard merged[name] != nil || dtype != info.dtype else {
             return try base.withRawBytes(name) { [UInt8]($0) }
         }
@@ -82,7 +86,7 @@ public struct MergePlan: Sendable {
 
     /// The output dtype of a checkpoint tensor: `outputDType` for floating
     /// point ones when set, else unchanged.
-    private func dtype(of info: TensorInfo) -> DType {
+    func dtype(of info: TensorInfo) -> DType {
         guard let outputDType, info.dtype.isFloatingPoint else { return info.dtype }
         return outputDType
     }

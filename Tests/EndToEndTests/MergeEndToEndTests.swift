@@ -313,6 +313,24 @@ import TestSupport
 
     /// A stored adapter that no longer fits the loaded base (written for a
     /// model whose q/v take 64 inputs) is refused with 422 by both merges.
+    /// A download F16 cannot hold — the served F32 base's layer 0 k_proj
+    /// scaled past ±65504, merged with `?dtype=f16` — is a 422 naming the
+    /// tensor before any byte of the file, not a download cut short after
+    /// its 200; BF16 holds it and downloads whole.
+    @Test func aDownloadF16CannotHoldIs422BeforeTheFile() throws {
+        let base = try Fixtures.temporaryDirectory("lorad-merge-e2e-loud")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let loud = "model.layers.0.self_attn.k_proj.weight"
+        try ScaledCheckpoint.write(from: Fixtures.tinyLlama, scaling: loud, by: 1e7, to: base)
+        let daemon = try Self.daemon(model: base, adapters: ["python-qv-r8"])
+        defer { daemon.cleanUp() }
+        let f16 = try Self.download(daemon, "/adapters/python-qv-r8/merge?dtype=f16")
+        let text = String(decoding: f16.body, as: UTF8.self)
+        #expect(f16.status == 422 && text.contains(loud) && text.contains("65504"), "\(f16.status) \(text.prefix(300))")
+        let bf16 = try Self.download(daemon, "/adapters/python-qv-r8/merge?dtype=bf16")
+        #expect(bf16.status == 200 && bf16.body.count == Int(bf16.headers["content-length"] ?? ""), "\(bf16.status)")
+    }
+
     @Test func anIncompatibleStoredAdapterIsRefusedWith422() throws {
         let dir = try Fixtures.temporaryDirectory("lorad-merge-e2e-foreign")
         let registry = try AdapterRegistry(path: dir.appendingPathComponent("registry.sqlite").path)

@@ -80,6 +80,11 @@ public enum APIError {
         case let e as LlamaError:
             if case .nonFiniteMerge = e { return HTTPError(.unprocessableContent, e.description, type: "incompatible_adapter") }
             return internalError(e.description)
+        case let e as MergeValueError:
+            // A base the daemon serves was checked finite at load: NaN in it
+            // now means the file changed on disk, not a bad request.
+            if case .nonFiniteBase = e { return internalError(e.description) }
+            return HTTPError(.unprocessableContent, e.description, type: "invalid_request_error")
         case let e as AdapterSourceError:
             if case .unknownAdapter(let name) = e { return notFound("no adapter named '\(name)'") }
             return internalError(e.description)

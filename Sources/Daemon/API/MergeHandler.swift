@@ -47,6 +47,9 @@ struct MergeHandler {
                 throw APIError.internalError("cannot open the base checkpoint for merging: \(error)")
             }
             let plan = try MergePlan(base: checkpoint, adapters: lease.uses, outputDType: dtype)
+            // Once the status line is out, a failure can only cut the file
+            // short: what could fail is checked first.
+            try plan.checkValues()
             return try MergeStream(plan: plan, releasesMappedPages: true)
         }
         let start = ContinuousClock.now
