@@ -8,6 +8,8 @@ public enum AdapterPathError: Error, CustomStringConvertible, Equatable {
     case outside(path: String, allowed: String)
     /// No `adapter_dirs` are configured: no path may be read.
     case noAdapterDirs
+    /// A hub id `ORG/NAME` the configured hub cache does not hold.
+    case notInHubCache(id: String, root: String)
     case notFound(path: String)
     /// A file the hub cache layout needs holds something else (`refs/main`
     /// naming no commit).
@@ -23,6 +25,9 @@ public enum AdapterPathError: Error, CustomStringConvertible, Equatable {
             return "no adapter_dirs are configured: this server reads adapters from no folder"
         case .notFound(let path):
             return "'\(path)' does not exist"
+        case let .notInHubCache(id, root):
+            return "hub id '\(id)' is not in the Hugging Face hub cache '\(root)' (hf_hub_cache): "
+                + "fetch it there with `HF_HUB_CACHE=\(root) hf download \(id)`"
         case let .tooLarge(path, limit):
             return "'\(path)' is larger than \(limit) bytes"
         case let .unreadable(path, reason):
@@ -36,7 +41,7 @@ public enum AdapterPathError: Error, CustomStringConvertible, Equatable {
     var httpError: HTTPError {
         switch self {
         case .outside, .noAdapterDirs: return HTTPError(.forbidden, description, type: "permission_error")
-        case .notFound: return HTTPError(.notFound, description, type: "not_found_error")
+        case .notFound, .notInHubCache: return HTTPError(.notFound, description, type: "not_found_error")
         case .tooLarge: return HTTPError(.contentTooLarge, description, type: "invalid_request_error")
         case .unreadable, .malformed: return HTTPError(.unprocessableContent, description, type: "invalid_request_error")
         }

@@ -41,6 +41,8 @@ public final class LoadedModel: Sendable {
     let adapterTemplates = AdapterChatTemplates()
     /// `adapter_dirs`: the only folders adapters are read from.
     public let adapterDirectories: AdapterDirectories
+    /// The Hugging Face hub cache hub ids are read from (`hf_hub_cache`), if any.
+    public let hubCache: HubCacheLayout?
     /// Registry rows of adapters imported from `adapter_dirs`, written behind
     /// the request that imported them; nil without `adapter_dirs`.
     public let folderImports: FolderImportWrites?
@@ -50,7 +52,7 @@ public final class LoadedModel: Sendable {
 
     public init(modelID: String, engine: Engine, registry: AdapterRegistry, compatibility: AdapterCompatibility,
                 auth: Auth, logger: Logger, maxUploadBytes: Int, uploadBufferBytes: Int, maxMergeDownloads: Int,
-                chat: ChatSupport = .none, adapterDirectories: AdapterDirectories = AdapterDirectories([]),
+                chat: ChatSupport = .none, adapterDirectories: AdapterDirectories = AdapterDirectories([]), hubCache: HubCacheLayout? = nil,
                 folderImports: FolderImportWrites? = nil) {
         self.modelID = modelID
         self.created = Int(Date().timeIntervalSince1970)
@@ -66,6 +68,7 @@ public final class LoadedModel: Sendable {
         self.baseIdentity = engine.model.config.baseIdentity(names: [modelID])
         self.chat = chat
         self.adapterDirectories = adapterDirectories
+        self.hubCache = hubCache
         self.folderImports = folderImports
     }
 }

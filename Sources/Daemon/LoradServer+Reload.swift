@@ -8,6 +8,7 @@ extension LoradServer {
     /// the log line style). SIGHUP logs these as "needs a restart".
     static let restartKeys: [(key: ConfigKey, differs: @Sendable (Configuration, Configuration) -> Bool)] = [
         (.listen, { $0.listen != $1.listen }),
+        (.trustedListen, { $0.trustedListen != $1.trustedListen }),
         (.model, { $0.model != $1.model }),
         (.registry, { $0.registry != $1.registry }),
         (.adapterDirs, { $0.adapterDirs != $1.adapterDirs }),

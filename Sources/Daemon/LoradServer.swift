@@ -68,10 +68,14 @@ public final class LoradServer: Sendable {
     }
 
     /// Binds every configured listen address; returns the bound ones (real
-    /// ports for `:0`).
+    /// ports for `:0`), `listen`'s first, then `trusted_listen`'s, whose
+    /// requests need no token from then on.
     @discardableResult
     public func bind() throws -> [SocketAddress] {
-        try configuration.listen.map { try http.listen($0.description) }
+        let open = try configuration.listen.map { try http.listen($0.description) }
+        let trusted = try configuration.trustedListen.map { try http.listen($0.description) }
+        auth.trust(listeners: trusted)
+        return open + trusted
     }
 
     /// Loads the model and tokenizer, opens the registry (adapters are
@@ -168,7 +172,8 @@ public final class LoradServer: Sendable {
                                   auth: auth, logger: logger, maxUploadBytes: configuration.maxUploadMB << 20,
                                   uploadBufferBytes: configuration.uploadBufferMB << 20,
                                   maxMergeDownloads: configuration.maxMergeDownloads,
-                                  chat: chat, adapterDirectories: directories, folderImports: folderImports)
+                                  chat: chat, adapterDirectories: directories, hubCache: hubCache,
+                                  folderImports: folderImports)
         let started = phase.withLock { p -> Bool in
             if case .draining = p { return false }   // a signal arrived while loading
             p = .serving(service)

@@ -44,7 +44,8 @@ final class MetricsBridge: Sendable {
             default: return "unavailable"
             }
         case 413: return "too_large"
-        case 401, 403: return "unauthorized"
+        case 401: return "unauthorized"
+        case 403: return "forbidden"
         case 429: return "rate_limited"
         default: return nil
         }

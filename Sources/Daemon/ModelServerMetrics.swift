@@ -25,6 +25,10 @@ public struct ModelServerMetrics: Sendable {
     public let requestsRunning: GaugeMetric
     /// `vllm:kv_cache_usage_perc`: KV bytes reserved ÷ KV budget (0...1).
     public let kvCacheUsage: GaugeMetric
+    /// `vllm:gpu_cache_usage_perc`: the same value under the name vLLM used
+    /// before `kv_cache_usage_perc` (both exported side by side for a while),
+    /// which endpoint pickers released until late 2025 read by default.
+    public let gpuCacheUsage: GaugeMetric
     /// `vllm:lora_requests_info{max_lora,running_lora_adapters,waiting_lora_adapters}`.
     public let loraRequestsInfo: GaugeMetric
     /// `vllm:cache_config_info{block_size,num_gpu_blocks}` = 1: the KV budget in blocks.
@@ -36,6 +40,8 @@ public struct ModelServerMetrics: Sendable {
         requestsRunning = try registry.gauge("vllm:num_requests_running", help: "Sequences in the running batch.")
         kvCacheUsage = try registry.gauge("vllm:kv_cache_usage_perc",
                                           help: "KV cache reserved by running sequences as a fraction of kv_cache_mb (0-1).")
+        gpuCacheUsage = try registry.gauge("vllm:gpu_cache_usage_perc",
+                                           help: "The same as vllm:kv_cache_usage_perc, under vLLM's earlier name.")
         loraRequestsInfo = try registry.gauge(
             "vllm:lora_requests_info",
             help: "Running and waiting adapters (comma-separated) and max_loras; the value is the Unix time of the last change.",
@@ -50,7 +56,9 @@ public struct ModelServerMetrics: Sendable {
         requestsWaiting.set(Double(stats.queued))
         requestsRunning.set(Double(stats.running))
         let budget = configuration.kvCacheBytes
-        kvCacheUsage.set(budget > 0 ? min(1, Double(stats.kvReservedBytes) / Double(budget)) : 0)
+        let usage = budget > 0 ? min(1, Double(stats.kvReservedBytes) / Double(budget)) : 0
+        kvCacheUsage.set(usage)
+        gpuCacheUsage.set(usage)
         loraRequestsInfo.setOnly(stats.adaptersChangedAt, labels: [
             String(configuration.maxLoras),
             stats.runningAdapters.joined(separator: ","),

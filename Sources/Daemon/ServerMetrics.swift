@@ -51,8 +51,6 @@ public struct ServerMetrics: Sendable {
     public let liveMerged: GaugeMetric                // {adapter}
     /// Sequences per decode step.
     public let batchSize: HistogramMetric
-    /// Wall time of one decode step of the whole batch.
-    public let stepSeconds: HistogramMetric
 
     /// Adapter lookups served from memory / loaded from the registry / evicted.
     public let adapterCacheHits: CounterMetric
@@ -104,7 +102,6 @@ public struct ServerMetrics: Sendable {
                                         labels: ["adapter"])
         batchSize = try registry.histogram("lorad_batch_size", help: "Sequences per decode step.",
                                            buckets: HistogramMetric.countBuckets)
-        stepSeconds = try registry.histogram("lorad_decode_step_seconds", help: "Seconds per decode step of the whole batch.")
         adapterCacheHits = try registry.counter("lorad_adapter_cache_hits", help: "Adapter lookups served from memory.")
         adapterCacheMisses = try registry.counter("lorad_adapter_cache_misses", help: "Adapter lookups that loaded from the registry.")
         adapterCacheEvictions = try registry.counter("lorad_adapter_cache_evictions", help: "Resident adapters evicted for space.")

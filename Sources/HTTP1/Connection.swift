@@ -19,6 +19,8 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
     let id: Int
     let socket: Socket
     let remote: SocketAddress
+    /// The bound address of the listener that accepted it.
+    let listener: SocketAddress
     let queue: DispatchQueue
     let context: ServerContext
     private var limits: HTTPLimits { context.limits }
@@ -49,11 +51,12 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
     let timeouts: ConnectionTimeouts
 
 
-    init(id: Int, socket: Socket, remote: SocketAddress, loop: EventLoop, context: ServerContext) {
+    init(id: Int, socket: Socket, remote: SocketAddress, listener: SocketAddress, loop: EventLoop, context: ServerContext) {
         let queue = DispatchQueue(label: "lorad.http.connection", target: loop.queue)
         self.id = id
         self.socket = socket
         self.remote = remote
+        self.listener = listener
         self.queue = queue
         self.context = context
         self.decoder = HTTPRequestDecoder(limits: context.limits)

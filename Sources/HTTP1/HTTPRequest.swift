@@ -18,6 +18,10 @@ public final class HTTPRequest: Sendable {
     /// Values of the route's `:name` segments (decoded).
     public var parameters: [String: String] { exchange.parameters }
     public var remoteAddress: SocketAddress { exchange.connection.remote }
+    /// The bound address of the listener this request's connection came in
+    /// on (as `HTTPServer.listen` returned it), so a server can treat its
+    /// listeners differently.
+    public var listenerAddress: SocketAddress { exchange.connection.listener }
 
     /// The first value of query parameter `name`.
     public func query(_ name: String) -> String? { exchange.head.query(name) }

@@ -80,8 +80,8 @@ public final class HTTPServer: Sendable {
         let context = self.context
         let table = self.table
         let loops = eventLoops
-        let listener = try Listener(address: address, backlog: limits.listenBacklog) { socket, remote in
-            HTTPServer.accepted(socket, remote, context: context, table: table, loops: loops)
+        let listener = try Listener(address: address, backlog: limits.listenBacklog) { socket, remote, listener in
+            HTTPServer.accepted(socket, remote, listener: listener, context: context, table: table, loops: loops)
         }
         table.addListener(listener)
         return listener.address
@@ -102,14 +102,14 @@ public final class HTTPServer: Sendable {
     /// Open connections that are idle: between requests, or not one byte sent yet.
     public var idleConnectionCount: Int { table.idleCount }
 
-    private static func accepted(_ socket: Socket, _ remote: SocketAddress, context: ServerContext,
+    private static func accepted(_ socket: Socket, _ remote: SocketAddress, listener: SocketAddress, context: ServerContext,
                                  table: ConnectionTable, loops: [EventLoop])
     {
         guard !context.isDraining, let (id, evict) = table.admit(limit: context.limits.maxConnections) else {
             return reject(socket, context: context)
         }
         if let evict { evict.queue.async { evict.evict() } }
-        let connection = Connection(id: id, socket: socket, remote: remote, loop: loops[id % loops.count], context: context)
+        let connection = Connection(id: id, socket: socket, remote: remote, listener: listener, loop: loops[id % loops.count], context: context)
         table.insert(connection)
         connection.start()
     }

@@ -9,7 +9,10 @@ final class Listener: @unchecked Sendable {  // `paused` is touched only on `que
     private let queue: DispatchQueue
     private var paused = false
 
-    init(address: SocketAddress, backlog: Int32, onAccept: @escaping @Sendable (Socket, SocketAddress) -> Void) throws(SocketError) {
+    /// `onAccept` gets each accepted socket, its peer's address and this
+    /// listener's bound address.
+    init(address: SocketAddress, backlog: Int32,
+         onAccept: @escaping @Sendable (Socket, SocketAddress, SocketAddress) -> Void) throws(SocketError) {
         socket = try Socket.listen(on: address, backlog: backlog)
         do {
             self.address = try socket.localAddress()
@@ -25,11 +28,11 @@ final class Listener: @unchecked Sendable {  // `paused` is touched only on `que
         source.activate()
     }
 
-    private func acceptAll(_ onAccept: (Socket, SocketAddress) -> Void) {
+    private func acceptAll(_ onAccept: (Socket, SocketAddress, SocketAddress) -> Void) {
         while true {
             do {
                 guard let (client, remote) = try socket.accept() else { return }
-                onAccept(client, remote)
+                onAccept(client, remote, address)
             } catch {
                 // EMFILE/ENFILE/ENOBUFS: the pending connection stays queued and
                 // the source would fire again at once; back off briefly instead.

@@ -15,6 +15,7 @@ enum ServeCommand {
       --model DIR                  Hugging Face model folder (default: the bundled models/tiny-llama)
       --registry FILE              SQLite adapter registry (default: ./lorad.sqlite, or $STATE_DIRECTORY/registry.sqlite)
       --listen ADDR                host:port to listen on, repeatable (default: 127.0.0.1:8080; port 0 = any free port)
+      --trusted-listen ADDR        loopback host:port whose requests need no token (a same-pod sidecar), repeatable
       --adapter-dirs DIR[,DIR]     folders adapters may be read from (DIR/NAME, DIR/ORG/NAME) (default: none)
       --hf-hub-cache DIR|auto|off  Hugging Face hub cache serving hub ids ORG/NAME (default: auto = $HF_HUB_CACHE, …)
       --admin-token-file FILE      bearer token required for upload/delete/merge (default: none, open)
@@ -67,8 +68,10 @@ enum ServeCommand {
 
         let addresses = try server.bind()
         try server.load(heartbeat: { _ = try? watchdog?.pet() }, heartbeatInterval: watchdog?.intervalSeconds)
-        for address in addresses {
-            FileHandleOutput.stdout("lorad: listening on http://\(address)\n")
+        let trustedCount = server.configuration.trustedListen.count
+        for (i, address) in addresses.enumerated() {
+            let trusted = i >= addresses.count - trustedCount ? " (trusted_listen: no token asked)" : ""
+            FileHandleOutput.stdout("lorad: listening on http://\(address)\(trusted)\n")
         }
         logger.info("serving", ["listen": addresses.map(\.description).joined(separator: ",")])
         // READY=1 only now: the listeners are bound and /health answers 200.

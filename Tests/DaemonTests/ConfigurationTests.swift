@@ -45,11 +45,15 @@ import TestSupport
         log_format = json
         chat_template = /etc/lorad/chat.jinja
         tool_call_parser = hermes
+        trusted_listen = 127.0.0.2:8000, localhost:8001, [::1]:8002
         """)
         let c = try Configuration.load(file: path)
         var expected = Configuration()
         expected.listen = [ListenAddress(family: .ipv4, host: "0.0.0.0", port: 9000),
                            ListenAddress(family: .ipv6, host: "::1", port: 9001)]
+        expected.trustedListen = [ListenAddress(family: .ipv4, host: "127.0.0.2", port: 8000),
+                                  ListenAddress(family: .ipv4, host: "127.0.0.1", port: 8001),
+                                  ListenAddress(family: .ipv6, host: "::1", port: 8002)]
         expected.model = "/srv/models/smol"
         expected.registry = "/var/lib/lorad/r.sqlite"
         expected.adminTokenFile = "/etc/lorad/admin.token"
@@ -109,7 +113,11 @@ import TestSupport
                    "listen = [::1]80", "listen =", "model =", "registry =", "adapter_cache_mb = 1.5",
                    "max_connections = 99999999999999999999", "body_timeout_s = 0", "body_min_rate_kib_s = -1",
                    "adapter_dirs = relative/adapters", "adapter_dirs = /srv/a, adapters",
-                   "hf_hub_cache = relative/hub", "hf_hub_cache = ", "hf_hub_cache = Auto"]
+                   "hf_hub_cache = relative/hub", "hf_hub_cache = ", "hf_hub_cache = Auto",
+                   // Not loopback: a trusted listener would skip the tokens for other machines.
+                   "trusted_listen = 0.0.0.0:8000", "trusted_listen = *:8000", "trusted_listen = 10.0.0.1:8000",
+                   "trusted_listen = [::]:8000", "trusted_listen = [::2]:8000", "trusted_listen = 128.0.0.1:8000",
+                   "trusted_listen = 127.0.0.1"]
         for line in bad {
             let path = try write(line + "\n")
             do {

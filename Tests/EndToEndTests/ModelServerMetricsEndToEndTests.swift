@@ -68,6 +68,7 @@ import TestSupport
         #expect(try Self.gauge(idle, "vllm:num_requests_waiting") == 0)
         #expect(try Self.gauge(idle, "vllm:num_requests_running") == 0)
         #expect(try Self.gauge(idle, "vllm:kv_cache_usage_perc") == 0)
+        #expect(try Self.gauge(idle, "vllm:gpu_cache_usage_perc") == 0)
         let idleInfo = try Self.loraInfo(idle)
         #expect(idleInfo.maxLora == "2")
         #expect(idleInfo.running.isEmpty && idleInfo.waiting.isEmpty)
@@ -107,6 +108,8 @@ import TestSupport
             #expect(info.value > idleInfo.value)
             let kv = try Self.gauge(busy, "vllm:kv_cache_usage_perc")
             #expect(kv > 0 && kv <= 1)
+            // Pickers released before late 2025 read vLLM's earlier name.
+            #expect(try Self.gauge(busy, "vllm:gpu_cache_usage_perc") == kv)
             busyInfoValue = info.value
             return true
         }

@@ -129,10 +129,13 @@ import TestSupport
             try FileManager.default.createSymbolicLink(at: half.appendingPathComponent("adapter_model.safetensors"),
                                                        withDestinationURL: escapee.appendingPathComponent("adapter_model.safetensors"))
             for path in [escapee.path, shared.appendingPathComponent("link-out").path, shared.path + "/../outside/escapee",
-                         half.path, "/etc", "relative/path", outside.path + "/missing"] {
+                         half.path, "/etc", "relative/x/path", outside.path + "/missing"] {
                 let r = try Self.load(replica, name: "escaped", path: path)
                 #expect(r.status == 403, "\(path): \(r.status) \(r.text)")
             }
+            // ORG/NAME is a hub id, as in vLLM: looked up in the hub cache (`auto` here).
+            let hubID = try Self.load(replica, name: "escaped", path: "relative/path")
+            #expect(hubID.status == 404 && hubID.text.contains("hub cache"), "\(hubID.status) \(hubID.text)")
             #expect(try Self.load(replica, name: "escaped", path: shared.path + "/missing").status == 404)
             // Resolved from the folder by name, the escaping ones are not served either.
             #expect(try Self.completion(replica, model: "link-out").wait().status == 404)

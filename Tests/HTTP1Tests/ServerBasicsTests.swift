@@ -18,6 +18,23 @@ import Testing
         await f.server.shutdown(gracePeriod: .seconds(1))
     }
 
+    /// Each request knows the listener it came in on (as `listen` returned
+    /// it: the bound address with its real port) and its peer's address, so
+    /// a server can treat its listeners differently.
+    @Test func aRequestNamesTheListenerItCameInOn() async throws {
+        let f = try ServerFixture()
+        let v4b = try f.server.listen("127.0.0.1:0")
+        for (address, peer) in [(f.v4, "127.0.0.1"), (f.v6, "::1"), (v4b, "127.0.0.1")] {
+            let c = try TestClient(address)
+            for _ in 0..<2 {   // and every request of a kept-alive connection
+                try c.send("GET /whoami HTTP/1.1\r\nHost: x\r\n\r\n")
+                #expect(try c.readResponse().text == "\(address) \(peer)")
+            }
+        }
+        #expect(v4b != f.v4)
+        await f.server.shutdown(gracePeriod: .seconds(1))
+    }
+
     @Test func keepAliveConnectionServesManyRequests() async throws {
         let f = try ServerFixture()
         let c = try TestClient(f.v4)

@@ -24,6 +24,9 @@ struct ServerFixture {
         server.route(.GET, "/hello/:name") { req, res in
             try await res.send(text: "hello \(req.parameter("name") ?? "?") q=\(req.query("q") ?? "-")")
         }
+        server.route(.GET, "/whoami") { req, res in
+            try await res.send(text: "\(req.listenerAddress) \(req.remoteAddress.host)")
+        }
         server.route(.GET, "/health") { _, res in
             try await res.send(text: "ok")
         }

@@ -4,15 +4,26 @@ import Synchronization
 
 /// Bearer-token checks (RFC 6750 §2.1). Mutating endpoints need the admin
 /// token when one is configured; inference endpoints need the inference token
-/// when one is configured, and are open otherwise.
+/// when one is configured, and are open otherwise. Neither is asked of a
+/// request that came in on a `trusted_listen` listener (loopback only).
 ///
 /// A class so that SIGHUP can swap the tokens (`replace`) under every handler
 /// holding it; each check reads one consistent snapshot.
 public final class Auth: Sendable {
     private let tokens: Mutex<(admin: BearerToken?, inference: BearerToken?)>
 
+    /// Bound addresses of the `trusted_listen` listeners: a request that
+    /// came in on one needs no token.
+    private let trusted = Mutex<Set<SocketAddress>>([])
+
     public init(admin: BearerToken?, inference: BearerToken?) {
         tokens = Mutex((admin, inference))
+    }
+
+    /// Requests arriving on these listeners (bound addresses, as
+    /// `HTTPServer.listen` returns them) skip every token check.
+    public func trust(listeners: [SocketAddress]) {
+        trusted.withLock { $0.formUnion(listeners) }
     }
 
     /// The admin token in force (nil = mutating endpoints are open).
@@ -36,7 +47,7 @@ public final class Auth: Sendable {
     }
 
     private func check(_ request: HTTPRequest, against token: BearerToken?, realm: String) throws {
-        guard let token else { return }
+        guard let token, !trusted.withLock({ $0.contains(request.listenerAddress) }) else { return }
         let challenge: HTTPHeaders = ["WWW-Authenticate": "Bearer realm=\"lorad-\(realm)\""]
         let fields = request.headers.values("Authorization")
         guard let header = fields.first else {

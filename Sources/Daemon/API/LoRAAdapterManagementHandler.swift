@@ -1,3 +1,4 @@
+import AdapterNaming
 import Foundation
 import HTTP1
 import Registry
@@ -10,11 +11,14 @@ import Registry
 ///   stored in the registry, so it survives a restart); `load_inplace: true`
 ///   replaces an adapter of that name like `POST /adapters?replace=true`.
 ///   The folder must lie inside one of `adapter_dirs` once resolved with
-///   `realpath` (symlinks and `..` included), otherwise 403.
+///   `realpath` (symlinks and `..` included), otherwise 403. A hub id
+///   `ORG/NAME` (not an absolute path) is read from the hub cache
+///   (`hf_hub_cache`) at `refs/main` when one is configured; 404 if absent.
 /// - `POST /v1/unload_lora_adapter {"lora_name"}` deletes it like
 ///   `DELETE /adapters/NAME`.
 ///
-/// Both need the admin token. vLLM answers with a line of text; these
+/// Both need the admin token (a `trusted_listen` listener asks none: the
+/// lora-syncer sends no credentials). vLLM answers with a line of text; these
 /// answer with JSON (the adapter, or the deletion), with the same statuses.
 struct LoRAAdapterManagementHandler {
     let service: LoadedModel
@@ -27,8 +31,15 @@ struct LoRAAdapterManagementHandler {
         let inPlace = try body.bool("load_inplace", default: false)
         try AdapterRegistry.validateName(name)
         try AdapterNameIsBaseModel.refuse(name, modelID: service.modelID, .storing)
-        let directories = service.adapterDirectories, limit = service.maxUploadBytes
+        let directories = service.adapterDirectories, hub = service.hubCache, limit = service.maxUploadBytes
         let files = try await BlockingWork.compute { () throws -> (config: Data, weights: Data) in
+            // vLLM takes a Hugging Face repo id as lora_path too (the
+            // lora-syncer's examples give one); without network access the
+            // hub cache is where one is found, at refs/main, as first use does.
+            if let hub, !path.hasPrefix("/"), (try? AdapterName(path))?.hubID != nil {
+                guard let (folder, area) = try hub.locate(path) else { throw AdapterPathError.notInHubCache(id: path, root: hub.root) }
+                return try area.readAdapter(folder: folder, maxWeightsBytes: limit)
+            }
             let folder = try directories.resolve(path)
             return try directories.readAdapter(folder: folder, maxWeightsBytes: limit)
         }

@@ -4,6 +4,7 @@ import Kernels
 /// (`flagName`), rendering and the error messages' "expected …" text.
 public enum ConfigKey: String, CaseIterable, Sendable {
     case listen
+    case trustedListen = "trusted_listen"
     case model
     case registry
     case adapterDirs = "adapter_dirs"
@@ -47,6 +48,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     public var expected: String {
         switch self {
         case .listen: return "a comma-separated list of host:port or [ipv6]:port addresses"
+        case .trustedListen: return "a comma-separated list of loopback addresses (127.x.x.x:port, localhost:port, [::1]:port), or nothing"
         case .model, .registry: return "a non-empty path"
         case .adapterDirs: return "a comma-separated list of absolute folder paths, or nothing"
         case .hfHubCache: return "auto, off, or an absolute folder path"
@@ -98,6 +100,13 @@ public enum ConfigKey: String, CaseIterable, Sendable {
             let addresses = parts.compactMap { ListenAddress(parsing: String($0)) }
             guard !parts.isEmpty, addresses.count == parts.count else { return false }
             c.listen = addresses
+        case .trustedListen:
+            let parts = value.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" })
+            let addresses = parts.compactMap { ListenAddress(parsing: String($0)) }
+            // Only loopback: a connection here skips every token, so it must
+            // not be reachable from another machine (see Configuration).
+            guard addresses.count == parts.count, addresses.allSatisfy(\.isLoopback) else { return false }
+            c.trustedListen = addresses
         case .model:
             guard !value.isEmpty else { return false }
             c.model = value
@@ -173,6 +182,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     func value(in c: Configuration) -> String {
         switch self {
         case .listen: return c.listen.map(\.description).joined(separator: ", ")
+        case .trustedListen: return c.trustedListen.map(\.description).joined(separator: ", ")
         case .model: return c.model
         case .registry: return c.registry
         case .adapterDirs: return c.adapterDirs.joined(separator: ", ")

@@ -55,7 +55,7 @@ extension Configuration {
         for flag in overrides.keys.sorted() {
             guard let values = overrides[flag], let last = values.last else { continue }
             guard let key = ConfigKey(flagName: flag) else { throw .unknownFlag(flag: flag) }
-            let value = key == .listen ? values.joined(separator: ",") : last
+            let value = key == .listen || key == .trustedListen ? values.joined(separator: ",") : last
             guard key.set(value, in: &self) else {
                 throw .badFlagValue(flag: flag, value: value, expected: key.expected)
             }

@@ -18,6 +18,13 @@ import Kernels
 public struct Configuration: Equatable, Sendable {
     /// `listen`: TCP addresses to accept on (default `127.0.0.1:8080`).
     public var listen: [ListenAddress]
+    /// `trusted_listen`: loopback addresses whose connections need no token
+    /// (default none). For a sidecar in the same pod that calls the admin
+    /// API without credentials — the Gateway API Inference Extension's
+    /// lora-syncer sends none, to localhost:8000 by default. Loopback only,
+    /// so no other machine reaches it; a reverse proxy on the same host must
+    /// never forward to it.
+    public var trustedListen: [ListenAddress]
     /// `model`: the Hugging Face model folder (default: see `defaultModelPath`).
     public var model: String
     /// `registry`: the SQLite adapter registry (default: see `defaultRegistryPath`).
@@ -108,6 +115,7 @@ public struct Configuration: Equatable, Sendable {
                 executablePath: String? = Bundle.main.executablePath,
                 currentDirectory: String = FileManager.default.currentDirectoryPath) {
         listen = [ListenAddress(family: .ipv4, host: "127.0.0.1", port: 8080)]
+        trustedListen = []
         model = Configuration.defaultModelPath(executablePath: executablePath, currentDirectory: currentDirectory)
         registry = Configuration.defaultRegistryPath(environment: environment)
         adminTokenFile = nil

@@ -60,6 +60,14 @@ public struct ListenAddress: Hashable, Sendable, CustomStringConvertible {
         family == .ipv6 ? "[\(host)]:\(port)" : "\(host):\(port)"
     }
 
+    /// Whether the host is a loopback address: 127.0.0.0/8 (RFC 1122
+    /// §3.2.1.3) or ::1 (RFC 4291 §2.5.3), reachable from this machine only.
+    public var isLoopback: Bool {
+        var buffer = [UInt8](repeating: 0, count: 16)
+        guard host.withCString({ inet_pton(family == .ipv6 ? AF_INET6 : AF_INET, $0, &buffer) }) == 1 else { return false }
+        return family == .ipv6 ? buffer == [UInt8](repeating: 0, count: 15) + [1] : buffer[0] == 127
+    }
+
     private static func isNumeric(_ host: String, family: Int32) -> Bool {
         var buffer = [UInt8](repeating: 0, count: 16)  // in6_addr is the larger: 16 bytes
         return host.withCString { inet_pton(family, $0, &buffer) } == 1
