@@ -94,7 +94,8 @@ enum ComponentParser {
                 if let special = item.optional("SpecialToken") {
                     let name = try special.required("id").string()
                     guard let entry = specials?.optional(name) else {
-                        throw TokenizerError.unknownToken(role: "post_processor special token", token: name)
+                        throw TokenizerError.invalidField(path: specials?.path ?? node.path + ".special_tokens",
+                            expected: "an entry for \(name.debugDescription), the special token \(item.path) names")
                     }
                     let ids = try entry.required("ids").array().map { try $0.int() }
                     pieces.append(.ids(ids))

@@ -49,9 +49,12 @@ enum SplitBehavior: String, Sendable {
             }
             out = reversed.reversed()
         case .contiguous:
-            var previousMatch: Bool? = nil
+            // Neighbours with the same flag merge — delimiters, and after
+            // `invert` the non-delimiters, which can then be adjacent
+            // (normalizer.rs `Contiguous`: is_match == previous_match).
+            var previousMatch = false
             for (range, isMatch) in spans {
-                if isMatch, previousMatch == true, let last = out.last {
+                if isMatch == previousMatch, let last = out.last {
                     out[out.count - 1] = last.lowerBound..<range.upperBound
                 } else {
                     out.append(range)

@@ -106,7 +106,8 @@ indirect enum TokenDecoder: Sendable {
     }
 
     /// The byte of a `<0xNN>` token (byte_fallback.rs: exactly 6 bytes,
-    /// `<0x` … `>`, two hex digits in either case).
+    /// `<0x` … `>`, two hex digits in either case — or `+` and one digit:
+    /// it parses them with Rust's `u8::from_str_radix`, which takes a sign).
     static func byteTokenValue(_ t: String) -> UInt8? {
         let u = Array(t.utf8)
         guard u.count == 6, u[0] == 0x3C, u[1] == 0x30, u[2] == 0x78, u[5] == 0x3E else { return nil }
@@ -118,6 +119,7 @@ indirect enum TokenDecoder: Sendable {
             default: return nil
             }
         }
+        if u[3] == 0x2B { return hex(u[4]) }
         guard let hi = hex(u[3]), let lo = hex(u[4]) else { return nil }
         return hi << 4 | lo
     }

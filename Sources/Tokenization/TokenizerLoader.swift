@@ -45,6 +45,9 @@ enum TokenizerLoader {
         // next id after the vocabulary and the added tokens so far.
         var added: [AddedToken] = []
         var addedIds: [ExactString: Int] = [:]
+        // A content listed twice keeps its first id and takes the later
+        // entry's flags, as tokenizers overwrites the token under that id.
+        var addedIndex: [ExactString: Int] = [:]
         var maxAddedId: Int?
         for t in try root.optional("added_tokens")?.array() ?? [] {
             let special = try t.bool("special", default: false)
@@ -62,11 +65,17 @@ enum TokenizerLoader {
             }
             addedIds[key] = id
             maxAddedId = max(maxAddedId ?? id, id)
-            added.append(AddedToken(id: id, content: content,
-                                    special: special,
-                                    lstrip: try t.bool("lstrip", default: false), rstrip: try t.bool("rstrip", default: false),
-                                    singleWord: try t.bool("single_word", default: false),
-                                    normalized: try t.bool("normalized", default: !special)))
+            let token = AddedToken(id: id, content: content,
+                                   special: special,
+                                   lstrip: try t.bool("lstrip", default: false), rstrip: try t.bool("rstrip", default: false),
+                                   singleWord: try t.bool("single_word", default: false),
+                                   normalized: try t.bool("normalized", default: !special))
+            if let earlier = addedIndex[key] {
+                added[earlier] = token
+            } else {
+                addedIndex[key] = added.count
+                added.append(token)
+            }
         }
 
         var tokenToId = model.vocab
@@ -74,6 +83,11 @@ enum TokenizerLoader {
         for t in added {
             tokenToId[ExactString(t.content)] = t.id
             maxId = max(maxId, t.id)
+        }
+        // Nothing could be encoded or decoded: a broken file, refused by name
+        // rather than served (tokenizers loads it and decodes every id as "").
+        guard maxId >= 0 else {
+            throw TokenizerError.invalidField(path: "model.vocab", expected: "at least one token (model.vocab and added_tokens are empty)")
         }
         guard maxId < maxVocabularyId else {
             throw TokenizerError.invalidField(path: "added_tokens", expected: "ids below \(maxVocabularyId) (got \(maxId))")

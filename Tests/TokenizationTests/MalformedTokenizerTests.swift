@@ -31,6 +31,42 @@ struct MalformedTokenizerTests {
         #expect(loadError(Data("[1, 2]".utf8)).map { "\($0)" }?.contains("not an object") == true)
     }
 
+    /// A file that defines no token at all could encode and decode nothing
+    /// (tokenizers decodes every id as ""): refused by name at load rather
+    /// than served — `/detokenize` used to trap on its empty id range.
+    @Test func aTokenizerWithoutAnyTokenIsRefused() throws {
+        let data = try fixtureJSON {
+            $0["added_tokens"] = []
+            $0["post_processor"] = NSNull()
+            var model = $0["model"] as? [String: Any] ?? [:]
+            model["vocab"] = [String: Int]()
+            model["merges"] = [String]()
+            $0["model"] = model
+        }
+        guard case let .invalidField(path, expected)? = loadError(data) else {
+            Issue.record("expected invalidField")
+            return
+        }
+        #expect(path == "model.vocab" && expected.contains("at least one token"))
+    }
+
+    /// A template naming a special token its own `special_tokens` map lacks
+    /// is refused naming that map and the template piece, not "the vocabulary".
+    @Test func aTemplateSpecialTokenMissingFromItsMapNamesTheMap() throws {
+        let data = try fixtureJSON {
+            $0["post_processor"] = ["type": "TemplateProcessing",
+                                    "single": [["SpecialToken": ["id": "<zz>", "type_id": 0]], ["Sequence": ["id": "A", "type_id": 0]]],
+                                    "pair": [["Sequence": ["id": "A", "type_id": 0]]],
+                                    "special_tokens": [String: Any]()]
+        }
+        guard case let .invalidField(path, expected)? = loadError(data) else {
+            Issue.record("expected invalidField")
+            return
+        }
+        #expect(path == "post_processor.special_tokens" && expected.contains("\"<zz>\"") && expected.contains("post_processor.single[0]"),
+                "\(path): \(expected)")
+    }
+
     @Test func anUnknownPreTokenizerTypeIsNamed() throws {
         let data = try fixtureJSON { $0["pre_tokenizer"] = ["type": "Whitespace"] }
         #expect(loadError(data) == .unsupportedComponent(component: "pre_tokenizer (pre_tokenizer)", type: "Whitespace"))
