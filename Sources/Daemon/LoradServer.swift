@@ -279,14 +279,21 @@ public final class LoradServer: Sendable {
         var completionTokens: Int? = nil
     }
 
+    /// The metrics label of a route pattern: the template, never the raw path
+    /// (bounded cardinality), each `:param` segment as `{param}`, and both
+    /// spellings of an adapter's path (`:name`, `:org/:name`) as one `{name}`.
+    static func endpointLabel(_ pattern: String) -> String {
+        pattern.replacingOccurrences(of: ":org/:name", with: ":name")
+            .split(separator: "/", omittingEmptySubsequences: false)
+            .map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+            .joined(separator: "/")
+    }
+
     /// Adds a route that needs the loaded service: 503 before/after, every
     /// error mapped to the API's status and shape, one access-log line.
     func route(_ method: HTTPMethod, _ pattern: String, maxBodyBytes: Int? = nil,
                        _ body: @escaping @Sendable (LoadedModel, HTTPRequest, HTTPResponse) async throws -> AccessInfo) {
-        // Metrics label by route template, never the raw path (bounded
-        // cardinality); both spellings of an adapter's path are one endpoint.
-        let endpoint = pattern.replacingOccurrences(of: ":org/:name", with: "{name}")
-            .replacingOccurrences(of: ":name", with: "{name}")
+        let endpoint = Self.endpointLabel(pattern)
         http.route(method, pattern, maxBodyBytes: maxBodyBytes) { [self] request, response in
             let start = ContinuousClock.now
             do {

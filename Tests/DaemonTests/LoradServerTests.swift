@@ -8,6 +8,16 @@ import TestSupport
 /// loaded, every other endpoint answers 503 in the error shape meanwhile, and
 /// shutdown closes the registry and ends in `draining`.
 @Suite struct LoradServerTests {
+    /// Metrics labels are route templates with every parameter in braces,
+    /// and the two spellings of an adapter's path share one label.
+    @Test(arguments: [("/adapters/:name", "/adapters/{name}"), ("/adapters/:org/:name", "/adapters/{name}"),
+                      ("/adapters/:name/merge/:file", "/adapters/{name}/merge/{file}"),
+                      ("/adapters/:org/:name/merge/:file", "/adapters/{name}/merge/{file}"),
+                      ("/v1/completions", "/v1/completions"), ("/", "/")])
+    func endpointLabelsNameEveryParameterInBraces(pattern: String, label: String) {
+        #expect(LoradServer.endpointLabel(pattern) == label)
+    }
+
     @Test func healthFollowsTheLoadingServingAndDrainingPhases() async throws {
         let dir = try Fixtures.temporaryDirectory("lorad-server")
         defer { try? FileManager.default.removeItem(at: dir) }

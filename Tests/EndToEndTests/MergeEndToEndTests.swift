@@ -161,6 +161,10 @@ import TestSupport
         // Hashing every weight pauses the engine: the checksum is an admin tool.
         #expect(try Curl.get(daemon.baseURL + "/merged?checksum=true").status == 401)
         #expect(try Curl.get(daemon.baseURL + "/merged").status == 200)
+        // Every route's metrics label names its parameters the same way.
+        let metrics = try Curl.get(daemon.baseURL + "/metrics").text
+        #expect(metrics.contains(#"lorad_http_requests_total{endpoint="/adapters/{name}/merge/{file}",method="GET",status="404"} 2"#),
+                "\(metrics.split(separator: "\n").filter { $0.contains("merge") })")
     }
 
     /// A `PUT /merged` body that names no adapter — a misspelt key, the
