@@ -2,8 +2,8 @@ import Metrics
 import Serving
 
 /// The model-server protocol's metrics under vLLM's names, so the Gateway API
-/// Inference Extension's endpoint picker (the llm-d inference scheduler)
-/// routes to lorad replicas as to vLLM ones, with no configuration.
+/// Inference Extension's endpoint picker (which llm-d's inference scheduler
+/// builds on) routes to lorad replicas as to vLLM ones, with no configuration.
 ///
 /// How the picker reads them (its Prometheus extractor and scorers): of a
 /// gauge family it takes the first series, so each gauge here has exactly
@@ -14,6 +14,9 @@ import Serving
 /// are comma-separated names. The picker's LoRA affinity then scores a
 /// replica 1.0 when the adapter runs there, 0.8 when running + waiting
 /// adapters leave a free slot under `max_lora`, 0.6 when it waits there.
+/// It skips a series whose two lists are both empty (keeping the last
+/// non-empty one), as it does for vLLM: an idle replica that never ran an
+/// adapter shows it no `max_lora`, and so gets no free-slot credit.
 public struct ModelServerMetrics: Sendable {
     /// Positions per KV block in `cache_config_info`: lorad reserves KV per
     /// position, and 16 is vLLM's default block size.
