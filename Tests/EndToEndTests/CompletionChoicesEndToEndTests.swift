@@ -108,6 +108,61 @@ import TestSupport
     /// max_tokens 0 only the prompt is scored (lm-evaluation-harness's
     /// loglikelihood request), and scoring a generated text gives back the
     /// logprobs it was generated with.
+    /// The one choice's text, tokens and text_offset of a completion, whole or streamed.
+    static func offsetReport(_ r: Curl.Response, streamed: Bool) throws -> (text: String, tokens: [String], offsets: [Int]) {
+        var text = "", tokens: [String] = [], offsets: [Int] = []
+        if streamed {
+            for event in try ChatEndToEndTests.events(r.text) {
+                for c in event["choices"] as? [[String: Any]] ?? [] {
+                    let lp = c["logprobs"] as? [String: Any]
+                    offsets += lp?["text_offset"] as? [Int] ?? []
+                    tokens += lp?["tokens"] as? [String] ?? []
+                    text += c["text"] as? String ?? ""
+                }
+            }
+        } else {
+            let choice = try #require((try r.json()["choices"] as? [[String: Any]])?.first)
+            text = try #require(choice["text"] as? String)
+            let lp = try #require(choice["logprobs"] as? [String: Any])
+            tokens = try #require(lp["tokens"] as? [String])
+            offsets = try #require(lp["text_offset"] as? [Int])
+        }
+        return (text, tokens, offsets)
+    }
+
+    /// Offsets never go back, stay within the text, and each token the text
+    /// shows (all but the special ones) starts at its offset.
+    static func expectOffsetsPointAtTheirTokens(_ text: String, _ tokens: [String], _ offsets: [Int], _ label: String) {
+        let scalars = Array(text.unicodeScalars)
+        #expect(offsets == offsets.sorted() && offsets.allSatisfy { $0 <= scalars.count }, "\(label): \(offsets) in \(scalars.count)")
+        for (token, offset) in zip(tokens, offsets) where !token.hasPrefix("<|") {
+            let at = String(String.UnicodeScalarView(scalars[min(offset, scalars.count)...]))
+            #expect(at.hasPrefix(token), "\(label): '\(token)' at \(offset) of '\(text)'")
+        }
+    }
+
+    /// A generated special token the text leaves out (skip_special_tokens,
+    /// the default) takes no room: the tokens after it still start at their
+    /// offsets (each token's own string length, as vLLM adds it, ran 17
+    /// past the text after a `<|begin_of_text|>`).
+    @Test func aSkippedSpecialTokenTakesNoRoomInTextOffsets() throws {
+        let daemon = try LoradProcess()
+        defer { daemon.cleanUp() }
+        var specials = 0
+        for seed in 0..<6 {
+            for streamIt in [false, true] {
+                // Only BOS and three words may be drawn: a hot sampler draws BOS often.
+                let body: [String: Any] = ["prompt": "The licensee", "max_tokens": 10, "temperature": 3.0, "seed": seed, "logprobs": 0,
+                                           "allowed_token_ids": [2046, 263, 371, 433], "stream": streamIt]
+                let (text, tokens, offsets) = try Self.offsetReport(Curl.postJSON(daemon.baseURL + "/v1/completions", body), streamed: streamIt)
+                #expect(!text.contains("<|begin_of_text|>"))
+                specials += tokens.filter { $0 == "<|begin_of_text|>" }.count
+                Self.expectOffsetsPointAtTheirTokens(text, tokens, offsets, "seed \(seed) stream \(streamIt)")
+            }
+        }
+        #expect(specials > 0, "no BOS was drawn: the case is not covered")
+    }
+
     @Test func echoWithLogprobsScoresThePromptAndMaxTokensZeroOnlyScores() throws {
         let daemon = try LoradProcess()
         defer { daemon.cleanUp() }
@@ -146,31 +201,9 @@ import TestSupport
         for streamIt in [false, true] {
             let body: [String: Any] = ["prompt": "The licensee may copy", "max_tokens": 5, "temperature": 0, "logprobs": 0, "echo": true,
                                        "stream": streamIt]
-            let r = try Curl.postJSON(daemon.baseURL + "/v1/completions", body)
-            var text = "", tokens: [String] = [], offsets: [Int] = []
-            if streamIt {
-                for event in try ChatEndToEndTests.events(r.text) {
-                    for c in event["choices"] as? [[String: Any]] ?? [] {
-                        let lp = c["logprobs"] as? [String: Any]
-                        offsets += lp?["text_offset"] as? [Int] ?? []
-                        tokens += lp?["tokens"] as? [String] ?? []
-                        text += c["text"] as? String ?? ""
-                    }
-                }
-            } else {
-                let choice = try #require((try r.json()["choices"] as? [[String: Any]])?.first)
-                text = try #require(choice["text"] as? String)
-                let lp = try #require(choice["logprobs"] as? [String: Any])
-                tokens = try #require(lp["tokens"] as? [String])
-                offsets = try #require(lp["text_offset"] as? [Int])
-            }
+            let (text, tokens, offsets) = try Self.offsetReport(Curl.postJSON(daemon.baseURL + "/v1/completions", body), streamed: streamIt)
             #expect(text.hasPrefix("The licensee may copy"), "stream \(streamIt)")
-            #expect(offsets == offsets.sorted(), "stream \(streamIt): \(offsets)")
-            let scalars = Array(text.unicodeScalars)
-            for (token, offset) in zip(tokens, offsets) where token != "<|begin_of_text|>" {
-                let at = String(String.UnicodeScalarView(scalars[min(offset, scalars.count)...]))
-                #expect(at.hasPrefix(token), "stream \(streamIt): '\(token)' at \(offset) of '\(text)'")
-            }
+            Self.expectOffsetsPointAtTheirTokens(text, tokens, offsets, "stream \(streamIt)")
         }
 
         let stream = try Self.streamed(daemon, ["prompt": prompt, "max_tokens": 0, "logprobs": 1, "echo": true])

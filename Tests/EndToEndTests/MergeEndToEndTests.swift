@@ -145,7 +145,7 @@ import TestSupport
         #expect(try Self.download(daemon, "/adapters/nope/merge").status == 404)
         #expect(try Self.download(daemon, "/adapters/python-qv-r8/merge", headers: []).status == 401)
         #expect(try Self.download(daemon, "/adapters/nope/merge", headers: []).status == 401)
-        #expect(try Self.download(daemon, "/adapters/python-qv-r8/merge", headers: ["Authorization: Bearer wrong"]).status == 403)
+        #expect(try Self.download(daemon, "/adapters/python-qv-r8/merge", headers: ["Authorization: Bearer wrong"]).status == 401)
         #expect(try Self.download(daemon, "/adapters/python-qv-r8/merge?dtype=i8").status == 400)
         #expect(try Self.download(daemon, "/adapters/python-qv-r8/merge?adapter=python-qv-r8:x").status == 400)
         #expect(try Self.download(daemon, "/adapters/python-qv-r8/merge?adapter=upper-all-r4").status == 400)

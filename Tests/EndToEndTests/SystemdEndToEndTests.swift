@@ -76,14 +76,14 @@ import Glibc
             #expect(messages.lastIndex(of: reloading)! < messages.lastIndex { Self.lines($0).contains("READY=1") }!)
         }
         #expect(try delete("old-admin-token") == 404)
-        #expect(try delete("new-admin-token") == 403)
+        #expect(try delete("new-admin-token") == 401)
         _ = try Curl.get(daemon.baseURL + "/v1/models")
         #expect(!daemon.stderr.contains("path=/v1/models"), "access lines are info: not written at warning")
 
         try Data("new-admin-token\n".utf8).write(to: token)
         try writeConfig(logLevel: "info", maxBatch: 4)
         try reload(expectReady: 2)
-        #expect(try delete("old-admin-token") == 403)
+        #expect(try delete("old-admin-token") == 401)
         #expect(try delete("new-admin-token") == 404)
         _ = try Curl.get(daemon.baseURL + "/v1/models")
         #expect(daemon.stderr.contains("path=/v1/models"), "log_level = info must be in force after SIGHUP")

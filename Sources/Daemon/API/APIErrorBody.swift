@@ -1,13 +1,33 @@
 import Foundation
 import HTTP1
 
-/// `{"error": {"message": "...", "type": "...", "code": N}}`: the shape
-/// OpenAI clients parse, for every error lorad answers.
+/// `{"error": {"message": "...", "type": "...", "code": N, "param": null}}`:
+/// the shape OpenAI clients parse (with vLLM's integer code), for every
+/// error lorad answers, streamed error events included.
 public struct APIErrorBody: Codable, Sendable, Equatable {
     public struct Detail: Codable, Sendable, Equatable {
         public var message: String
         public var type: String
+        /// The HTTP status, as vLLM sends it (OpenAI's own codes are strings).
         public var code: Int
+        /// The request field at fault, when known. Always present, null when
+        /// not: OpenAI's error object requires the key, and vLLM sends it.
+        public var param: String?
+
+        public init(message: String, type: String, code: Int, param: String? = nil) {
+            self.message = message
+            self.type = type
+            self.code = code
+            self.param = param
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(message, forKey: .message)
+            try c.encode(type, forKey: .type)
+            try c.encode(code, forKey: .code)
+            try c.encode(param, forKey: .param)   // null, not absent
+        }
     }
 
     public var error: Detail
@@ -37,7 +57,7 @@ public struct APIErrorBody: Codable, Sendable, Equatable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(self), let text = String(data: data, encoding: .utf8) else {
-            return #"{"error":{"code":500,"message":"unencodable error","type":"internal_error"}}"#
+            return #"{"error":{"code":500,"message":"unencodable error","param":null,"type":"internal_error"}}"#
         }
         return text
     }

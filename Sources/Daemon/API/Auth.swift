@@ -37,16 +37,22 @@ public final class Auth: Sendable {
         tokens.withLock { $0 = (admin, inference) }
     }
 
-    /// Throws 401 without credentials, 403 with wrong ones.
+    /// Throws 401 without credentials or with a token that is neither
+    /// (RFC 6750 §3.1 `invalid_token`; OpenAI and vLLM answer an unknown key
+    /// 401 too), 403 with the inference token (`insufficient_scope`).
     public func requireAdmin(_ request: HTTPRequest) throws {
-        try check(request, against: admin, realm: "admin")
+        let (admin, inference) = tokens.withLock { $0 }
+        try check(request, against: admin, other: inference, realm: "admin", otherRealm: "inference")
     }
 
+    /// As `requireAdmin`, for the inference token; 403 with the admin token.
     public func requireInference(_ request: HTTPRequest) throws {
-        try check(request, against: inference, realm: "inference")
+        let (admin, inference) = tokens.withLock { $0 }
+        try check(request, against: inference, other: admin, realm: "inference", otherRealm: "admin")
     }
 
-    private func check(_ request: HTTPRequest, against token: BearerToken?, realm: String) throws {
+    private func check(_ request: HTTPRequest, against token: BearerToken?, other: BearerToken?, realm: String,
+                       otherRealm: String) throws {
         guard let token, !trusted.withLock({ $0.contains(request.listenerAddress) }) else { return }
         let challenge: HTTPHeaders = ["WWW-Authenticate": "Bearer realm=\"lorad-\(realm)\""]
         let fields = request.headers.values("Authorization")
@@ -67,8 +73,16 @@ public final class Auth: Sendable {
                             headers: challenge, type: "authentication_error")
         }
         // BearerToken.matches compares in constant time.
-        guard token.matches(parts[1].trimmingCharacters(in: [" ", "\t"])) else {
-            throw HTTPError(.forbidden, "the bearer token is not valid for this endpoint", type: "permission_error")
+        let presented = parts[1].trimmingCharacters(in: [" ", "\t"])
+        guard token.matches(presented) else {
+            if other?.matches(presented) == true {
+                throw HTTPError(.forbidden, "the \(otherRealm) token does not grant this endpoint; it needs the \(realm) token",
+                                headers: ["WWW-Authenticate": "Bearer realm=\"lorad-\(realm)\", error=\"insufficient_scope\""],
+                                type: "permission_error")
+            }
+            throw HTTPError(.unauthorized, "the bearer token is not valid (this endpoint needs the \(realm) token)",
+                            headers: ["WWW-Authenticate": "Bearer realm=\"lorad-\(realm)\", error=\"invalid_token\""],
+                            type: "authentication_error")
         }
     }
 }

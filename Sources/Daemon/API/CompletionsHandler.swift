@@ -54,9 +54,10 @@ struct CompletionsHandler {
         do {
             results = body.stream
                 ? try await stream(submission, meta: meta, echoes: echoes, logprobs: body.logprobs != nil,
-                                   includeUsage: body.includeUsage, to: response)
+                                   skipSpecialTokens: body.fields.skipSpecialTokens, includeUsage: body.includeUsage, to: response)
                 : try await respond(submission, meta: meta, echoes: echoes, echoed: body.echo, logprobs: body.logprobs != nil,
-                                    listsPrompt: body.promptLogprobs != nil, n: body.n, to: response)
+                                    skipSpecialTokens: body.fields.skipSpecialTokens, listsPrompt: body.promptLogprobs != nil,
+                                    n: body.n, to: response)
         } catch {
             // The client went away mid-stream (or rendering failed): stop
             // generating, and still account for what was generated.
@@ -95,12 +96,13 @@ struct CompletionsHandler {
     ///   - listsPrompt: the request asked for vLLM's `prompt_logprobs`.
     ///   - n: samples per prompt (choice p · n + j).
     private func respond(_ submission: InferenceContext.Submission, meta: ResponseMeta, echoes: [String], echoed: Bool,
-                         logprobs: Bool, listsPrompt: Bool, n: Int, to response: HTTPResponse) async throws -> [GenerationResult?] {
+                         logprobs: Bool, skipSpecialTokens: Bool, listsPrompt: Bool, n: Int,
+                         to response: HTTPResponse) async throws -> [GenerationResult?] {
         var results = [GenerationResult?](repeating: nil, count: echoes.count)
         var reports = [CompletionLogprobs](repeating: CompletionLogprobs(), count: echoes.count)
         var promptLists = [PromptLogprobsEntry.List?](repeating: nil, count: echoes.count)
         // Offsets in each choice's text, which starts with its echo.
-        var offsets = echoes.map { $0.unicodeScalars.count }
+        var offsets = offsetCursors(echoes, skipSpecialTokens: skipSpecialTokens)
         while let (i, event) = await submission.events.next() {
             switch event {
             case .prompt(let scores):
@@ -142,7 +144,7 @@ struct CompletionsHandler {
     /// every choice finished, (`includeUsage`) one with no choices and the
     /// usage, then `[DONE]`.
     private func stream(_ submission: InferenceContext.Submission, meta: ResponseMeta, echoes: [String], logprobs: Bool,
-                        includeUsage: Bool, to response: HTTPResponse) async throws -> [GenerationResult?] {
+                        skipSpecialTokens: Bool, includeUsage: Bool, to response: HTTPResponse) async throws -> [GenerationResult?] {
         let sse = try await response.startEventStream()
         func chunk(_ choices: [CompletionResponse.Choice], usage: CompletionResponse.Usage? = nil) throws -> String {
             try JSONOutput.string(CompletionResponse(id: meta.id, created: meta.created, model: meta.model,
@@ -152,7 +154,7 @@ struct CompletionsHandler {
             try chunk([.init(text: text, index: i, logprobs: report, finish_reason: finish)])
         }
         var results = [GenerationResult?](repeating: nil, count: echoes.count)
-        var offsets = echoes.map { $0.unicodeScalars.count }
+        var offsets = offsetCursors(echoes, skipSpecialTokens: skipSpecialTokens)
         do {
             // With logprobs the echo waits for the prompt's scores (`.prompt`).
             for (i, echo) in echoes.enumerated() where !echo.isEmpty && !logprobs {
@@ -238,13 +240,17 @@ struct CompletionsHandler {
         return out
     }
 
-    private func append(_ token: GeneratedToken, to report: inout CompletionLogprobs, offset: inout Int) {
+    private func append(_ token: GeneratedToken, to report: inout CompletionLogprobs, offset: inout TextOffsetCursor) {
         guard token.id >= 0, let logprob = token.logprob else { return }
         let text = service.tokenizer.decode([token.id])
         report.tokens.append(text)
         report.token_logprobs.append(logprob)
         report.top_logprobs.append(alternatives(token.topLogprobs, chosen: (text, logprob)))
-        report.text_offset.append(offset)
-        offset += text.unicodeScalars.count
+        report.text_offset.append(offset.advance(over: token.id))
+    }
+
+    /// One `TextOffsetCursor` per choice, starting after its echo.
+    private func offsetCursors(_ echoes: [String], skipSpecialTokens: Bool) -> [TextOffsetCursor] {
+        echoes.map { TextOffsetCursor(start: $0.unicodeScalars.count, tokenizer: service.tokenizer, skipSpecialTokens: skipSpecialTokens) }
     }
 }
