@@ -108,6 +108,14 @@ public final class Tokenizer: Sendable {
         decoder?.decode(tokens) ?? tokens.joined(separator: " ")
     }
 
+    /// The bytes token `id` stands for (`TokenDecoder.bytes(of:)`): a
+    /// byte-level or `<0xNN>` token's raw bytes, even when they are only part
+    /// of a character; else the UTF-8 of its decoded text.
+    public func bytes(forId id: Int) -> [UInt8] {
+        if let t = token(forId: id), let bytes = decoder?.bytes(of: t) { return bytes }
+        return Array(decode([id]).utf8)
+    }
+
     /// The token string of `id` (its vocabulary form, e.g. `Ġthe`, `▁the`).
     public func token(forId id: Int) -> String? {
         id >= 0 && id < idToToken.count ? idToToken[id] : nil

@@ -23,8 +23,10 @@ struct ChatChoiceOutput {
     /// What a generated token releases: content text and completed calls (as delta members).
     mutating func take(_ token: GeneratedToken, tokenizer: Tokenizer) -> [JSONValue.Members] {
         if reportsLogprobs, token.id >= 0, let logprob = token.logprob {
-            let top = token.topLogprobs.map { (token: tokenizer.decode([$0.id]), logprob: $0.logprob) }
-            let entry = ChatCompletionBody.logprobEntry(token: tokenizer.decode([token.id]), logprob: logprob, top: top)
+            func score(_ id: Int, _ logprob: Float) -> ChatCompletionBody.TokenScore {
+                .init(token: tokenizer.decode([id]), bytes: tokenizer.bytes(forId: id), logprob: logprob)
+            }
+            let entry = ChatCompletionBody.logprobEntry(score(token.id, logprob), top: token.topLogprobs.map { score($0.id, $0.logprob) })
             pendingLogprobs.append(entry)
             allLogprobs.append(entry)
         }

@@ -71,19 +71,29 @@ enum ChatCompletionBody {
         return .object([("content", .array(entries)), ("refusal", .null)])
     }
 
-    /// One `logprobs.content` entry: the token's text, its log-probability,
-    /// its UTF-8 bytes, and the alternatives in the same shape.
-    static func logprobEntry(token: String, logprob: Float, top: [(token: String, logprob: Float)]) -> JSONValue {
-        var members = tokenLogprob(token, logprob)
-        members.append(("top_logprobs", .array(top.map { .object(tokenLogprob($0.token, $0.logprob)) })))
+    /// One token of a `logprobs.content` entry: its text, the bytes it
+    /// stands for (`Tokenizer.bytes(forId:)`: a token holding part of a
+    /// character shows as U+FFFD, and its bytes are the real ones, so joined
+    /// they give the text back — vLLM sends the U+FFFD's UTF-8 instead), and
+    /// its log-probability.
+    struct TokenScore {
+        var token: String
+        var bytes: [UInt8]
+        var logprob: Float
+    }
+
+    /// One `logprobs.content` entry: the chosen token and the alternatives in the same shape.
+    static func logprobEntry(_ chosen: TokenScore, top: [TokenScore]) -> JSONValue {
+        var members = tokenLogprob(chosen)
+        members.append(("top_logprobs", .array(top.map { .object(tokenLogprob($0)) })))
         return .object(members)
     }
 
     /// A log-probability of -inf (a token outside top-k/top-p) is sent as
     /// -9999.0, as OpenAI and vLLM do: JSON has no infinity.
-    private static func tokenLogprob(_ token: String, _ logprob: Float) -> JSONValue.Members {
-        [("token", .string(token)), ("logprob", .float(Double(max(logprob, -9999)))),
-         ("bytes", .array(token.utf8.map { .integer(Int($0)) }))]
+    private static func tokenLogprob(_ score: TokenScore) -> JSONValue.Members {
+        [("token", .string(score.token)), ("logprob", .float(Double(max(score.logprob, -9999)))),
+         ("bytes", .array(score.bytes.map { .integer(Int($0)) }))]
     }
 
     static func toolCallID() -> String {
