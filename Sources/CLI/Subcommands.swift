@@ -22,6 +22,7 @@ public struct Subcommands {
 
     /// Runs the command `arguments` names and exits the process.
     public func main(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
+        FileHandleOutput.occupyStandardDescriptors()
         guard let command = arguments.first else {
             FileHandleOutput.stderr(usage + "\n")
             exit(2)

@@ -2,6 +2,7 @@ import Foundation
 import Llama
 import LoRA
 import Registry
+import SafeTensors
 import Serving
 import Tokenization
 
@@ -43,6 +44,8 @@ public final class LoadedModel: Sendable {
     public let adapterDirectories: AdapterDirectories
     /// The Hugging Face hub cache hub ids are read from (`hf_hub_cache`), if any.
     public let hubCache: HubCacheLayout?
+    /// The weight files the served model was loaded from, as they were then.
+    public let modelFiles: [FileIdentity]
     /// Registry rows of adapters imported from `adapter_dirs`, written behind
     /// the request that imported them; nil without `adapter_dirs`.
     public let folderImports: FolderImportWrites?
@@ -53,7 +56,7 @@ public final class LoadedModel: Sendable {
     public init(modelID: String, engine: Engine, registry: AdapterRegistry, compatibility: AdapterCompatibility,
                 auth: Auth, logger: Logger, maxUploadBytes: Int, uploadBufferBytes: Int, maxMergeDownloads: Int,
                 chat: ChatSupport = .none, adapterDirectories: AdapterDirectories = AdapterDirectories([]), hubCache: HubCacheLayout? = nil,
-                folderImports: FolderImportWrites? = nil) {
+                folderImports: FolderImportWrites? = nil, modelFiles: [FileIdentity] = []) {
         self.modelID = modelID
         self.created = Int(Date().timeIntervalSince1970)
         self.engine = engine
@@ -69,6 +72,7 @@ public final class LoadedModel: Sendable {
         self.chat = chat
         self.adapterDirectories = adapterDirectories
         self.hubCache = hubCache
+        self.modelFiles = modelFiles
         self.folderImports = folderImports
     }
 }

@@ -8,6 +8,7 @@ import Registry
 import Serving
 import Synchronization
 import Tokenization
+import SafeTensors
 
 /// The daemon assembled: HTTP server, routes, and the phases
 /// loading → serving → draining.
@@ -89,6 +90,9 @@ public final class LoradServer: Sendable {
     public func load(heartbeat: (@Sendable () -> Void)? = nil, heartbeatInterval: Double? = nil) throws -> LoadedModel {
         let folder = URL(fileURLWithPath: configuration.model).standardizedFileURL
         let start = ContinuousClock.now
+        // Which files these weights come from: a merge download reads the
+        // checkpoint again and must find the same files (`LoadedModel.modelFiles`).
+        let modelFiles = (try? Checkpoint(folder: folder))?.identities ?? []
         let model = try LlamaModel.load(folder: folder, weightsFormat: configuration.weightsDType)
         let tokenizer = try Tokenizer(folder: folder)
         if tokenizer.vocabSize > model.config.vocabSize {
@@ -173,7 +177,7 @@ public final class LoradServer: Sendable {
                                   uploadBufferBytes: configuration.uploadBufferMB << 20,
                                   maxMergeDownloads: configuration.maxMergeDownloads,
                                   chat: chat, adapterDirectories: directories, hubCache: hubCache,
-                                  folderImports: folderImports)
+                                  folderImports: folderImports, modelFiles: modelFiles)
         let started = phase.withLock { p -> Bool in
             if case .draining = p { return false }   // a signal arrived while loading
             p = .serving(service)

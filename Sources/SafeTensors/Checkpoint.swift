@@ -76,6 +76,14 @@ public final class Checkpoint: Sendable {
         return (files, location)
     }
 
+    /// Each file as it was opened (`FileIdentity`), in shard order.
+    public var identities: [FileIdentity] { files.compactMap(\.identity) }
+
+    /// `SafeTensorsFile.checkStillWhole` for every file.
+    public func checkStillWhole() throws {
+        for file in files { try file.checkStillWhole() }
+    }
+
     /// Every tensor name, sorted.
     public var tensorNames: [String] { location.keys.sorted() }
 

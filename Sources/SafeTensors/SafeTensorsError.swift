@@ -34,6 +34,9 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
     case duplicateTensor(tensor: String, files: [String])
     case noWeights(folder: String)
     case writeFailed(file: String, reason: String)
+    /// A mapped file was cut short on disk while in use: reading on would
+    /// fault (SIGBUS) past its new end.
+    case truncatedWhileMapped(file: String, mappedSize: Int, size: Int)
     case invalidWriterEntry(tensor: String, reason: String)
 
     public var description: String {
@@ -78,6 +81,9 @@ public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
             return "\(folder): no model.safetensors or model.safetensors.index.json"
         case let .writeFailed(file, reason):
             return "\(file): write failed: \(reason)"
+        case let .truncatedWhileMapped(file, mappedSize, size):
+            return "\(file) was cut from \(mappedSize) to \(size) bytes on disk while in use; replace model files by renaming "
+                + "new ones into place, never by rewriting them"
         case let .invalidWriterEntry(tensor, reason):
             return "cannot write tensor '\(tensor)': \(reason)"
         }

@@ -48,6 +48,20 @@ public final class SafeTensorsFile: Sendable {
     }
 
     /// Total size of the buffer in bytes.
+    /// The file as it was opened, for a mapped file (nil for bytes in memory).
+    public var identity: FileIdentity? {
+        if case .mapped(let f) = storage { return f.identity }
+        return nil
+    }
+
+    /// Throws `.truncatedWhileMapped` when the mapped file is now shorter
+    /// than its mapping, so a reader stops before touching a page past its
+    /// end (SIGBUS). Bytes in memory never change.
+    public func checkStillWhole() throws(SafeTensorsError) {
+        guard case .mapped(let f) = storage, let now = f.currentSize, now < f.size else { return }
+        throw .truncatedWhileMapped(file: name, mappedSize: f.size, size: now)
+    }
+
     public var byteCount: Int {
         switch storage {
         case .mapped(let f): return f.size

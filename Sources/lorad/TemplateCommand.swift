@@ -39,7 +39,7 @@ enum TemplateCommand {
         }
         do {
             let output = try ChatTemplate(source: source).render(input, date: date)
-            FileHandle.standardOutput.write(Data(output.utf8))
+            FileHandleOutput.stdout(output)
         } catch {
             throw TemplateCommandError.template(path: templatePath, error: error)
         }

@@ -335,6 +335,36 @@ import TestSupport
         #expect(bf16.status == 200 && bf16.body.count == Int(bf16.headers["content-length"] ?? ""), "\(bf16.status)")
     }
 
+    /// A merge download reads the checkpoint again: once the weights file is
+    /// not the one the served model came from — rewritten in place, or another
+    /// renamed over it — the download is 409 before any byte, naming the
+    /// file, instead of another model's weights (or, cut short in place
+    /// mid-download, SIGBUS on the missing pages).
+    @Test(arguments: ["truncate", "rename"])
+    func aDownloadOfWeightsChangedOnDiskIs409(change: String) throws {
+        let base = try Fixtures.temporaryDirectory("lorad-merge-e2e-changed")
+        defer { try? FileManager.default.removeItem(at: base) }
+        try ScaledCheckpoint.write(from: Fixtures.tinyLlama, to: base)
+        let daemon = try Self.daemon(model: base, adapters: ["python-qv-r8"])
+        defer { daemon.cleanUp() }
+        #expect(try Self.download(daemon, "/adapters/python-qv-r8/merge").status == 200)
+        let weights = base.appendingPathComponent("model.safetensors")
+        if change == "truncate" {
+            let handle = try FileHandle(forWritingTo: weights)
+            try handle.truncate(atOffset: 1000)
+            try handle.close()
+        } else {
+            let other = base.appendingPathComponent("other.safetensors")
+            try FileManager.default.copyItem(at: weights, to: other)
+            #expect(rename(other.path, weights.path) == 0)
+        }
+        let changed = try Self.download(daemon, "/adapters/python-qv-r8/merge")
+        let text = String(decoding: changed.body, as: UTF8.self)
+        #expect(changed.status == 409 && text.contains("model.safetensors") && text.contains("restart"), "\(changed.status) \(text.prefix(300))")
+        // Serving goes on from the weights copied at load.
+        #expect(try Curl.postJSON(daemon.baseURL + "/v1/completions", ["prompt": "The", "max_tokens": 3]).status == 200)
+    }
+
     @Test func anIncompatibleStoredAdapterIsRefusedWith422() throws {
         let dir = try Fixtures.temporaryDirectory("lorad-merge-e2e-foreign")
         let registry = try AdapterRegistry(path: dir.appendingPathComponent("registry.sqlite").path)

@@ -40,11 +40,19 @@ struct MergeHandler {
         defer { downloads.leave() }
         let cache = service.cache
         let lease = try await BlockingWork.compute { try cache.lease(spec) }
-        let folder = modelFolder
+        let folder = modelFolder, loadedFiles = service.modelFiles
         let stream = try await BlockingWork.compute { () -> MergeStream in
             let checkpoint: Checkpoint
             do { checkpoint = try Checkpoint(folder: folder) } catch {
+                // The files were read at load: failing now, they changed since.
+                if !loadedFiles.isEmpty { throw Self.weightsChanged("they cannot be read now: \(error)") }
                 throw APIError.internalError("cannot open the base checkpoint for merging: \(error)")
+            }
+            // The weights are read again from disk: they must be the files
+            // the served model came from, or the download is another model.
+            if !loadedFiles.isEmpty, checkpoint.identities != loadedFiles {
+                let changed = zip(loadedFiles, checkpoint.identities).first { $0 != $1 }
+                throw Self.weightsChanged(changed.map { "\($0.0) is now \($0.1)" } ?? "other files")
             }
             let plan = try MergePlan(base: checkpoint, adapters: lease.uses, outputDType: dtype)
             // Once the status line is out, a failure can only cut the file
@@ -98,6 +106,12 @@ struct MergeHandler {
             throw APIError.badRequest("adapter spec '\(query)' does not include '\(name)' named in the path")
         }
         return spec
+    }
+
+    /// 409 for a download whose checkpoint is no longer the served model's.
+    static func weightsChanged(_ detail: String) -> HTTPError {
+        HTTPError(.conflict, "the model's weight files changed on disk since lorad loaded them (\(detail)): "
+            + "a merge would not be of the model being served; restart lorad to serve the new ones", type: "conflict_error")
     }
 
     static func dtype(_ text: String?) throws -> DType? {

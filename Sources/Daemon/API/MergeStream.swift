@@ -51,7 +51,11 @@ final class MergeStream: @unchecked Sendable {
     }
 
     /// The next piece of the file, nil after the last one.
+    /// - Throws: `SafeTensorsError.truncatedWhileMapped` when a checkpoint
+    ///   file was cut short on disk meanwhile: the download stops short
+    ///   instead of the process faulting (SIGBUS) on the missing pages.
     func next() throws -> [UInt8]? {
+        try plan.base.checkStillWhole()
         if !headerSent {
             headerSent = true
             return writer.headerBytes
