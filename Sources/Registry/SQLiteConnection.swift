@@ -39,6 +39,13 @@ final class SQLiteConnection {
             sqlite3_close_v2(handle)
             throw error
         }
+        // Asked to write, SQLite quietly opens a file it cannot write read-
+        // only: every later write would fail. Refused here, by name.
+        if !readOnly, sqlite3_db_readonly(handle, "main") == 1 {
+            sqlite3_close_v2(handle)
+            throw SQLiteError(code: SQLITE_READONLY, message: "the file can only be read (its permissions, or a read-only filesystem); "
+                              + "the registry must be writable", context: "opening \(path)")
+        }
         db = handle
         sqlite3_extended_result_codes(handle, 1)
     }
