@@ -37,6 +37,8 @@ public final class LoradServer: Sendable {
     /// The bearer tokens in force (SIGHUP swaps them: `reload(_:)`).
     let auth: Auth
     private let phase = Mutex<Phase>(.loading)
+    /// Held from `load` until `shutdown` has closed the registry.
+    private let instanceLock = Mutex<RegistryInstanceLock?>(nil)
     let metrics: MetricsBridge
 
     /// Reads the token files (a configured but unreadable token stops the
@@ -88,6 +90,9 @@ public final class LoradServer: Sendable {
     ///     `heartbeat` (pass the watchdog's ping interval; default 1 s).
     @discardableResult
     public func load(heartbeat: (@Sendable () -> Void)? = nil, heartbeatInterval: Double? = nil) throws -> LoadedModel {
+        // Before the model: a second daemon on this registry stops at once.
+        let lock = try RegistryInstanceLock(registryPath: configuration.registry)
+        instanceLock.withLock { $0 = lock }
         let folder = URL(fileURLWithPath: configuration.model).standardizedFileURL
         let start = ContinuousClock.now
         // Which files these weights come from: a merge download reads the
@@ -207,6 +212,7 @@ public final class LoradServer: Sendable {
             service.compatibility.flush()
             service.registry.close()
         }
+        instanceLock.withLock { $0 = nil }
     }
 
     // MARK: routes

@@ -164,6 +164,12 @@ final class SQLiteConnection {
                               context: "BEGIN \(kind.rawValue)")
         }
         try run("BEGIN \(kind.rawValue)")
+        if kind == .immediate {
+            do { try refuseIfMoved() } catch {
+                rollbackQuietly()
+                throw error
+            }
+        }
         let result: T
         do {
             result = try body()
@@ -180,6 +186,18 @@ final class SQLiteConnection {
             throw error
         }
         return result
+    }
+
+    /// Throws when the database file was deleted, renamed or replaced since
+    /// this connection opened it (SQLite's `SQLITE_FCNTL_HAS_MOVED`): a write
+    /// would go to a file nobody will open again — committed, acknowledged
+    /// and lost at the next start.
+    private func refuseIfMoved() throws {
+        var moved: Int32 = 0
+        let rc = sqlite3_file_control(try live("file control"), "main", SQLITE_FCNTL_HAS_MOVED, &moved)
+        guard rc == SQLITE_OK, moved != 0 else { return }
+        throw SQLiteError(code: SQLITE_IOERR, message: "the database file was deleted, renamed or replaced while lorad had it open; "
+                          + "nothing more is written to it (restart lorad to open what is at \(path) now)", context: "writing \(path)")
     }
 
     /// ROLLBACK if a transaction is still open (SQLite ends it by itself
