@@ -143,6 +143,8 @@ public final class AdapterRegistry: @unchecked Sendable {
             // Transient: the busy timeout ran out while another connection
             // held the lock (and the transaction, if any, rolled back).
             return RegistryError.busy(path: path, context: e.context, waitedMilliseconds: busyTimeout)
+        case let e as SQLiteError where e.primaryCode == SQLITE_FULL:
+            return RegistryError.full(path: path, context: e.context)
         case let e as SQLiteError:
             return RegistryError.sqlite(code: e.code, message: e.message, context: e.context)
         case let e as SchemaTooNewError:

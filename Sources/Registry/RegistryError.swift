@@ -22,6 +22,9 @@ public enum RegistryError: Error, CustomStringConvertible, Sendable, Equatable {
     /// timeout (SQLITE_BUSY, https://sqlite.org/rescode.html#busy). Nothing
     /// was changed, and the same call can succeed once the lock is released.
     case busy(path: String, context: String, waitedMilliseconds: Int32)
+    /// The disk holding the registry is full (SQLITE_FULL): the transaction
+    /// rolled back, nothing was changed, and it can pass once there is room.
+    case full(path: String, context: String)
     /// The file's schema version (`PRAGMA user_version`) is not one this build can use.
     case unsupportedSchemaVersion(path: String, found: Int64, supported: Int64)
     /// The file is a SQLite database but not a lorad registry (or not a
@@ -56,6 +59,8 @@ public enum RegistryError: Error, CustomStringConvertible, Sendable, Equatable {
             return "no adapter named \(Self.quote(name))"
         case .sqlite(let code, let message, let context):
             return "SQLite error \(code) (\(String(cString: sqlite3_errstr(code)))) while \(context): \(message)"
+        case .full(let path, let context):
+            return "the disk holding registry \(path) is full (while \(context)); nothing was changed: free space there and retry"
         case .busy(let path, let context, let waited):
             return "registry \(path) is locked by another connection (still busy after waiting \(waited) ms, while "
                 + "\(context)); nothing was changed: retry shortly"

@@ -58,7 +58,7 @@ enum ServeCommand {
             }
             guard !stopping.exchange(true, ordering: .relaxed) else { return }
             logger.notice("stopping: draining in-flight requests", ["signal": SignalWatcher.name(of: signal)])
-            try? notify.stopping(status: "draining in-flight requests")
+            notifying(logger, "STOPPING=1") { try notify.stopping(status: "draining in-flight requests") }
             Task {
                 await server.shutdown()
                 stopped.signal()
@@ -67,6 +67,11 @@ enum ServeCommand {
         defer { signals.cancel() }
 
         let addresses = try server.bind()
+        // Reading a large base takes a while: ask systemd once for time in
+        // proportion (a minute plus 100 MB/s, a slow disk), rather than
+        // extending again and again, so a load that truly hangs still times out.
+        let weightBytes = Self.weightBytes(folder: configuration.model)
+        notifying(logger, "EXTEND_TIMEOUT_USEC") { try notify.extendTimeout(seconds: 60 + Double(weightBytes) / 100e6) }
         try server.load(heartbeat: { _ = try? watchdog?.pet() }, heartbeatInterval: watchdog?.intervalSeconds)
         let trustedCount = server.configuration.trustedListen.count
         for (i, address) in addresses.enumerated() {
@@ -75,7 +80,7 @@ enum ServeCommand {
         }
         logger.info("serving", ["listen": addresses.map(\.description).joined(separator: ",")])
         // READY=1 only now: the listeners are bound and /health answers 200.
-        try? notify.ready(status: status(server))
+        notifying(logger, "READY=1") { try notify.ready(status: status(server)) }
         stopped.wait()
         logger.info("stopped")
     }
@@ -89,11 +94,28 @@ enum ServeCommand {
             + "\(service.cache.residentNames.count) resident"
     }
 
+    /// Sends a notification, logging a failure: systemd waiting for a
+    /// `READY=1` that never came would time the service out with no word why.
+    static func notifying(_ logger: Logger, _ message: String, _ send: () throws -> Void) {
+        do { try send() } catch {
+            logger.warning("sd_notify failed", ["message": message, "error": String(describing: error)])
+        }
+    }
+
+    /// Bytes of the model folder's `.safetensors` files (0 if unreadable).
+    static func weightBytes(folder: String) -> Int {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        return names.filter { $0.hasSuffix(".safetensors") }.reduce(0) { total, name in
+            let size = (try? FileManager.default.attributesOfItem(atPath: folder + "/" + name))?[.size] as? Int
+            return total + (size ?? 0)
+        }
+    }
+
     /// SIGHUP: `RELOADING=1`, reopen the logs, re-read the configuration and
     /// apply what can change while serving (`LoradServer.reload`), `READY=1`.
     /// A configuration that no longer parses changes nothing.
     static func reload(server: LoradServer, notify: SdNotify, logger: Logger, file: String?, overrides: [String: [String]]) {
-        try? notify.reloading(status: "reloading configuration")
+        notifying(logger, "RELOADING=1") { try notify.reloading(status: "reloading configuration") }
         logger.reopen()
         do {
             let fresh = try Configuration.resolve(file: file, overrides: overrides)
@@ -101,6 +123,6 @@ enum ServeCommand {
         } catch {
             logger.error("reload: configuration rejected; nothing changed", ["error": error.description])
         }
-        try? notify.ready(status: status(server))
+        notifying(logger, "READY=1") { try notify.ready(status: status(server)) }
     }
 }

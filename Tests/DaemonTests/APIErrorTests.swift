@@ -21,6 +21,7 @@ struct APIErrorTests {
             (AdapterError.unsupportedFeature(field: "use_dora", value: "true", reason: "r"), 422),
             (AdapterError.rankMismatch(tensor: "t", found: 4, configured: 8, module: "m"), 422),
             (RegistryError.alreadyExists("a"), 409),
+            (RegistryError.full(path: "/r", context: "COMMIT"), 507),
             (RegistryError.notFound("a"), 404),
             (RegistryError.invalidName("../x", reason: "r"), 400),
             (AdapterSourceError.unknownAdapter("a"), 404),

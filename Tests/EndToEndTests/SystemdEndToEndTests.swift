@@ -23,9 +23,15 @@ import Glibc
         // READY=1 came after the listening line and when /health already said 200.
         #expect(probe.stdout.contains("lorad: listening on http://127.0.0.1:\(daemon.port)"))
         #expect(probe.healthStatus == 200)
-        // Nothing but watchdog pings before READY (no early READY, no STOPPING).
+        // Before READY: one EXTEND_TIMEOUT_USEC for the load (a minute plus a
+        // second per 100 MB of weights), then nothing but watchdog pings.
         let firstReady = try #require(atReady.firstIndex { Self.lines($0).contains("READY=1") })
-        #expect(atReady[..<firstReady].allSatisfy { $0 == "WATCHDOG=1" }, "\(atReady)")
+        let extend = try #require(atReady.first { $0.hasPrefix("EXTEND_TIMEOUT_USEC=") }, "\(atReady)")
+        let weights = try #require(try FileManager.default.attributesOfItem(
+            atPath: Fixtures.tinyLlama.appendingPathComponent("model.safetensors").path)[.size] as? Int)
+        #expect(UInt64(extend.dropFirst("EXTEND_TIMEOUT_USEC=".count)) == UInt64((60 + Double(weights) / 100e6) * 1_000_000))
+        #expect(atReady.firstIndex(of: extend)! < firstReady)
+        #expect(atReady[..<firstReady].allSatisfy { $0 == "WATCHDOG=1" || $0 == extend }, "\(atReady)")
 
         // STATUS= names the model and the adapter counts; /health is the peer.
         let ready = atReady[firstReady]

@@ -130,6 +130,10 @@ public enum APIError {
             return notFound("no adapter named '\(name)'")
         case .weightsTooLarge:
             return HTTPError(.contentTooLarge, error.description, type: "invalid_request_error")
+        case .full:
+            // A condition of the server's disk, not a bug: 507 Insufficient
+            // Storage (RFC 4918 §11.5), retryable once space is freed.
+            return HTTPError(HTTPStatus(507, "Insufficient Storage"), error.description, type: "insufficient_storage")
         case .busy:
             // Another process holds the registry's lock (a second daemon on
             // the file, a backup): a retry can pass, a 500 would say "bug".
