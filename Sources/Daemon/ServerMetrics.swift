@@ -133,9 +133,12 @@ public struct ServerMetrics: Sendable {
     }
 
     /// The `adapter` label for a request: `base` without an adapter, else the
-    /// adapter spec (e.g. `a:0.7,b:0.3`) bounded by `adapters`.
+    /// adapter spec (e.g. `a:0.7,b:0.3`) bounded by `adapters`. An adapter
+    /// named `base` or `other` — the base's and the overflow's labels — is
+    /// written with its weight (`base:1`, the same spec), so its series
+    /// never merges with theirs.
     public func adapterLabel(_ adapter: String?) -> String {
         guard let adapter, !adapter.isEmpty else { return "base" }
-        return adapters.label(for: adapter)
+        return adapters.label(for: adapter == "base" || adapter == "other" ? adapter + ":1" : adapter)
     }
 }

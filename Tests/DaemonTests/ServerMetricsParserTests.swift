@@ -6,6 +6,17 @@ import TestSupport
 /// lorad's own metric families read back by the Prometheus Python client's
 /// parser (`PrometheusReferenceParser`).
 @Suite struct ServerMetricsParserTests {
+    /// Adapters named like the base's and the overflow's labels get series
+    /// of their own, under their spec with its weight.
+    @Test func adaptersNamedBaseOrOtherKeepTheirOwnSeries() throws {
+        let metrics = try ServerMetrics(adapterSeriesLimit: 10, buildInfo: [:])
+        #expect(metrics.adapterLabel(nil) == "base")
+        #expect(metrics.adapterLabel("base") == "base:1")
+        #expect(metrics.adapterLabel("other") == "other:1")
+        #expect(metrics.adapterLabel("base:0.5") == "base:0.5")
+        #expect(metrics.adapterLabel("python") == "python")
+    }
+
     @Test(.enabled(if: PrometheusReferenceParser.python != nil,
                    "needs python3 with prometheus_client (pip install prometheus_client)"))
     func theServerMetricsParseWithBoundedAdapterSeries() throws {
