@@ -1,8 +1,8 @@
+import FileReading
 import Foundation
 import Llama
 import LoRA
 import Registry
-import SafeTensors
 import Serving
 import Tokenization
 

@@ -8,7 +8,6 @@ import Registry
 import Serving
 import Synchronization
 import Tokenization
-import SafeTensors
 
 /// The daemon assembled: HTTP server, routes, and the phases
 /// loading → serving → draining.
@@ -95,9 +94,6 @@ public final class LoradServer: Sendable {
         instanceLock.withLock { $0 = lock }
         let folder = URL(fileURLWithPath: configuration.model).standardizedFileURL
         let start = ContinuousClock.now
-        // Which files these weights come from: a merge download reads the
-        // checkpoint again and must find the same files (`LoadedModel.modelFiles`).
-        let modelFiles = (try? Checkpoint(folder: folder))?.identities ?? []
         let model = try LlamaModel.load(folder: folder, weightsFormat: configuration.weightsDType)
         let tokenizer = try Tokenizer(folder: folder)
         if tokenizer.vocabSize > model.config.vocabSize {
@@ -182,7 +178,8 @@ public final class LoradServer: Sendable {
                                   uploadBufferBytes: configuration.uploadBufferMB << 20,
                                   maxMergeDownloads: configuration.maxMergeDownloads,
                                   chat: chat, adapterDirectories: directories, hubCache: hubCache,
-                                  folderImports: folderImports, modelFiles: modelFiles)
+                                  // A merge download reads the checkpoint again and must find these same files.
+                                  folderImports: folderImports, modelFiles: model.sourceFiles)
         let started = phase.withLock { p -> Bool in
             if case .draining = p { return false }   // a signal arrived while loading
             p = .serving(service)

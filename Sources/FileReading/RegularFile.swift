@@ -24,6 +24,8 @@ public struct RegularFile: ~Copyable {
     /// `st_size` at open. 0 for files whose size the kernel does not know
     /// in advance (/proc); reading still stops at the limit.
     public let size: Int
+    /// The file as it was opened (from the same fstat as `size`).
+    public let identity: FileIdentity
     let file: FileDescriptor
 
     /// The open descriptor, e.g. for mmap(2); valid while this value lives.
@@ -56,6 +58,7 @@ public struct RegularFile: ~Copyable {
         }
         self.path = path
         self.size = Int(info.st_size)
+        self.identity = FileIdentity(path: path, status: info)
         self.file = file
     }
 

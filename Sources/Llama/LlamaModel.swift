@@ -1,3 +1,4 @@
+import FileReading
 import Kernels
 import LoRA
 
@@ -9,13 +10,17 @@ import LoRA
 /// (`SequenceState`), the calling thread brings its scratch (`Workspace`).
 public final class LlamaModel: Sendable {
     public let weights: LlamaWeights
+    /// The checkpoint files the weights were copied from, as they were then
+    /// (empty for weights built in memory).
+    public let sourceFiles: [FileIdentity]
     public var config: LlamaConfig { weights.config }
     let rope: RoPE
     /// 1/√headDim, transformers `LlamaAttention.scaling`.
     let attentionScale: Float
 
-    public init(weights: LlamaWeights) {
+    public init(weights: LlamaWeights, sourceFiles: [FileIdentity] = []) {
         self.weights = weights
+        self.sourceFiles = sourceFiles
         rope = RoPE(headDim: weights.config.headDim, inverseFrequencies: weights.config.ropeInverseFrequencies)
         attentionScale = 1 / Float(weights.config.headDim).squareRoot()
     }

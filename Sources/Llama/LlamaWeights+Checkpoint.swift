@@ -68,6 +68,7 @@ extension LlamaModel {
         let config = try LlamaConfig(folder: folder)
         let checkpoint = try Checkpoint(folder: folder)
         return LlamaModel(weights: try LlamaWeights(config: config, checkpoint: checkpoint, format: weightsFormat,
-                                                    pages: pages, progress: progress))
+                                                    pages: pages, progress: progress),
+                          sourceFiles: checkpoint.identities)
     }
 }

@@ -19,12 +19,8 @@ extension MergePlan {
             guard let info = base.info(name), info.dtype.isFloatingPoint else { continue }
             let out = dtype(of: info)
             if let id = merged[name] {
-                let largest = try base.withRawBytes(name) { raw in
-                    if let bad = FloatConversion.firstNonFinite(in: raw, dtype: info.dtype) {
-                        throw MergeValueError.nonFiniteBase(tensor: name, shape: info.shape, index: bad)
-                    }
-                    return FloatConversion.largestFiniteMagnitude(in: raw, dtype: info.dtype)
-                }
+                try checkFinite(name, info)
+                let largest = try base.withRawBytes(name) { FloatConversion.largestFiniteMagnitude(in: $0, dtype: info.dtype) }
                 guard out == .f16, Double(largest) + deltaBound(id) >= Double(FloatConversion.f16OverflowMagnitude)
                         || adapters.contains(where: { $0.isActive && $0.adapter.modules[id]?.isDoRA == true })
                 else { continue }

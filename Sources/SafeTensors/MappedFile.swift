@@ -29,9 +29,7 @@ final class MappedFile: @unchecked Sendable { // immutable read-only mapping; ne
             throw .unreadable(error)
         }
         size = file.size
-        var status = stat()
-        _ = fstat(file.descriptor, &status)
-        identity = FileIdentity(path: path, status: status)
+        identity = file.identity
         descriptor = fcntl(file.descriptor, F_DUPFD_CLOEXEC, 3)
         if size == 0 {
             base = nil   // mmap of length 0 fails; an empty file is reported as truncated by the header parser

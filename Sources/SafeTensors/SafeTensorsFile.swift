@@ -1,3 +1,4 @@
+import FileReading
 import Foundation
 
 /// One validated safetensors buffer: a memory-mapped file, or bytes held in

@@ -63,13 +63,18 @@ public struct ListenAddress: Hashable, Sendable, CustomStringConvertible {
     /// Whether the host is a loopback address: 127.0.0.0/8 (RFC 1122
     /// §3.2.1.3) or ::1 (RFC 4291 §2.5.3), reachable from this machine only.
     public var isLoopback: Bool {
-        var buffer = [UInt8](repeating: 0, count: 16)
-        guard host.withCString({ inet_pton(family == .ipv6 ? AF_INET6 : AF_INET, $0, &buffer) }) == 1 else { return false }
-        return family == .ipv6 ? buffer == [UInt8](repeating: 0, count: 15) + [1] : buffer[0] == 127
+        guard let bytes = Self.addressBytes(host, family: family == .ipv6 ? AF_INET6 : AF_INET) else { return false }
+        return family == .ipv6 ? bytes == [UInt8](repeating: 0, count: 15) + [1] : bytes[0] == 127
     }
 
     private static func isNumeric(_ host: String, family: Int32) -> Bool {
-        var buffer = [UInt8](repeating: 0, count: 16)  // in6_addr is the larger: 16 bytes
-        return host.withCString { inet_pton(family, $0, &buffer) } == 1
+        addressBytes(host, family: family) != nil
+    }
+
+    /// The address `inet_pton` reads from `host` (in a 16-byte buffer, the
+    /// size of in6_addr, the larger), nil when it is no such literal.
+    private static func addressBytes(_ host: String, family: Int32) -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: 16)
+        return host.withCString { inet_pton(family, $0, &buffer) } == 1 ? buffer : nil
     }
 }
