@@ -44,6 +44,9 @@ enum ServeCommand {
 
         Compute.setThreads(configuration.threads)
         let logger = Logger(level: configuration.logLevel, format: configuration.logFormat)
+        // Lines still queued for stderr (LogQueue) reach it before the exit,
+        // or before the error that ends the start-up is printed after them.
+        defer { logger.flush() }
         let server = try LoradServer(configuration: configuration, logger: logger)
         let notify = SdNotify(environment: ProcessInfo.processInfo.environment)
         let watchdog = Watchdog()

@@ -20,29 +20,49 @@ import Darwin
 /// and drops the query string of the path).
 ///
 /// The sink is called under `writing`, so lines from different threads
-/// never interleave.
+/// never interleave. A logger on a descriptor writes through a `LogQueue`:
+/// logging never waits for the descriptor's reader, and `flush` before exit.
 public final class Logger: Sendable {
     /// The least severe level written (SIGHUP may change it: `setLevel`).
     public var level: LogLevel { currentLevel.withLock { $0 } }
     private let currentLevel: Mutex<LogLevel>
     public let style: LogStyle
     private let sink: @Sendable (String) -> Void
+    private let queue: LogQueue?
     private let writing = Mutex(())
 
     /// A logger on stderr (or another descriptor `fd`, which it does not
     /// own); the style comes from `format` and the environment (`LogStyle.detect`).
+    /// Lines wait in a `LogQueue` of `queueBytes` for the descriptor.
     public convenience init(level: LogLevel, format: LogFormat,
-                            environment: [String: String] = ProcessInfo.processInfo.environment, fd: Int32 = 2) {
-        self.init(level: level, style: LogStyle.detect(format: format, environment: environment, fd: fd)) { line in
-            Logger.writeAll(fd: fd, line)
+                            environment: [String: String] = ProcessInfo.processInfo.environment, fd: Int32 = 2,
+                            queueBytes: Int = LogQueue.defaultCapacityBytes) {
+        let style = LogStyle.detect(format: format, environment: environment, fd: fd)
+        let queue = LogQueue(fd: fd, capacityBytes: queueBytes) { count in
+            Logger.format(style: style, level: .warning, message: "log lines dropped: the log's reader fell behind",
+                          fields: [("dropped", String(count))], date: Date())
         }
+        self.init(level: level, style: style, queue: queue, sink: { queue.enqueue($0) })
     }
 
     /// A logger writing complete lines (with their `\n`) to `sink`.
-    public init(level: LogLevel, style: LogStyle, sink: @escaping @Sendable (String) -> Void) {
+    public convenience init(level: LogLevel, style: LogStyle, sink: @escaping @Sendable (String) -> Void) {
+        self.init(level: level, style: style, queue: nil, sink: sink)
+    }
+
+    private init(level: LogLevel, style: LogStyle, queue: LogQueue?, sink: @escaping @Sendable (String) -> Void) {
         self.currentLevel = Mutex(level)
         self.style = style
+        self.queue = queue
         self.sink = sink
+    }
+
+    /// Waits until the lines logged so far have reached the descriptor, or
+    /// `timeout` passes (a reader that never reads must not keep the process
+    /// from exiting). True when all were written; always true for a sink.
+    @discardableResult
+    public func flush(timeout: Duration = .seconds(2)) -> Bool {
+        queue?.flush(timeout: timeout) ?? true
     }
 
     public func isEnabled(_ level: LogLevel) -> Bool { level >= self.level }
