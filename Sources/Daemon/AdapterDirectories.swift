@@ -35,15 +35,24 @@ public struct AdapterDirectories: Sendable {
     }
 
     /// `path` resolved, if it lies inside a folder.
-    /// - Throws: `.noAdapterDirs`; `.outside` (also for a path that does not
-    ///   exist and would not be inside one, so nothing is learnt about paths
-    ///   outside); `.notFound` for a missing path inside one.
+    /// - Throws: `.noAdapterDirs`; `.malformed` for a path holding a NUL (C
+    ///   would read only the part before it, not the path given); `.outside`
+    ///   (also for a path that does not exist and would not be inside one, so
+    ///   nothing is learnt about paths outside); `.notFound` for a missing
+    ///   path inside one, `.unreadable` for one realpath cannot follow there
+    ///   (a symlink loop, no permission).
     func resolve(_ path: String) throws(AdapterPathError) -> String {
         guard !roots.isEmpty else { throw .noAdapterDirs }
+        guard !path.utf8.contains(0) else { throw .malformed(path: path, reason: "contains a NUL character") }
         guard let real = Self.realPath(path) else {
+            let code = errno
             // Lexically inside a folder (".." collapsed, no symlinks followed)?
             let lexical = URL(fileURLWithPath: path).standardizedFileURL.path
-            throw contains(real: lexical) ? .notFound(path: path) : .outside(path: path, allowed: area)
+            guard contains(real: lexical) else { throw .outside(path: path, allowed: area) }
+            guard code == ENOENT || code == ENOTDIR else {
+                throw .unreadable(path: path, reason: String(cString: strerror(code)))
+            }
+            throw .notFound(path: path)
         }
         guard contains(real: real) else { throw .outside(path: path, allowed: area) }
         return real
@@ -67,6 +76,17 @@ public struct AdapterDirectories: Sendable {
                                     modifiedNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)))
         }
         return stamps
+    }
+
+    /// The bytes `readAdapter(folder:maxWeightsBytes:)` will buffer, from the
+    /// files' sizes (each capped at what its read accepts; 0 for a file that
+    /// cannot be opened, whose read then fails), so a caller can claim them
+    /// from a memory budget before reading.
+    func adapterBytes(folder: String, maxWeightsBytes: Int) -> Int {
+        [(Self.configFile, FileSizeLimit.adapterConfig.bytes), (Self.weightsFile, maxWeightsBytes)].reduce(0) { total, file in
+            guard let real = try? resolve(folder + "/" + file.0) else { return total }
+            do { return total + min(try RegularFile(opening: real).size, file.1) } catch { return total }
+        }
     }
 
     /// Reads the PEFT folder `folder` (already resolved and inside): its

@@ -32,6 +32,32 @@ import TestSupport
         }
     }
 
+    /// A client cannot put a control character in a header (RFC 9110 §5.5;
+    /// the parser answers 400): such a token would lock every client out.
+    @Test func aTokenNoClientCanSendIsRefusedNamingTheFile() throws {
+        let dir = try Fixtures.temporaryDirectory("lorad-token")
+        for (i, content) in ["tok\u{0}", "abc\ndef\n", "a\u{7F}b", "x\ry"].enumerated() {
+            let file = dir.appendingPathComponent("bad-\(i).token")
+            try Data(content.utf8).write(to: file)
+            var c = Configuration()
+            c.adminTokenFile = file.path
+            #expect(throws: ConfigError.self) { try c.readTokens() }
+            do { _ = try c.readTokens() } catch {
+                guard case .unusableToken(let key, let path, _) = error else { Issue.record("\(error)"); continue }
+                #expect(key == "admin_token_file" && path == file.path)
+                #expect(error.description.contains("control character") && !error.description.contains(content))
+            }
+        }
+        // Inner spaces and tabs can be sent, as can any UTF-8 above them.
+        for content in ["a b", "a\tb", "tök-🙂"] {
+            let file = dir.appendingPathComponent("good.token")
+            try Data((content + "\n").utf8).write(to: file)
+            var c = Configuration()
+            c.adminTokenFile = file.path
+            #expect(try c.readTokens().admin?.matches(content) == true)
+        }
+    }
+
     @Test func tokensNeverAppearInDescriptions() throws {
         let dir = try Fixtures.temporaryDirectory("lorad-token")
         let file = dir.appendingPathComponent("admin.token")

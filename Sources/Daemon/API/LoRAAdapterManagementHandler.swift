@@ -29,22 +29,38 @@ struct LoRAAdapterManagementHandler {
         let name = try body.required("lora_name").string()
         let path = try body.required("lora_path").string()
         let inPlace = try body.bool("load_inplace", default: false)
+        // C reads a path only up to a NUL: the rest would be logged, not read.
+        guard !path.utf8.contains(0) else { throw APIError.badRequest("`lora_path` contains a NUL character") }
         try AdapterRegistry.validateName(name)
         try AdapterNameIsBaseModel.refuse(name, modelID: service.modelID, .storing)
+        // Refuse a taken name before reading hundreds of MB of weights.
+        if !inPlace, try await BlockingWork.run({ [service] in try service.registry.record(named: name) }) != nil {
+            throw RegistryError.alreadyExists(name)
+        }
         let directories = service.adapterDirectories, hub = service.hubCache, limit = service.maxUploadBytes
+        // The files are buffered like an upload's parts, so they count against
+        // upload_buffer_mb like them (503 + Retry-After past it) until stored:
+        // concurrent loads cannot hold more memory than concurrent uploads.
+        let claim = service.uploadBudget.claim()
+        defer { claim.release() }
         let files = try await BlockingWork.compute { () throws -> (config: Data, weights: Data) in
             // vLLM takes a Hugging Face repo id as lora_path too (the
             // lora-syncer's examples give one); without network access the
             // hub cache is where one is found, at refs/main, as first use does.
+            let (folder, area): (String, AdapterDirectories)
             if let hub, !path.hasPrefix("/"), (try? AdapterName(path))?.hubID != nil {
-                guard let (folder, area) = try hub.locate(path) else { throw AdapterPathError.notInHubCache(id: path, root: hub.root) }
-                return try area.readAdapter(folder: folder, maxWeightsBytes: limit)
+                guard let found = try hub.locate(path) else { throw AdapterPathError.notInHubCache(id: path, root: hub.root) }
+                (folder, area) = found
+            } else {
+                (folder, area) = (try directories.resolve(path), directories)
             }
-            let folder = try directories.resolve(path)
-            return try directories.readAdapter(folder: folder, maxWeightsBytes: limit)
-        }
-        if !inPlace, try await BlockingWork.run({ [service] in try service.registry.record(named: name) }) != nil {
-            throw RegistryError.alreadyExists(name)
+            // Claimed before reading, from the sizes; a file that grew since
+            // is claimed for the rest once read.
+            try claim.add(area.adapterBytes(folder: folder, maxWeightsBytes: limit))
+            let files = try area.readAdapter(folder: folder, maxWeightsBytes: limit)
+            let unclaimed = files.config.count + files.weights.count - claim.bytes
+            if unclaimed > 0 { try claim.add(unclaimed) }
+            return files
         }
         let (record, running) = try await AdapterImport.store(name: name, config: files.config, weights: files.weights,
                                                               replace: inPlace, service: service)

@@ -1,8 +1,8 @@
 import HTTP1
 import Synchronization
 
-/// The bytes all in-flight adapter uploads may buffer together
-/// (`upload_buffer_mb`). An upload claims every piece before keeping it, so
+/// The bytes all in-flight adapter uploads (and `load_lora_adapter` folder
+/// reads, which buffer the same files) may buffer together (`upload_buffer_mb`). An upload claims every piece before keeping it, so
 /// memory follows the bytes actually received, never the sizes announced;
 /// a piece that would pass the cap fails that upload with 503 + Retry-After
 /// (the others, and memory, are fine), and a finished or failed upload gives
@@ -36,7 +36,7 @@ public final class UploadBudget: Sendable {
             }
             guard granted else {
                 throw HTTPError(.serviceUnavailable,
-                                "uploads in progress already buffer the limit of \(limit >> 20) MiB (upload_buffer_mb); retry shortly",
+                                "adapter uploads and folder loads in progress already buffer the limit of \(limit >> 20) MiB (upload_buffer_mb); retry shortly",
                                 headers: ["Retry-After": "5"], type: UploadBudget.errorType)
             }
             bytes += count

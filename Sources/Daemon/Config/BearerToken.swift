@@ -26,10 +26,23 @@ public struct BearerToken: Sendable, Equatable, CustomStringConvertible, CustomD
         do { text = try RegularFile.readText(path, limit: .tokenFile) } catch {
             throw .unreadableTokenFile(key: key, path: path, reason: error.reason)
         }
-        guard let token = BearerToken(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let token = BearerToken(trimmed) else {
             throw .emptyTokenFile(key: key, path: path)
         }
+        if let offset = unsendableOffset(trimmed) {
+            throw .unusableToken(key: key, path: path,
+                                 reason: "it holds a control character (byte \(offset + 1) of the token), which no "
+                                     + "client can send in an Authorization header (RFC 9110 §5.5), so every request would be refused")
+        }
         return token
+    }
+
+    /// The offset of the first byte an HTTP field value cannot carry: a
+    /// control character other than HTAB, or DEL (RFC 9110 §5.5; lorad's
+    /// parser refuses such a header with 400). nil when every byte can be sent.
+    static func unsendableOffset(_ text: String) -> Int? {
+        text.utf8.firstIndex { ($0 < 0x20 && $0 != 0x09) || $0 == 0x7F }.map { text.utf8.distance(from: text.utf8.startIndex, to: $0) }
     }
 
     /// Whether `presented` (the part after `Bearer `) is this token.

@@ -25,6 +25,8 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
     case unreadableTokenFile(key: String, path: String, reason: String)
     /// A token file that is empty after trimming whitespace.
     case emptyTokenFile(key: String, path: String)
+    /// A token file whose token no client could present (`reason` says why).
+    case unusableToken(key: String, path: String, reason: String)
     /// A path-valued setting that points at nothing usable (`check-config`).
     case missingResource(key: String, path: String, detail: String)
 
@@ -51,6 +53,8 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(key) \(path): cannot read token file: \(reason)"
         case let .emptyTokenFile(key, path):
             return "\(key) \(path): token file is empty"
+        case let .unusableToken(key, path, reason):
+            return "\(key) \(path): the token cannot be used: \(reason)"
         case let .missingResource(key, path, detail):
             return "\(key) \(path): \(detail)"
         }

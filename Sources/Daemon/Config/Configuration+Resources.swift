@@ -11,7 +11,7 @@ extension Configuration {
     }
 
     /// Reads the token files (nil when a key is unset).
-    /// - Throws: `unreadableTokenFile` or `emptyTokenFile`: a configured but
+    /// - Throws: `unreadableTokenFile`, `emptyTokenFile` or `unusableToken`: a configured but
     ///   unusable token must stop the daemon, not open the endpoints.
     public func readTokens() throws(ConfigError) -> Tokens {
         var tokens = Tokens()
