@@ -73,11 +73,11 @@ extension AdapterCompatibility {
         return try? DoRAFactorTable(modules: stored.modules, factors: stored.factors)
     }
 
-    /// `adapter`'s factors in the registry's form against this base, or nil
-    /// (plain LoRA, or the base's digest failed).
-    public func factorsToStore(of adapter: LoRAAdapter) -> StoredDoRAFactors? {
-        guard adapter.isDoRA, let key = factorsFingerprint else { return nil }
-        let encoded = DoRAFactorTable(adapter).encoded
+    /// An adapter's DoRA factors in the registry's form against this base,
+    /// or nil (none: plain LoRA; or the base's digest failed).
+    public func factorsToStore(_ table: DoRAFactorTable) -> StoredDoRAFactors? {
+        guard !table.isEmpty, let key = factorsFingerprint else { return nil }
+        let encoded = table.encoded
         return StoredDoRAFactors(baseFingerprint: key, modules: encoded.modules, factors: encoded.factors)
     }
 
@@ -86,7 +86,8 @@ extension AdapterCompatibility {
     /// were stored, another base's, or some were damaged and recomputed),
     /// stores them in their own transaction, off the request's path.
     public func keepFactors(of adapter: LoRAAdapter, name: String, generation: Int64, stored: DoRAFactorTable?) {
-        guard adapter.isDoRA, DoRAFactorTable(adapter) != stored, let factors = factorsToStore(of: adapter) else { return }
+        let table = DoRAFactorTable(adapter)
+        guard adapter.isDoRA, table != stored, let factors = factorsToStore(table) else { return }
         let registry = registry
         writes.async {
             _ = try? registry.storeDoRAFactors(named: name, generation: generation, factors)

@@ -13,29 +13,44 @@ enum AdapterImport {
     /// A DoRA adapter's factors, computed by that validation, go with it
     /// (`AdapterCompatibility.factorsToStore`) so the registry stores them
     /// in the adapter's own transaction.
+    /// (`AdapterLoader.validate`: the F32 modules are dropped one by one,
+    /// never all held beside the upload.)
     static func validate(name: String, config: Data, weights: Data, base: some BaseLinears,
                          identity: BaseModelIdentity?, modelID: String,
                          compatibility: AdapterCompatibility?) throws -> NewAdapter {
-        try load(name: name, config: config, weights: weights, base: base, identity: identity, modelID: modelID,
-                 compatibility: compatibility).new
+        let configText = try Self.configText(config)
+        let valid = try AdapterLoader.validate(configJSON: config, safetensors: weights, base: base, identity: identity)
+        var new = Self.newAdapter(name: name, configText: configText, info: valid.info, modelID: modelID)
+        new.doraFactors = compatibility?.factorsToStore(valid.doraFactors)
+        return new
     }
 
     /// `validate`, also returning the adapter as the engine loads it.
     static func load(name: String, config: Data, weights: Data, base: some BaseLinears,
                      identity: BaseModelIdentity?, modelID: String,
                      compatibility: AdapterCompatibility?) throws -> (new: NewAdapter, adapter: LoRAAdapter) {
-        guard let configText = String(data: config, encoding: .utf8) else {
-            throw APIError.badRequest("invalid adapter: adapter_config.json is not UTF-8 text")
-        }
+        let configText = try Self.configText(config)
         let loaded = try AdapterLoader.load(name: name, configJSON: config, safetensors: weights, base: base,
                                             identity: identity)
-        let info = loaded.info
-        let scales = info.scales
-        var new = NewAdapter(name: name, configJSON: configText, ranks: info.ranks, alpha: info.loraAlpha,
-                             scale: scales.count == 1 ? Double(scales[0]) : nil,
-                             targetModules: info.adaptedKinds, dora: info.useDoRA, baseModelId: modelID)
-        new.doraFactors = compatibility?.factorsToStore(of: loaded.adapter)
+        var new = Self.newAdapter(name: name, configText: configText, info: loaded.info, modelID: modelID)
+        new.doraFactors = compatibility?.factorsToStore(DoRAFactorTable(loaded.adapter))
         return (new, loaded.adapter)
+    }
+
+    /// - Throws: 400 for a config that is not UTF-8 text.
+    private static func configText(_ config: Data) throws -> String {
+        guard let text = String(data: config, encoding: .utf8) else {
+            throw APIError.badRequest("invalid adapter: adapter_config.json is not UTF-8 text")
+        }
+        return text
+    }
+
+    /// The registry's row for an adapter `info` describes.
+    private static func newAdapter(name: String, configText: String, info: AdapterInfo, modelID: String) -> NewAdapter {
+        let scales = info.scales
+        return NewAdapter(name: name, configJSON: configText, ranks: info.ranks, alpha: info.loraAlpha,
+                          scale: scales.count == 1 ? Double(scales[0]) : nil,
+                          targetModules: info.adaptedKinds, dora: info.useDoRA, baseModelId: modelID)
     }
 
     /// Validates off the event loop, then stores: a replace first takes the

@@ -76,6 +76,38 @@ public enum AdapterLoader {
     public static func load(name: String, config: LoRAConfig, weights: SafeTensorsFile,
                             base: some BaseLinears, identity: BaseModelIdentity? = nil,
                             storedFactors: DoRAFactorTable? = nil) throws -> LoadedAdapter {
+        var modules: [LinearID: LoRAModule] = [:]
+        let (info, factorsReused) = try decodeModules(config: config, weights: weights, base: base, identity: identity,
+                                                      storedFactors: storedFactors) { id, module in modules[id] = module }
+        let weighting = config.useDoRA ? DoRAWeighting(base: base) : nil
+        return LoadedAdapter(adapter: LoRAAdapter(name: name, modules: modules, weighting: weighting), info: info,
+                             config: config, factorsReused: factorsReused)
+    }
+
+    /// Every check `load` makes and what storing the adapter needs from them
+    /// (its description, its DoRA factors), without keeping the F32 modules:
+    /// each module's A, B and Bᵀ are decoded, checked and dropped before the
+    /// next, where keeping them all costs about 3× a 16-bit file on top of
+    /// the file (an upload of 240 MB held 1 GB).
+    public static func validate(configJSON: Data, safetensors: Data, base: some BaseLinears,
+                                identity: BaseModelIdentity? = nil) throws -> ValidatedAdapter {
+        let config = try LoRAConfig(json: configJSON)
+        let weights: SafeTensorsFile
+        do { weights = try SafeTensorsFile(data: safetensors, name: weightsFileName, limits: headerLimits(base: base.linearShapes)) } catch {
+            throw weightsError(error)
+        }
+        var factors: [LinearID: [Float]] = [:]
+        let (info, _) = try decodeModules(config: config, weights: weights, base: base, identity: identity,
+                                          storedFactors: nil) { id, module in factors[id] = module.doraFactor }
+        return ValidatedAdapter(info: info, config: config, doraFactors: DoRAFactorTable(factors: factors))
+    }
+
+    /// Validates, then decodes each module in (layer, kind) order and hands
+    /// it to `keep`; returns the adapter's description and how many DoRA
+    /// factors came from `storedFactors`.
+    static func decodeModules(config: LoRAConfig, weights: SafeTensorsFile, base: some BaseLinears,
+                              identity: BaseModelIdentity?, storedFactors: DoRAFactorTable?,
+                              keep: (LinearID, LoRAModule) -> Void) throws -> (info: AdapterInfo, factorsReused: Int) {
         if let identity, let declared = config.baseModelNameOrPath,
            let reason = identity.mismatch(declaredBase: declared) {
             throw AdapterError.wrongBaseModel(declared: declared, reason: reason)
@@ -83,7 +115,6 @@ public enum AdapterLoader {
         let pairs = try validate(config: config, weights: weights, base: base.linearShapes)
 
         // Only now read values: every name, shape and dtype is known to be right.
-        var modules: [LinearID: LoRAModule] = [:]
         var infos: [AdapterInfo.Module] = []
         var parameterCount = 0
         var factorsReused = 0
@@ -105,7 +136,7 @@ public enum AdapterLoader {
                 module = module.withDoRA(magnitude: m, factor: g)
                 parameterCount += m.count
             }
-            modules[pair.id] = module
+            keep(pair.id, module)
             infos.append(AdapterInfo.Module(id: pair.id, rank: pair.rank, alpha: pair.alpha, scale: scale))
             parameterCount += a.count + b.count
         }
@@ -116,9 +147,7 @@ public enum AdapterLoader {
             useDoRA: config.useDoRA, targetModules: config.targetModules, adaptedKinds: kinds,
             parameterCount: parameterCount, parameterBytes: parameterCount * MemoryLayout<Float>.size,
             baseModelNameOrPath: config.baseModelNameOrPath, peftVersion: config.peftVersion)
-        let weighting = config.useDoRA ? DoRAWeighting(base: base) : nil
-        return LoadedAdapter(adapter: LoRAAdapter(name: name, modules: modules, weighting: weighting), info: info,
-                             config: config, factorsReused: factorsReused)
+        return (info, factorsReused)
     }
 
     /// One validated module: its tensors and the rank/alpha the config gives it.
