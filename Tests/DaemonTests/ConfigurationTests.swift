@@ -151,6 +151,27 @@ import TestSupport
         #expect(c.listen.map(\.description) == ["127.0.0.1:8080", "[::1]:8080", "127.0.0.1:0", "0.0.0.0:81"])
     }
 
+    /// bind(2) would refuse the second with EADDRINUSE after the first was
+    /// bound; the configuration names both before anything is bound.
+    @Test func listenersThatCannotBothBeBoundAreRefusedNamingBoth() throws {
+        let clashes: [(String, [String: [String]], String, String)] = [
+            ("listen = 127.0.0.1:8080\n", ["trusted-listen": ["127.0.0.1:8080"]], "listen 127.0.0.1:8080", "trusted_listen 127.0.0.1:8080"),
+            ("listen = 0.0.0.0:8080\n", ["trusted-listen": ["127.0.0.2:8080"]], "listen 0.0.0.0:8080", "trusted_listen 127.0.0.2:8080"),
+            ("listen = [::1]:81, localhost:81, [0::1]:81\n", [:], "listen [::1]:81", "listen [0::1]:81"),
+            ("trusted_listen = 127.0.0.1:9, localhost:9\n", [:], "trusted_listen 127.0.0.1:9", "trusted_listen 127.0.0.1:9"),
+        ]
+        for (file, flags, first, second) in clashes {
+            let path = try write(file)
+            #expect(throws: ConfigError.clashingListeners(first: first, second: second)) {
+                try Configuration.resolve(file: path, overrides: flags)
+            }
+        }
+        // Other ports, the other family, and port 0 (a fresh port each time) can all be bound.
+        let path = try write("listen = 0.0.0.0:8080, [::]:8080, 127.0.0.1:0, 127.0.0.1:0\ntrusted_listen = 127.0.0.1:8081, [::1]:0\n")
+        let c = try Configuration.resolve(file: path, overrides: [:])
+        #expect(c.listen.count == 4 && c.trustedListen.count == 2)
+    }
+
     @Test func flagsOverrideTheFile() throws {
         let path = try write("max_batch = 4\nlisten = 127.0.0.1:1\nlog_level = debug\n")
         var c = try Configuration.load(file: path)

@@ -25,6 +25,9 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
     case unreadableTokenFile(key: String, path: String, reason: String)
     /// A token file that is empty after trimming whitespace.
     case emptyTokenFile(key: String, path: String)
+    /// Two listeners that cannot both be bound (`ListenAddress.overlaps`),
+    /// each as `key address`.
+    case clashingListeners(first: String, second: String)
     /// A token file whose token no client could present (`reason` says why).
     case unusableToken(key: String, path: String, reason: String)
     /// A path-valued setting that points at nothing usable (`check-config`).
@@ -53,6 +56,8 @@ public enum ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(key) \(path): cannot read token file: \(reason)"
         case let .emptyTokenFile(key, path):
             return "\(key) \(path): token file is empty"
+        case let .clashingListeners(first, second):
+            return "\(first) and \(second) take the same port on the same address: give each listener its own port"
         case let .unusableToken(key, path, reason):
             return "\(key) \(path): the token cannot be used: \(reason)"
         case let .missingResource(key, path, detail):

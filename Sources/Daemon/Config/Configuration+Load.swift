@@ -27,7 +27,21 @@ extension Configuration {
         var configuration = defaults
         if let file { configuration = try load(file: file, defaults: defaults) }
         try configuration.apply(overrides: overrides)
+        try configuration.checkListenersApart()
         return configuration
+    }
+
+    /// Two listeners on one address (or a wildcard and an address) on one
+    /// port cannot both be bound; across `listen` and `trusted_listen` it
+    /// would also leave unclear whether that port asks for tokens. Named
+    /// here, before anything is bound, rather than as bind's EADDRINUSE.
+    func checkListenersApart() throws(ConfigError) {
+        let all = listen.map { ("listen", $0) } + trustedListen.map { ("trusted_listen", $0) }
+        for (i, first) in all.enumerated() {
+            for second in all[(i + 1)...] where first.1.overlaps(second.1) {
+                throw .clashingListeners(first: "\(first.0) \(first.1)", second: "\(second.0) \(second.1)")
+            }
+        }
     }
 
     /// Applies parsed file entries (see `ConfigFile.parse`).

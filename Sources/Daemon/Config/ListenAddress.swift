@@ -67,6 +67,19 @@ public struct ListenAddress: Hashable, Sendable, CustomStringConvertible {
         return family == .ipv6 ? bytes == [UInt8](repeating: 0, count: 15) + [1] : bytes[0] == 127
     }
 
+    /// Whether both cannot be bound at once: the same port and family, and
+    /// the same address or either one the family's wildcard (0.0.0.0, ::),
+    /// which takes the port on every address (bind(2) says EADDRINUSE).
+    /// IPv6 sockets are bound IPV6_V6ONLY, so the families never clash;
+    /// port 0 asks the kernel for a free port each time, so it never does.
+    public func overlaps(_ other: ListenAddress) -> Bool {
+        guard port != 0, port == other.port, family == other.family else { return false }
+        let af = family == .ipv6 ? AF_INET6 : AF_INET
+        let mine = Self.addressBytes(host, family: af), theirs = Self.addressBytes(other.host, family: af)
+        let any = [UInt8](repeating: 0, count: 16)
+        return mine == theirs || mine == any || theirs == any
+    }
+
     private static func isNumeric(_ host: String, family: Int32) -> Bool {
         addressBytes(host, family: family) != nil
     }
