@@ -45,6 +45,15 @@ final class ConnectionOutput {  // confined to the connection's queue, like its 
     /// Bytes queued and not yet sent.
     var pending: Int { queued.count - start }
 
+    /// More than the high-water mark is queued: a streaming handler waits
+    /// (`waitForRoom`), and the connection begins no further pipelined exchange.
+    var isBackedUp: Bool { pending > highWater }
+
+    /// At most half the high-water mark is queued: what a waiter waits for
+    /// (not just below the mark, so it is not woken for every few bytes the
+    /// socket takes).
+    var hasRoom: Bool { pending <= highWater / 2 }
+
     /// Queues `bytes` and sends as much as the socket takes now.
     func send(_ bytes: [UInt8]) -> SendOutcome {
         guard !bytes.isEmpty else { return .sent }
@@ -90,11 +99,17 @@ final class ConnectionOutput {  // confined to the connection's queue, like its 
             if queued.capacity > 64 * 1024 { queued = [] } else { queued.removeAll(keepingCapacity: true) }
             start = 0
             disarm()
-        } else if start >= 1 << 20 {
+        } else if start >= 1 << 20, start >= pending {
+            // Drop the sent prefix only once it is at least as long as what
+            // is left: each compaction then moves fewer bytes than were sent
+            // since the last one, so a big response costs linear time, not a
+            // copy of the rest per MiB sent. (The queue holds at most the
+            // high-water mark plus one response now, but one response — a
+            // `send` of a large body — can be any size.)
             queued.removeSubrange(0..<start)
             start = 0
         }
-        if pending <= highWater / 2, let waiter = roomWaiter {
+        if hasRoom, let waiter = roomWaiter {
             roomWaiter = nil
             waiter.resume()
         }
@@ -104,7 +119,7 @@ final class ConnectionOutput {  // confined to the connection's queue, like its 
     /// Resumes `waiter` now, or — with more than the high-water mark queued —
     /// once `flush` has drained half of it. True when the caller waits.
     func waitForRoom(_ waiter: CheckedContinuation<Void, any Error>) -> Bool {
-        guard pending > highWater else {
+        guard isBackedUp else {
             waiter.resume()
             return false
         }
