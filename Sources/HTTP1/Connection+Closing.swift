@@ -88,7 +88,8 @@ extension Connection {
     }
 
     /// Graceful shutdown: an idle connection closes now; a busy one after its
-    /// current response.
+    /// current response; one between exchanges with responses still queued
+    /// (a pipelining client reading slowly) once they are sent.
     func drain() {
         if state == .lingering {
             // Our answer and FIN are already queued; with no unread input a
@@ -97,6 +98,6 @@ extension Connection {
             return closeNow()
         }
         guard state == .open else { return }
-        if exchange == nil { closeNow() }
+        if exchange == nil { closeAfterFlush() }
     }
 }

@@ -5,8 +5,9 @@ import Synchronization
 /// One accepted TCP connection — the transport. It moves bytes: reads the
 /// socket into the request decoder and hands the decoded events to the
 /// current `Exchange` (one at a time; pipelined requests wait in the
-/// decoder's buffer and are answered in order), sends what the exchange
-/// produces with back-pressure (`ConnectionOutput`), enforces timeouts
+/// decoder's buffer and are answered in order, each once the earlier
+/// responses have mostly left), sends what the exchange produces with
+/// back-pressure (`ConnectionOutput`), enforces timeouts
 /// (`ConnectionTimeouts`) and closes gracefully. Which handler runs is the
 /// router's decision; what a response looks like is the exchange's.
 ///
@@ -36,6 +37,12 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
     var mustClose = false
     /// A request head has arrived on this connection (it is no longer fresh).
     private var hadRequest = false
+    /// The client has sent a request before the response to the previous one
+    /// was complete: a FIN from it is a half-close (see `peerClosed`).
+    private var pipelines = false
+    /// Between exchanges, the next request waits (unread, or unparsed in the
+    /// decoder) until the earlier responses have mostly been sent; see `process`.
+    private var awaitingOutputRoom = false
 
     /// Since when the connection has been idle (`ConnectionWait.idle` or
     /// `.fresh`), 0 while it is not: read by the accept path, which closes
@@ -128,18 +135,20 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
         if stop == .endOfFile { peerClosed() }
     }
 
-    /// The peer sent FIN. With no exchange in progress there is nothing to
-    /// answer; during one, the client has gone (we do not serve half-closed
-    /// clients: no HTTP client we know of half-closes and waits).
+    /// The peer sent FIN. A client that pipelines may half-close once it has
+    /// sent all its requests and still read the answers: those it sent whole
+    /// are answered in order, and the connection closes after the last.
+    /// Otherwise a FIN during an exchange means the client has gone (clients
+    /// that send one request at a time close rather than half-close and
+    /// wait), and its handler is cancelled.
     private func peerClosed() {
         peerEOF = true
         pauseReading()
         guard state == .open else { return }
-        if let ex = exchange, !ex.responseComplete {
-            abort(.clientDisconnected)
-        } else {
-            closeNow()
+        if let ex = exchange, !ex.responseComplete, !(ex.requestComplete && (pipelines || !decoder.isIdle)) {
+            return abort(.clientDisconnected)
         }
+        process()  // closes after the output once no whole request is left
     }
 
     private func pauseReading() { input.pause() }
@@ -160,6 +169,19 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
                 if ex.bufferedBodyBytes >= limits.readBufferHighWater / 2 { break }
             } else if context.isDraining {
                 break
+            } else if awaitingOutputRoom || output.isBackedUp {
+                // More than the high-water mark of earlier responses is
+                // unsent: begin no further exchange, and read no more, until
+                // the client has taken most of it. RFC 9112 §9.3.2 lets a
+                // client pipeline and asks of the server only that responses
+                // go out in request order; nothing obliges it to answer
+                // ahead. One that never stops queues a response per request
+                // for a client that sends cheap requests and reads nothing
+                // (gigabytes from one connection). Unread input lets TCP flow
+                // control slow the client down.
+                awaitingOutputRoom = true
+                pauseReading()
+                break
             }
             let event: HTTPRequestDecoderEvent?
             do {
@@ -177,7 +199,9 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
             case .end(let trailers): exchange?.receiveEnd(trailers: trailers)
             }
         }
-        if state == .open { resumeReading() }
+        if state == .open, !awaitingOutputRoom {
+            if peerEOF && exchange == nil { closeAfterFlush() } else { resumeReading() }
+        }
         updateTimer()
     }
 
@@ -208,9 +232,12 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
     /// The response is complete (and, if the connection is reusable, the request too).
     private func finishExchange(_ ex: Exchange) {
         guard exchange === ex, state == .open else { return }
-        let reusable = ex.keepAlive && ex.requestComplete && !mustClose && !peerEOF && !context.isDraining
+        // A FIN does not end reuse here: requests pipelined before it are
+        // still answered (`peerClosed`), and `process` closes after the last.
+        let reusable = ex.keepAlive && ex.requestComplete && !mustClose && !context.isDraining
         exchange = nil
         guard reusable else { return closeAfterFlush() }
+        if !decoder.isIdle { pipelines = true }
         let now = Self.now()
         timeouts.idleSince = now
         timeouts.headStartedAt = decoder.isIdle ? nil : now
@@ -266,7 +293,22 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
     private func flush() {
         guard state == .open || state == .closing else { return output.disarm() }
         guard output.flush() else { return abort(.clientDisconnected) }
-        if output.pending == 0, state == .closing { startLinger() }
+        if state == .closing {
+            if output.pending == 0 { startLinger() }
+            return
+        }
+        if awaitingOutputRoom, output.hasRoom {
+            awaitingOutputRoom = false
+            // Nothing was read meanwhile: the time a partial head sat unread was ours.
+            if timeouts.headStartedAt != nil { timeouts.headStartedAt = Self.now() }
+            process()
+        }
+        if state == .open, output.pending == 0, exchange == nil {
+            // Keep-alive idleness starts once the last response has left,
+            // not when it was queued.
+            timeouts.idleSince = Self.now()
+            updateTimer()
+        }
     }
 
     // MARK: timeouts

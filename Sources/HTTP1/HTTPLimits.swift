@@ -65,7 +65,9 @@ public struct HTTPLimits: Sendable, Equatable {
     public var maxConnections: Int = 4096
 
     /// Response bytes queued for one connection before `HTTPResponse.write`
-    /// suspends the handler (back-pressure against a slow reader). Default 256 KiB.
+    /// suspends the handler (back-pressure against a slow reader), and before
+    /// the connection stops reading and answering pipelined requests; both go
+    /// on once at most half of it is queued. Default 256 KiB.
     public var writeBufferHighWater: Int = 256 * 1024
 
     /// Request bytes buffered for one connection (unparsed input plus body bytes
