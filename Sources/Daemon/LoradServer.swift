@@ -53,7 +53,10 @@ public final class LoradServer: Sendable {
         limits.bodyReadTimeout = .milliseconds(Int64(configuration.bodyTimeoutSeconds * 1000))
         limits.minBodyBytesPerSecond = configuration.bodyMinRateKiB << 10
         limits.maxConnections = configuration.maxConnections
-        http = HTTPServer(limits: limits, errorRenderer: APIError.renderer)
+        // What the HTTP layer refuses by itself (malformed requests, unknown
+        // routes) gets an access line too, or it would leave no trace.
+        http = HTTPServer(limits: limits, errorRenderer: APIError.renderer,
+                          onServerAnswer: { [logger] answer in logger.serverAnswer(answer) })
         if let problem = configuration.openFileLimitProblem(limit: Configuration.openFileLimit()) {
             logger.warning(problem)
         }

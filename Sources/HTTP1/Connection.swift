@@ -213,15 +213,23 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
             mustClose = true
             ex.failBody(httpError)
         } else {
+            reportServerAnswer(error.status.code, reason: error.kind.rawValue)
             sendAndClose(context.errorResponse(httpError, version: .http1_1, keepAlive: false))
         }
+    }
+
+    /// Tells the application of a refusal before any request line was
+    /// parsed (`ServerAnswer`: no method, no path).
+    private func reportServerAnswer(_ status: Int, reason: String) {
+        context.onServerAnswer?(ServerAnswer(status: status, method: nil, path: nil, reason: reason))
     }
 
     private func beginExchange(_ head: HTTPRequestHead) {
         timeouts.headStartedAt = nil
         timeouts.bodyPace = BodyPace()
         hadRequest = true
-        let route = context.router.withLock { $0.decide(head, defaultBodyLimit: limits.maxBodyBytes) }
+        let report = context.onServerAnswer
+        let route = context.router.withLock { $0.decide(head, defaultBodyLimit: limits.maxBodyBytes, report: report) }
         decoder.bodyLimit = route.bodyLimit
         let ex = Exchange(connection: self, head: head, parameters: route.parameters,
                           keepAlive: head.keepAlive && !context.isDraining)
@@ -364,6 +372,7 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
             closeNow()
         case .head:
             let error = HTTPError(.requestTimeout, "request header not received within \(limits.headerReadTimeout)", type: "timeout")
+            reportServerAnswer(error.status.code, reason: "headerTimeout")
             sendAndClose(context.errorResponse(error, version: .http1_1, keepAlive: false))
         }
     }

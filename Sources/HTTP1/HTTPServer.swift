@@ -50,8 +50,12 @@ public final class HTTPServer: Sendable {
     ///   - serverName: the `Server` header value.
     ///   - errorRenderer: the body of every error response the server itself
     ///     produces (404, 405, 413, 400, 408, 500, …) and of thrown `HTTPError`s.
+    ///   - onServerAnswer: told of each response the server gives by itself,
+    ///     no route's handler involved (`ServerAnswer`); called on the
+    ///     connection's queue, so it must not block.
     public init(limits: HTTPLimits = HTTPLimits(), serverName: String = "lorad",
-                errorRenderer: @escaping HTTPErrorRenderer = plainTextErrorRenderer)
+                errorRenderer: @escaping HTTPErrorRenderer = plainTextErrorRenderer,
+                onServerAnswer: (@Sendable (ServerAnswer) -> Void)? = nil)
     {
         HTTPServer.ignoreSIGPIPE
         let table = ConnectionTable()
@@ -59,7 +63,7 @@ public final class HTTPServer: Sendable {
         self.table = table
         eventLoops = (0..<max(1, limits.eventLoopCount)).map { EventLoop(index: $0) }
         context = ServerContext(limits: limits, serverName: serverName, errorRenderer: errorRenderer,
-                                onClose: { id in table.remove(id) })
+                                onServerAnswer: onServerAnswer, onClose: { id in table.remove(id) })
     }
 
     /// Writes to a vanished peer must be errors, not a process-killing signal.

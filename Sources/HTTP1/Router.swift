@@ -47,7 +47,16 @@ public struct Router: Sendable {
     /// route, a wrong method, or a declared body over the route's limit get a
     /// handler that throws the 404, 405 (with `Allow`) or 413 — so the refusal
     /// goes out before any body is read (and before `100 Continue`).
-    func decide(_ head: HTTPRequestHead, defaultBodyLimit: Int) -> RouteDecision {
+    /// `report` hears of each of those refusals (`ServerAnswer`).
+    func decide(_ head: HTTPRequestHead, defaultBodyLimit: Int,
+                report: (@Sendable (ServerAnswer) -> Void)? = nil) -> RouteDecision {
+        /// A handler refusing with `error`, reported as `reason` first.
+        func refusal(_ error: HTTPError, reason: String) -> HTTPHandler {
+            { _, _ in
+                report?(ServerAnswer(status: error.status.code, method: head.method.rawValue, path: head.path, reason: reason))
+                throw error
+            }
+        }
         var decision: RouteDecision
         switch match(head.method, head.pathSegments) {
         case .found(let route, let params):
@@ -55,23 +64,19 @@ public struct Router: Sendable {
                                      bodyLimit: route.maxBodyBytes ?? defaultBodyLimit)
         case .methodNotAllowed(let allow):
             let allowText = allow.map(\.rawValue).joined(separator: ", ")
-            decision = RouteDecision(handler: { _, _ in
-                throw HTTPError(.methodNotAllowed, "\(head.method) is not allowed on \(head.path); allowed: \(allowText)",
-                                headers: ["Allow": allowText], type: "invalid_request_error")
-            }, parameters: [:], bodyLimit: defaultBodyLimit)
+            let error = HTTPError(.methodNotAllowed, "\(head.method) is not allowed on \(head.path); allowed: \(allowText)",
+                                  headers: ["Allow": allowText], type: "invalid_request_error")
+            decision = RouteDecision(handler: refusal(error, reason: "methodNotAllowed"), parameters: [:], bodyLimit: defaultBodyLimit)
         case .notFound:
-            decision = RouteDecision(handler: { _, _ in
-                // The target as sent: decoded, `/v1%2Fmodels` would read as a
-                // route that exists.
-                throw HTTPError(.notFound, "no route for \(head.method) \(head.target.prefix(200))", type: "not_found")
-            }, parameters: [:], bodyLimit: defaultBodyLimit)
+            // The target as sent: decoded, `/v1%2Fmodels` would read as a
+            // route that exists.
+            let error = HTTPError(.notFound, "no route for \(head.method) \(head.target.prefix(200))", type: "not_found")
+            decision = RouteDecision(handler: refusal(error, reason: "noRoute"), parameters: [:], bodyLimit: defaultBodyLimit)
         }
         if case .contentLength(let n) = head.framing, n > decision.bodyLimit {
-            let limit = decision.bodyLimit
-            decision.handler = { _, _ in
-                throw HTTPError(.contentTooLarge, "request body of \(n) bytes exceeds this endpoint's limit of \(limit) bytes",
-                                type: "invalid_request_error")
-            }
+            let error = HTTPError(.contentTooLarge, "request body of \(n) bytes exceeds this endpoint's limit of \(decision.bodyLimit) bytes",
+                                  type: "invalid_request_error")
+            decision.handler = refusal(error, reason: "bodyTooLarge")
         }
         return decision
     }

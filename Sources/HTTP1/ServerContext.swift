@@ -9,13 +9,16 @@ final class ServerContext: Sendable {
     let errorRenderer: HTTPErrorRenderer
     private let draining = Atomic(false)
     let onClose: @Sendable (Int) -> Void
+    /// Hears of every response the server gives by itself (`ServerAnswer`).
+    let onServerAnswer: (@Sendable (ServerAnswer) -> Void)?
 
     init(limits: HTTPLimits, serverName: String, errorRenderer: @escaping HTTPErrorRenderer,
-         onClose: @escaping @Sendable (Int) -> Void)
+         onServerAnswer: (@Sendable (ServerAnswer) -> Void)? = nil, onClose: @escaping @Sendable (Int) -> Void)
     {
         self.limits = limits
         self.serverName = serverName
         self.errorRenderer = errorRenderer
+        self.onServerAnswer = onServerAnswer
         self.onClose = onClose
     }
 

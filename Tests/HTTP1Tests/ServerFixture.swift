@@ -7,8 +7,9 @@ struct ServerFixture {
     let v4: SocketAddress
     let v6: SocketAddress
 
-    init(limits: HTTPLimits = HTTPLimits(), configure: (HTTPServer) -> Void = { _ in }) throws {
-        server = HTTPServer(limits: limits, serverName: "lorad-test")
+    init(limits: HTTPLimits = HTTPLimits(), configure: (HTTPServer) -> Void = { _ in },
+         onServerAnswer: (@Sendable (ServerAnswer) -> Void)? = nil) throws {
+        server = HTTPServer(limits: limits, serverName: "lorad-test", onServerAnswer: onServerAnswer)
         Self.standardRoutes(server)
         configure(server)
         v4 = try server.listen("127.0.0.1:0")

@@ -1,3 +1,5 @@
+import HTTP1
+
 extension Logger {
     /// The access-log line of one HTTP request:
     /// `request method=POST path=/v1/completions status=200 adapter=x prompt_tokens=12 completion_tokens=40 duration_ms=85.210`.
@@ -14,15 +16,29 @@ extension Logger {
                                                          durationSeconds: durationSeconds))
     }
 
+    /// The access-log line of a request the HTTP layer answered by itself
+    /// (`ServerAnswer`): `request method=- path=- status=400 adapter=- reason=badHeader`
+    /// — the same message and first fields as `access`, `-` for what was
+    /// never parsed, and the reason word instead of tokens and a duration.
+    public func serverAnswer(_ answer: ServerAnswer) {
+        guard isEnabled(.info) else { return }
+        var fields = Logger.accessFields(method: answer.method ?? "-", path: answer.path ?? "-", status: answer.status,
+                                         adapter: nil, promptTokens: nil, completionTokens: nil, durationSeconds: nil)
+        fields.append(("reason", answer.reason))
+        log(.info, "request", fields: fields)
+    }
+
     static func accessFields(method: String, path: String, status: Int, adapter: String?,
-                             promptTokens: Int?, completionTokens: Int?, durationSeconds: Double) -> [(String, String)] {
+                             promptTokens: Int?, completionTokens: Int?, durationSeconds: Double?) -> [(String, String)] {
         let bare = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? path
         var fields: [(String, String)] = [("method", method), ("path", bare), ("status", String(status)),
                                           ("adapter", adapter ?? "-")]
         if let promptTokens { fields.append(("prompt_tokens", String(promptTokens))) }
         if let completionTokens { fields.append(("completion_tokens", String(completionTokens))) }
-        let millis = (durationSeconds * 1_000_000).rounded() / 1000
-        fields.append(("duration_ms", String(format3(millis))))
+        if let durationSeconds {
+            let millis = (durationSeconds * 1_000_000).rounded() / 1000
+            fields.append(("duration_ms", String(format3(millis))))
+        }
         return fields
     }
 
