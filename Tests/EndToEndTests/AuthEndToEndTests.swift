@@ -73,4 +73,26 @@ import TestSupport
             #expect(r.status == 400, "\(pair): \(r.status) \(r.text)")
         }
     }
+
+    /// The listings of what is stored and merged take either token: the
+    /// admin must be able to read back what it uploaded and merged. Compute
+    /// (completions, tokenize) stays the inference token's, changes the admin's.
+    @Test func eitherTokenReadsTheListingsOfAdaptersModelsAndTheMerge() throws {
+        let dir = try Fixtures.temporaryDirectory("lorad-e2e-auth")
+        let tokens = try Self.tokenFiles(in: dir)
+        let daemon = try LoradProcess(directory: dir, arguments: ["--admin-token-file", tokens.admin.path,
+                                                                  "--inference-token-file", tokens.inference.path])
+        defer { daemon.cleanUp() }
+        #expect(try Self.upload(daemon, ["Authorization: Bearer s3cret-admin"]).status == 201)
+        for path in ["/adapters", "/adapters/guarded", "/merged", "/v1/models", "/v1/models/guarded"] {
+            for token in ["s3cret-admin", "s3cret-infer"] {
+                let r = try Curl.get(daemon.baseURL + path, headers: ["Authorization: Bearer \(token)"])
+                #expect(r.status == 200, "\(path) with \(token): \(r.status) \(r.text)")
+            }
+            #expect(try Curl.get(daemon.baseURL + path).status == 401, "\(path)")
+            #expect(try Curl.get(daemon.baseURL + path, headers: ["Authorization: Bearer wrong"]).status == 401, "\(path)")
+        }
+        let tokenize = try Curl.postJSON(daemon.baseURL + "/tokenize", ["prompt": "x"], headers: ["Authorization: Bearer s3cret-admin"])
+        #expect(tokenize.status == 403)
+    }
 }

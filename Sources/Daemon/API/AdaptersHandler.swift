@@ -12,7 +12,7 @@ struct AdaptersHandler {
     /// give the next `after`), without `limit` everything after `after`.
     /// `compatible` is the stored outcome (null: not checked yet).
     func list(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
-        try service.auth.requireInference(request)
+        try service.auth.requireReader(request)
         let query = try PageQuery(request)
         let registry = service.registry, compatibility = service.compatibility
         let (records, hasMore, checks) = try await BlockingWork.run {
@@ -30,7 +30,7 @@ struct AdaptersHandler {
     }
 
     func get(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
-        try service.auth.requireInference(request)
+        try service.auth.requireReader(request)
         let name = request.adapterNameParameter
         try AdapterRegistry.validateName(name)
         let registry = service.registry

@@ -4,7 +4,9 @@ import Synchronization
 
 /// Bearer-token checks (RFC 6750 §2.1). Mutating endpoints need the admin
 /// token when one is configured; inference endpoints need the inference token
-/// when one is configured, and are open otherwise. Neither is asked of a
+/// when one is configured, and are open otherwise; the read-only listings of
+/// what is stored and merged take either token (`requireReader`: an admin
+/// must be able to read back what it uploaded). Neither is asked of a
 /// request that came in on a `trusted_listen` listener (loopback only).
 ///
 /// A class so that SIGHUP can swap the tokens (`replace`) under every handler
@@ -51,12 +53,31 @@ public final class Auth: Sendable {
         try check(request, against: inference, other: admin, realm: "inference", otherRealm: "admin")
     }
 
+    /// The read-only listings (`GET /adapters[/NAME]`, `GET /merged`,
+    /// `/v1/models`): as open as inference, and when the inference token is
+    /// required, the admin token passes too (it can change what they list).
+    public func requireReader(_ request: HTTPRequest) throws {
+        let (admin, inference) = tokens.withLock { $0 }
+        if let admin, inference != nil, let presented = Self.presentedBearer(request), admin.matches(presented) { return }
+        try check(request, against: inference, other: nil, realm: "inference", otherRealm: "admin")
+    }
+
+    /// The token of the request's one `Authorization: Bearer` field, if it
+    /// has exactly that (everything else is `check`'s to refuse).
+    private static func presentedBearer(_ request: HTTPRequest) -> String? {
+        let fields = request.headers.values("Authorization")
+        guard fields.count == 1, let header = fields.first else { return nil }
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
+        return parts[1].trimmingCharacters(in: [" ", "\t"])
+    }
+
     private func check(_ request: HTTPRequest, against token: BearerToken?, other: BearerToken?, realm: String,
                        otherRealm: String) throws {
         guard let token, !trusted.withLock({ $0.contains(request.listenerAddress) }) else { return }
         let challenge: HTTPHeaders = ["WWW-Authenticate": "Bearer realm=\"lorad-\(realm)\""]
         let fields = request.headers.values("Authorization")
-        guard let header = fields.first else {
+        guard !fields.isEmpty else {
             throw HTTPError(.unauthorized, "this endpoint requires `Authorization: Bearer <\(realm) token>`",
                             headers: challenge, type: "authentication_error")
         }
@@ -67,13 +88,11 @@ public final class Auth: Sendable {
                             type: "invalid_request_error")
         }
         // The scheme is case-insensitive (RFC 9110 §11.1).
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        guard let presented = Self.presentedBearer(request) else {
             throw HTTPError(.unauthorized, "the Authorization header must use the Bearer scheme",
                             headers: challenge, type: "authentication_error")
         }
         // BearerToken.matches compares in constant time.
-        let presented = parts[1].trimmingCharacters(in: [" ", "\t"])
         guard token.matches(presented) else {
             if other?.matches(presented) == true {
                 throw HTTPError(.forbidden, "the \(otherRealm) token does not grant this endpoint; it needs the \(realm) token",

@@ -33,7 +33,7 @@ struct LiveMergeHandler {
     }
 
     func get(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
-        try service.auth.requireInference(request)
+        try service.auth.requireReader(request)
         try await response.sendAPI(.ok, try await body(request))
     }
 

@@ -36,7 +36,7 @@ struct ModelsHandler {
     /// `GET /v1/models/ID` (OpenAI's retrieve): the base model or one
     /// registered adapter, in the list's shape; 404 for anything else.
     func retrieve(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
-        try service.auth.requireInference(request)
+        try service.auth.requireReader(request)
         let id = request.adapterNameParameter
         if id == service.modelID { return try await response.sendAPI(.ok, baseModel()) }
         let registry = service.registry
@@ -64,7 +64,7 @@ struct ModelsHandler {
     /// pages as `GET /adapters` does (`after` = the base's id starts at the
     /// first adapter).
     func list(_ request: HTTPRequest, _ response: HTTPResponse) async throws {
-        try service.auth.requireInference(request)
+        try service.auth.requireReader(request)
         let query = try PageQuery(request)
         var models: [Model] = []
         if query.after == nil { models.append(baseModel()) }
