@@ -37,13 +37,13 @@ public enum AdapterPathError: Error, CustomStringConvertible, Equatable {
         }
     }
 
-    /// 403 for a path the server must not read, 404, 413, 422.
+    /// 403 for a path the server must not read, 404, 422 (a file too large
+    /// too: 413 would tell the client its own request is, which it is not).
     var httpError: HTTPError {
         switch self {
         case .outside, .noAdapterDirs: return HTTPError(.forbidden, description, type: "permission_error")
         case .notFound, .notInHubCache: return HTTPError(.notFound, description, type: "not_found_error")
-        case .tooLarge: return HTTPError(.contentTooLarge, description, type: "invalid_request_error")
-        case .unreadable, .malformed: return HTTPError(.unprocessableContent, description, type: "invalid_request_error")
+        case .tooLarge, .unreadable, .malformed: return HTTPError(.unprocessableContent, description, type: "invalid_request_error")
         }
     }
 }

@@ -25,8 +25,8 @@ enum CheckConfigCommand {
         var overrides: [String: [String]] = [:]
         for flag in Configuration.flagNames where !a.values(flag).isEmpty { overrides[flag] = a.values(flag) }
         let configuration = try Configuration.resolve(file: file, overrides: overrides)
+        // resourceProblems reads the token files too: each problem once.
         var problems: [any Error] = configuration.resourceProblems()
-        do { _ = try configuration.readTokens() } catch { problems.append(error) }
         if problems.isEmpty { problems += modelProblems(configuration) }
         guard problems.isEmpty else {
             for p in problems { FileHandleOutput.stderr("lorad check-config: \(p)\n") }

@@ -50,7 +50,7 @@ enum GenerateCommand {
             }
         }
         let tokenizer = try Tokenizer(folder: folder)
-        FileHandleOutput.stderr("lorad: loaded \(model.config.numHiddenLayers) layers, \(format(Double(model.weights.bytesReadPerToken) / 1e6)) MB of F32 weights in \(format((ContinuousClock.now - start).seconds, 2)) s\n")
+        FileHandleOutput.stderr("lorad: loaded \(model.config.numHiddenLayers) layers, \(format(Double(model.weights.bytesReadPerToken) / 1e6)) MB of \(model.weights.format.rawValue.uppercased()) weights in \(format((ContinuousClock.now - start).seconds, 2)) s\n")
 
         // Adapters: DIR or DIR:WEIGHT, served under the folder's name.
         var folders: [String: URL] = [:]

@@ -15,12 +15,13 @@ import Serving
 /// tokenizer files — loadable by transformers and by lorad itself.
 enum MergeCommand {
     static let usage = """
-    usage: lorad merge --model DIR --adapter DIR[:W] [--adapter DIR[:W] …] --out DIR [--dtype f32|bf16|f16]
-      --model DIR          base model folder
+    usage: lorad merge [--model DIR] --adapter DIR[:W] [--adapter DIR[:W] …] --out DIR [--dtype f32|bf16|f16]
+      --model DIR          base model folder (default: the bundled models/tiny-llama)
       --adapter DIR[:W]    PEFT LoRA adapter folder, optionally weighted (repeatable: deltas add up);
                            a hub id ORG/NAME is read from the hub cache ($HF_HUB_CACHE, …) at refs/main
       --out DIR            output folder (created; existing files of the same names are replaced)
       --dtype T            dtype of the written weights (default: the base checkpoint's)
+      --threads N          compute threads (default: 2)
     """
 
     static func run(_ args: [String]) throws {

@@ -9,7 +9,30 @@ import Systemd
 /// `lorad serve`: the daemon. Settings come from the defaults, then
 /// `--config FILE`, then flags (`Configuration`).
 enum ServeCommand {
-    static let usage = """
+    /// `options` and, after it, every configuration flag it does not
+    /// describe (each key of etc/lorad.conf is a flag: `ConfigKey.flagName`),
+    /// so the help never falls behind the keys.
+    static var usage: String {
+        let described = Set(options.split(separator: " ").filter { $0.hasPrefix("--") }.map { String($0.dropFirst(2)) })
+        let rest = Configuration.flagNames.subtracting(described).sorted().map { "--" + $0 }
+        return options + "\nAlso every other key of etc/lorad.conf, spelt with - for _ (defaults there):\n"
+            + wrap(rest, indent: "  ") + "\n" + signals
+    }
+
+    /// Words joined into lines of at most 100 characters.
+    static func wrap(_ words: [String], indent: String) -> String {
+        var lines: [String] = [], line = indent
+        for word in words {
+            if line.count + word.count + 1 > 100, line != indent {
+                lines.append(line)
+                line = indent
+            }
+            line += (line == indent ? "" : " ") + word
+        }
+        return (lines + [line]).joined(separator: "\n")
+    }
+
+    static let options = """
     usage: lorad serve [--config FILE] [options]
       --config FILE                key = value settings (etc/lorad.conf documents every key)
       --model DIR                  Hugging Face model folder (default: the bundled models/tiny-llama)
@@ -21,7 +44,7 @@ enum ServeCommand {
       --admin-token-file FILE      bearer token required for upload/delete/merge (default: none, open)
       --inference-token-file FILE  bearer token required for inference (default: none, open)
       --max-batch N                sequences decoded together (default: 8)
-      --max-queue N                waiting requests before 503 + Retry-After (default: 64)
+      --max-queue N                sequences waiting for a batch slot (each of n choices is one) before 503 + Retry-After (default: 64)
       --adapter-cache-mb N         byte budget of resident adapters (default: 512)
       --kv-cache-mb N              KV cache budget over all sequences (default: 256)
       --context-length N           positions per sequence, prompt + generated (default: 0 = the model's)
@@ -29,6 +52,9 @@ enum ServeCommand {
       --max-upload-mb N            largest adapter upload (default: 256)
       --drain-timeout-s S          on SIGTERM, how long in-flight requests may finish (default: 30)
       --log-level L, --log-format F
+    """
+
+    static let signals = """
     Prints `lorad: listening on http://HOST:PORT` on stdout once serving.
     SIGTERM/SIGINT: stop accepting, drain, close the registry, exit 0.
     SIGHUP: re-read the token files and log_level (other keys need a restart).

@@ -153,7 +153,7 @@ struct GenerationFieldsTests {
     func unimplementedFieldsAreRefusedUnlessAtTheirDefaults(endpoint: Endpoint) throws {
         for accepted in [#""suffix": """#, #""lora": []"#, #""use_beam_search": false"#, #""bad_words": []"#,
                          #""guided_json": null"#, #""prompt_logprobs": null"#, #""return_tokens_as_token_ids": false"#,
-                         #""prompt_logprobs": 0"#] {
+                         #""prompt_logprobs": 0"#, #""response_format": {"type": "text"}"#] {
             #expect(endpoint.refusal(accepted) == "accepted", "\(accepted)")
         }
         let refused: [(String, String)] = [
@@ -165,6 +165,8 @@ struct GenerationFieldsTests {
             (#""guided_choice": ["yes", "no"]"#, "guided_choice"), (#""guided_grammar": "root ::= x""#, "guided_grammar"),
             (#""structured_outputs": {"json": {}}"#, "structured_outputs"),
             (#""return_tokens_as_token_ids": true"#, "return_tokens_as_token_ids"),
+            (#""response_format": {"type": "json_object"}"#, "response_format.type"),
+            (#""response_format": {"type": "json_schema", "json_schema": {}}"#, "response_format.type"),
         ]
         for (members, field) in refused {
             #expect(endpoint.refusal(members) == field, "\(members)")

@@ -59,13 +59,6 @@ public struct ChatRequest: Sendable {
             throw JSONAccessError(path: "best_of", expected: "absent or equal to n (\(n)): best-of selection is not supported",
                                   found: String(bestOf))
         }
-        if let format = body.optional("response_format") {
-            let type = try format.required("type").string()
-            guard type == "text" else {
-                throw JSONAccessError(path: "response_format.type", expected: "\"text\" (constrained output such as "
-                    + "json_object or json_schema is not supported)", found: JSONString.quoted(type))
-            }
-        }
         if try body.bool("echo") == true { throw JSONAccessError(path: "echo", expected: "false (echo is not supported)", found: "true") }
         try fields.checkMinTokens(maxTokens: maxTokens,
                                   field: body.optional("max_completion_tokens") != nil ? "max_completion_tokens" : "max_tokens")

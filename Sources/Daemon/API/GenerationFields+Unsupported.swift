@@ -32,6 +32,14 @@ extension GenerationFields {
                 throw node.mismatch("absent or null (constrained output such as \(key) is not supported)")
             }
         }
+        // OpenAI's `response_format` (chat) and vLLM's (completions too).
+        if let format = body.optional("response_format") {
+            let type = try format.required("type").string()
+            guard type == "text" else {
+                throw JSONAccessError(path: "response_format.type", expected: "\"text\" (constrained output such as "
+                    + "json_object or json_schema is not supported)", found: JSONString.quoted(type))
+            }
+        }
         if try body.bool("return_tokens_as_token_ids") == true {
             throw JSONAccessError(path: "return_tokens_as_token_ids", expected: "false (not supported)", found: "true")
         }

@@ -33,9 +33,11 @@ struct LoRAAdapterManagementHandler {
         guard !path.utf8.contains(0) else { throw APIError.badRequest("`lora_path` contains a NUL character") }
         try AdapterRegistry.validateName(name)
         try AdapterNameIsBaseModel.refuse(name, modelID: service.modelID, .storing)
-        // Refuse a taken name before reading hundreds of MB of weights.
+        // Refuse a taken name before reading hundreds of MB of weights (the
+        // registry's own 409 would point at upload's replace=true).
         if !inPlace, try await BlockingWork.run({ [service] in try service.registry.record(named: name) }) != nil {
-            throw RegistryError.alreadyExists(name)
+            throw HTTPError(.conflict, "adapter '\(name)' already exists (load it with \"load_inplace\": true to replace it)",
+                            type: "conflict_error")
         }
         let directories = service.adapterDirectories, hub = service.hubCache, limit = service.maxUploadBytes
         // The files are buffered like an upload's parts, so they count against

@@ -26,9 +26,17 @@ public final class UploadBudget: Sendable {
 
         fileprivate init(_ budget: UploadBudget) { self.budget = budget }
 
-        /// Claims `count` more bytes, or throws 503 when the budget cannot cover them.
+        /// Claims `count` more bytes, or throws 503 when the budget cannot
+        /// cover them now — 413 when it never could, this upload alone
+        /// passing it (a retry would only be refused again).
         public func add(_ count: Int) throws(HTTPError) {
             let limit = budget.limitBytes
+            guard count <= limit - bytes else {
+                throw HTTPError(.contentTooLarge,
+                                "this upload alone needs more than the \(limit >> 20) MiB all uploads in progress may buffer "
+                                    + "(upload_buffer_mb); keep upload_buffer_mb at least max_upload_mb",
+                                type: "invalid_request_error")
+            }
             let granted = budget.used.withLock { used -> Bool in
                 guard count <= limit - used else { return false }
                 used += count
