@@ -89,6 +89,13 @@ struct GenerationFieldsTests {
         for (members, field) in cases {
             #expect(endpoint.refusal(members) == field, "\(members)")
         }
+        // Either side of a range is refused with the same range in the message.
+        for (field, outside) in [("top_p", ["0", "1.01", "-1"]), ("repetition_penalty", ["0", "100.1", "-2"])] {
+            let messages = Set(outside.compactMap { value -> String? in
+                do { _ = try endpoint.fields("\"\(field)\": \(value)"); return nil } catch { return (error as? JSONAccessError)?.expected }
+            })
+            #expect(messages.count == 1 && messages.first?.contains("(0, ") == true, "\(field): \(messages)")
+        }
         let tooMany = (0...SamplingParameters.maxLogitBiasEntries).map { #""\#($0)": 1"# }.joined(separator: ", ")
         #expect(endpoint.refusal(#""logit_bias": {\#(tooMany)}"#) == "logit_bias")
         let most = (0..<SamplingParameters.maxLogitBiasEntries).map { #""\#($0)": 1"# }.joined(separator: ", ")

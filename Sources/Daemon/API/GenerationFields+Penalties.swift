@@ -16,10 +16,18 @@ extension GenerationFields {
     static func repetitionPenalty(_ body: JSONNode) throws -> Double {
         let cap = Double(SamplingParameters.maxRepetitionPenalty)
         guard let node = body.optional("repetition_penalty") else { return 1 }
-        let expected = "a number in (0, \(cap)]"
-        let value = try node.double(in: 0...cap)
-        // A value Float rounds to 0 would divide the logits by zero.
-        guard value > 0, Float(value) > 0 else { throw node.mismatch(expected) }
+        // One range in the message whichever side is passed; a value Float
+        // rounds to 0 would divide the logits by zero.
+        let value = try node.double()
+        guard value > 0, value <= cap, Float(value) > 0 else { throw node.mismatch("a number in (0, \(cap)]") }
+        return value
+    }
+
+    /// `top_p`: in (0, 1], default 1 (off); 0 would keep no token.
+    static func topP(_ body: JSONNode) throws -> Double {
+        guard let node = body.optional("top_p") else { return 1 }
+        let value = try node.double()
+        guard value > 0, value <= 1 else { throw node.mismatch("a number in (0, 1]") }
         return value
     }
 

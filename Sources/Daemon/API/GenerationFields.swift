@@ -73,8 +73,7 @@ public struct GenerationFields: Sendable {
         model = try body.string("model")
         adapter = try body.string("adapter")
         temperature = try body.double("temperature", in: 0...100) ?? 1
-        topP = try body.double("top_p", in: 0...1) ?? 1
-        guard topP > 0 else { throw JSONAccessError(path: "top_p", expected: "a number in (0, 1]", found: "0") }
+        topP = try Self.topP(body)
         topK = max(0, try body.int("top_k", in: -1...Int.max) ?? 0)
         seed = try body.int("seed", in: Self.seedRange).map { UInt64(bitPattern: Int64($0)) }
         stop = try Self.stop(body.optional("stop"))
