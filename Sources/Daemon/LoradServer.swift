@@ -97,7 +97,12 @@ public final class LoradServer: Sendable {
         instanceLock.withLock { $0 = lock }
         let folder = URL(fileURLWithPath: configuration.model).standardizedFileURL
         let start = ContinuousClock.now
-        let model = try LlamaModel.load(folder: folder, weightsFormat: configuration.weightsDType)
+        // A stop asked for while loading ends the load at the next tensor:
+        // a large model would otherwise load in full first, past systemd's
+        // TimeoutStopSec, only to be thrown away.
+        let model = try LlamaModel.load(folder: folder, weightsFormat: configuration.weightsDType) { [self] _, _ in
+            if currentPhase.isDraining { throw EngineError.shuttingDown }
+        }
         let tokenizer = try Tokenizer(folder: folder)
         if tokenizer.vocabSize > model.config.vocabSize {
             // transformers loads such a pair too; the ids past the embedding

@@ -59,6 +59,16 @@ extension LlamaConfig {
             ropeNode = scaling
         }
         let scaling = try Self.ropeScaling(ropeNode)
+        // transformers' RoPE rotates int(head_dim × partial_rotary_factor)
+        // dimensions of each head (its default rope-parameter computation
+        // reads the factor from the config or rope_parameters); lorad rotates
+        // all of them, so any other factor would be another model, served
+        // without a word.
+        for (node, name) in [(keys, "partial_rotary_factor"), (ropeNode, "rope_parameters.partial_rotary_factor")] {
+            if let factor = try node?.double("partial_rotary_factor"), factor != 1 {
+                throw LlamaError.unsupportedFeature("\(name) = \(factor) (only 1: every dimension of a head rotated)")
+            }
+        }
 
         let heads = try keys.dimension("num_attention_heads")
         let hidden = try keys.dimension("hidden_size")

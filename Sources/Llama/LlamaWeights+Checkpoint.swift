@@ -10,10 +10,11 @@ extension LlamaWeights {
     /// are read into F32.
     ///
     /// - Parameter progress: called after each tensor with (bytes read so far,
-    ///   bytes of all checkpoint files), for a progress line on large models.
+    ///   bytes of all checkpoint files), for a progress line on large models;
+    ///   what it throws stops the load (a daemon told to stop while loading).
     public convenience init(config: LlamaConfig, checkpoint: Checkpoint, format: WeightFormat? = nil,
                             pages: WeightPages = .huge,
-                            progress: ((_ loaded: Int, _ total: Int) -> Void)? = nil) throws {
+                            progress: ((_ loaded: Int, _ total: Int) throws -> Void)? = nil) throws {
         // Layers past num_hidden_layers would be skipped without a word and
         // a shallower model served: a config.json that disagrees with its
         // weights is refused (transformers only warns of unused weights).
@@ -28,19 +29,19 @@ extension LlamaWeights {
         var loaded = 0
         try self.init(config: config, format: format ?? Self.checkpointFormat(checkpoint), pages: pages) { name in
             guard let info = checkpoint.info(name) else { return nil }
-            defer {
-                loaded += info.byteCount
-                progress?(loaded, total)
-            }
             guard info.dtype.isFloatingPoint else {
                 throw LlamaError.unreadableTensor(tensor: name,
                     reason: "dtype \(info.dtype.rawValue) is not a floating-point weight")
             }
+            let values: TensorValues
             do {
-                return TensorValues(shape: info.shape, values: try checkpoint.floats(name))
+                values = TensorValues(shape: info.shape, values: try checkpoint.floats(name))
             } catch {
                 throw LlamaError.unreadableTensor(tensor: name, reason: "\(error)")
             }
+            loaded += info.byteCount
+            try progress?(loaded, total)
+            return values
         }
     }
 }
@@ -64,7 +65,7 @@ extension LlamaModel {
     /// `LlamaWeights(config:checkpoint:format:)` (nil: the checkpoint's own),
     /// the matrices on `pages`.
     public static func load(folder: URL, weightsFormat: WeightFormat? = nil, pages: WeightPages = .huge,
-                            progress: ((_ loaded: Int, _ total: Int) -> Void)? = nil) throws -> LlamaModel {
+                            progress: ((_ loaded: Int, _ total: Int) throws -> Void)? = nil) throws -> LlamaModel {
         let config = try LlamaConfig(folder: folder)
         let checkpoint = try Checkpoint(folder: folder)
         return LlamaModel(weights: try LlamaWeights(config: config, checkpoint: checkpoint, format: weightsFormat,

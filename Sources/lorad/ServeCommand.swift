@@ -3,6 +3,7 @@ import Daemon
 import Dispatch
 import Foundation
 import Kernels
+import Serving
 import Synchronization
 import Systemd
 
@@ -101,7 +102,15 @@ enum ServeCommand {
         // extending again and again, so a load that truly hangs still times out.
         let weightBytes = Self.weightBytes(folder: configuration.model)
         notifying(logger, "EXTEND_TIMEOUT_USEC") { try notify.extendTimeout(seconds: 60 + Double(weightBytes) / 100e6) }
-        try server.load(heartbeat: { _ = try? watchdog?.pet() }, heartbeatInterval: watchdog?.intervalSeconds)
+        do {
+            try server.load(heartbeat: { _ = try? watchdog?.pet() }, heartbeatInterval: watchdog?.intervalSeconds)
+        } catch EngineError.shuttingDown where stopping.load(ordering: .relaxed) {
+            // SIGTERM during the load stopped it: a stop, not a failure
+            // (systemd would mark the unit failed on a non-zero exit).
+            stopped.wait()
+            logger.info("stopped before serving")
+            return
+        }
         let trustedCount = server.configuration.trustedListen.count
         for (i, address) in addresses.enumerated() {
             let trusted = i >= addresses.count - trustedCount ? " (trusted_listen: no token asked)" : ""

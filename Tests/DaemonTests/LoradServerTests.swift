@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+import Serving
 import TestSupport
 @testable import Daemon
 
@@ -50,6 +51,24 @@ import TestSupport
         }
         #expect(throws: (any Error).self) { try service.registry.count() }
         #expect(try Curl.get(base + "/health").status == 0, "nothing listens any more")
+    }
+
+    /// A stop asked for while the model loads ends the load at its next
+    /// tensor (a large model would load in full first, past systemd's stop
+    /// timeout), with the error `serve` takes for a stop, not a failure.
+    @Test func aShutdownDuringTheLoadStopsItBeforeTheModelIsLoaded() async throws {
+        let dir = try Fixtures.temporaryDirectory("lorad-server-stop")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var configuration = Configuration()
+        configuration.model = Fixtures.tinyLlama.path
+        configuration.registry = dir.appendingPathComponent("registry.sqlite").path
+        let lines = Mutex<[String]>([])
+        let server = try LoradServer(configuration: configuration,
+                                     logger: Logger(level: .info, style: .plain) { line in lines.withLock { $0.append(line) } })
+        await server.shutdown()
+        #expect(throws: EngineError.shuttingDown) { try server.load() }
+        #expect(!lines.withLock { $0 }.contains { $0.contains("model loaded") }, "\(lines.withLock { $0 })")
+        #expect(!FileManager.default.fileExists(atPath: configuration.registry), "the registry was never opened")
     }
 
     /// `weights_dtype` decides how the base is resident; `/health`, the base

@@ -112,6 +112,8 @@ import TestSupport
         (#""hidden_act": "silu""#, #""hidden_act": "gelu""#, "gelu"),
         (#""rope_type": "default""#, #""rope_type": "yarn", "factor": 4.0"#, "yarn"),
         (#""rope_type": "default""#, #""rope_type": "linear", "factor": 2.0"#, "linear"),
+        (#""rope_type": "default""#, #""rope_type": "default", "partial_rotary_factor": 0.5"#, "rope_parameters.partial_rotary_factor = 0.5"),
+        (#""hidden_act": "silu""#, #""hidden_act": "silu", "partial_rotary_factor": 0.25"#, "partial_rotary_factor = 0.25"),
     ])
     func unsupportedFeaturesAreRefusedByName(original: String, replacement: String, named: String) throws {
         let json = v5.replacingOccurrences(of: original, with: replacement)
