@@ -9,7 +9,8 @@ final class ActiveSequence: AdmissionCandidate {
     let request: GenerationRequest
     let onEvent: @Sendable (GenerationEvent) -> Void
     /// Held for the whole life of the sequence: the adapters cannot be
-    /// evicted or freed under it, whatever happens to their names.
+    /// evicted or freed under it, whatever happens to their names. Shared
+    /// with the other sequences of its request (`SequenceGroup`).
     let lease: AdapterLease
     let uses: [AdapterUse]
     /// The distinct adapter names of the request (what `max_loras` counts).

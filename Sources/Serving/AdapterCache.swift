@@ -11,7 +11,10 @@ import LoRA
 /// changes or frees what a running sequence uses, and the next request loads
 /// the new version. A load that overlaps an `invalidate` of its name is
 /// discarded and done again, so the version read before the change can never
-/// become the resident one after it.
+/// become the resident one after it. Each entry keeps the source's version
+/// it was loaded from, and a lease tells it (`AdapterLease.version(of:)`):
+/// a caller that reads something else of the adapter from the source itself
+/// (the daemon: its chat template) checks it belongs to the weights it runs.
 ///
 /// Requests take a *lease*. A leased adapter is never evicted, so the byte
 /// budget is a soft cap: adapters in use by running or queued requests stay
@@ -28,9 +31,14 @@ public final class AdapterCache: @unchecked Sendable {
 
     private final class Entry {
         let adapter: LoRAAdapter
+        /// The source's version it was loaded from (`AdapterPayload.version`).
+        let version: Int64?
         var leases = 0
         var lastUse: UInt64 = 0
-        init(adapter: LoRAAdapter) { self.adapter = adapter }
+        init(adapter: LoRAAdapter, version: Int64?) {
+            self.adapter = adapter
+            self.version = version
+        }
     }
 
     private let source: AdapterSource
@@ -94,20 +102,23 @@ public final class AdapterCache: @unchecked Sendable {
     /// adapter; a DoRA adapter in a combination is refused). On failure no
     /// lease is kept.
     public func lease(_ spec: AdapterSpec) throws -> AdapterLease {
-        var taken: [(String, LoRAAdapter, Float)] = []
+        var taken: [(name: String, adapter: LoRAAdapter, version: Int64?)] = []
         do {
             for term in spec.terms {
-                taken.append((term.name, try acquire(term.name), term.weight))
+                let (adapter, version) = try acquire(term.name)
+                taken.append((term.name, adapter, version))
             }
-            let uses = try AdapterUse.resolve(taken.map { AdapterUse($0.1, weight: $0.2) })
-            return AdapterLease(cache: self, held: taken, uses: uses)
+            let uses = try AdapterUse.resolve(zip(taken, spec.terms).map { AdapterUse($0.adapter, weight: $1.weight) })
+            return AdapterLease(cache: self, spec: spec, held: taken, uses: uses)
         } catch {
-            for (name, adapter, _) in taken { release(name, adapter) }
+            for held in taken { release(held.name, held.adapter) }
             throw error
         }
     }
 
-    private func acquire(_ name: String) throws -> LoRAAdapter {
+    /// The adapter resident under `name` (loaded if needed) and the version
+    /// it was loaded from, leased.
+    private func acquire(_ name: String) throws -> (LoRAAdapter, Int64?) {
         condition.lock()
         while true {
             if let entry = entries[name] {
@@ -117,7 +128,7 @@ public final class AdapterCache: @unchecked Sendable {
                 entry.lastUse = clock
                 counters.hits += 1
                 condition.unlock()
-                return entry.adapter
+                return (entry.adapter, entry.version)
             }
             if loading[name] != nil {
                 condition.wait()
@@ -132,7 +143,10 @@ public final class AdapterCache: @unchecked Sendable {
             // Load outside the lock: parsing and converting weights takes
             // milliseconds and other names must stay servable meanwhile.
             let start = ContinuousClock.now
-            let result = Result { () throws -> LoRAAdapter in try loader(try source.payload(of: name)) }
+            let result = Result { () throws -> (LoRAAdapter, Int64?) in
+                let payload = try source.payload(of: name)
+                return (try loader(payload), payload.version)
+            }
             let elapsed = ContinuousClock.now - start
 
             condition.lock()
@@ -156,11 +170,11 @@ public final class AdapterCache: @unchecked Sendable {
                 counters.misses += 1
                 counters.loadFailures += 1
                 throw error
-            case .success(let adapter):
+            case .success(let (adapter, version)):
                 counters.misses += 1
                 counters.loads += 1
                 counters.loadSeconds += elapsed.seconds
-                let entry = Entry(adapter: adapter)
+                let entry = Entry(adapter: adapter, version: version)
                 clock += 1
                 entry.lastUse = clock
                 entries[name] = entry
@@ -169,7 +183,7 @@ public final class AdapterCache: @unchecked Sendable {
                 do { try take(adapter) } catch { evictIfNeeded(); throw error }
                 entry.leases = 1
                 evictIfNeeded()
-                return adapter
+                return (adapter, version)
             }
         }
     }
@@ -264,21 +278,36 @@ public struct AdapterCacheStats: Sendable, Equatable {
     public var loadSeconds = 0.0
 }
 
-/// The adapters one request holds for its whole life. Releasing happens when
-/// the lease is deallocated (the sequence finished or was cancelled).
+/// The adapters one request holds for its whole life: one lease however
+/// many sequences the request runs (prompts × n), so all of them run the same
+/// versions. Releasing happens when the lease is deallocated (the last
+/// sequence holding it finished or was cancelled, or the request was refused
+/// before any was queued).
 public final class AdapterLease: Sendable {
     private let cache: AdapterCache
-    private let held: [(String, LoRAAdapter, Float)]
+    /// What was leased: the request's spec, term by term.
+    public let spec: AdapterSpec
+    private let held: [(name: String, adapter: LoRAAdapter, version: Int64?)]
     /// The per-row mix the forward pass takes (resolved: `AdapterUse.resolve`).
     public let uses: [AdapterUse]
 
-    fileprivate init(cache: AdapterCache, held: [(String, LoRAAdapter, Float)], uses: [AdapterUse]) {
+    fileprivate init(cache: AdapterCache, spec: AdapterSpec, held: [(name: String, adapter: LoRAAdapter, version: Int64?)],
+                     uses: [AdapterUse]) {
         self.cache = cache
+        self.spec = spec
         self.held = held
         self.uses = uses
     }
 
+    /// The source's version (`AdapterPayload.version`: the registry's
+    /// generation) the leased copy of `name` was loaded from; nil when the
+    /// source gave none (a folder import not yet stored) or `name` is not
+    /// in the lease.
+    public func version(of name: String) -> Int64? {
+        held.first { $0.name == name }?.version
+    }
+
     deinit {
-        for (name, adapter, _) in held { cache.release(name, adapter) }
+        for held in held { cache.release(held.name, held.adapter) }
     }
 }

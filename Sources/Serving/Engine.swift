@@ -86,6 +86,88 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
     /// be loaded.
     public func submit(_ request: GenerationRequest,
                        onEvent: @escaping @Sendable (GenerationEvent) -> Void) throws -> GenerationHandle {
+        // One request, one handle: `submit(_:onEvent:)` returns one per member.
+        try submit(try prepare([request])) { _, event in onEvent(event) }[0]
+    }
+
+    /// Checks the sequences of one request and resolves their adapters once
+    /// (`SequenceGroup`): cheap checks first, then the queue bound, then the
+    /// (possibly slow) adapter load, on the caller's thread so a cold load
+    /// never stalls the engine. Every sequence must name the same adapters.
+    ///
+    /// - Parameter lease: the lease to share instead of taking one, for a
+    ///   caller that had to know the versions it runs before building the
+    ///   requests (the daemon renders an adapter's own chat template of the
+    ///   same version); it must be for the requests' spec.
+    /// - Throws: `EngineError` for a request that can never run or when the
+    ///   queue has no room for all of them; the adapter cache's error when an
+    ///   adapter cannot be loaded.
+    public func prepare(_ requests: [GenerationRequest], lease given: AdapterLease? = nil) throws -> SequenceGroup {
+        guard let spec = requests.first?.adapters else {
+            throw EngineError.invalidParameter(name: "prompt", reason: "a request needs at least one sequence")
+        }
+        guard requests.allSatisfy({ $0.adapters == spec }) else {
+            throw EngineError.invalidParameter(name: "adapters", reason: "the sequences of one request share one lease, "
+                + "so they must name the same adapters")
+        }
+        if let given, given.spec != spec {
+            throw EngineError.invalidParameter(name: "adapters", reason: "the lease given is for '\(given.spec)', "
+                + "the sequences name '\(spec)'")
+        }
+        let checked = try requests.map(check)
+        try refuseUnlessRoom(for: checked.count)
+        return SequenceGroup(members: checked, lease: try given ?? adapters.lease(spec))
+    }
+
+    /// Queues every sequence of `group` at once, or none: they share its
+    /// lease. `onEvent` gets each member's index (its place in the requests
+    /// given to `prepare`). Returns one handle per member, in that order.
+    ///
+    /// - Throws: `EngineError.overloaded` when the queue has no room for all
+    ///   of them now, `.shuttingDown`; nothing is queued then, and the lease
+    ///   ends with the group.
+    public func submit(_ group: SequenceGroup,
+                       onEvent: @escaping @Sendable (Int, GenerationEvent) -> Void) throws -> [GenerationHandle] {
+        condition.lock()
+        defer { condition.unlock() }
+        guard !stopping else { throw EngineError.shuttingDown }
+        guard waiting.count + group.count <= configuration.maxQueue else {
+            counters.rejectedOverloaded += 1
+            throw EngineError.overloaded(queued: configuration.maxQueue, retryAfterSeconds: configuration.retryAfterSeconds)
+        }
+        var handles: [GenerationHandle] = []
+        for (i, member) in group.members.enumerated() {
+            nextID += 1
+            let handle = GenerationHandle(id: nextID)
+            let sequence = ActiveSequence(
+                handle: handle, request: member.request, onEvent: { onEvent(i, $0) }, lease: group.lease,
+                state: model.makeSequence(capacity: member.positions, kvFormat: configuration.kvFormat),
+                stopTokenIDs: member.stopTokenIDs, reservedBytes: member.reservedBytes, tokenizer: tokenizer,
+                submitted: .now)
+            waiting.append(sequence)
+            countWaiting(sequence.adapterNames, by: 1)
+            handles.append(handle)
+        }
+        counters.queued = waiting.count
+        condition.signal()
+        return handles
+    }
+
+    /// Refuses (`shuttingDown`, `overloaded`) when `count` more sequences
+    /// could not be queued now: checked before an adapter load, so a full
+    /// queue costs no cold load.
+    private func refuseUnlessRoom(for count: Int) throws {
+        condition.lock()
+        let full = waiting.count + count > configuration.maxQueue
+        if full { counters.rejectedOverloaded += 1 }
+        let isStopping = stopping
+        condition.unlock()
+        if isStopping { throw EngineError.shuttingDown }
+        if full { throw EngineError.overloaded(queued: configuration.maxQueue, retryAfterSeconds: configuration.retryAfterSeconds) }
+    }
+
+    /// The checks of one request that need no lock and no adapter.
+    private func check(_ request: GenerationRequest) throws -> CheckedRequest {
         let vocab = model.config.vocabSize
         guard !request.promptTokens.isEmpty else { throw EngineError.emptyPrompt }
         if let bad = request.promptTokens.first(where: { $0 < 0 || $0 >= vocab }) {
@@ -124,36 +206,7 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
         guard reserved <= configuration.kvCacheBytes else {
             throw EngineError.exceedsKVBudget(bytes: reserved, budget: configuration.kvCacheBytes)
         }
-
-        // Cheap checks first, then the queue bound, then the (possibly slow) adapter load.
-        condition.lock()
-        let full = waiting.count >= configuration.maxQueue
-        if full { counters.rejectedOverloaded += 1 }
-        let isStopping = stopping
-        condition.unlock()
-        if isStopping { throw EngineError.shuttingDown }
-        if full { throw EngineError.overloaded(queued: configuration.maxQueue, retryAfterSeconds: configuration.retryAfterSeconds) }
-
-        let lease = try adapters.lease(request.adapters)
-
-        condition.lock()
-        defer { condition.unlock() }
-        guard !stopping else { throw EngineError.shuttingDown }
-        guard waiting.count < configuration.maxQueue else {
-            counters.rejectedOverloaded += 1
-            throw EngineError.overloaded(queued: configuration.maxQueue, retryAfterSeconds: configuration.retryAfterSeconds)
-        }
-        nextID += 1
-        let handle = GenerationHandle(id: nextID)
-        let sequence = ActiveSequence(
-            handle: handle, request: request, onEvent: onEvent, lease: lease,
-            state: model.makeSequence(capacity: positions, kvFormat: configuration.kvFormat), stopTokenIDs: stopIDs,
-            reservedBytes: reserved, tokenizer: tokenizer, submitted: .now)
-        waiting.append(sequence)
-        counters.queued = waiting.count
-        countWaiting(sequence.adapterNames, by: 1)
-        condition.signal()
-        return handle
+        return CheckedRequest(request: request, stopTokenIDs: stopIDs, positions: positions, reservedBytes: reserved)
     }
 
     /// Runs `body` on the engine thread between two steps and waits for it:
