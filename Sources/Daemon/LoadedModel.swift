@@ -40,6 +40,8 @@ public final class LoadedModel: Sendable {
     public let chat: ChatSupport
     /// Adapters' own chat templates, parsed once per stored version.
     let adapterTemplates = AdapterChatTemplates()
+    /// Where tests make a replace land inside a request's preparation.
+    let seams = RequestSeams()
     /// `adapter_dirs`: the only folders adapters are read from.
     public let adapterDirectories: AdapterDirectories
     /// The Hugging Face hub cache hub ids are read from (`hf_hub_cache`), if any.

@@ -51,9 +51,15 @@ struct InferenceContext {
         guard !choice.spec.isBase else { return }
         let adapters = service.engine.adapters
         let spec = choice.spec
-        do {
+        try await namingUnknownAdapters(of: choice) {
             try await BlockingWork.compute { _ = try adapters.lease(spec) }
-        } catch AdapterSourceError.unknownAdapter(let name) {
+        }
+    }
+
+    /// `body`, with an adapter the sources do not know answered as the
+    /// request named it (`unknownAdapter`).
+    func namingUnknownAdapters<T>(of choice: AdapterChoice, _ body: () async throws -> T) async throws -> T {
+        do { return try await body() } catch AdapterSourceError.unknownAdapter(let name) {
             throw unknownAdapter(name, choice: choice)
         }
     }
@@ -72,20 +78,28 @@ struct InferenceContext {
     }
 
     /// Builds the requests (tokenizing happens here) and submits them, off
-    /// the event loop: `submit`'s adapter cache may load an adapter cold (a
+    /// the event loop: the adapter cache may load an adapter cold (a
     /// registry read and validation). A resident adapter is served without
     /// asking the registry; an unknown name comes back from it as
-    /// `unknownAdapter`. The requests of one submission enter the engine
-    /// together, so they share its batches; if one is refused, those already
-    /// queued are cancelled.
+    /// `unknownAdapter`.
     ///
-    /// - Parameter choicesPerPrompt: how many consecutive requests share one
-    ///   prompt (completions' and chat's `n`), for the usage's prompt count.
-    func submit(_ choice: AdapterChoice, choicesPerPrompt: Int,
+    /// The request's adapters are resolved once (`Engine.prepare`: one
+    /// lease) for all its sequences, which enter the engine together or not
+    /// at all: they share its batches, and every one runs the version leased,
+    /// as each would alone. A replace landing after the lease serves only
+    /// later requests; one landing between per-sequence leases used to split
+    /// a response between two versions.
+    ///
+    /// - Parameters:
+    ///   - lease: the request's lease when the caller took it to know the
+    ///     version first (chat: the template must be that version's).
+    ///   - choicesPerPrompt: how many consecutive requests share one prompt
+    ///     (completions' and chat's `n`), for the usage's prompt count.
+    func submit(_ choice: AdapterChoice, lease: AdapterLease? = nil, choicesPerPrompt: Int,
                 _ build: @escaping @Sendable () throws -> [GenerationRequest]) async throws -> Submission {
-        let engine = service.engine
-        do {
-            return try await BlockingWork.compute {
+        let engine = service.engine, seams = service.seams
+        return try await namingUnknownAdapters(of: choice) {
+            try await BlockingWork.compute {
                 let requests = try build()
                 // Each choice waits in the queue as a sequence of its own: more
                 // than max_queue of them could never be admitted together, so
@@ -95,22 +109,16 @@ struct InferenceContext {
                     throw APIError.badRequest("\(requests.count) choices (prompts × n) need \(requests.count) queue slots, "
                         + "but this server queues at most \(maxQueue) (max_queue)")
                 }
+                let group = try engine.prepare(requests, lease: lease)
+                seams.reach(.adaptersLeased)
                 let events = GenerationEventQueue(choices: requests.count)
-                var handles: [GenerationHandle] = []
-                do {
-                    for (i, request) in requests.enumerated() {
-                        handles.append(try engine.submit(request) { event in events.push(event, choice: i) })
-                    }
-                } catch {
-                    for h in handles { h.cancel() }
-                    throw error
-                }
+                // Refused here (the queue filled meanwhile), nothing was
+                // queued and the lease ends with `group`.
+                let handles = try engine.submit(group) { i, event in events.push(event, choice: i) }
                 let prompts = requests.map(\.promptTokens)
                 let distinct = stride(from: 0, to: prompts.count, by: max(1, choicesPerPrompt)).reduce(0) { $0 + prompts[$1].count }
                 return Submission(handles: handles, events: events, prompts: prompts, promptTokens: distinct)
             }
-        } catch AdapterSourceError.unknownAdapter(let name) {
-            throw unknownAdapter(name, choice: choice)
         }
     }
 

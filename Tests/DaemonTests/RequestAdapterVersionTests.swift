@@ -1,0 +1,147 @@
+import Foundation
+import Serving
+import Synchronization
+import Testing
+import TestSupport
+@testable import Daemon
+
+/// One request runs one stored version of its adapter: every prompt and
+/// choice of it, and for chat the template it renders too. A replace is made
+/// to land exactly where it once split a request in two (`RequestSeams`):
+/// after the request leased its adapter and before its sequences are queued.
+/// Expected
+/// texts are solo runs of the same daemon, never written out.
+@Suite(.serialized) struct RequestAdapterVersionTests {
+    enum Endpoint: String, CaseIterable, Sendable { case completions, chat }
+
+    /// Two made-up chat formats, each putting its own words before the message.
+    static let t1 = "{% for m in messages %}Permission is hereby granted {{ m.content }}{% endfor %}"
+    static let t2 = "{% for m in messages %}THE SOFTWARE IS PROVIDED {{ m.content }}{% endfor %}"
+    static let prompts = ["The licensee may copy", "def main():"]
+
+    /// `POST` of a greedy request: completions of `prompts` (a list when
+    /// several), or a chat of `prompts[0]` as the user's message; `n` each.
+    static func post(_ daemon: InProcessDaemon, _ endpoint: Endpoint, model: String, prompts: [String] = [prompts[0]],
+                     n: Int = 1, stream: Bool = false) throws -> Curl.Response {
+        var body: [String: Any] = ["model": model, "max_tokens": 12, "temperature": 0, "n": n, "stream": stream]
+        switch endpoint {
+        case .completions:
+            body["prompt"] = prompts.count == 1 ? prompts[0] as Any : prompts as Any
+            return try Curl.postJSON(daemon.base + "/v1/completions", body)
+        case .chat:
+            body["messages"] = [["role": "user", "content": prompts[0]]]
+            return try Curl.postJSON(daemon.base + "/v1/chat/completions", body)
+        }
+    }
+
+    /// The choices' texts of a 200, by index, from a whole answer or a stream.
+    static func texts(_ r: Curl.Response, _ endpoint: Endpoint, stream: Bool) throws -> [String] {
+        try #require(r.status == 200, "\(r.status) \(r.text)")
+        let objects: [[String: Any]] = try stream
+            ? r.text.components(separatedBy: "\n").filter { $0.hasPrefix("data: ") && $0 != "data: [DONE]" }
+                .map { try #require(try JSONSerialization.jsonObject(with: Data($0.dropFirst(6).utf8)) as? [String: Any]) }
+            : [r.json()]
+        var byIndex: [Int: String] = [:]
+        for object in objects {
+            for choice in object["choices"] as? [[String: Any]] ?? [] {
+                let index = try #require(choice["index"] as? Int)
+                let part: Any? = switch (endpoint, stream) {
+                case (.completions, _): choice["text"]
+                case (.chat, false): (choice["message"] as? [String: Any])?["content"]
+                case (.chat, true): (choice["delta"] as? [String: Any])?["content"]
+                }
+                byIndex[index, default: ""] += part as? String ?? ""
+            }
+        }
+        return byIndex.keys.sorted().map { byIndex[$0] ?? "" }
+    }
+
+    static func texts(_ daemon: InProcessDaemon, _ endpoint: Endpoint, model: String, prompts: [String] = [prompts[0]],
+                      n: Int = 1, stream: Bool = false) throws -> [String] {
+        try texts(post(daemon, endpoint, model: model, prompts: prompts, n: n, stream: stream), endpoint, stream: stream)
+    }
+
+    /// Each prompt of the endpoint alone, once per choice: what choice p · n + j must equal.
+    static func solo(_ daemon: InProcessDaemon, _ endpoint: Endpoint, model: String, prompts: [String], n: Int) throws -> [String] {
+        try prompts.flatMap { prompt in
+            Array(repeating: try #require(try texts(daemon, endpoint, model: model, prompts: [prompt]).first), count: n)
+        }
+    }
+
+    /// Every lease ends with its sequences (the last one's end follows its
+    /// final event, so this may take a step or two).
+    static func leasesEnd(_ daemon: InProcessDaemon) -> Bool {
+        let deadline = Date().addingTimeInterval(60)
+        while daemon.service.cache.stats.inUseBytes != 0 {
+            if Date() > deadline { return false }
+            Thread.sleep(forTimeInterval: 0.002)
+        }
+        return true
+    }
+
+    /// A replace that lands after a request's lease and before its sequences
+    /// are queued: every choice (completions: 2 prompts × 2; chat: n = 4)
+    /// equals the old version's solo run, streamed or not. Before, each
+    /// choice leased on its own and the ones after the replace ran the new
+    /// weights (chat: under the old version's template).
+    @Test(arguments: Endpoint.allCases, [false, true])
+    func everyChoiceRunsTheVersionItsRequestLeased(_ endpoint: Endpoint, stream: Bool) async throws {
+        try await OffCooperativePool.run {
+            let daemon = try InProcessDaemon("lorad-one-version-choices")
+            defer { daemon.stop() }
+            try #require(try daemon.upload("python-qv-r8", as: "a", template: Self.t1).status == 201)
+            try #require(try daemon.upload("upper-all-r4", as: "b", template: Self.t2).status == 201)
+            let prompts = endpoint == .chat ? [Self.prompts[0]] : Self.prompts
+            let n = endpoint == .chat ? 4 : 2
+            let old = try Self.solo(daemon, endpoint, model: "a", prompts: prompts, n: n)
+            let new = try Self.solo(daemon, endpoint, model: "b", prompts: prompts, n: n)
+            try #require(zip(old, new).allSatisfy { $0 != $1 }, "the two versions must answer every prompt differently")
+
+            let replace = OnceHook { try daemon.replaceNow("a", with: "upper-all-r4", template: Self.t2) }
+            daemon.service.seams.set(.adaptersLeased) { replace() }
+            let choices = try Self.texts(daemon, endpoint, model: "a", prompts: prompts, n: n, stream: stream)
+            daemon.service.seams.set(.adaptersLeased, nil)
+            #expect(replace.ran && replace.error == nil, "\(replace.error ?? "the replace never ran")")
+            #expect(choices == old, "every choice runs the version leased before the replace")
+            #expect(try Self.solo(daemon, endpoint, model: "a", prompts: prompts, n: n) == new,
+                    "the replace took: the next request runs the new version")
+            #expect(Self.leasesEnd(daemon), "\(daemon.service.cache.stats.inUseBytes) bytes still leased")
+        }
+    }
+
+    /// A request refused once its adapter is leased — the queue filled up
+    /// between its lease and its queueing — leaves nothing leased: none of
+    /// its choices was queued, and the lease ended with the refusal.
+    @Test func aRequestRefusedAfterItsLeaseReleasesIt() async throws {
+        try await OffCooperativePool.run {
+            let daemon = try InProcessDaemon("lorad-one-version-refused") { $0.maxBatch = 1; $0.maxQueue = 3 }
+            defer { daemon.stop() }
+            try #require(try daemon.upload("python-qv-r8", as: "a").status == 201)
+            let engine = daemon.service.engine
+            let tokens = daemon.service.tokenizer.encode(Self.prompts[0])
+            let long = GenerationRequest(promptTokens: tokens, maxTokens: 400, stopTokenIDs: [])
+            // The one batch slot taken, on the base (no lease).
+            var others = [try engine.submit(long) { _ in }]
+            defer { for h in others { h.cancel() } }
+            let deadline = Date().addingTimeInterval(60)
+            while engine.stats.queued != 0 && Date() < deadline { Thread.sleep(forTimeInterval: 0.002) }
+            try #require(engine.stats.running == 1)
+
+            // Two of the three queue slots go between the lease and the queueing.
+            let filled = Mutex<[GenerationHandle]>([])
+            let fill = OnceHook {
+                let handles = [try engine.submit(long) { _ in }, try engine.submit(long) { _ in }]
+                filled.withLock { $0 = handles }
+            }
+            daemon.service.seams.set(.adaptersLeased) { fill() }
+            let refused = try Self.post(daemon, .completions, model: "a", n: 2)
+            daemon.service.seams.set(.adaptersLeased, nil)
+            others += filled.withLock { $0 }
+            #expect(fill.ran && fill.error == nil, "\(fill.error ?? "never filled")")
+            #expect(refused.status == 503, "\(refused.status) \(refused.text)")
+            #expect(daemon.service.cache.stats.inUseBytes == 0, "the refused request's lease is released")
+            #expect(daemon.service.cache.leaseCount("a") == 0)
+            #expect(engine.stats.queued == 2, "none of its choices was queued")
+        }
+    }
+}
