@@ -8,8 +8,8 @@ import TestSupport
 /// One request runs one stored version of its adapter: every prompt and
 /// choice of it, and for chat the template it renders too. A replace is made
 /// to land exactly where it once split a request in two (`RequestSeams`):
-/// after the request leased its adapter and before its sequences are queued.
-/// Expected
+/// after the request leased its adapter and before its sequences are queued,
+/// and between reading a chat template and leasing the weights. Expected
 /// texts are solo runs of the same daemon, never written out.
 @Suite(.serialized) struct RequestAdapterVersionTests {
     enum Endpoint: String, CaseIterable, Sendable { case completions, chat }
@@ -106,6 +106,72 @@ import TestSupport
             #expect(try Self.solo(daemon, endpoint, model: "a", prompts: prompts, n: n) == new,
                     "the replace took: the next request runs the new version")
             #expect(Self.leasesEnd(daemon), "\(daemon.service.cache.stats.inUseBytes) bytes still leased")
+        }
+    }
+
+    /// The four (weights, template) pairs of v1 = (python-qv-r8, t1) and
+    /// v2 = (upper-all-r4, t2), each stored under a name of its own, and
+    /// their greedy chat answers, which must all differ.
+    static func pairAnswers(_ daemon: InProcessDaemon) throws -> [String: String] {
+        let pairs = ["v1": ("python-qv-r8", t1), "v2": ("upper-all-r4", t2),
+                     "v1 weights, v2 template": ("python-qv-r8", t2), "v2 weights, v1 template": ("upper-all-r4", t1)]
+        var answers: [String: String] = [:]
+        for (i, (label, (fixture, template))) in pairs.sorted(by: { $0.key < $1.key }).enumerated() {
+            try #require(try daemon.upload(fixture, as: "pair\(i)", template: template).status == 201)
+            let answer = try #require(try texts(daemon, .chat, model: "pair\(i)").first)
+            answers[label] = answer
+        }
+        try #require(Set(answers.values).count == 4, "every pair must answer differently: \(answers)")
+        return answers
+    }
+
+    /// A replace that lands between reading the adapter's chat template and
+    /// leasing its weights: the answer is one of the two stored versions
+    /// (template and weights alike), never the old template over the new
+    /// weights as before.
+    @Test(arguments: [false, true])
+    func aChatRendersTheTemplateStoredWithTheWeightsItRuns(stream: Bool) async throws {
+        try await OffCooperativePool.run {
+            let daemon = try InProcessDaemon("lorad-one-version-template")
+            defer { daemon.stop() }
+            let answers = try Self.pairAnswers(daemon)
+            try #require(try daemon.upload("python-qv-r8", as: "c", template: Self.t1).status == 201)
+            #expect(try Self.texts(daemon, .chat, model: "c") == [answers["v1"]])
+
+            let replace = OnceHook { try daemon.replaceNow("c", with: "upper-all-r4", template: Self.t2) }
+            daemon.service.seams.set(.chatTemplateRead) { replace() }
+            let got = try #require(try Self.texts(daemon, .chat, model: "c", stream: stream).first)
+            daemon.service.seams.set(.chatTemplateRead, nil)
+            #expect(replace.ran && replace.error == nil, "\(replace.error ?? "the replace never ran")")
+            let pair = answers.first { $0.value == got }?.key ?? "no pair"
+            #expect(pair == "v1" || pair == "v2", "answered by \(pair): \(got)")
+            #expect(try Self.texts(daemon, .chat, model: "c") == [answers["v2"]])
+            #expect(Self.leasesEnd(daemon), "\(daemon.service.cache.stats.inUseBytes) bytes still leased")
+        }
+    }
+
+    /// A replace between the template and the lease on every attempt: after
+    /// a few the chat is refused with 503 (retry) rather than answered from
+    /// a pair never stored, and holds no lease; the next chat is answered.
+    @Test func aChatThatEveryAttemptMeetsAReplaceIsRefusedWithRetry() async throws {
+        try await OffCooperativePool.run {
+            let daemon = try InProcessDaemon("lorad-one-version-retries")
+            defer { daemon.stop() }
+            let answers = try Self.pairAnswers(daemon)
+            try #require(try daemon.upload("python-qv-r8", as: "c", template: Self.t1).status == 201)
+            let flips = Mutex(0)
+            daemon.service.seams.set(.chatTemplateRead) {
+                let odd = flips.withLock { n in defer { n += 1 }; return n % 2 == 0 }
+                try? daemon.replaceNow("c", with: odd ? "upper-all-r4" : "python-qv-r8", template: odd ? Self.t2 : Self.t1)
+            }
+            let refused = try Self.post(daemon, .chat, model: "c")
+            daemon.service.seams.set(.chatTemplateRead, nil)
+            #expect(refused.status == 503, "\(refused.status) \(refused.text)")
+            #expect(refused.errorMessage?.contains("replaced") == true, "\(refused.text)")
+            #expect(flips.withLock { $0 } > 1)
+            #expect(daemon.service.cache.stats.inUseBytes == 0)
+            let now = try #require(try Self.texts(daemon, .chat, model: "c").first)
+            #expect(now == answers["v1"] || now == answers["v2"])
         }
     }
 

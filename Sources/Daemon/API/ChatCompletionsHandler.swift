@@ -4,11 +4,13 @@ import OrderedJSON
 import Serving
 
 /// `POST /v1/chat/completions`: parse → pick the adapter (exactly as
-/// completions) → render the conversation with the chat template → submit
-/// `n` sequences to the engine together → answer with OpenAI's
-/// `chat.completion`, or stream `chat.completion.chunk`s (each choice's
-/// `role` first, then its content and tool calls, then its finish reason;
-/// with `stream_options.include_usage` a last chunk with the usage and no
+/// completions) → take its chat template and its lease, of one stored
+/// version (`ChatTemplates.resolve`) → render the conversation with that
+/// template → submit `n` sequences to the engine together, sharing the
+/// lease → answer with OpenAI's `chat.completion`, or stream
+/// `chat.completion.chunk`s (each choice's `role` first, then its content
+/// and tool calls, then its finish reason; with
+/// `stream_options.include_usage` a last chunk with the usage and no
 /// choices) ending in `data: [DONE]`.
 ///
 /// The rendered prompt is tokenized without adding special tokens again, as
@@ -24,14 +26,18 @@ struct ChatCompletionsHandler {
         let body = try ChatRequest(json: try await request.jsonBody())
         let context = InferenceContext(service: service, metrics: metrics)
         let choice = try context.chooseAdapter(query: request.query("adapter"), fields: body.fields)
-        let templates = try await ChatTemplates(service: service).templates(for: choice)
+        // The adapter's template and its weights, of one version; the lease
+        // goes to the request's sequences and nothing else holds it.
+        let (templates, lease) = try await context.namingUnknownAdapters(of: choice) {
+            try await ChatTemplates(service: service).resolve(for: choice)
+        }
         let format = body.toolChoice == .auto && body.prompt.hasTools
             ? service.chat.toolCallParser.format(for: templates.sources) : nil
         let prompt = body.prompt
         let tokenizer = service.tokenizer, specialTokens = service.chat.model.specialTokens
         let stopIDs = service.chat.stopTokenIDs
         let engine = service.engine
-        let submission = try await context.submit(choice, choicesPerPrompt: body.n) { [body] in
+        let submission = try await context.submit(choice, lease: consume lease, choicesPerPrompt: body.n) { [body] in
             let text = try prompt.render(templates, specialTokens: specialTokens)
             let tokens = try body.fields.truncated(try InferenceContext.fitModel(tokenizer.encode(text, addSpecialTokens: false),
                                                                              engine: engine),

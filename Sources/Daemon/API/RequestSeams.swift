@@ -13,6 +13,9 @@ final class RequestSeams: Sendable {
         /// A request's adapters are leased (`Engine.prepare`) and its
         /// sequences not queued yet.
         case adaptersLeased
+        /// A chat request read its adapter's own chat template from the
+        /// registry and has not leased the adapter's weights yet.
+        case chatTemplateRead
     }
 
     private let hooks = Mutex<[Point: @Sendable () -> Void]>([:])
