@@ -211,6 +211,22 @@ public final class AdapterCache: @unchecked Sendable {
         if loading[name] != nil { loading[name] = true }
     }
 
+    /// Drops `name`'s resident copy when it was loaded from a version older
+    /// than `current` (nil: the source no longer holds `name`), for a caller
+    /// that read the source and found it ahead of the copy it leased: the
+    /// change's own `invalidate` comes only after its commit, and leases
+    /// taken in between would all get the stale copy. A copy without a
+    /// version, or one as new, stays; a load in flight is left to
+    /// `invalidate`.
+    public func invalidate(_ name: String, ifOlderThan current: Int64?) {
+        condition.lock()
+        defer { condition.unlock() }
+        guard let entry = entries[name], let version = entry.version else { return }
+        if let current, version >= current { return }
+        entries[name] = nil
+        counters.residentBytes -= entry.adapter.byteCount
+    }
+
     /// Least recently used first, never a leased one. Over budget with every
     /// entry leased, the cache stays over budget until leases end.
     private func evictIfNeeded() {

@@ -52,9 +52,10 @@ final class InProcessDaemon: Sendable {
     }
 
     /// What a replace commits (`AdapterImport.store` without its lock):
-    /// fixture `fixture` stored over `name` with `template`, then the cached
-    /// copy invalidated. Synchronous, so a `RequestSeams` hook can run it.
-    func replaceNow(_ name: String, with fixture: String, template: String?) throws {
+    /// fixture `fixture` stored over `name` with `template`, then (unless
+    /// `invalidating` is false: the replace's task has not run on yet) the
+    /// cached copy invalidated. Synchronous, so a `RequestSeams` hook can run it.
+    func replaceNow(_ name: String, with fixture: String, template: String?, invalidating: Bool = true) throws {
         let folder = Fixtures.adapter(fixture)
         let config = try Data(contentsOf: folder.appendingPathComponent("adapter_config.json"))
         let weights = try Data(contentsOf: folder.appendingPathComponent("adapter_model.safetensors"))
@@ -63,7 +64,7 @@ final class InProcessDaemon: Sendable {
                                              compatibility: service.compatibility)
         new.chatTemplate = template
         let record = try service.registry.insert(new, weights: .data(weights), replace: true)
-        service.cache.invalidate(name)
+        if invalidating { service.cache.invalidate(name) }
         service.compatibility.remember(name: name, generation: record.generation, problem: nil)
     }
 }

@@ -125,19 +125,27 @@ import TestSupport
         return answers
     }
 
+    /// Runs `body` off the cooperative pool with a daemon holding the four
+    /// pairs (`pairAnswers`, passed on) and `c` = v1 with its template,
+    /// answering as v1; the daemon is stopped afterwards.
+    static func withPairs(_ label: String, _ body: (InProcessDaemon, [String: String]) throws -> Void) async throws {
+        try await OffCooperativePool.run {
+            let daemon = try InProcessDaemon(label)
+            defer { daemon.stop() }
+            let answers = try pairAnswers(daemon)
+            try #require(try daemon.upload("python-qv-r8", as: "c", template: t1).status == 201)
+            #expect(try texts(daemon, .chat, model: "c") == [answers["v1"]])
+            try body(daemon, answers)
+        }
+    }
+
     /// A replace that lands between reading the adapter's chat template and
     /// leasing its weights: the answer is one of the two stored versions
     /// (template and weights alike), never the old template over the new
     /// weights as before.
     @Test(arguments: [false, true])
     func aChatRendersTheTemplateStoredWithTheWeightsItRuns(stream: Bool) async throws {
-        try await OffCooperativePool.run {
-            let daemon = try InProcessDaemon("lorad-one-version-template")
-            defer { daemon.stop() }
-            let answers = try Self.pairAnswers(daemon)
-            try #require(try daemon.upload("python-qv-r8", as: "c", template: Self.t1).status == 201)
-            #expect(try Self.texts(daemon, .chat, model: "c") == [answers["v1"]])
-
+        try await Self.withPairs("lorad-one-version-template") { daemon, answers in
             let replace = OnceHook { try daemon.replaceNow("c", with: "upper-all-r4", template: Self.t2) }
             daemon.service.seams.set(.chatTemplateRead) { replace() }
             let got = try #require(try Self.texts(daemon, .chat, model: "c", stream: stream).first)
@@ -150,15 +158,33 @@ import TestSupport
         }
     }
 
+    /// A chat that comes between a replace's commit and its invalidation of
+    /// the cached copy (the replace's task not run on yet): the registry
+    /// holds the new template, the cache the old weights. The chat drops the
+    /// stale copy and runs the stored version whole; before, it rendered the
+    /// new template over the old weights. Likewise after a delete's commit:
+    /// 404, not the deleted weights.
+    @Test func aChatBeforeAReplacesInvalidationRunsTheStoredVersion() async throws {
+        try await Self.withPairs("lorad-one-version-stale") { daemon, answers in
+            try daemon.replaceNow("c", with: "upper-all-r4", template: Self.t2, invalidating: false)
+            let got = try #require(try Self.texts(daemon, .chat, model: "c").first)
+            let pair = answers.first { $0.value == got }?.key ?? "no pair"
+            #expect(pair == "v2", "answered by \(pair): \(got)")
+            daemon.service.cache.invalidate("c")   // the replace's own, late
+            #expect(try Self.texts(daemon, .chat, model: "c") == [answers["v2"]])
+
+            _ = try daemon.service.registry.delete(named: "c")
+            let deleted = try Self.post(daemon, .chat, model: "c")
+            #expect(deleted.status == 404, "\(deleted.status) \(deleted.text)")
+            #expect(Self.leasesEnd(daemon), "\(daemon.service.cache.stats.inUseBytes) bytes still leased")
+        }
+    }
+
     /// A replace between the template and the lease on every attempt: after
     /// a few the chat is refused with 503 (retry) rather than answered from
     /// a pair never stored, and holds no lease; the next chat is answered.
     @Test func aChatThatEveryAttemptMeetsAReplaceIsRefusedWithRetry() async throws {
-        try await OffCooperativePool.run {
-            let daemon = try InProcessDaemon("lorad-one-version-retries")
-            defer { daemon.stop() }
-            let answers = try Self.pairAnswers(daemon)
-            try #require(try daemon.upload("python-qv-r8", as: "c", template: Self.t1).status == 201)
+        try await Self.withPairs("lorad-one-version-retries") { daemon, answers in
             let flips = Mutex(0)
             daemon.service.seams.set(.chatTemplateRead) {
                 let odd = flips.withLock { n in defer { n += 1 }; return n % 2 == 0 }

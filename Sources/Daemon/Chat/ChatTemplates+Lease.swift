@@ -10,10 +10,21 @@ import Serving
 /// version its copy was loaded from (`AdapterLease.version(of:)`, the
 /// registry's generation), and the template read just before the lease must
 /// carry that generation. When it does not, a replace slipped in between
-/// and both are taken again. Each retry meets a mismatch only if yet another
-/// replace lands in the same short window, so a few attempts end it; past
-/// them the request is refused with 503 (retry) rather than answered from a
-/// mixed pair.
+/// and both are taken again:
+///
+/// - the template older than the copy: the replace committed and invalidated
+///   between the two reads; read again, the template is the copy's;
+/// - the template newer (or the row gone): the replace (or delete) committed
+///   and its `invalidate`, which follows the commit only once its task runs
+///   again, has not come yet; every lease in that gap — milliseconds on a
+///   busy core, long enough for all the attempts — gets the stale copy. The
+///   registry says for sure that the copy is stale, so it is dropped here
+///   (`AdapterCache.invalidate(_:ifOlderThan:)`) and the next lease loads
+///   what is stored.
+///
+/// A mismatch then recurs only when yet another replace lands in between,
+/// so a few attempts end it; past them the request is refused with 503
+/// (retry) rather than answered from a mixed pair.
 ///
 /// A lease without a version holds an adapter imported from `adapter_dirs`
 /// or the hub cache whose copy came from the folder (its row not written
@@ -41,6 +52,7 @@ extension ChatTemplates {
                 let lease = try adapters.lease(spec)
                 guard let version = lease.version(of: name) else { return (nil, lease) }
                 if version == stored?.generation { return (stored, lease) }
+                adapters.invalidate(name, ifOlderThan: stored?.generation)
             }
             throw APIError.unavailable("adapter '\(name)' was replaced between reading its chat template and loading "
                 + "its weights, \(attempts) times in a row; retry")
