@@ -19,12 +19,18 @@ import TestSupport
         #expect(LoradServer.endpointLabel(pattern) == label)
     }
 
-    @Test func healthFollowsTheLoadingServingAndDrainingPhases() async throws {
-        let dir = try Fixtures.temporaryDirectory("lorad-server")
-        defer { try? FileManager.default.removeItem(at: dir) }
+    /// The tiny model with a registry in `dir`.
+    static func configuration(registryIn dir: URL) -> Configuration {
         var configuration = Configuration()
         configuration.model = Fixtures.tinyLlama.path
         configuration.registry = dir.appendingPathComponent("registry.sqlite").path
+        return configuration
+    }
+
+    @Test func healthFollowsTheLoadingServingAndDrainingPhases() async throws {
+        let dir = try Fixtures.temporaryDirectory("lorad-server")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var configuration = Self.configuration(registryIn: dir)
         configuration.listen = [try #require(ListenAddress(parsing: "127.0.0.1:0"))]
         let server = try LoradServer(configuration: configuration, logger: Logger(level: .error, style: .plain) { _ in })
         let address = try #require(try server.bind().first)
@@ -59,9 +65,7 @@ import TestSupport
     @Test func aShutdownDuringTheLoadStopsItBeforeTheModelIsLoaded() async throws {
         let dir = try Fixtures.temporaryDirectory("lorad-server-stop")
         defer { try? FileManager.default.removeItem(at: dir) }
-        var configuration = Configuration()
-        configuration.model = Fixtures.tinyLlama.path
-        configuration.registry = dir.appendingPathComponent("registry.sqlite").path
+        let configuration = Self.configuration(registryIn: dir)
         let lines = Mutex<[String]>([])
         let server = try LoradServer(configuration: configuration,
                                      logger: Logger(level: .info, style: .plain) { line in lines.withLock { $0.append(line) } })
