@@ -6,11 +6,11 @@
 //   COpenBLAS, CKernels → Kernels → LoRA → Llama → (Serving) → Daemon → lorad
 //   SafeTensors → LoRA, Llama, Serving Tokenization → Serving
 //   FileReading → SafeTensors, Tokenization, LoRA, Llama, Serving, Registry, Daemon, lorad (the one way to read a file)
-//   OrderedJSON → SafeTensors, LoRA, Llama, Tokenization, Registry, Daemon, ChatTemplate (the one JSON reader)
+//   OrderedJSON → SafeTensors, LoRA, Llama, Tokenization, Registry, Daemon, ChatTemplating (the one JSON reader)
 //   CSQLite → Registry → Daemon        HTTP1 → Daemon
 //   AdapterNaming → Registry, Serving (the one rule for an adapter's name)
 //   Metrics → Daemon (Prometheus client)  Systemd → lorad (sd_notify, signals)
-//   CThreadStack → ChatTemplate → Daemon (chat templates: our own Jinja)
+//   CThreadStack → ChatTemplating → Daemon (chat templates: our own Jinja)
 //   Daemon → CLI → lorad, Bench (the `lorad-bench` executable; lorad does not link it)
 // Only Kernels imports COpenBLAS and CKernels; only Registry imports CSQLite; HTTP1 knows
 // nothing about models.
@@ -23,7 +23,7 @@ import PackageDescription
 /// The numeric hot paths (SIMD loops in Kernels, LoRA and Llama) are compiled
 /// with -O even in debug builds: unoptimised SIMD code is ~50× slower, which
 /// would make the fidelity tests (hundreds of forward passes) take minutes.
-/// ChatTemplate too: its tests render thousands of templates, and its
+/// ChatTemplating too: its tests render thousands of templates, and its
 /// stack guard expects release-sized frames.
 let optimizedEvenInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
@@ -64,7 +64,7 @@ let package = Package(
         .target(name: "SafeTensors", dependencies: ["OrderedJSON", "FileReading"]),
         .target(name: "OrderedJSON"),
         .target(name: "Tokenization", dependencies: ["OrderedJSON", "FileReading"]),
-        .target(name: "ChatTemplate", dependencies: ["OrderedJSON", "CThreadStack"], swiftSettings: optimizedEvenInDebug),
+        .target(name: "ChatTemplating", dependencies: ["OrderedJSON", "CThreadStack"], swiftSettings: optimizedEvenInDebug),
         .target(name: "LoRA", dependencies: ["Kernels", "SafeTensors", "OrderedJSON", "FileReading"], swiftSettings: optimizedEvenInDebug),
         .target(name: "Llama", dependencies: ["Kernels", "SafeTensors", "LoRA", "OrderedJSON", "FileReading"], swiftSettings: optimizedEvenInDebug),
         .target(name: "AdapterNaming"),
@@ -73,12 +73,12 @@ let package = Package(
         .target(name: "HTTP1"),
         .target(name: "Metrics"),
         .target(name: "Systemd"),
-        .target(name: "Daemon", dependencies: ["AdapterNaming", "Kernels", "OrderedJSON", "ChatTemplate", "HTTP1", "Registry", "Serving", "LoRA", "Llama", "Tokenization", "SafeTensors", "Metrics", "FileReading"]),
+        .target(name: "Daemon", dependencies: ["AdapterNaming", "Kernels", "OrderedJSON", "ChatTemplating", "HTTP1", "Registry", "Serving", "LoRA", "Llama", "Tokenization", "SafeTensors", "Metrics", "FileReading"]),
         // Argument parsing, subcommand dispatch and output shared by both executables.
         .target(name: "CLI", dependencies: ["Daemon"]),
-        .executableTarget(name: "lorad", dependencies: ["AdapterNaming", "CLI", "Daemon", "Registry", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels", "Systemd", "ChatTemplate", "OrderedJSON", "FileReading"]),
+        .executableTarget(name: "lorad", dependencies: ["AdapterNaming", "CLI", "Daemon", "Registry", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels", "Systemd", "ChatTemplating", "OrderedJSON", "FileReading"]),
         // `lorad-bench`: the benchmarks, kept out of the daemon binary.
-        .executableTarget(name: "Bench", dependencies: ["CLI", "Daemon", "HTTP1", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels", "ChatTemplate", "OrderedJSON"]),
+        .executableTarget(name: "Bench", dependencies: ["CLI", "Daemon", "HTTP1", "Serving", "Llama", "LoRA", "Tokenization", "SafeTensors", "Kernels", "ChatTemplating", "OrderedJSON"]),
 
         // Test-only helper: locates the repository's fixtures from #filePath so
         // tests run from a fresh clone with nothing outside the repository
@@ -87,7 +87,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "SafeTensors"]),
         .testTarget(name: "OrderedJSONTests", dependencies: ["OrderedJSON"]),
         .testTarget(name: "FileReadingTests", dependencies: ["FileReading", "TestSupport"]),
-        .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplate", "OrderedJSON", "TestSupport"]),
+        .testTarget(name: "ChatTemplateTests", dependencies: ["ChatTemplating", "OrderedJSON", "TestSupport"]),
         .testTarget(name: "SafeTensorsTests", dependencies: ["SafeTensors", "TestSupport"]),
         .testTarget(name: "TokenizationTests", dependencies: ["Tokenization", "TestSupport"]),
         .testTarget(name: "LoRATests", dependencies: ["LoRA", "OrderedJSON", "Llama", "SafeTensors", "TestSupport"]),

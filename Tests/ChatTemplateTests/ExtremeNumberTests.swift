@@ -1,4 +1,4 @@
-import ChatTemplate
+import ChatTemplating
 import Testing
 
 /// Numbers at the edges of Int64 and of Double (±2^63, ±inf, NaN — a

@@ -1,4 +1,4 @@
-import ChatTemplate
+import ChatTemplating
 import OrderedJSON
 import Testing
 

@@ -1,4 +1,4 @@
-import ChatTemplate
+import ChatTemplating
 import Testing
 
 /// The 26 real templates render conversations that are not in the golden

@@ -1,4 +1,4 @@
-import ChatTemplate
+import ChatTemplating
 import Testing
 
 /// Hostile templates stop with the typed limit error instead of hanging,

@@ -1,4 +1,4 @@
-import ChatTemplate
+import ChatTemplating
 import Testing
 
 /// `strftime_now`'s weekdays over the whole range of Python's `datetime`

@@ -1,4 +1,4 @@
-import ChatTemplate
+import ChatTemplating
 import Testing
 
 /// A value wrapped once per statement or loop iteration (`[x]`, `(x,)`,

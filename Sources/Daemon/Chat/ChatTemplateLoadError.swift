@@ -1,4 +1,4 @@
-import ChatTemplate
+import ChatTemplating
 
 /// A chat template that could not be read or parsed at start-up or upload,
 /// naming the file (and key) it came from.

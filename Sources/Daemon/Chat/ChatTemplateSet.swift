@@ -1,4 +1,4 @@
-import ChatTemplate
+import ChatTemplating
 
 /// The chat templates one model (or one adapter) renders with: a single
 /// template, or transformers' named list where `tool_use` is chosen when
