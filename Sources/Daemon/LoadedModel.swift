@@ -51,6 +51,9 @@ public final class LoadedModel: Sendable {
     /// Registry rows of adapters imported from `adapter_dirs`, written behind
     /// the request that imported them; nil without `adapter_dirs`.
     public let folderImports: FolderImportWrites?
+    /// What a request that leaves a sampling field out gets
+    /// (`generation_defaults`: the model's generation_config.json, or none).
+    public let samplingDefaults: SamplingDefaults
 
     public var cache: AdapterCache { engine.adapters }
     public var tokenizer: Tokenizer { engine.tokenizer }
@@ -58,7 +61,8 @@ public final class LoadedModel: Sendable {
     public init(modelID: String, engine: Engine, registry: AdapterRegistry, compatibility: AdapterCompatibility,
                 auth: Auth, logger: Logger, maxUploadBytes: Int, uploadBufferBytes: Int, maxMergeDownloads: Int,
                 chat: ChatSupport = .none, adapterDirectories: AdapterDirectories = AdapterDirectories([]), hubCache: HubCacheLayout? = nil,
-                folderImports: FolderImportWrites? = nil, modelFiles: [FileIdentity] = []) {
+                folderImports: FolderImportWrites? = nil, modelFiles: [FileIdentity] = [],
+                samplingDefaults: SamplingDefaults = .none) {
         self.modelID = modelID
         self.created = Int(Date().timeIntervalSince1970)
         self.engine = engine
@@ -76,5 +80,6 @@ public final class LoadedModel: Sendable {
         self.hubCache = hubCache
         self.modelFiles = modelFiles
         self.folderImports = folderImports
+        self.samplingDefaults = samplingDefaults
     }
 }

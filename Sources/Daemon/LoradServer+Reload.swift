@@ -35,6 +35,7 @@ extension LoradServer {
         (.logFormat, { $0.logFormat != $1.logFormat }),
         (.chatTemplate, { $0.chatTemplate != $1.chatTemplate }),
         (.toolCallParser, { $0.toolCallParser != $1.toolCallParser }),
+        (.generationDefaults, { $0.generationDefaults != $1.generationDefaults }),
     ]
 
     /// SIGHUP: applies what can change safely while serving and reports the rest.

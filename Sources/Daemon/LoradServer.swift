@@ -177,6 +177,13 @@ public final class LoradServer: Sendable {
                                  overcommitBytes: (configuration.adapterCacheMB << 20) / 100 * configuration.adapterCacheOvercommitPct,
                                  loader: compatibility.checkingLoader(AdapterCache.validatingLoader(base: model.weights, identity: identity)))
         folderImports?.onDropServed { [cache] name in cache.invalidate(name) }
+        let samplingDefaults = configuration.generationDefaults == .model ? model.config.samplingDefaults : .none
+        if !model.config.samplingDefaults.isEmpty {
+            logger.log(.info, configuration.generationDefaults == .model
+                            ? "sampling defaults from generation_config.json for fields a request leaves out"
+                            : "generation_config.json's sampling defaults are not used (generation_defaults = none)",
+                        fields: model.config.samplingDefaults.fields)
+        }
         // Everything that can refuse to start comes before the engine's thread does.
         let chat = try loadChat(folder: folder, model: model, tokenizer: tokenizer)
         let engine = Engine(model: model, tokenizer: tokenizer, adapters: cache, configuration: engineConfiguration,
@@ -187,7 +194,8 @@ public final class LoradServer: Sendable {
                                   maxMergeDownloads: configuration.maxMergeDownloads,
                                   chat: chat, adapterDirectories: directories, hubCache: hubCache,
                                   // A merge download reads the checkpoint again and must find these same files.
-                                  folderImports: folderImports, modelFiles: model.sourceFiles)
+                                  folderImports: folderImports, modelFiles: model.sourceFiles,
+                                  samplingDefaults: samplingDefaults)
         let started = phase.withLock { p -> Bool in
             if case .draining = p { return false }   // a signal arrived while loading
             p = .serving(service)

@@ -185,13 +185,24 @@ extension LlamaConfig {
     }
 
     /// generation_config.json's `eos_token_id` (int or list) replaces the
-    /// config's, as `GenerationConfig` does in `generate`.
+    /// config's, as `GenerationConfig` does in `generate`; its sampling
+    /// defaults become `samplingDefaults`, each checked against the range a
+    /// request's field has (a value no request could send is refused, naming
+    /// the key, rather than sampled with).
     public mutating func applyGenerationConfig(json data: Data, file: String = "generation_config.json") throws {
         let keys = JSONNode(try Self.object(data, file: file).value, path: "generation_config")
         let eos: [Int]?, bos: Int?
         do {
             eos = try keys.intOrList("eos_token_id")
             bos = try keys.intOrList("bos_token_id")?.first
+            samplingDefaults = SamplingDefaults(
+                temperature: try keys.double("temperature", in: 0...100),
+                topP: try Self.positive(keys, "top_p", atMost: 1),
+                // transformers' top_k 0 (and vLLM's -1) is no top-k.
+                topK: try keys.int("top_k", in: -1...Int.max).map { max(0, $0) },
+                minP: try keys.double("min_p", in: 0...1),
+                repetitionPenalty: try Self.positive(keys, "repetition_penalty", atMost: 100),
+                maxNewTokens: try keys.int("max_new_tokens", in: 1...Int.max))
         } catch let error as JSONAccessError {
             throw LlamaError(error)
         }
@@ -201,6 +212,14 @@ extension LlamaConfig {
         }
         if let eos { eosTokenIDs = eos }
         if let bos { bosTokenID = bos }
+    }
+
+    /// `key` when present: a number in (0, `atMost`].
+    private static func positive(_ keys: JSONNode, _ key: String, atMost limit: Double) throws -> Double? {
+        guard let node = keys.optional(key), !keys.isNull(key) else { return nil }
+        let value = try node.double()
+        guard value > 0, value <= limit else { throw node.mismatch("a number in (0, \(limit)]") }
+        return value
     }
 
     /// The document's root object. Python's json writes NaN/Infinity for

@@ -47,6 +47,8 @@ public struct LlamaConfig: Sendable, Equatable {
     public var bosTokenID: Int?
     /// Every id that ends generation (generation_config.json overrides config.json).
     public var eosTokenIDs: [Int]
+    /// generation_config.json's sampling defaults (`SamplingDefaults`).
+    public var samplingDefaults = SamplingDefaults.none
     /// The checkpoint's declared dtype (`torch_dtype` in 4.x, `dtype` in 5.x), if any.
     public var dtype: String?
     /// `_name_or_path` (transformers 4.x records the hub id or folder the

@@ -67,6 +67,27 @@ import TestSupport
         #expect(c.eosTokenIDs == [9])
     }
 
+    /// The sampling keys vLLM takes from generation_config.json as request
+    /// defaults; each in the range a request's field has.
+    @Test func generationConfigSamplingKeysBecomeTheDefaults() throws {
+        var c = try decode(v4)
+        #expect(c.samplingDefaults.isEmpty)
+        try c.applyGenerationConfig(json: Data(#"""
+            {"do_sample": true, "temperature": 0.7, "top_p": 0.8, "top_k": 20, "min_p": 0.05,
+             "repetition_penalty": 1.05, "max_new_tokens": 512, "eos_token_id": 9}
+            """#.utf8))
+        #expect(c.samplingDefaults == SamplingDefaults(temperature: 0.7, topP: 0.8, topK: 20, minP: 0.05,
+                                                       repetitionPenalty: 1.05, maxNewTokens: 512))
+        try c.applyGenerationConfig(json: Data(#"{"top_k": 0, "temperature": null}"#.utf8))
+        #expect(c.samplingDefaults == SamplingDefaults(topK: 0))
+        for (bad, key) in [(#"{"temperature": -1}"#, "temperature"), (#"{"top_p": 0}"#, "top_p"), (#"{"top_p": 1.5}"#, "top_p"),
+                           (#"{"repetition_penalty": 0}"#, "repetition_penalty"), (#"{"min_p": 2}"#, "min_p"),
+                           (#"{"max_new_tokens": 0}"#, "max_new_tokens"), (#"{"top_k": "x"}"#, "top_k")] {
+            let error = #expect(throws: LlamaError.self) { try c.applyGenerationConfig(json: Data(bad.utf8)) }
+            #expect(error?.description.contains("generation_config.\(key)") == true, "\(bad): \(String(describing: error))")
+        }
+    }
+
     @Test func mistralWithoutASlidingWindowIsAccepted() throws {
         let json = v4.replacingOccurrences(of: #"["LlamaForCausalLM"]"#, with: #"["MistralForCausalLM"]"#)
             .replacingOccurrences(of: #""model_type": "llama""#, with: #""model_type": "mistral", "sliding_window": null"#)

@@ -23,7 +23,7 @@ struct ChatCompletionsHandler {
 
     func handle(_ request: HTTPRequest, _ response: HTTPResponse) async throws -> CompletionsHandler.Outcome {
         try service.auth.requireInference(request)
-        let body = try ChatRequest(json: try await request.jsonBody())
+        let body = try ChatRequest(json: try await request.jsonBody(), defaults: service.samplingDefaults)
         let context = InferenceContext(service: service, metrics: metrics)
         let choice = try context.chooseAdapter(query: request.query("adapter"), fields: body.fields)
         // The adapter's template and its weights, of one version; the lease

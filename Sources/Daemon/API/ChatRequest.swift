@@ -1,4 +1,5 @@
 import OrderedJSON
+import Llama
 
 /// The body of `POST /v1/chat/completions` (OpenAI Chat Completions).
 ///
@@ -41,11 +42,14 @@ public struct ChatRequest: Sendable {
 
     public subscript<T>(dynamicMember path: KeyPath<GenerationFields, T>) -> T { fields[keyPath: path] }
 
-    public init(json body: JSONNode) throws {
-        fields = try GenerationFields(json: body)
+    /// `defaults`: the model's sampling defaults (`GenerationFields`), its
+    /// `max_new_tokens` the default `max_tokens` (else what the context leaves).
+    public init(json body: JSONNode, defaults: SamplingDefaults = .none) throws {
+        fields = try GenerationFields(json: body, defaults: defaults)
         prompt = try ChatPrompt(json: body, addGenerationPromptByDefault: true)
         toolChoice = try Self.toolChoice(body.optional("tool_choice"))
         maxTokens = try body.int("max_completion_tokens", in: 1...Int.max) ?? body.int("max_tokens", in: 1...Int.max)
+            ?? defaults.maxNewTokens
         n = try body.int("n", in: 1...Self.maxChoices) ?? 1
         let logprobs = try body.bool("logprobs") ?? false
         let top = try body.int("top_logprobs", in: 0...Self.maxTopLogprobs)

@@ -1,4 +1,5 @@
 import OrderedJSON
+import Llama
 
 /// The body of `POST /v1/completions` (OpenAI Completions, legacy API).
 ///
@@ -53,10 +54,12 @@ public struct CompletionRequest: Sendable {
 
     public subscript<T>(dynamicMember path: KeyPath<GenerationFields, T>) -> T { fields[keyPath: path] }
 
-    public init(json body: JSONNode) throws {
-        fields = try GenerationFields(json: body)
+    /// `defaults`: the model's sampling defaults (`GenerationFields`), its
+    /// `max_new_tokens` the default `max_tokens` (else 16, OpenAI's and vLLM's).
+    public init(json body: JSONNode, defaults: SamplingDefaults = .none) throws {
+        fields = try GenerationFields(json: body, defaults: defaults)
         prompts = try Self.prompts(body.required("prompt"))
-        maxTokens = try body.int("max_tokens", in: 0...Int.max) ?? 16
+        maxTokens = try body.int("max_tokens", in: 0...Int.max) ?? defaults.maxNewTokens ?? 16
         logprobs = try body.int("logprobs", in: 0...Self.maxLogprobs)
         includeUsage = try GenerationFields.includeUsage(body, stream: fields.stream)
         n = try body.int("n", in: 1...ChatRequest.maxChoices) ?? 1

@@ -23,7 +23,7 @@ struct CompletionsHandler {
 
     func handle(_ request: HTTPRequest, _ response: HTTPResponse) async throws -> Outcome {
         try service.auth.requireInference(request)
-        let body = try CompletionRequest(json: try await request.jsonBody())
+        let body = try CompletionRequest(json: try await request.jsonBody(), defaults: service.samplingDefaults)
         let context = InferenceContext(service: service, metrics: metrics)
         let choice = try context.chooseAdapter(query: request.query("adapter"), fields: body.fields)
         let engine = service.engine

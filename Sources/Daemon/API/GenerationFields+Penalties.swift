@@ -12,10 +12,10 @@ extension GenerationFields {
     }
 
     /// `repetition_penalty`: > 0 (vLLM refuses 0 and below, as a penalty of
-    /// 0 would divide by zero) and at most 100, default 1 (off).
-    static func repetitionPenalty(_ body: JSONNode) throws -> Double {
+    /// 0 would divide by zero) and at most 100 (1 is off). Nil when absent.
+    static func repetitionPenalty(_ body: JSONNode) throws -> Double? {
         let cap = Double(SamplingParameters.maxRepetitionPenalty)
-        guard let node = body.optional("repetition_penalty") else { return 1 }
+        guard let node = body.optional("repetition_penalty") else { return nil }
         // One range in the message whichever side is passed; a value Float
         // rounds to 0 would divide the logits by zero.
         let value = try node.double()
@@ -23,9 +23,9 @@ extension GenerationFields {
         return value
     }
 
-    /// `top_p`: in (0, 1], default 1 (off); 0 would keep no token.
-    static func topP(_ body: JSONNode) throws -> Double {
-        guard let node = body.optional("top_p") else { return 1 }
+    /// `top_p`: in (0, 1] (1 is off); 0 would keep no token. Nil when absent.
+    static func topP(_ body: JSONNode) throws -> Double? {
+        guard let node = body.optional("top_p") else { return nil }
         let value = try node.double()
         guard value > 0, value <= 1 else { throw node.mismatch("a number in (0, 1]") }
         return value

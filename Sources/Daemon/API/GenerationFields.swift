@@ -68,22 +68,24 @@ public struct GenerationFields: Sendable {
     /// vLLM's `seed` range (a torch.long): -2^63 … 2^63 − 1.
     public static let seedRange = Int.min...Int.max
 
-    public init(json body: JSONNode) throws {
+    /// `defaults` fill the sampling fields the body leaves out (the model's
+    /// generation_config.json, `generation_defaults`); lorad's own otherwise.
+    public init(json body: JSONNode, defaults: SamplingDefaults = .none) throws {
         guard case .object = body.value else { throw body.mismatch("a JSON object") }
         model = try body.string("model")
         adapter = try body.string("adapter")
-        temperature = try body.double("temperature", in: 0...100) ?? 1
-        topP = try Self.topP(body)
-        topK = max(0, try body.int("top_k", in: -1...Int.max) ?? 0)
+        temperature = try body.double("temperature", in: 0...100) ?? defaults.temperature ?? 1
+        topP = try Self.topP(body) ?? defaults.topP ?? 1
+        topK = max(0, try body.int("top_k", in: -1...Int.max) ?? defaults.topK ?? 0)
         seed = try body.int("seed", in: Self.seedRange).map { UInt64(bitPattern: Int64($0)) }
         stop = try Self.stop(body.optional("stop"))
         stream = try body.bool("stream") ?? false
         presencePenalty = try Self.penalty(body, "presence_penalty")
         frequencyPenalty = try Self.penalty(body, "frequency_penalty")
-        repetitionPenalty = try Self.repetitionPenalty(body)
+        repetitionPenalty = try Self.repetitionPenalty(body) ?? defaults.repetitionPenalty ?? 1
         logitBias = try Self.logitBias(body.optional("logit_bias"))
         ignoreEOS = try body.bool("ignore_eos") ?? false
-        minP = try body.double("min_p", in: 0...1) ?? 0
+        minP = try body.double("min_p", in: 0...1) ?? defaults.minP ?? 0
         minTokens = try body.int("min_tokens", in: 0...Int.max) ?? 0
         stopTokens = try Self.tokenIDSet(body.optional("stop_token_ids"), most: Self.maxStopTokenIDs) ?? []
         includeStopInOutput = try body.bool("include_stop_str_in_output") ?? false

@@ -34,6 +34,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
     case logFormat = "log_format"
     case chatTemplate = "chat_template"
     case toolCallParser = "tool_call_parser"
+    case generationDefaults = "generation_defaults"
 
     /// The command-line spelling: the key with `-` for `_` (`--max-batch 8`).
     public var flagName: String { rawValue.replacingUnderscores() }
@@ -59,6 +60,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .weightsDType, .kvDType: return "auto, " + WeightFormat.allCases.map(\.rawValue).joined(separator: ", ")
         case .logLevel: return LogLevel.allCases.map(\.rawValue).joined(separator: ", ")
         case .logFormat: return LogFormat.allCases.map(\.rawValue).joined(separator: ", ")
+        case .generationDefaults: return GenerationDefaultsSetting.allCases.map(\.rawValue).joined(separator: ", ")
         case .headerTimeoutSeconds, .idleTimeoutSeconds, .bodyTimeoutSeconds:
             return "a number of seconds in (0, \(Int(ConfigKey.maxSeconds))]"
         case .drainTimeoutSeconds:
@@ -159,6 +161,9 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .logFormat:
             guard let format = LogFormat(rawValue: value) else { return false }
             c.logFormat = format
+        case .generationDefaults:
+            guard let setting = GenerationDefaultsSetting(rawValue: value) else { return false }
+            c.generationDefaults = setting
         }
         return true
     }
@@ -212,6 +217,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         case .maxConnections: return String(c.maxConnections)
         case .logLevel: return c.logLevel.rawValue
         case .logFormat: return c.logFormat.rawValue
+        case .generationDefaults: return c.generationDefaults.rawValue
         }
     }
 

@@ -107,6 +107,9 @@ public struct Configuration: Equatable, Sendable {
     public var toolCallParser: ToolCallParserSetting
     /// `log_format`: `text` (journald-aware) or `json`.
     public var logFormat: LogFormat
+    /// `generation_defaults`: the model's sampling defaults for fields a
+    /// request leaves out, or lorad's own (`GenerationDefaultsSetting`).
+    public var generationDefaults: GenerationDefaultsSetting
 
     /// The defaults for a process with this environment, executable and
     /// working directory (parameters exist for tests; the defaults describe
@@ -143,6 +146,7 @@ public struct Configuration: Equatable, Sendable {
         maxConnections = 1024
         logLevel = .info
         logFormat = .text
+        generationDefaults = .model
         chatTemplate = nil
         toolCallParser = .auto
     }
