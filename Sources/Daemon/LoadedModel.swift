@@ -48,6 +48,10 @@ public final class LoadedModel: Sendable {
     public let hubCache: HubCacheLayout?
     /// The weight files the served model was loaded from, as they were then.
     public let modelFiles: [FileIdentity]
+    /// The model folder's companion files (config.json, tokenizer files) as
+    /// they were at load, which merge downloads serve beside the weights;
+    /// nil when not taken (nothing is checked then).
+    public let companionFiles: [String: FileIdentity]?
     /// Registry rows of adapters imported from `adapter_dirs`, written behind
     /// the request that imported them; nil without `adapter_dirs`.
     public let folderImports: FolderImportWrites?
@@ -62,7 +66,7 @@ public final class LoadedModel: Sendable {
                 auth: Auth, logger: Logger, maxUploadBytes: Int, uploadBufferBytes: Int, maxMergeDownloads: Int,
                 chat: ChatSupport = .none, adapterDirectories: AdapterDirectories = AdapterDirectories([]), hubCache: HubCacheLayout? = nil,
                 folderImports: FolderImportWrites? = nil, modelFiles: [FileIdentity] = [],
-                samplingDefaults: SamplingDefaults = .none) {
+                samplingDefaults: SamplingDefaults = .none, companionFiles: [String: FileIdentity]? = nil) {
         self.modelID = modelID
         self.created = Int(Date().timeIntervalSince1970)
         self.engine = engine
@@ -81,5 +85,6 @@ public final class LoadedModel: Sendable {
         self.modelFiles = modelFiles
         self.folderImports = folderImports
         self.samplingDefaults = samplingDefaults
+        self.companionFiles = companionFiles
     }
 }

@@ -104,6 +104,8 @@ public final class LoradServer: Sendable {
             if currentPhase.isDraining { throw EngineError.shuttingDown }
         }
         let tokenizer = try Tokenizer(folder: folder)
+        // As read just now: a merge download serves them beside the weights.
+        let companionFiles = MergeCompanionFiles.identities(in: folder)
         if tokenizer.vocabSize > model.config.vocabSize {
             // transformers loads such a pair too; the ids past the embedding
             // cannot be fed to the model, so every prompt holding one is
@@ -195,7 +197,7 @@ public final class LoradServer: Sendable {
                                   chat: chat, adapterDirectories: directories, hubCache: hubCache,
                                   // A merge download reads the checkpoint again and must find these same files.
                                   folderImports: folderImports, modelFiles: model.sourceFiles,
-                                  samplingDefaults: samplingDefaults)
+                                  samplingDefaults: samplingDefaults, companionFiles: companionFiles)
         let started = phase.withLock { p -> Bool in
             if case .draining = p { return false }   // a signal arrived while loading
             p = .serving(service)

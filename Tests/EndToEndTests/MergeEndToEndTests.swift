@@ -365,6 +365,38 @@ import TestSupport
         #expect(try Curl.postJSON(daemon.baseURL + "/v1/completions", ["prompt": "The", "max_tokens": 3]).status == 200)
     }
 
+    /// The files served beside merged weights are checked like the weights:
+    /// one rewritten, added or removed since the model was loaded is 409
+    /// naming it (it would describe another model than the one served); the
+    /// others are still served as they are.
+    @Test func companionFilesChangedOnDiskAre409NamingThem() throws {
+        let base = try Fixtures.temporaryDirectory("lorad-merge-e2e-companions")
+        defer { try? FileManager.default.removeItem(at: base) }
+        let model = base.appendingPathComponent("model")
+        try FileManager.default.copyItem(at: Fixtures.tinyLlama, to: model)
+        let daemon = try Self.daemon(model: model, adapters: ["python-qv-r8"])
+        defer { daemon.cleanUp() }
+        func get(_ file: String) throws -> Curl.Response {
+            try Curl.get(daemon.baseURL + "/adapters/python-qv-r8/merge/" + file, headers: [Self.admin])
+        }
+        for file in ["config.json", "tokenizer_config.json", "generation_config.json"] { #expect(try get(file).status == 200, "\(file)") }
+        #expect(try get("chat_template.jinja").status == 404)
+        // Rewritten in place, removed, added.
+        let tokenizerConfig = model.appendingPathComponent("tokenizer_config.json")
+        let handle = try FileHandle(forWritingTo: tokenizerConfig)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data(" ".utf8))
+        try handle.close()
+        try FileManager.default.removeItem(at: model.appendingPathComponent("generation_config.json"))
+        try Data("{{ messages }}".utf8).write(to: model.appendingPathComponent("chat_template.jinja"))
+        for file in ["tokenizer_config.json", "generation_config.json", "chat_template.jinja"] {
+            let r = try get(file)
+            #expect(r.status == 409 && r.text.contains(file) && r.text.contains("restart"), "\(file): \(r.status) \(r.text)")
+        }
+        let config = try get("config.json"), onDisk = try Data(contentsOf: model.appendingPathComponent("config.json"))
+        #expect(config.status == 200 && config.body == onDisk)
+    }
+
     @Test func anIncompatibleStoredAdapterIsRefusedWith422() throws {
         let dir = try Fixtures.temporaryDirectory("lorad-merge-e2e-foreign")
         let registry = try AdapterRegistry(path: dir.appendingPathComponent("registry.sqlite").path)

@@ -91,7 +91,8 @@ struct MergeHandler {
             throw RegistryError.notFound(term.name)
         }
         let file = request.parameter("file") ?? ""
-        let data = try MergeCompanionFiles.contents(file, folder: modelFolder, dtype: try Self.dtype(request.query("dtype")))
+        let data = try MergeCompanionFiles.contents(file, folder: modelFolder, dtype: try Self.dtype(request.query("dtype")),
+                                                    loaded: service.companionFiles)
         let type = file.hasSuffix(".json") ? "application/json" : "application/octet-stream"
         try await response.send(.ok, headers: ["Content-Type": type], data: data)
     }
