@@ -83,7 +83,9 @@ let package = Package(
         // Test-only helper: locates the repository's fixtures from #filePath so
         // tests run from a fresh clone with nothing outside the repository
         // (and holds a registry's write lock as another process would).
-        .target(name: "TestSupport", dependencies: ["SafeTensors", "Registry"], path: "Tests/TestSupport"),
+        // Test-only: glibc's malloc.h, for leak checks on the live heap.
+        .systemLibrary(name: "CMallocInfo", path: "Tests/CMallocInfo"),
+        .target(name: "TestSupport", dependencies: ["SafeTensors", "Registry", "CMallocInfo"], path: "Tests/TestSupport"),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "SafeTensors"]),
         .testTarget(name: "OrderedJSONTests", dependencies: ["OrderedJSON"]),
         .testTarget(name: "FileReadingTests", dependencies: ["FileReading", "TestSupport"]),
