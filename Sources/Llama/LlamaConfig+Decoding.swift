@@ -216,7 +216,7 @@ extension LlamaConfig {
 
     /// `key` when present: a number in (0, `atMost`].
     private static func positive(_ keys: JSONNode, _ key: String, atMost limit: Double) throws -> Double? {
-        guard let node = keys.optional(key), !keys.isNull(key) else { return nil }
+        guard let node = keys.optional(key) else { return nil }
         let value = try node.double()
         guard value > 0, value <= limit else { throw node.mismatch("a number in (0, \(limit)]") }
         return value

@@ -62,13 +62,19 @@ public enum AdapterLoader {
     public static func load(name: String, configJSON: Data, safetensors: Data,
                             base: some BaseLinears, identity: BaseModelIdentity? = nil,
                             storedFactors: DoRAFactorTable? = nil) throws -> LoadedAdapter {
-        let config = try LoRAConfig(json: configJSON)
-        let weights: SafeTensorsFile
-        do { weights = try SafeTensorsFile(data: safetensors, name: weightsFileName, limits: headerLimits(base: base.linearShapes)) } catch {
-            throw weightsError(error)
-        }
+        let (config, weights) = try parse(configJSON: configJSON, safetensors: safetensors, base: base)
         return try load(name: name, config: config, weights: weights, base: base, identity: identity,
                         storedFactors: storedFactors)
+    }
+
+    /// The uploaded config and the weights file's header (values not read yet).
+    static func parse(configJSON: Data, safetensors: Data, base: some BaseLinears) throws -> (LoRAConfig, SafeTensorsFile) {
+        let config = try LoRAConfig(json: configJSON)
+        do {
+            return (config, try SafeTensorsFile(data: safetensors, name: weightsFileName, limits: headerLimits(base: base.linearShapes)))
+        } catch {
+            throw weightsError(error)
+        }
     }
 
     /// Validates `weights` against `config` and `base`, then converts to F32
@@ -91,11 +97,7 @@ public enum AdapterLoader {
     /// the file (an upload of 240 MB held 1 GB).
     public static func validate(configJSON: Data, safetensors: Data, base: some BaseLinears,
                                 identity: BaseModelIdentity? = nil) throws -> ValidatedAdapter {
-        let config = try LoRAConfig(json: configJSON)
-        let weights: SafeTensorsFile
-        do { weights = try SafeTensorsFile(data: safetensors, name: weightsFileName, limits: headerLimits(base: base.linearShapes)) } catch {
-            throw weightsError(error)
-        }
+        let (config, weights) = try parse(configJSON: configJSON, safetensors: safetensors, base: base)
         var factors: [LinearID: [Float]] = [:]
         let (info, _) = try decodeModules(config: config, weights: weights, base: base, identity: identity,
                                           storedFactors: nil) { id, module in factors[id] = module.doraFactor }

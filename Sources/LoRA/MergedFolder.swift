@@ -16,9 +16,13 @@ public enum MergedFolder {
     /// - Throws: `FileReadError` naming the file (a FIFO, a directory, more
     ///   than `FileSizeLimit.modelFile`).
     public static func companion(_ file: String, in folder: URL, dtype: DType?) throws -> Data? {
-        guard let data = try RegularFile.readIfPresent(folder.appendingPathComponent(file).path, limit: .modelFile) else {
-            return nil
-        }
+        try RegularFile.readIfPresent(folder.appendingPathComponent(file).path, limit: .modelFile)
+            .map { try companion(file, data: $0, dtype: dtype) }
+    }
+
+    /// A companion file's bytes `data` as a merged folder holds them:
+    /// config.json's dtype set to `dtype` when one is given, others as they are.
+    public static func companion(_ file: String, data: Data, dtype: DType?) throws -> Data {
         guard file == "config.json", let dtype else { return data }
         return try configJSON(data, dtype: dtype)
     }

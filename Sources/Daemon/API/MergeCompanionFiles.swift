@@ -42,9 +42,7 @@ public enum MergeCompanionFiles {
         if let loaded, opened.identity != loaded[file] {
             throw changed(file, loaded[file] == nil ? "it was not there" : "it is now \(opened.identity)")
         }
-        let data = try opened.readAll(limit: .modelFile)
-        guard file == "config.json", let dtype else { return data }
-        return try MergedFolder.configJSON(data, dtype: dtype)
+        return try MergedFolder.companion(file, data: try opened.readAll(limit: .modelFile), dtype: dtype)
     }
 
     private static func changed(_ file: String, _ detail: String) -> HTTPError {

@@ -67,9 +67,6 @@ public final class LogQueue: Sendable {
         if queued { shared.wake.signal() }
     }
 
-    /// Lines dropped since the last report was written.
-    public var droppedCount: Int { shared.state.withLock { $0.dropped } }
-
     /// Waits until every queued line is written (and any drop reported), or
     /// `timeout` passes — a reader that never reads must not keep the
     /// process from exiting. True when everything was written.
