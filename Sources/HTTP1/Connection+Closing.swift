@@ -87,6 +87,14 @@ extension Connection {
         mustClose = true
     }
 
+    /// A graceful shutdown's grace period ran out: closes, cutting the
+    /// exchange in progress with `.serverShutdown`. True when one was cut.
+    func cutAtShutdown() -> Bool {
+        let cut = state == .open && exchange.map { !$0.responseComplete } == true
+        abort(.serverShutdown)
+        return cut
+    }
+
     /// Graceful shutdown: an idle connection closes now; a busy one after its
     /// current response; one between exchanges with responses still queued
     /// (a pipelining client reading slowly) once they are sent.

@@ -140,12 +140,16 @@ final class Connection: TaskExecutor, @unchecked Sendable {  // all mutable stat
     /// are answered in order, and the connection closes after the last.
     /// Otherwise a FIN during an exchange means the client has gone (clients
     /// that send one request at a time close rather than half-close and
-    /// wait), and its handler is cancelled.
+    /// wait), and its handler is cancelled — unless the response's last byte
+    /// has already left: a client that read a Content-Length body to its end
+    /// may close before the handler's `finish` runs, and that exchange
+    /// succeeded.
     private func peerClosed() {
         peerEOF = true
         pauseReading()
         guard state == .open else { return }
-        if let ex = exchange, !ex.responseComplete, !(ex.requestComplete && (pipelines || !decoder.isIdle)) {
+        if let ex = exchange, !ex.responseComplete, !(ex.responseWhollyWritten && output.pending == 0),
+           !(ex.requestComplete && (pipelines || !decoder.isIdle)) {
             return abort(.clientDisconnected)
         }
         process()  // closes after the output once no whole request is left

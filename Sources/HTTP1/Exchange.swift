@@ -18,6 +18,7 @@ final class Exchange: @unchecked Sendable {  // state below is confined to `conn
 
     private struct Cancellation {
         var cancelled = false
+        var reason: HTTPConnectionError?
         var handlers: [@Sendable () -> Void] = []
         var task: Task<Void, Never>?
     }
@@ -56,6 +57,8 @@ final class Exchange: @unchecked Sendable {  // state below is confined to `conn
     }
 
     var isCancelled: Bool { cancellation.withLock { $0.cancelled } }
+    /// Why the exchange ended before its response (the first reason given).
+    var cancellationReason: HTTPConnectionError? { cancellation.withLock { $0.reason } }
 
     /// Runs `handler` when the client goes away (at once if it already has).
     func onCancel(_ handler: @escaping @Sendable () -> Void) {
@@ -73,6 +76,7 @@ final class Exchange: @unchecked Sendable {  // state below is confined to `conn
         let (handlers, task) = cancellation.withLock { c -> ([@Sendable () -> Void], Task<Void, Never>?) in
             if c.cancelled { return ([], nil) }
             c.cancelled = true
+            c.reason = reason
             defer { c.handlers = [] }
             return (c.handlers, c.task)
         }
@@ -96,6 +100,8 @@ final class Exchange: @unchecked Sendable {  // state below is confined to `conn
     var awaitsBody: Bool { body.isAwaited }
     var trailers: HTTPHeaders { body.trailers }
     var responseComplete: Bool { response.isComplete }
+    /// Nothing of the response is left to write, though `finish` may not have run yet.
+    var responseWhollyWritten: Bool { response.isWhollyWritten }
 
     // MARK: operations of HTTPRequest and HTTPResponse (on the connection's queue)
 

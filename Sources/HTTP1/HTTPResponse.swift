@@ -18,6 +18,11 @@ public final class HTTPResponse: Sendable {
     /// True once the client has disconnected (or the server cut the exchange).
     public var isCancelled: Bool { exchange.isCancelled }
 
+    /// Why the exchange was cut, once it was: `.clientDisconnected`, or
+    /// `.serverShutdown` when a graceful shutdown's grace period ran out
+    /// first. Whatever a handler then throws, this tells the two apart.
+    public var cancellationReason: HTTPConnectionError? { exchange.cancellationReason }
+
     /// Registers `handler` to run when the client disconnects (at once if it has).
     /// Use it to cancel inference early.
     public func onCancel(_ handler: @escaping @Sendable () -> Void) { exchange.onCancel(handler) }

@@ -131,9 +131,10 @@ public final class HTTPServer: Sendable {
 
     /// Graceful shutdown: stop accepting (new connections are refused), close
     /// idle connections, let in-flight exchanges finish for up to
-    /// `gracePeriod`, then cut whatever is left. Returns when every connection
-    /// is closed.
-    public func shutdown(gracePeriod: Duration = .seconds(10)) async {
+    /// `gracePeriod`, then cut whatever is left. Returns, once every
+    /// connection is closed, how many exchanges the deadline cut short.
+    @discardableResult
+    public func shutdown(gracePeriod: Duration = .seconds(10)) async -> Int {
         context.startDraining()
         let listeners = table.takeListeners()
         let connections = table.connections
@@ -145,10 +146,16 @@ public final class HTTPServer: Sendable {
             try? await Task.sleep(for: .milliseconds(10))
         }
         let left = table.connections
-        for c in left { c.queue.async { c.abort(.serverShutdown) } }
+        let cut = await withTaskGroup(of: Bool.self) { group in
+            for c in left {
+                group.addTask { await withCheckedContinuation { done in c.queue.async { done.resume(returning: c.cutAtShutdown()) } } }
+            }
+            return await group.reduce(0) { $0 + ($1 ? 1 : 0) }
+        }
         let hardDeadline = clock.now + .seconds(2)
         while connectionCount > 0, clock.now < hardDeadline {
             try? await Task.sleep(for: .milliseconds(10))
         }
+        return cut
     }
 }

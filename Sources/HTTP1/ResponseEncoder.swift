@@ -13,6 +13,18 @@ struct ResponseEncoder {  // lives in an `Exchange`, confined to the connection'
     /// Bytes still owed under a Content-Length framing.
     private var remaining = 0
 
+    /// Every byte of the response has been handed over: finished, or a
+    /// Content-Length body written to its last byte, whose `finish` adds
+    /// nothing to the wire. A chunked or close-delimited body still owes its
+    /// end; a body-less one (HEAD) counts as unwritten so that its handler,
+    /// possibly still producing a body nobody will see, is cancelled when
+    /// the client goes.
+    var isWhollyWritten: Bool {
+        if isComplete { return true }
+        guard isStarted, case .contentLength = framing else { return false }
+        return remaining == 0
+    }
+
     /// The head, and for a complete body the body too. `keepAlive` is what the
     /// head promises about the connection; a close-delimited body clears it.
     mutating func start(_ status: HTTPStatus, headers: HTTPHeaders, body: Body, request: HTTPRequestHead,

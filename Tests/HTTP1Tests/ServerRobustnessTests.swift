@@ -99,6 +99,71 @@ import TestSupport
         await f.server.shutdown(gracePeriod: .seconds(1))
     }
 
+    @Test func clientClosingAfterTheLastByteOfALengthFramedBodyLeavesTheExchangeSucceeded() async throws {
+        struct State: Sendable {
+            var outcome: String?
+            var onCancelRan = false
+        }
+        let probe = Probe(State())
+        let clientClosed = Probe(false)
+        let f = try ServerFixture { server in
+            server.route(.GET, "/file") { _, res in
+                res.onCancel { probe.update { $0.onCancelRan = true } }
+                do {
+                    try await res.start(contentLength: 10)
+                    try await res.write("01234")
+                    try await res.write("56789")
+                    // The client has every byte and closes before this handler
+                    // gets to `finish` (a merge download's last chunk).
+                    while !clientClosed.get() { try await Task.sleep(for: .milliseconds(5)) }
+                    try await Task.sleep(for: .milliseconds(200))
+                    try await res.finish()
+                    probe.update { $0.outcome = "finished" }
+                } catch {
+                    probe.update { $0.outcome = "\(error)" }
+                    throw error
+                }
+            }
+        }
+        let c = try TestClient(f.v4)
+        try c.send("GET /file HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try c.readResponse().text == "0123456789")
+        c.close()
+        clientClosed.update { $0 = true }
+        #expect(probe.wait { $0.outcome != nil })
+        #expect(probe.get().outcome == "finished")
+        #expect(!probe.get().onCancelRan)
+        #expect(probe.wait(seconds: 3) { _ in f.server.connectionCount == 0 })
+        await f.server.shutdown(gracePeriod: .seconds(1))
+    }
+
+    @Test func clientClosingBeforeTheLastByteOfALengthFramedBodyCancelsTheHandler() async throws {
+        let outcome = Probe<String?>(nil)
+        let halfWritten = Probe(false)
+        let f = try ServerFixture { server in
+            server.route(.GET, "/file") { _, res in
+                do {
+                    try await res.start(contentLength: 10)
+                    try await res.write("01234")
+                    halfWritten.update { $0 = true }
+                    while !res.isCancelled { try await Task.sleep(for: .milliseconds(5)) }
+                    try await res.write("56789")
+                    outcome.update { $0 = "written" }
+                } catch {
+                    outcome.update { $0 = "\(error)" }
+                    throw error
+                }
+            }
+        }
+        let c = try TestClient(f.v4)
+        try c.send("GET /file HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(halfWritten.wait { $0 })
+        c.close()
+        #expect(outcome.wait { $0 != nil })
+        #expect(outcome.get() != "written")
+        await f.server.shutdown(gracePeriod: .seconds(1))
+    }
+
     @Test func slowlorisIsCutOffAtTheHeaderTimeoutWhileOthersAreServed() async throws {
         var limits = HTTPLimits()
         limits.headerReadTimeout = .seconds(1)
