@@ -109,7 +109,7 @@ public final class FolderAdapterResolver: AdapterSource, Sendable {
         let payload = AdapterPayload(name: name, configJSON: files.config, weights: files.weights,
                                      version: nil, preloaded: loaded.adapter)
         writes.enqueue(loaded.new, payload: payload, folder: folder)
-        logger.info("adapter imported from folder", ["adapter": name, "path": folder, "bytes": String(files.weights.count)])
+        logger.info("adapter imported from folder", ["adapter": name, "path": folder, "bytes": files.weights.count])
         return payload
     }
 }

@@ -153,7 +153,7 @@ public final class FolderImportWrites: Sendable {
             compatibility.remember(name: name, generation: record.generation, problem: nil)
             finish(pending) { $0.written += 1; $0.writeSeconds += seconds }
             logger.info("adapter from folder stored in the registry",
-                        ["adapter": name, "sha256": record.sha256, "store_ms": String(format: "%.1f", seconds * 1000)])
+                        ["adapter": name, "sha256": record.sha256, "store_ms": LogValue(seconds * 1000, decimals: 1)])
         } catch RegistryError.alreadyExists {
             // Stored by another process meanwhile (uploads in this one
             // withdraw first): serve what the registry holds from now on.

@@ -112,23 +112,23 @@ public final class LoradServer: Sendable {
             // refused. Said once here, naming both files.
             logger.warning("tokenizer.json has token ids up to \(tokenizer.vocabSize - 1), past config.json's vocab_size "
                 + "\(model.config.vocabSize): a prompt containing one is refused with 400",
-                ["tokenizer_ids": String(tokenizer.vocabSize), "vocab_size": String(model.config.vocabSize)])
+                ["tokenizer_ids": tokenizer.vocabSize, "vocab_size": model.config.vocabSize])
         }
         let modelID = folder.lastPathComponent
         let kvFormat = configuration.kvFormat(residentWeights: model.weights.format)
         logger.info("model loaded", ["model": modelID, "path": folder.path, "family": model.config.modelType,
-                                     "layers": String(model.config.numHiddenLayers),
-                                     "context": String(model.config.maxPositionEmbeddings),
+                                     "layers": model.config.numHiddenLayers,
+                                     "context": model.config.maxPositionEmbeddings,
                                      "weights_dtype": model.weights.format.rawValue,
-                                     "resident_bytes": String(model.weights.residentBytes),
+                                     "resident_bytes": model.weights.residentBytes,
                                      "kv_dtype": kvFormat.rawValue,
-                                     "kv_bytes_per_token": String(SequenceState.bytesPerPosition(
-                                         config: model.config, format: kvFormat)),
+                                     "kv_bytes_per_token": SequenceState.bytesPerPosition(
+                                         config: model.config, format: kvFormat),
                                      "kernels": KernelPath.summary,
-                                     "seconds": String(format: "%.2f", (ContinuousClock.now - start).seconds)])
+                                     "seconds": LogValue((ContinuousClock.now - start).seconds, decimals: 2)])
         if let window = model.config.slidingWindow {
-            logger.info("sliding-window attention", ["sliding_window": String(window),
-                                                     "layers": String(model.config.slidingLayers.count)])
+            logger.info("sliding-window attention", ["sliding_window": window,
+                                                     "layers": model.config.slidingLayers.count])
         }
 
         let registry = try AdapterRegistry(path: configuration.registry)
@@ -141,8 +141,8 @@ public final class LoradServer: Sendable {
             shapes: shapes, identity: identity)
         let compatibility = AdapterCompatibility(registry: registry, base: model.weights, identity: identity,
                                                  baseFingerprint: fingerprint)
-        logger.info("registry opened", ["path": configuration.registry, "adapters": String(try registry.count()),
-                                        "unchecked": String(try registry.uncheckedCount(baseFingerprint: fingerprint))])
+        logger.info("registry opened", ["path": configuration.registry, "adapters": try registry.count(),
+                                        "unchecked": try registry.uncheckedCount(baseFingerprint: fingerprint)])
 
         var engineConfiguration = EngineConfiguration()
         engineConfiguration.maxBatch = configuration.maxBatch
@@ -184,7 +184,7 @@ public final class LoradServer: Sendable {
             logger.log(.info, configuration.generationDefaults == .model
                             ? "sampling defaults from generation_config.json for fields a request leaves out"
                             : "generation_config.json's sampling defaults are not used (generation_defaults = none)",
-                        fields: model.config.samplingDefaults.fields)
+                        fields: model.config.samplingDefaults.fields.map { ($0, LogValue(numeric: $1)) })
         }
         // Everything that can refuse to start comes before the engine's thread does.
         let chat = try loadChat(folder: folder, model: model, tokenizer: tokenizer)
@@ -218,7 +218,11 @@ public final class LoradServer: Sendable {
             defer { p = .draining }
             return p
         }
-        await http.shutdown(gracePeriod: .milliseconds(Int64(configuration.drainTimeoutSeconds * 1000)))
+        let cut = await http.shutdown(gracePeriod: .milliseconds(Int64(configuration.drainTimeoutSeconds * 1000)))
+        if cut > 0 {
+            logger.warning("drain deadline reached: requests cut", ["cut": cut,
+                                                                     "drain_timeout_s": LogValue(numeric: ConfigKey.seconds(configuration.drainTimeoutSeconds))])
+        }
         if case .serving(let service) = previous {
             // Every connection is closed: whatever still runs has no reader.
             service.engine.shutdown(drain: false)
@@ -333,7 +337,7 @@ public final class LoradServer: Sendable {
                               promptTokens: info.promptTokens, completionTokens: info.completionTokens,
                               durationSeconds: (ContinuousClock.now - start).seconds)
             } catch {
-                let mapped = APIError.map(error)
+                let mapped = APIError.map(error, cutBy: response.cancellationReason)
                 metrics.request(endpoint: endpoint, method: method.rawValue, status: mapped.status.code,
                                 seconds: (ContinuousClock.now - start).seconds, reason: MetricsBridge.rejectionReason(mapped))
                 // 503 is back-pressure (a full queue, loading, draining), not a

@@ -62,6 +62,46 @@ import TestSupport
                            "adapter": "a\"b", "msg_": "shadow", "n": "42"])
     }
 
+    /// Numbers are JSON numbers, so a log store can compare and sum them;
+    /// digits a call site gave as text stay a string.
+    @Test func jsonLinesWriteNumbersBareAndTextAsStrings() throws {
+        let lines = Lines()
+        let logger = Logger(level: .info, style: .json) { lines.add($0) }
+        logger.access(method: "POST", path: "/v1/completions", status: 200, adapter: "007",
+                      promptTokens: 12, completionTokens: 40, durationSeconds: 0.0852104)
+        logger.info("merged model sent", ["adapter": "42", "bytes": 5_005_864, "seconds": LogValue(-1.005, decimals: 2),
+                                          "ratio": LogValue(numeric: "1e-05"), "odd": LogValue(numeric: "1.")])
+        let objects = try lines.all.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        #expect(objects.count == 2)
+        #expect(objects[0]["status"] as? Int == 200 && objects[0]["prompt_tokens"] as? Int == 12
+                && objects[0]["completion_tokens"] as? Int == 40)
+        #expect(objects[0]["duration_ms"] as? Double == 85.21)
+        #expect(objects[0]["adapter"] as? String == "007")
+        #expect(objects[1]["adapter"] as? String == "42")
+        #expect(objects[1]["bytes"] as? Int == 5_005_864)
+        #expect(objects[1]["seconds"] as? Double == -1.0 || objects[1]["seconds"] as? Double == -1.01)
+        #expect(objects[1]["ratio"] as? Double == 1e-05)
+        #expect(objects[1]["odd"] as? String == "1.", "not JSON's number grammar: kept as text")
+        // logfmt writes both alike.
+        #expect(Logger.logfmt([("a", LogValue(7)), ("b", "7")]) == " a=7 b=7")
+    }
+
+    /// Fixed decimals without locale or binary noise, and JSON's number
+    /// grammar (RFC 8259 §6) checked against Foundation's own parser.
+    @Test func logValuesRoundToTheirDecimalsAndOnlyJSONNumbersAreWrittenBare() throws {
+        #expect(LogValue(85.2104, decimals: 3).text == "85.210")
+        #expect(LogValue(0.0000004, decimals: 3).text == "0.000")
+        #expect(LogValue(-0.25, decimals: 1).text == "-0.3" || LogValue(-0.25, decimals: 1).text == "-0.2")
+        #expect(LogValue(-0.04, decimals: 1).text == "0.0")
+        #expect(LogValue(12.5, decimals: 0).text == "13" || LogValue(12.5, decimals: 0).text == "12")
+        #expect(LogValue(Double.nan, decimals: 2).isNumber == false)
+        #expect(LogValue(1e300, decimals: 2).isNumber == false)
+        for text in ["0", "-0", "12", "1.5", "-0.25e+3", "1E9", "01", "1.", ".5", "+1", "1e", "--1", "0x10", "", "-", "1e+", " 1", "nan", "1_000"] {
+            let parsed = (try? JSONSerialization.jsonObject(with: Data("[\(text)]".utf8))) as? [NSNumber]
+            #expect(LogValue.isJSONNumber(text) == (parsed?.count == 1 && !text.contains(" ")), "\(text)")
+        }
+    }
+
     @Test func levelsBelowTheThresholdAreDropped() {
         let lines = Lines()
         let logger = Logger(level: .notice, style: .journal) { lines.add($0) }

@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 import Synchronization
 import Testing
 import Serving
@@ -116,5 +117,45 @@ import TestSupport
         var configuration = Configuration()
         #expect(throws: ConfigError.self) { try configuration.apply(overrides: ["weights-dtype": ["fp8"]]) }
         #expect(configuration.weightsDType == nil)
+    }
+
+    /// A request still running when `drain_timeout_s` runs out is cut by us:
+    /// its access line says 503 (not 499, a client that left), and one
+    /// warning says the deadline was reached and how many requests it cut.
+    @Test func aRequestCutAtTheDrainDeadlineIsLoggedAsTheServersDoing() async throws {
+        let dir = try Fixtures.temporaryDirectory("lorad-server-cut")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var configuration = Self.configuration(registryIn: dir)
+        configuration.listen = [try #require(ListenAddress(parsing: "127.0.0.1:0"))]
+        configuration.drainTimeoutSeconds = 0.3
+        // Under a loaded test run this test's task may wait a long time for
+        // a thread; the body's own timeout (408) must not end it first.
+        configuration.bodyTimeoutSeconds = 3600
+        let lines = Mutex<[String]>([])
+        let server = try LoradServer(configuration: configuration,
+                                     logger: Logger(level: .info, style: .plain) { line in lines.withLock { $0.append(line) } })
+        let address = try #require(try server.bind().first)
+        _ = try server.load()
+        // A completion whose body stops half way: its handler waits for the rest.
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #expect(fd >= 0)
+        defer { close(fd) }
+        var sin = sockaddr_in()
+        sin.sin_family = sa_family_t(AF_INET)
+        sin.sin_port = address.port.bigEndian
+        sin.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &sin) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        #expect(connected == 0)
+        let head = "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"prompt\":"
+        #expect(head.withCString { send(fd, $0, strlen($0), Int32(MSG_NOSIGNAL)) } == head.utf8.count)
+        try await Task.sleep(for: .milliseconds(200))  // the exchange is under way
+
+        await server.shutdown()
+        let logged = lines.withLock { $0 }
+        let access = logged.filter { $0.contains("path=/v1/completions") }
+        #expect(access.count == 1 && access[0].contains("status=503"), "\(access)")
+        #expect(logged.contains { $0.contains("drain deadline reached") && $0.contains("cut=1") }, "\(logged)")
     }
 }

@@ -97,6 +97,14 @@ public enum APIError {
         }
     }
 
+    /// `map(error)`, unless the exchange was cut by the server's own shutdown
+    /// (`drain_timeout_s` ran out): whatever the handler then threw, that is
+    /// a 503 of ours, not a client that closed (499).
+    static func map(_ error: any Error, cutBy reason: HTTPConnectionError?) -> HTTPError {
+        guard reason == .serverShutdown else { return map(error) }
+        return HTTPError(.serviceUnavailable, "cut when the server shut down (drain_timeout_s ran out)", type: "server_shutdown")
+    }
+
     static func map(_ error: EngineError) -> HTTPError {
         switch error {
         case let .overloaded(_, retry):

@@ -96,7 +96,7 @@ struct AdapterUploadHandler {
         let (record, running) = try await AdapterImport.store(name: name, config: config, weights: weights,
                                                               chatTemplate: templateText, replace: replace, service: service)
         service.logger.info(replace ? "adapter stored (replace)" : "adapter stored",
-                            ["adapter": name, "bytes": String(record.byteSize), "sha256": record.sha256])
+                            ["adapter": name, "bytes": record.byteSize, "sha256": record.sha256])
         var resource = AdapterResource(record: record, service: service, status: .compatible)
         if replace { resource.previous_in_flight = running }
         try await response.sendAPI(.created, resource,

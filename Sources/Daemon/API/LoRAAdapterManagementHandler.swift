@@ -67,7 +67,7 @@ struct LoRAAdapterManagementHandler {
         let (record, running) = try await AdapterImport.store(name: name, config: files.config, weights: files.weights,
                                                               replace: inPlace, service: service)
         service.logger.info(inPlace ? "adapter loaded from folder (in place)" : "adapter loaded from folder",
-                            ["adapter": name, "path": path, "bytes": String(record.byteSize), "sha256": record.sha256])
+                            ["adapter": name, "path": path, "bytes": record.byteSize, "sha256": record.sha256])
         var resource = AdapterResource(record: record, service: service, status: .compatible)
         if inPlace { resource.previous_in_flight = running }
         try await response.sendAPI(.ok, resource)

@@ -75,9 +75,9 @@ struct MergeHandler {
         try await response.finish()
         withExtendedLifetime(lease) {}   // the adapters stay leased (never evicted) until the last byte
         let seconds = (ContinuousClock.now - start).seconds
-        service.logger.info("merged model sent", ["adapter": spec.description, "bytes": String(stream.byteCount),
+        service.logger.info("merged model sent", ["adapter": spec.description, "bytes": stream.byteCount,
                                                   "dtype": dtype?.rawValue ?? "checkpoint",
-                                                  "seconds": String(format: "%.2f", seconds)])
+                                                  "seconds": LogValue(seconds, decimals: 2)])
         return spec.description
     }
 

@@ -221,7 +221,7 @@ public enum ConfigKey: String, CaseIterable, Sendable {
         }
     }
 
-    private static func seconds(_ v: Double) -> String {
+    static func seconds(_ v: Double) -> String {
         v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)
     }
 }

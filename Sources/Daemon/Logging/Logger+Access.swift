@@ -24,31 +24,18 @@ extension Logger {
         guard isEnabled(.info) else { return }
         var fields = Logger.accessFields(method: answer.method ?? "-", path: answer.path ?? "-", status: answer.status,
                                          adapter: nil, promptTokens: nil, completionTokens: nil, durationSeconds: nil)
-        fields.append(("reason", answer.reason))
+        fields.append(("reason", LogValue(answer.reason)))
         log(.info, "request", fields: fields)
     }
 
     static func accessFields(method: String, path: String, status: Int, adapter: String?,
-                             promptTokens: Int?, completionTokens: Int?, durationSeconds: Double?) -> [(String, String)] {
+                             promptTokens: Int?, completionTokens: Int?, durationSeconds: Double?) -> [(String, LogValue)] {
         let bare = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? path
-        var fields: [(String, String)] = [("method", method), ("path", bare), ("status", String(status)),
-                                          ("adapter", adapter ?? "-")]
-        if let promptTokens { fields.append(("prompt_tokens", String(promptTokens))) }
-        if let completionTokens { fields.append(("completion_tokens", String(completionTokens))) }
-        if let durationSeconds {
-            let millis = (durationSeconds * 1_000_000).rounded() / 1000
-            fields.append(("duration_ms", String(format3(millis))))
-        }
+        var fields: [(String, LogValue)] = [("method", LogValue(method)), ("path", LogValue(bare)), ("status", LogValue(status)),
+                                            ("adapter", LogValue(adapter ?? "-"))]
+        if let promptTokens { fields.append(("prompt_tokens", LogValue(promptTokens))) }
+        if let completionTokens { fields.append(("completion_tokens", LogValue(completionTokens))) }
+        if let durationSeconds { fields.append(("duration_ms", LogValue(durationSeconds * 1000, decimals: 3))) }
         return fields
-    }
-
-    /// Three decimals without Foundation's locale-dependent formatting.
-    private static func format3(_ v: Double) -> String {
-        guard v.isFinite else { return "0.000" }
-        let thousandths = Int64((v * 1000).rounded())
-        let whole = thousandths / 1000
-        let frac = abs(thousandths % 1000)
-        let fracText = String(frac)
-        return (thousandths < 0 && whole == 0 ? "-" : "") + "\(whole)." + String(repeating: "0", count: 3 - fracText.count) + fracText
     }
 }

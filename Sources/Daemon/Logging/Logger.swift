@@ -11,7 +11,7 @@ import Darwin
 ///
 /// Fields are `key=value` pairs after the message (logfmt quoting: values with
 /// spaces, `"`, `=`, `\` or control characters are double-quoted and escaped),
-/// or JSON members. Messages and values never contain a raw newline, so one
+/// or JSON members, numbers bare (`LogValue`). Messages and values never contain a raw newline, so one
 /// event is always one line for journald and log shippers.
 ///
 /// Never log secrets or payloads: no `Authorization` header or bearer token,
@@ -40,7 +40,7 @@ public final class Logger: Sendable {
         let style = LogStyle.detect(format: format, environment: environment, fd: fd)
         let queue = LogQueue(fd: fd, capacityBytes: queueBytes) { count in
             Logger.format(style: style, level: .warning, message: "log lines dropped: the log's reader fell behind",
-                          fields: [("dropped", String(count))], date: Date())
+                          fields: [("dropped", LogValue(count))], date: Date())
         }
         self.init(level: level, style: style, queue: queue, sink: { queue.enqueue($0) })
     }
@@ -74,17 +74,21 @@ public final class Logger: Sendable {
     }
 
     /// Writes one event if `level` is enabled.
-    public func log(_ level: LogLevel, _ message: String, fields: [(String, String)] = [], date: Date = Date()) {
+    public func log(_ level: LogLevel, _ message: String, fields: [(String, LogValue)] = [], date: Date = Date()) {
         guard isEnabled(level) else { return }
         let line = Logger.format(style: style, level: level, message: message, fields: fields, date: date)
         writing.withLock { _ in sink(line) }
     }
 
-    public func debug(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.debug, message, fields: fields.map { ($0.key, $0.value) }) }
-    public func info(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.info, message, fields: fields.map { ($0.key, $0.value) }) }
-    public func notice(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.notice, message, fields: fields.map { ($0.key, $0.value) }) }
-    public func warning(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.warning, message, fields: fields.map { ($0.key, $0.value) }) }
-    public func error(_ message: String, _ fields: KeyValuePairs<String, String> = [:]) { log(.error, message, fields: fields.map { ($0.key, $0.value) }) }
+    public typealias Fields = KeyValuePairs<String, any LogValueConvertible>
+
+    public func debug(_ message: String, _ fields: Fields = [:]) { log(.debug, message, fields: Self.values(fields)) }
+    public func info(_ message: String, _ fields: Fields = [:]) { log(.info, message, fields: Self.values(fields)) }
+    public func notice(_ message: String, _ fields: Fields = [:]) { log(.notice, message, fields: Self.values(fields)) }
+    public func warning(_ message: String, _ fields: Fields = [:]) { log(.warning, message, fields: Self.values(fields)) }
+    public func error(_ message: String, _ fields: Fields = [:]) { log(.error, message, fields: Self.values(fields)) }
+
+    private static func values(_ fields: Fields) -> [(String, LogValue)] { fields.map { ($0.key, $0.value.logValue) } }
 
     /// SIGHUP hook. Logs go to stderr, which belongs to whoever started lorad
     /// (journald, a terminal, a pipe): there is nothing to reopen, so this is
@@ -95,7 +99,7 @@ public final class Logger: Sendable {
 
     /// One complete line, `\n` included.
     public static func format(style: LogStyle, level: LogLevel, message: String,
-                              fields: [(String, String)], date: Date) -> String {
+                              fields: [(String, LogValue)], date: Date) -> String {
         switch style {
         case .plain:
             return "\(timestamp(date)) \(level.rawValue) \(escapeMessage(message))\(logfmt(fields))\n"
@@ -106,7 +110,7 @@ public final class Logger: Sendable {
             for (key, value) in fields {
                 // A field may not shadow the three fixed members.
                 let name = ["time", "level", "msg"].contains(key) ? key + "_" : key
-                out += ",\(jsonString(name)):\(jsonString(value))"
+                out += ",\(jsonString(name)):\(value.isNumber ? value.text : jsonString(value.text))"
             }
             return out + "}\n"
         }
@@ -129,10 +133,10 @@ public final class Logger: Sendable {
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2)).\(pad(Int32(millis), 3))Z"
     }
 
-    static func logfmt(_ fields: [(String, String)]) -> String {
+    static func logfmt(_ fields: [(String, LogValue)]) -> String {
         var out = ""
         for (key, value) in fields {
-            out += " \(key)=\(quoteValue(value))"
+            out += " \(key)=\(quoteValue(value.text))"
         }
         return out
     }

@@ -1,0 +1,97 @@
+/// A log field's value as written: text, or a number. JSON lines write a
+/// number bare (`"status":200`, not `"status":"200"`) so a log store can
+/// compare and sum it; logfmt and the journal write both alike.
+public struct LogValue: Sendable, Equatable, ExpressibleByStringLiteral, ExpressibleByStringInterpolation {
+    public let text: String
+    /// `text` is a JSON number (RFC 8259 §6).
+    public let isNumber: Bool
+
+    public init(_ text: String) {
+        self.text = text
+        isNumber = false
+    }
+
+    public init(stringLiteral value: String) { self.init(value) }
+    public init(stringInterpolation: DefaultStringInterpolation) { self.init(String(stringInterpolation: stringInterpolation)) }
+
+    public init<T: BinaryInteger>(_ value: T) { self.init(number: String(value)) }
+
+    /// `value` with `decimals` digits after the point, without Foundation's
+    /// locale-dependent formatting; a value that is not finite, or too large
+    /// to round this way, is written as text (JSON has no NaN or infinity).
+    public init(_ value: Double, decimals: Int) {
+        let scale = (0..<max(0, decimals)).reduce(1.0) { p, _ in p * 10 }
+        let scaled = (value * scale).rounded()
+        guard scaled.isFinite, abs(scaled) < 9e15 else {
+            self.init(String(value))
+            return
+        }
+        let units = Int64(scaled), divisor = Int64(scale)
+        let whole = String(abs(units) / divisor), sign = units < 0 ? "-" : ""
+        var text = sign + whole
+        if decimals > 0 {
+            let fraction = String(abs(units) % divisor)
+            text += "." + String(repeating: "0", count: decimals - fraction.count) + fraction
+        }
+        self.init(number: text)
+    }
+
+    /// A number another module rendered as text (`String(Float)`): written
+    /// bare when it is in JSON's number grammar (RFC 8259 §6), else as text.
+    public init(numeric text: String) {
+        self.text = text
+        isNumber = Self.isJSONNumber(text)
+    }
+
+    static func isJSONNumber(_ text: String) -> Bool {
+        var bytes = Array(text.utf8)[...]
+        func digits() -> Int {
+            let n = bytes.prefix { $0 >= 0x30 && $0 <= 0x39 }.count
+            bytes = bytes.dropFirst(n)
+            return n
+        }
+        if bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+        if bytes.first == UInt8(ascii: "0") { bytes = bytes.dropFirst() } else if digits() == 0 { return false }
+        if bytes.first == UInt8(ascii: ".") {
+            bytes = bytes.dropFirst()
+            if digits() == 0 { return false }
+        }
+        if bytes.first == UInt8(ascii: "e") || bytes.first == UInt8(ascii: "E") {
+            bytes = bytes.dropFirst()
+            if bytes.first == UInt8(ascii: "+") || bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+            if digits() == 0 { return false }
+        }
+        return bytes.isEmpty
+    }
+
+    private init(number text: String) {
+        self.text = text
+        isNumber = true
+    }
+}
+
+/// What a call site may pass as a field's value: text as it is, integers
+/// as numbers (`["bytes": data.count]`), or a `LogValue` made explicitly.
+public protocol LogValueConvertible {
+    var logValue: LogValue { get }
+}
+
+extension LogValue: LogValueConvertible {
+    public var logValue: LogValue { self }
+}
+
+extension String: LogValueConvertible {
+    public var logValue: LogValue { LogValue(self) }
+}
+
+extension Int: LogValueConvertible {
+    public var logValue: LogValue { LogValue(self) }
+}
+
+extension Int64: LogValueConvertible {
+    public var logValue: LogValue { LogValue(self) }
+}
+
+extension UInt64: LogValueConvertible {
+    public var logValue: LogValue { LogValue(self) }
+}
