@@ -60,6 +60,9 @@ public final class LoradServer: Sendable {
         if let problem = configuration.openFileLimitProblem(limit: Configuration.openFileLimit()) {
             logger.warning(problem)
         }
+        if let problem = configuration.threadLimitProblem(ProcessLimits.current()) {
+            logger.warning(problem)
+        }
         metrics = MetricsBridge(metrics: try ServerMetrics(buildInfo: ["model": (configuration.model as NSString).lastPathComponent]))
         registerRoutes()
     }
@@ -126,6 +129,10 @@ public final class LoradServer: Sendable {
                                          config: model.config, format: kvFormat),
                                      "kernels": KernelPath.summary,
                                      "seconds": LogValue((ContinuousClock.now - start).seconds, decimals: 2)])
+        // The address space is measured with the model mapped: its weights count.
+        if let problem = configuration.addressSpaceProblem(ProcessLimits.current()) {
+            logger.warning(problem)
+        }
         if let window = model.config.slidingWindow {
             logger.info("sliding-window attention", ["sliding_window": window,
                                                      "layers": model.config.slidingLayers.count])

@@ -48,4 +48,19 @@ import TestSupport
         defer { fits.cleanUp() }
         #expect(!fits.stderr.contains("open-file limit"))
     }
+
+    /// Under `ulimit -v` OpenBLAS spins when it cannot map a buffer: the
+    /// start-up log says so when the limit leaves less room than the
+    /// configured budgets and buffers need, and stays quiet when it does not.
+    @Test func startUpWarnsWhenTheAddressSpaceLimitLeavesNoRoomForTheBudgets() throws {
+        let tight = try LoradProcess(ulimits: ["-v 1500000"])
+        defer { tight.cleanUp() }
+        #expect(tight.stderr.contains("the address-space limit (ulimit -v, RLIMIT_AS) is 1464 MiB"), "\(tight.stderr)")
+        #expect(tight.stderr.contains("(1792 MiB)"), "the default budgets: kv 256 + adapters 512 + uploads 1024")
+        let roomy = try LoradProcess(arguments: ["--kv-cache-mb", "16", "--adapter-cache-mb", "16", "--upload-buffer-mb", "16"],
+                                     ulimits: ["-v 2500000"])
+        defer { roomy.cleanUp() }
+        #expect(!roomy.stderr.contains("address-space limit"), "\(roomy.stderr)")
+        #expect(try Curl.postJSON(roomy.baseURL + "/v1/completions", ["prompt": "Hello", "max_tokens": 2]).status == 200)
+    }
 }
