@@ -19,10 +19,16 @@ import LoRA
 /// Requests take a *lease*. A leased adapter is never evicted, so the byte
 /// budget is a soft cap: adapters in use by running or queued requests stay
 /// in memory even past it (and a deleted or replaced version stays until its
-/// last lease ends). `overcommitBytes` bounds that: a lease that would need
-/// an adapter not yet in use while the adapters in use already hold more
-/// than budget + overcommit is refused (`AdapterCacheOvercommitted`, a 503
-/// for the daemon) instead of growing memory without bound.
+/// last lease ends). `overcommitBytes` bounds that: a lease that would bring
+/// adapters into use past budget + overcommit is refused
+/// (`AdapterCacheOvercommitted`, a 503 for the daemon) instead of growing
+/// memory without bound — unless nothing else is in use: one request alone
+/// always gets its adapters, however large its mix, or it could never run.
+/// The oldest refused request then holds a *reservation* (`reservation`):
+/// while it keeps retrying, no other lease may bring adapters into use
+/// unless they fit beside the reserved bytes, so room that frees up goes to
+/// it rather than to whoever asks first (a stream of small new adapters
+/// would otherwise keep a large one out for ever).
 ///
 /// `@unchecked Sendable`: all mutable state is guarded by `condition` (an
 /// NSCondition, not a Mutex: first requests wait on it for a load in flight).
@@ -58,30 +64,68 @@ public final class AdapterCache: @unchecked Sendable {
     /// How far past `budgetBytes` the adapters in use may go before new
     /// ones are refused.
     public let overcommitBytes: Int
+    /// The oldest request refused for lack of room, while it keeps retrying:
+    /// the adapter names of its spec, the bytes it needed, and when the
+    /// reservation lapses unless that request comes back (each refusal
+    /// renews it).
+    private var reservation: (names: [String], bytes: Int, expires: ContinuousClock.Instant)?
+    /// How long a reservation outlives its last refusal: the daemon's
+    /// `Retry-After` is 1 s, so a client that follows it is back well within
+    /// the default 3 s; one that gives up holds the others back no longer.
+    public let reservationLifetime: Duration
 
-    public init(source: AdapterSource, budgetBytes: Int, overcommitBytes: Int = .max, loader: @escaping Loader) {
+    private var limitBytes: Int { budgetBytes > Int.max - overcommitBytes ? Int.max : budgetBytes + overcommitBytes }
+
+    public init(source: AdapterSource, budgetBytes: Int, overcommitBytes: Int = .max,
+                reservationLifetime: Duration = .seconds(3), loader: @escaping Loader) {
         self.source = source
         self.budgetBytes = budgetBytes
         self.overcommitBytes = overcommitBytes
+        self.reservationLifetime = reservationLifetime
         self.loader = loader
     }
 
-    /// Counts a lease of `adapter`, refusing one that would bring a new
-    /// adapter into use past budget + overcommit. Called with the lock held.
-    private func take(_ adapter: LoRAAdapter) throws {
+    /// Counts a lease of `adapter` for `claim`, refusing one that would
+    /// bring a new adapter into use past budget + overcommit (or into the
+    /// room a reservation holds for another request) while adapters other
+    /// than the claim's own are in use. Called with the lock held.
+    private func take(_ adapter: LoRAAdapter, for claim: inout Claim) throws {
         let id = ObjectIdentifier(adapter)
+        let now = ContinuousClock.now
+        if let r = reservation, r.expires < now { reservation = nil }
+        let reserved = reservation.map { $0.names == claim.names ? 0 : $0.bytes } ?? 0
+        let adds = inUse[id] == nil ? adapter.byteCount : 0
+        let broughtInBytes = claim.broughtIn.reduce(0) { $0 + (inUse[$1]?.bytes ?? 0) }
+        let alone = inUse.count == claim.broughtIn.count  // everything in use is this request's own
+        // A lease of an adapter already in use adds nothing, but while an
+        // older request waits for room it is refused too: the adapters in
+        // use must drain for that request to get in at all.
+        let fits = counters.inUseBytes + reserved + adds <= limitBytes
+        if !alone, !fits, adds > 0 || reserved > 0 {
+            counters.overcommitRefusals += 1
+            let needed = broughtInBytes + adds + claim.remainingBytes
+            if adds > 0, reservation == nil || reservation?.names == claim.names {
+                reservation = (claim.names, needed, now + reservationLifetime)
+            }
+            throw AdapterCacheOvercommitted(inUseBytes: counters.inUseBytes - broughtInBytes, requestBytes: needed,
+                                            limitBytes: limitBytes, reservedBytes: reserved)
+        }
         if let held = inUse[id] {
             inUse[id] = (held.bytes, held.leases + 1)
         } else {
-            let limit = budgetBytes > Int.max - overcommitBytes ? Int.max : budgetBytes + overcommitBytes
-            guard counters.inUseBytes + adapter.byteCount <= limit || inUse.isEmpty else {
-                counters.overcommitRefusals += 1
-                throw AdapterCacheOvercommitted(inUseBytes: counters.inUseBytes, adapterBytes: adapter.byteCount,
-                                                limitBytes: limit)
-            }
             inUse[id] = (adapter.byteCount, 1)
             counters.inUseBytes += adapter.byteCount
+            claim.broughtIn.insert(id)
         }
+    }
+
+    /// One lease in the making: what its spec names, the adapters it has
+    /// brought into use so far (not in use before it), and a lower bound of
+    /// the bytes its later terms add (those already resident and not in use).
+    private struct Claim {
+        let names: [String]
+        var broughtIn: Set<ObjectIdentifier> = []
+        var remainingBytes = 0
     }
 
     /// Ends one lease of `adapter`. Called with the lock held.
@@ -103,12 +147,17 @@ public final class AdapterCache: @unchecked Sendable {
     /// lease is kept.
     public func lease(_ spec: AdapterSpec) throws -> AdapterLease {
         var taken: [(name: String, adapter: LoRAAdapter, version: Int64?)] = []
+        var claim = Claim(names: spec.terms.map(\.name).sorted())
         do {
-            for term in spec.terms {
-                let (adapter, version) = try acquire(term.name)
+            for (index, term) in spec.terms.enumerated() {
+                claim.remainingBytes = residentBytesNotInUse(spec.terms.dropFirst(index + 1).map(\.name))
+                let (adapter, version) = try acquire(term.name, for: &claim)
                 taken.append((term.name, adapter, version))
             }
             let uses = try AdapterUse.resolve(zip(taken, spec.terms).map { AdapterUse($0.adapter, weight: $1.weight) })
+            condition.lock()
+            if reservation?.names == claim.names { reservation = nil }  // it got in
+            condition.unlock()
             return AdapterLease(cache: self, spec: spec, held: taken, uses: uses)
         } catch {
             for held in taken { release(held.name, held.adapter) }
@@ -116,13 +165,24 @@ public final class AdapterCache: @unchecked Sendable {
         }
     }
 
+    /// Bytes of the resident adapters among `names` that no lease holds.
+    private func residentBytesNotInUse(_ names: [String]) -> Int {
+        guard !names.isEmpty else { return 0 }
+        condition.lock()
+        defer { condition.unlock() }
+        return names.reduce(0) { sum, name in
+            guard let entry = entries[name], inUse[ObjectIdentifier(entry.adapter)] == nil else { return sum }
+            return sum + entry.adapter.byteCount
+        }
+    }
+
     /// The adapter resident under `name` (loaded if needed) and the version
     /// it was loaded from, leased.
-    private func acquire(_ name: String) throws -> (LoRAAdapter, Int64?) {
+    private func acquire(_ name: String, for claim: inout Claim) throws -> (LoRAAdapter, Int64?) {
         condition.lock()
         while true {
             if let entry = entries[name] {
-                do { try take(entry.adapter) } catch { condition.unlock(); throw error }
+                do { try take(entry.adapter, for: &claim) } catch { condition.unlock(); throw error }
                 entry.leases += 1
                 clock += 1
                 entry.lastUse = clock
@@ -180,7 +240,7 @@ public final class AdapterCache: @unchecked Sendable {
                 entries[name] = entry
                 counters.residentBytes += adapter.byteCount
                 // Loaded either way (the next request may fit); leased only within the overcommit.
-                do { try take(adapter) } catch { evictIfNeeded(); throw error }
+                do { try take(adapter, for: &claim) } catch { evictIfNeeded(); throw error }
                 entry.leases = 1
                 evictIfNeeded()
                 return (adapter, version)
@@ -188,7 +248,7 @@ public final class AdapterCache: @unchecked Sendable {
         }
     }
 
-    fileprivate func release(_ name: String, _ adapter: LoRAAdapter) {
+    func release(_ name: String, _ adapter: LoRAAdapter) {
         condition.lock()
         defer { condition.unlock() }
         drop(adapter)
@@ -266,64 +326,5 @@ public final class AdapterCache: @unchecked Sendable {
         let resident = Set(entries.values.map { ObjectIdentifier($0.adapter) })
         stats.heldBytes = counters.residentBytes + inUse.filter { !resident.contains($0.key) }.reduce(0) { $0 + $1.value.bytes }
         return stats
-    }
-}
-
-/// Counters for /metrics and the benchmark.
-public struct AdapterCacheStats: Sendable, Equatable {
-    /// Leases served from memory.
-    public var hits = 0
-    /// Leases that went to the source for an adapter it holds (a name it
-    /// does not hold is neither a hit nor a miss), whether or not it loaded.
-    public var misses = 0
-    public var loads = 0
-    public var loadFailures = 0
-    public var evictions = 0
-    public var residentBytes = 0
-    /// Bytes of the distinct adapters leases hold now, resident or already
-    /// deleted/replaced; past `budgetBytes` the cache is over its soft cap.
-    public var inUseBytes = 0
-    /// Bytes of adapters in memory: resident ones plus deleted or replaced
-    /// versions that running requests still hold. `heldBytes - budgetBytes`
-    /// (when positive) is how far the soft cap is exceeded.
-    public var heldBytes = 0
-    /// Leases refused because they would take the adapters in use past
-    /// budget + overcommit.
-    public var overcommitRefusals = 0
-    /// Total seconds spent loading (payload read + validation + conversion).
-    public var loadSeconds = 0.0
-}
-
-/// The adapters one request holds for its whole life: one lease however
-/// many sequences the request runs (prompts × n), so all of them run the same
-/// versions. Releasing happens when the lease is deallocated (the last
-/// sequence holding it finished or was cancelled, or the request was refused
-/// before any was queued).
-public final class AdapterLease: Sendable {
-    private let cache: AdapterCache
-    /// What was leased: the request's spec, term by term.
-    public let spec: AdapterSpec
-    private let held: [(name: String, adapter: LoRAAdapter, version: Int64?)]
-    /// The per-row mix the forward pass takes (resolved: `AdapterUse.resolve`).
-    public let uses: [AdapterUse]
-
-    fileprivate init(cache: AdapterCache, spec: AdapterSpec, held: [(name: String, adapter: LoRAAdapter, version: Int64?)],
-                     uses: [AdapterUse]) {
-        self.cache = cache
-        self.spec = spec
-        self.held = held
-        self.uses = uses
-    }
-
-    /// The source's version (`AdapterPayload.version`: the registry's
-    /// generation) the leased copy of `name` was loaded from; nil when the
-    /// source gave none (a folder import not yet stored) or `name` is not
-    /// in the lease.
-    public func version(of name: String) -> Int64? {
-        held.first { $0.name == name }?.version
-    }
-
-    deinit {
-        for held in held { cache.release(held.name, held.adapter) }
     }
 }

@@ -200,27 +200,92 @@ final class ChangingSource: AdapterSource {
     @Test func aNewAdapterPastBudgetPlusOvercommitIsRefusedUntilALeaseEnds() throws {
         let cache = cache(overcommit: 400)   // two adapters in use at most
         var a: AdapterLease? = try cache.lease(AdapterSpec(parsing: "a"))
-        let b = try cache.lease(AdapterSpec(parsing: "b"))
+        var b: AdapterLease? = try cache.lease(AdapterSpec(parsing: "b"))
+        // Another lease of an adapter already in use costs nothing more.
+        var b2: AdapterLease? = try cache.lease(AdapterSpec(parsing: "b:0.5"))
         #expect(cache.stats.inUseBytes == 800)
         #expect(cache.stats.heldBytes == 800, "both leased: resident past the 400-byte budget")
-        #expect(throws: AdapterCacheOvercommitted(inUseBytes: 800, adapterBytes: 400, limitBytes: 800)) {
+        #expect(throws: AdapterCacheOvercommitted(inUseBytes: 800, requestBytes: 400, limitBytes: 800, reservedBytes: 0)) {
             try cache.lease(AdapterSpec(parsing: "c"))
         }
         #expect(cache.stats.overcommitRefusals == 1)
-        // Another lease of an adapter already in use costs nothing more.
-        #expect(throws: Never.self) { _ = try cache.lease(AdapterSpec(parsing: "b:0.5")) }
         a = nil
         #expect(cache.stats.inUseBytes == 400)
         let c = try cache.lease(AdapterSpec(parsing: "c"))
         #expect(cache.stats.inUseBytes == 800)
-        _ = (a, b, c)
+        // c got in: its reservation is gone, and b is leased as freely as before.
+        #expect(throws: Never.self) { _ = try cache.lease(AdapterSpec(parsing: "b")) }
+        b = nil
+        b2 = nil
+        _ = (a, b, b2, c)
     }
 
-    @Test func aRefusedCombinationKeepsNoLease() throws {
+    /// One request alone gets its adapters whatever they weigh (a single
+    /// adapter did; a mix must too, or no retry could ever pass), and a
+    /// refused mix keeps no lease.
+    @Test func aMixPastTheLimitIsAdmittedAloneAndRefusedBesideOthersKeepingNoLease() throws {
         let cache = cache(overcommit: 0)   // one adapter in use at most
-        #expect(throws: AdapterCacheOvercommitted.self) { try cache.lease(AdapterSpec(parsing: "a,b")) }
-        #expect(cache.stats.inUseBytes == 0)
-        #expect(cache.leaseCount("a") == 0)
+        var mix: AdapterLease? = try cache.lease(AdapterSpec(parsing: "a,b,c"))
+        #expect(cache.stats.inUseBytes == 1200)
+        mix = nil
+        let c = try cache.lease(AdapterSpec(parsing: "c"))
+        let refusal = try #require(throws: AdapterCacheOvercommitted.self) { try cache.lease(AdapterSpec(parsing: "a,b")) }
+        #expect(refusal.inUseBytes == 400, "only c: not the mix's own first term")
+        #expect(refusal.requestBytes == 400, "a; b was evicted meanwhile, and its size is known only once loaded")
+        #expect(cache.stats.inUseBytes == 400)
+        #expect(cache.leaseCount("a") == 0 && cache.leaseCount("b") == 0)
+        _ = (mix, c)
+    }
+
+    /// The oldest refused request holds a reservation: while it retries,
+    /// room freed by finishing requests is not taken by newcomers, and the
+    /// adapters in use are not leased again, so they drain and it gets in
+    /// (it used to wait for ever behind adapters that never left use).
+    @Test func aRefusedRequestIsNotStarvedByAdaptersStayingInUse() throws {
+        // a, b: 400 bytes each, d: 200, big: 800; at most 1000 in use.
+        let cache = AdapterCache(source: CountingSource(sizes: ["a": 100, "b": 100, "d": 50, "big": 200]), budgetBytes: 800,
+                                 overcommitBytes: 200, reservationLifetime: .seconds(600), loader: syntheticLoader)
+        var a: AdapterLease? = try cache.lease(AdapterSpec(parsing: "a"))
+        var b: AdapterLease? = try cache.lease(AdapterSpec(parsing: "b"))
+        #expect(cache.stats.inUseBytes == 800)
+        let first = try #require(throws: AdapterCacheOvercommitted.self) { try cache.lease(AdapterSpec(parsing: "big")) }
+        #expect(first.requestBytes == 800 && first.reservedBytes == 0)
+        // While big waits: a newcomer that would fit beside a and b alone is refused,
+        let newcomer = try #require(throws: AdapterCacheOvercommitted.self) { try cache.lease(AdapterSpec(parsing: "d")) }
+        #expect(newcomer.reservedBytes == 800)
+        #expect(newcomer.description.contains("an earlier request waits for 1 KiB"), "\(newcomer)")
+        // and so is another request for an adapter in use.
+        #expect(throws: AdapterCacheOvercommitted.self) { try cache.lease(AdapterSpec(parsing: "a:0.5")) }
+        a = nil
+        #expect(throws: AdapterCacheOvercommitted.self) { try cache.lease(AdapterSpec(parsing: "big")) }
+        b = nil
+        let big = try cache.lease(AdapterSpec(parsing: "big"))
+        #expect(cache.stats.inUseBytes == 800)
+        // big got in: the reservation is gone.
+        #expect(throws: Never.self) { _ = try cache.lease(AdapterSpec(parsing: "big:0.5")) }
+        _ = (a, b, big)
+    }
+
+    /// A reservation whose request stops retrying lapses: it holds the others
+    /// back for `reservationLifetime` at most.
+    @Test func aReservationLapsesWhenItsRequestStopsRetrying() throws {
+        let cache = AdapterCache(source: CountingSource(sizes: ["a": 100, "b": 100, "c": 100]), budgetBytes: 400,
+                                 overcommitBytes: 400, reservationLifetime: .milliseconds(50), loader: syntheticLoader)
+        let a = try cache.lease(AdapterSpec(parsing: "a"))
+        let b = try cache.lease(AdapterSpec(parsing: "b"))
+        #expect(throws: AdapterCacheOvercommitted.self) { try cache.lease(AdapterSpec(parsing: "c")) }
+        #expect(throws: AdapterCacheOvercommitted.self) { try cache.lease(AdapterSpec(parsing: "a:0.5")) }
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(throws: Never.self) { _ = try cache.lease(AdapterSpec(parsing: "a:0.5")) }
+        _ = (a, b)
+    }
+
+    @Test func overcommitMessagesGiveSizesThatAreNeverZero() {
+        #expect(AdapterCacheOvercommitted.size(1) == "1 KiB")
+        #expect(AdapterCacheOvercommitted.size(700 << 10) == "700 KiB")
+        #expect(AdapterCacheOvercommitted.size(1 << 20) == "1.0 MiB")
+        #expect(AdapterCacheOvercommitted.size(1_572_864) == "1.5 MiB")
+        #expect(AdapterCacheOvercommitted.size(512 << 20) == "512.0 MiB")
     }
 
     @Test func aDeletedVersionHeldByARequestCountsAsHeldButNotResident() throws {
