@@ -62,7 +62,7 @@ final class ActiveSequence: AdmissionCandidate {
     func result(_ reason: FinishReason, error: GenerationFailure? = nil) -> GenerationResult {
         let now = ContinuousClock.now
         return GenerationResult(
-            finishReason: reason, promptTokens: request.promptTokens.count,
+            finishReason: reason, promptTokens: request.promptTokens.count, promptTokensRead: prefilled,
             completionTokens: generated.count, text: text, tokenIDs: generated,
             timeToFirstToken: firstToken.map { ($0 - submitted).seconds },
             totalSeconds: (now - submitted).seconds, error: error)

@@ -50,7 +50,11 @@ public enum FinishReason: String, Sendable {
 
 public struct GenerationResult: Sendable {
     public let finishReason: FinishReason
+    /// The prompt's length in tokens.
     public let promptTokens: Int
+    /// Prompt tokens the model has read: all of them once the sequence ran,
+    /// fewer when it ended during its prefill, 0 when it never left the queue.
+    public let promptTokensRead: Int
     public let completionTokens: Int
     /// The whole emitted text (stop strings excluded).
     public let text: String

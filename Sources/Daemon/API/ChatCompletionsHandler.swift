@@ -57,21 +57,11 @@ struct ChatCompletionsHandler {
                                            created: Int(Date().timeIntervalSince1970), model: choice.modelName)
         let adapter = choice.spec.isBase ? nil : choice.spec.description
         var outputs = (0..<body.n).map { _ in ChatChoiceOutput(format: format, logprobs: body.topLogprobs != nil) }
-        let results: [GenerationResult?]
-        do {
-            results = body.stream
+        return try await context.conclude(submission, adapter: adapter) {
+            body.stream
                 ? try await stream(submission, meta: meta, outputs: &outputs, includeUsage: body.includeUsage, to: response)
                 : try await respond(submission, meta: meta, outputs: &outputs, to: response)
-        } catch {
-            submission.cancel()
-            context.record(await submission.events.finals(), adapter: adapter)
-            throw error
         }
-        context.record(results, adapter: adapter)
-        if results.contains(where: { $0?.finishReason == .cancelled }) { throw HTTPConnectionError.clientDisconnected }
-        return CompletionsHandler.Outcome(adapter: adapter, promptTokens: submission.promptTokens,
-                                          completionTokens: results.reduce(0) { $0 + ($1?.completionTokens ?? 0) },
-                                          timeToFirstToken: results.compactMap { $0?.timeToFirstToken }.min())
     }
 
     private func respond(_ submission: InferenceContext.Submission, meta: ChatCompletionBody.Meta,

@@ -50,26 +50,14 @@ struct CompletionsHandler {
         let meta = ResponseMeta(id: "cmpl-" + InferenceContext.randomID(), created: Int(Date().timeIntervalSince1970), model: choice.modelName)
         let adapter = choice.spec.isBase ? nil : choice.spec.description
         let echoes = body.echo ? echoTexts(body, submission) : Array(repeating: "", count: submission.handles.count)
-        let results: [GenerationResult?]
-        do {
-            results = body.stream
+        return try await context.conclude(submission, adapter: adapter) {
+            body.stream
                 ? try await stream(submission, meta: meta, echoes: echoes, logprobs: body.logprobs != nil,
                                    skipSpecialTokens: body.fields.skipSpecialTokens, includeUsage: body.includeUsage, to: response)
                 : try await respond(submission, meta: meta, echoes: echoes, echoed: body.echo, logprobs: body.logprobs != nil,
                                     skipSpecialTokens: body.fields.skipSpecialTokens, listsPrompt: body.promptLogprobs != nil,
                                     n: body.n, to: response)
-        } catch {
-            // The client went away mid-stream (or rendering failed): stop
-            // generating, and still account for what was generated.
-            submission.cancel()
-            context.record(await submission.events.finals(), adapter: adapter)
-            throw error
         }
-        context.record(results, adapter: adapter)
-        if results.contains(where: { $0?.finishReason == .cancelled }) { throw HTTPConnectionError.clientDisconnected }
-        return Outcome(adapter: adapter, promptTokens: submission.promptTokens,
-                       completionTokens: results.reduce(0) { $0 + ($1?.completionTokens ?? 0) },
-                       timeToFirstToken: results.compactMap { $0?.timeToFirstToken }.min())
     }
 
     struct ResponseMeta {

@@ -133,11 +133,38 @@ struct InferenceContext {
             + "which the model has no embedding for: tokenizer.json reaches past config.json's vocab_size \(vocab)")
     }
 
+    /// Runs `reply` (the handler answering from the submission's events) and
+    /// counts every sequence in the metrics, also those a reply cut short
+    /// did not wait for (its client gone, another choice failed), then gives
+    /// the request's outcome, or throws what ended it.
+    func conclude(_ submission: Submission, adapter: String?,
+                  reply: () async throws -> [GenerationResult?]) async throws -> CompletionsHandler.Outcome {
+        let seen: [GenerationResult?]
+        do {
+            seen = try await reply()
+        } catch {
+            // The client went away mid-stream, or rendering failed: stop
+            // generating, and still account for what was generated.
+            submission.cancel()
+            record(await submission.events.finals(), adapter: adapter)
+            throw error
+        }
+        let all = await submission.events.finals()
+        record(all, adapter: adapter)
+        if seen.contains(where: { $0?.finishReason == .cancelled }) { throw HTTPConnectionError.clientDisconnected }
+        return CompletionsHandler.Outcome(adapter: adapter, promptTokens: submission.promptTokens,
+                                          completionTokens: all.reduce(0) { $0 + ($1?.completionTokens ?? 0) },
+                                          timeToFirstToken: all.compactMap { $0?.timeToFirstToken }.min())
+    }
+
     /// Counts what the sequences generated in the metrics.
     func record(_ results: [GenerationResult?], adapter: String?) {
         for result in results {
-            guard let result else { continue }
-            metrics.completion(adapter: adapter, promptTokens: result.promptTokens,
+            // A sequence cancelled before it left the queue never ran: it is
+            // no completion, and the model read none of its prompt.
+            guard let result, result.promptTokensRead > 0 || result.completionTokens > 0 || result.finishReason != .cancelled
+            else { continue }
+            metrics.completion(adapter: adapter, promptTokens: result.promptTokensRead,
                                completionTokens: result.completionTokens, timeToFirstToken: result.timeToFirstToken)
         }
     }
