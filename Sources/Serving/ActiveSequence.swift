@@ -13,8 +13,10 @@ final class ActiveSequence: AdmissionCandidate {
     /// with the other sequences of its request (`SequenceGroup`).
     let lease: AdapterLease
     let uses: [AdapterUse]
-    /// The distinct adapter names of the request (what `max_loras` counts).
+    /// The distinct adapter names of the request (what the metrics show).
     let adapterNames: Set<String>
+    /// The distinct adapter copies it runs (what `max_loras` counts).
+    let adapterSlots: Set<String>
     let state: SequenceState
     let stopTokenIDs: Set<Int>
     /// Positions reserved against the KV budget (prompt + max new tokens, clamped).
@@ -46,6 +48,7 @@ final class ActiveSequence: AdmissionCandidate {
         self.lease = lease
         self.uses = lease.uses
         self.adapterNames = Set(request.adapters.terms.map(\.name))
+        self.adapterSlots = lease.slots
         self.state = state
         self.stopTokenIDs = stopTokenIDs
         self.reservedBytes = reservedBytes

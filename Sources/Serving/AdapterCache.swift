@@ -39,11 +39,15 @@ public final class AdapterCache: @unchecked Sendable {
         let adapter: LoRAAdapter
         /// The source's version it was loaded from (`AdapterPayload.version`).
         let version: Int64?
+        /// Which load of the cache this copy came from: a replaced adapter's
+        /// old and new copies have the same name but not the same serial.
+        let serial: UInt64
         var leases = 0
         var lastUse: UInt64 = 0
-        init(adapter: LoRAAdapter, version: Int64?) {
+        init(adapter: LoRAAdapter, version: Int64?, serial: UInt64) {
             self.adapter = adapter
             self.version = version
+            self.serial = serial
         }
     }
 
@@ -56,6 +60,7 @@ public final class AdapterCache: @unchecked Sendable {
     /// invalidated since that load began (then its result is stale).
     private var loading: [String: Bool] = [:]
     private var clock: UInt64 = 0
+    private var loadSerial: UInt64 = 0
     private var counters = AdapterCacheStats()
     /// Every adapter object some lease holds (resident or already
     /// invalidated) → its bytes and number of leases.
@@ -146,13 +151,12 @@ public final class AdapterCache: @unchecked Sendable {
     /// adapter; a DoRA adapter in a combination is refused). On failure no
     /// lease is kept.
     public func lease(_ spec: AdapterSpec) throws -> AdapterLease {
-        var taken: [(name: String, adapter: LoRAAdapter, version: Int64?)] = []
+        var taken: [AdapterLease.Held] = []
         var claim = Claim(names: spec.terms.map(\.name).sorted())
         do {
             for (index, term) in spec.terms.enumerated() {
                 claim.remainingBytes = residentBytesNotInUse(spec.terms.dropFirst(index + 1).map(\.name))
-                let (adapter, version) = try acquire(term.name, for: &claim)
-                taken.append((term.name, adapter, version))
+                taken.append(try acquire(term.name, for: &claim))
             }
             let uses = try AdapterUse.resolve(zip(taken, spec.terms).map { AdapterUse($0.adapter, weight: $1.weight) })
             condition.lock()
@@ -178,7 +182,7 @@ public final class AdapterCache: @unchecked Sendable {
 
     /// The adapter resident under `name` (loaded if needed) and the version
     /// it was loaded from, leased.
-    private func acquire(_ name: String, for claim: inout Claim) throws -> (LoRAAdapter, Int64?) {
+    private func acquire(_ name: String, for claim: inout Claim) throws -> AdapterLease.Held {
         condition.lock()
         while true {
             if let entry = entries[name] {
@@ -188,7 +192,7 @@ public final class AdapterCache: @unchecked Sendable {
                 entry.lastUse = clock
                 counters.hits += 1
                 condition.unlock()
-                return (entry.adapter, entry.version)
+                return AdapterLease.Held(name: name, adapter: entry.adapter, version: entry.version, serial: entry.serial)
             }
             if loading[name] != nil {
                 condition.wait()
@@ -234,7 +238,8 @@ public final class AdapterCache: @unchecked Sendable {
                 counters.misses += 1
                 counters.loads += 1
                 counters.loadSeconds += elapsed.seconds
-                let entry = Entry(adapter: adapter, version: version)
+                loadSerial += 1
+                let entry = Entry(adapter: adapter, version: version, serial: loadSerial)
                 clock += 1
                 entry.lastUse = clock
                 entries[name] = entry
@@ -243,7 +248,7 @@ public final class AdapterCache: @unchecked Sendable {
                 do { try take(adapter, for: &claim) } catch { evictIfNeeded(); throw error }
                 entry.leases = 1
                 evictIfNeeded()
-                return (adapter, version)
+                return AdapterLease.Held(name: name, adapter: adapter, version: version, serial: entry.serial)
             }
         }
     }

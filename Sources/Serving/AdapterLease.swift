@@ -9,11 +9,19 @@ public final class AdapterLease: Sendable {
     private let cache: AdapterCache
     /// What was leased: the request's spec, term by term.
     public let spec: AdapterSpec
-    private let held: [(name: String, adapter: LoRAAdapter, version: Int64?)]
+    /// One adapter of the lease: its name, the copy held, the source's
+    /// version it was loaded from and the cache's serial of that load.
+    struct Held {
+        let name: String
+        let adapter: LoRAAdapter
+        let version: Int64?
+        let serial: UInt64
+    }
+    private let held: [Held]
     /// The per-row mix the forward pass takes (resolved: `AdapterUse.resolve`).
     public let uses: [AdapterUse]
 
-    init(cache: AdapterCache, spec: AdapterSpec, held: [(name: String, adapter: LoRAAdapter, version: Int64?)],
+    init(cache: AdapterCache, spec: AdapterSpec, held: [Held],
                      uses: [AdapterUse]) {
         self.cache = cache
         self.spec = spec
@@ -28,6 +36,11 @@ public final class AdapterLease: Sendable {
     public func version(of name: String) -> Int64? {
         held.first { $0.name == name }?.version
     }
+
+    /// One key per distinct adapter copy held (`name#serial`): what
+    /// `max_loras` counts, so a replaced adapter's old and new versions
+    /// running side by side are two adapters, as they are in memory.
+    public var slots: Set<String> { Set(held.map { "\($0.name)#\($0.serial)" }) }
 
     deinit {
         for held in held { cache.release(held.name, held.adapter) }

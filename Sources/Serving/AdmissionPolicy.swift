@@ -43,11 +43,11 @@ struct AdmissionPolicy {
         var headBlocked = false
         for (i, candidate) in waiting.enumerated() {
             guard batch.sequences < maxBatch, batch.reservedBytes + candidate.reservedBytes <= kvBudgetBytes else { break }
-            let fresh = candidate.adapterNames.filter { batch.adapterSequences[$0] == nil }
+            let fresh = candidate.adapterSlots.filter { batch.adapterSequences[$0] == nil }
             if !headBlocked {
                 // Everyone before it was admitted: this is the head.
                 if batch.adapterCount + fresh.count <= maxLoras {
-                    batch.add(adapters: candidate.adapterNames, reservedBytes: candidate.reservedBytes)
+                    batch.add(adapters: candidate.adapterSlots, reservedBytes: candidate.reservedBytes)
                     admitted.append(i)
                 } else {
                     headBlocked = true
@@ -57,8 +57,8 @@ struct AdmissionPolicy {
                 }
                 continue
             }
-            guard fresh.isEmpty, candidate.adapterNames.isDisjoint(with: reservation?.draining ?? []) else { continue }
-            batch.add(adapters: candidate.adapterNames, reservedBytes: candidate.reservedBytes)
+            guard fresh.isEmpty, candidate.adapterSlots.isDisjoint(with: reservation?.draining ?? []) else { continue }
+            batch.add(adapters: candidate.adapterSlots, reservedBytes: candidate.reservedBytes)
             admitted.append(i)
         }
         if !headBlocked { reservation = nil }
@@ -69,7 +69,7 @@ struct AdmissionPolicy {
     /// running sequences first (the quickest to drain), ties by name.
     private func drainSet<C: AdmissionCandidate>(for head: C, fresh: Int, batch: BatchOccupancy) -> Set<String> {
         let lacking = batch.adapterCount + fresh - maxLoras
-        let others = batch.adapterSequences.filter { !head.adapterNames.contains($0.key) }
+        let others = batch.adapterSequences.filter { !head.adapterSlots.contains($0.key) }
             .sorted { ($0.value, $0.key) < ($1.value, $1.key) }
         return Set(others.prefix(lacking).map(\.key))
     }

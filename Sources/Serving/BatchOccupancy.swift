@@ -3,8 +3,9 @@
 struct BatchOccupancy: Equatable {
     var sequences = 0
     var reservedBytes = 0
-    /// Running sequences per adapter name; a name is present while at least
-    /// one running sequence uses it (its count is then ≥ 1).
+    /// Running sequences per adapter slot (`AdmissionCandidate.adapterSlots`);
+    /// a slot is present while at least one running sequence uses it (its
+    /// count is then ≥ 1).
     var adapterSequences: [String: Int] = [:]
 
     /// The distinct adapters in the batch (what `max_loras` bounds).

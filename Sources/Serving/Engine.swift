@@ -307,7 +307,7 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
         }
         waiting.removeAll { $0.handle.isCancelled }
         var batch = BatchOccupancy()
-        for s in running { batch.add(adapters: s.adapterNames, reservedBytes: s.reservedBytes) }
+        for s in running { batch.add(adapters: s.adapterSlots, reservedBytes: s.reservedBytes) }
         let chosen = admission.select(waiting, into: &batch)
         if !chosen.isEmpty {
             for i in chosen {
@@ -320,7 +320,7 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
         counters.queued = waiting.count
         counters.running = running.count
         counters.kvReservedBytes = batch.reservedBytes
-        publishAdapters(running: batch.adapterSequences.keys)
+        publishAdapters(running: Set(running.flatMap(\.adapterNames)))  // names, not the slots admission counts
     }
 
     /// Adds `delta` to the queued count of each name. Called with the lock held.

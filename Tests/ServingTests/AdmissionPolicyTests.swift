@@ -6,11 +6,11 @@ import Testing
 @Suite struct AdmissionPolicyTests {
     struct Request: AdmissionCandidate {
         let admissionID: UInt64
-        let adapterNames: Set<String>
+        let adapterSlots: Set<String>
         var reservedBytes = 1
         init(_ id: UInt64, _ names: String..., bytes: Int = 1) {
             admissionID = id
-            adapterNames = Set(names)
+            adapterSlots = Set(names)
             reservedBytes = bytes
         }
     }
@@ -98,7 +98,7 @@ import Testing
                 nextID += 1
             }
             var batch = BatchOccupancy()
-            for r in running { batch.add(adapters: r.request.adapterNames, reservedBytes: r.request.reservedBytes) }
+            for r in running { batch.add(adapters: r.request.adapterSlots, reservedBytes: r.request.reservedBytes) }
             let chosen = policy.select(queue, into: &batch)
             #expect(batch.adapterCount <= 2)
             let cIndex = queue.firstIndex { $0.admissionID == c }

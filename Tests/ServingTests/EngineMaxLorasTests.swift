@@ -113,4 +113,36 @@ import TestSupport
         }
         #expect(try engine.run(try Self.request("python-qv-r8", maxTokens: 2)).completionTokens == 2)
     }
+
+    /// `max_loras` counts adapters in memory, not names: after a replace,
+    /// the new copy of a name waits for the old one still running, as a
+    /// second adapter would (they ran side by side past the limit).
+    @Test func aReplacedAdaptersNewCopyWaitsForTheOldOneUnderMaxLoras() throws {
+        var config = EngineConfiguration()
+        config.maxBatch = 4
+        config.maxLoras = 1
+        let engine = try EngineHarness.engine(config)
+        defer { engine.shutdown() }
+        let a = "python-qv-r8"
+        let alone = try engine.run(try Self.request(a, maxTokens: 12)).tokenIDs
+        let first = Gate(), second = Gate()
+        let old = Collector(onToken: { n in
+            if n == 1 { first.hold() }
+            if n == 2 { second.hold() }
+        })
+        _ = try engine.submit(try Self.request(a, maxTokens: 12), onEvent: old.handler)
+        first.waitUntilHeld()
+        engine.adapters.invalidate(a)   // a replace: the next lease loads another copy
+        let new = Collector()
+        _ = try engine.submit(try Self.request(a, maxTokens: 12), onEvent: new.handler)
+        first.open()
+        // One admission later (the old copy's second token), the new copy still waits.
+        second.waitUntilHeld()
+        let during = engine.stats
+        second.open()
+        #expect(during.running == 1 && during.queued == 1, "running \(during.running), queued \(during.queued)")
+        #expect(during.runningAdapters == [a] && during.waitingAdapters == [a])
+        #expect(old.wait().tokenIDs == alone)
+        #expect(new.wait().tokenIDs == alone)
+    }
 }
