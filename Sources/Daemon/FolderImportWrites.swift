@@ -68,7 +68,8 @@ public final class FolderImportWrites: Sendable {
     /// name first (the copy came from the folder, the registry holds
     /// something else), or the row could not be written (the copy would
     /// be served from memory alone — not listed, not deletable — until
-    /// evicted). The adapter cache's `invalidate`, set once the cache exists.
+    /// evicted). The adapter cache's `discard` (the request whose import
+    /// this was still runs it), set once the cache exists.
     private let dropServed = Mutex<(@Sendable (String) -> Void)?>(nil)
 
     init(registry: AdapterRegistry, compatibility: AdapterCompatibility, logger: Logger) {
@@ -79,7 +80,7 @@ public final class FolderImportWrites: Sendable {
 
     /// Whom to tell when a pending import's served copy must go: its name
     /// went to a write from outside this process, or its row could not be
-    /// written (`AdapterCache.invalidate`).
+    /// written (`AdapterCache.discard`).
     func onDropServed(_ body: @escaping @Sendable (String) -> Void) {
         dropServed.withLock { $0 = body }
     }

@@ -185,7 +185,7 @@ public final class LoradServer: Sendable {
                                  budgetBytes: configuration.adapterCacheMB << 20,
                                  overcommitBytes: (configuration.adapterCacheMB << 20) / 100 * configuration.adapterCacheOvercommitPct,
                                  loader: compatibility.checkingLoader(AdapterCache.validatingLoader(base: model.weights, identity: identity)))
-        folderImports?.onDropServed { [cache] name in cache.invalidate(name) }
+        folderImports?.onDropServed { [cache] name in cache.discard(name) }
         let samplingDefaults = configuration.generationDefaults == .model ? model.config.samplingDefaults : .none
         if !model.config.samplingDefaults.isEmpty {
             logger.log(.info, configuration.generationDefaults == .model

@@ -56,9 +56,18 @@ public final class AdapterCache: @unchecked Sendable {
     private let condition = NSCondition()
     private var entries: [String: Entry] = [:]
     /// Names whose load is in flight (concurrent first requests wait for it
-    /// instead of loading the same adapter twice), and whether the name was
-    /// invalidated since that load began (then its result is stale).
-    private var loading: [String: Bool] = [:]
+    /// instead of loading the same adapter twice), and what happened to the
+    /// name since that load began.
+    private var loading: [String: LoadMark] = [:]
+    private enum LoadMark {
+        case fresh
+        /// Invalidated (deleted or replaced): what is being read may be the
+        /// old version; read again.
+        case stale
+        /// Discarded (`discard`): serve what was read to the request that
+        /// read it, but keep no copy.
+        case unkept
+    }
     private var clock: UInt64 = 0
     private var loadSerial: UInt64 = 0
     private var counters = AdapterCacheStats()
@@ -198,7 +207,7 @@ public final class AdapterCache: @unchecked Sendable {
                 condition.wait()
                 continue
             }
-            loading[name] = false
+            loading[name] = .fresh
             break
         }
         condition.unlock()
@@ -214,10 +223,10 @@ public final class AdapterCache: @unchecked Sendable {
             let elapsed = ContinuousClock.now - start
 
             condition.lock()
-            if loading[name] == true {
+            if loading[name] == .stale {
                 // Deleted or replaced while loading: what was read may be the
                 // old version (or the old absence). Read again.
-                loading[name] = false
+                loading[name] = .fresh
                 condition.unlock()
                 continue
             }
@@ -239,6 +248,11 @@ public final class AdapterCache: @unchecked Sendable {
                 counters.loads += 1
                 counters.loadSeconds += elapsed.seconds
                 loadSerial += 1
+                if loading[name] == .unkept {
+                    // Discarded while loading: this request runs it, nobody keeps it.
+                    try take(adapter, for: &claim)
+                    return AdapterLease.Held(name: name, adapter: adapter, version: version, serial: loadSerial)
+                }
                 let entry = Entry(adapter: adapter, version: version, serial: loadSerial)
                 clock += 1
                 entry.lastUse = clock
@@ -273,7 +287,23 @@ public final class AdapterCache: @unchecked Sendable {
         if let entry = entries.removeValue(forKey: name) {
             counters.residentBytes -= entry.adapter.byteCount
         }
-        if loading[name] != nil { loading[name] = true }
+        if loading[name] != nil { loading[name] = .stale }
+    }
+
+    /// Drops `name`'s resident copy, like `invalidate`, but a load in
+    /// flight is not read again: the request that started it is served what
+    /// it read (which nothing made stale), and no copy of it is kept, so the
+    /// next request loads `name` afresh. For a source whose copy must not
+    /// stay served from memory (a folder import whose registry row could
+    /// not be written): re-reading at once would import the folder again,
+    /// fail to store it again, and go round for as long as writes fail.
+    public func discard(_ name: String) {
+        condition.lock()
+        defer { condition.unlock() }
+        if let entry = entries.removeValue(forKey: name) {
+            counters.residentBytes -= entry.adapter.byteCount
+        }
+        if loading[name] == .fresh { loading[name] = .unkept }
     }
 
     /// Drops `name`'s resident copy when it was loaded from a version older

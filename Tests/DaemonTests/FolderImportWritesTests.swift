@@ -249,4 +249,30 @@ import TestSupport
             #expect(try Curl.delete(daemon.base + "/adapters/from-folder").status == 200)
         }
     }
+
+    /// Row writes that fail at once (the registry file renamed away: every
+    /// write is refused) cost one import per request, and no copy stays
+    /// served. (When such a failure landed while the importing request was
+    /// still loading the adapter, the cache read the name again, imported
+    /// the folder again, failed again, and went round for as long as the
+    /// request lasted; that race is pinned by `AdapterCacheDiscardTests`.)
+    @Test func aRowWriteFailingDuringItsImportCostsOneImportPerRequest() async throws {
+        try await OffCooperativePool.run {
+            let dir = try Fixtures.temporaryDirectory("lorad-folder-import-storm")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let shared = dir.appendingPathComponent("shared")
+            try Self.place("python-qv-r8", as: "from-folder", in: shared)
+            let registry = dir.appendingPathComponent("registry.sqlite")
+            let daemon = try Daemon(registry: registry, shared: shared)
+            defer { daemon.stop() }
+            try FileManager.default.moveItem(at: registry, to: dir.appendingPathComponent("moved.sqlite"))
+            for round in 1...3 {
+                #expect(try daemon.complete("from-folder") == Self.reference("python-qv-r8"))
+                try daemon.writes.drain()
+                #expect(daemon.count("adapter imported from folder") == round)
+                #expect(try daemon.writes.stats.failed == round)
+                #expect(!daemon.service.cache.isResident("from-folder"))
+            }
+        }
+    }
 }

@@ -188,6 +188,60 @@ final class ChangingSource: AdapterSource {
     }
 }
 
+/// A name discarded while its load is in flight (a folder import whose
+/// registry row failed at once): the request that loaded it runs it, no copy
+/// is kept, and it is not read again at once (that re-read failed the same
+/// way, for ever); invalidated instead (deleted or replaced), it is read again.
+@Suite struct AdapterCacheDiscardTests {
+    /// Calls `during` on the cache for `name` inside each of the first `times` fetches.
+    final class InterferingSource: AdapterSource {
+        let inner = CountingSource(sizes: ["a": 100])
+        let times: Int
+        let during: @Sendable (String) -> Void
+        init(times: Int, during: @escaping @Sendable (String) -> Void) {
+            self.times = times
+            self.during = during
+        }
+        func payload(of name: String) throws -> AdapterPayload {
+            let payload = try inner.payload(of: name)
+            if inner.fetchCount(name) <= times { during(name) }
+            return payload
+        }
+    }
+
+    final class CacheBox: @unchecked Sendable { var cache: AdapterCache? }  // set once before any lease
+
+    func cache(discarding: Bool) -> (AdapterCache, InterferingSource) {
+        let box = CacheBox()
+        let source = InterferingSource(times: 50) { name in
+            if discarding { box.cache?.discard(name) } else { box.cache?.invalidate(name) }
+        }
+        let cache = AdapterCache(source: source, budgetBytes: 4000, loader: syntheticLoader)
+        box.cache = cache
+        return (cache, source)
+    }
+
+    @Test func aLoadDiscardedInFlightServesItsRequestOnceAndKeepsNoCopy() throws {
+        let (cache, source) = cache(discarding: true)
+        var lease: AdapterLease? = try cache.lease(AdapterSpec(parsing: "a"))
+        #expect(source.inner.fetchCount("a") == 1)
+        #expect(!cache.isResident("a"))
+        #expect(cache.stats.inUseBytes == 400, "the request holds its copy")
+        lease = nil
+        #expect(cache.stats.inUseBytes == 0)
+        _ = try cache.lease(AdapterSpec(parsing: "a"))
+        #expect(source.inner.fetchCount("a") == 2, "the next request loads afresh")
+        _ = lease
+    }
+
+    @Test func aLoadInvalidatedInFlightIsReadAgain() throws {
+        let (cache, source) = cache(discarding: false)
+        _ = try cache.lease(AdapterSpec(parsing: "a"))
+        #expect(source.inner.fetchCount("a") == 51, "read again until a read was not invalidated")
+        #expect(cache.isResident("a"))
+    }
+}
+
 /// The byte budget is a soft cap (leased adapters are never evicted); the
 /// overcommit bounds how far adapters in use may take it.
 @Suite struct AdapterCacheOvercommitTests {
