@@ -95,15 +95,19 @@ public final class AdapterRegistry: @unchecked Sendable {
 
     deinit {
         readers.close()
+        if writer.hasMoved { writer.checkpointIntoMovedFile() }
         writer.close()
     }
 
     /// Closes both connections (the last one checkpoints the WAL into the
-    /// main file). Later calls throw `RegistryError.closed`.
+    /// main file; SQLite skips that for a file that moved, so it is done
+    /// here: `SQLiteConnection.checkpointIntoMovedFile`). Later calls throw
+    /// `RegistryError.closed`.
     public func close() {
         readers.close()
         writerClosed.withLock { isClosed in
             isClosed = true
+            if writer.hasMoved { writer.checkpointIntoMovedFile() }
             writer.close()
         }
     }

@@ -164,11 +164,12 @@ final class SQLiteConnection {
                               context: "BEGIN \(kind.rawValue)")
         }
         try run("BEGIN \(kind.rawValue)")
-        if kind == .immediate {
-            do { try refuseIfMoved() } catch {
-                rollbackQuietly()
-                throw error
-            }
+        if kind == .immediate, hasMoved {
+            rollbackQuietly()
+            checkpointIntoMovedFile()
+            throw SQLiteError(code: SQLITE_IOERR, message: "the database file was deleted, renamed or replaced while lorad had it "
+                              + "open; nothing more is written to it, and what it holds was written into the moved file "
+                              + "(restart lorad to open what is at \(path) now)", context: "writing \(path)")
         }
         let result: T
         do {
@@ -188,16 +189,27 @@ final class SQLiteConnection {
         return result
     }
 
-    /// Throws when the database file was deleted, renamed or replaced since
+    /// True when the database file was deleted, renamed or replaced since
     /// this connection opened it (SQLite's `SQLITE_FCNTL_HAS_MOVED`): a write
     /// would go to a file nobody will open again — committed, acknowledged
     /// and lost at the next start.
-    private func refuseIfMoved() throws {
+    var hasMoved: Bool {
         var moved: Int32 = 0
-        let rc = sqlite3_file_control(try live("file control"), "main", SQLITE_FCNTL_HAS_MOVED, &moved)
-        guard rc == SQLITE_OK, moved != 0 else { return }
-        throw SQLiteError(code: SQLITE_IOERR, message: "the database file was deleted, renamed or replaced while lorad had it open; "
-                          + "nothing more is written to it (restart lorad to open what is at \(path) now)", context: "writing \(path)")
+        guard let db, sqlite3_file_control(db, "main", SQLITE_FCNTL_HAS_MOVED, &moved) == SQLITE_OK else { return false }
+        return moved != 0
+    }
+
+    /// After a move, rows committed but still only in the WAL sit in a file
+    /// named after the *path* (`PATH-wal`): the next start would apply them
+    /// to whatever file is at the path then — corrupting a replacement,
+    /// undoing a restored backup — and a rename away would leave them behind.
+    /// A TRUNCATE checkpoint writes them through the open descriptor into
+    /// the moved file (or the deleted one) and empties that WAL. Best
+    /// effort: readers still on an older snapshot can hold part of it back,
+    /// and the next refused write or the close tries again.
+    func checkpointIntoMovedFile() {
+        guard isAutocommit else { return }
+        _ = try? run("PRAGMA wal_checkpoint(TRUNCATE)")
     }
 
     /// ROLLBACK if a transaction is still open (SQLite ends it by itself

@@ -35,4 +35,42 @@ import TestSupport
         }
         #expect(try registry.list().map(\.name) == ["before"])
     }
+
+    /// Rows committed before the move may still be only in the WAL, which is
+    /// named after the path: left there, the next start applied them to the
+    /// file at the path then (a replacement came out malformed or overwritten,
+    /// a rename away lost acknowledged rows). They go into the moved file,
+    /// and the next open of the path sees that file alone.
+    @Test(arguments: ["rename", "replace"])
+    func whatTheMovedFileHeldGoesWithItAndThePathOpensAlone(_ change: String) throws {
+        let dir = try Fixtures.temporaryDirectory("lorad-registry-moved-wal")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("registry.sqlite")
+        let moved = dir.appendingPathComponent("moved.sqlite")
+        // The replacement: another registry, closed (checkpointed), with rows of its own.
+        let other = dir.appendingPathComponent("other.sqlite")
+        do {
+            let registry = try AdapterRegistry(url: other)
+            for i in 0..<3 { _ = try registry.insert(NewAdapter(name: "other\(i)", configJSON: "{}"), weights: Data(repeating: 7, count: 4096)) }
+            registry.close()
+        }
+        let registry = try AdapterRegistry(url: url)
+        for i in 0..<5 { _ = try registry.insert(NewAdapter(name: "live\(i)", configJSON: "{}"), weights: Data(repeating: 1, count: 4096)) }
+        try FileManager.default.moveItem(at: url, to: moved)
+        if change == "replace" { try FileManager.default.moveItem(at: other, to: url) }
+        #expect(throws: (any Error).self) {
+            _ = try registry.insert(NewAdapter(name: "after", configJSON: "{}"), weights: Data(repeating: 2, count: 8))
+        }
+        registry.close()
+
+        let wal = (try? FileManager.default.attributesOfItem(atPath: url.path + "-wal")[.size] as? Int) ?? 0
+        #expect(wal == 0, "no rows of the moved file wait under the path: \(wal) bytes")
+        let movedAgain = try AdapterRegistry(url: moved)
+        #expect(try movedAgain.list().map(\.name) == (0..<5).map { "live\($0)" }, "acknowledged rows went with the file")
+        movedAgain.close()
+        let atPath = try AdapterRegistry(url: url)
+        defer { atPath.close() }
+        #expect(try atPath.integrityCheck() == "ok")
+        #expect(try atPath.list().map(\.name) == (change == "replace" ? (0..<3).map { "other\($0)" } : []))
+    }
 }
