@@ -10,18 +10,38 @@ import Glibc
 /// adapters the other changed. Readers (`lorad adapters list`, a backup)
 /// take no such lock. A separate file, because on network filesystems
 /// flock is emulated with the fcntl locks SQLite itself takes.
+///
+/// The lock goes by the file, not by how it was named: REGISTRY is
+/// resolved through symlinks first (SQLite follows them too, so a symlink
+/// and its target are one database), and a registry file with more than
+/// one hard link is refused — each name would get its own lock and, in
+/// SQLite, its own WAL, and either daemon's acknowledged rows could be lost.
 final class RegistryInstanceLock: Sendable {
     private let descriptor: Int32
     let path: String
 
-    /// Nil when the lock file cannot be created (a missing or unwritable
-    /// folder): opening the registry there fails next, naming the registry.
+    /// Nil when the registry's folder does not exist: opening the registry
+    /// there fails next, naming the registry.
     /// - Throws: `RegistryInstanceLockError` naming the lock file and, when
-    ///   another daemon holds it, that daemon's pid as it wrote it there.
+    ///   another daemon holds it, that daemon's pid as it wrote it there;
+    ///   or naming the registry when it has other hard links.
     init?(registryPath: String) throws {
-        path = registryPath + ".lock"
+        let file = Self.resolved(registryPath)
+        var info = stat()
+        if stat(file, &info) == 0, info.st_mode & S_IFMT == S_IFREG, info.st_nlink > 1 {
+            throw RegistryInstanceLockError(path: file, reason: "the registry file has \(info.st_nlink) hard links; SQLite "
+                + "keeps a separate WAL for each name and one daemon per file cannot be ensured: keep one name (a copy, "
+                + "or a symlink, is fine)")
+        }
+        path = file + ".lock"
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { return nil }
+        guard fd >= 0 else {
+            let e = errno
+            let folder = (file as NSString).deletingLastPathComponent
+            if e == ENOENT, !FileManager.default.fileExists(atPath: folder.isEmpty ? "." : folder) { return nil }
+            // Anything else would let a second daemon start unnoticed.
+            throw RegistryInstanceLockError(path: path, reason: "cannot open the lock file: " + String(cString: strerror(e)))
+        }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             let e = errno
             var holder = [UInt8](repeating: 0, count: 32)
@@ -36,6 +56,20 @@ final class RegistryInstanceLock: Sendable {
         _ = ftruncate(fd, 0)
         _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
         descriptor = fd
+    }
+
+    /// `path` with every symlink resolved (`realpath(3)`); for a file that
+    /// does not exist yet, its folder resolved and its name kept.
+    static func resolved(_ path: String) -> String {
+        if let real = realpath(path, nil) {
+            defer { free(real) }
+            return String(cString: real)
+        }
+        let ns = path as NSString
+        let folder = ns.deletingLastPathComponent.isEmpty ? "." : ns.deletingLastPathComponent
+        guard let real = realpath(folder, nil) else { return path }
+        defer { free(real) }
+        return String(cString: real) + "/" + ns.lastPathComponent
     }
 
     deinit { close(descriptor) }
