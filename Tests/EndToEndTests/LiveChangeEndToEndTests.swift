@@ -117,8 +117,10 @@ import TestSupport
         let stream = try Self.startLongStream(daemon, model: "tiny-llama")
         stream.terminate()
         _ = stream.wait()
-        // Wait until the engine has accounted for the cut request.
-        let line = #"lorad_completions_total{adapter="base"} 2"#
+        // Wait until the cut request has ended (its 499 is counted after the
+        // engine accounted for it; one cut before it left the queue counts
+        // no completion, so wait for the request, not for a second completion).
+        let line = #"lorad_http_requests_total{endpoint="/v1/completions",method="POST",status="499"} 1"#
         let deadline = Date().addingTimeInterval(60)
         var metrics = ""
         while Date() < deadline {
