@@ -110,7 +110,10 @@ public final class AdapterCache: @unchecked Sendable {
         let reserved = reservation.map { $0.names == claim.names ? 0 : $0.bytes } ?? 0
         let adds = inUse[id] == nil ? adapter.byteCount : 0
         let broughtInBytes = claim.broughtIn.reduce(0) { $0 + (inUse[$1]?.bytes ?? 0) }
-        let alone = inUse.count == claim.broughtIn.count  // everything in use is this request's own
+        // Everything in use is this request's own, and no older request waits
+        // for the room (else a newcomer arriving when all has drained would
+        // take it, again and again, ahead of the one waiting).
+        let alone = inUse.count == claim.broughtIn.count && reserved == 0
         // A lease of an adapter already in use adds nothing, but while an
         // older request waits for room it is refused too: the adapters in
         // use must drain for that request to get in at all.
