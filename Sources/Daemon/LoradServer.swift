@@ -38,6 +38,7 @@ public final class LoradServer: Sendable {
     private let phase = Mutex<Phase>(.loading)
     /// Held from `load` until `shutdown` has closed the registry.
     private let instanceLock = Mutex<RegistryInstanceLock?>(nil)
+    private let moveWatch = Mutex<RegistryMoveWatch?>(nil)
     let metrics: MetricsBridge
 
     /// Reads the token files (a configured but unreadable token stops the
@@ -215,6 +216,7 @@ public final class LoradServer: Sendable {
             registry.close()
             throw EngineError.shuttingDown
         }
+        moveWatch.withLock { $0 = RegistryMoveWatch(registry: registry, path: configuration.registry, logger: logger) }
         return service
     }
 
@@ -236,6 +238,7 @@ public final class LoradServer: Sendable {
             // Rows of folder imports first: each remembers its check.
             service.folderImports?.drain()
             service.compatibility.flush()
+            moveWatch.withLock { $0?.cancel() }
             service.registry.close()
         }
         instanceLock.withLock { $0 = nil }

@@ -112,6 +112,19 @@ public final class AdapterRegistry: @unchecked Sendable {
         }
     }
 
+    /// Whether the file at the path is no longer the one open (deleted,
+    /// renamed or replaced); when so, what it holds is checkpointed into the
+    /// moved file now (`SQLiteConnection.checkpointIntoMovedFile`), so even
+    /// a crash before the next write or the close leaves no WAL of it under
+    /// the path. For a periodic check by the daemon.
+    public func checkpointIfMoved() -> Bool {
+        writerClosed.withLock { isClosed in
+            guard !isClosed, writer.hasMoved else { return false }
+            writer.checkpointIntoMovedFile()
+            return true
+        }
+    }
+
     // MARK: Confinement
 
     /// Runs `body` with the writer connection under the writer lock. SQLite

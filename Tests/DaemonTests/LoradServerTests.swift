@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import Synchronization
 import Testing
+import Registry
 import Serving
 import TestSupport
 @testable import Daemon
@@ -157,5 +158,38 @@ import TestSupport
         let access = logged.filter { $0.contains("path=/v1/completions") }
         #expect(access.count == 1 && access[0].contains("status=503"), "\(access)")
         #expect(logged.contains { $0.contains("drain deadline reached") && $0.contains("cut=1") }, "\(logged)")
+    }
+
+    /// The registry file renamed away while the daemon runs: within seconds,
+    /// with no write attempted, one warning says so and what it held is in
+    /// the moved file, with no WAL of it left under the path (a crash now
+    /// would otherwise leave it for the next start to apply to a new file).
+    @Test func aRegistryRenamedWhileServingIsNoticedAndItsRowsGoWithIt() async throws {
+        let dir = try Fixtures.temporaryDirectory("lorad-server-moved")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var configuration = Self.configuration(registryIn: dir)
+        configuration.listen = [try #require(ListenAddress(parsing: "127.0.0.1:0"))]
+        let lines = Mutex<[String]>([])
+        let server = try LoradServer(configuration: configuration,
+                                     logger: Logger(level: .info, style: .plain) { line in lines.withLock { $0.append(line) } })
+        let address = try #require(try server.bind().first)
+        _ = try server.load()
+        let folder = Fixtures.adapter("python-qv-r8")
+        let up = try Curl.upload("http://\(address)", name: "kept", config: folder.appendingPathComponent("adapter_config.json"),
+                                 weights: folder.appendingPathComponent("adapter_model.safetensors"))
+        #expect(up.status == 201)
+        let path = configuration.registry, moved = dir.appendingPathComponent("moved.sqlite").path
+        try FileManager.default.moveItem(atPath: path, toPath: moved)
+        let deadline = Date().addingTimeInterval(30)
+        while !lines.withLock({ $0.contains { $0.contains("registry file was deleted, renamed or replaced") } }), Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(lines.withLock { $0.filter { $0.contains("registry file was deleted, renamed or replaced") }.count } == 1)
+        let wal = (try? FileManager.default.attributesOfItem(atPath: path + "-wal")[.size] as? Int) ?? 0
+        #expect(wal == 0, "\(wal) bytes of the moved file's rows still under the path")
+        let copy = try AdapterRegistry(path: moved)
+        #expect(try copy.list().map(\.name) == ["kept"])
+        copy.close()
+        await server.shutdown()
     }
 }
