@@ -78,11 +78,17 @@ public final class AdapterCache: @unchecked Sendable {
     /// How far past `budgetBytes` the adapters in use may go before new
     /// ones are refused.
     public let overcommitBytes: Int
-    /// The oldest request refused for lack of room, while it keeps retrying:
-    /// the adapter names of its spec, the bytes it needed, and when the
-    /// reservation lapses unless that request comes back (each refusal
-    /// renews it).
-    private var reservation: (names: [String], bytes: Int, expires: ContinuousClock.Instant)?
+    /// Requests refused for lack of room that keep retrying, oldest first:
+    /// the adapter names of each spec, the bytes it needed, and when it
+    /// lapses unless that request comes back (each refusal renews it). The
+    /// first holds the reservation; when it gets in (or lapses, or fails
+    /// for good) the next already waiting takes over, not whoever is
+    /// refused next.
+    private var waiters: [(names: [String], bytes: Int, expires: ContinuousClock.Instant)] = []
+    /// Leases that stay until taken back on purpose (a live merge), not
+    /// until a request ends: their adapters never drain, so they do not
+    /// count against a request being alone. Adapter → such leases.
+    private var pinned: [ObjectIdentifier: Int] = [:]
     /// How long a reservation outlives its last refusal: the daemon's
     /// `Retry-After` is 1 s, so a client that follows it is back well within
     /// the default 3 s; one that gives up holds the others back no longer.
@@ -106,14 +112,16 @@ public final class AdapterCache: @unchecked Sendable {
     private func take(_ adapter: LoRAAdapter, for claim: inout Claim) throws {
         let id = ObjectIdentifier(adapter)
         let now = ContinuousClock.now
-        if let r = reservation, r.expires < now { reservation = nil }
-        let reserved = reservation.map { $0.names == claim.names ? 0 : $0.bytes } ?? 0
+        waiters.removeAll { $0.expires < now }
+        let reserved = waiters.first.map { $0.names == claim.names ? 0 : $0.bytes } ?? 0
         let adds = inUse[id] == nil ? adapter.byteCount : 0
         let broughtInBytes = claim.broughtIn.reduce(0) { $0 + (inUse[$1]?.bytes ?? 0) }
-        // Everything in use is this request's own, and no older request waits
-        // for the room (else a newcomer arriving when all has drained would
-        // take it, again and again, ahead of the one waiting).
-        let alone = inUse.count == claim.broughtIn.count && reserved == 0
+        // Everything in use is this request's own (or pinned by a live merge,
+        // which never drains), and no older request waits for the room (else
+        // a newcomer arriving when all has drained would take it, again and
+        // again, ahead of the one waiting).
+        let others = inUse.keys.filter { !claim.broughtIn.contains($0) && (pinned[$0] ?? 0) < (inUse[$0]?.leases ?? 0) }
+        let alone = others.isEmpty && reserved == 0
         // A lease of an adapter already in use adds nothing, but while an
         // older request waits for room it is refused too: the adapters in
         // use must drain for that request to get in at all.
@@ -121,8 +129,13 @@ public final class AdapterCache: @unchecked Sendable {
         if !alone, !fits, adds > 0 || reserved > 0 {
             counters.overcommitRefusals += 1
             let needed = broughtInBytes + adds + claim.remainingBytes
-            if adds > 0, reservation == nil || reservation?.names == claim.names {
-                reservation = (claim.names, needed, now + reservationLifetime)
+            if adds > 0 {
+                if let i = waiters.firstIndex(where: { $0.names == claim.names }) {
+                    waiters[i].bytes = max(waiters[i].bytes, needed)
+                    waiters[i].expires = now + reservationLifetime
+                } else {
+                    waiters.append((claim.names, needed, now + reservationLifetime))
+                }
             }
             throw AdapterCacheOvercommitted(inUseBytes: counters.inUseBytes - broughtInBytes, requestBytes: needed,
                                             limitBytes: limitBytes, reservedBytes: reserved)
@@ -162,7 +175,9 @@ public final class AdapterCache: @unchecked Sendable {
     /// that weight, computed here on the caller's thread and cached with the
     /// adapter; a DoRA adapter in a combination is refused). On failure no
     /// lease is kept.
-    public func lease(_ spec: AdapterSpec) throws -> AdapterLease {
+    /// - Parameter pinned: the lease stays until taken back on purpose (a
+    ///   live merge), not until a request ends (see `pinned`).
+    public func lease(_ spec: AdapterSpec, pinned isPinned: Bool = false) throws -> AdapterLease {
         var taken: [AdapterLease.Held] = []
         var claim = Claim(names: spec.terms.map(\.name).sorted())
         do {
@@ -172,11 +187,19 @@ public final class AdapterCache: @unchecked Sendable {
             }
             let uses = try AdapterUse.resolve(zip(taken, spec.terms).map { AdapterUse($0.adapter, weight: $1.weight) })
             condition.lock()
-            if reservation?.names == claim.names { reservation = nil }  // it got in
+            waiters.removeAll { $0.names == claim.names }  // it got in
+            if isPinned { for held in taken { pinned[ObjectIdentifier(held.adapter), default: 0] += 1 } }
             condition.unlock()
-            return AdapterLease(cache: self, spec: spec, held: taken, uses: uses)
+            return AdapterLease(cache: self, spec: spec, held: taken, pinned: isPinned, uses: uses)
         } catch {
             for held in taken { release(held.name, held.adapter) }
+            if !(error is AdapterCacheOvercommitted) {
+                // Refused for good (an unknown name, a DoRA combination): it
+                // will not come back for the room it was waiting for.
+                condition.lock()
+                waiters.removeAll { $0.names == claim.names }
+                condition.unlock()
+            }
             throw error
         }
     }
@@ -270,9 +293,12 @@ public final class AdapterCache: @unchecked Sendable {
         }
     }
 
-    func release(_ name: String, _ adapter: LoRAAdapter) {
+    func release(_ name: String, _ adapter: LoRAAdapter, pinned isPinned: Bool = false) {
         condition.lock()
         defer { condition.unlock() }
+        if isPinned, let n = pinned[ObjectIdentifier(adapter)] {
+            pinned[ObjectIdentifier(adapter)] = n > 1 ? n - 1 : nil
+        }
         drop(adapter)
         // The entry may have been invalidated (deleted/replaced) meanwhile;
         // then this lease was the last holder and ARC frees the old version.

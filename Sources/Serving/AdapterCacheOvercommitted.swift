@@ -12,13 +12,21 @@ public struct AdapterCacheOvercommitted: Error, Sendable, Equatable, CustomStrin
     public let reservedBytes: Int
 
     public var description: String {
+        let allowed = "the \(Self.size(limitBytes)) allowed (adapter_cache_mb plus adapter_cache_overcommit_pct)"
+        guard requestBytes > 0 else {
+            // Its adapters are in memory already: what holds it back is the
+            // earlier request, for which the adapters in use must drain.
+            return "an earlier request waits for \(Self.size(reservedBytes)) of adapter memory, which with the "
+                + "\(Self.size(inUseBytes)) in use would pass \(allowed); requests that keep adapters in use wait "
+                + "until it is in: retry shortly"
+        }
         let waiting = reservedBytes > 0 ? " and an earlier request waits for \(Self.size(reservedBytes))" : ""
         return "adapters in use hold \(Self.size(inUseBytes))\(waiting); this request's \(Self.size(requestBytes)) would pass "
-            + "the \(Self.size(limitBytes)) allowed (adapter_cache_mb plus adapter_cache_overcommit_pct); "
-            + "retry when running requests finish"
+            + "\(allowed); retry when running requests finish"
     }
 
-    /// `1.5 MiB`, or `312 KiB` under one MiB (rounded up: never `0`).
+    /// `1.5 MiB`, or `312 KiB` under one MiB (rounded up: never `0` for
+    /// a size that is not 0).
     static func size(_ bytes: Int) -> String {
         if bytes >= 1 << 20 {
             let tenths = (bytes * 10 + (1 << 19)) >> 20

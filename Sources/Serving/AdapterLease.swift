@@ -21,12 +21,16 @@ public final class AdapterLease: Sendable {
     /// The per-row mix the forward pass takes (resolved: `AdapterUse.resolve`).
     public let uses: [AdapterUse]
 
-    init(cache: AdapterCache, spec: AdapterSpec, held: [Held],
+    /// Taken for a live merge (`AdapterCache.lease(_:pinned:)`).
+    private let pinned: Bool
+
+    init(cache: AdapterCache, spec: AdapterSpec, held: [Held], pinned: Bool = false,
                      uses: [AdapterUse]) {
         self.cache = cache
         self.spec = spec
         self.held = held
         self.uses = uses
+        self.pinned = pinned
     }
 
     /// The source's version (`AdapterPayload.version`: the registry's
@@ -43,6 +47,6 @@ public final class AdapterLease: Sendable {
     public var slots: Set<String> { Set(held.map { "\($0.name)#\($0.serial)" }) }
 
     deinit {
-        for held in held { cache.release(held.name, held.adapter) }
+        for held in held { cache.release(held.name, held.adapter, pinned: pinned) }
     }
 }

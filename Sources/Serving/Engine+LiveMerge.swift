@@ -12,7 +12,7 @@ extension Engine {
     /// previous live merge). Loading the adapters happens on the caller's thread.
     public func liveMerge(_ spec: AdapterSpec) throws {
         guard !spec.isBase else { return try liveUnmerge() }
-        let lease = try adapters.lease(spec)
+        let lease = try adapters.lease(spec, pinned: true)  // held while merged, not while a request runs
         try betweenSteps { [self] in
             let previous = mergedLane
             previous?.merge.restore()

@@ -338,6 +338,62 @@ final class ChangingSource: AdapterSource {
         _ = (a, b)
     }
 
+    /// A live merge's lease never drains, so it does not count against a
+    /// request being alone: a mix that fits only alone still runs while an
+    /// adapter is merged (it waited for ever, and held the others back).
+    @Test func aLiveMergesPinnedLeaseDoesNotKeepARequestFromBeingAlone() throws {
+        let cache = cache(overcommit: 0)   // 400 bytes in use at most
+        var merged: AdapterLease? = try cache.lease(AdapterSpec(parsing: "a"), pinned: true)
+        var mix: AdapterLease? = try cache.lease(AdapterSpec(parsing: "b,c"))
+        #expect(cache.stats.inUseBytes == 1200)
+        // Beside a request (not a merge) the same mix is refused.
+        mix = nil
+        let running = try cache.lease(AdapterSpec(parsing: "a"))
+        merged = nil
+        #expect(throws: AdapterCacheOvercommitted.self) { try cache.lease(AdapterSpec(parsing: "b,c")) }
+        _ = (merged, mix, running)
+    }
+
+    /// Waiters are served oldest first: when the one holding the reservation
+    /// gets in, the next already waiting holds it, not whoever asks next.
+    @Test func refusedRequestsGetInInTheOrderTheyWereFirstRefused() throws {
+        let cache = AdapterCache(source: CountingSource(sizes: ["a": 100, "b": 100, "big1": 200, "big2": 200]), budgetBytes: 800,
+                                 overcommitBytes: 200, reservationLifetime: .seconds(600), loader: syntheticLoader)
+        var a: AdapterLease? = try cache.lease(AdapterSpec(parsing: "a"))
+        var b: AdapterLease? = try cache.lease(AdapterSpec(parsing: "b"))
+        #expect(throws: AdapterCacheOvercommitted.self) { try cache.lease(AdapterSpec(parsing: "big1")) }
+        #expect(throws: AdapterCacheOvercommitted.self) { try cache.lease(AdapterSpec(parsing: "big2")) }
+        a = nil
+        b = nil
+        // big2 retries first: big1 waited longer.
+        #expect(throws: AdapterCacheOvercommitted.self) { try cache.lease(AdapterSpec(parsing: "big2")) }
+        var big1: AdapterLease? = try cache.lease(AdapterSpec(parsing: "big1"))
+        big1 = nil
+        // big1 is done; a newcomer arriving before big2 comes back does not take its turn.
+        #expect(throws: AdapterCacheOvercommitted.self) { try cache.lease(AdapterSpec(parsing: "a")) }
+        let big2 = try cache.lease(AdapterSpec(parsing: "big2"))
+        _ = (a, b, big1, big2)
+    }
+
+    /// A waiter refused for good (a name that does not exist) gives its place
+    /// up at once instead of holding the others back until it lapses.
+    @Test func aWaiterRefusedForGoodGivesUpItsPlace() throws {
+        let cache = AdapterCache(source: CountingSource(sizes: ["a": 100, "b": 100, "big": 200]), budgetBytes: 800,
+                                 overcommitBytes: 200, reservationLifetime: .seconds(600), loader: syntheticLoader)
+        var a: AdapterLease? = try cache.lease(AdapterSpec(parsing: "a"))
+        #expect(throws: AdapterCacheOvercommitted.self) { try cache.lease(AdapterSpec(parsing: "big,ghost")) }
+        a = nil
+        #expect(throws: AdapterSourceError.unknownAdapter("ghost")) { try cache.lease(AdapterSpec(parsing: "big,ghost")) }
+        #expect(throws: Never.self) { _ = try cache.lease(AdapterSpec(parsing: "b")) }
+        _ = a
+    }
+
+    @Test func aRequestHeldBackOnlyByAnEarlierOneIsToldSo() {
+        let refusal = AdapterCacheOvercommitted(inUseBytes: 80 << 10, requestBytes: 0, limitBytes: 1 << 20, reservedBytes: 960 << 10)
+        #expect(refusal.description.hasPrefix("an earlier request waits for 960 KiB of adapter memory, which with the 80 KiB in use"))
+        #expect(!refusal.description.contains("0 KiB would pass"))
+    }
+
     @Test func overcommitMessagesGiveSizesThatAreNeverZero() {
         #expect(AdapterCacheOvercommitted.size(1) == "1 KiB")
         #expect(AdapterCacheOvercommitted.size(700 << 10) == "700 KiB")
