@@ -59,15 +59,23 @@ final class RegistryInstanceLock: Sendable {
     }
 
     /// `path` with every symlink resolved (`realpath(3)`); for a file that
-    /// does not exist yet, its folder resolved and its name kept.
+    /// does not exist yet, the symlinks leading to it followed all the same
+    /// (SQLite will create the file where they point), then its folder
+    /// resolved and its name kept.
     static func resolved(_ path: String) -> String {
         if let real = realpath(path, nil) {
             defer { free(real) }
             return String(cString: real)
         }
-        let ns = path as NSString
+        var current = path
+        for _ in 0..<40 {   // SYMLOOP_MAX on Linux
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else { break }
+            current = target.hasPrefix("/") ? target : ((current as NSString).deletingLastPathComponent as NSString)
+                .appendingPathComponent(target)
+        }
+        let ns = current as NSString
         let folder = ns.deletingLastPathComponent.isEmpty ? "." : ns.deletingLastPathComponent
-        guard let real = realpath(folder, nil) else { return path }
+        guard let real = realpath(folder, nil) else { return current }
         defer { free(real) }
         return String(cString: real) + "/" + ns.lastPathComponent
     }

@@ -29,6 +29,21 @@ import TestSupport
         _ = first
     }
 
+    /// A symlink whose registry does not exist yet (a first start): the lock
+    /// is the target's, where SQLite creates the file.
+    @Test func aSymlinkToARegistryNotYetCreatedMeetsTheTargetsLock() throws {
+        let dir = try Fixtures.temporaryDirectory("lorad-lock-dangling")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let target = dir.appendingPathComponent("data/registry.sqlite")
+        try FileManager.default.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+        let link = dir.appendingPathComponent("registry.sqlite")
+        try FileManager.default.createSymbolicLink(atPath: link.path, withDestinationPath: "data/registry.sqlite")
+        let first = try #require(try RegistryInstanceLock(registryPath: link.path))
+        #expect(first.path.hasSuffix("/data/registry.sqlite.lock"), "\(first.path)")
+        #expect(throws: RegistryInstanceLockError.self) { _ = try RegistryInstanceLock(registryPath: target.path) }
+        _ = first
+    }
+
     @Test func aRegistryFileWithAnotherHardLinkIsRefused() throws {
         let dir = try Fixtures.temporaryDirectory("lorad-lock-hardlink")
         defer { try? FileManager.default.removeItem(at: dir) }
