@@ -131,7 +131,7 @@ public final class LoradServer: Sendable {
                                      "kernels": KernelPath.summary,
                                      "seconds": LogValue((ContinuousClock.now - start).seconds, decimals: 2)])
         // The address space is measured with the model mapped: its weights count.
-        if let problem = configuration.addressSpaceProblem(ProcessLimits.current()) {
+        if let problem = configuration.addressSpaceProblem(ProcessLimits.current(countingTasks: false)) {
             logger.warning(problem)
         }
         if let window = model.config.slidingWindow {

@@ -24,11 +24,12 @@ import LoRA
 /// (`AdapterCacheOvercommitted`, a 503 for the daemon) instead of growing
 /// memory without bound — unless nothing else is in use: one request alone
 /// always gets its adapters, however large its mix, or it could never run.
-/// The oldest refused request then holds a *reservation* (`reservation`):
-/// while it keeps retrying, no other lease may bring adapters into use
+/// Refused requests that keep retrying wait in turn (`waiters`): the oldest
+/// holds a *reservation*, and no other lease may bring adapters into use
 /// unless they fit beside the reserved bytes, so room that frees up goes to
 /// it rather than to whoever asks first (a stream of small new adapters
-/// would otherwise keep a large one out for ever).
+/// would otherwise keep a large one out for ever). A live merge's lease is
+/// `pinned`: it never drains, so it does not count against being alone.
 ///
 /// `@unchecked Sendable`: all mutable state is guarded by `condition` (an
 /// NSCondition, not a Mutex: first requests wait on it for a load in flight).

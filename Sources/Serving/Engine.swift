@@ -320,7 +320,9 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
         counters.queued = waiting.count
         counters.running = running.count
         counters.kvReservedBytes = batch.reservedBytes
-        publishAdapters(running: Set(running.flatMap(\.adapterNames)))  // names, not the slots admission counts
+        // Names, not the slots admission counts; the batch only grew if
+        // someone was admitted (the loop publishes after each step too).
+        if !chosen.isEmpty { publishAdapters(running: Set(running.flatMap(\.adapterNames))) }
     }
 
     /// Adds `delta` to the queued count of each name. Called with the lock held.

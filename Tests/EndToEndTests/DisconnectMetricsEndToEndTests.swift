@@ -8,17 +8,11 @@ import TestSupport
 @Suite(.serialized) struct DisconnectMetricsEndToEndTests {
     /// A sample of `/metrics` by its name with labels, as written (`name{adapter="x"}`); 0 when absent.
     static func sample(_ daemon: LoradProcess, _ series: String) throws -> Double {
-        let text = try Curl.get(daemon.baseURL + "/metrics").text
-        return text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ")[1]) } ?? 0
+        MergeDownloadCapEndToEndTests.gauge(daemon, series) ?? 0
     }
 
     static func waitFor(_ condition: () throws -> Bool) rethrows -> Bool {
-        let end = Date().addingTimeInterval(30)
-        while Date() < end {
-            if try condition() { return true }
-            Thread.sleep(forTimeInterval: 0.02)
-        }
-        return try condition()
+        try ReplicaFleetEndToEndTests.eventually(condition)
     }
 
     static func completion(_ body: String) -> String {

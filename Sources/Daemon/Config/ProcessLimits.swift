@@ -28,11 +28,15 @@ public struct ProcessLimits: Sendable, Equatable {
         self.mapped = mapped
     }
 
-    /// The limits of this process, read now.
-    public static func current() -> ProcessLimits {
+    /// The limits of this process, read now. `countingTasks` false leaves
+    /// out the scan of every process's status (for a reading of the
+    /// address space alone): `tasks` is then nil.
+    public static func current(countingTasks: Bool = true) -> ProcessLimits {
         let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        let exempt = capabilities(status).map { $0 & (1 << 21 | 1 << 24) != 0 } ?? false  // CAP_SYS_ADMIN, CAP_SYS_RESOURCE
-        return ProcessLimits(tasks: exempt ? nil : soft(__RLIMIT_NPROC), tasksRunning: exempt ? 0 : tasksOfRealUser(getuid()),
+        // The kernel does not enforce RLIMIT_NPROC under CAP_SYS_ADMIN (21) or CAP_SYS_RESOURCE (24).
+        let enforced = capabilities(status).map { $0 & (1 << 21 | 1 << 24) == 0 } ?? true
+        let counted = countingTasks && enforced
+        return ProcessLimits(tasks: counted ? soft(__RLIMIT_NPROC) : nil, tasksRunning: counted ? tasksOfRealUser(getuid()) : 0,
                              addressSpace: soft(RLIMIT_AS), mapped: (field("VmSize", in: status) ?? 0) * 1024)
     }
 

@@ -1,3 +1,5 @@
+import OrderedJSON
+
 /// A log field's value as written: text, or a number. JSON lines write a
 /// number bare (`"status":200`, not `"status":"200"`) so a log store can
 /// compare and sum it; logfmt and the journal write both alike.
@@ -43,25 +45,14 @@ public struct LogValue: Sendable, Equatable, ExpressibleByStringLiteral, Express
         isNumber = Self.isJSONNumber(text)
     }
 
+    /// The project's strict JSON parser decides (whitespace, which it
+    /// would skip, is no part of a number).
     static func isJSONNumber(_ text: String) -> Bool {
-        var bytes = Array(text.utf8)[...]
-        func digits() -> Int {
-            let n = bytes.prefix { $0 >= 0x30 && $0 <= 0x39 }.count
-            bytes = bytes.dropFirst(n)
-            return n
+        guard !text.contains(where: \.isWhitespace), let value = try? JSONValue.parse(Array(text.utf8)) else { return false }
+        switch value {
+        case .integer, .float: return true
+        default: return false
         }
-        if bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
-        if bytes.first == UInt8(ascii: "0") { bytes = bytes.dropFirst() } else if digits() == 0 { return false }
-        if bytes.first == UInt8(ascii: ".") {
-            bytes = bytes.dropFirst()
-            if digits() == 0 { return false }
-        }
-        if bytes.first == UInt8(ascii: "e") || bytes.first == UInt8(ascii: "E") {
-            bytes = bytes.dropFirst()
-            if bytes.first == UInt8(ascii: "+") || bytes.first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
-            if digits() == 0 { return false }
-        }
-        return bytes.isEmpty
     }
 
     private init(number text: String) {
