@@ -14,24 +14,21 @@
 //   VSUM(v)           horizontal sum
 //   VSUM4(acc)        four vectors' horizontal sums, in order, as one
 //                     128-bit vector
+//   STREAM_AHEAD      bytes of software prefetch ahead of the one-stream
+//                     kernel's reads (0: none)
+//   ROWS_GROUP        input rows per group of gemv_rows_body.h's tiles
 //
 // Design: one or two input rows (decode of one or two sequences) read each
 // thread's share of W as one sequential stream (`stream`, below; BF16 by
 // `stream_pairs`). From 3 input rows on, gemv_rows_body.h: tiles of 3
-// weight rows × up to 4 input rows of accumulators over column blocks (the
-// portable Swift version in Kernels' BatchedGEMV does that tiling for every
+// weight rows × groups of input rows over column blocks (the portable
+// Swift version in Kernels' BatchedGEMV does that tiling for every
 // row count).
 
 #include "widen_vector.h"
 #include "gemv_rows_body.h"
 
 #define INLINE static inline __attribute__((always_inline)) TARGET
-
-/// Bytes ahead of the read position that the one-stream kernel prefetches:
-/// 16 lines. Measured on Zen 3 (BF16, a token's projections of the
-/// SmolLM-135M shape, 2 MiB pages, 2 threads): 0 → 29.6 GB/s, 512 → 29.3,
-/// 1024 → 32.1, 2048 → 28.0.
-#define STREAM_AHEAD 1024
 
 /// Unrolled vectors per weight row step of the one-stream kernel, by input
 /// rows: 4 FMA chains per row hide the FMA latency; for one row 8 (256
@@ -59,7 +56,8 @@ INLINE void KERNEL(stream_store)(const int format, const int xr, const int count
 /// One or two input rows: every weight row is read start to end before the
 /// next one, so a thread's share of W (consecutive rows, row-major) is one
 /// sequential stream that the hardware prefetcher follows from row to row,
-/// with `STREAM_AHEAD` bytes of software prefetch on top. A tile of 4 rows
+/// with `STREAM_AHEAD` bytes of software prefetch on top where that
+/// measured faster (the ISA header says where). A tile of 4 rows
 /// read side by side is 4 short streams of n elements each (1152 bytes for
 /// a 576-wide BF16 row), which the prefetcher keeps losing at every tile:
 /// one token's BF16 projections streamed at 24.1 GB/s that way against
@@ -82,7 +80,8 @@ INLINE void KERNEL(stream)(const int format, const int xr, ptrdiff_t out_lo, ptr
         for (; c + step <= n; c += step) {
             const char *p = row + c * es;
             // Past the end of W near the last rows: harmless, prefetches never fault.
-            for (ptrdiff_t b = 0; b < step_bytes; b += 64) __builtin_prefetch(p + STREAM_AHEAD + b, 0, 3);
+            if (STREAM_AHEAD > 0)
+                for (ptrdiff_t b = 0; b < step_bytes; b += 64) __builtin_prefetch(p + STREAM_AHEAD + b, 0, 3);
             for (int u = 0; u < unroll; u++) {
                 const VF wv = KERNEL(load_w)(format, p + u * LANES * es);
                 for (int j = 0; j < xr; j++) acc[j][u] = VFMA(wv, VLOADF(x + j * n + c + u * LANES), acc[j][u]);
@@ -137,7 +136,8 @@ INLINE void KERNEL(stream_pairs)(const int xr, ptrdiff_t out_lo, ptrdiff_t out_h
         for (; c + step <= vend; c += step) {
             const char *p = row + c * 2;
             // Past the end of W near the last rows: harmless, prefetches never fault.
-            for (ptrdiff_t b = 0; b < step * 2; b += 64) __builtin_prefetch(p + STREAM_AHEAD + b, 0, 3);
+            if (STREAM_AHEAD > 0)
+                for (ptrdiff_t b = 0; b < step * 2; b += 64) __builtin_prefetch(p + STREAM_AHEAD + b, 0, 3);
             for (int u = 0; u < units; u++) KERNEL(pair_unit)(xr, acc, 2 * u, p + u * unit * 2, xs, n, c + u * unit);
         }
         for (; c < vend; c += unit) KERNEL(pair_unit)(xr, acc, 0, row + c * 2, xs, n, c);
@@ -147,8 +147,7 @@ INLINE void KERNEL(stream_pairs)(const int xr, ptrdiff_t out_lo, ptrdiff_t out_h
 
 /// One stream for 1–2 input rows (above; BF16 by stream_pairs while this
 /// thread's scratch can hold x permuted); from 3 rows on gemv_rows_body.h's
-/// tiles of 3 weight rows × 4 input rows (12 accumulators + 3 weights + 1
-/// input = the 16 AVX2 registers).
+/// tiles of 3 weight rows × groups of ROWS_GROUP input rows.
 INLINE void KERNEL(run_any)(const int format, ptrdiff_t rows, ptrdiff_t out_lo, ptrdiff_t out_hi, ptrdiff_t n,
                             const void *w, const float *x, float *y, ptrdiff_t ldy) {
     if (format == LORAD_FORMAT_BF16 && rows <= 2) {
@@ -210,6 +209,5 @@ TARGET void KERNEL(lorad_widen)(int format, const void *src, float *dst, ptrdiff
 }
 
 #undef INLINE
-#undef STREAM_AHEAD
 #undef STREAM_UNROLL
 #undef PAIR_UNITS

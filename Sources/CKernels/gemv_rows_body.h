@@ -3,13 +3,20 @@
 // KERNEL and TARGET first; widen_vector.h the weight loads). Included by
 // gemv_body.h, whose run_any sends those row counts here.
 //
-// Tiles of 3 weight rows × groups of up to 4 input rows: 12 accumulators +
-// 3 weight vectors + 1 input vector fill the 16 AVX2 registers, 7 loads for
-// 12 FMAs per vector of columns, horizontal sums once per output, a tile's
-// three per input row together (rows_store). Past 4
-// input rows the columns go in blocks of ROWS_BLOCK that every group uses
-// while the block sits in L1 (each group's accumulators parked in between),
-// and each group widens the block's weights again in registers.
+// Tiles of 3 weight rows × groups of up to ROWS_GROUP input rows (the ISA
+// header's: 4 for AVX2, where 12 accumulators + 3 weight vectors + 1 input
+// vector fill the 16 YMM registers, 7 loads for 12 FMAs per vector of
+// columns; 8 for AVX-512's 32 ZMM registers, so a batch of 8 widens each
+// weight vector once), horizontal sums once per output, a tile's three per
+// input row together (rows_store). Past one group the columns go in blocks
+// of ROWS_BLOCK that every group uses while the block sits in L1 (each
+// group's accumulators parked in between), and each group widens the
+// block's weights again in registers.
+//
+// Groups of 8 against 4 on Zen 4 (AVX-512, a token's projections of the
+// SmolLM-135M shape, 8 input rows, 2 threads, 2 MiB pages, the two
+// alternating 9 times in one process; medians): BF16 15.9 against 18.0 ms,
+// F16 15.8 against 17.8, F32 27.5 against 29.0.
 //
 // BF16 is widened in pairs (rows_step_pairs) against x's rows permuted once
 // per call into the thread's scratch (permute_pairs): one vpand or vpslld
@@ -48,15 +55,15 @@
 #define RINLINE static inline __attribute__((always_inline)) TARGET
 #define RMIN(a, b) ((a) < (b) ? (a) : (b))
 
-/// Columns per block past 4 input rows: 3 weight rows, 8 input rows of it
+/// Columns per block past one group: 3 weight rows, 8 input rows of it
 /// and the prefetched next block stay well inside a 32 KiB L1
 /// (BatchedGEMV.blockFloats measured 256 against 512).
 #define ROWS_BLOCK 256
 
 /// acc[i][j] += W row i · x row j over one vector of columns at element c:
 /// each weight vector loaded and widened once for the xr input rows.
-RINLINE void KERNEL(rows_step)(const int format, const int xr, VF acc[3][4], const char *const wp[3],
-                               const float *const xp[4], ptrdiff_t c) {
+RINLINE void KERNEL(rows_step)(const int format, const int xr, VF acc[3][ROWS_GROUP], const char *const wp[3],
+                               const float *const xp[ROWS_GROUP], ptrdiff_t c) {
     const ptrdiff_t es = KERNEL(element_size)(format);
     VF wv[3];
     for (int i = 0; i < 3; i++) wv[i] = KERNEL(load_w)(format, wp[i] + c * es);
@@ -72,7 +79,7 @@ RINLINE void KERNEL(rows_step)(const int format, const int xr, VF acc[3][4], con
 /// already that element as F32 once the even one below it is masked off —
 /// and each even element in the bottom half, one shift away from its F32:
 /// one vpand or vpslld per LANES weights instead of vpmovzxwd + vpslld.
-RINLINE void KERNEL(rows_step_pairs)(const int xr, VF acc[3][4], const char *const wp[3], const float *const xp[4],
+RINLINE void KERNEL(rows_step_pairs)(const int xr, VF acc[3][ROWS_GROUP], const char *const wp[3], const float *const xp[ROWS_GROUP],
                                      ptrdiff_t c) {
     VF wv[3];
     for (int i = 0; i < 3; i++) wv[i] = KERNEL(load_pair_even)(wp[i] + c * 2);
@@ -89,8 +96,8 @@ RINLINE void KERNEL(rows_step_pairs)(const int xr, VF acc[3][4], const char *con
 
 /// One unit of columns at element c: rows_step_pairs's 2·LANES with
 /// `pairs`, else rows_step's LANES.
-RINLINE void KERNEL(rows_step_unit)(const int format, const int pairs, const int xr, VF acc[3][4],
-                                    const char *const wp[3], const float *const xp[4], ptrdiff_t c) {
+RINLINE void KERNEL(rows_step_unit)(const int format, const int pairs, const int xr, VF acc[3][ROWS_GROUP],
+                                    const char *const wp[3], const float *const xp[ROWS_GROUP], ptrdiff_t c) {
     if (pairs) KERNEL(rows_step_pairs)(xr, acc, wp, xp, c);
     else KERNEL(rows_step)(format, xr, acc, wp, xp, c);
 }
@@ -101,8 +108,8 @@ RINLINE void KERNEL(rows_step_unit)(const int format, const int pairs, const int
 /// bytes of progress. One offset for the three rows, not three addresses:
 /// they cost general registers clang then reloaded from the stack inside
 /// the loop.
-RINLINE void KERNEL(rows_dot)(const int format, const int pairs, const int xr, const int prefetch, VF acc[3][4],
-                              const char *const wp[3], const float *const xp[4], ptrdiff_t len, ptrdiff_t ahead) {
+RINLINE void KERNEL(rows_dot)(const int format, const int pairs, const int xr, const int prefetch, VF acc[3][ROWS_GROUP],
+                              const char *const wp[3], const float *const xp[ROWS_GROUP], ptrdiff_t len, ptrdiff_t ahead) {
     const ptrdiff_t es = KERNEL(element_size)(format), line = 64 / es;
     const ptrdiff_t unit = pairs ? 2 * LANES : LANES;   // line is a multiple of unit
     ptrdiff_t c = 0;
@@ -118,9 +125,9 @@ RINLINE void KERNEL(rows_dot)(const int format, const int pairs, const int xr, c
 /// One group of `xr` input rows over one column block, its accumulators
 /// taken from and returned to `parked` (zero at the first block).
 RINLINE void KERNEL(rows_group)(const int format, const int pairs, const int xr, const int prefetch, const int first,
-                                VF parked[3][4], const char *const wp[3], const float *const xp[4], ptrdiff_t len,
+                                VF parked[3][ROWS_GROUP], const char *const wp[3], const float *const xp[ROWS_GROUP], ptrdiff_t len,
                                 ptrdiff_t ahead) {
-    VF acc[3][4];
+    VF acc[3][ROWS_GROUP];
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < xr; j++) acc[i][j] = first ? VZERO() : parked[i][j];
     KERNEL(rows_dot)(format, pairs, xr, prefetch, acc, wp, xp, len, ahead);
@@ -137,43 +144,60 @@ RINLINE void KERNEL(rows_group)(const int format, const int pairs, const int xr,
 /// loop it runs.
 #define ROWS_GROUP_FN(NAME, FORMAT, PAIRS, XR, PF)                                                              \
     static __attribute__((noinline)) TARGET void KERNEL(rows_group_##NAME##_##XR##_##PF)(                      \
-        const int first, VF parked[3][4], const char *const wp[3], const float *const xp[4], ptrdiff_t len,    \
+        const int first, VF parked[3][ROWS_GROUP], const char *const wp[3], const float *const xp[ROWS_GROUP], ptrdiff_t len,    \
         ptrdiff_t ahead) {                                                                                     \
         KERNEL(rows_group)(FORMAT, PAIRS, XR, PF, first, parked, wp, xp, len, ahead);                          \
     }
-#define ROWS_GROUP_FNS(NAME, FORMAT, PAIRS)                                                                     \
+#define ROWS_GROUP_FNS_4(NAME, FORMAT, PAIRS)                                                                   \
     ROWS_GROUP_FN(NAME, FORMAT, PAIRS, 1, 0) ROWS_GROUP_FN(NAME, FORMAT, PAIRS, 2, 0)                          \
     ROWS_GROUP_FN(NAME, FORMAT, PAIRS, 3, 0) ROWS_GROUP_FN(NAME, FORMAT, PAIRS, 4, 0)                          \
     ROWS_GROUP_FN(NAME, FORMAT, PAIRS, 1, 1) ROWS_GROUP_FN(NAME, FORMAT, PAIRS, 2, 1)                          \
     ROWS_GROUP_FN(NAME, FORMAT, PAIRS, 3, 1) ROWS_GROUP_FN(NAME, FORMAT, PAIRS, 4, 1)
+#if ROWS_GROUP == 8
+#define ROWS_GROUP_FNS(NAME, FORMAT, PAIRS)                                                                     \
+    ROWS_GROUP_FNS_4(NAME, FORMAT, PAIRS)                                                                       \
+    ROWS_GROUP_FN(NAME, FORMAT, PAIRS, 5, 0) ROWS_GROUP_FN(NAME, FORMAT, PAIRS, 6, 0)                          \
+    ROWS_GROUP_FN(NAME, FORMAT, PAIRS, 7, 0) ROWS_GROUP_FN(NAME, FORMAT, PAIRS, 8, 0)                          \
+    ROWS_GROUP_FN(NAME, FORMAT, PAIRS, 5, 1) ROWS_GROUP_FN(NAME, FORMAT, PAIRS, 6, 1)                          \
+    ROWS_GROUP_FN(NAME, FORMAT, PAIRS, 7, 1) ROWS_GROUP_FN(NAME, FORMAT, PAIRS, 8, 1)
+#elif ROWS_GROUP == 4
+#define ROWS_GROUP_FNS(NAME, FORMAT, PAIRS) ROWS_GROUP_FNS_4(NAME, FORMAT, PAIRS)
+#else
+#error "ROWS_GROUP must be 4 or 8"
+#endif
 ROWS_GROUP_FNS(f32, LORAD_FORMAT_F32, 0)
 ROWS_GROUP_FNS(bf16, LORAD_FORMAT_BF16, 0)
 ROWS_GROUP_FNS(bf16pairs, LORAD_FORMAT_BF16, 1)
 ROWS_GROUP_FNS(f16, LORAD_FORMAT_F16, 0)
 #undef ROWS_GROUP_FNS
+#undef ROWS_GROUP_FNS_4
 #undef ROWS_GROUP_FN
 
 /// The out-of-line group for this format (and pairing), group size and
 /// prefetch choice.
 RINLINE void KERNEL(rows_group_any)(const int format, const int pairs, ptrdiff_t xr, const int prefetch, const int first,
-                                    VF parked[3][4], const char *const wp[3], const float *const xp[4], ptrdiff_t len,
+                                    VF parked[3][ROWS_GROUP], const char *const wp[3], const float *const xp[ROWS_GROUP], ptrdiff_t len,
                                     ptrdiff_t ahead) {
+#define ROWS_CASE(NAME, XR)                                                                                      \
+    case 2 * XR: KERNEL(rows_group_##NAME##_##XR##_0)(first, parked, wp, xp, len, ahead); break;                \
+    case 2 * XR + 1: KERNEL(rows_group_##NAME##_##XR##_1)(first, parked, wp, xp, len, ahead); break;
+#if ROWS_GROUP == 8
+#define ROWS_CASES_PAST_4(NAME) ROWS_CASE(NAME, 5) ROWS_CASE(NAME, 6) ROWS_CASE(NAME, 7) ROWS_CASE(NAME, 8)
+#else
+#define ROWS_CASES_PAST_4(NAME)
+#endif
 #define ROWS_CALL(NAME)                                                                                          \
     switch (xr * 2 + prefetch) {                                                                                 \
-    case 2: KERNEL(rows_group_##NAME##_1_0)(first, parked, wp, xp, len, ahead); break;                          \
-    case 3: KERNEL(rows_group_##NAME##_1_1)(first, parked, wp, xp, len, ahead); break;                          \
-    case 4: KERNEL(rows_group_##NAME##_2_0)(first, parked, wp, xp, len, ahead); break;                          \
-    case 5: KERNEL(rows_group_##NAME##_2_1)(first, parked, wp, xp, len, ahead); break;                          \
-    case 6: KERNEL(rows_group_##NAME##_3_0)(first, parked, wp, xp, len, ahead); break;                          \
-    case 7: KERNEL(rows_group_##NAME##_3_1)(first, parked, wp, xp, len, ahead); break;                          \
-    case 8: KERNEL(rows_group_##NAME##_4_0)(first, parked, wp, xp, len, ahead); break;                          \
-    default: KERNEL(rows_group_##NAME##_4_1)(first, parked, wp, xp, len, ahead); break;                         \
+    ROWS_CASE(NAME, 1) ROWS_CASE(NAME, 2) ROWS_CASE(NAME, 3) ROWS_CASE(NAME, 4) ROWS_CASES_PAST_4(NAME)          \
+    default: break;                                                                                              \
     }
     if (format == LORAD_FORMAT_F32) { ROWS_CALL(f32) }
     else if (format == LORAD_FORMAT_BF16 && pairs) { ROWS_CALL(bf16pairs) }
     else if (format == LORAD_FORMAT_BF16) { ROWS_CALL(bf16) }
     else { ROWS_CALL(f16) }
 #undef ROWS_CALL
+#undef ROWS_CASES_PAST_4
+#undef ROWS_CASE
 }
 
 /// x's rows with every 2·LANES columns up to `vend` reordered as their even
@@ -203,7 +227,7 @@ RINLINE void KERNEL(permute_pairs)(ptrdiff_t rows, ptrdiff_t n, ptrdiff_t vend, 
 /// 1.006–1.027× the speed, F16 1.03–1.05×. (Built from a 16-byte load of
 /// the tails' four scalar stores, the reduction waited on store
 /// forwarding at every call and gained nothing: 0.98–1.01×.)
-RINLINE void KERNEL(rows_store)(const int format, VF parked[3][4], int j, int count, const char *const wrow[3],
+RINLINE void KERNEL(rows_store)(const int format, VF parked[3][ROWS_GROUP], int j, int count, const char *const wrow[3],
                                 const float *xj, ptrdiff_t vend, ptrdiff_t n, float *yj) {
     const ptrdiff_t es = KERNEL(element_size)(format);
     VF four[4] = {parked[0][j], parked[1][j], parked[2][j], VZERO()};
@@ -250,12 +274,12 @@ RINLINE void KERNEL(rows_tiles)(const int format, KERNEL(rows_input) in, ptrdiff
     const float *xs = in.xs;
     const ptrdiff_t unit = pairs ? 2 * LANES : LANES;
     const ptrdiff_t vend = n & ~(ptrdiff_t)(unit - 1);
-    const ptrdiff_t groups = (rows + 3) / 4;
+    const ptrdiff_t groups = (rows + ROWS_GROUP - 1) / ROWS_GROUP;
     ptrdiff_t blocks = groups == 1 ? 1 : (vend + ROWS_BLOCK - 1) / ROWS_BLOCK;
     if (blocks < 1) blocks = 1;
     const ptrdiff_t blen = ((vend / blocks) + unit - 1) & ~(ptrdiff_t)(unit - 1);
     const ptrdiff_t last = out_hi - 1;
-    VF parked[8][3][4];   // rows ≤ 32: at most 8 groups
+    VF parked[32 / ROWS_GROUP][3][ROWS_GROUP];   // rows ≤ 32
     for (ptrdiff_t o = out_lo; o <= last; o += 3) {
         // The tile's rows (the last repeated past the range: computed, not
         // stored).
@@ -275,16 +299,16 @@ RINLINE void KERNEL(rows_tiles)(const int format, KERNEL(rows_input) in, ptrdiff
             const char *wp[3];
             for (int i = 0; i < 3; i++) wp[i] = wrow[i] + lo * es;
             for (ptrdiff_t g = 0; g < groups; g++) {
-                const ptrdiff_t r = 4 * g;
-                const float *xp[4];
-                for (int j = 0; j < 4; j++) xp[j] = xs + RMIN(r + j, rows - 1) * n + lo;
-                KERNEL(rows_group_any)(format, pairs, RMIN(4, rows - r), g == 0, k == 0, parked[g], wp, xp, len, ahead);
+                const ptrdiff_t r = ROWS_GROUP * g;
+                const float *xp[ROWS_GROUP];
+                for (int j = 0; j < ROWS_GROUP; j++) xp[j] = xs + RMIN(r + j, rows - 1) * n + lo;
+                KERNEL(rows_group_any)(format, pairs, RMIN(ROWS_GROUP, rows - r), g == 0, k == 0, parked[g], wp, xp, len, ahead);
             }
         }
         // Horizontal sums plus the columns past the last full unit (from x
         // as given: the permutation stops at vend).
         for (ptrdiff_t g = 0; g < groups; g++) {
-            const ptrdiff_t r = 4 * g, xr = RMIN(4, rows - r);
+            const ptrdiff_t r = ROWS_GROUP * g, xr = RMIN(ROWS_GROUP, rows - r);
             for (int j = 0; j < xr; j++)
                 KERNEL(rows_store)(format, parked[g], j, (int)RMIN(3, last - o + 1), wrow, x + (r + j) * n, vend, n,
                                    y + (r + j) * ldy + o);

@@ -20,6 +20,19 @@
 #define VF __m512
 #define VI __m512i
 #define LANES 16
+/// Input rows per group of gemv_rows_body.h's 3-row tiles: 3 × 8
+/// accumulators + 3 weight vectors + 1 input vector = 28 of the 32 ZMM
+/// registers, so a batch of 8 widens each weight vector once, not twice.
+#define ROWS_GROUP 8
+/// No software prefetch in the one-stream kernel (gemv_body.h): on Zen 4
+/// (a token's projections of the SmolLM-135M shape, 1 input row, 2
+/// threads, 2 MiB pages, the variants alternating 21 times in one process)
+/// the AVX-512 stream read BF16 at 29.7 GB/s without it against 19.7 with
+/// AVX2's 1024 bytes ahead, F16 30.4 against 21.7, F32 34.3 against 25.8
+/// (and 4096 bytes ahead was no better); one thread alone 23.4 against
+/// 11.6 GB/s (BF16). The hardware prefetchers follow the one stream; the
+/// extra prefetch instructions only compete with its loads.
+#define STREAM_AHEAD 0
 #define VZERO() _mm512_setzero_ps()
 #define VSET1(x) _mm512_set1_ps(x)
 #define VFMA(a, b, c) _mm512_fmadd_ps(a, b, c)

@@ -14,7 +14,8 @@ import CKernels
 /// Implementations (`KernelPath`): C intrinsics for AVX2 and AVX-512
 /// (CKernels: gemv_body.h reads W as one sequential stream per thread for
 /// 1–2 rows, 1.3× the bandwidth of 4-row tiles; gemv_rows_body.h tiles 3
-/// weight rows × 4 input rows from 3 rows on), and the portable Swift SIMD8
+/// weight rows × groups of 4 input rows (AVX2) or 8 (AVX-512) from 3 rows
+/// on), and the portable Swift SIMD8
 /// version (`BatchedGEMV+Portable.swift`), which tiles for every row count.
 public enum BatchedGEMV {
     /// Up to this many rows this kernel beats OpenBLAS's sgemm (which packs
