@@ -205,7 +205,7 @@ import Testing
             let x = rng.floats(rows * n, scale: 2)
             let (expected, scale) = Self.reference(rows: rows, out: out, n: n, w: matrix.values, x: x)
             for path in KernelPath.available {
-                for panelRows in [1, 7, 256] {
+                for panelRows in [1, 7, 256, nil] {
                     var y = [Float](repeating: .nan, count: rows * out)
                     var panel = [Float](repeating: .nan, count: WidenedGEMM.panelCapacity(inFeatures: n, panelRows: panelRows))
                     matrix.bytes.withUnsafeBytes { w in
@@ -213,9 +213,23 @@ import Testing
                                              panel: &panel, panelRows: panelRows, path: path)
                     }
                     let worst = zip(y.indices, y).map { i, v in abs(Double(v) - expected[i]) / (scale[i] * 1e-6 + 1e-30) }.max() ?? 0
-                    #expect(worst < 8, "\(path) \(format) panel \(panelRows): error \(worst)")
+                    #expect(worst < 8, "\(path) \(format) panel \(panelRows.map(String.init) ?? "default"): error \(worst)")
                 }
             }
+        }
+    }
+
+    /// The workspace reserves one panel for the model's widest matrix; every
+    /// narrower matrix's panel must fit in it, and no panel may go under the
+    /// 256 rows that keep sgemm near its speed or over the 1024 that bound it.
+    @Test func theWidestMatrixsPanelHoldsEveryNarrowerOne() {
+        var previous = 0
+        for n in [1, 64, 576, 1536, 2048, 2049, 4864, 8192, 14336, 28672, 1 << 20] {
+            let rows = WidenedGEMM.panelRows(inFeatures: n), capacity = WidenedGEMM.panelCapacity(inFeatures: n)
+            #expect((256...1024).contains(rows), "\(n) columns: \(rows) rows")
+            #expect(rows * n <= capacity, "\(n) columns: \(rows) rows outgrow \(capacity) floats")
+            #expect(capacity >= previous, "\(n) columns: \(capacity) floats, under a narrower matrix's \(previous)")
+            previous = capacity
         }
     }
 
