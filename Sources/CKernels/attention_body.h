@@ -4,7 +4,8 @@
 // VSET1, VADD, VSUB, VMUL, VMAX, VMIN, VHMAX (horizontal max), VSUM8
 // (eight horizontal sums), VSUM4 (four, as one 128-bit vector),
 // VZERO_BELOW and the 32-bit integer lane operations VI_* / VAS_INT /
-// VAS_FLOAT.
+// VAS_FLOAT, and ATTENTION_PREFETCH (whether a 16-bit cache is prefetched
+// ahead of the score tiles).
 //
 // What it computes is transformers' `eager_attention_forward` for one query
 // row — softmax(q·kᵀ · scaling) · v — for every query head that shares one
@@ -21,7 +22,7 @@
 //           top half for BF16) once for the 3 heads; a head's four
 //           positions reduced together (VSUM4) into one 128-bit store
 //           (F16's three: VSUM8 over the tile). The tiles also prefetch K
-//           and V a fixed distance ahead.
+//           and V a fixed distance ahead where ATTENTION_PREFETCH says.
 //   softmax: the block's max, e^(s - m) by the Cephes expf reduction (as
 //           Kernels' VectorMath.exp), the running sum (attention_softmax.h).
 //   values: register tiles of 3 heads × 4 output vectors (3 over a 16-bit
@@ -75,7 +76,9 @@
 /// cache the hardware prefetcher alone left the bus idle while the tiles
 /// computed (one thread over the bench's 1024-position caches: 16–19 ms a
 /// step prefetching against 22–26 ms without); over F32 it measured the
-/// same or better without, so F32 relies on the hardware prefetcher.
+/// same or better without, so F32 relies on the hardware prefetcher. Where
+/// the ISA header's ATTENTION_PREFETCH is 0 (AVX-512: on Zen 4 the
+/// hardware prefetcher keeps up alone) no format prefetches.
 #define PREFETCH_BYTES 4096
 
 /// s[h·ls + t] = scale · q_h · k_t for h < nh, t < np: nh query heads
@@ -241,7 +244,7 @@ AINLINE int KERNEL(attend_online)(const int format, ptrdiff_t heads, ptrdiff_t c
     float m[PASS_HEADS], l[PASS_HEADS], alpha[PASS_HEADS];
     const ptrdiff_t row = hd * KERNEL(element_size)(format);
     const ptrdiff_t block = AMIN(count, BLOCK_BYTES(format) / row > 0 ? BLOCK_BYTES(format) / row : 1);
-    const int prefetch = format != LORAD_FORMAT_F32;
+    const int prefetch = ATTENTION_PREFETCH && format != LORAD_FORMAT_F32;
     for (ptrdiff_t h = 0; h < heads; h++) { m[h] = -__builtin_inff(); l[h] = 0; }
     for (ptrdiff_t i = 0; i < heads * hd; i++) out[i] = 0;
     for (ptrdiff_t t0 = 0; t0 < count; t0 += block) {
