@@ -17,6 +17,8 @@
 //   STREAM_AHEAD      bytes of software prefetch ahead of the one-stream
 //                     kernel's reads (0: none)
 //   ROWS_GROUP        input rows per group of gemv_rows_body.h's tiles
+//   ROWS_PREFETCH_TILES, ROWS_PREFETCH_LOCALITY  how far ahead and into
+//                     which cache level those tiles prefetch W
 //
 // Design: one or two input rows (decode of one or two sequences) read each
 // thread's share of W as one sequential stream (`stream`, below; BF16 by

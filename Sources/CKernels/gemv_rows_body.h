@@ -105,7 +105,7 @@ RINLINE void KERNEL(rows_step_unit)(const int format, const int pairs, const int
 /// acc[i][j] += W row i · x row j over columns [0, len) (a multiple of the
 /// unit: LANES, or 2·LANES with `pairs`, BF16 only, x's rows permuted), W's
 /// rows in `format`; with `prefetch`, one line at wp[i] + ahead per 64
-/// bytes of progress. One offset for the three rows, not three addresses:
+/// bytes of progress, into the cache level ROWS_PREFETCH_LOCALITY names. One offset for the three rows, not three addresses:
 /// they cost general registers clang then reloaded from the stack inside
 /// the loop.
 RINLINE void KERNEL(rows_dot)(const int format, const int pairs, const int xr, const int prefetch, VF acc[3][ROWS_GROUP],
@@ -115,7 +115,7 @@ RINLINE void KERNEL(rows_dot)(const int format, const int pairs, const int xr, c
     ptrdiff_t c = 0;
     if (prefetch) {
         for (; c + line <= len; c += line) {
-            for (int i = 0; i < 3; i++) __builtin_prefetch((const void *)((uintptr_t)wp[i] + (uintptr_t)(c * es + ahead)), 0, 3);
+            for (int i = 0; i < 3; i++) __builtin_prefetch((const void *)((uintptr_t)wp[i] + (uintptr_t)(c * es + ahead)), 0, ROWS_PREFETCH_LOCALITY);
             for (ptrdiff_t u = c; u < c + line; u += unit) KERNEL(rows_step_unit)(format, pairs, xr, acc, wp, xp, u);
         }
     }
@@ -290,12 +290,14 @@ RINLINE void KERNEL(rows_tiles)(const int format, KERNEL(rows_input) in, ptrdiff
             // What the first group prefetches, as an offset from the column
             // it reads (past the last rows some other line of W or past its
             // end: harmless, prefetches never fault). 16-bit: the same
-            // columns of the next tile, a whole tile's work ahead. F32: the
-            // rows' next block, or after the last block the next tile's
-            // first. A token's projections at 5–10 rows, 2 threads (Zen 3):
-            // BF16 1.07–1.12× with the next tile, F16 1.00–1.05×, F32
-            // 0.90–0.97×.
-            const ptrdiff_t ahead = es == 2 ? 3 * row_bytes : k + 1 < blocks ? blen * es : 3 * row_bytes - lo * es;
+            // columns ROWS_PREFETCH_TILES tiles on (the ISA header's: 1 for
+            // AVX2, 2 for AVX-512). F32: the rows' next block, or after the
+            // last block the next tile's first. A token's projections at
+            // 5–10 rows, 2 threads (Zen 3): BF16 1.07–1.12× with the next
+            // tile, F16 1.00–1.05×, F32 0.90–0.97×.
+            const ptrdiff_t ahead = es == 2 ? ROWS_PREFETCH_TILES * 3 * row_bytes
+                                  : k + 1 < blocks ? blen * es
+                                                   : 3 * row_bytes - lo * es;
             const char *wp[3];
             for (int i = 0; i < 3; i++) wp[i] = wrow[i] + lo * es;
             for (ptrdiff_t g = 0; g < groups; g++) {
