@@ -111,6 +111,10 @@ enum ServeCommand {
             logger.info("stopped before serving")
             return
         }
+        // The logger writes from its own queue: the start-up lines (model,
+        // sampling defaults, warnings) reach stderr before the listening
+        // line reaches stdout, so whoever waits for that line finds them.
+        logger.flush()
         let trustedCount = server.configuration.trustedListen.count
         for (i, address) in addresses.enumerated() {
             let trusted = i >= addresses.count - trustedCount ? " (trusted_listen: no token asked)" : ""

@@ -15,6 +15,9 @@ import TestSupport
         try ReplicaFleetEndToEndTests.eventually(condition)
     }
 
+    /// Engine steps so far: every step observes its batch size once.
+    static let steps = "lorad_batch_size_count"
+
     static func completion(_ body: String) -> String {
         "POST /v1/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)"
     }
@@ -36,7 +39,10 @@ import TestSupport
             let body = #"{"model":"python","prompt":\#(prompt),"n":8,"max_tokens":500,"ignore_eos":true,"temperature":1}"#
             try #require(try client.send(Self.completion(body)))
             #expect(try Self.waitFor { try Self.sample(daemon, "vllm:num_requests_running") == 8 })
-            Thread.sleep(forTimeInterval: 0.05)
+            // Admitted is not yet run: cut only once the engine has stepped
+            // the batch twice, so every choice has read its prompt and
+            // generated (a choice cut before its first step never ran).
+            #expect(try Self.waitFor { try Self.sample(daemon, Self.steps) >= 2 })
             client.shutdown()
             #expect(try Self.waitFor { try Self.sample(daemon, "vllm:num_requests_running") == 0 })
             #expect(try Self.waitFor { try Self.sample(daemon, #"lorad_completions_total{adapter="python"}"#) == 8 })
@@ -55,6 +61,11 @@ import TestSupport
             let holder = try RawConnection(port: daemon.port)
             try #require(try holder.send(Self.completion(#"{"prompt":[1,450],"n":8,"max_tokens":500,"ignore_eos":true}"#)))
             #expect(try Self.waitFor { try Self.sample(daemon, "vllm:num_requests_running") == 1 })
+            // Admitted is not yet run (a loaded machine can leave the engine
+            // thread between the two): the holder's first choice must have
+            // had a step before it is cut, or it is rightly counted as
+            // never run and the last expectation cannot hold.
+            #expect(try Self.waitFor { try Self.sample(daemon, Self.steps) >= 1 })
             let queued = try RawConnection(port: daemon.port)
             try #require(try queued.send(Self.completion(#"{"model":"python","prompt":[1,450,996,1354],"n":3,"max_tokens":4}"#)))
             let waiting = "vllm:num_requests_waiting"
@@ -69,7 +80,9 @@ import TestSupport
             #expect(try Self.sample(daemon, #"lorad_completions_total{adapter="python"}"#) == 0)
             #expect(try Self.sample(daemon, #"lorad_prompt_tokens_total{adapter="python"}"#) == 0)
             // The holder ran: it is counted.
-            #expect(try Self.waitFor { try Self.sample(daemon, #"lorad_completions_total{adapter="base"}"#) >= 1 })
+            let base = #"lorad_completions_total{adapter="base"}"#
+            let counted = try Self.waitFor { try Self.sample(daemon, base) >= 1 }
+            #expect(counted, "\((try? Self.sample(daemon, base)) ?? -1) base completions")
         }
     }
 }
