@@ -79,8 +79,8 @@ RINLINE void KERNEL(rows_step)(const int format, const int xr, VF acc[3][ROWS_GR
 /// already that element as F32 once the even one below it is masked off —
 /// and each even element in the bottom half, one shift away from its F32:
 /// one vpand or vpslld per LANES weights instead of vpmovzxwd + vpslld.
-RINLINE void KERNEL(rows_step_pairs)(const int xr, VF acc[3][ROWS_GROUP], const char *const wp[3], const float *const xp[ROWS_GROUP],
-                                     ptrdiff_t c) {
+RINLINE void KERNEL(rows_step_pairs)(const int xr, VF acc[3][ROWS_GROUP], const char *const wp[3],
+                                     const float *const xp[ROWS_GROUP], ptrdiff_t c) {
     VF wv[3];
     for (int i = 0; i < 3; i++) wv[i] = KERNEL(load_pair_even)(wp[i] + c * 2);
     for (int j = 0; j < xr; j++) {
@@ -105,17 +105,20 @@ RINLINE void KERNEL(rows_step_unit)(const int format, const int pairs, const int
 /// acc[i][j] += W row i · x row j over columns [0, len) (a multiple of the
 /// unit: LANES, or 2·LANES with `pairs`, BF16 only, x's rows permuted), W's
 /// rows in `format`; with `prefetch`, one line at wp[i] + ahead per 64
-/// bytes of progress, into the cache level ROWS_PREFETCH_LOCALITY names. One offset for the three rows, not three addresses:
-/// they cost general registers clang then reloaded from the stack inside
-/// the loop.
-RINLINE void KERNEL(rows_dot)(const int format, const int pairs, const int xr, const int prefetch, VF acc[3][ROWS_GROUP],
-                              const char *const wp[3], const float *const xp[ROWS_GROUP], ptrdiff_t len, ptrdiff_t ahead) {
+/// bytes of progress, into the cache level ROWS_PREFETCH_LOCALITY names.
+/// One offset for the three rows, not three addresses: they cost general
+/// registers clang then reloaded from the stack inside the loop.
+RINLINE void KERNEL(rows_dot)(const int format, const int pairs, const int xr, const int prefetch,
+                              VF acc[3][ROWS_GROUP], const char *const wp[3], const float *const xp[ROWS_GROUP],
+                              ptrdiff_t len, ptrdiff_t ahead) {
     const ptrdiff_t es = KERNEL(element_size)(format), line = 64 / es;
     const ptrdiff_t unit = pairs ? 2 * LANES : LANES;   // line is a multiple of unit
     ptrdiff_t c = 0;
     if (prefetch) {
         for (; c + line <= len; c += line) {
-            for (int i = 0; i < 3; i++) __builtin_prefetch((const void *)((uintptr_t)wp[i] + (uintptr_t)(c * es + ahead)), 0, ROWS_PREFETCH_LOCALITY);
+            for (int i = 0; i < 3; i++)
+                __builtin_prefetch((const void *)((uintptr_t)wp[i] + (uintptr_t)(c * es + ahead)), 0,
+                                   ROWS_PREFETCH_LOCALITY);
             for (ptrdiff_t u = c; u < c + line; u += unit) KERNEL(rows_step_unit)(format, pairs, xr, acc, wp, xp, u);
         }
     }
@@ -125,8 +128,8 @@ RINLINE void KERNEL(rows_dot)(const int format, const int pairs, const int xr, c
 /// One group of `xr` input rows over one column block, its accumulators
 /// taken from and returned to `parked` (zero at the first block).
 RINLINE void KERNEL(rows_group)(const int format, const int pairs, const int xr, const int prefetch, const int first,
-                                VF parked[3][ROWS_GROUP], const char *const wp[3], const float *const xp[ROWS_GROUP], ptrdiff_t len,
-                                ptrdiff_t ahead) {
+                                VF parked[3][ROWS_GROUP], const char *const wp[3], const float *const xp[ROWS_GROUP],
+                                ptrdiff_t len, ptrdiff_t ahead) {
     VF acc[3][ROWS_GROUP];
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < xr; j++) acc[i][j] = first ? VZERO() : parked[i][j];
@@ -144,8 +147,8 @@ RINLINE void KERNEL(rows_group)(const int format, const int pairs, const int xr,
 /// loop it runs.
 #define ROWS_GROUP_FN(NAME, FORMAT, PAIRS, XR, PF)                                                              \
     static __attribute__((noinline)) TARGET void KERNEL(rows_group_##NAME##_##XR##_##PF)(                      \
-        const int first, VF parked[3][ROWS_GROUP], const char *const wp[3], const float *const xp[ROWS_GROUP], ptrdiff_t len,    \
-        ptrdiff_t ahead) {                                                                                     \
+        const int first, VF parked[3][ROWS_GROUP], const char *const wp[3], const float *const xp[ROWS_GROUP], \
+        ptrdiff_t len, ptrdiff_t ahead) {                                                                      \
         KERNEL(rows_group)(FORMAT, PAIRS, XR, PF, first, parked, wp, xp, len, ahead);                          \
     }
 #define ROWS_GROUP_FNS_4(NAME, FORMAT, PAIRS)                                                                   \
@@ -176,8 +179,8 @@ ROWS_GROUP_FNS(f16, LORAD_FORMAT_F16, 0)
 /// The out-of-line group for this format (and pairing), group size and
 /// prefetch choice.
 RINLINE void KERNEL(rows_group_any)(const int format, const int pairs, ptrdiff_t xr, const int prefetch, const int first,
-                                    VF parked[3][ROWS_GROUP], const char *const wp[3], const float *const xp[ROWS_GROUP], ptrdiff_t len,
-                                    ptrdiff_t ahead) {
+                                    VF parked[3][ROWS_GROUP], const char *const wp[3],
+                                    const float *const xp[ROWS_GROUP], ptrdiff_t len, ptrdiff_t ahead) {
 #define ROWS_CASE(NAME, XR)                                                                                      \
     case 2 * XR: KERNEL(rows_group_##NAME##_##XR##_0)(first, parked, wp, xp, len, ahead); break;                \
     case 2 * XR + 1: KERNEL(rows_group_##NAME##_##XR##_1)(first, parked, wp, xp, len, ahead); break;
@@ -304,7 +307,8 @@ RINLINE void KERNEL(rows_tiles)(const int format, KERNEL(rows_input) in, ptrdiff
                 const ptrdiff_t r = ROWS_GROUP * g;
                 const float *xp[ROWS_GROUP];
                 for (int j = 0; j < ROWS_GROUP; j++) xp[j] = xs + RMIN(r + j, rows - 1) * n + lo;
-                KERNEL(rows_group_any)(format, pairs, RMIN(ROWS_GROUP, rows - r), g == 0, k == 0, parked[g], wp, xp, len, ahead);
+                KERNEL(rows_group_any)(format, pairs, RMIN(ROWS_GROUP, rows - r), g == 0, k == 0, parked[g], wp, xp, len,
+                                       ahead);
             }
         }
         // Horizontal sums plus the columns past the last full unit (from x
