@@ -93,11 +93,7 @@ public final class AdapterRegistry: @unchecked Sendable {
         try self.init(path: url.path, options: options)
     }
 
-    deinit {
-        readers.close()
-        if writer.hasMoved { writer.checkpointIntoMovedFile() }
-        writer.close()
-    }
+    deinit { close() }
 
     /// Closes both connections (the last one checkpoints the WAL into the
     /// main file; SQLite skips that for a file that moved, so it is done

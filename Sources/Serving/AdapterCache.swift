@@ -121,8 +121,8 @@ public final class AdapterCache: @unchecked Sendable {
         // which never drains), and no older request waits for the room (else
         // a newcomer arriving when all has drained would take it, again and
         // again, ahead of the one waiting).
-        let others = inUse.keys.filter { !claim.broughtIn.contains($0) && (pinned[$0] ?? 0) < (inUse[$0]?.leases ?? 0) }
-        let alone = others.isEmpty && reserved == 0
+        let othersInUse = inUse.contains { id, held in !claim.broughtIn.contains(id) && (pinned[id] ?? 0) < held.leases }
+        let alone = !othersInUse && reserved == 0
         // A lease of an adapter already in use adds nothing, but while an
         // older request waits for room it is refused too: the adapters in
         // use must drain for that request to get in at all.

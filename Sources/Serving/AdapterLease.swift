@@ -24,8 +24,7 @@ public final class AdapterLease: Sendable {
     /// Taken for a live merge (`AdapterCache.lease(_:pinned:)`).
     private let pinned: Bool
 
-    init(cache: AdapterCache, spec: AdapterSpec, held: [Held], pinned: Bool = false,
-                     uses: [AdapterUse]) {
+    init(cache: AdapterCache, spec: AdapterSpec, held: [Held], pinned: Bool = false, uses: [AdapterUse]) {
         self.cache = cache
         self.spec = spec
         self.held = held

@@ -284,7 +284,7 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
             if !running.isEmpty { step() }
             // Keep the gauges true after the last sequence leaves too.
             let runningNow = running.count, reservedNow = running.reduce(0) { $0 + $1.reservedBytes }
-            let adaptersNow = Set(running.flatMap(\.adapterNames))
+            let adaptersNow = runningAdapterNames
             condition.lock()
             counters.running = runningNow
             counters.kvReservedBytes = reservedNow
@@ -322,7 +322,7 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
         counters.kvReservedBytes = batch.reservedBytes
         // Names, not the slots admission counts; the batch only grew if
         // someone was admitted (the loop publishes after each step too).
-        if !chosen.isEmpty { publishAdapters(running: Set(running.flatMap(\.adapterNames))) }
+        if !chosen.isEmpty { publishAdapters(running: runningAdapterNames) }
     }
 
     /// Adds `delta` to the queued count of each name. Called with the lock held.
@@ -348,8 +348,10 @@ public final class Engine: @unchecked Sendable { // mutable state is guarded by 
 
     /// Publishes the running adapters (vLLM's `running_lora_adapters`) and
     /// stamps the time when the set changed. Called with the lock held.
-    private func publishAdapters(running names: some Collection<String>) {
-        let current = Set(names)
+    /// The adapter names the running sequences use (what the metrics show).
+    private var runningAdapterNames: Set<String> { Set(running.flatMap(\.adapterNames)) }
+
+    private func publishAdapters(running current: Set<String>) {
         guard current != Set(counters.runningAdapters) else { return }
         counters.runningAdapters = current.sorted()
         counters.adaptersChangedAt = Date().timeIntervalSince1970

@@ -98,20 +98,28 @@ import TestSupport
     static func withHeldImport(_ label: String, others: [String: String] = [:],
                                _ body: (Daemon, Gate, URL) throws -> Void) async throws {
         try await OffCooperativePool.run {
-            let dir = try Fixtures.temporaryDirectory(label)
-            defer { try? FileManager.default.removeItem(at: dir) }
-            let shared = dir.appendingPathComponent("shared")
-            try place("python-qv-r8", as: "from-folder", in: shared)
-            for (name, fixture) in others { try place(fixture, as: name, in: shared) }
-            let daemon = try Daemon(registry: dir.appendingPathComponent("registry.sqlite"), shared: shared)
-            let gate = Gate()
-            // Released again in case the body failed early: the shutdown waits for the write.
-            defer { gate.release(); daemon.stop() }
-            try gate.install(on: daemon.writes)
-            #expect(try daemon.complete("from-folder") == reference("python-qv-r8"))
-            gate.reached()
-            try body(daemon, gate, shared)
+            try withImportFolder(label) { dir, shared, registry in
+                for (name, fixture) in others { try place(fixture, as: name, in: shared) }
+                let daemon = try Daemon(registry: registry, shared: shared)
+                let gate = Gate()
+                // Released again in case the body failed early: the shutdown waits for the write.
+                defer { gate.release(); daemon.stop() }
+                try gate.install(on: daemon.writes)
+                #expect(try daemon.complete("from-folder") == reference("python-qv-r8"))
+                gate.reached()
+                try body(daemon, gate, shared)
+            }
         }
+    }
+
+    /// A temporary folder (removed after `body`) with `shared/from-folder`
+    /// holding the python-qv-r8 fixture, and where its registry goes.
+    static func withImportFolder(_ label: String, _ body: (_ dir: URL, _ shared: URL, _ registry: URL) throws -> Void) throws {
+        let dir = try Fixtures.temporaryDirectory(label)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let shared = dir.appendingPathComponent("shared")
+        try place("python-qv-r8", as: "from-folder", in: shared)
+        try body(dir, shared, dir.appendingPathComponent("registry.sqlite"))
     }
 
     @Test func theFirstCompletionIsAnsweredWhileTheRowWriteIsHeldBack() async throws {
@@ -203,21 +211,18 @@ import TestSupport
     /// nothing.
     @Test func aRestartAfterTheImportServesTheStoredRow() async throws {
         try await OffCooperativePool.run {
-            let dir = try Fixtures.temporaryDirectory("lorad-folder-import-restart")
-            defer { try? FileManager.default.removeItem(at: dir) }
-            let shared = dir.appendingPathComponent("shared")
-            try Self.place("python-qv-r8", as: "from-folder", in: shared)
-            let registry = dir.appendingPathComponent("registry.sqlite")
-            let daemon = try Daemon(registry: registry, shared: shared)
-            let first = try #require(try daemon.complete("from-folder"))
-            daemon.stop()
-            #expect(daemon.count("stored in the registry") == 1, "the shutdown waits for the write")
+            try Self.withImportFolder("lorad-folder-import-restart") { _, shared, registry in
+                let daemon = try Daemon(registry: registry, shared: shared)
+                let first = try #require(try daemon.complete("from-folder"))
+                daemon.stop()
+                #expect(daemon.count("stored in the registry") == 1, "the shutdown waits for the write")
 
-            try FileManager.default.removeItem(at: shared.appendingPathComponent("from-folder"))
-            let again = try Daemon(registry: registry, shared: shared)
-            #expect(try again.complete("from-folder") == first)
-            #expect(again.count("adapter imported from folder") == 0)
-            again.stop()
+                try FileManager.default.removeItem(at: shared.appendingPathComponent("from-folder"))
+                let again = try Daemon(registry: registry, shared: shared)
+                #expect(try again.complete("from-folder") == first)
+                #expect(again.count("adapter imported from folder") == 0)
+                again.stop()
+            }
         }
     }
 
@@ -258,20 +263,17 @@ import TestSupport
     /// request lasted; that race is pinned by `AdapterCacheDiscardTests`.)
     @Test func aRowWriteFailingDuringItsImportCostsOneImportPerRequest() async throws {
         try await OffCooperativePool.run {
-            let dir = try Fixtures.temporaryDirectory("lorad-folder-import-storm")
-            defer { try? FileManager.default.removeItem(at: dir) }
-            let shared = dir.appendingPathComponent("shared")
-            try Self.place("python-qv-r8", as: "from-folder", in: shared)
-            let registry = dir.appendingPathComponent("registry.sqlite")
-            let daemon = try Daemon(registry: registry, shared: shared)
-            defer { daemon.stop() }
-            try FileManager.default.moveItem(at: registry, to: dir.appendingPathComponent("moved.sqlite"))
-            for round in 1...3 {
-                #expect(try daemon.complete("from-folder") == Self.reference("python-qv-r8"))
-                try daemon.writes.drain()
-                #expect(daemon.count("adapter imported from folder") == round)
-                #expect(try daemon.writes.stats.failed == round)
-                #expect(!daemon.service.cache.isResident("from-folder"))
+            try Self.withImportFolder("lorad-folder-import-storm") { dir, shared, registry in
+                let daemon = try Daemon(registry: registry, shared: shared)
+                defer { daemon.stop() }
+                try FileManager.default.moveItem(at: registry, to: dir.appendingPathComponent("moved.sqlite"))
+                for round in 1...3 {
+                    #expect(try daemon.complete("from-folder") == Self.reference("python-qv-r8"))
+                    try daemon.writes.drain()
+                    #expect(daemon.count("adapter imported from folder") == round)
+                    #expect(try daemon.writes.stats.failed == round)
+                    #expect(!daemon.service.cache.isResident("from-folder"))
+                }
             }
         }
     }

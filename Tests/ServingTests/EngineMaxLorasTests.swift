@@ -23,6 +23,14 @@ import TestSupport
     /// The engine's counters once its loop has retired the last sequence: a
     /// request's finished event reaches its caller before the loop publishes
     /// the batch without it, so wait for that (10 s deadline, then as is).
+    /// The fixture engine with `max_loras` (and `max_batch`, else the default) set.
+    static func engine(maxLoras: Int, maxBatch: Int? = nil) throws -> Engine {
+        var config = EngineConfiguration()
+        config.maxLoras = maxLoras
+        if let maxBatch { config.maxBatch = maxBatch }
+        return try EngineHarness.engine(config)
+    }
+
     static func idleStats(_ engine: Engine) -> EngineStats {
         let deadline = Date().addingTimeInterval(10)
         var stats = engine.stats
@@ -43,10 +51,7 @@ import TestSupport
     /// of them to drain and reserves b (one sequence, against a's two), so the
     /// fifth request (a) goes ahead of it and the sixth (b) does not.
     @Test func aRequestOverMaxLorasWaitsWhileRequestsForRunningAdaptersGoAhead() throws {
-        var config = EngineConfiguration()
-        config.maxBatch = 6
-        config.maxLoras = 2
-        let engine = try EngineHarness.engine(config)
+        let engine = try Self.engine(maxLoras: 2, maxBatch: 6)
         defer { engine.shutdown() }
         let (a, b, c) = ("python-qv-r8", "upper-all-r4", "rslora-qkvo-r16")
         let order = [a, b, a, c, a, b]
@@ -104,9 +109,7 @@ import TestSupport
     }
 
     @Test func aRequestCombiningMoreAdaptersThanMaxLorasIsRefused() throws {
-        var config = EngineConfiguration()
-        config.maxLoras = 1
-        let engine = try EngineHarness.engine(config)
+        let engine = try Self.engine(maxLoras: 1)
         defer { engine.shutdown() }
         #expect(throws: EngineError.tooManyAdapters(count: 2, maxLoras: 1)) {
             _ = try engine.submit(try Self.request("python-qv-r8:0.5,upper-all-r4:0.5", maxTokens: 2), onEvent: { _ in })
@@ -118,10 +121,7 @@ import TestSupport
     /// the new copy of a name waits for the old one still running, as a
     /// second adapter would (they ran side by side past the limit).
     @Test func aReplacedAdaptersNewCopyWaitsForTheOldOneUnderMaxLoras() throws {
-        var config = EngineConfiguration()
-        config.maxBatch = 4
-        config.maxLoras = 1
-        let engine = try EngineHarness.engine(config)
+        let engine = try Self.engine(maxLoras: 1, maxBatch: 4)
         defer { engine.shutdown() }
         let a = "python-qv-r8"
         let alone = try engine.run(try Self.request(a, maxTokens: 12)).tokenIDs
